@@ -1,0 +1,198 @@
+"""Typed events: what flows between the live session, the devices, the relay and the window.
+
+Every event is a frozen, slotted dataclass. Names are directional: ``Mic…``/``User…`` flow towards the model,
+``Model…`` flow from it. Audio payloads carry their :class:`~desktop_app.core.audio_format.PcmFormat`.
+
+The live session yields :data:`LiveEvent` values from its single receive loop; the order within one server
+message is preserved, except that :class:`Interrupted` always comes first (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat
+
+__all__ = [
+    "ErrorEvent",
+    "Event",
+    "FunctionCall",
+    "GenerationComplete",
+    "GoAway",
+    "Interrupted",
+    "LiveEvent",
+    "MicAudio",
+    "ModelAudio",
+    "ModelText",
+    "ResumptionUpdate",
+    "Role",
+    "SessionPhase",
+    "SessionState",
+    "SetupComplete",
+    "ToolCall",
+    "ToolCallCancellation",
+    "Transcript",
+    "TurnComplete",
+    "UsageUpdate",
+    "VoiceActivity",
+]
+
+
+class Role(enum.StrEnum):
+    USER = "user"
+    MODEL = "model"
+
+
+class SessionPhase(enum.StrEnum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base class of every event."""
+
+
+# --- towards the model -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MicAudio(Event):
+    """One block of captured audio, already in the format to send (16 kHz mono PCM16 by default)."""
+
+    pcm: bytes
+    fmt: PcmFormat = MIC_FORMAT
+    captured_at: float = 0.0  # monotonic seconds when the block was ready
+
+
+# --- from the model ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetupComplete(Event):
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelAudio(Event):
+    """A chunk of the model's spoken reply."""
+
+    pcm: bytes
+    fmt: PcmFormat = MODEL_FORMAT
+
+
+@dataclass(frozen=True, slots=True)
+class ModelText(Event):
+    """A text part of the model's turn (TEXT modality, or models that send text parts)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript(Event):
+    """A piece of transcription. ``final`` marks the last piece of this role's text in the turn."""
+
+    role: Role
+    text: str
+    final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted(Event):
+    """The user spoke over the model: stop playback now and drop the rest of this turn's audio."""
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationComplete(Event):
+    """The model finished generating this turn (playback may still be going)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnComplete(Event):
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageUpdate(Event):
+    prompt_tokens: int = 0
+    response_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GoAway(Event):
+    """The server will close this connection soon; ``time_left_s`` is None when it did not say."""
+
+    time_left_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResumptionUpdate(Event):
+    """A new session-resumption handle. Keep the newest one whose ``resumable`` is true."""
+
+    handle: str | None
+    resumable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCall:
+    id: str
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall(Event):
+    calls: tuple[FunctionCall, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallCancellation(Event):
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceActivity(Event):
+    """The server heard the user start (``speaking=True``) or stop talking."""
+
+    speaking: bool
+
+
+# --- state and errors ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState(Event):
+    phase: SessionPhase
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent(Event):
+    """A problem the user should see. ``message`` is a sentence for people, already free of secrets."""
+
+    message: str
+    code: str = "error"
+    retryable: bool = False
+
+
+LiveEvent = (
+    SetupComplete
+    | ModelAudio
+    | ModelText
+    | Transcript
+    | Interrupted
+    | GenerationComplete
+    | TurnComplete
+    | UsageUpdate
+    | GoAway
+    | ResumptionUpdate
+    | ToolCall
+    | ToolCallCancellation
+    | VoiceActivity
+)
+"""What a live session's receive loop yields."""

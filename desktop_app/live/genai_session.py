@@ -1,0 +1,149 @@
+"""The LiveSession seam implemented on the real google-genai SDK.
+
+The connector dials Gemini or the emulator (a :class:`~desktop_app.live.backend.Backend` says which); the session
+runs one receive loop for its whole life, looping around ``AsyncSession.receive()`` (which ends after every
+``turn_complete``), and classifies every failure once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from google import genai
+from google.genai import types
+
+from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
+from desktop_app.core.errors import LiveError
+from desktop_app.core.events import LiveEvent
+from desktop_app.live.backend import Backend
+from desktop_app.live.connect_config import build_connect_config
+from desktop_app.live.errors import classify_exception
+from desktop_app.live.messages import map_server_message
+from desktop_app.live.options import SessionOptions
+from desktop_app.live.session import FunctionResponse
+
+__all__ = ["GenaiConnector", "GenaiSession"]
+
+log = logging.getLogger(__name__)
+
+
+class GenaiSession:
+    """One open google-genai live session. Create it through :meth:`GenaiConnector.connect`."""
+
+    def __init__(self, sdk_session: Any, secrets: tuple[str, ...]) -> None:
+        self._sdk = sdk_session
+        self._secrets = secrets
+        self._closed = False
+
+    @property
+    def session_id(self) -> str | None:
+        value = getattr(self._sdk, "session_id", None)
+        return value if isinstance(value, str) else None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def _guard(self, sending: Any) -> None:
+        try:
+            await sending
+        except LiveError:
+            raise
+        except Exception as exc:
+            raise classify_exception(exc, secrets=self._secrets) from None
+
+    async def send_audio(self, pcm: bytes, fmt: PcmFormat = MIC_FORMAT) -> None:
+        blob = types.Blob(data=pcm, mime_type=fmt.mime_type)
+        await self._guard(self._sdk.send_realtime_input(audio=blob))
+
+    async def send_video(self, jpeg: bytes, mime_type: str = "image/jpeg") -> None:
+        blob = types.Blob(data=jpeg, mime_type=mime_type)
+        await self._guard(self._sdk.send_realtime_input(video=blob))
+
+    async def send_text(self, text: str) -> None:
+        await self._guard(self._sdk.send_realtime_input(text=text))
+
+    async def send_audio_stream_end(self) -> None:
+        await self._guard(self._sdk.send_realtime_input(audio_stream_end=True))
+
+    async def send_activity(self, *, start: bool) -> None:
+        if start:
+            await self._guard(self._sdk.send_realtime_input(activity_start=types.ActivityStart()))
+        else:
+            await self._guard(self._sdk.send_realtime_input(activity_end=types.ActivityEnd()))
+
+    async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> None:
+        sdk_responses = [types.FunctionResponse(id=r.id, name=r.name, response=r.response) for r in responses]
+        await self._guard(self._sdk.send_tool_response(function_responses=sdk_responses))
+
+    async def events(self) -> AsyncIterator[LiveEvent]:
+        """Yield every server event until :meth:`close`; raise a classified LiveError on a server close."""
+        while not self._closed:
+            try:
+                async for message in self._sdk.receive():
+                    for event in map_server_message(message):
+                        yield event
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._closed:
+                    return
+                raise classify_exception(exc, secrets=self._secrets) from None
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._sdk.close()
+        except Exception as exc:  # closing a dead socket is not worth a warning
+            log.debug("closing the live session failed: %s", type(exc).__name__)
+
+
+class GenaiConnector:
+    """Opens :class:`GenaiSession` objects on one backend. Constructing it does no I/O."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._client: genai.Client | None = None
+
+    @property
+    def backend_name(self) -> str:
+        return self._backend.name
+
+    def _sdk_client(self) -> genai.Client:
+        if self._client is None:
+            b = self._backend
+            http_options = types.HttpOptions(
+                base_url=b.base_url,
+                api_version=b.api_version,
+                async_client_args={"ssl": b.ssl_context} if b.ssl_context is not None else None,
+            )
+            self._client = genai.Client(api_key=b.api_key, http_options=http_options)
+        return self._client
+
+    @asynccontextmanager
+    async def connect(self, options: SessionOptions) -> AsyncIterator[GenaiSession]:
+        """Open a live session with ``options``; raise a classified LiveError if it is refused."""
+        secrets = (self._backend.api_key,)
+        config = build_connect_config(options)
+        try:
+            manager = self._sdk_client().aio.live.connect(model=options.model, config=config)
+            sdk_session = await manager.__aenter__()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise classify_exception(exc, secrets=secrets) from None
+        session = GenaiSession(sdk_session, secrets)
+        try:
+            yield session
+        finally:
+            session._closed = True
+            try:
+                await manager.__aexit__(None, None, None)
+            except Exception as exc:
+                log.debug("live session teardown: %s", type(exc).__name__)

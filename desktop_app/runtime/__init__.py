@@ -1,0 +1,1 @@
+"""The asyncio loop thread and the task supervisor."""
