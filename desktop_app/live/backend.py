@@ -12,8 +12,8 @@ __all__ = ["Backend"]
 class Backend:
     """Connection facts for one Live API endpoint.
 
-    ``name`` is ``"gemini"`` or ``"emulator"``. ``base_url`` and ``ssl_context`` are None for Gemini (the SDK's
-    defaults); the emulator sets both. The key is kept out of ``repr`` so it never reaches a log.
+    ``name`` is ``"gemini"`` or ``"emulator"``. ``base_url`` and ``ssl_context`` are None for Gemini
+    (the SDK's defaults); the emulator sets both. The key is kept out of ``repr`` so it never reaches a log.
     """
 
     name: str

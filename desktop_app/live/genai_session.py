@@ -1,8 +1,8 @@
 """The LiveSession seam implemented on the real google-genai SDK.
 
-The connector dials Gemini or the emulator (a :class:`~desktop_app.live.backend.Backend` says which); the session
-runs one receive loop for its whole life, looping around ``AsyncSession.receive()`` (which ends after every
-``turn_complete``), and classifies every failure once.
+The connector dials Gemini or the emulator (a :class:`~desktop_app.live.backend.Backend` says which); the
+session runs one receive loop for its whole life, looping around ``AsyncSession.receive()`` (which ends
+after every ``turn_complete``), and classifies every failure once.
 """
 
 from __future__ import annotations

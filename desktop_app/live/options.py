@@ -1,8 +1,8 @@
 """What a live session is opened with: everything the caller may choose, in one frozen value.
 
 The composition root builds :class:`SessionOptions` from the user's settings; the relay builds one per browser
-from the whitelisted part of the browser's setup. :mod:`desktop_app.live.connect_config` turns it into the SDK's
-``LiveConnectConfig``.
+from the whitelisted part of the browser's setup. :mod:`desktop_app.live.connect_config` turns it into
+the SDK's ``LiveConnectConfig``.
 """
 
 from __future__ import annotations
