@@ -8,7 +8,7 @@ Usage::
     async with Conversation(connector, options, sink=sink, on_event=publish) as conv:
         await conv.stream_audio(source)          # returns when the source ends
         await conv.end_audio_stream()
-        await conv.wait_for_turns(1)
+        await conv.wait_for_reply(since_turns=0)
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
     ErrorEvent,
     Event,
+    GenerationComplete,
     Interrupted,
     ModelAudio,
+    ModelText,
     SessionPhase,
     SessionState,
+    Transcript,
     TurnComplete,
 )
 from desktop_app.core.ports import AudioSink, AudioSource
@@ -40,6 +43,7 @@ __all__ = ["Conversation", "ConversationStats"]
 
 log = logging.getLogger(__name__)
 
+_TURN_CONTENT = (ModelAudio, ModelText, Transcript, GenerationComplete)
 _MAX_LATENCY_SAMPLES = 10_000  # bounded: oldest samples are dropped
 
 
@@ -84,6 +88,7 @@ class Conversation:
         self._receiver: asyncio.Task[None] | None = None
         self._turn_changed = asyncio.Condition()
         self._dropping_interrupted_turn = False
+        self._turn_open = False  # model content seen since the last TurnComplete
         self._failure: LiveError | None = None
 
     @property
@@ -156,23 +161,26 @@ class Conversation:
 
     # --- receiving -----------------------------------------------------------------------------
 
-    async def wait_for_turns(self, count: int, timeout: float | None = None) -> None:
-        """Wait until ``count`` model turns have completed in total; raise the session's error if it ends."""
+    async def wait_for_reply(self, since_turns: int, timeout: float | None = None) -> None:
+        """Wait until a model turn has completed after ``since_turns`` turns and no other turn is under way.
+
+        Take ``since_turns`` from ``stats.turns`` before sending the input you want answered. Raises the
+        session's LiveError if it ends first, and TimeoutError after ``timeout`` seconds.
+        """
+
+        def answered() -> bool:
+            return self.stats.turns > since_turns and not self._turn_open
+
+        def ended() -> bool:
+            return self._failure is not None or self._receiver is None or self._receiver.done()
 
         async def _wait() -> None:
             async with self._turn_changed:
-                await self._turn_changed.wait_for(
-                    lambda: (
-                        self.stats.turns >= count
-                        or self._failure is not None
-                        or self._receiver is None
-                        or self._receiver.done()
-                    )
-                )
+                await self._turn_changed.wait_for(lambda: answered() or ended())
 
         await asyncio.wait_for(_wait(), timeout)
         self._raise_if_failed()
-        if self.stats.turns < count:
+        if not answered():
             raise LiveError("The live session ended before the model answered.")
 
     def _raise_if_failed(self) -> None:
@@ -210,4 +218,7 @@ class Conversation:
         elif isinstance(event, TurnComplete):
             self.stats.turns += 1
             self._dropping_interrupted_turn = False
+            self._turn_open = False
+        if isinstance(event, _TURN_CONTENT):
+            self._turn_open = True
         self._publish(event)

@@ -1,0 +1,93 @@
+"""The composition root: the only module that chooses real implementations and wires them together.
+
+Today it picks the backend (Gemini with a key, otherwise the built-in emulator) and turns settings into
+session options; later layers (devices, relay, window) are assembled here too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from desktop_app.config import Settings
+from desktop_app.core.errors import ConfigError
+from desktop_app.live.backend import Backend
+from desktop_app.live.genai_session import GenaiConnector
+from desktop_app.live.options import Modality, SessionOptions, VadOptions
+
+__all__ = ["OFFLINE_NOTICE", "BackendHandle", "choose_backend", "open_backend", "session_options"]
+
+log = logging.getLogger(__name__)
+
+OFFLINE_NOTICE = (
+    "Offline demo: no GEMINI_API_KEY is set, so the built-in Live API emulator answers "
+    "(a loopback check of the whole pipeline, not a model). Set GEMINI_API_KEY to talk to Gemini."
+)
+
+
+def choose_backend(settings: Settings) -> str:
+    """``"gemini"`` or ``"emulator"``: the key decides unless ``settings.backend`` forces one."""
+    if settings.backend == "gemini":
+        if not settings.api_key:
+            raise ConfigError(
+                "The Gemini backend needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), "
+                "or use --backend emulator."
+            )
+        return "gemini"
+    if settings.backend == "emulator":
+        return "emulator"
+    return "gemini" if settings.api_key else "emulator"
+
+
+def session_options(settings: Settings) -> SessionOptions:
+    """The live session options the user's settings ask for."""
+    return SessionOptions(
+        model=settings.model,
+        modality=Modality(settings.response_modality),
+        voice=settings.voice or None,
+        system_instruction=settings.system_instruction or None,
+        input_transcription=settings.input_transcription,
+        output_transcription=settings.output_transcription,
+        vad=VadOptions(
+            start_sensitivity=settings.vad_start_sensitivity,
+            end_sensitivity=settings.vad_end_sensitivity,
+            silence_duration_ms=settings.vad_silence_ms,
+            prefix_padding_ms=settings.vad_prefix_padding_ms,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BackendHandle:
+    """An open backend: a connector for sessions, plus the notice to show the user (empty for Gemini)."""
+
+    connector: GenaiConnector
+    backend: Backend
+    notice: str = ""
+
+
+@asynccontextmanager
+async def open_backend(settings: Settings) -> AsyncIterator[BackendHandle]:
+    """Yield a connector on the chosen backend, starting (and finally stopping) the emulator if needed."""
+    if choose_backend(settings) == "gemini":
+        backend = Backend(name="gemini", api_key=settings.api_key or "")
+        yield BackendHandle(GenaiConnector(backend), backend)
+        return
+
+    from desktop_app.emulator import Emulator, EmulatorConfig
+
+    emulator = Emulator(EmulatorConfig(pace=settings.emulator_pace))
+    await emulator.start()
+    try:
+        backend = Backend(
+            name="emulator",
+            api_key="offline-emulator",
+            base_url=emulator.base_url,
+            ssl_context=emulator.client_ssl_context(),
+        )
+        log.info("using the built-in emulator at %s", emulator.base_url)
+        yield BackendHandle(GenaiConnector(backend), backend, OFFLINE_NOTICE)
+    finally:
+        await emulator.stop()

@@ -1,0 +1,81 @@
+"""Live-session scenarios against the built-in emulator, through the real SDK over TLS on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+
+from desktop_app.bench.stats import percentile
+from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.events import ModelAudio, TurnComplete
+from desktop_app.emulator import Emulator, EmulatorConfig
+from desktop_app.live.backend import Backend
+from desktop_app.live.genai_session import GenaiConnector
+from desktop_app.live.options import SessionOptions
+
+Metric = tuple[str, float, str]
+
+
+def speech_like_pcm(seconds: float, rate: int = MIC_FORMAT.rate) -> bytes:
+    """A 220 Hz tone with a 4 Hz syllable envelope: loud enough for any energy VAD."""
+    t = np.arange(int(seconds * rate)) / rate
+    envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)
+    return float_to_pcm16(0.4 * envelope * np.sin(2 * np.pi * 220 * t))
+
+
+async def _with_session(body, pace: float = 0.0):  # type: ignore[no-untyped-def]
+    async with Emulator(EmulatorConfig(pace=pace)) as emu:
+        backend = Backend("emulator", "bench-key", emu.base_url, emu.client_ssl_context())
+        async with GenaiConnector(backend).connect(SessionOptions()) as session:
+            return await body(session)
+
+
+def bench_emulator_turn_latency() -> list[Metric]:
+    """End of speech (audio_stream_end sent) → first reply audio byte, over 10 turns at real-time pace."""
+
+    async def body(session) -> list[float]:  # type: ignore[no-untyped-def]
+        latencies: list[float] = []
+        events = session.events()
+        block = MIC_FORMAT.bytes_for_ms(20)
+        speech = speech_like_pcm(0.6)
+        for _ in range(10):
+            for offset in range(0, len(speech), block):
+                await session.send_audio(speech[offset : offset + block])
+            end = time.perf_counter()
+            await session.send_audio_stream_end()
+            first = None
+            async for event in events:
+                if isinstance(event, ModelAudio) and first is None:
+                    first = time.perf_counter()
+                if isinstance(event, TurnComplete):
+                    break
+            if first is not None:
+                latencies.append((first - end) * 1000)
+        return latencies
+
+    values = asyncio.run(_with_session(body, pace=1.0))
+    return [
+        ("emulator_turn_latency_ms_p50", percentile(values, 50), "ms"),
+        ("emulator_turn_latency_ms_p99", percentile(values, 99), "ms"),
+    ]
+
+
+def bench_session_send_audio_overhead() -> list[Metric]:
+    """The cost of one 20 ms ``send_audio`` through the SDK onto the socket (2000 sends)."""
+
+    async def body(session) -> list[float]:  # type: ignore[no-untyped-def]
+        block = bytes(MIC_FORMAT.bytes_for_ms(20))  # silence: the emulator's VAD stays quiet
+        costs = []
+        for _ in range(2000):
+            started = time.perf_counter()
+            await session.send_audio(block)
+            costs.append((time.perf_counter() - started) * 1e6)
+        return costs
+
+    values = asyncio.run(_with_session(body))
+    return [
+        ("session_send_audio_overhead_us_p50", percentile(values, 50), "us"),
+        ("session_send_audio_overhead_us_p99", percentile(values, 99), "us"),
+    ]

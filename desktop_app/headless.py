@@ -1,0 +1,111 @@
+"""The headless slice: a WAV file (and/or typed text) in, the model's spoken reply out to a WAV file.
+
+``python -m desktop_app --headless --input-wav IN.wav --output-wav OUT.wav --transcript T.jsonl [--text "…"]``
+
+It streams IN.wav as 20 ms blocks (in real time unless ``fast``), tells the server the audio ended, waits for
+the reply turn to complete, then sends the text turn if there is one and waits for that reply too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from desktop_app.app import open_backend, session_options
+from desktop_app.config import Settings
+from desktop_app.core.audio_format import MODEL_FORMAT
+from desktop_app.core.errors import AppError, MediaError
+from desktop_app.core.events import Event, Role, Transcript
+from desktop_app.engine import Conversation
+from desktop_app.event_log import EventLog
+from desktop_app.wavfiles import WavFileSink, WavFileSource
+
+__all__ = ["HeadlessJob", "run_headless"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessJob:
+    """What one headless run does. At least one of ``input_wav`` and ``text`` must be set."""
+
+    output_wav: Path
+    input_wav: Path | None = None
+    transcript: Path | None = None
+    text: str | None = None
+    fast: bool = False
+    timeout_s: float = 60.0
+
+
+async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
+    if job.input_wav is None and not job.text:
+        raise MediaError("Nothing to send: give --input-wav FILE and/or --text 'words'.")
+    if job.input_wav is not None and not job.input_wav.is_file():
+        raise MediaError(f"The input file {job.input_wav} does not exist.")
+    sink = WavFileSink(job.output_wav)
+    sink.open()
+    events = EventLog(job.transcript) if job.transcript else None
+    if events:
+        events.open()
+
+    def on_event(event: Event) -> None:
+        if events:
+            events(event)
+        if isinstance(event, Transcript) and event.text.strip():
+            who = "you" if event.role is Role.USER else "gemini"
+            print(f"{who}: {event.text}", file=out, flush=True)
+
+    try:
+        async with open_backend(settings) as handle:
+            if handle.notice:
+                print(handle.notice, file=sys.stderr, flush=True)
+            async with Conversation(
+                handle.connector, session_options(settings), sink=sink, on_event=on_event
+            ) as conv:
+                if job.input_wav is not None:
+                    since = conv.stats.turns
+                    source = WavFileSource(job.input_wav, block_ms=settings.block_ms, realtime=not job.fast)
+                    await conv.stream_audio(source)
+                    await conv.end_audio_stream()
+                    await _wait(conv, since, job.timeout_s)
+                if job.text:
+                    since = conv.stats.turns
+                    await conv.send_text(job.text)
+                    await _wait(conv, since, job.timeout_s)
+                await sink.drain()
+                stats = conv.stats
+    finally:
+        await sink.aclose()
+        if events:
+            events.close()
+    seconds = MODEL_FORMAT.duration_s(stats.model_audio_bytes)
+    print(
+        f"done: {stats.turns} turn(s), {seconds:.2f} s of reply audio written to {job.output_wav}"
+        + (f", transcript in {job.transcript}" if job.transcript else ""),
+        file=out,
+        flush=True,
+    )
+
+
+async def _wait(conv: Conversation, since_turns: int, timeout_s: float) -> None:
+    try:
+        await conv.wait_for_reply(since_turns, timeout=timeout_s)
+    except TimeoutError:
+        raise AppError(f"No reply from the model within {timeout_s:g} s.") from None
+
+
+def run_headless(job: HeadlessJob, settings: Settings, out: TextIO = sys.stdout) -> int:
+    """Run the job to completion. Returns the exit code; errors are printed as one line on stderr."""
+    try:
+        asyncio.run(_run(job, settings, out))
+    except AppError as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,50 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app.config import Settings, load_settings, save_settings
+from desktop_app.core.errors import ConfigError
+
+
+def test_layers_apply_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"model": "from-file", "voice": "Kore", "block_ms": 40}))
+    env = {"GLD_VOICE": "Leda", "GLD_BLOCK_MS": "30", "GEMINI_API_KEY": "k-env"}
+    s = load_settings({"block_ms": 10}, env=env, path=path)
+    assert s.model == "from-file"  # file beats default
+    assert s.voice == "Leda"  # env beats file
+    assert s.block_ms == 10  # flag beats env
+    assert s.api_key == "k-env"
+
+
+def test_defaults_without_file_or_env(tmp_path: Path) -> None:
+    s = load_settings(env={}, path=tmp_path / "absent.json")
+    assert s == Settings()
+    assert s.api_key is None and s.backend == "auto"
+
+
+def test_bad_values_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="block_ms"):
+        load_settings({"block_ms": 500}, env={}, path=tmp_path / "x.json")
+    with pytest.raises(ConfigError, match="echo_cancellation"):
+        load_settings(env={"GLD_ECHO_CANCELLATION": "maybe"}, path=tmp_path / "x.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_settings(env={}, path=bad)
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"colour": "red"}))
+    with pytest.raises(ConfigError, match="colour"):
+        load_settings(env={}, path=unknown)
+
+
+def test_save_round_trips_and_never_writes_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "settings.json"
+    s = Settings(api_key="secret-key-value", voice="Kore", relay_allow_origins=("http://a:1",))
+    save_settings(s, path)
+    assert "secret-key-value" not in path.read_text()
+    loaded = load_settings(env={}, path=path)
+    assert loaded.voice == "Kore" and loaded.relay_allow_origins == ("http://a:1",)
+    assert loaded.api_key is None
+    assert "secret-key-value" not in repr(s)
