@@ -1,0 +1,48 @@
+"""Vision: camera, file, stream or screen frames to the live session, with a preview and a mirror.
+
+Start here: :func:`open_video_source` / :func:`open_screen_source` build a source, :class:`VisionPump` runs
+it into a session (see :mod:`desktop_app.video.pump` for the wiring). Events are in
+:mod:`desktop_app.video.events`.
+"""
+
+from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
+from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
+from desktop_app.video.masking import MaskStyle
+from desktop_app.video.pacing import FramePacer, PacingConfig
+from desktop_app.video.pump import VisionPump
+from desktop_app.video.source import (
+    VideoSource,
+    open_screen_source,
+    open_video_source,
+    synthetic_source,
+)
+from desktop_app.video.spec import (
+    Region,
+    ScreenSpec,
+    VideoSpec,
+    parse_screen_spec,
+    parse_video_spec,
+)
+
+__all__ = [
+    "EncodedFrame",
+    "EncoderConfig",
+    "FrameEncoder",
+    "FramePacer",
+    "FrameSent",
+    "MaskStyle",
+    "PacingConfig",
+    "PreviewFrame",
+    "Region",
+    "ScreenSpec",
+    "VideoSource",
+    "VideoSpec",
+    "VideoState",
+    "VideoStatus",
+    "VisionPump",
+    "open_screen_source",
+    "open_video_source",
+    "parse_screen_spec",
+    "parse_video_spec",
+    "synthetic_source",
+]

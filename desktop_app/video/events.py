@@ -1,0 +1,80 @@
+"""Events the vision pipeline publishes: what was sent, what the camera sees, and how the source is doing.
+
+All are frozen, slotted :class:`~desktop_app.core.events.Event` subclasses, published on the loop thread
+by :class:`~desktop_app.video.pump.VisionPump`. Image payloads are read-only numpy arrays or immutable
+bytes, so a subscriber may keep them but never change what another subscriber sees. Events holding
+arrays compare by identity (``eq=False``): comparing pixel arrays with ``==`` is never what a caller wants.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from desktop_app.core.events import Event
+
+__all__ = ["FrameSent", "PreviewFrame", "VideoState", "VideoStatus"]
+
+
+class VideoState(enum.StrEnum):
+    """Where the video source stands. Only ``LIVE`` delivers frames."""
+
+    STARTING = "starting"  # opening the device, file, stream or display
+    LIVE = "live"  # frames are arriving
+    UNAVAILABLE = "unavailable"  # missing, busy or lost; waiting for retry()
+    ENDED = "ended"  # a file played to its end (and looping is off)
+    STOPPED = "stopped"  # the pump was stopped; the source is released
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStatus(Event):
+    """The source changed state, or vision was paused or resumed.
+
+    ``message`` is a sentence for people (e.g. "Camera 0 is not connected."), empty when there is nothing
+    to say. ``paused`` is the user's "pause vision" switch: frames are not sent while it is on, whatever
+    the state. ``source`` is a short label such as ``camera 0``, ``file clip.mp4`` or ``screen 1``.
+    """
+
+    state: VideoState
+    source: str
+    message: str = ""
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FrameSent(Event):
+    """Exactly what the model was sent: the JPEG bytes handed to the session, for a "what Gemini sees" mirror.
+
+    ``width``/``height`` are the encoded size (long side within the configured limit); ``nbytes`` is
+    ``len(jpeg)``; ``count`` is the running number of frames sent by this pump (1 for the first).
+    ``source_width``/``source_height`` are the captured frame's size; ``captured_at`` and ``sent_at`` are
+    monotonic seconds (capture, and the moment the session accepted the frame).
+    """
+
+    jpeg: bytes
+    width: int
+    height: int
+    nbytes: int
+    count: int
+    source_width: int = 0
+    source_height: int = 0
+    captured_at: float = 0.0
+    sent_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreviewFrame(Event):
+    """The newest captured frame, at the source's own rate, for the window's local preview.
+
+    ``frame`` is a read-only H×W×3 ``uint8`` array in OpenCV's BGR order, unmasked (it never leaves the
+    machine). ``seq`` increases by one per captured frame, so a gap means frames were skipped on the way.
+    """
+
+    frame: npt.NDArray[np.uint8]
+    width: int
+    height: int
+    seq: int
+    captured_at: float

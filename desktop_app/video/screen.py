@@ -1,0 +1,101 @@
+"""Screen grabber: one monitor or one region of the X/Windows/macOS desktop, through ``mss``.
+
+Monitors are numbered as ``mss`` numbers them: 1 is the first monitor; 0 is every monitor at once and is
+used only when the :class:`~desktop_app.video.spec.ScreenSpec` explicitly allows it. A region must lie inside
+the virtual desktop. The ``mss`` handle is created, used and closed on the capture thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import cv2
+import mss
+import numpy as np
+import numpy.typing as npt
+
+from desktop_app.core.errors import ConfigError, MediaError
+from desktop_app.video.capture import GrabberInfo
+from desktop_app.video.spec import ScreenSpec
+
+__all__ = ["ScreenGrabber"]
+
+
+def _new_mss(display: str | None) -> Any:
+    factory = getattr(mss, "MSS", None) or mss.mss  # mss >= 10.2 has MSS; 9.x only the mss() factory
+    return factory(display=display) if display else factory()
+
+
+class ScreenGrabber:
+    """Captures ``spec`` at ``fps`` frames per second. See :class:`~desktop_app.video.capture.FrameGrabber`.
+
+    ``display`` overrides ``$DISPLAY`` on X11 (e.g. ``":93"``).
+    """
+
+    def __init__(self, spec: ScreenSpec, *, fps: float = 5.0, display: str | None = None) -> None:
+        if not 0.1 <= fps <= 60.0:
+            raise ConfigError(f"The screen capture rate must be 0.1–60 frames per second, got {fps}.")
+        self._spec = spec
+        self._fps = fps
+        self._display = display
+        self._sct: Any = None
+        self._box: dict[str, int] | None = None
+
+    @property
+    def label(self) -> str:
+        return self._spec.label
+
+    def open(self) -> GrabberInfo:
+        self.close()
+        try:
+            self._sct = _new_mss(self._display)
+            monitors: list[dict[str, int]] = list(self._sct.monitors)
+        except mss.ScreenShotError as exc:
+            raise MediaError(
+                f"The screen cannot be captured (no display to read: {exc}). Vision is off; audio goes on."
+            ) from exc
+        self._box = self._choose_box(monitors)
+        return GrabberInfo(width=self._box["width"], height=self._box["height"], pace_fps=self._fps)
+
+    def grab(self) -> npt.NDArray[np.uint8]:
+        if self._sct is None or self._box is None:
+            raise MediaError("The screen capture is not open.")
+        try:
+            shot = self._sct.grab(self._box)
+        except mss.ScreenShotError as exc:
+            raise MediaError(f"Screen capture stopped ({exc}). Vision is off; audio goes on.") from exc
+        bgra = np.asarray(shot, dtype=np.uint8)
+        return cast(npt.NDArray[np.uint8], cv2.cvtColor(bgra, cv2.COLOR_BGRA2BGR))
+
+    def rewind(self) -> None:
+        """A screen has no beginning: nothing to do."""
+
+    def close(self) -> None:
+        if self._sct is not None:
+            self._sct.close()
+            self._sct = None
+
+    def _choose_box(self, monitors: list[dict[str, int]]) -> dict[str, int]:
+        spec = self._spec
+        if spec.region is not None:
+            desk, r = monitors[0], spec.region
+            inside = (
+                r.left >= desk["left"]
+                and r.top >= desk["top"]
+                and r.right <= desk["left"] + desk["width"]
+                and r.bottom <= desk["top"] + desk["height"]
+            )
+            if not inside:
+                raise MediaError(
+                    f"The {spec.label} lies outside the desktop "
+                    f"({desk['width']}×{desk['height']}+{desk['left']}+{desk['top']})."
+                )
+            return {"left": r.left, "top": r.top, "width": r.width, "height": r.height}
+        if spec.monitor >= len(monitors):
+            have = ", ".join(f"{i}: {m['width']}×{m['height']}" for i, m in enumerate(monitors) if i > 0)
+            raise MediaError(
+                f"Monitor {spec.monitor} does not exist; this display has {len(monitors) - 1} "
+                f"monitor(s) ({have or 'none'})."
+            )
+        m = monitors[spec.monitor]
+        return {"left": m["left"], "top": m["top"], "width": m["width"], "height": m["height"]}
