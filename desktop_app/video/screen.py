@@ -51,9 +51,7 @@ class ScreenGrabber:
             self._sct = _new_mss(self._display)
             monitors: list[dict[str, int]] = list(self._sct.monitors)
         except mss.ScreenShotError as exc:
-            raise MediaError(
-                f"The screen cannot be captured (no display to read: {exc}). Vision is off; audio goes on."
-            ) from exc
+            raise MediaError(f"The screen cannot be captured ({exc}). Vision is off; audio goes on.") from exc
         self._box = self._choose_box(monitors)
         return GrabberInfo(width=self._box["width"], height=self._box["height"], pace_fps=self._fps)
 
