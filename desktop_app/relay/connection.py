@@ -1,0 +1,333 @@
+"""The I/O shell around :class:`~desktop_app.relay.protocol.RelayProtocol` for one browser connection.
+
+Tasks per connection: a writer (drains the bounded :class:`~desktop_app.relay.outbox.SendQueue` into
+the socket) and, while a live session is open, a reader (browser frames → protocol → session sends) and
+a pump (session events → protocol → send queue). The reader runs only while a session is open, so a
+browser that streams during (re)connection is held back by TCP flow control rather than losing data.
+
+Nothing a browser sends can raise out of :meth:`BrowserConnection.run`: protocol problems are answered
+by the protocol, and any unexpected failure is logged (redacted) and closes only this connection (1011).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from desktop_app.core.errors import LiveError
+from desktop_app.live.options import SessionOptions
+from desktop_app.live.session import LiveConnector, LiveSession
+from desktop_app.relay.config import RelayConfig
+from desktop_app.relay.messages import AudioChunk, AudioStreamEnd, ImageChunk, TextTurn
+from desktop_app.relay.outbox import SendQueue
+from desktop_app.relay.protocol import (
+    Action,
+    Close,
+    CloseCode,
+    Forward,
+    OpenSession,
+    Reconnect,
+    RelayProtocol,
+    Reply,
+    close_reason,
+)
+
+__all__ = ["BrowserConnection"]
+
+log = logging.getLogger("desktop_app.relay")
+
+
+class _QueueFull(Exception):
+    """The browser's send queue overflowed; unwinds the loops so the connection can be closed."""
+
+
+class BrowserConnection:
+    """One browser's relay session. Construct on the loop thread, then ``await run()`` once.
+
+    Args:
+        ws: the accepted WebSocket.
+        connector: returns the connector to open live sessions with (the current backend).
+        base: the relay's session options.
+        config: limits and timeouts.
+        redact: applied to all text that is logged or sent.
+        client_id: a small number for logs and ``/status``.
+        origin: the upgrade's ``Origin`` header, for ``/status``.
+    """
+
+    def __init__(
+        self,
+        ws: ServerConnection,
+        *,
+        connector: Callable[[], LiveConnector],
+        base: SessionOptions,
+        config: RelayConfig,
+        redact: Callable[[str], str],
+        client_id: int,
+        origin: str | None,
+    ) -> None:
+        self._ws = ws
+        self._connector = connector
+        self._config = config
+        self._redact = redact
+        self.client_id = client_id
+        self.origin = origin
+        self.protocol = RelayProtocol(base, redact=redact, limits=config.limits)
+        self._outbox = SendQueue(config.send_queue_frames)
+        self._high_water = max(1, config.send_queue_frames // 2)
+        self._close: tuple[int, str] | None = None
+        self._connected_at = time.monotonic()
+        self._session_state = "awaiting_setup"
+        self._backend = ""
+
+    # --- public -------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """What ``GET /status`` shows about this client."""
+        setup = self.protocol.setup
+        return {
+            "id": self.client_id,
+            "origin": self.origin,
+            "state": self._session_state,
+            "backend": self._backend or None,
+            "modality": setup.modality.value if setup is not None else None,
+            "connected_s": round(time.monotonic() - self._connected_at, 1),
+            "queued": len(self._outbox),
+            **self.protocol.stats.as_dict(),
+        }
+
+    async def run(self) -> None:
+        """Serve the connection until the browser leaves or the relay closes it."""
+        writer = asyncio.create_task(self._write_loop(), name=f"relay-client-{self.client_id}-write")
+        try:
+            options = await self._await_setup()
+            if options is not None:
+                await self._live_until_browser_leaves(options)
+        except ConnectionClosed:
+            pass
+        except _QueueFull:
+            self._finish(self.protocol.send_queue_overflowed())
+            log.info("relay client %d: send queue full, closing", self.client_id)
+        except Exception as exc:  # a bug; never let it take the relay down
+            log.error("relay client %d failed: %s", self.client_id, self._redact(repr(exc)), exc_info=True)
+            self._close = (CloseCode.UPSTREAM_FAILED, "Internal relay error.")
+        finally:
+            self._session_state = "closed"
+            await self._shutdown(writer)
+
+    # --- phases -------------------------------------------------------------------------------
+
+    async def _await_setup(self) -> SessionOptions | None:
+        """Read frames until a valid setup; None when the connection closes first."""
+        try:
+            async with asyncio.timeout(self._config.setup_timeout_s):
+                async for frame in self._ws:
+                    options: SessionOptions | None = None
+                    for action in self.protocol.receive(frame):
+                        if isinstance(action, OpenSession):
+                            options = action.options
+                        elif self._dispatch(action):
+                            return None
+                    if options is not None:
+                        setup = self.protocol.setup
+                        log.info(
+                            "relay client %d: setup, replies as %s",
+                            self.client_id,
+                            setup.modality.value if setup is not None else "?",
+                        )
+                        return options
+        except TimeoutError:
+            self._finish(self.protocol.setup_timed_out(self._config.setup_timeout_s))
+        return None
+
+    async def _live_until_browser_leaves(self, options: SessionOptions) -> None:
+        """Run :meth:`_live`, cancelling it as soon as the browser's socket closes.
+
+        The reader notices a closed socket only while a session is open; this also covers a browser
+        that leaves while the live session is still connecting or waiting to reconnect.
+        """
+        live = asyncio.create_task(self._live(options), name=f"relay-client-{self.client_id}-live")
+        gone = asyncio.create_task(self._ws.wait_closed())
+        try:
+            await asyncio.wait({live, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (live, gone):
+                if not task.done():
+                    task.cancel()
+            await asyncio.wait({live, gone})
+        if not live.cancelled():
+            live.result()
+
+    async def _live(self, options: SessionOptions) -> None:
+        while True:
+            connector = self._connector()
+            self._backend = connector.backend_name
+            self._session_state = "connecting"
+            try:
+                async with connector.connect(options) as session:
+                    self._session_state = "connected"
+                    outcome = await self._run_session(session)
+            except LiveError as err:
+                log.info(
+                    "relay client %d: live session failed: %s (%s)",
+                    self.client_id,
+                    self._redact(str(err)),
+                    err.kind,
+                )
+                outcome = self._first_terminal(self.protocol.live_failed(err))
+            if isinstance(outcome, Reconnect):
+                self._session_state = "reconnecting"
+                if outcome.delay_s > 0:
+                    await asyncio.sleep(outcome.delay_s)
+                options = outcome.options
+                continue
+            if isinstance(outcome, Close):
+                self._close = (outcome.code, outcome.reason)
+            return
+
+    async def _run_session(self, session: LiveSession) -> Reconnect | Close | None:
+        """Run reader and pump on one open session; the outcome says what to do next."""
+        self._first_terminal(self.protocol.session_opened())
+        reader = asyncio.create_task(self._read_loop(session), name=f"relay-client-{self.client_id}-read")
+        pump = asyncio.create_task(self._pump(session), name=f"relay-client-{self.client_id}-pump")
+        try:
+            done, _ = await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, pump):
+                if not task.done():
+                    task.cancel()
+            await asyncio.wait({reader, pump})
+        first = pump if pump in done else reader
+        # A send that failed because the session dropped surfaces as the pump's LiveError too;
+        # prefer the pump's outcome when both finished.
+        if pump.done() and not pump.cancelled() and pump.exception() is not None:
+            first = pump
+        if first.cancelled():  # pragma: no cover - both cancelled only when we are cancelled
+            raise asyncio.CancelledError
+        return first.result()
+
+    async def _read_loop(self, session: LiveSession) -> Close | None:
+        """Browser frames → live session, until the browser leaves (None) or is closed (Close)."""
+        try:
+            async for frame in self._ws:
+                for action in self.protocol.receive(frame):
+                    if isinstance(action, Forward):
+                        await self._forward(session, action.item)
+                    elif isinstance(action, Close):
+                        return action
+                    else:
+                        self._dispatch(action)
+        except ConnectionClosed:
+            pass
+        return None
+
+    async def _pump(self, session: LiveSession) -> Reconnect | Close | None:
+        """Live session events → browser, until the session ends, fails or must reconnect."""
+        events = session.events()
+        try:
+            async for event in events:
+                outcome = self._first_terminal(self.protocol.live_event(event))
+                if outcome is not None:
+                    return outcome
+                if len(self._outbox) >= self._high_water:
+                    await self._wait_for_browser()
+        finally:
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+        return self._first_terminal(self.protocol.live_ended())
+
+    async def _wait_for_browser(self) -> None:
+        """Backpressure: hold the live session's events until the browser has read half its queue."""
+        try:
+            async with asyncio.timeout(self._config.stall_timeout_s):
+                await self._outbox.wait_below(self._high_water)
+        except TimeoutError:
+            raise _QueueFull from None
+
+    @staticmethod
+    async def _forward(
+        session: LiveSession, item: AudioChunk | ImageChunk | TextTurn | AudioStreamEnd
+    ) -> None:
+        if isinstance(item, AudioChunk):
+            await session.send_audio(item.pcm, item.fmt)
+        elif isinstance(item, ImageChunk):
+            await session.send_video(item.data, item.mime_type)
+        elif isinstance(item, TextTurn):
+            await session.send_text(item.text)
+        else:
+            await session.send_audio_stream_end()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _dispatch(self, action: Action) -> bool:
+        """Carry out a non-session action; True when it closes the connection."""
+        if isinstance(action, Reply):
+            self._enqueue(action)
+            return False
+        if isinstance(action, Close):
+            self._close = (action.code, action.reason)
+            return True
+        return False
+
+    def _first_terminal(self, actions: list[Action]) -> Reconnect | Close | None:
+        """Queue the replies in ``actions``; return the Reconnect or Close among them, if any."""
+        terminal: Reconnect | Close | None = None
+        for action in actions:
+            if isinstance(action, Reply):
+                self._enqueue(action)
+            elif isinstance(action, Reconnect | Close) and terminal is None:
+                terminal = action
+        return terminal
+
+    def _finish(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Reply):
+                self._outbox.put(action.frame, audio=action.audio)
+            elif isinstance(action, Close):
+                self._close = (action.code, action.reason)
+
+    def _enqueue(self, reply: Reply) -> None:
+        if reply.flush_audio:
+            self.protocol.stats.audio_dropped += self._outbox.drop_audio()
+        if not self._outbox.put(reply.frame, audio=reply.audio):
+            raise _QueueFull
+
+    # --- writing and closing -------------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        stats = self.protocol.stats
+        try:
+            while (frame := await self._outbox.get()) is not None:
+                await self._ws.send(frame)
+                stats.messages_out += 1
+                stats.bytes_out += len(frame)
+        except ConnectionClosed:
+            pass
+
+    async def _shutdown(self, writer: asyncio.Task[None]) -> None:
+        self._outbox.close()
+        code, reason = self._close or (CloseCode.NORMAL, "")
+        try:
+            async with asyncio.timeout(self._config.close_timeout_s):
+                await asyncio.shield(writer)
+        except TimeoutError:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+        log.info(
+            "relay client %d: closed (%d %s) %s",
+            self.client_id,
+            code,
+            reason,
+            self.protocol.stats.as_dict(),
+        )
+        with contextlib.suppress(Exception):
+            await self._ws.close(code, close_reason(reason))

@@ -1,0 +1,142 @@
+"""Typed values for the browser ⇄ relay protocol (DESIGN.md §4).
+
+What the codec (:mod:`desktop_app.relay.codec`) turns browser JSON into, and the error value it returns
+instead of raising. These are plain frozen values with no behaviour; the per-connection state machine
+(:mod:`desktop_app.relay.protocol`) decides what to do with them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from desktop_app.core.audio_format import PcmFormat
+from desktop_app.live.options import Modality
+
+__all__ = [
+    "AudioChunk",
+    "AudioStreamEnd",
+    "BrowserSetup",
+    "ClientMessage",
+    "ErrorCode",
+    "ImageChunk",
+    "MediaChunk",
+    "ProtocolError",
+    "RealtimeInput",
+    "TextTurn",
+]
+
+
+class ErrorCode(enum.StrEnum):
+    """The ``code`` of an ``{"error": {"code", "message"}}`` reply. Stable: pages may switch on them."""
+
+    BAD_JSON = "bad_json"
+    """The text frame is not JSON (or not UTF-8)."""
+    NOT_AN_OBJECT = "not_an_object"
+    """The JSON is valid but not an object with exactly one key."""
+    UNKNOWN_KIND = "unknown_kind"
+    """The object's key is not ``setup``, ``realtime_input`` or ``client_content``."""
+    WRONG_TYPE = "wrong_type"
+    """A field has the wrong JSON type or an unknown name."""
+    UNKNOWN_MIME = "unknown_mime"
+    """A media chunk's ``mime_type`` is not one the relay forwards."""
+    BAD_BASE64 = "bad_base64"
+    """A media chunk's ``data`` is not base64."""
+    BAD_AUDIO = "bad_audio"
+    """Audio bytes that are not whole 16-bit samples."""
+    BINARY_FRAME = "binary_frame"
+    """A binary WebSocket frame; the protocol is JSON text frames."""
+    SETUP_REQUIRED = "setup_required"
+    """A message came before the ``setup`` message."""
+    SETUP_REPEATED = "setup_repeated"
+    """A second ``setup``; the session is already configured."""
+    INVALID_SETUP = "invalid_setup"
+    """The setup asks for something the relay cannot do; send a corrected setup."""
+    IGNORED_SETUP_FIELDS = "ignored_setup_fields"
+    """A notice: setup fields the relay chooses itself (model, tools, …) were ignored."""
+    TOO_MANY_ERRORS = "too_many_errors"
+    """The client kept sending invalid messages; the connection is closed."""
+    SEND_QUEUE_FULL = "send_queue_full"
+    """The page stopped reading its messages; the connection is closed."""
+    UPSTREAM = "upstream"
+    """The live session failed; more specific codes come from the error's kind (e.g. ``auth``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolError:
+    """A problem with something the browser sent. The codec returns it, never raises it.
+
+    ``message`` is a sentence for people (it never echoes the client's data back beyond a short name).
+    ``fatal`` errors end the connection; all others are answered and the connection goes on.
+    """
+
+    code: ErrorCode
+    message: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSetup:
+    """The whitelisted part of the browser's ``setup``. ``None`` means "the relay's default".
+
+    ``modality`` is what the browser wants to *receive*; the relay always opens the live session with
+    AUDIO plus output transcription and converts (DESIGN.md §4).
+    """
+
+    modality: Modality = Modality.AUDIO
+    voice: str | None = None
+    system_instruction: str | None = None
+    input_transcription: bool | None = None
+    output_transcription: bool | None = None
+    ignored: tuple[str, ...] = ()
+    """Dotted names of setup fields the relay ignored (model, tools, temperature, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """PCM16LE audio from the browser's microphone, in ``fmt`` (16 kHz mono unless the MIME says)."""
+
+    pcm: bytes
+    fmt: PcmFormat
+
+
+@dataclass(frozen=True, slots=True)
+class ImageChunk:
+    """One encoded camera frame."""
+
+    data: bytes
+    mime_type: str
+
+
+MediaChunk = AudioChunk | ImageChunk
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStreamEnd:
+    """The browser's microphone paused: flush the server's buffered audio."""
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeInput:
+    """A ``realtime_input`` message, translated chunk by chunk.
+
+    Good chunks are in ``chunks`` even when others in the same message were bad (``problems``).
+    ``skipped`` counts chunks with no data: the tutorial's page sends an image chunk without ``data``
+    before its camera delivered a frame, and that is not an error.
+    """
+
+    chunks: tuple[MediaChunk, ...] = ()
+    skipped: int = 0
+    problems: tuple[ProtocolError, ...] = ()
+    audio_stream_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TextTurn:
+    """A typed user turn (``{"client_content": {"text": …}}``)."""
+
+    text: str
+
+
+ClientMessage = BrowserSetup | RealtimeInput | TextTurn
+"""What one valid browser frame decodes to."""

@@ -1,0 +1,337 @@
+"""The relay server: one port for the bundled page (plain GETs), ``GET /status`` and WebSocket relay sessions.
+
+Usage from the composition root::
+
+    server = RelayServer(connector, options, RelayConfig(port=9080), api_key=key)
+    await server.start()          # binds; logs a warning when the host is not loopback
+    print("Open", server.url)
+    ...
+    await server.stop()           # closes every browser connection (1001) and its live session
+
+or ``await run_relay(connector, options, ready=print)`` which runs until cancelled. Everything runs on
+the caller's event loop; construct and call from that loop's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http
+import itertools
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from desktop_app.live.options import SessionOptions
+from desktop_app.live.session import LiveConnector
+from desktop_app.relay.config import DEFAULT_HOST, DEFAULT_PORT, RelayConfig
+from desktop_app.relay.connection import BrowserConnection
+from desktop_app.relay.origin import HostPolicy, OriginPolicy, is_loopback_host
+from desktop_app.relay.redact import RedactingFilter, Redactor
+from desktop_app.relay.static import StaticFile, read_static, resolve_static
+from desktop_app.relay.web import web_root
+
+__all__ = ["RelayServer", "run_relay"]
+
+log = logging.getLogger("desktop_app.relay")
+
+_SERVER_HEADER = "gemini-live-desktop-relay"
+_SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+
+
+class RelayServer:
+    """The relay. Constructing it does no I/O; :meth:`start` binds the port.
+
+    Args:
+        connector: opens one live session per browser (the current backend; see :meth:`set_connector`).
+        options: the relay's session options; browsers may override only modality, voice, system
+            instruction and transcription.
+        config: where to listen and the limits.
+        api_key: given only so it can be redacted from everything sent or logged.
+        redact: a custom redactor instead (``str → str``); combined with ``api_key`` when both are given.
+
+    Raises:
+        ConfigError: an ``allow_origins`` entry is malformed or is the ``*`` wildcard.
+    """
+
+    def __init__(
+        self,
+        connector: LiveConnector,
+        options: SessionOptions,
+        config: RelayConfig | None = None,
+        *,
+        api_key: str | None = None,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
+        self._connector = connector
+        self._options = options
+        self._config = config or RelayConfig()
+        key_redactor = Redactor([api_key])
+        if redact is None:
+            self._redact: Callable[[str], str] = key_redactor
+        else:
+            custom = redact
+            self._redact = lambda text: key_redactor(custom(text))
+        self._origins = OriginPolicy(self._config.allow_origins)
+        self._hosts = HostPolicy(
+            enforce=is_loopback_host(self._config.host), extra_hosts=self._origins.extra_hosts
+        )
+        self._root = self._config.web_root or web_root()
+        self._server: Server | None = None
+        self._clients: dict[int, BrowserConnection] = {}
+        self._clients_changed = asyncio.Event()
+        self._ids = itertools.count(1)
+        self._log_filter = RedactingFilter(self._redact)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind and start serving. Warns when listening beyond loopback."""
+        if self._server is not None:
+            raise RuntimeError("relay already started")
+        cfg = self._config
+        log.addFilter(self._log_filter)
+        self._server = await serve(
+            self._handle,
+            cfg.host,
+            cfg.port,
+            process_request=self._process_request,
+            max_size=cfg.max_message_bytes,
+            max_queue=16,
+            compression=None,
+            close_timeout=cfg.close_timeout_s,
+            server_header=_SERVER_HEADER,
+        )
+        if not is_loopback_host(cfg.host):
+            log.warning(
+                "The relay listens on %s, beyond this machine: anyone who can reach port %d can "
+                "talk to Gemini with your key. Use --relay-host 127.0.0.1 unless you mean it.",
+                cfg.host or "all interfaces",
+                self.port,
+            )
+        log.info("relay serving %s (backend: %s)", self.url, self._connector.backend_name)
+
+    async def stop(self) -> None:
+        """Close every browser connection (1001) and stop listening. Safe to call twice."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close(close_connections=True)
+        try:
+            async with asyncio.timeout(self._config.close_timeout_s + 1.0):
+                await server.wait_closed()
+        except TimeoutError:  # a handler stuck on its live session: cancel what is left
+            for task in list(server.handler_tasks):
+                task.cancel()
+            await server.wait_closed()
+        finally:
+            log.removeFilter(self._log_filter)
+
+    async def __aenter__(self) -> RelayServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    async def serve_forever(self) -> None:
+        """Run until cancelled, then stop."""
+        if self._server is None:
+            await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+    def set_connector(self, connector: LiveConnector) -> None:
+        """Switch the backend for browsers that connect from now on (open sessions keep theirs)."""
+        self._connector = connector
+
+    # --- facts ----------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when configured with port 0)."""
+        if self._server is None:
+            return self._config.port
+        for sock in self._server.sockets:
+            return int(sock.getsockname()[1])
+        return self._config.port
+
+    @property
+    def url(self) -> str:
+        """The page's URL, e.g. ``http://127.0.0.1:9080/`` (a loopback URL when bound to all)."""
+        host = self._config.host
+        if host in _WILDCARD_HOSTS:
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+    @property
+    def client_count(self) -> int:
+        """Browser connections being served now."""
+        return len(self._clients)
+
+    async def wait_for_clients(self, count: int) -> None:
+        """Return once exactly ``count`` browsers are connected (wrap in a timeout)."""
+        while len(self._clients) != count:
+            await self._clients_changed.wait()
+
+    def _note_clients_changed(self) -> None:
+        changed, self._clients_changed = self._clients_changed, asyncio.Event()
+        changed.set()
+
+    def status(self) -> dict[str, Any]:
+        """What ``GET /status`` returns."""
+        return {
+            "backend": self._connector.backend_name,
+            "url": self.url,
+            "max_clients": self._config.max_clients,
+            "clients": [c.status() for c in list(self._clients.values())],
+        }
+
+    # --- HTTP -----------------------------------------------------------------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        headers = request.headers
+        if not self._hosts.allows(headers.get("Host")):
+            log.info("relay refused a request for host %r", _short(headers.get("Host")))
+            return _plain(http.HTTPStatus.FORBIDDEN, "This host name is not served here.\n")
+        if "websocket" in headers.get("Upgrade", "").lower():
+            origin = headers.get("Origin")
+            if not self._origins.allows(origin):
+                log.info("relay refused a WebSocket from origin %r", _short(origin))
+                return _plain(
+                    http.HTTPStatus.FORBIDDEN,
+                    "WebSocket connections are accepted only from pages on this machine "
+                    "(http://localhost, http://127.0.0.1, http://[::1]) or origins allowed with "
+                    "--allow-origin.\n",
+                )
+            if len(self._clients) >= self._config.max_clients:
+                return _plain(http.HTTPStatus.SERVICE_UNAVAILABLE, "Too many relay clients.\n")
+            return None
+        path = request.path.split("?", 1)[0]
+        if path == "/status":
+            return _json_response(self.status())
+        found = resolve_static(self._root, request.path)
+        if isinstance(found, http.HTTPStatus):
+            return _plain(found, f"{found.phrase}\n")
+        return self._file_response(found, headers.get("Host"))
+
+    def _file_response(self, found: StaticFile, host: str | None) -> Response:
+        body = read_static(found)
+        if body is None:
+            return _plain(http.HTTPStatus.NOT_FOUND, "Not Found\n")
+        extra: list[tuple[str, str]] = [("Cache-Control", "no-cache")]
+        if found.content_type.startswith("text/html"):
+            extra.append(("Content-Security-Policy", _csp(host)))
+        return _response(http.HTTPStatus.OK, found.content_type, body, extra)
+
+    # --- WebSocket ------------------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        client_id = next(self._ids)
+        origin = ws.request.headers.get("Origin") if ws.request is not None else None
+        client = BrowserConnection(
+            ws,
+            connector=lambda: self._connector,
+            base=self._options,
+            config=self._config,
+            redact=self._redact,
+            client_id=client_id,
+            origin=origin,
+        )
+        self._clients[client_id] = client
+        self._note_clients_changed()
+        log.info("relay client %d connected (origin %s)", client_id, _short(origin))
+        try:
+            await client.run()
+        finally:
+            del self._clients[client_id]
+            self._note_clients_changed()
+
+
+def _short(value: str | None, limit: int = 80) -> str:
+    if value is None:
+        return "none"
+    return "".join(ch if ch.isprintable() else "?" for ch in value[:limit])
+
+
+def _csp(host: str | None) -> str:
+    sockets = ""
+    if host and _SAFE_HOST.match(host):
+        sockets = f" ws://{host} wss://{host}"
+    return (
+        "default-src 'self'; "
+        f"connect-src 'self'{sockets}; "
+        "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
+        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def _response(
+    status: http.HTTPStatus, content_type: str, body: bytes, extra: Iterable[tuple[str, str]] = ()
+) -> Response:
+    headers = Headers(
+        [
+            ("Connection", "close"),
+            ("Content-Length", str(len(body))),
+            ("Content-Type", content_type),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"),
+            *extra,
+        ]
+    )
+    return Response(status.value, status.phrase, headers, body)
+
+
+def _plain(status: http.HTTPStatus, text: str) -> Response:
+    return _response(status, "text/plain; charset=utf-8", text.encode())
+
+
+def _json_response(payload: dict[str, Any]) -> Response:
+    body = json.dumps(payload, indent=2).encode()
+    return _response(http.HTTPStatus.OK, "application/json", body, [("Cache-Control", "no-store")])
+
+
+async def run_relay(
+    connector: LiveConnector,
+    options: SessionOptions,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    allow_origins: Iterable[str] = (),
+    api_key: str | None = None,
+    redact: Callable[[str], str] | None = None,
+    ready: Callable[[str], object] | None = None,
+    config: RelayConfig | None = None,
+) -> None:
+    """Run the relay until cancelled (``--relay-only``: until Ctrl-C).
+
+    ``ready(url)`` is called once the port is bound (print the page URL there). ``config`` overrides
+    the other listening arguments when given. A ``ready`` that returns an awaitable is awaited.
+    """
+    if config is None:
+        config = RelayConfig(host=host, port=port, allow_origins=tuple(allow_origins))
+    server = RelayServer(connector, options, config, api_key=api_key, redact=redact)
+    await server.start()
+    try:
+        if ready is not None:
+            result = ready(server.url)
+            if isinstance(result, Awaitable):
+                await result
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
