@@ -1,0 +1,247 @@
+"""The emulator's own vocabulary: what a client sent (after parsing) and what the emulator will send.
+
+``wire`` turns client JSON into :data:`ClientEvent` values and :data:`ServerOutput` values into JSON; the
+simulated model (``model``) only ever sees these dataclasses. Nothing here is shared with
+``desktop_app.live``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "ActivityEnd",
+    "ActivityStart",
+    "AudioChunk",
+    "AudioIn",
+    "AudioStreamEnd",
+    "ClientEvent",
+    "ClientTurn",
+    "ContextUpdate",
+    "FunctionCall",
+    "GenerationComplete",
+    "GoAway",
+    "InputTranscription",
+    "Interrupted",
+    "OutputTranscription",
+    "ServerOutput",
+    "SessionResumptionUpdate",
+    "SetupComplete",
+    "TextIn",
+    "TextPart",
+    "ToolCall",
+    "ToolCallCancellation",
+    "ToolResponse",
+    "TurnComplete",
+    "Usage",
+    "VadSignal",
+    "VideoIn",
+    "VoiceActivity",
+]
+
+
+# --------------------------------------------------------------------------- client → emulator
+
+
+@dataclass(frozen=True, slots=True)
+class AudioIn:
+    """PCM16LE mono audio at ``rate`` Hz (from ``realtimeInput.audio`` or the first ``mediaChunks``)."""
+
+    pcm: bytes = field(repr=False)
+    rate: int = 16_000
+
+
+@dataclass(frozen=True, slots=True)
+class VideoIn:
+    """One encoded image (``realtimeInput.video`` or an image in ``clientContent``)."""
+
+    data: bytes = field(repr=False)
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextIn:
+    """``realtimeInput.text``: typed input on the realtime stream."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStart:
+    """``realtimeInput.activityStart`` (manual activity detection)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEnd:
+    """``realtimeInput.activityEnd`` (manual activity detection)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStreamEnd:
+    """``realtimeInput.audioStreamEnd``: the microphone paused; flush buffered audio."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientTurn:
+    """``clientContent``: the user-role text of its turns, and whether the turn is complete."""
+
+    texts: tuple[str, ...]
+    turn_complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResponse:
+    """``toolResponse``: the answered call ids with their names and responses."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    responses: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextUpdate:
+    """``contextUpdate`` (SDK 3.x, model-specific); accepted and otherwise ignored."""
+
+    fields: tuple[str, ...]
+
+
+ClientEvent = (
+    AudioIn
+    | VideoIn
+    | TextIn
+    | ActivityStart
+    | ActivityEnd
+    | AudioStreamEnd
+    | ClientTurn
+    | ToolResponse
+    | ContextUpdate
+)
+
+
+# --------------------------------------------------------------------------- emulator → client
+
+
+@dataclass(frozen=True, slots=True)
+class SetupComplete:
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """One piece of model audio: PCM16LE mono at ``rate`` (24 kHz)."""
+
+    pcm: bytes = field(repr=False)
+    rate: int = 24_000
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    """A text part of the model turn (TEXT modality only)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutputTranscription:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputTranscription:
+    text: str
+    finished: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationComplete:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts per modality; totals are derived."""
+
+    prompt: dict[str, int] = field(default_factory=dict)
+    response: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def prompt_total(self) -> int:
+        return sum(self.prompt.values())
+
+    @property
+    def response_total(self) -> int:
+        return sum(self.response.values())
+
+
+@dataclass(frozen=True, slots=True)
+class TurnComplete:
+    """``serverContent.turnComplete`` with the turn's ``usageMetadata`` riding along."""
+
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCall:
+    id: str
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    calls: tuple[FunctionCall, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallCancellation:
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GoAway:
+    time_left_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionResumptionUpdate:
+    new_handle: str
+    resumable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceActivity:
+    """``voiceActivity{type, audioOffset}``: the emulator's VAD heard speech start or end."""
+
+    kind: Literal["ACTIVITY_START", "ACTIVITY_END"]
+    audio_offset_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class VadSignal:
+    """``voiceActivityDetectionSignal{vadSignalType}``: sent only when the setup set ``explicitVadSignal``."""
+
+    kind: Literal["VAD_SIGNAL_TYPE_SOS", "VAD_SIGNAL_TYPE_EOS"]
+
+
+ServerOutput = (
+    SetupComplete
+    | AudioChunk
+    | TextPart
+    | OutputTranscription
+    | InputTranscription
+    | GenerationComplete
+    | TurnComplete
+    | Interrupted
+    | ToolCall
+    | ToolCallCancellation
+    | GoAway
+    | SessionResumptionUpdate
+    | VoiceActivity
+    | VadSignal
+)
