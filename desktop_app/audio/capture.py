@@ -1,0 +1,278 @@
+"""Microphone capture: a PortAudio input stream at the device's own rate, delivered as 16 kHz PCM16 blocks.
+
+Implements :class:`desktop_app.core.ports.AudioSource`.
+
+Threads: the PortAudio callback only copies the block, dates it and appends it to a bounded drop-oldest
+:class:`~desktop_app.audio.handoff.Handoff` (which wakes the loop with ``call_soon_threadsafe``). Everything
+else — resampling (soxr), re-blocking to exactly ``block_ms``, echo cancellation, level metering — runs on
+the loop thread inside :meth:`MicCapture.blocks`, so a consumer that falls behind loses the *oldest* audio
+(counted in ``drops``), never the newest, and the queue never grows past ``queue_ms``.
+
+Failures: a stream that stops on its own (device unplugged, sound server gone) or delivers nothing for
+``stall_timeout_s`` publishes one :class:`~desktop_app.core.events.ErrorEvent` (``code="audio_input"``)
+through ``on_event``; :meth:`MicCapture.blocks` then simply yields nothing more until :meth:`aclose`, so
+the session goes on with text input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from desktop_app.audio.counters import AudioCounters
+from desktop_app.audio.echo import EchoCanceller
+from desktop_app.audio.handoff import Handoff
+from desktop_app.audio.levels import LevelPublisher
+from desktop_app.audio.resample import Rechunker, StreamResampler
+from desktop_app.audio.streams import adc_delay, open_stream
+from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.errors import ConfigError, MediaError
+from desktop_app.core.events import ErrorEvent, Event, MicAudio
+
+__all__ = ["CaptureConfig", "MicCapture"]
+
+log = logging.getLogger(__name__)
+
+_FALLBACK_RATES = (48_000, 44_100, 32_000, 16_000)
+
+# (callback monotonic time, ADC time of the first frame, frames × channels copy)
+_Block = tuple[float, float, npt.NDArray[np.float32]]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureConfig:
+    """How to open the microphone.
+
+    ``device`` is a PortAudio index (None: the default input); ``rate`` the capture rate (None: the
+    device's default rate, falling back to 48/44.1/32/16 kHz if that will not open). ``block_ms`` is the
+    size of each delivered block: 10–100 ms in steps of 10 ms (AEC3 works in 10 ms frames).
+    """
+
+    device: int | None = None
+    device_name: str = "default"
+    rate: int | None = None
+    block_ms: int = 20
+    queue_ms: int = 500
+    stall_timeout_s: float = 3.0
+    latency: str | float = "low"
+
+    def __post_init__(self) -> None:
+        if not 10 <= self.block_ms <= 100 or self.block_ms % 10:
+            raise ConfigError(
+                f"The microphone block size must be 10–100 ms in steps of 10 ms, not {self.block_ms}."
+            )
+        if self.queue_ms < self.block_ms:
+            raise ConfigError("The microphone queue must hold at least one block.")
+
+
+def _to_pcm16(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
+    return (np.clip(x, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
+
+
+class MicCapture:
+    """The microphone as an :class:`~desktop_app.core.ports.AudioSource`. Loop thread only, except the
+    PortAudio callback. Construct, then :meth:`start` (opens the device; raises MediaError), then iterate
+    :meth:`blocks` once, then :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        config: CaptureConfig,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        canceller: EchoCanceller | None = None,
+        levels: LevelPublisher | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        stream_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.config = config
+        self._loop = loop
+        self._canceller = canceller
+        self._levels = levels
+        self._on_event = on_event
+        self._stream_factory = stream_factory
+        self._stream: Any = None
+        self._handoff: Handoff[_Block] = Handoff(loop, maxlen=config.queue_ms // config.block_ms)
+        self.rate = 0
+        self.channels = 0
+        self._frames = MIC_FORMAT.frames_for_ms(config.block_ms)
+        self._resampler: StreamResampler | None = None
+        self._rechunker = Rechunker(self._frames)
+        self._in_frames = 0
+        self._emitted = 0
+        self._stopping = False
+        self._closed = False
+        self._iterating = False
+        self._stalled = False
+        self.error: ErrorEvent | None = None
+        # counters (callback thread writes callbacks/overflows; loop thread the rest)
+        self.callbacks = 0
+        self.overflows = 0
+        self.blocks_delivered = 0
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open and start the input stream. Raises :class:`MediaError` with PortAudio's reason."""
+        if self._stream is not None:
+            return
+        factory = self._stream_factory
+        if factory is None:
+            import sounddevice
+
+            factory = sounddevice.InputStream
+        rates: list[int] = []
+        if self.config.rate is not None:
+            rates.append(self.config.rate)
+        else:
+            rates.append(self._default_rate())
+            rates.extend(_FALLBACK_RATES)
+        self._stream, self.rate, self.channels = open_stream(
+            factory,
+            what=f"microphone {self.config.device_name!r}",
+            device=self.config.device,
+            rates=rates,
+            channel_options=(1, 2),
+            block_ms=self.config.block_ms,
+            latency=self.config.latency,
+            callback=self._callback,
+            finished_callback=self._finished_from_thread,
+        )
+        self._resampler = StreamResampler(self.rate, MIC_FORMAT.rate)
+        try:
+            self._stream.start()
+        except Exception as err:
+            self._stream.close()
+            self._stream = None
+            raise MediaError(
+                f"The microphone {self.config.device_name!r} could not be started ({err})."
+            ) from err
+        log.info(
+            "microphone %r open at %d Hz, %d ch, %d ms blocks",
+            self.config.device_name,
+            self.rate,
+            self.channels,
+            self.config.block_ms,
+        )
+
+    def _default_rate(self) -> int:
+        try:
+            import sounddevice
+
+            info = sounddevice.query_devices(self.config.device, "input")
+            return int(info["default_samplerate"])
+        except Exception:
+            return _FALLBACK_RATES[0]
+
+    async def aclose(self) -> None:
+        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
+        self.close()
+
+    def close(self) -> None:
+        """Stop the stream and end :meth:`blocks`. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping = True
+        self._handoff.close()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+            finally:
+                stream.close()
+
+    # --- PortAudio thread ---------------------------------------------------------------------------
+
+    def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        now = time.monotonic()
+        self.callbacks += 1
+        if status.input_overflow:
+            self.overflows += 1
+        self._handoff.put((now, now - adc_delay(time_info), indata.copy()))
+
+    def _finished_from_thread(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
+            self._loop.call_soon_threadsafe(self._on_finished)
+
+    # --- loop thread --------------------------------------------------------------------------------
+
+    def _on_finished(self) -> None:
+        if not self._stopping:
+            self._fail(
+                f"The microphone {self.config.device_name!r} stopped working (it was disconnected "
+                "or the sound system failed). Typed messages still work."
+            )
+
+    def _fail(self, message: str) -> None:
+        if self.error is not None:
+            return
+        self.error = ErrorEvent(message, code="audio_input", retryable=False)
+        log.info("microphone failure: %s", message)
+        if self._on_event is not None:
+            self._on_event(self.error)
+
+    async def blocks(self) -> AsyncIterator[MicAudio]:
+        """Yield 16 kHz mono PCM16 blocks of ``block_ms`` until :meth:`aclose`. Iterate it once."""
+        if self._iterating:
+            raise RuntimeError("MicCapture.blocks() may be iterated only once")
+        self._iterating = True
+        while not self._closed:
+            item = self._handoff.popleft()
+            if item is None:
+                try:
+                    await asyncio.wait_for(self._handoff.wait(), self.config.stall_timeout_s)
+                except TimeoutError:
+                    if self._stream is not None and self.error is None and not self._stalled:
+                        self._stalled = True
+                        self._fail(
+                            f"The microphone {self.config.device_name!r} has delivered no audio for "
+                            f"{self.config.stall_timeout_s:g} s. Typed messages still work."
+                        )
+                continue
+            self._stalled = False
+            for block in self._process(item):
+                yield block
+
+    def _process(self, item: _Block) -> list[MicAudio]:
+        cb_time, adc_time, data = item
+        mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
+        assert self._resampler is not None
+        in_index = self._in_frames
+        self._in_frames += len(mono)
+        out: list[MicAudio] = []
+        rate_out = MIC_FORMAT.rate
+        for block in self._rechunker.push(self._resampler.process(mono)):
+            # Output sample k of the resampler is input time k / rate_out (soxr VR is delay-compensated).
+            block_adc = adc_time + self._emitted / rate_out - in_index / self.rate
+            self._emitted += len(block)
+            pcm = _to_pcm16(block.astype(np.float32))
+            if self._canceller is not None:
+                pcm = self._canceller.process(pcm, block_adc)
+            if self._levels is not None:
+                self._levels.add_input(pcm)
+            self.blocks_delivered += 1
+            out.append(MicAudio(pcm.tobytes(), MIC_FORMAT, captured_at=cb_time))
+        return out
+
+    # --- stats ---------------------------------------------------------------------------------------
+
+    @property
+    def drops(self) -> int:
+        return self._handoff.drops
+
+    def counters(self) -> AudioCounters:
+        return AudioCounters(
+            blocks_captured=self.callbacks,
+            blocks_delivered=self.blocks_delivered,
+            drops=self._handoff.drops,
+            overflows=self.overflows,
+        )

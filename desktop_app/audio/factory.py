@@ -1,0 +1,240 @@
+"""Opening the real microphone and speaker, wired to one echo canceller and one level publisher.
+
+How the composition root wires it (on the loop thread)::
+
+    io = open_audio(AudioOptions(input_device=flags.input_device, ...), loop, on_event=publish)
+    for notice in io.notices:            # e.g. a saved device that vanished: show it to the user
+        publish(ErrorEvent(notice, code="audio_notice"))   # or a log line / status-bar text
+    async with Conversation(connector, options, sink=io.sink, on_event=publish) as conv:
+        await conv.stream_audio(io.source)               # until Ctrl-C / --duration
+    print(io.counters().line())
+    await io.aclose()
+
+``io.source`` is an :class:`~desktop_app.core.ports.AudioSource` (16 kHz blocks, echo-cancelled unless
+``headphones``), ``io.sink`` an :class:`~desktop_app.core.ports.AudioSink`; the engine calls
+``sink.interrupt()`` on ``Interrupted`` and ``sink.play()`` on ``ModelAudio`` as usual. The canceller
+needs no calls of its own: the speaker feeds it what it plays, the microphone runs its blocks through it.
+``on_event`` receives :class:`~desktop_app.audio.levels.AudioLevels` (~20/s) and
+:class:`~desktop_app.core.events.ErrorEvent` (a device that fails mid-session), on the loop thread.
+
+With ``allow_missing=True`` a side that cannot be opened becomes a Null device (a source that never yields,
+a sink that discards) and its MediaError text goes into ``notices``, so a conversation can still be typed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from desktop_app.audio.capture import CaptureConfig, MicCapture
+from desktop_app.audio.counters import AudioCounters
+from desktop_app.audio.devices import DeviceKind, resolve_device
+from desktop_app.audio.echo import EchoCanceller, EchoSettings
+from desktop_app.audio.levels import LevelPublisher
+from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.core.errors import MediaError
+from desktop_app.core.events import Event, MicAudio, ModelAudio
+
+__all__ = [
+    "AudioIO",
+    "AudioOptions",
+    "NullSink",
+    "NullSource",
+    "open_audio",
+    "open_microphone",
+    "open_speaker",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AudioOptions:
+    """Everything the user may choose about audio (settings and flags).
+
+    ``input_device``/``output_device``: name substring, index, or None for the default.
+    ``devices_from_settings``: True when the devices come from saved settings, so a vanished one falls
+    back to the default with a notice; False for explicit flags (a miss is a MediaError).
+    ``headphones`` turns echo cancellation off; ``noise_suppression`` is independent of it.
+    """
+
+    input_device: str | int | None = None
+    output_device: str | int | None = None
+    devices_from_settings: bool = False
+    input_rate: int | None = None
+    output_rate: int | None = None
+    block_ms: int = 20
+    output_block_ms: float = 10.0
+    queue_ms: int = 500
+    prefill_ms: float = 40.0
+    max_prefill_ms: float = 200.0
+    volume: float = 1.0
+    headphones: bool = False
+    noise_suppression: bool = False
+    ns_level: int = 1
+
+    @property
+    def echo(self) -> EchoSettings:
+        return EchoSettings(
+            headphones=self.headphones,
+            noise_suppression=self.noise_suppression,
+            ns_level=self.ns_level,
+        )
+
+
+class NullSource:
+    """An :class:`~desktop_app.core.ports.AudioSource` with no microphone: yields nothing until closed."""
+
+    def __init__(self) -> None:
+        self._closed = asyncio.Event()
+
+    async def blocks(self) -> AsyncIterator[MicAudio]:
+        await self._closed.wait()
+        return
+        yield  # pragma: no cover - makes this an async generator
+
+    async def aclose(self) -> None:
+        self._closed.set()
+
+    def counters(self) -> AudioCounters:
+        return AudioCounters()
+
+
+class NullSink:
+    """An :class:`~desktop_app.core.ports.AudioSink` with no speaker: discards audio."""
+
+    def play(self, chunk: ModelAudio) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        pass
+
+    async def drain(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+    def counters(self) -> AudioCounters:
+        return AudioCounters()
+
+
+@dataclass(slots=True)
+class AudioIO:
+    """The opened pair. ``source``/``sink`` are real devices or Null ones (see ``notices``)."""
+
+    source: MicCapture | NullSource
+    sink: SpeakerPlayback | NullSink
+    canceller: EchoCanceller
+    levels: LevelPublisher | None
+    notices: list[str] = field(default_factory=list)
+
+    def counters(self) -> AudioCounters:
+        return self.source.counters() + self.sink.counters()
+
+    async def aclose(self) -> None:
+        """Close the microphone, then the speaker. Safe to call twice."""
+        await self.source.aclose()
+        await self.sink.aclose()
+
+
+def open_microphone(
+    options: AudioOptions,
+    loop: asyncio.AbstractEventLoop,
+    *,
+    canceller: EchoCanceller | None = None,
+    levels: LevelPublisher | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    notices: list[str] | None = None,
+) -> MicCapture:
+    """Resolve and open the microphone. Raises MediaError; appends a fallback notice to ``notices``."""
+    resolved = resolve_device(options.input_device, DeviceKind.INPUT, fallback=options.devices_from_settings)
+    if resolved.notice and notices is not None:
+        notices.append(resolved.notice)
+    mic = MicCapture(
+        CaptureConfig(
+            device=resolved.index,
+            device_name=resolved.device.name,
+            rate=options.input_rate,
+            block_ms=options.block_ms,
+            queue_ms=options.queue_ms,
+        ),
+        loop,
+        canceller=canceller,
+        levels=levels,
+        on_event=on_event,
+    )
+    mic.start()
+    return mic
+
+
+def open_speaker(
+    options: AudioOptions,
+    loop: asyncio.AbstractEventLoop,
+    *,
+    canceller: EchoCanceller | None = None,
+    levels: LevelPublisher | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    notices: list[str] | None = None,
+) -> SpeakerPlayback:
+    """Resolve and open the speaker. Raises MediaError; appends a fallback notice to ``notices``."""
+    resolved = resolve_device(
+        options.output_device, DeviceKind.OUTPUT, fallback=options.devices_from_settings
+    )
+    if resolved.notice and notices is not None:
+        notices.append(resolved.notice)
+    speaker = SpeakerPlayback(
+        PlaybackConfig(
+            device=resolved.index,
+            device_name=resolved.device.name,
+            rate=options.output_rate,
+            block_ms=options.output_block_ms,
+            prefill_ms=options.prefill_ms,
+            max_prefill_ms=options.max_prefill_ms,
+            volume=options.volume,
+        ),
+        loop,
+        canceller=canceller,
+        levels=levels,
+        on_event=on_event,
+    )
+    speaker.start()
+    return speaker
+
+
+def open_audio(
+    options: AudioOptions,
+    loop: asyncio.AbstractEventLoop,
+    *,
+    on_event: Callable[[Event], None] | None = None,
+    allow_missing: bool = False,
+) -> AudioIO:
+    """Open speaker and microphone around one echo canceller (see the module docstring for wiring)."""
+    canceller = EchoCanceller(options.echo)
+    levels = LevelPublisher(on_event) if on_event is not None else None
+    notices: list[str] = []
+    sink: SpeakerPlayback | NullSink
+    source: MicCapture | NullSource
+    try:
+        sink = open_speaker(
+            options, loop, canceller=canceller, levels=levels, on_event=on_event, notices=notices
+        )
+    except MediaError as err:
+        if not allow_missing:
+            raise
+        notices.append(str(err))
+        sink = NullSink()
+    try:
+        source = open_microphone(
+            options, loop, canceller=canceller, levels=levels, on_event=on_event, notices=notices
+        )
+    except MediaError as err:
+        if not allow_missing:
+            if isinstance(sink, SpeakerPlayback):
+                sink.close()
+            raise
+        notices.append(str(err))
+        source = NullSource()
+    return AudioIO(source, sink, canceller, levels, notices)

@@ -1,0 +1,378 @@
+"""Speaker playback: the model's 24 kHz PCM16 through a jitter buffer into a PortAudio output stream.
+
+Implements :class:`desktop_app.core.ports.AudioSink`.
+
+Threads: :meth:`SpeakerPlayback.play` and :meth:`SpeakerPlayback.interrupt` run on the loop thread; they
+resample to the device rate (soxr, only if the device will not take 24 kHz) and write the
+:class:`~desktop_app.audio.jitter_buffer.JitterBuffer` under a lock held for one deque append. The
+PortAudio callback (``block_ms``, 10 ms by default, never more than 20) takes the same lock for one block
+copy, applies the volume, fills the device buffer (zeros on underflow) and hands a copy of what it wrote,
+dated with its DAC time, back to the loop (bounded, drop-oldest) for the echo canceller's reference, the
+output meter and the timing records. The stream runs continuously (silence between turns), so a reply
+starts within one block and the canceller's reference never has gaps.
+
+Interrupt: the buffer keeps ``fade_ms`` (4 ms) of what was about to play, ramps it to zero and drops the
+rest; the next callback plays the fade and then silence, so the output is silent within one block.
+
+Timing records for the benchmarks (all ``time.monotonic`` seconds):
+:attr:`SpeakerPlayback.last_turn` — a new turn's first chunk given to :meth:`play` → its first sample
+written to the device (and the DAC time PortAudio predicts for it); :attr:`SpeakerPlayback.last_interrupt`
+— :meth:`interrupt` called → the callback that wrote the last non-zero sample (and its DAC time).
+
+Failures: a stream that stops on its own publishes one :class:`~desktop_app.core.events.ErrorEvent`
+(``code="audio_output"``); afterwards :meth:`play` discards audio and :meth:`drain` returns at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from desktop_app.audio.counters import AudioCounters
+from desktop_app.audio.echo import EchoCanceller
+from desktop_app.audio.handoff import Handoff
+from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
+from desktop_app.audio.levels import LevelPublisher
+from desktop_app.audio.resample import StreamResampler
+from desktop_app.audio.streams import dac_delay, open_stream
+from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
+from desktop_app.core.errors import ConfigError, MediaError
+from desktop_app.core.events import ErrorEvent, Event, ModelAudio
+
+__all__ = ["InterruptTiming", "PlaybackConfig", "SpeakerPlayback", "TurnTiming"]
+
+log = logging.getLogger(__name__)
+
+_FALLBACK_RATES = (48_000, 44_100)
+
+# (callback monotonic time, DAC time of the first frame, mono copy of what was written, buffer report)
+_Written = tuple[float, float, npt.NDArray[np.float32], ReadResult]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackConfig:
+    """How to open the speaker.
+
+    ``device`` is a PortAudio index (None: the default output); ``rate`` the device rate (None: 24 kHz
+    if the device takes it, else its default rate). ``volume`` is a linear gain, 0–2.
+    """
+
+    device: int | None = None
+    device_name: str = "default"
+    rate: int | None = None
+    block_ms: float = 10.0
+    prefill_ms: float = 40.0
+    max_prefill_ms: float = 200.0
+    fade_ms: float = 4.0
+    volume: float = 1.0
+    latency: str | float = "low"
+    reference_queue_blocks: int = 100
+
+    def __post_init__(self) -> None:
+        if not 2.5 <= self.block_ms <= 20:
+            raise ConfigError(f"The speaker block size must be 2.5–20 ms, not {self.block_ms:g}.")
+        if not 0 <= self.prefill_ms <= self.max_prefill_ms:
+            raise ConfigError("The speaker prefill must be between 0 and its maximum.")
+
+
+@dataclass(frozen=True, slots=True)
+class TurnTiming:
+    """When a new turn's first chunk reached :meth:`SpeakerPlayback.play` and left for the device."""
+
+    received_at: float
+    written_at: float
+    dac_at: float
+
+    @property
+    def to_device_ms(self) -> float:
+        return (self.written_at - self.received_at) * 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptTiming:
+    """When :meth:`SpeakerPlayback.interrupt` was called and when the written output went silent."""
+
+    requested_at: float
+    silent_written_at: float
+    silent_dac_at: float
+
+    @property
+    def to_silence_ms(self) -> float:
+        return (self.silent_written_at - self.requested_at) * 1000.0
+
+
+class SpeakerPlayback:
+    """The speaker as an :class:`~desktop_app.core.ports.AudioSink`. Construct, :meth:`start` (opens the
+    device; raises MediaError), use from the loop thread, :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        config: PlaybackConfig,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        canceller: EchoCanceller | None = None,
+        levels: LevelPublisher | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        stream_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.config = config
+        self._loop = loop
+        self._canceller = canceller
+        self._levels = levels
+        self._on_event = on_event
+        self._stream_factory = stream_factory
+        self._stream: Any = None
+        self._lock = threading.Lock()
+        self._jb: JitterBuffer | None = None
+        self._resampler: StreamResampler | None = None
+        self._scratch = np.zeros(0, dtype=np.float32)
+        self._gain = self._target_gain = float(np.clip(config.volume, 0.0, 2.0))
+        self._written: Handoff[_Written] = Handoff(
+            loop, maxlen=config.reference_queue_blocks, on_ready=self._pump
+        )
+        self.rate = 0
+        self.channels = 0
+        self._stopping = False
+        self._closed = False
+        self.error: ErrorEvent | None = None
+        self._pending_turn: float | None = None
+        self._pending_interrupt: float | None = None
+        self.last_turn: TurnTiming | None = None
+        self.last_interrupt: InterruptTiming | None = None
+        self._changed = asyncio.Event()  # set whenever the pump saw something happen
+        self.output_underflows = 0
+        self.callbacks = 0
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open and start the output stream. Raises :class:`MediaError` with PortAudio's reason."""
+        if self._stream is not None:
+            return
+        factory = self._stream_factory
+        if factory is None:
+            import sounddevice
+
+            factory = sounddevice.OutputStream
+        rates = [self.config.rate] if self.config.rate else [MODEL_FORMAT.rate, *self._defaults()]
+        self._stream, self.rate, self.channels = open_stream(
+            factory,
+            what=f"speaker {self.config.device_name!r}",
+            device=self.config.device,
+            rates=rates,
+            channel_options=(1, 2),
+            block_ms=self.config.block_ms,
+            latency=self.config.latency,
+            callback=self._callback,
+            finished_callback=self._finished_from_thread,
+        )
+        self._jb = JitterBuffer(
+            JitterConfig(
+                rate=self.rate,
+                prefill_ms=self.config.prefill_ms,
+                max_prefill_ms=self.config.max_prefill_ms,
+                fade_ms=self.config.fade_ms,
+            )
+        )
+        self._resampler = StreamResampler(MODEL_FORMAT.rate, self.rate)
+        self._scratch = np.zeros(max(1, round(self.rate * self.config.block_ms / 1000)) * 4, "f4")
+        try:
+            self._stream.start()
+        except Exception as err:
+            self._stream.close()
+            self._stream = None
+            raise MediaError(
+                f"The speaker {self.config.device_name!r} could not be started ({err})."
+            ) from err
+        log.info(
+            "speaker %r open at %d Hz, %d ch, %g ms blocks",
+            self.config.device_name,
+            self.rate,
+            self.channels,
+            self.config.block_ms,
+        )
+
+    def _defaults(self) -> list[int]:
+        try:
+            import sounddevice
+
+            info = sounddevice.query_devices(self.config.device, "output")
+            return [int(info["default_samplerate"]), *_FALLBACK_RATES]
+        except Exception:
+            return list(_FALLBACK_RATES)
+
+    async def aclose(self) -> None:
+        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
+        self.close()
+
+    def close(self) -> None:
+        """Stop the stream at once (queued audio is dropped). Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping = True
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+            finally:
+                stream.close()
+        self._written.close()
+        self._changed.set()
+
+    # --- AudioSink (loop thread) ----------------------------------------------------------------------
+
+    def play(self, chunk: ModelAudio) -> None:
+        """Queue a chunk of the model's audio (any rate; mono or interleaved PCM16)."""
+        jb, rs = self._jb, self._resampler
+        if jb is None or rs is None or self._closed or self.error is not None:
+            return
+        samples = pcm16_to_float(chunk.pcm)
+        if chunk.fmt.channels > 1:
+            samples = samples[: len(samples) // chunk.fmt.channels * chunk.fmt.channels]
+            samples = samples.reshape(-1, chunk.fmt.channels).mean(axis=1, dtype=np.float32)
+        if rs.in_rate != chunk.fmt.rate:
+            rs = self._resampler = StreamResampler(chunk.fmt.rate, self.rate)
+        new_turn = jb.state is BufferState.IDLE
+        if new_turn:
+            rs.reset()  # no tail of the previous turn leaks into this one
+        out = rs.process(samples)
+        with self._lock:
+            new_turn = jb.state is BufferState.IDLE
+            jb.write(out)
+        if new_turn:
+            self._pending_turn = time.monotonic()
+
+    def interrupt(self) -> None:
+        """Fade out within ``fade_ms`` and drop everything queued (the user barged in)."""
+        jb = self._jb
+        if jb is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            jb.interrupt()
+        if self._resampler is not None:
+            self._resampler.reset()
+        self._pending_turn = None
+        self._pending_interrupt = now
+
+    async def drain(self) -> None:
+        """Wait until everything queued has been written, plus the device's output latency."""
+        jb = self._jb
+        if jb is None:
+            return
+        while not self._closed and self.error is None:
+            with self._lock:
+                busy = not jb.is_empty or jb.state is BufferState.BUFFERING
+            if not busy:
+                break
+            self._changed.clear()
+            await self._changed.wait()
+        stream = self._stream
+        if stream is not None and self.error is None:
+            await asyncio.sleep(float(stream.latency))  # the last block still has to reach the DAC
+
+    # --- volume -----------------------------------------------------------------------------------------
+
+    @property
+    def volume(self) -> float:
+        return self._target_gain
+
+    @volume.setter
+    def volume(self, value: float) -> None:
+        """Linear gain 0–2, applied from the next block with a one-block ramp (no zipper noise)."""
+        self._target_gain = float(np.clip(value, 0.0, 2.0))
+
+    # --- PortAudio thread -----------------------------------------------------------------------------
+
+    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        now = time.monotonic()
+        self.callbacks += 1
+        if status.output_underflow:
+            self.output_underflows += 1
+        buf = self._scratch[:frames] if frames <= len(self._scratch) else np.zeros(frames, "f4")
+        jb = self._jb
+        if jb is None:
+            buf[:] = 0.0
+            outdata.fill(0)
+            return
+        with self._lock:
+            result = jb.read_into(buf)
+        target = self._target_gain
+        if target != self._gain:
+            buf *= np.linspace(self._gain, target, frames, dtype=np.float32)
+            self._gain = target
+        elif target != 1.0:
+            buf *= target
+        outdata[:] = buf[:, None]
+        self._written.put((now, now + dac_delay(time_info), buf.copy(), result))
+
+    def _finished_from_thread(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
+            self._loop.call_soon_threadsafe(self._on_finished)
+
+    # --- loop thread --------------------------------------------------------------------------------------
+
+    def _on_finished(self) -> None:
+        if not self._stopping and self.error is None:
+            self.error = ErrorEvent(
+                f"The speaker {self.config.device_name!r} stopped working (it was disconnected or "
+                "the sound system failed). Replies still appear as text.",
+                code="audio_output",
+            )
+            log.info("speaker failure: %s", self.error.message)
+            if self._on_event is not None:
+                self._on_event(self.error)
+            self._changed.set()
+
+    def _pump(self) -> None:
+        for cb_time, dac_time, samples, result in self._written.pop_all():
+            if self._canceller is not None:
+                self._canceller.push_render(samples, self.rate, dac_time)
+            if self._levels is not None:
+                self._levels.add_output(samples)
+            if result.turn_started_at >= 0 and self._pending_turn is not None:
+                offset = result.turn_started_at / self.rate
+                self.last_turn = TurnTiming(self._pending_turn, cb_time, dac_time + offset)
+                self._pending_turn = None
+            if result.silent_at >= 0 and self._pending_interrupt is not None:
+                offset = result.silent_at / self.rate
+                self.last_interrupt = InterruptTiming(self._pending_interrupt, cb_time, dac_time + offset)
+                self._pending_interrupt = None
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Wait (on the loop) until ``predicate()`` is true, re-checking after every written block.
+
+        Raises :class:`TimeoutError` after ``timeout`` seconds; for tests, benchmarks and self-tests.
+        """
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+    # --- stats ----------------------------------------------------------------------------------------------
+
+    @property
+    def jitter_buffer(self) -> JitterBuffer | None:
+        return self._jb
+
+    def counters(self) -> AudioCounters:
+        jb = self._jb
+        if jb is None:
+            return AudioCounters(output_underflows=self.output_underflows)
+        return AudioCounters(
+            underruns=jb.underruns,
+            underrun_ms=jb.underrun_frames * 1000.0 / self.rate,
+            output_underflows=self.output_underflows,
+        )

@@ -1,0 +1,73 @@
+"""Small helpers shared by the capture and playback shells: opening PortAudio streams with fallbacks, and
+turning PortAudio callback timestamps into ``time.monotonic`` times.
+
+PortAudio dates every callback on the stream's own clock: ``currentTime`` (now), ``inputBufferAdcTime``
+(when the first input sample left the ADC) and ``outputBufferDacTime`` (when the first output sample will
+reach the DAC). Only the differences are used, added to ``time.monotonic()`` taken in the callback, so
+the result does not depend on which clock the host API uses. Host APIs that report zeros (some ALSA
+plugins) give a delay of 0; anything outside [0, :data:`MAX_DEVICE_DELAY_S`] is clamped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from desktop_app.core.errors import MediaError
+
+__all__ = ["MAX_DEVICE_DELAY_S", "adc_delay", "dac_delay", "open_stream"]
+
+MAX_DEVICE_DELAY_S = 1.0
+
+
+def _clamp(delay: float) -> float:
+    if delay != delay or delay < 0.0:  # NaN or negative
+        return 0.0
+    return min(delay, MAX_DEVICE_DELAY_S)
+
+
+def adc_delay(time_info: Any) -> float:
+    """Seconds between the first input sample leaving the ADC and this callback."""
+    now, adc = float(time_info.currentTime), float(time_info.inputBufferAdcTime)
+    return _clamp(now - adc) if now > 0.0 and adc > 0.0 else 0.0
+
+
+def dac_delay(time_info: Any) -> float:
+    """Seconds between this callback and the first output sample reaching the DAC."""
+    now, dac = float(time_info.currentTime), float(time_info.outputBufferDacTime)
+    return _clamp(dac - now) if now > 0.0 and dac > 0.0 else 0.0
+
+
+def open_stream(
+    factory: Callable[..., Any],
+    *,
+    what: str,
+    device: int | None,
+    rates: Sequence[int],
+    channel_options: Sequence[int],
+    block_ms: float,
+    **kwargs: Any,
+) -> tuple[Any, int, int]:
+    """Open (not start) a stream, trying each rate and channel count in order.
+
+    Returns ``(stream, rate, channels)``. Raises :class:`MediaError` naming the device and PortAudio's
+    reason when nothing opens (e.g. -9997 "Invalid sample rate", -9996 "Invalid device").
+    """
+    errors: list[str] = []
+    for rate in dict.fromkeys(rates):
+        for channels in dict.fromkeys(channel_options):
+            try:
+                stream = factory(
+                    device=device,
+                    samplerate=rate,
+                    channels=channels,
+                    dtype="float32",
+                    blocksize=max(1, round(rate * block_ms / 1000)),
+                    **kwargs,
+                )
+            except Exception as err:  # sounddevice.PortAudioError, ValueError for bad devices
+                errors.append(f"{rate} Hz/{channels} ch: {err}")
+                continue
+            return stream, rate, channels
+    detail = "; ".join(errors[-3:])
+    raise MediaError(f"The {what} could not be opened ({detail}).")
