@@ -1,0 +1,333 @@
+// The page: wires the relay client, microphone, camera and player to the controls and the transcript.
+// Page state for people is on screen; for tests it is mirrored in window.__gld (read-only by convention).
+
+import { base64ToBytes } from "./b64.js";
+import { Camera } from "./camera.js";
+import { Microphone } from "./mic.js";
+import { Player } from "./player.js";
+import { RelayClient } from "./relay-client.js";
+
+const VOICES = [
+  "Zephyr", "Puck", "Charon", "Kore", "Fenrir", "Leda", "Orus", "Aoede", "Callirrhoe", "Autonoe",
+  "Enceladus", "Iapetus", "Umbriel", "Algieba", "Despina", "Erinome", "Algenib", "Rasalgethi",
+  "Laomedeia", "Achernar", "Alnilam", "Schedar", "Gacrux", "Pulcherrima", "Achird",
+  "Zubenelgenubi", "Vindemiatrix", "Sadachbia", "Sadaltager", "Sulafat",
+];
+
+const CLOSE_MEANINGS = {
+  1000: "The session ended.",
+  1001: "The relay is shutting down.",
+  1006: "Lost the connection to the relay.",
+  1008: "The relay refused this connection.",
+  1009: "A message was too large for the relay.",
+  1011: "The live session failed.",
+  1013: "The live service kept dropping the connection; try again later.",
+};
+
+const $ = (id) => document.getElementById(id);
+
+const gld = {
+  state: "idle", // idle | connecting | live | reconnecting | closed | error
+  relaySession: null, // last {"session": {"state"}} from the relay
+  backend: null,
+  samplesPlayed: 0,
+  underruns: 0,
+  flushedSamples: 0,
+  interruptions: 0,
+  audioChunksSent: 0,
+  audioChunksDropped: 0,
+  framesSent: 0,
+  messagesIn: 0,
+  turnsCompleted: 0,
+  micLevel: 0,
+  micOn: false,
+  cameraOn: false,
+  transcript: [], // {role: "user" | "model", text, final}
+  errors: [], // {code, message}
+};
+window.__gld = gld;
+
+let relay = null;
+let modality = "AUDIO";
+let openTurn = { user: null, model: null };
+
+const player = new Player({
+  onStats: (stats) => {
+    gld.samplesPlayed = stats.played;
+    gld.underruns = stats.underruns;
+    gld.flushedSamples = stats.flushed;
+  },
+});
+
+const mic = new Microphone({
+  onChunk: (pcm, rms) => {
+    gld.micLevel = rms;
+    showLevel(rms);
+    if (gld.state !== "live" || !relay) return;
+    if (relay.sendAudio(pcm)) gld.audioChunksSent++;
+    else gld.audioChunksDropped++;
+  },
+});
+
+const camera = new Camera({
+  video: $("preview"),
+  onFrame: (jpeg) => {
+    if (gld.state === "live" && relay && relay.sendImage(jpeg)) gld.framesSent++;
+  },
+});
+
+// --- status, errors, transcript ---------------------------------------------------------------------
+
+function setState(state, text) {
+  gld.state = state;
+  document.querySelector("#status .dot").dataset.state = state;
+  $("status-text").textContent = text;
+  const connected = state === "live" || state === "reconnecting" || state === "connecting";
+  $("connect").textContent = connected ? "Disconnect" : "Connect";
+  $("connect").classList.toggle("primary", !connected);
+  for (const id of ["mic", "camera", "text", "send"]) $(id).disabled = !connected;
+  for (const id of ["modality", "voice", "instruction", "show-input"]) $(id).disabled = connected;
+}
+
+function showError(code, message, { notice = false } = {}) {
+  gld.errors.push({ code, message });
+  const item = document.createElement("li");
+  item.className = notice ? "notice" : "";
+  const text = document.createElement("span");
+  text.textContent = message;
+  const dismiss = document.createElement("button");
+  dismiss.type = "button";
+  dismiss.textContent = "×";
+  dismiss.title = "Dismiss";
+  dismiss.addEventListener("click", () => item.remove());
+  item.append(text, dismiss);
+  $("errors").append(item);
+}
+
+function showLevel(rms) {
+  const db = rms > 0 ? 20 * Math.log10(rms) : -100;
+  const percent = Math.max(0, Math.min(100, ((db + 60) / 60) * 100));
+  $("level").style.width = `${percent}%`;
+}
+
+function addWords(role, text, { final = false } = {}) {
+  if (!text) return;
+  $("transcript-empty")?.remove();
+  let entry = openTurn[role];
+  if (!entry) {
+    const element = document.createElement("div");
+    element.className = `turn ${role} open`;
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = role === "user" ? "You" : "Gemini";
+    const words = document.createElement("p");
+    words.className = "words";
+    element.append(who, words);
+    $("transcript").append(element);
+    entry = { element, words, record: { role, text: "", final: false } };
+    gld.transcript.push(entry.record);
+    openTurn[role] = entry;
+  }
+  entry.record.text += text;
+  entry.words.textContent = entry.record.text;
+  if (final) closeTurn(role);
+  $("transcript").scrollTop = $("transcript").scrollHeight;
+}
+
+function closeTurn(role) {
+  const entry = openTurn[role];
+  if (!entry) return;
+  entry.record.final = true;
+  entry.element.classList.remove("open");
+  openTurn[role] = null;
+}
+
+// --- relay messages ---------------------------------------------------------------------------------
+
+function onMessage(message) {
+  gld.messagesIn++;
+  if (message.interrupted) {
+    // First, before any audio that came with it: stale speech must not play over the user.
+    gld.interruptions++;
+    player.flush();
+    closeTurn("model");
+  }
+  if (typeof message.audio === "string") {
+    let bytes = null;
+    try {
+      bytes = base64ToBytes(message.audio);
+    } catch {
+      showError("bad_audio", "The relay sent audio that could not be decoded.");
+    }
+    if (bytes) player.play(bytes).catch((error) => showError("audio_output", `Cannot play audio: ${error.message}`));
+  }
+  if (typeof message.input_transcription === "string") addWords("user", message.input_transcription);
+  if (typeof message.output_transcription === "string") addWords("model", message.output_transcription);
+  if (typeof message.text === "string") addWords("model", message.text);
+  if (message.turn_complete) {
+    gld.turnsCompleted++;
+    player.drain();
+    closeTurn("user");
+    closeTurn("model");
+  }
+  if (message.setup_complete) setState("live", describeLive());
+  if (message.session && typeof message.session.state === "string") {
+    gld.relaySession = message.session.state;
+    if (message.session.state === "reconnecting") setState("reconnecting", "Reconnecting to Gemini…");
+    else if (message.session.state === "connected") setState("live", describeLive());
+  }
+  if (message.error && typeof message.error === "object") {
+    const { code = "error", message: text = "Unknown error" } = message.error;
+    showError(code, text, { notice: code === "ignored_setup_fields" });
+  }
+}
+
+function describeLive() {
+  const how = modality === "TEXT" ? "replies in text" : "replies by voice";
+  return `Connected${gld.backend ? ` to ${gld.backend}` : ""} — ${how}`;
+}
+
+function onClose({ code, reason }) {
+  relay = null;
+  const wasLive = gld.state !== "idle" && gld.state !== "closed";
+  stopMedia();
+  closeTurn("user");
+  closeTurn("model");
+  if (code === 1000 && gld.state === "closed") {
+    setState("closed", "Disconnected");
+    return;
+  }
+  const meaning = CLOSE_MEANINGS[code] || `The connection closed (code ${code}).`;
+  if (wasLive && code !== 1000) showError(`close_${code}`, reason ? `${meaning} ${reason}` : meaning);
+  setState(code === 1000 ? "closed" : "error", code === 1000 ? "Disconnected" : meaning);
+}
+
+// --- controls --------------------------------------------------------------------------------------
+
+function buildSetup() {
+  modality = $("modality").value;
+  const setup = {
+    generation_config: { response_modalities: [modality] },
+    input_audio_transcription: $("show-input").checked ? {} : false,
+    output_audio_transcription: {},
+  };
+  const voice = $("voice").value;
+  if (voice) setup.speech_config = { voice_config: { prebuilt_voice_config: { voice_name: voice } } };
+  const instruction = $("instruction").value.trim();
+  if (instruction) setup.system_instruction = instruction;
+  return setup;
+}
+
+async function connect() {
+  openTurn = { user: null, model: null };
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  relay = new RelayClient(`${scheme}://${location.host}/ws`);
+  relay.addEventListener("message", (event) => onMessage(event.detail));
+  relay.addEventListener("close", (event) => onClose(event.detail));
+  setState("connecting", "Connecting…");
+  relay.connect(buildSetup());
+  // Inside the click: browsers only let an AudioContext start from a user gesture.
+  try {
+    await player.start();
+  } catch (error) {
+    showError("audio_output", `Audio output is unavailable: ${error.message}`);
+  }
+}
+
+function disconnect() {
+  setState("closed", "Disconnected");
+  stopMedia();
+  if (relay) relay.close();
+}
+
+function stopMedia() {
+  if (mic.running) {
+    mic.stop().catch(() => {});
+    if (relay) relay.sendAudioStreamEnd();
+  }
+  camera.stop();
+  player.flush();
+  gld.micOn = gld.cameraOn = false;
+  showToggle("mic", false, "Microphone");
+  showToggle("camera", false, "Camera");
+  $("preview-empty").hidden = false;
+  showLevel(0);
+}
+
+function showToggle(id, on, label) {
+  $(id).setAttribute("aria-pressed", String(on));
+  $(id).textContent = `${label} ${on ? "on" : "off"}`;
+}
+
+async function toggleMic() {
+  try {
+    if (mic.running) {
+      await mic.stop();
+      if (relay) relay.sendAudioStreamEnd();
+      showLevel(0);
+    } else {
+      await mic.start();
+    }
+  } catch (error) {
+    showError("microphone", `Cannot use the microphone: ${error.message}`);
+  }
+  gld.micOn = mic.running;
+  showToggle("mic", mic.running, "Microphone");
+}
+
+async function toggleCamera() {
+  try {
+    if (camera.running) camera.stop();
+    else await camera.start();
+  } catch (error) {
+    camera.stop();
+    showError("camera", `Cannot use the camera: ${error.message}`);
+  }
+  gld.cameraOn = camera.running;
+  $("preview-empty").hidden = camera.running;
+  showToggle("camera", camera.running, "Camera");
+}
+
+function sendTyped(event) {
+  event.preventDefault();
+  const text = $("text").value.trim();
+  if (!text || !relay) return;
+  if (relay.sendText(text)) {
+    closeTurn("user");
+    addWords("user", text, { final: true });
+    $("text").value = "";
+  } else {
+    showError("not_connected", "Not connected: the message was not sent.");
+  }
+}
+
+async function showBackend() {
+  try {
+    const response = await fetch("/status", { cache: "no-store" });
+    if (!response.ok) return;
+    const status = await response.json();
+    gld.backend = status.backend;
+    $("backend").textContent = `${location.host}, backend: ${status.backend}`;
+  } catch {
+    $("backend").textContent = location.host;
+  }
+}
+
+function init() {
+  for (const name of VOICES) {
+    const option = document.createElement("option");
+    option.value = option.textContent = name;
+    $("voice").append(option);
+  }
+  $("connect").addEventListener("click", () => (relay ? disconnect() : connect()));
+  $("mic").addEventListener("click", toggleMic);
+  $("camera").addEventListener("click", toggleCamera);
+  $("compose").addEventListener("submit", sendTyped);
+  setState("idle", "Not connected");
+  showBackend();
+  if (!window.isSecureContext) {
+    showError("insecure", "Open this page as http://localhost or http://127.0.0.1: the browser allows the microphone and camera only there.");
+  }
+}
+
+init();

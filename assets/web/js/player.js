@@ -1,0 +1,66 @@
+// Playback of the model's 24 kHz PCM16 through an AudioWorklet jitter buffer.
+// `flush()` silences it at once (barge-in); `drain()` lets a finished turn's tail play out.
+
+import { pcm16ToFloat32 } from "./b64.js";
+
+export const MODEL_RATE = 24000;
+
+export class Player {
+  constructor({ onStats }) {
+    this.onStats = onStats;
+    this.context = null;
+    this.node = null;
+    this.starting = null;
+  }
+
+  /** Create the audio graph. Call from a user gesture so the context may start. */
+  start() {
+    if (!this.starting) this.starting = this.create();
+    return this.starting;
+  }
+
+  async create() {
+    const context = new AudioContext({ sampleRate: MODEL_RATE, latencyHint: "interactive" });
+    await context.audioWorklet.addModule(new URL("./player-worklet.js", import.meta.url));
+    const node = new AudioWorkletNode(context, "gld-player", {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+      processorOptions: { jitterMs: 80 },
+    });
+    node.port.onmessage = (event) => this.onStats(event.data);
+    node.connect(context.destination);
+    if (context.state === "suspended") await context.resume();
+    this.context = context;
+    this.node = node;
+  }
+
+  /** Queue PCM16 little-endian bytes at 24 kHz. */
+  async play(bytes) {
+    await this.start();
+    const samples = pcm16ToFloat32(bytes);
+    this.node.port.postMessage({ type: "audio", samples }, [samples.buffer]);
+  }
+
+  flush() {
+    if (this.node) this.node.port.postMessage({ type: "flush" });
+  }
+
+  drain() {
+    if (this.node) this.node.port.postMessage({ type: "drain" });
+  }
+
+  async stop() {
+    const starting = this.starting;
+    this.starting = null;
+    if (!starting) return;
+    try {
+      await starting;
+    } catch {
+      return;
+    }
+    const context = this.context;
+    this.context = this.node = null;
+    await context.close();
+  }
+}
