@@ -13,6 +13,8 @@ Policy, in one place:
 
 - The first message must be ``setup``; until a valid one arrives, other messages get ``setup_required``.
   An invalid setup is answered and the browser may send a corrected one.
+- ``media_chunks`` are forwarded one by one (the service reads only the first of a legacy list), camera
+  frames before audio, so the frame is in view when an utterance in the same message ends.
 - The live session is always opened with AUDIO and output transcription. A TEXT client receives the
   model's transcription as ``{"text"}`` and no audio; an AUDIO client receives ``{"audio"}`` plus the
   ``output_transcription``/``input_transcription`` extensions (DESIGN.md §4).
@@ -259,13 +261,14 @@ class RelayProtocol:
         return actions
 
     def _realtime(self, message: RealtimeInput) -> list[Action]:
-        actions: list[Action] = []
-        for chunk in message.chunks:
-            if isinstance(chunk, AudioChunk):
-                self.stats.audio_chunks_in += 1
-            else:
-                self.stats.frames_in += 1
-            actions.append(Forward(chunk))
+        # Frames go first: the tutorial's page puts its latest frame *after* 3 s of audio in the same
+        # message, and an utterance that ends inside that audio must be answered with the frame in view.
+        frames = [c for c in message.chunks if isinstance(c, ImageChunk)]
+        audio = [c for c in message.chunks if isinstance(c, AudioChunk)]
+        self.stats.frames_in += len(frames)
+        self.stats.audio_chunks_in += len(audio)
+        actions: list[Action] = [Forward(chunk) for chunk in frames]
+        actions += [Forward(chunk) for chunk in audio]
         self.stats.chunks_skipped += message.skipped
         if message.audio_stream_end:
             actions.append(Forward(AudioStreamEnd()))

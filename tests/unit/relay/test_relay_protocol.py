@@ -149,7 +149,7 @@ def test_setup_timeout_closes_with_policy_code() -> None:
 # --- forwarding ----------------------------------------------------------------------------------
 
 
-def test_chunks_become_forwards_in_order_and_empty_image_is_skipped() -> None:
+def test_chunks_become_forwards_frames_first_and_empty_image_is_skipped() -> None:
     proto = live()
     pcm = bytes(640)
     actions = proto.receive(
@@ -159,7 +159,7 @@ def test_chunks_become_forwards_in_order_and_empty_image_is_skipped() -> None:
             {"mime_type": "image/png", "data": base64.b64encode(b"\x89PNG").decode()},
         )
     )
-    assert actions == [Forward(AudioChunk(pcm, MIC_FORMAT)), Forward(ImageChunk(b"\x89PNG", "image/png"))]
+    assert actions == [Forward(ImageChunk(b"\x89PNG", "image/png")), Forward(AudioChunk(pcm, MIC_FORMAT))]
     assert (proto.stats.audio_chunks_in, proto.stats.frames_in, proto.stats.chunks_skipped) == (1, 1, 1)
 
 

@@ -226,8 +226,8 @@ async def test_tutorial_client_round_trip(connector: FakeConnector, site: Path) 
             )
         )
         await connector.changes.wait_for(lambda: len(session.sent) == 3)
-        assert session.kinds() == ["audio", "video", "audio"]
-        assert session.sent[1] == ("video", (jpeg, "image/jpeg"))
+        assert session.kinds() == ["video", "audio", "audio"]  # the frame goes before its message's audio
+        assert session.sent[0] == ("video", (jpeg, "image/jpeg"))
         session.emit(ModelAudio(b"\x00\x01"), Transcript(Role.MODEL, "I heard you."), TurnComplete())
         assert await recv_until(ws, lambda m: "turn_complete" in m) == [
             {"text": "I heard you."},
