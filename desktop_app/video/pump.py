@@ -8,6 +8,7 @@ Wiring (all on the loop thread)::
     ...
     pump.set_user_speaking(True)   # from VoiceActivity / local VAD, if speech-aware pacing is on
     pump.pause(); pump.resume()    # the window's "pause vision" switch (audio is unaffected)
+    await pump.settle()            # after pause(): returns once no frame is being encoded or sent
     pump.retry()                   # after a VideoStatus(UNAVAILABLE): reopen the camera
     await pump.stop()              # or cancel the task; either way the source is released
 
@@ -96,6 +97,8 @@ class VisionPump:
         self._stopping = False
         self._started = False
         self._done = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._count = 0
         self._failures = 0
         self._status = VideoStatus(VideoState.STARTING, source.label, paused=paused)
@@ -161,6 +164,11 @@ class VisionPump:
         """Reopen the source after it became unavailable (or a file ended, with ``end_with_source`` off)."""
         self._source.retry()
 
+    async def settle(self) -> None:
+        """Wait until no frame is being encoded or sent. After ``pause(); await settle()`` nothing more
+        leaves until :meth:`resume` (a frame already handed to the session may finish before that)."""
+        await self._idle.wait()
+
     async def stop(self) -> None:
         """End :meth:`run` and wait until the source is released. Safe to call at any time, twice."""
         self._stopping = True
@@ -207,7 +215,11 @@ class VisionPump:
                     if timeout <= 0:
                         self._pacer.mark_sent()
                         sent_seq = frame.seq
-                        await self._encode_and_send(loop, executor, frame)
+                        self._idle.clear()
+                        try:
+                            await self._encode_and_send(loop, executor, frame)
+                        finally:
+                            self._idle.set()
                         continue
                 await waker.wait(timeout)
         finally:
