@@ -14,6 +14,7 @@ from desktop_app.video.source import (
     VideoSource,
     open_screen_source,
     open_video_source,
+    source_from_flags,
     synthetic_source,
 )
 from desktop_app.video.spec import (
@@ -44,5 +45,6 @@ __all__ = [
     "open_video_source",
     "parse_screen_spec",
     "parse_video_spec",
+    "source_from_flags",
     "synthetic_source",
 ]

@@ -245,6 +245,9 @@ class VisionPump:
         except AppError as exc:
             log.info("frame %d not sent: %s", frame.seq, exc)
             return
+        except Exception:  # an OpenCV error on one odd frame must not end vision
+            log.exception("frame %d could not be encoded", frame.seq)
+            return
         if self._paused or self._stopping:
             return  # paused while encoding: this frame must not leave the machine
         try:

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from desktop_app.core.errors import ConfigError
 from desktop_app.video.camera import OpenCvGrabber
 from desktop_app.video.capture import CaptureWorker, FrameGrabber
 from desktop_app.video.screen import ScreenGrabber
@@ -27,7 +28,13 @@ from desktop_app.video.spec import (
 )
 from desktop_app.video.synthetic import SyntheticGrabber
 
-__all__ = ["VideoSource", "open_screen_source", "open_video_source", "synthetic_source"]
+__all__ = [
+    "VideoSource",
+    "open_screen_source",
+    "open_video_source",
+    "source_from_flags",
+    "synthetic_source",
+]
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +143,25 @@ def synthetic_source(
     """The numbered test pattern (:mod:`desktop_app.video.synthetic`) at ``fps``, endless by default."""
     grabber = SyntheticGrabber(width, height, fps, frames=frames, frames_per_colour=frames_per_colour)
     return VideoSource(grabber)
+
+
+def source_from_flags(
+    video: str | None = None,
+    screen: str | None = None,
+    *,
+    loop_file: bool = False,
+    screen_fps: float = 5.0,
+) -> VideoSource | None:
+    """The source the CLI flags ask for: ``--video INDEX|FILE|URL`` or ``--screen [MONITOR|L,T,WxH]``.
+
+    Pass ``screen=""`` for a bare ``--screen`` (monitor 1) and None when the flag is absent. Returns None
+    when neither is given; raises :class:`ConfigError` when both are, or for a bad value (``--screen 0``
+    included: the whole desktop is never chosen from a flag by accident).
+    """
+    if video is not None and screen is not None:
+        raise ConfigError("Choose either --video or --screen, not both.")
+    if video is not None:
+        return open_video_source(video, loop_file=loop_file)
+    if screen is not None:
+        return open_screen_source(screen, fps=screen_fps)
+    return None
