@@ -19,7 +19,7 @@ from desktop_app.app import open_backend, session_options
 from desktop_app.config import Settings
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.errors import AppError, MediaError
-from desktop_app.core.events import Event, Role, Transcript
+from desktop_app.core.events import Event, Interrupted, Role, Transcript, TurnComplete
 from desktop_app.engine import Conversation
 from desktop_app.event_log import EventLog
 from desktop_app.wavfiles import WavFileSink, WavFileSource
@@ -41,6 +41,34 @@ class HeadlessJob:
     timeout_s: float = 60.0
 
 
+class TranscriptPrinter:
+    """Prints streaming transcript pieces as running lines: ``you: …`` and ``gemini: …``."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._role: Role | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Transcript) and event.text:
+            if event.role is not self._role:
+                self._end_line()
+                self._out.write("you:" if event.role is Role.USER else "gemini:")
+                self._role = event.role
+            self._out.write(event.text if event.text.startswith(" ") else " " + event.text.lstrip())
+            self._out.flush()
+        elif isinstance(event, Interrupted):
+            self._out.write(" [interrupted]")
+            self._end_line()
+        elif isinstance(event, TurnComplete):
+            self._end_line()
+
+    def _end_line(self) -> None:
+        if self._role is not None:
+            self._out.write("\n")
+            self._out.flush()
+        self._role = None
+
+
 async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
     if job.input_wav is None and not job.text:
         raise MediaError("Nothing to send: give --input-wav FILE and/or --text 'words'.")
@@ -52,12 +80,12 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
     if events:
         events.open()
 
+    printer = TranscriptPrinter(out)
+
     def on_event(event: Event) -> None:
         if events:
             events(event)
-        if isinstance(event, Transcript) and event.text.strip():
-            who = "you" if event.role is Role.USER else "gemini"
-            print(f"{who}: {event.text}", file=out, flush=True)
+        printer(event)
 
     try:
         async with open_backend(settings) as handle:

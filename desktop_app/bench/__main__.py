@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for metric, value, unit in metrics:
             if args.json:
-                print(json.dumps({"scenario": name, "metric": metric, "value": round(value, 4), "unit": unit}))
+                print(
+                    json.dumps({"scenario": name, "metric": metric, "value": round(value, 4), "unit": unit})
+                )
             else:
                 print(f"{metric:<44} {value:>12.3f} {unit}")
         print(f"# {name}: {time.monotonic() - started:.1f} s", file=sys.stderr)

@@ -18,7 +18,7 @@ from google.genai import types
 
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
 from desktop_app.core.errors import LiveError
-from desktop_app.core.events import LiveEvent
+from desktop_app.core.events import LiveEvent, SetupComplete
 from desktop_app.live.backend import Backend
 from desktop_app.live.connect_config import build_connect_config
 from desktop_app.live.errors import classify_exception
@@ -81,7 +81,11 @@ class GenaiSession:
         await self._guard(self._sdk.send_tool_response(function_responses=sdk_responses))
 
     async def events(self) -> AsyncIterator[LiveEvent]:
-        """Yield every server event until :meth:`close`; raise a classified LiveError on a server close."""
+        """Yield every server event until :meth:`close`; raise a classified LiveError on a server close.
+
+        The first event is :class:`SetupComplete` (the SDK consumes the server's own while connecting).
+        """
+        yield SetupComplete(session_id=self.session_id)
         while not self._closed:
             try:
                 async for message in self._sdk.receive():

@@ -1,0 +1,104 @@
+"""The headless slice as a user runs it: a real process, the real SDK, the emulator over TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, rms_dbfs
+from desktop_app.emulator import Emulator, EmulatorConfig
+from desktop_app.wavfiles import read_wav_mono16k
+from tests.support.audio import read_wav, speech_like, write_wav
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "assets" / "samples" / "hello.wav"
+
+
+async def run_cli(*args: str, env: dict[str, str], tmp_path: Path) -> tuple[int, str, str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+    full_env.update({"GLD_CONFIG_DIR": str(tmp_path / "config"), "GLD_EMULATOR_PACE": "0"}, **env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "desktop_app", *args, cwd=REPO, env=full_env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 90)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_sample_wav_is_echoed_to_a_non_silent_wav_and_a_transcript(tmp_path: Path) -> None:
+    out_wav, transcript = tmp_path / "reply.wav", tmp_path / "t.jsonl"
+    code, out, err = await run_cli(
+        "--headless", "--fast", "--input-wav", str(SAMPLE), "--output-wav", str(out_wav),
+        "--transcript", str(transcript), env={}, tmp_path=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Offline demo" in err  # the backend choice is said plainly
+    pcm, rate, channels = read_wav(out_wav)
+    assert (rate, channels) == (MODEL_FORMAT.rate, 1)
+    assert rms_dbfs(pcm) > -40  # not silence
+    sent_s = MIC_FORMAT.duration_s(len(read_wav_mono16k(SAMPLE)))
+    assert MODEL_FORMAT.duration_s(len(pcm)) == pytest.approx(sent_s, rel=0.10)
+    records = [json.loads(line) for line in transcript.read_text().splitlines()]
+    kinds = {r["type"] for r in records}
+    assert {"setup_complete", "turn_complete", "transcript", "session_state"} <= kinds
+    assert any(r["type"] == "transcript" and r["role"] == "model" for r in records)
+    assert "done: 1 turn(s)" in out
+
+
+async def test_any_rate_and_channel_count_and_a_text_turn(tmp_path: Path) -> None:
+    stereo_44k = tmp_path / "in.wav"
+    mono = speech_like(1.0, rate=44_100)
+    write_wav(stereo_44k, b"".join(mono[i : i + 2] * 2 for i in range(0, len(mono), 2)), 44_100, 2)
+    out_wav = tmp_path / "reply.wav"
+    code, out, err = await run_cli(
+        "--headless", "--fast", "--input-wav", str(stereo_44k), "--output-wav", str(out_wav),
+        "--text", "hello there", env={}, tmp_path=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "done: 2 turn(s)" in out
+    pcm, _, _ = read_wav(out_wav)
+    assert MODEL_FORMAT.duration_s(len(pcm)) > 1.0  # the echo plus the text turn's audio
+
+
+async def test_missing_input_file_is_one_clear_line(tmp_path: Path) -> None:
+    code, _, err = await run_cli(
+        "--headless", "--input-wav", str(tmp_path / "nope.wav"), "--output-wav", str(tmp_path / "o.wav"),
+        env={}, tmp_path=tmp_path,
+    )  # fmt: skip
+    assert code == 1
+    assert err.strip().splitlines()[-1] == f"error: The input file {tmp_path / 'nope.wav'} does not exist."
+    assert "Traceback" not in err
+
+
+async def test_a_refused_key_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    async with Emulator(EmulatorConfig(pace=0.0, accepted_keys=frozenset({"the-good-key"}))) as emu:
+        code, _, err = await run_cli(
+            "--headless", "--backend", "gemini", "--text", "hi", "--output-wav", str(tmp_path / "o.wav"),
+            env={
+                "GEMINI_API_KEY": "AIzaSyBAD-KEY-0000000000",
+                "GOOGLE_GEMINI_BASE_URL": emu.base_url,
+                "SSL_CERT_FILE": str(emu.ca_file),
+            },
+            tmp_path=tmp_path,
+        )  # fmt: skip
+    assert code == 1
+    assert "error: The API key was refused" in err
+    assert "AIzaSyBAD-KEY" not in err and "Traceback" not in err
+
+
+async def test_an_unreachable_backend_is_reported(tmp_path: Path) -> None:
+    code, _, err = await run_cli(
+        "--headless", "--backend", "gemini", "--text", "hi", "--output-wav", str(tmp_path / "o.wav"),
+        env={"GEMINI_API_KEY": "k", "GOOGLE_GEMINI_BASE_URL": "https://127.0.0.1:9"},
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert code == 1
+    assert "unreachable" in err and "Traceback" not in err

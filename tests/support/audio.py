@@ -1,0 +1,43 @@
+"""Synthetic audio for tests: speech-like signals any energy VAD hears, and WAV helpers."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat, float_to_pcm16, rms_dbfs
+
+
+def speech_like(seconds: float, rate: int = MIC_FORMAT.rate, pitch: float = 220.0) -> bytes:
+    """A tone with a 4 Hz syllable envelope (never silent), as PCM16 mono."""
+    t = np.arange(int(seconds * rate)) / rate
+    envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)
+    return float_to_pcm16(0.4 * envelope * np.sin(2 * np.pi * pitch * t))
+
+
+def silence(seconds: float, rate: int = MIC_FORMAT.rate) -> bytes:
+    return bytes(2 * int(seconds * rate))
+
+
+def blocks(pcm: bytes, ms: int = 20, fmt: PcmFormat = MIC_FORMAT) -> list[bytes]:
+    size = fmt.bytes_for_ms(ms)
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
+def read_wav(path: Path) -> tuple[bytes, int, int]:
+    """(frames, rate, channels) of a PCM16 WAV."""
+    with wave.open(str(path), "rb") as wav:
+        return wav.readframes(wav.getnframes()), wav.getframerate(), wav.getnchannels()
+
+
+def write_wav(path: Path, pcm: bytes, rate: int, channels: int = 1) -> None:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm)
+
+
+__all__ = ["blocks", "read_wav", "rms_dbfs", "silence", "speech_like", "write_wav"]
