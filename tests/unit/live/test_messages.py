@@ -25,7 +25,9 @@ def msg(**kwargs: object) -> types.LiveServerMessage:
 def test_interrupted_comes_before_audio_in_the_same_message() -> None:
     m = msg(
         server_content={
-            "model_turn": {"parts": [{"inline_data": {"data": b"\x01\x02", "mime_type": "audio/pcm;rate=24000"}}]},
+            "model_turn": {
+                "parts": [{"inline_data": {"data": b"\x01\x02", "mime_type": "audio/pcm;rate=24000"}}]
+            },
             "interrupted": True,
         }
     )
@@ -64,7 +66,9 @@ def test_control_messages() -> None:
     assert map_server_message(msg(session_resumption_update={"resumable": False})) == [
         ResumptionUpdate(None, False)
     ]
-    calls = map_server_message(msg(tool_call={"function_calls": [{"id": "c1", "name": "f", "args": {"a": 1}}]}))
+    calls = map_server_message(
+        msg(tool_call={"function_calls": [{"id": "c1", "name": "f", "args": {"a": 1}}]})
+    )
     assert isinstance(calls[0], ToolCall)
     assert calls[0].calls[0].name == "f" and calls[0].calls[0].args == {"a": 1}
     assert map_server_message(msg(voice_activity={"voice_activity_type": "ACTIVITY_START"})) == [
