@@ -1,0 +1,39 @@
+"""Waiting on the page's ``window.__gld`` state without string-eval (the page's CSP forbids it)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from playwright.async_api import Page
+
+
+async def wait_page(page: Page, predicate: str, timeout_s: float = 30.0) -> None:
+    """Wait until the JavaScript expression ``predicate`` is truthy in the page (checked every 20 ms there).
+
+    Playwright's own ``wait_for_function`` compiles the predicate with ``eval`` inside the page, which the
+    page's Content-Security-Policy refuses; this evaluates one function literal through the DevTools
+    protocol instead. Raises TimeoutError with the page state when the time is up.
+    """
+    source = (
+        "() => new Promise((resolve) => {"
+        f"  const check = () => {{ try {{ return Boolean({predicate}); }} catch (e) {{ return false; }} }};"
+        "  if (check()) { resolve(true); return; }"
+        "  const started = performance.now();"
+        "  const timer = setInterval(() => {"
+        "    if (check()) { clearInterval(timer); resolve(true); }"
+        f"    else if (performance.now() - started > {timeout_s * 1000}) {{"
+        "      clearInterval(timer); resolve(false);"
+        "    }"
+        "  }, 20);"
+        "})"
+    )
+    if not await page.evaluate(source):
+        raise TimeoutError(f"page never satisfied {predicate!r}; state: {json.dumps(await gld(page))}")
+
+
+async def gld(page: Page) -> dict[str, Any]:
+    """A copy of the page's state object."""
+    state = await page.evaluate("() => JSON.parse(JSON.stringify(window.__gld))")
+    assert isinstance(state, dict)
+    return state
