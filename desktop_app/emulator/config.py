@@ -9,6 +9,7 @@ from desktop_app.emulator.wire import INTERNAL
 
 __all__ = [
     "DEFAULT_MODELS",
+    "HISTORY_ONLY_CLIENT_CONTENT_MODELS",
     "EmulatorConfig",
     "EmulatorStats",
     "Faults",
@@ -24,6 +25,9 @@ DEFAULT_MODELS = frozenset(
     }
 )
 """Native-audio Live models served in late 2026 (research/protocol.md §2.11). None of them answers in TEXT."""
+
+HISTORY_ONLY_CLIENT_CONTENT_MODELS = frozenset({"gemini-3.1-flash-live-preview"})
+"""Models that take ``clientContent`` only to seed the initial history (GUIDE 2026; livekit/agents #5251)."""
 
 
 @dataclass(slots=True)
@@ -69,6 +73,8 @@ class EmulatorConfig:
         chunk_ms: duration of each reply audio chunk.
         known_models: model ids (without ``models/``) that the emulator serves; others close 1008.
         text_models: the subset that may answer in TEXT; TEXT on any other model closes 1007.
+        history_only_models: models that take ``clientContent`` only as seeded history, before any
+            realtime input and only with ``historyConfig.initialHistoryInClientContent``; else 1007.
         accepted_keys: if set, only these API keys are accepted; None accepts any non-empty key.
         rejected_keys: keys refused even when ``accepted_keys`` is None (handy in tests).
         go_away_after_s: per connection, send ``goAway`` this long after the setup (None = never) ...
@@ -85,6 +91,7 @@ class EmulatorConfig:
     chunk_ms: int = 40
     known_models: frozenset[str] = DEFAULT_MODELS
     text_models: frozenset[str] = frozenset()
+    history_only_models: frozenset[str] = HISTORY_ONLY_CLIENT_CONTENT_MODELS
     accepted_keys: frozenset[str] | None = None
     rejected_keys: frozenset[str] = frozenset()
     go_away_after_s: float | None = None

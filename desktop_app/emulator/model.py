@@ -114,6 +114,9 @@ class ModelOptions:
     chunk_ms: int = 40
     max_utterance_s: float = 30.0
     voice_activity: bool = True  # send voiceActivity start/end when the VAD fires
+    # Gemini 3.1 Flash Live takes clientContent only to seed history, and only with
+    # historyConfig.initialHistoryInClientContent; anything else closes 1007 (research/protocol.md §2.5).
+    client_content_history_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +192,7 @@ class SimulatedModel:
         self._frame: VideoIn | None = None
         self._frame_info: tuple[VideoIn, media.FrameInfo | None] | None = None
         self._frames_since_turn = 0
+        self._realtime_seen = False
         self._urgent.append(_Item(SetupComplete(session_id=state.session_id)))
         if setup.resumption:
             self._urgent.append(_Item(None))
@@ -220,7 +224,10 @@ class SimulatedModel:
 
     def handle(self, event: ClientEvent) -> None:
         """Take one client event. Raises :class:`~desktop_app.emulator.wire.WireError` for a message the
-        service would refuse at this point (activity signals while automatic detection is on)."""
+        service would refuse at this point (activity signals while automatic detection is on; client
+        content on a model that takes it only as seeded history)."""
+        if not isinstance(event, ClientTurn | ToolResponse | ContextUpdate):
+            self._realtime_seen = True
         match event:
             case AudioIn(pcm=pcm, rate=rate):
                 self._on_audio(media.resample(pcm, rate, MIC_FORMAT.rate))
@@ -250,6 +257,10 @@ class SimulatedModel:
                 if not self.setup.activity.disabled:
                     for vad_event in self._vad.flush():
                         self._on_vad(vad_event)
+            case ClientTurn(texts=texts) if self.options.client_content_history_only:
+                if self._realtime_seen or not self.setup.history_in_client_content:
+                    raise invalid()
+                self._pending_texts.extend(t for t in texts if t)  # seeded history: no reply
             case ClientTurn(texts=texts, turn_complete=complete):
                 self._interrupt()  # "A message here will interrupt any current model generation"
                 self._pending_texts.extend(t for t in texts if t)

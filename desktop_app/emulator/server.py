@@ -362,6 +362,7 @@ class _Connection:
                 chunk_ms=self.config.chunk_ms,
                 max_utterance_s=self.config.max_utterance_s,
                 voice_activity=self.config.voice_activity,
+                client_content_history_only=setup.model_id in self.config.history_only_models,
             ),
             store=self.emulator.store,
         )

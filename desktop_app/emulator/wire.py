@@ -289,6 +289,7 @@ class SetupRequest:
     function_names: tuple[str, ...] = ()
     explicit_vad_signal: bool = False
     media_resolution: str | None = None
+    history_in_client_content: bool = False  # historyConfig.initialHistoryInClientContent
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -342,6 +343,9 @@ def parse_setup(message: Mapping[str, Any]) -> SetupRequest:
         function_names=tuple(names),
         explicit_vad_signal=bool(setup.get("explicitVadSignal", False)),
         media_resolution=generation.get("mediaResolution"),
+        history_in_client_content=bool(
+            setup.get("historyConfig", {}).get("initialHistoryInClientContent", False)
+        ),
         raw=setup,
     )
 

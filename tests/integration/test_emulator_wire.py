@@ -492,6 +492,16 @@ async def test_a_named_function_is_called_and_its_response_answered(emu: Emulato
     assert 'set_light returned {"result": "ok"}' in output_text(turn)
 
 
+async def test_gemini_3_1_refuses_mid_session_client_content(emu: Emulator) -> None:
+    async with client_for(emu).aio.live.connect(
+        model="gemini-3.1-flash-live-preview", config=AUDIO_CONFIG
+    ) as s:
+        await s.send_client_content(turns=types.Content(role="user", parts=[types.Part(text="hi")]))
+        with pytest.raises(errors.APIError) as caught:
+            await read_until(s, turn_complete)
+    assert (caught.value.code, caught.value.details) == (1007, "Request contains an invalid argument.")
+
+
 # ---------------------------------------------------------------------------- session lifetime
 
 
@@ -614,6 +624,23 @@ async def test_reject_next_resumption_refuses_a_known_handle_once(emu: Emulator)
     assert (error.code, error.details) == (1008, "BidiGenerateContent session not found")
     async with client.aio.live.connect(model=MODEL, config=resume) as session:
         assert session.session_id
+
+
+async def test_stop_closes_open_sessions_and_leaves_no_tasks() -> None:
+    emu = Emulator(EmulatorConfig(pace=1.0, go_away_after_s=60))
+    await emu.start()
+    client = client_for(emu)
+    async with client.aio.live.connect(model=MODEL, config=AUDIO_CONFIG) as session:
+        await session.send_realtime_input(text="a long reply is being paced when the emulator stops")
+        await read_until(session, lambda m: bool(audio_of([m])))
+        await emu.stop()
+        with pytest.raises(errors.APIError) as caught:
+            await read_until(session, lambda m: False)
+        assert caught.value.code == 1001
+    assert emu.stats.active_connections == 0
+    leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert leftovers == []
+    await emu.stop()  # idempotent
 
 
 # ---------------------------------------------------------------------------- standalone

@@ -365,3 +365,29 @@ def test_emitted_messages_jump_the_queue() -> None:
     drain(model, limit=1)
     model.emit(GoAway(3.0))
     assert drain(model, limit=1) == [GoAway(3.0)]
+
+
+def history_only(**setup: object) -> SimulatedModel:
+    model = SimulatedModel(
+        SetupRequest("models/gemini-3.1-flash-live-preview", output_transcription=True, **setup),  # type: ignore[arg-type]
+        SessionState("s1"),
+        options=ModelOptions(client_content_history_only=True),
+    )
+    drain(model)
+    return model
+
+
+def test_a_history_only_model_refuses_client_content_without_the_history_setting() -> None:
+    with pytest.raises(WireError) as caught:
+        history_only().handle(ClientTurn(("hi",), turn_complete=True))
+    assert (caught.value.code, caught.value.reason) == (1007, "Request contains an invalid argument.")
+
+
+def test_a_history_only_model_takes_seeded_history_before_realtime_input_only() -> None:
+    model = history_only(history_in_client_content=True)
+    model.handle(ClientTurn(("earlier",), turn_complete=True))
+    assert drain(model) == []  # history, not a question
+    model.handle(TextIn("now"))
+    assert 'You said: "now"' in transcript(drain(model))
+    with pytest.raises(WireError):
+        model.handle(ClientTurn(("late",), turn_complete=True))
