@@ -32,6 +32,7 @@ from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
+from desktop_app.audio.sample_clock import SampleClock
 from desktop_app.audio.streams import adc_delay, open_stream
 from desktop_app.core.audio_format import MIC_FORMAT
 from desktop_app.core.errors import ConfigError, MediaError
@@ -100,7 +101,11 @@ class MicCapture:
         self._on_event = on_event
         self._stream_factory = stream_factory
         self._stream: Any = None
-        self._handoff: Handoff[_Block] = Handoff(loop, maxlen=config.queue_ms // config.block_ms)
+        self._handoff: Handoff[_Block] = Handoff(
+            loop, maxlen=config.queue_ms // config.block_ms, on_ready=self._on_wake
+        )
+        self._activity = asyncio.Event()
+        self._last_delay = 1e9  # the newest block's ADC-to-callback delay, seconds
         self.rate = 0
         self.channels = 0
         self._frames = MIC_FORMAT.frames_for_ms(config.block_ms)
@@ -108,6 +113,7 @@ class MicCapture:
         self._rechunker = Rechunker(self._frames)
         self._in_frames = 0
         self._emitted = 0
+        self._adc_clock = SampleClock(MIC_FORMAT.rate)  # dates 16 kHz output samples
         self._stopping = False
         self._closed = False
         self._iterating = False
@@ -183,6 +189,7 @@ class MicCapture:
         self._closed = True
         self._stopping = True
         self._handoff.close()
+        self._activity.set()
         stream, self._stream = self._stream, None
         if stream is not None:
             try:
@@ -197,13 +204,38 @@ class MicCapture:
         self.callbacks += 1
         if status.input_overflow:
             self.overflows += 1
-        self._handoff.put((now, now - adc_delay(time_info), indata.copy()))
+        delay = adc_delay(time_info)
+        self._last_delay = delay
+        self._handoff.put((now, now - delay, indata.copy()))
 
     def _finished_from_thread(self) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
             self._loop.call_soon_threadsafe(self._on_finished)
 
     # --- loop thread --------------------------------------------------------------------------------
+
+    def _on_wake(self) -> None:
+        self._activity.set()
+
+    @property
+    def ready(self) -> bool:
+        """Blocks are flowing with less than 150 ms of backlog.
+
+        Some sound servers start a stream with a long stall and then a backlog to catch up: the PulseAudio
+        ALSA plugin here delivers nothing for ~2 s, then a 740 ms backlog that drains within ~1 s.
+        """
+        return self.callbacks >= 3 and self._last_delay <= 0.15
+
+    async def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not self.ready and self.error is None and not self._closed:
+                    self._activity.clear()
+                    await self._activity.wait()
+        except TimeoutError:
+            return False
+        return self.ready
 
     def _on_finished(self) -> None:
         if not self._stopping:
@@ -217,6 +249,7 @@ class MicCapture:
             return
         self.error = ErrorEvent(message, code="audio_input", retryable=False)
         log.info("microphone failure: %s", message)
+        self._activity.set()
         if self._on_event is not None:
             self._on_event(self.error)
 
@@ -249,10 +282,11 @@ class MicCapture:
         in_index = self._in_frames
         self._in_frames += len(mono)
         out: list[MicAudio] = []
-        rate_out = MIC_FORMAT.rate
+        # Output sample k of the resampler is input time k / 16 kHz (soxr VR is delay-compensated).
+        self._adc_clock.observe(in_index * MIC_FORMAT.rate / self.rate, adc_time)
         for block in self._rechunker.push(self._resampler.process(mono)):
-            # Output sample k of the resampler is input time k / rate_out (soxr VR is delay-compensated).
-            block_adc = adc_time + self._emitted / rate_out - in_index / self.rate
+            block_adc = self._adc_clock.time_of(self._emitted)
+            assert block_adc is not None
             self._emitted += len(block)
             pcm = _to_pcm16(block.astype(np.float32))
             if self._canceller is not None:

@@ -134,6 +134,18 @@ class AudioIO:
     def counters(self) -> AudioCounters:
         return self.source.counters() + self.sink.counters()
 
+    async def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait until both real devices run at their steady rate (some sound servers stall ~2 s at start).
+
+        Optional: audio works before, only later. Returns False on timeout; Null devices count as ready.
+        """
+        ok = True
+        if isinstance(self.sink, SpeakerPlayback):
+            ok = await self.sink.wait_ready(timeout) and ok
+        if isinstance(self.source, MicCapture):
+            ok = await self.source.wait_ready(timeout) and ok
+        return ok
+
     async def aclose(self) -> None:
         """Close the microphone, then the speaker. Safe to call twice."""
         await self.source.aclose()

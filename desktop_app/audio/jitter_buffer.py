@@ -197,9 +197,10 @@ class JitterBuffer:
         fade_frames = pos
 
         if self._state is BufferState.BUFFERING:
-            self._waited += n - pos
             if self._queued >= self.prefill_frames or self._waited >= self.prefill_frames:
                 self._state = BufferState.PLAYING
+            else:
+                self._waited += n - pos
         if self._state is BufferState.PLAYING and pos < n:
             got = self._copy_out(out[pos:])
             if got > 0 and self._turn_pending_start:

@@ -30,6 +30,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -152,6 +153,7 @@ class SpeakerPlayback:
         self._changed = asyncio.Event()  # set whenever the pump saw something happen
         self.output_underflows = 0
         self.callbacks = 0
+        self._recent: deque[float] = deque(maxlen=10)  # callback times, for :attr:`ready`
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -337,6 +339,7 @@ class SpeakerPlayback:
 
     def _pump(self) -> None:
         for cb_time, dac_time, samples, result in self._written.pop_all():
+            self._recent.append(cb_time)
             if self._canceller is not None:
                 self._canceller.push_render(samples, self.rate, dac_time)
             if self._levels is not None:
@@ -350,6 +353,26 @@ class SpeakerPlayback:
                 self.last_interrupt = InterruptTiming(self._pending_interrupt, cb_time, dac_time + offset)
                 self._pending_interrupt = None
         self._changed.set()
+
+    @property
+    def ready(self) -> bool:
+        """The device is consuming blocks at its real rate (not the start-up burst, not a stall).
+
+        The PulseAudio ALSA plugin here takes three blocks at once, then nothing for ~1.9 s.
+        """
+        if len(self._recent) < 10 or self.error is not None:
+            return False
+        span = self._recent[-1] - self._recent[0]
+        nominal = (len(self._recent) - 1) * self.config.block_ms / 1000.0
+        return 0.5 * nominal <= span <= 3.0 * nominal
+
+    async def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
+        try:
+            await self.wait_for(lambda: self.ready or self.error is not None or self._closed, timeout)
+        except TimeoutError:
+            return False
+        return self.ready
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
         """Wait (on the loop) until ``predicate()`` is true, re-checking after every written block.

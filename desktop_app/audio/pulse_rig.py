@@ -47,9 +47,7 @@ DESIGN_DAEMON_ARGS = (
 
 
 def _pactl(*args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
-    proc = subprocess.run(
-        ["pactl", *args], capture_output=True, text=True, timeout=10, env=env, check=False
-    )
+    proc = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10, env=env, check=False)
     if check and proc.returncode != 0:
         raise RuntimeError(f"pactl {' '.join(args)} failed: {proc.stderr.strip()}")
     return proc.stdout
@@ -58,9 +56,7 @@ def _pactl(*args: str, env: Mapping[str, str] | None = None, check: bool = True)
 def daemon_running(env: Mapping[str, str] | None = None) -> bool:
     try:
         return (
-            subprocess.run(
-                ["pactl", "info"], capture_output=True, timeout=5, env=env, check=False
-            ).returncode
+            subprocess.run(["pactl", "info"], capture_output=True, timeout=5, env=env, check=False).returncode
             == 0
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -113,7 +109,7 @@ class Recorder:
     def _read(self) -> None:
         assert self._proc.stdout is not None
         while True:
-            data = self._proc.stdout.read1(65536)
+            data = os.read(self._proc.stdout.fileno(), 65536)
             if not data:
                 break
             with self._cond:

@@ -9,9 +9,8 @@ Alignment policy (what the WebRTC canceller needs: the reference must come *befo
 from 0 to about 400 ms; measured with AEC3: a reference 10 ms late costs 20 dB of cancellation, 0–450 ms
 early costs nothing):
 
-* The played stream is continuous, so samples are dated by their index from one anchor; a push whose
-  date disagrees with the anchor by more than ``tolerance_s`` re-anchors (a device underrun, a clock jump),
-  smaller disagreements nudge the anchor by ``smoothing`` of the error (jitter, drift).
+* The played stream is continuous, so samples are dated by their index through a
+  :class:`~desktop_app.audio.sample_clock.SampleClock` (re-anchored beyond ``tolerance_s``, smoothed below).
 * Reads advance a cursor by exactly the block length, so the reference is continuous; the cursor jumps only
   when the dated target moves more than ``tolerance_s`` away from it (counted in :attr:`resyncs`).
 * A target that has not been played yet (timestamps that under-report latency) is never waited for: the
@@ -23,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+
+from desktop_app.audio.sample_clock import SampleClock
 
 __all__ = ["RenderTimeline"]
 
@@ -46,15 +47,11 @@ class RenderTimeline:
         self._cap = int(history_s * rate)
         self._ring = np.zeros(self._cap, dtype=np.float32)
         self._w = 0  # absolute index of the next sample to write
-        self._i0 = 0  # anchor: absolute index …
-        self._t0: float | None = None  # … and its time
-        self._tol = tolerance_s
+        self.clock = SampleClock(rate, tolerance_s=tolerance_s, smoothing=smoothing)
         self._tol_frames = max(1, round(tolerance_s * rate))
-        self._smoothing = smoothing
         self._guard = max(0, round(guard_s * rate))
         self._stale = stale_s
         self._cursor: int | None = None
-        self.anchor_resets = 0
         self.resyncs = 0
         self.late_reads = 0
 
@@ -62,26 +59,20 @@ class RenderTimeline:
     def written(self) -> int:
         return self._w
 
+    @property
+    def anchor_resets(self) -> int:
+        return self.clock.resets
+
     def time_of(self, index: int) -> float | None:
         """The DAC time of the sample with absolute ``index``, or None before the first push."""
-        if self._t0 is None:
-            return None
-        return self._t0 + (index - self._i0) / self.rate
+        return self.clock.time_of(index)
 
     def push(self, samples: npt.NDArray[np.floating], start_time: float) -> None:
         """Append played samples whose first one reaches the DAC at ``start_time``."""
         n = len(samples)
         if n == 0:
             return
-        if self._t0 is None:
-            self._i0, self._t0 = self._w, start_time
-        else:
-            err = start_time - (self._t0 + (self._w - self._i0) / self.rate)
-            if abs(err) > self._tol:
-                self._i0, self._t0 = self._w, start_time
-                self.anchor_resets += 1
-            else:
-                self._t0 += self._smoothing * err
+        self.clock.observe(self._w, start_time)
         x = np.asarray(samples, dtype=np.float32)
         if n >= self._cap:
             x = x[-self._cap :]
@@ -95,13 +86,14 @@ class RenderTimeline:
 
     def read(self, start_time: float, n: int) -> FloatArray:
         """The ``n`` reference samples for a block whose first sample is dated ``start_time``."""
-        if self._t0 is None or n <= 0:
+        newest_time = self.clock.time_of(self._w)
+        target_index = self.clock.index_at(start_time)
+        if newest_time is None or target_index is None or n <= 0:
             return np.zeros(max(0, n), dtype=np.float32)
-        newest_time = self._t0 + (self._w - self._i0) / self.rate
         if start_time - newest_time > self._stale:
             self._cursor = None  # nothing is playing (or the output stalled): silence
             return np.zeros(n, dtype=np.float32)
-        target = round(self._i0 + (start_time - self._t0) * self.rate)
+        target = round(target_index)
         if self._cursor is None:
             self._cursor = target
         elif abs(target - self._cursor) > self._tol_frames and target + n <= self._w:

@@ -1,0 +1,210 @@
+"""Capture and playback shells driven through a fake stream (the real ones are in tests/devices)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+import numpy as np
+import pytest
+
+from desktop_app.audio.capture import CaptureConfig, MicCapture
+from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.errors import ConfigError, MediaError
+from desktop_app.core.events import ErrorEvent, Event, MicAudio, ModelAudio
+
+from .fake_stream import FakeStream
+
+
+def open_mic(
+    loop: asyncio.AbstractEventLoop, events: list[Event], **cfg: object
+) -> tuple[MicCapture, FakeStream]:
+    FakeStream.instances.clear()
+    fail = cfg.pop("fail_rates", ())
+    mic = MicCapture(
+        CaptureConfig(device_name="fake mic", **cfg),  # type: ignore[arg-type]
+        loop,
+        on_event=events.append,
+        stream_factory=partial(FakeStream, fail_rates=fail),
+    )
+    mic.start()
+    return mic, FakeStream.instances[-1]
+
+
+async def take(it: object, n: int) -> list[MicAudio]:
+    got: list[MicAudio] = []
+    async with asyncio.timeout(5):
+        async for block in it:  # type: ignore[attr-defined]
+            got.append(block)
+            if len(got) == n:
+                break
+    return got
+
+
+async def test_capture_resamples_to_16k_blocks_of_the_configured_size() -> None:
+    events: list[Event] = []
+    mic, stream = open_mic(asyncio.get_running_loop(), events, rate=48_000, block_ms=20)
+    assert (stream.samplerate, stream.blocksize) == (48_000, 960)
+    t = np.arange(48_000) / 48_000
+    x = 0.5 * np.sin(2 * np.pi * 1000 * t)
+    for i in range(25):
+        stream.capture(x[i * 960 : (i + 1) * 960], now=10.0 + i * 0.02)
+    it = mic.blocks()
+    blocks = await take(it, 20)
+    assert all(b.fmt == MIC_FORMAT and len(b.pcm) == 640 for b in blocks)
+    assert [b.captured_at for b in blocks] == sorted(b.captured_at for b in blocks)
+    assert mic.counters().blocks_captured == 25
+    await mic.aclose()
+    assert stream.closed and not events
+
+
+async def test_a_stalled_consumer_loses_the_oldest_blocks_and_they_are_counted() -> None:
+    events: list[Event] = []
+    mic, stream = open_mic(asyncio.get_running_loop(), events, rate=16_000, block_ms=20, queue_ms=100)
+    for i in range(8):  # queue holds 5 blocks; the consumer is not reading
+        stream.capture(np.full(320, (i + 1) / 100, dtype=np.float32), now=1.0 + i * 0.02)
+    assert mic.drops == 3
+    blocks = await take(mic.blocks(), 5)
+    firsts = [np.frombuffer(b.pcm, "<i2")[0] for b in blocks]
+    assert firsts == [np.frombuffer(float_to_pcm16(np.array([(i + 1) / 100])), "<i2")[0] for i in range(3, 8)]
+    assert mic.counters().drops == 3
+    await mic.aclose()
+
+
+async def test_overflows_are_counted() -> None:
+    mic, stream = open_mic(asyncio.get_running_loop(), [], rate=16_000)
+    stream.capture(np.zeros(320, np.float32), now=1.0, overflow=True)
+    stream.capture(np.zeros(320, np.float32), now=1.02)
+    assert mic.counters().overflows == 1
+    await mic.aclose()
+
+
+async def test_a_rate_the_device_refuses_falls_back_to_another() -> None:
+    mic, stream = open_mic(asyncio.get_running_loop(), [], rate=None, fail_rates=(44_100, 48_000))
+    assert stream.samplerate == 32_000
+    await mic.aclose()
+
+
+async def test_an_explicit_rate_the_device_refuses_is_a_media_error() -> None:
+    with pytest.raises(MediaError, match=r"microphone 'fake mic' could not be opened.*-9997"):
+        open_mic(asyncio.get_running_loop(), [], rate=16_000, fail_rates=(16_000,))
+
+
+def test_block_size_must_be_10_to_100_ms_in_10_ms_steps() -> None:
+    for bad in (5, 25, 110):
+        with pytest.raises(ConfigError):
+            CaptureConfig(block_ms=bad)
+    assert CaptureConfig(block_ms=100).block_ms == 100
+
+
+async def test_a_failing_input_stream_publishes_one_error_and_blocks_keep_waiting() -> None:
+    events: list[Event] = []
+    mic, stream = open_mic(asyncio.get_running_loop(), events, rate=16_000)
+    consumer = asyncio.create_task(take(mic.blocks(), 1))
+    stream.fail()
+    async with asyncio.timeout(5):
+        assert not await mic.wait_ready(5), "wait_ready returns (False) as soon as the device failed"
+    assert len(events) == 1
+    err = events[0]
+    assert isinstance(err, ErrorEvent) and err.code == "audio_input"
+    assert "fake mic" in err.message and "Typed messages still work" in err.message
+    assert not consumer.done(), "the source does not end: the session goes on"
+    await mic.aclose()
+    async with asyncio.timeout(5):
+        assert await consumer == []
+
+
+def open_speaker(
+    loop: asyncio.AbstractEventLoop, events: list[Event], **cfg: object
+) -> tuple[SpeakerPlayback, FakeStream]:
+    FakeStream.instances.clear()
+    sp = SpeakerPlayback(
+        PlaybackConfig(device_name="fake speaker", **cfg),  # type: ignore[arg-type]
+        loop,
+        on_event=events.append,
+        stream_factory=FakeStream,
+    )
+    sp.start()
+    return sp, FakeStream.instances[-1]
+
+
+def pcm_const(value: float, ms: int, rate: int = 24_000) -> bytes:
+    return float_to_pcm16(np.full(rate * ms // 1000, value, dtype=np.float32))
+
+
+async def test_playback_prefills_plays_and_records_turn_timing() -> None:
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=20)
+    assert (stream.samplerate, stream.blocksize) == (24_000, 240), "24 kHz taken as is, 10 ms blocks"
+    assert np.all(stream.render() == 0.0), "idle: silence"
+    sp.play(ModelAudio(pcm_const(0.5, 30)))
+    out = stream.render(now=5.0)
+    assert np.allclose(out, 0.5, atol=1e-4)
+    await sp.wait_for(lambda: sp.last_turn is not None, 5)
+    assert sp.last_turn is not None and sp.last_turn.written_at >= sp.last_turn.received_at
+    assert sp.last_turn.dac_at > sp.last_turn.written_at
+    await sp.aclose()
+
+
+async def test_volume_scales_the_output_after_a_one_block_ramp() -> None:
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0)
+    sp.play(ModelAudio(pcm_const(0.5, 100)))
+    sp.volume = 0.5
+    ramped = stream.render()
+    assert ramped[0] == pytest.approx(0.5, abs=1e-3) and ramped[-1] == pytest.approx(0.25, abs=1e-3)
+    assert np.allclose(stream.render(), 0.25, atol=1e-3)
+    sp.volume = 7.0
+    assert sp.volume == 2.0, "clamped"
+    await sp.aclose()
+
+
+async def test_interrupt_fades_within_one_block_and_drops_the_queue() -> None:
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0, fade_ms=4)
+    sp.play(ModelAudio(pcm_const(0.5, 2000)))
+    stream.render()
+    sp.interrupt()
+    out = stream.render()
+    assert 0.0 < out[0] < 0.5 and np.all(out[96:] == 0.0), "4 ms fade at 24 kHz = 96 samples, then silence"
+    assert np.all(stream.render() == 0.0), "the rest of the 2 s reply is gone"
+    await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
+    assert sp.last_interrupt is not None
+    assert sp.last_interrupt.silent_written_at >= sp.last_interrupt.requested_at
+    await sp.aclose()
+
+
+async def test_a_device_at_48k_gets_resampled_audio() -> None:
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], rate=48_000, prefill_ms=0)
+    assert stream.blocksize == 480
+    t = np.arange(24_000) / 24_000
+    sp.play(ModelAudio(float_to_pcm16(0.5 * np.sin(2 * np.pi * 1000 * t))))
+    out = np.concatenate([stream.render() for _ in range(60)])[4800:]
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out))))
+    assert abs(np.fft.rfftfreq(len(out), 1 / 48_000)[np.argmax(spectrum)] - 1000) < 5
+    await sp.aclose()
+
+
+async def test_drain_returns_when_everything_was_written() -> None:
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0)
+    sp.play(ModelAudio(pcm_const(0.5, 25)))
+    drained = asyncio.create_task(sp.drain())
+    for _ in range(3):
+        await asyncio.sleep(0)
+        assert not drained.done()
+        stream.render()
+    async with asyncio.timeout(5):
+        await drained
+    await sp.aclose()
+
+
+async def test_a_failing_output_stream_publishes_an_error_and_playback_stops_cleanly() -> None:
+    events: list[Event] = []
+    sp, stream = open_speaker(asyncio.get_running_loop(), events)
+    sp.play(ModelAudio(pcm_const(0.5, 500)))
+    stream.fail()
+    await sp.wait_for(lambda: sp.error is not None, 5)
+    assert [type(e) for e in events] == [ErrorEvent]
+    assert events[0].code == "audio_output"  # type: ignore[attr-defined]
+    sp.play(ModelAudio(pcm_const(0.5, 500)))  # discarded, no exception
+    async with asyncio.timeout(5):
+        await sp.drain()  # returns at once
+    await sp.aclose()
