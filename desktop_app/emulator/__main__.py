@@ -52,16 +52,17 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[EmulatorConfig, bool]
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
     args = parser.parse_args(argv)
-    if args.pace < 0:
-        parser.error("--pace must be >= 0")
-    config = EmulatorConfig(
-        host=args.host,
-        port=args.port,
-        pace=args.pace,
-        go_away_after_s=args.go_away_after,
-        go_away_time_left_s=args.go_away_time_left,
-        cert_dir=args.cert_dir,
-    )
+    try:
+        config = EmulatorConfig(
+            host=args.host,
+            port=args.port,
+            pace=args.pace,
+            go_away_after_s=args.go_away_after,
+            go_away_time_left_s=args.go_away_time_left,
+            cert_dir=args.cert_dir,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
     return config, bool(args.verbose)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,15 @@ DEFAULT_MODELS = frozenset(
 
 HISTORY_ONLY_CLIENT_CONTENT_MODELS = frozenset({"gemini-3.1-flash-live-preview"})
 """Models that take ``clientContent`` only to seed the initial history (GUIDE 2026; livekit/agents #5251)."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(slots=True)
@@ -65,12 +75,15 @@ class EmulatorConfig:
     """How to run one emulator instance.
 
     Args:
-        host: loopback address to bind (the certificate covers ``127.0.0.1``, ``::1`` and ``localhost``).
+        host: loopback address to bind (the certificate covers ``127.0.0.1``, ``::1`` and ``localhost``);
+            anything else is refused: the emulator accepts any key and must not be reachable from outside.
         port: TCP port; 0 picks a free one (read :attr:`Emulator.port` after ``start``).
         cert_dir: where to write the CA certificate; None = a temporary directory removed by ``stop``.
         pace: real-time factor for streaming reply audio (1 = real time, 2 = twice as fast, 0 = as fast
             as possible).
         chunk_ms: duration of each reply audio chunk.
+        lead_ms: how far paced audio may run ahead of real time (the service generates faster than real
+            time and sends in bursts; a small lead keeps a client's playback buffer fed).
         known_models: model ids (without ``models/``) that the emulator serves; others close 1008.
         text_models: the subset that may answer in TEXT; TEXT on any other model closes 1007.
         history_only_models: models that take ``clientContent`` only as seeded history, before any
@@ -89,6 +102,7 @@ class EmulatorConfig:
     cert_dir: Path | None = None
     pace: float = 1.0
     chunk_ms: int = 40
+    lead_ms: int = 200
     known_models: frozenset[str] = DEFAULT_MODELS
     text_models: frozenset[str] = frozenset()
     history_only_models: frozenset[str] = HISTORY_ONLY_CLIENT_CONTENT_MODELS
@@ -101,10 +115,14 @@ class EmulatorConfig:
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
+        if not _is_loopback(self.host):
+            raise ValueError(f"the emulator binds loopback addresses only, not {self.host!r}")
         if self.pace < 0:
             raise ValueError("pace must be >= 0 (0 = as fast as possible)")
         if self.chunk_ms <= 0:
             raise ValueError("chunk_ms must be > 0")
+        if self.lead_ms < 0:
+            raise ValueError("lead_ms must be >= 0")
         if self.go_away_after_s is not None and self.go_away_after_s < 0:
             raise ValueError("go_away_after_s must be >= 0")
         if self.go_away_time_left_s < 0:

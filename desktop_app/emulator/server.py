@@ -137,9 +137,11 @@ class Emulator:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="gemini-live-emulator-")
             directory = Path(self._tmpdir.name)
         self.ca_file = certs.write_ca_file(self._tls, directory)
+        # "localhost" may resolve to both 127.0.0.1 and ::1, and port 0 would then give each its own port
+        bind = "127.0.0.1" if self.config.host == "localhost" else self.config.host
         self._server = await serve(
             self._handle,
-            self.config.host,
+            bind,
             self.config.port,
             ssl=certs.server_ssl_context(self._tls),
             process_request=self._process_request,
@@ -403,7 +405,8 @@ class _Connection:
     # ------------------------------------------------------------------ writer
 
     async def _write_loop(self) -> None:
-        """Send what the model produces, pacing audio at ``config.pace`` × real time.
+        """Send what the model produces, pacing audio at ``config.pace`` × real time (at most
+        ``config.lead_ms`` ahead of it).
 
         Urgent messages (voice activity, transcriptions, ``interrupted``, ``goAway``) never wait for the
         pacing of reply audio.
@@ -412,12 +415,13 @@ class _Connection:
         model = self.model
         loop = asyncio.get_running_loop()
         pace = self.config.pace
+        lead = self.config.lead_ms / 1000
         while not self._finished and self._closer is None:
             self._wake.clear()
             now = loop.time()
-            if not model.has_urgent and model.has_output and now < self._next_at:
+            if not model.has_urgent and model.has_output and now < self._next_at - lead:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._next_at - now)
+                    await asyncio.wait_for(self._wake.wait(), self._next_at - lead - now)
                 continue
             outgoing = model.pop()
             if outgoing is None:

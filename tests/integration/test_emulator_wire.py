@@ -473,6 +473,21 @@ async def test_speech_during_a_reply_interrupts_it() -> None:
     assert "turn 2: I heard 0.2 s" in output_text(next_turn)
 
 
+@pytest.mark.parametrize("pace", [2.0, 4.0])
+async def test_reply_audio_is_streamed_at_the_configured_pace(pace: float) -> None:
+    async with (
+        Emulator(EmulatorConfig(pace=pace, lead_ms=0)) as emu,
+        client_for(emu).aio.live.connect(model=MODEL, config=AUDIO_CONFIG) as session,
+    ):
+        await send_audio(session, speech(1.0) + silence(0.3))
+        first = await read_until(session, lambda m: bool(audio_of([m])))
+        started = time.monotonic()
+        rest = await read_until(session, turn_complete)
+        elapsed = time.monotonic() - started
+    assert len(audio_of(first + rest)) / (2 * 24_000) == pytest.approx(1.0, rel=0.1)
+    assert (1.0 - 0.04) / pace <= elapsed < 1.0 / pace + 2.0
+
+
 async def test_a_named_function_is_called_and_its_response_answered(emu: Emulator) -> None:
     config = types.LiveConnectConfig(
         response_modalities=[types.Modality.AUDIO],

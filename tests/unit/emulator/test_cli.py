@@ -21,10 +21,13 @@ def test_arguments_map_to_the_config(tmp_path: Path) -> None:
     assert (defaults.port, defaults.pace, defaults.go_away_after_s, defaults.cert_dir) == (0, 1.0, None, None)
 
 
-def test_a_negative_pace_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"), [(["--pace", "-1"], "pace"), (["--host", "0.0.0.0"], "loopback addresses only")]
+)
+def test_bad_arguments_are_refused(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        parse_args(["--pace", "-1"])
-    assert "--pace" in capsys.readouterr().err
+        parse_args(argv)
+    assert message in capsys.readouterr().err
 
 
 async def test_the_banner_has_the_url_the_ca_and_paste_ready_environment(tmp_path: Path) -> None:

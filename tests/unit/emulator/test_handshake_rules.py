@@ -58,8 +58,22 @@ def test_key_acceptance_rules() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"pace": -1.0}, {"chunk_ms": 0}, {"go_away_after_s": -1.0}, {"go_away_time_left_s": -1.0}]
+    "kwargs",
+    [
+        {"pace": -1.0},
+        {"chunk_ms": 0},
+        {"go_away_after_s": -1.0},
+        {"go_away_time_left_s": -1.0},
+        {"host": "0.0.0.0"},
+        {"host": "192.168.1.2"},
+        {"host": "example.com"},
+    ],
 )
-def test_nonsense_settings_are_refused(kwargs: dict[str, float]) -> None:
+def test_nonsense_settings_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         EmulatorConfig(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_loopback_hosts_are_allowed(host: str) -> None:
+    assert EmulatorConfig(host=host).host == host
