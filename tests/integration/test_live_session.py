@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import ConnectionClosedError
 
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.errors import (
@@ -31,6 +33,7 @@ from desktop_app.core.events import (
 )
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
+from desktop_app.live.errors import classify_close
 from desktop_app.live.genai_session import GenaiConnector, GenaiSession
 from desktop_app.live.options import Modality, SessionOptions
 from tests.support.audio import blocks, speech_like
@@ -188,3 +191,29 @@ async def test_setup_complete_reports_the_session_id(connector: GenaiConnector) 
         first = await anext(session.events())
     assert isinstance(first, SetupComplete)
     assert first.session_id and first.session_id == session.session_id
+
+
+@pytest.mark.parametrize(
+    ("first_message", "reason"),
+    [
+        ('{"realtime_input": {"text": "hi"}}', "Request contains an invalid argument."),
+        (
+            '{"setup": {"model": "models/gemini-2.5-flash-native-audio-preview-12-2025", "colour": 1}}',
+            'Unknown name "colour"',
+        ),
+    ],
+)
+async def test_raw_refusals_classify_as_invalid_requests_with_the_reason(
+    emulator: Emulator, first_message: str, reason: str
+) -> None:
+    """What the SDK cannot send (a bad first message, an unknown field) still maps to a readable error."""
+    async with ws_connect(
+        emulator.ws_url, ssl=emulator.client_ssl_context(), additional_headers={"x-goog-api-key": "k"}
+    ) as ws:
+        await ws.send(first_message)
+        with pytest.raises(ConnectionClosedError) as caught:
+            await ws.recv()
+    assert caught.value.rcvd is not None
+    error = classify_close(caught.value.rcvd.code, caught.value.rcvd.reason)
+    assert isinstance(error, InvalidRequestError) and not error.retryable
+    assert reason in str(error) and error.code == 1007
