@@ -29,8 +29,7 @@ venv_step() {
   if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then return 0; fi
   python3 -m venv .venv 2>/dev/null || { echo "python3 -m venv failed: install python3-venv" >&2; exit 1; }
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -c "import desktop_app, google.genai, sounddevice" 2>/dev/null || true
+  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -vE "is ignored|BuildBackendWarning|^\s*(!!|\*+|Please be careful|name as your package|with strategy)" || true
   .venv/bin/python -c "import desktop_app, google.genai" || { echo "installing the project failed" >&2; exit 1; }
   touch "$stamp"
 }
