@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     slice_.add_argument("--fast", action="store_true", help="send the WAV as fast as possible")
     slice_.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for a reply")
 
+    vision = p.add_argument_group("vision")
+    vision.add_argument("--video", metavar="INDEX|FILE|URL", help="camera index, video file or stream URL")
+    vision.add_argument(
+        "--screen", nargs="?", const="", metavar="MONITOR", help="share a monitor (default 1) or L,T,WxH"
+    )
+    vision.add_argument("--video-fps", type=float, help="frames per second to the model (0.2-2)")
+
     session = p.add_argument_group("session")
     session.add_argument("--model")
     session.add_argument("--voice")
@@ -51,7 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_SETTING_FLAGS = ("backend", "model", "voice", "response_modality", "system_instruction", "emulator_pace")
+_SETTING_FLAGS = (
+    "backend",
+    "model",
+    "voice",
+    "response_modality",
+    "system_instruction",
+    "emulator_pace",
+    "video_fps",
+)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -86,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             text=args.text,
             fast=args.fast,
             timeout_s=args.timeout,
+            video=args.video,
+            screen=args.screen,
         )
         return run_headless(job, settings)
 

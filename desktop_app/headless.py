@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -19,9 +20,19 @@ from desktop_app.app import open_backend, session_options
 from desktop_app.config import Settings
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.errors import AppError, MediaError
-from desktop_app.core.events import Event, Interrupted, Role, Transcript, TurnComplete
+from desktop_app.core.events import ErrorEvent, Event, Interrupted, Role, Transcript, TurnComplete
 from desktop_app.engine import Conversation
 from desktop_app.event_log import EventLog
+from desktop_app.video import (
+    EncoderConfig,
+    FrameSent,
+    PacingConfig,
+    VideoSource,
+    VideoState,
+    VideoStatus,
+    VisionPump,
+    source_from_flags,
+)
 from desktop_app.wavfiles import WavFileSink, WavFileSource
 
 __all__ = ["HeadlessJob", "run_headless"]
@@ -39,6 +50,8 @@ class HeadlessJob:
     text: str | None = None
     fast: bool = False
     timeout_s: float = 60.0
+    video: str | None = None  # --video INDEX|FILE|URL
+    screen: str | None = None  # --screen [MONITOR|L,T,WxH]; "" = monitor 1
 
 
 class TranscriptPrinter:
@@ -74,6 +87,7 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
         raise MediaError("Nothing to send: give --input-wav FILE and/or --text 'words'.")
     if job.input_wav is not None and not job.input_wav.is_file():
         raise MediaError(f"The input file {job.input_wav} does not exist.")
+    video_source = source_from_flags(job.video, job.screen)
     sink = WavFileSink(job.output_wav)
     sink.open()
     events = EventLog(job.transcript) if job.transcript else None
@@ -81,11 +95,18 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
         events.open()
 
     printer = TranscriptPrinter(out)
+    vision_settled = asyncio.Event()  # the first frame went out, or the source is unavailable
 
     def on_event(event: Event) -> None:
         if events:
             events(event)
         printer(event)
+        if isinstance(event, ErrorEvent):
+            print(f"notice: {event.message}", file=sys.stderr, flush=True)
+        if isinstance(event, FrameSent) or (
+            isinstance(event, VideoStatus) and event.state in (VideoState.UNAVAILABLE, VideoState.ENDED)
+        ):
+            vision_settled.set()
 
     try:
         async with open_backend(settings) as handle:
@@ -94,17 +115,18 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
             async with Conversation(
                 handle.connector, session_options(settings), sink=sink, on_event=on_event
             ) as conv:
-                if job.input_wav is not None:
-                    since = conv.stats.turns
-                    source = WavFileSource(job.input_wav, block_ms=settings.block_ms, realtime=not job.fast)
-                    await conv.stream_audio(source)
-                    await conv.end_audio_stream()
-                    await _wait(conv, since, job.timeout_s)
-                if job.text:
-                    since = conv.stats.turns
-                    await conv.send_text(job.text)
-                    await _wait(conv, since, job.timeout_s)
-                await sink.drain()
+                pump = _vision_pump(video_source, conv, settings, on_event) if video_source else None
+                vision = asyncio.create_task(pump.run(), name="vision-pump") if pump else None
+                try:
+                    if pump is not None:
+                        # the reply should describe a frame; a missing camera means audio only
+                        await asyncio.wait_for(vision_settled.wait(), job.timeout_s)
+                    await _converse(conv, job, settings)
+                    await sink.drain()
+                finally:
+                    if pump is not None and vision is not None:
+                        await pump.stop()
+                        await vision
                 stats = conv.stats
     finally:
         await sink.aclose()
@@ -116,6 +138,36 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
         + (f", transcript in {job.transcript}" if job.transcript else ""),
         file=out,
         flush=True,
+    )
+
+
+async def _converse(conv: Conversation, job: HeadlessJob, settings: Settings) -> None:
+    """Send the WAV (then ``audio_stream_end``) and the text, each followed by waiting for its reply."""
+    if job.input_wav is not None:
+        since = conv.stats.turns
+        await conv.stream_audio(
+            WavFileSource(job.input_wav, block_ms=settings.block_ms, realtime=not job.fast)
+        )
+        await conv.end_audio_stream()
+        await _wait(conv, since, job.timeout_s)
+    if job.text:
+        since = conv.stats.turns
+        await conv.send_text(job.text)
+        await _wait(conv, since, job.timeout_s)
+
+
+def _vision_pump(
+    source: VideoSource, conv: Conversation, settings: Settings, on_event: Callable[[Event], None]
+) -> VisionPump:
+    return VisionPump(
+        source,
+        conv.session.send_video,
+        pacing=PacingConfig(fps=settings.video_fps),
+        encoder=EncoderConfig(
+            max_long_side=settings.video_max_side, jpeg_quality=settings.video_jpeg_quality
+        ),
+        on_event=on_event,
+        end_with_source=False,
     )
 
 

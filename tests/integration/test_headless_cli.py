@@ -102,3 +102,43 @@ async def test_an_unreachable_backend_is_reported(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 1
     assert "unreachable" in err and "Traceback" not in err
+
+
+def write_red_video(path: Path, seconds: float = 3.0) -> None:
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (1280, 720))
+    for i in range(int(seconds * 10)):
+        frame = np.zeros((720, 1280, 3), np.uint8)
+        frame[:, :] = (0, 0, 200)  # BGR: red
+        frame[:40, : 40 + i] = 255  # a little changing content
+        writer.write(frame)
+    writer.release()
+
+
+async def test_video_frames_reach_the_model_resized(tmp_path: Path) -> None:
+    video = tmp_path / "camera.mp4"
+    write_red_video(video)
+    speech = tmp_path / "speech.wav"
+    write_wav(speech, speech_like(1.0), 16_000)
+    transcript = tmp_path / "t.jsonl"
+    code, out, err = await run_cli(
+        "--headless", "--fast", "--input-wav", str(speech), "--output-wav", str(tmp_path / "o.wav"),
+        "--video", str(video), "--transcript", str(transcript), env={}, tmp_path=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Latest camera frame: 1024x576" in out  # long side capped at 1024, aspect kept
+    records = [json.loads(line) for line in transcript.read_text().splitlines()]
+    sent = [r for r in records if r["type"] == "frame_sent"]
+    assert sent and sent[0]["width"] == 1024 and sent[0]["jpeg_bytes"] > 1000
+
+
+async def test_a_missing_camera_index_gives_audio_only_with_a_clear_notice(tmp_path: Path) -> None:
+    code, out, err = await run_cli(
+        "--headless", "--fast", "--text", "hi", "--output-wav", str(tmp_path / "o.wav"),
+        "--video", "7", env={}, tmp_path=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "notice: Camera 7 is not connected" in err and "audio goes on" in err
+    assert "done: 1 turn(s)" in out and "Traceback" not in err
