@@ -16,6 +16,10 @@ from typing import Any
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat
 
 __all__ = [
+    "BackendInfo",
+    "InputState",
+    "RelayStatus",
+    "TurnLatency",
     "ErrorEvent",
     "Event",
     "FunctionCall",
@@ -178,6 +182,47 @@ class ErrorEvent(Event):
     message: str
     code: str = "error"
     retryable: bool = False
+
+
+# --- the application around the session --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackendInfo(Event):
+    """Which backend answers. ``notice`` is non-empty in offline demo mode (show it as a banner)."""
+
+    name: str
+    model: str
+    notice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RelayStatus(Event):
+    """The local relay: the page URL and the connected browser clients (their peer names)."""
+
+    url: str
+    clients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TurnLatency(Event):
+    """End of the user's speech → first reply audio, for the turn just answered."""
+
+    ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class InputState(Event):
+    """What the user has switched on: microphone, push-to-talk (and whether it is held), vision."""
+
+    mic_muted: bool = False
+    push_to_talk: bool = False
+    talking: bool = False
+    camera: str | None = None
+    screen: str | None = None
+    vision_paused: bool = False
+    headphones: bool = False
+    volume: float = 1.0
 
 
 LiveEvent = (
