@@ -72,8 +72,10 @@ def _snake(key: str) -> str:
     return _CAMEL_BOUNDARY.sub("_", key).lower()
 
 
-def _fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+def _fields(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     """The object's fields keyed by snake_case name (the last spelling wins when both appear)."""
+    if all(k.islower() for k in obj):  # already snake_case (or one word): the common case, no copy
+        return obj
     return {_snake(k): v for k, v in obj.items()}
 
 
@@ -103,6 +105,7 @@ def decode_base64(text: str) -> bytes | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
 def parse_audio_mime(mime_type: str) -> PcmFormat | None:
     """``audio/pcm`` (16 kHz, as the tutorial sends it) or ``audio/pcm;rate=N``; ``None`` otherwise."""
     base, _, params = mime_type.partition(";")

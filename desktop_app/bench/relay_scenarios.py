@@ -1,0 +1,495 @@
+"""Relay benchmarks: our relay against a baseline written the way the tutorial writes its relay.
+
+Setup, the same for both relays, measured in one run:
+
+- The relay runs in its own process pinned to one CPU (``os.sched_setaffinity``), with a fast in-process
+  fake live backend (:class:`EchoConnector`: every audio block sent is echoed back at once as model
+  audio). So the figures are the relay's own cost: its WebSocket server, JSON/base64 codec, validation and
+  queues, not the emulator's or the SDK's.
+- The browser clients are Python websockets clients in this process, pinned to another CPU when there is
+  one. Each sends the page's message form: one 20 ms PCM16 block (640 bytes) per message, base64 in JSON.
+- ``relay_added_latency_ms``: 16 clients at 50 messages/s each. Round trip client → relay → session →
+  relay → client, minus the round trip of calling the same fake session directly (a few µs), p50/p99.
+- ``relay_messages_per_s``: 16 clients each keeping 32 messages in flight for a few seconds. One "message"
+  is one round trip (a block relayed to the session and its echo relayed back), per wall second; the relay
+  process's CPU share is reported too, and messages per relay CPU-second.
+- The baseline (``tutorial_*``): the tutorial's handler shape — ``websockets.serve`` defaults, the first
+  message as the setup, one task per direction gathered, ``print`` of every message and response to a
+  devnull stream, ``json`` with base64 — on the same fake backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import math
+import multiprocessing
+import os
+import statistics
+import struct
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from multiprocessing.connection import Connection
+from typing import Any, TextIO
+
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from desktop_app.bench.stats import percentile
+from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
+from desktop_app.core.events import LiveEvent, ModelAudio
+from desktop_app.live.options import SessionOptions
+from desktop_app.live.session import FunctionResponse
+from desktop_app.relay import RelayConfig, RelayServer
+
+__all__ = [
+    "EchoConnector",
+    "EchoSession",
+    "bench_relay_added_latency",
+    "bench_relay_messages_per_s",
+]
+
+Metric = tuple[str, float, str]
+
+CLIENTS = 16
+RATE_PER_CLIENT = 50  # messages/s: 20 ms blocks
+LATENCY_SECONDS = 9.0  # per relay, split into rounds
+LATENCY_ROUNDS = 3
+WARMUP_SECONDS = 1.0
+FLOOD_SECONDS = 5.0
+FLOOD_WINDOW = 32
+BLOCK_BYTES = MIC_FORMAT.bytes_for_ms(20)
+AUDIO_SETUP = json.dumps({"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}})
+
+
+# --- the fast fake backend ------------------------------------------------------------------------
+
+
+class EchoSession:
+    """A LiveSession that answers every audio block with the same bytes as model audio, immediately."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue()
+        self._closed = False
+
+    @property
+    def session_id(self) -> str | None:
+        return "echo"
+
+    async def send_audio(self, pcm: bytes, fmt: PcmFormat = MIC_FORMAT) -> None:
+        self._queue.put_nowait(ModelAudio(pcm))
+
+    async def send_video(self, jpeg: bytes, mime_type: str = "image/jpeg") -> None:
+        return None
+
+    async def send_text(self, text: str) -> None:
+        return None
+
+    async def send_audio_stream_end(self) -> None:
+        return None
+
+    async def send_activity(self, *, start: bool) -> None:
+        return None
+
+    async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> None:
+        return None
+
+    async def events(self) -> AsyncIterator[LiveEvent]:
+        while (event := await self._queue.get()) is not None:
+            yield event
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put_nowait(None)
+
+
+class EchoConnector:
+    """Opens :class:`EchoSession` objects; no I/O at all."""
+
+    backend_name = "echo"
+
+    @asynccontextmanager
+    async def connect(self, options: SessionOptions) -> AsyncIterator[EchoSession]:
+        session = EchoSession()
+        try:
+            yield session
+        finally:
+            await session.close()
+
+
+# --- the baseline: the tutorial's relay shape --------------------------------------------------------
+
+
+async def _tutorial_handler(ws: ServerConnection, connector: EchoConnector, out: TextIO) -> None:
+    """The tutorial's ``gemini_session_handler``, on the same backend seam (its prints go to ``out``)."""
+    try:
+        config_message = await ws.recv()
+        config_data = json.loads(config_message)
+        config = config_data.get("setup", {})
+        async with connector.connect(SessionOptions()) as session:
+            print("Connected to Gemini API", config, file=out)
+
+            async def send_to_gemini() -> None:
+                try:
+                    async for message in ws:
+                        try:
+                            data = json.loads(message)
+                            if "realtime_input" in data:
+                                for chunk in data["realtime_input"]["media_chunks"]:
+                                    if chunk["mime_type"].startswith("audio/pcm"):
+                                        await session.send_audio(base64.b64decode(chunk["data"]))
+                                    elif chunk["mime_type"] == "image/jpeg":
+                                        await session.send_video(base64.b64decode(chunk["data"]))
+                        except Exception as e:
+                            print(f"Error sending to Gemini: {e}", file=out)
+                    print("Client connection closed (send)", file=out)
+                except Exception as e:
+                    print(f"Error sending to Gemini: {e}", file=out)
+                finally:
+                    print("send_to_gemini closed", file=out)
+
+            async def receive_from_gemini() -> None:
+                try:
+                    print("receiving from gemini", file=out)
+                    async for response in session.events():
+                        print(f"response: {response}", file=out)
+                        if isinstance(response, ModelAudio):
+                            print("audio mime_type:", response.fmt.mime_type, file=out)
+                            base64_audio = base64.b64encode(response.pcm).decode("utf-8")
+                            await ws.send(json.dumps({"audio": base64_audio}))
+                            print("audio received", file=out)
+                except ConnectionClosed:
+                    print("client connection closed (receive)", file=out)
+                except Exception as e:
+                    print(f"Error receiving from Gemini: {e}", file=out)
+                finally:
+                    print("Gemini connection closed (receive)", file=out)
+
+            send_task = asyncio.create_task(send_to_gemini())
+            receive_task = asyncio.create_task(receive_from_gemini())
+            await send_task
+            receive_task.cancel()  # the tutorial gathers both and leaks the receive loop; stop it here
+            with contextlib.suppress(asyncio.CancelledError):
+                await receive_task
+    except Exception as e:
+        print(f"Error in Gemini session: {e}", file=out)
+    finally:
+        print("Gemini session closed.", file=out)
+
+
+# --- the relay process --------------------------------------------------------------------------------
+
+
+def _serve_relay(kind: str, cpu: int | None, pipe: Connection) -> None:
+    """Child process: run one relay on ``cpu`` until told to stop; report the port, then nothing."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+
+    async def main() -> None:
+        connector = EchoConnector()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_reader(pipe.fileno(), stop.set)
+        if kind == "floor":  # a bare echo server: what the harness itself costs
+
+            async def echo(ws: ServerConnection) -> None:
+                await ws.recv()  # the setup
+                async for message in ws:
+                    data = json.loads(message)["realtime_input"]["media_chunks"][0]["data"]
+                    await ws.send('{"audio":"' + data + '"}')
+
+            async with serve(echo, "127.0.0.1", 0, compression=None) as bare:
+                pipe.send(int(bare.sockets[0].getsockname()[1]))
+                await stop.wait()
+        elif kind == "ours":
+            config = RelayConfig(port=0, max_clients=CLIENTS * 2)
+            async with RelayServer(connector, SessionOptions(), config) as relay:
+                pipe.send(relay.port)
+                await stop.wait()
+        else:
+
+            async def handler(ws: ServerConnection) -> None:
+                await _tutorial_handler(ws, connector, devnull)
+
+            async with serve(handler, "127.0.0.1", 0) as server:  # websockets' defaults, as the tutorial
+                pipe.send(int(server.sockets[0].getsockname()[1]))
+                await stop.wait()
+
+    asyncio.run(main())
+
+
+class _RelayProcess:
+    def __init__(self, kind: str, cpu: int | None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._parent, child = context.Pipe()
+        self._process = context.Process(target=_serve_relay, args=(kind, cpu, child), daemon=True)
+
+    def __enter__(self) -> _RelayProcess:
+        self._process.start()
+        if not self._parent.poll(30):
+            raise RuntimeError("the relay process did not start")
+        self.port = int(self._parent.recv())
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self._parent.send("stop")
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the relay process so far (Linux /proc)."""
+        try:
+            with open(f"/proc/{self._process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpus() -> tuple[int | None, set[int] | None]:
+    """(CPU for the relay, CPUs for the clients); (None, None) when there is one CPU or no affinity API."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None, None
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None, None
+    return available[0], set(available[1:])
+
+
+@contextlib.contextmanager
+def _pinned(cpus: set[int] | None) -> Any:
+    if cpus is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+# --- clients ----------------------------------------------------------------------------------------------
+
+
+def _block(seq: int) -> bytes:
+    """A 20 ms block of a 440 Hz tone whose first 8 bytes carry ``seq``."""
+    tone = bytearray(BLOCK_BYTES)
+    for i in range(4, BLOCK_BYTES // 2):
+        struct.pack_into("<h", tone, i * 2, int(8000 * math.sin(2 * math.pi * 440 * i / MIC_FORMAT.rate)))
+    struct.pack_into("<q", tone, 0, seq)
+    return bytes(tone)
+
+
+_TEMPLATE = _block(0)
+
+
+def _frame(seq: int) -> str:
+    pcm = struct.pack("<q", seq) + _TEMPLATE[8:]
+    chunk = {"mime_type": "audio/pcm;rate=16000", "data": base64.b64encode(pcm).decode()}
+    return json.dumps({"realtime_input": {"media_chunks": [chunk]}})
+
+
+def _seq_of(message: str | bytes) -> int | None:
+    data = json.loads(message)
+    if "audio" not in data:
+        return None
+    return int(struct.unpack_from("<q", base64.b64decode(data["audio"]))[0])
+
+
+async def _handshake(ws: Any, client: int) -> None:
+    """Send the setup, then one probe block, and wait for its echo (both relays answer it)."""
+    await ws.send(AUDIO_SETUP)
+    probe = -(client + 1)
+    await ws.send(_frame(probe))
+    async for message in ws:
+        if _seq_of(message) == probe:
+            return
+
+
+async def _paced_client(port: int, client: int, start_at: float, seconds: float, rtts: list[float]) -> None:
+    """Send one block every 20 ms from ``start_at`` for ``seconds``; record round trips after warm-up."""
+    async with connect(f"ws://127.0.0.1:{port}/", max_size=None) as ws:
+        await _handshake(ws, client)
+        sent: dict[int, float] = {}
+        measure_from = start_at + WARMUP_SECONDS
+        stop_at = measure_from + seconds
+        finished = asyncio.Event()
+        all_sent = False
+
+        async def reader() -> None:
+            async for message in ws:
+                seq = _seq_of(message)
+                at = time.perf_counter()
+                if seq is not None and seq in sent:
+                    started = sent.pop(seq)
+                    if started >= measure_from:
+                        rtts.append(at - started)
+                if all_sent and not sent:
+                    finished.set()
+
+        reading = asyncio.create_task(reader())
+        interval = 1.0 / RATE_PER_CLIENT
+        next_at = start_at + client * interval / CLIENTS  # spread the clients over one interval
+        seq = client * 1_000_000
+        while next_at < stop_at:
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            frame = _frame(seq)
+            sent[seq] = time.perf_counter()
+            await ws.send(frame)
+            seq += 1
+            next_at += interval
+        all_sent = True
+        if not sent:
+            finished.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2.0):
+                await finished.wait()
+        await ws.close()  # the reader keeps draining, so the close handshake completes
+        with contextlib.suppress(ConnectionClosed):
+            await reading
+
+
+async def _flood_client(
+    port: int, client: int, counts: list[int], ready: asyncio.Barrier, stop: asyncio.Event
+) -> None:
+    async with connect(f"ws://127.0.0.1:{port}/", max_size=None) as ws:
+        await _handshake(ws, client)
+        frame = _frame(client)
+        window = asyncio.Semaphore(FLOOD_WINDOW)
+
+        async def reader() -> None:
+            with contextlib.suppress(ConnectionClosed):
+                async for _ in ws:
+                    counts[client] += 1
+                    window.release()
+
+        reading = asyncio.create_task(reader())
+        await ready.wait()
+        while not stop.is_set():
+            await window.acquire()
+            await ws.send(frame)
+        await ws.close()  # the reader keeps draining echoes, so the close handshake completes
+        await reading
+
+
+async def _latency_run(port: int, seconds: float) -> list[float]:
+    rtts: list[float] = []
+    start_at = time.perf_counter() + 0.5
+    await asyncio.gather(*(_paced_client(port, c, start_at, seconds, rtts) for c in range(CLIENTS)))
+    return rtts
+
+
+async def _flood_run(port: int, relay: _RelayProcess) -> tuple[float, float | None]:
+    counts = [0] * CLIENTS
+    ready = asyncio.Barrier(CLIENTS + 1)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(_flood_client(port, c, counts, ready, stop)) for c in range(CLIENTS)]
+    await ready.wait()
+    await asyncio.sleep(WARMUP_SECONDS)
+    first, cpu0, t0 = sum(counts), relay.cpu_seconds(), time.perf_counter()
+    await asyncio.sleep(FLOOD_SECONDS)
+    last, cpu1, t1 = sum(counts), relay.cpu_seconds(), time.perf_counter()
+    stop.set()
+    await asyncio.gather(*tasks)
+    cpu_share = (cpu1 - cpu0) / (t1 - t0) if cpu0 is not None and cpu1 is not None else None
+    return (last - first) / (t1 - t0), cpu_share
+
+
+async def _direct_rtts(count: int = 2000) -> list[float]:
+    """The same round trip on the fake session without a relay: send_audio → next event."""
+    async with EchoConnector().connect(SessionOptions()) as session:
+        events = session.events()
+        rtts = []
+        for seq in range(count):
+            block = struct.pack("<q", seq) + _TEMPLATE[8:]
+            started = time.perf_counter()
+            await session.send_audio(block)
+            await anext(events)
+            rtts.append(time.perf_counter() - started)
+        return rtts
+
+
+# --- scenarios ----------------------------------------------------------------------------------------------
+
+
+def _measure_latency(kind: str, seconds: float) -> list[float]:
+    relay_cpu, client_cpus = _cpus()
+    with _RelayProcess(kind, relay_cpu) as relay, _pinned(client_cpus):
+        rtts = asyncio.run(_latency_run(relay.port, seconds))
+    expected = CLIENTS * RATE_PER_CLIENT * seconds
+    if len(rtts) < 0.95 * expected:
+        raise RuntimeError(f"{kind}: only {len(rtts)} of {expected:.0f} round trips completed")
+    return rtts
+
+
+def bench_relay_added_latency() -> list[Metric]:
+    """Added round-trip latency, 16 clients × 50 audio messages/s, for our relay and the tutorial-style
+    baseline, plus a bare echo server (the harness floor). The machine may be shared, so the relays are
+    measured in alternating rounds and each figure is the median over the rounds."""
+    direct = asyncio.run(_direct_rtts())
+    direct_ms = {50: percentile(direct, 50) * 1000, 99: percentile(direct, 99) * 1000}
+    per_round: dict[tuple[str, int], list[float]] = {}
+    for _ in range(LATENCY_ROUNDS):
+        for kind in ("ours", "tutorial", "floor"):
+            rtts = _measure_latency(kind, LATENCY_SECONDS / LATENCY_ROUNDS)
+            for pct in (50, 99):
+                added = percentile(rtts, pct) * 1000 - direct_ms[pct]
+                per_round.setdefault((kind, pct), []).append(added)
+    figure = {key: statistics.median(values) for key, values in per_round.items()}
+    return [
+        ("relay_added_latency_ms_p50", figure["ours", 50], "ms"),
+        ("relay_added_latency_ms_p99", figure["ours", 99], "ms"),
+        ("tutorial_relay_added_latency_ms_p50", figure["tutorial", 50], "ms"),
+        ("tutorial_relay_added_latency_ms_p99", figure["tutorial", 99], "ms"),
+        ("relay_harness_floor_ms_p50", figure["floor", 50], "ms"),
+        ("relay_harness_floor_ms_p99", figure["floor", 99], "ms"),
+        ("relay_added_latency_p50_tutorial_over_ours", figure["tutorial", 50] / figure["ours", 50], "x"),
+        ("relay_added_latency_p99_tutorial_over_ours", figure["tutorial", 99] / figure["ours", 99], "x"),
+    ]
+
+
+def bench_relay_messages_per_s() -> list[Metric]:
+    """Sustained round trips per second through a relay pinned to one core: ours and the baseline.
+
+    The load generator is one Python core too and can be the limit, so the relay process's CPU share is
+    measured, and ``*_messages_per_cpu_s`` (round trips per CPU-second the relay used) is what one fully
+    busy core sustains; the ratios compare those.
+    """
+    relay_cpu, client_cpus = _cpus()
+    results: list[Metric] = []
+    per_cpu: dict[str, float] = {}
+    wall: dict[str, float] = {}
+    for kind, prefix in (("ours", "relay"), ("tutorial", "tutorial_relay")):
+        with _RelayProcess(kind, relay_cpu) as relay, _pinned(client_cpus):
+            rate, cpu_share = asyncio.run(_flood_run(relay.port, relay))
+        wall[kind] = rate
+        results.append((f"{prefix}_messages_per_s", rate, "msg/s"))
+        if cpu_share:
+            per_cpu[kind] = rate / cpu_share
+            results.append((f"{prefix}_cpu_share", cpu_share, "cores"))
+            results.append((f"{prefix}_messages_per_cpu_s", per_cpu[kind], "msg/cpu-s"))
+    results.append(("relay_messages_per_s_ours_over_tutorial", wall["ours"] / wall["tutorial"], "x"))
+    if len(per_cpu) == 2:
+        ratio = per_cpu["ours"] / per_cpu["tutorial"]
+        results.append(("relay_messages_per_cpu_s_ours_over_tutorial", ratio, "x"))
+    return results
+
+
+if __name__ == "__main__":  # quick manual run: python -m desktop_app.bench.relay_scenarios
+    for scenario in (bench_relay_added_latency, bench_relay_messages_per_s):
+        for name, value, unit in scenario():
+            print(f"{name:<48} {value:>12.3f} {unit}", file=sys.stdout)
