@@ -27,6 +27,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from desktop_app.core.errors import ConfigError
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector
 from desktop_app.relay.config import DEFAULT_HOST, DEFAULT_PORT, RelayConfig
@@ -92,22 +93,32 @@ class RelayServer:
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Bind and start serving. Warns when listening beyond loopback."""
+        """Bind and start serving. Warns when listening beyond loopback.
+
+        Raises:
+            ConfigError: the address cannot be bound (the port is taken, the host is not local).
+        """
         if self._server is not None:
             raise RuntimeError("relay already started")
         cfg = self._config
+        try:
+            self._server = await serve(
+                self._handle,
+                cfg.host,
+                cfg.port,
+                process_request=self._process_request,
+                max_size=cfg.max_message_bytes,
+                max_queue=16,
+                compression=None,
+                close_timeout=cfg.close_timeout_s,
+                server_header=_SERVER_HEADER,
+            )
+        except OSError as err:
+            raise ConfigError(
+                f"The relay cannot listen on {cfg.host}:{cfg.port}: {err.strerror or err}. "
+                "Is another relay running? Choose another port with --relay-port."
+            ) from err
         log.addFilter(self._log_filter)
-        self._server = await serve(
-            self._handle,
-            cfg.host,
-            cfg.port,
-            process_request=self._process_request,
-            max_size=cfg.max_message_bytes,
-            max_queue=16,
-            compression=None,
-            close_timeout=cfg.close_timeout_s,
-            server_header=_SERVER_HEADER,
-        )
         if not is_loopback_host(cfg.host):
             log.warning(
                 "The relay listens on %s, beyond this machine: anyone who can reach port %d can "
@@ -205,6 +216,10 @@ class RelayServer:
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         headers = request.headers
+        if getattr(request, "method", "GET") != "GET":  # websockets < 15 parses GET only anyway
+            response = _plain(http.HTTPStatus.METHOD_NOT_ALLOWED, "Only GET is served here.\n")
+            response.headers["Allow"] = "GET"
+            return response
         if not self._hosts.allows(headers.get("Host")):
             log.info("relay refused a request for host %r", _short(headers.get("Host")))
             return _plain(http.HTTPStatus.FORBIDDEN, "This host name is not served here.\n")

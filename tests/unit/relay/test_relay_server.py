@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from desktop_app.core.errors import AuthError, ConnectionLostError
+from desktop_app.core.errors import AuthError, ConfigError, ConnectionLostError
 from desktop_app.core.events import ModelAudio, ResumptionUpdate, Role, Transcript, TurnComplete
 from desktop_app.live.options import SessionOptions
 from desktop_app.relay import RelayConfig, RelayServer, run_relay
@@ -141,6 +141,18 @@ async def test_static_serving_never_escapes_the_root(
         got, _, body = await http_get(server.port, target)
         assert got == status
         assert b"TOP-SECRET" not in body and b"root:" not in body
+
+
+async def test_only_get_is_served(connector: FakeConnector, site: Path) -> None:
+    async with running(connector, site) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Length: 0\r\n\r\n".encode()
+        )
+        data = await asyncio.wait_for(reader.read(), WAIT)
+        writer.close()
+        assert data.startswith(b"HTTP/1.1 405 ")
+        assert b"\r\nAllow: GET\r\n" in data
 
 
 async def test_foreign_host_header_is_refused(connector: FakeConnector, site: Path) -> None:
@@ -455,6 +467,14 @@ async def test_binding_beyond_loopback_warns(
         assert status == 200  # Host is not enforced off loopback; Origin still is
     finally:
         await server.stop()
+
+
+async def test_a_taken_port_is_a_readable_config_error(connector: FakeConnector, site: Path) -> None:
+    async with running(connector, site) as first:
+        second = RelayServer(connector, SessionOptions(), RelayConfig(port=first.port, web_root=site))
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{first.port}.*--relay-port"):
+            await second.start()
+        await second.stop()  # never started: a no-op
 
 
 async def test_run_relay_reports_its_url_and_stops_on_cancel(connector: FakeConnector, site: Path) -> None:
