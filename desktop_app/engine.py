@@ -28,6 +28,7 @@ from desktop_app.core.events import (
     Event,
     GenerationComplete,
     Interrupted,
+    MicAudio,
     ModelAudio,
     ModelText,
     SessionPhase,
@@ -97,6 +98,10 @@ class Conversation:
             raise RuntimeError("the conversation is not open")
         return self._session
 
+    def set_sink(self, sink: AudioSink) -> None:
+        """Play the rest of the conversation through ``sink`` (after the speaker was reopened)."""
+        self._sink = sink
+
     @property
     def failure(self) -> LiveError | None:
         """The error that ended the session, if any."""
@@ -143,12 +148,16 @@ class Conversation:
     async def stream_audio(self, source: AudioSource) -> None:
         """Send every block ``source`` yields until it ends. Raises the session's LiveError if it fails."""
         async for block in source.blocks():
-            self._raise_if_failed()
-            await self.session.send_audio(block.pcm, block.fmt)
-            self.stats.blocks_sent += 1
-            self.stats.audio_bytes_sent += len(block.pcm)
-            if block.captured_at:
-                self.stats.record_mic_to_wire(self._clock.now() - block.captured_at)
+            await self.send_mic_block(block)
+
+    async def send_mic_block(self, block: MicAudio) -> None:
+        """Send one microphone block and count it (mic-to-wire latency from ``block.captured_at``)."""
+        self._raise_if_failed()
+        await self.session.send_audio(block.pcm, block.fmt)
+        self.stats.blocks_sent += 1
+        self.stats.audio_bytes_sent += len(block.pcm)
+        if block.captured_at:
+            self.stats.record_mic_to_wire(self._clock.now() - block.captured_at)
 
     async def end_audio_stream(self) -> None:
         """Tell the server the microphone paused, so it answers what it has heard."""

@@ -1,0 +1,205 @@
+"""The application controller on the real emulator and relay, with an in-memory microphone and speaker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from desktop_app.config import Settings
+from desktop_app.core.events import (
+    BackendInfo,
+    ErrorEvent,
+    Event,
+    InputState,
+    MicAudio,
+    ModelAudio,
+    RelayStatus,
+    Role,
+    SessionPhase,
+    SessionState,
+    Transcript,
+    TurnComplete,
+    TurnLatency,
+    VoiceActivity,
+)
+from desktop_app.controller import LiveController
+from tests.support.audio import blocks, silence, speech_like
+
+pytestmark = pytest.mark.integration
+
+
+class QueueSource:
+    """A microphone the test speaks into."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    async def blocks(self) -> AsyncIterator[MicAudio]:
+        while (pcm := await self.queue.get()) is not None:
+            yield MicAudio(pcm, captured_at=asyncio.get_running_loop().time())
+            self.queue.task_done()  # the consumer has handled this block
+
+    async def consumed(self) -> None:
+        """Wait until every block spoken so far has been handled by the consumer."""
+        await asyncio.wait_for(self.queue.join(), 10)
+
+    def speak(self, pcm: bytes) -> None:
+        for block in blocks(pcm):
+            self.queue.put_nowait(block)
+
+    async def aclose(self) -> None:
+        self.queue.put_nowait(None)
+
+
+@dataclass
+class MemorySink:
+    played: list[bytes] = field(default_factory=list)
+    volume: float = 1.0
+
+    def play(self, chunk: ModelAudio) -> None:
+        self.played.append(chunk.pcm)
+
+    def interrupt(self) -> None:
+        self.played.clear()
+
+    async def drain(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+@dataclass
+class FakeAudio:
+    source: QueueSource = field(default_factory=QueueSource)
+    sink: MemorySink = field(default_factory=MemorySink)
+    notices: list[str] = field(default_factory=list)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    async def wait_for(self, check: Callable[[Event], bool], timeout: float = 20) -> Event:
+        async def _wait() -> Event:
+            seen = 0
+            while True:
+                for event in self.events[seen:]:
+                    if check(event):
+                        return event
+                seen = len(self.events)
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(_wait(), timeout)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(backend="emulator", emulator_pace=0.0, relay_port=0)
+
+
+async def start(settings: Settings, audio: FakeAudio, rec: Recorder, saved: list[Settings]) -> LiveController:
+    controller = LiveController(
+        settings,
+        rec,
+        audio_opener=lambda options, loop, publish: audio,
+        save=saved.append,  # type: ignore[arg-type,return-value]
+    )
+    await controller.start()
+    return controller
+
+
+async def test_start_speak_type_and_stop(settings: Settings) -> None:
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    controller = await start(settings, audio, rec, saved)
+    try:
+        info = await rec.wait_for(lambda e: isinstance(e, BackendInfo))
+        assert isinstance(info, BackendInfo) and info.name == "emulator" and "Offline demo" in info.notice
+        relay = await rec.wait_for(lambda e: isinstance(e, RelayStatus))
+        assert isinstance(relay, RelayStatus) and relay.url.startswith("http://127.0.0.1:")
+        await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
+
+        audio.source.speak(speech_like(1.0) + silence(1.0))  # the emulator's VAD ends the utterance
+        await rec.wait_for(lambda e: isinstance(e, TurnComplete))
+        latency = await rec.wait_for(lambda e: isinstance(e, TurnLatency), timeout=1)
+        assert isinstance(latency, TurnLatency) and latency.ms >= 0
+        assert sum(len(p) for p in audio.sink.played) > 0
+
+        await controller.send_text("typed words")
+        said = await rec.wait_for(
+            lambda e: isinstance(e, Transcript) and e.role is Role.MODEL and "typed words" in e.text
+        )
+        assert said
+    finally:
+        await controller.stop()
+    assert controller.conversation is None and controller.relay is None
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert tasks == []
+
+
+async def test_muting_stops_the_microphone_and_flushes_the_turn(settings: Settings) -> None:
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    controller = await start(settings, audio, rec, saved)
+    try:
+        await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
+        audio.source.speak(speech_like(0.6))
+        await rec.wait_for(lambda e: isinstance(e, VoiceActivity) and e.speaking)  # the model hears us
+        await controller.set_mic_muted(True)  # sends audio_stream_end: the emulator answers what it heard
+        state = await rec.wait_for(lambda e: isinstance(e, InputState) and e.mic_muted)
+        assert isinstance(state, InputState)
+        conv = controller.conversation
+        assert conv is not None
+        sent_before = conv.stats.blocks_sent
+        audio.source.speak(speech_like(0.5))  # muted: never sent
+        await audio.source.consumed()
+        assert conv.stats.blocks_sent == sent_before
+        await rec.wait_for(lambda e: isinstance(e, TurnComplete))  # the answer to what was heard
+        await controller.set_mic_muted(False)
+        audio.source.speak(silence(0.1))
+        await audio.source.consumed()
+        assert conv.stats.blocks_sent == sent_before + 5
+    finally:
+        await controller.stop()
+
+
+async def test_settings_that_shape_the_session_reconnect(settings: Settings) -> None:
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    controller = await start(settings, audio, rec, saved)
+    try:
+        await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
+        first = controller.conversation
+        assert (
+            await controller.apply_settings(
+                Settings(**{**settings.public_dict(), "voice": "Kore", "relay_allow_origins": ()})
+            )
+            is True
+        )
+        assert controller.conversation is not None and controller.conversation is not first
+        assert saved and saved[-1].voice == "Kore"
+        assert await controller.apply_settings(saved[-1]) is False  # nothing changed: no reconnect
+    finally:
+        await controller.stop()
+
+
+async def test_a_refused_model_is_a_notice_not_a_crash(settings: Settings) -> None:
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    bad = Settings(backend="emulator", emulator_pace=0.0, relay_port=0, model="gemini-0.0-gone")
+    controller = await start(bad, audio, rec, saved)
+    try:
+        notice = await rec.wait_for(lambda e: isinstance(e, ErrorEvent))
+        assert isinstance(notice, ErrorEvent) and notice.code == "model_not_found"
+        await controller.send_text("hello?")
+        not_live = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "not_live")
+        assert not_live
+    finally:
+        await controller.stop()
