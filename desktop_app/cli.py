@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app import __version__
-from desktop_app.config import load_settings
-from desktop_app.core.errors import ConfigError
+from desktop_app.config import Settings, load_settings
+from desktop_app.core.errors import AppError, ConfigError
+from desktop_app.event_log import EventLog
 
 __all__ = ["build_parser", "main"]
 
@@ -30,7 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     mode = p.add_argument_group("mode")
-    mode.add_argument("--headless", action="store_true", help="run without a window")
+    mode.add_argument(
+        "--headless", action="store_true", help="run without a window (a WAV file, or the microphone)"
+    )
+    mode.add_argument("--relay-only", action="store_true", help="serve the browser page only, no window")
+    mode.add_argument("--list-devices", action="store_true", help="list audio inputs and outputs, then exit")
+    mode.add_argument("--duration", type=float, help="headless live mode: stop after this many seconds")
     mode.add_argument("--backend", choices=("auto", "gemini", "emulator"), help="default: auto")
     mode.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
 
@@ -41,6 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     slice_.add_argument("--text", help="a typed turn to send (after the audio, if any)")
     slice_.add_argument("--fast", action="store_true", help="send the WAV as fast as possible")
     slice_.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for a reply")
+
+    audio = p.add_argument_group("audio")
+    audio.add_argument("--input-device", metavar="NAME|INDEX", help="microphone (see --list-devices)")
+    audio.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see --list-devices)")
+    audio.add_argument("--headphones", action="store_true", help="turn echo cancellation off")
+
+    relay = p.add_argument_group("relay")
+    relay.add_argument("--relay-port", type=int, help="default 9080")
+    relay.add_argument("--relay-host", help="default 127.0.0.1 (anything else is reachable by others)")
+    relay.add_argument(
+        "--allow-origin", action="append", metavar="ORIGIN", help="another page allowed to use the relay"
+    )
 
     vision = p.add_argument_group("vision")
     vision.add_argument("--video", metavar="INDEX|FILE|URL", help="camera index, video file or stream URL")
@@ -66,11 +84,22 @@ _SETTING_FLAGS = (
     "system_instruction",
     "emulator_pace",
     "video_fps",
+    "input_device",
+    "output_device",
+    "relay_port",
+    "relay_host",
 )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
+    values = {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
+    if args.allow_origin:
+        values["relay_allow_origins"] = tuple(args.allow_origin)
+    if args.headphones:
+        values["echo_cancellation"] = False
+    if args.video is not None:
+        values["video_source"] = args.video
+    return values
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -89,9 +118,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
+    if args.list_devices:
+        from desktop_app.audio.devices import format_device_list, list_devices
+
+        try:
+            print(format_device_list(list_devices()))
+        except AppError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        return 0
+
+    if args.relay_only:
+        from desktop_app.relay_only import run_relay_only
+
+        return run_relay_only(settings)
+
+    if args.headless and args.input_wav is None and args.text is None:
+        from desktop_app.live_headless import run_live_headless
+
+        log = EventLog(args.transcript) if args.transcript else None
+        return run_live_headless(settings, duration_s=args.duration, log=log)
+
     if args.headless:
-        if args.output_wav is None or (args.input_wav is None and args.text is None):
-            parser.error("--headless needs --output-wav and --input-wav and/or --text")
+        if args.output_wav is None:
+            parser.error("--headless with --input-wav or --text needs --output-wav")
         from desktop_app.headless import HeadlessJob, run_headless
 
         job = HeadlessJob(
@@ -106,9 +156,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run_headless(job, settings)
 
-    print(
-        "error: the desktop window is not built yet. Run the headless slice instead, for example:\n"
-        "  python -m desktop_app --headless --input-wav assets/samples/hello.wav --output-wav reply.wav",
-        file=sys.stderr,
-    )
-    return 2
+    return _run_window(settings)
+
+
+def _run_window(settings: Settings) -> int:
+    try:
+        from desktop_app.ui.app_main import display_available, run_window
+    except ImportError as err:
+        print(f"error: the window cannot start ({err}). Use --headless.", file=sys.stderr)
+        return 1
+    if not display_available():
+        print(
+            "error: no display found. Run without a window:\n"
+            "  python -m desktop_app --headless              (talk through the microphone)\n"
+            "  python -m desktop_app --headless --input-wav IN.wav --output-wav OUT.wav\n"
+            "or start the window on a virtual display:  xvfb-run -a python -m desktop_app",
+            file=sys.stderr,
+        )
+        return 2
+    from desktop_app.controller import LiveController
+
+    return run_window(settings, LiveController)

@@ -1,0 +1,74 @@
+"""``--headless`` without ``--input-wav``: a live conversation through the microphone and speaker.
+
+It runs the same :class:`~desktop_app.controller.LiveController` the window uses (without the relay), prints
+transcript lines as they stream, and ends on Ctrl-C or after ``duration_s``, printing a final line of
+counters: blocks sent, drops, overflows, underruns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from typing import TextIO
+
+from desktop_app.config import Settings
+from desktop_app.controller import LiveController
+from desktop_app.core.events import BackendInfo, ErrorEvent, Event
+from desktop_app.event_log import EventLog
+from desktop_app.headless import TranscriptPrinter
+
+__all__ = ["run_live_headless"]
+
+
+async def _run(settings: Settings, duration_s: float | None, log: EventLog | None, out: TextIO) -> str:
+    printer = TranscriptPrinter(out)
+    stop = asyncio.Event()
+
+    def publish(event: Event) -> None:
+        if log is not None:
+            log(event)
+        printer(event)
+        if isinstance(event, ErrorEvent):
+            print(f"notice: {event.message}", file=sys.stderr, flush=True)
+        elif isinstance(event, BackendInfo) and event.notice:
+            print(event.notice, file=sys.stderr, flush=True)
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    controller = LiveController(settings, publish, relay=False)
+    try:
+        await controller.start()
+        print("listening: speak now (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), duration_s)
+        conv = controller.conversation
+        audio = controller.audio
+        sent = conv.stats.blocks_sent if conv else 0
+        counters = audio.counters().line() if audio else "audio: no devices"
+        return f"sent {sent} blocks; {counters}"
+    finally:
+        await controller.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def run_live_headless(
+    settings: Settings,
+    *,
+    duration_s: float | None = None,
+    log: EventLog | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run until Ctrl-C (or ``duration_s``); returns the exit code."""
+    if log is not None:
+        log.open()
+    try:
+        summary = asyncio.run(_run(settings, duration_s, log, out))
+    finally:
+        if log is not None:
+            log.close()
+    print(summary, file=out, flush=True)
+    return 0
