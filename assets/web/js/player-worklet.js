@@ -1,7 +1,9 @@
 // AudioWorklet: plays the model's PCM through a small jitter buffer.
 // Messages in: {type: "audio", samples: Float32Array}, {type: "flush"} (the model was interrupted: go
 // silent now and drop everything queued), {type: "drain"} (the turn is complete: play the tail even if it
-// is shorter than the jitter buffer). Messages out: {type: "stats", played, underruns, buffered, flushed}.
+// is shorter than the jitter buffer), {type: "report", id} (send stats now, tagged with id).
+// Messages out: {type: "stats", id, played, underruns, buffered, flushed, overflowed}; id is null on the
+// periodic reports.
 
 class PlayerProcessor extends AudioWorkletProcessor {
   constructor(options) {
@@ -35,6 +37,8 @@ class PlayerProcessor extends AudioWorkletProcessor {
       this.report();
     } else if (message.type === "drain") {
       this.draining = true;
+    } else if (message.type === "report") {
+      this.report(message.id); // on request; replies come in order, so this confirms earlier messages
     }
   }
 
@@ -53,10 +57,11 @@ class PlayerProcessor extends AudioWorkletProcessor {
     this.draining = false;
   }
 
-  report() {
+  report(id = null) {
     this.sinceReport = 0;
     this.port.postMessage({
       type: "stats",
+      id,
       played: this.played,
       underruns: this.underruns,
       buffered: this.count,
