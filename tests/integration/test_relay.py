@@ -285,3 +285,19 @@ async def test_dropped_upstream_resumes_and_the_conversation_goes_on(
     assert "after the drop" in texts(await recv_until(ws, turn_complete))
     assert emulator.stats.resumptions == 1
     await ws.close()
+
+
+async def test_go_away_resumes_before_the_cut(relay: RelayServer, emulator: Emulator) -> None:
+    ws = await open_client(relay, TUTORIAL_SETUP)
+    await ws.send(json.dumps({"client_content": {"text": "hello"}}))
+    assert "hello" in texts(await recv_until(ws, turn_complete))
+    await emulator.wait_until(lambda stats: stats.messages_out > 0)
+    emulator.go_away(time_left_s=30.0)  # the relay must not wait 30 s for the cut
+    messages = await recv_until(ws, lambda m: m.get("session", {}).get("state") == "connected")
+    assert messages[0] == {"session": {"state": "reconnecting"}}
+    assert emulator.stats.go_aways == 1
+    assert emulator.stats.resumptions == 1
+    await ws.send(json.dumps({"client_content": {"text": "still here"}}))
+    assert "still here" in texts(await recv_until(ws, turn_complete))
+    assert relay.status()["clients"][0]["reconnects"] == 1
+    await ws.close()
