@@ -33,7 +33,7 @@ from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
-from desktop_app.audio.streams import adc_delay, open_stream
+from desktop_app.audio.streams import StreamTimeMapper, adc_delay, open_stream
 from desktop_app.core.audio_format import MIC_FORMAT
 from desktop_app.core.errors import ConfigError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, MicAudio
@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 
 _FALLBACK_RATES = (48_000, 44_100, 32_000, 16_000)
 
-# (callback monotonic time, ADC time of the first frame, frames × channels copy)
-_Block = tuple[float, float, npt.NDArray[np.float32]]
+# (callback monotonic time, PortAudio currentTime, inputBufferAdcTime, frames × channels copy)
+_Block = tuple[float, float, float, npt.NDArray[np.float32]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +92,17 @@ class MicCapture:
         canceller: EchoCanceller | None = None,
         levels: LevelPublisher | None = None,
         on_event: Callable[[Event], None] | None = None,
+        on_raw_block: Callable[[npt.NDArray[np.int16], float], None] | None = None,
         stream_factory: Callable[..., Any] | None = None,
     ) -> None:
+        """``on_raw_block(pcm16, adc_time)`` sees each 16 kHz block before echo cancellation (loop thread;
+        for echo measurements and self-tests). ``stream_factory`` replaces ``sounddevice.InputStream``."""
         self.config = config
         self._loop = loop
         self._canceller = canceller
         self._levels = levels
         self._on_event = on_event
+        self._on_raw_block = on_raw_block
         self._stream_factory = stream_factory
         self._stream: Any = None
         self._handoff: Handoff[_Block] = Handoff(
@@ -114,6 +118,7 @@ class MicCapture:
         self._in_frames = 0
         self._emitted = 0
         self._adc_clock = SampleClock(MIC_FORMAT.rate)  # dates 16 kHz output samples
+        self._times = StreamTimeMapper()
         self._stopping = False
         self._closed = False
         self._iterating = False
@@ -204,9 +209,8 @@ class MicCapture:
         self.callbacks += 1
         if status.input_overflow:
             self.overflows += 1
-        delay = adc_delay(time_info)
-        self._last_delay = delay
-        self._handoff.put((now, now - delay, indata.copy()))
+        self._last_delay = adc_delay(time_info)
+        self._handoff.put((now, time_info.currentTime, time_info.inputBufferAdcTime, indata.copy()))
 
     def _finished_from_thread(self) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
@@ -276,7 +280,9 @@ class MicCapture:
                 yield block
 
     def _process(self, item: _Block) -> list[MicAudio]:
-        cb_time, adc_time, data = item
+        cb_time, stream_now, stream_adc, data = item
+        self._times.observe(cb_time, stream_now)
+        adc_time = self._times.to_monotonic(stream_adc, cb_time, stream_now)
         mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
         assert self._resampler is not None
         in_index = self._in_frames
@@ -289,6 +295,8 @@ class MicCapture:
             assert block_adc is not None
             self._emitted += len(block)
             pcm = _to_pcm16(block.astype(np.float32))
+            if self._on_raw_block is not None:
+                self._on_raw_block(pcm, block_adc)
             if self._canceller is not None:
                 pcm = self._canceller.process(pcm, block_adc)
             if self._levels is not None:

@@ -44,7 +44,7 @@ from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.audio.streams import dac_delay, open_stream
+from desktop_app.audio.streams import StreamTimeMapper, open_stream
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
 from desktop_app.core.errors import ConfigError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, ModelAudio
@@ -55,8 +55,8 @@ log = logging.getLogger(__name__)
 
 _FALLBACK_RATES = (48_000, 44_100)
 
-# (callback monotonic time, DAC time of the first frame, mono copy of what was written, buffer report)
-_Written = tuple[float, float, npt.NDArray[np.float32], ReadResult]
+# (callback monotonic time, PortAudio currentTime, outputBufferDacTime, mono copy written, buffer report)
+_Written = tuple[float, float, float, npt.NDArray[np.float32], ReadResult]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,7 @@ class SpeakerPlayback:
         self.output_underflows = 0
         self.callbacks = 0
         self._recent: deque[float] = deque(maxlen=10)  # callback times, for :attr:`ready`
+        self._times = StreamTimeMapper()
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -317,7 +318,7 @@ class SpeakerPlayback:
         elif target != 1.0:
             buf *= target
         outdata[:] = buf[:, None]
-        self._written.put((now, now + dac_delay(time_info), buf.copy(), result))
+        self._written.put((now, time_info.currentTime, time_info.outputBufferDacTime, buf.copy(), result))
 
     def _finished_from_thread(self) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
@@ -338,8 +339,10 @@ class SpeakerPlayback:
             self._changed.set()
 
     def _pump(self) -> None:
-        for cb_time, dac_time, samples, result in self._written.pop_all():
+        for cb_time, stream_now, stream_dac, samples, result in self._written.pop_all():
             self._recent.append(cb_time)
+            self._times.observe(cb_time, stream_now)
+            dac_time = self._times.to_monotonic(stream_dac, cb_time, stream_now)
             if self._canceller is not None:
                 self._canceller.push_render(samples, self.rate, dac_time)
             if self._levels is not None:

@@ -19,6 +19,7 @@ PortAudio lists devices once: call :func:`desktop_app.audio.devices.rescan` afte
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -197,9 +198,13 @@ class PulseRig:
                 else:
                     os.environ[key] = value
 
-    def add_loopback(self, latency_ms: int = 60) -> str:
-        """Feed the speaker's monitor back into the microphone sink (an acoustic echo path)."""
-        return self._load(
+    def add_loopback(self, latency_ms: int = 60, gain_db: float = 0.0) -> str:
+        """Feed the speaker's monitor back into the microphone sink (an acoustic echo path).
+
+        ``gain_db`` sets the echo level relative to what is played (0 dB: as loud as played; a laptop at
+        arm's length is more like -10 dB). Returns the module id for :meth:`unload`.
+        """
+        module = self._load(
             "module-loopback",
             f"source={self.speaker_monitor}",
             f"sink={self.mic}",
@@ -207,6 +212,13 @@ class PulseRig:
             "source_dont_move=true",
             "sink_dont_move=true",
         )
+        if gain_db != 0.0:
+            inputs = json.loads(_pactl("--format=json", "list", "sink-inputs") or "[]")
+            owned = [str(i["index"]) for i in inputs if str(i.get("owner_module")) == module]
+            if not owned:
+                raise RuntimeError(f"the loopback module {module} has no sink input")
+            _pactl("set-sink-input-volume", owned[0], f"{gain_db:+.1f}dB")
+        return module
 
     def play_into_mic(self, wav: Path | str) -> subprocess.Popen[bytes]:
         """Start ``paplay`` of ``wav`` into the microphone sink (returns the running process)."""

@@ -6,6 +6,7 @@ import numpy as np
 
 from desktop_app.audio.render_timeline import RenderTimeline
 from desktop_app.audio.sample_clock import SampleClock
+from desktop_app.audio.streams import StreamTimeMapper
 
 RATE = 1000
 
@@ -14,16 +15,20 @@ def signal(start: int, n: int) -> np.ndarray:
     return np.arange(start, start + n, dtype=np.float32)
 
 
-def test_sample_clock_smooths_jitter_and_reanchors_on_jumps() -> None:
+def test_sample_clock_smooths_jitter_ignores_outliers_and_reanchors_on_jumps() -> None:
     clock = SampleClock(RATE, tolerance_s=0.008, smoothing=0.5)
     clock.observe(0, 10.0)
     clock.observe(100, 10.104)  # 4 ms late: smoothed, not a reset
     assert clock.resets == 0
     assert abs(clock.time_of(100) - 10.102) < 1e-9  # type: ignore[operator]
-    clock.observe(200, 10.250)  # 48 ms off: re-anchor
+    clock.observe(200, 10.250)  # 48 ms off once: a late wake-up, ignored
+    assert clock.resets == 0
+    assert abs(clock.time_of(200) - 10.202) < 1e-9  # type: ignore[operator]
+    clock.observe(300, 10.350)
+    clock.observe(400, 10.450)  # the third disagreement in a row: a real jump, re-anchor
     assert clock.resets == 1
-    assert clock.time_of(200) == 10.250
-    assert abs(clock.index_at(10.3) - 250) < 1e-9  # type: ignore[operator]
+    assert clock.time_of(400) == 10.450
+    assert abs(clock.index_at(10.5) - 450) < 1e-9  # type: ignore[operator]
 
 
 def test_read_returns_the_samples_played_at_the_given_time() -> None:
@@ -81,3 +86,13 @@ def test_history_older_than_the_ring_is_silence() -> None:
     assert np.all(out == 0)
     out = tl.read(0.700, 20)
     assert np.array_equal(out, signal(700, 20))
+
+
+def test_stream_time_mapper_ignores_late_wakeups() -> None:
+    mapper = StreamTimeMapper(window=8)
+    # PortAudio's clock runs 1000 s behind monotonic; two callbacks woke 12 ms and 30 ms late.
+    for k, late in enumerate([0.0, 0.012, 0.0, 0.030, 0.0]):
+        mapper.observe(1000.0 + k * 0.02 + late, k * 0.02)
+    mapped = mapper.to_monotonic(0.10 - 0.015, now_monotonic=1000.2, stream_now=0.10)
+    assert abs(mapped - (1000.0 + 0.10 - 0.015)) < 1e-9
+    assert mapper.to_monotonic(0.0, now_monotonic=5.0, stream_now=0.0) == 5.0, "no times: callback time"
