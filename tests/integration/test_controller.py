@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.config import Settings
+from desktop_app.controller import LiveController
 from desktop_app.core.events import (
     BackendInfo,
     ErrorEvent,
@@ -26,7 +27,6 @@ from desktop_app.core.events import (
     TurnLatency,
     VoiceActivity,
 )
-from desktop_app.controller import LiveController
 from tests.support.audio import blocks, silence, speech_like
 
 pytestmark = pytest.mark.integration
