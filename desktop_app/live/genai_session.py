@@ -122,10 +122,13 @@ class GenaiConnector:
     def _sdk_client(self) -> genai.Client:
         if self._client is None:
             b = self._backend
+            # No permessage-deflate: the payload is base64 PCM and JPEG, which barely compresses, and
+            # deflating a 100 kB frame on the loop thread delayed microphone blocks by tens of ms.
+            socket_args: dict[str, object] = {"compression": None}
+            if b.ssl_context is not None:
+                socket_args["ssl"] = b.ssl_context
             http_options = types.HttpOptions(
-                base_url=b.base_url,
-                api_version=b.api_version,
-                async_client_args={"ssl": b.ssl_context} if b.ssl_context is not None else None,
+                base_url=b.base_url, api_version=b.api_version, async_client_args=socket_args
             )
             self._client = genai.Client(api_key=b.api_key, http_options=http_options)
         return self._client
