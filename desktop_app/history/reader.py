@@ -1,0 +1,254 @@
+"""Read session files back: tolerant of a crash, grouped into turns for people.
+
+:func:`read_records` parses every complete line; a torn last line (the program or the machine died while
+writing it) and any line that is not a JSON object are skipped and counted, never raised. :func:`load_session`
+then groups the records into :class:`Turn` values (what the user said, what the model said, when, whether it
+was interrupted) plus :class:`Notice` values (errors, reconnects), and :func:`summarize` makes the one-line
+:class:`SessionSummary` the session list shows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Notice",
+    "ReadResult",
+    "SessionLog",
+    "SessionSummary",
+    "Turn",
+    "load_session",
+    "read_records",
+    "summarize",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    records: list[dict[str, Any]]
+    torn_tail: bool = False  # the last line was incomplete and was skipped
+    bad_lines: int = 0  # other lines that were not JSON objects
+
+
+def read_records(path: Path) -> ReadResult:
+    """Every complete JSON-object line of ``path``. Raises OSError only if the file cannot be read."""
+    data = path.read_bytes()
+    records: list[dict[str, Any]] = []
+    bad = 0
+    torn = False
+    lines = data.split(b"\n")
+    for index, raw in enumerate(lines):
+        last = index == len(lines) - 1
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            value = None
+        if isinstance(value, dict):
+            records.append(value)
+        elif last:
+            torn = True  # written without its newline: the write was cut short
+        else:
+            bad += 1
+    return ReadResult(records, torn, bad)
+
+
+@dataclass(slots=True)
+class Turn:
+    """One exchange: the user's words and the model's answer, with times in seconds since the start.
+
+    ``complete`` is False for a turn still in progress when the session ended (or crashed).
+    """
+
+    index: int
+    user: str = ""
+    model: str = ""
+    user_start: float | None = None
+    user_end: float | None = None
+    model_start: float | None = None
+    end: float | None = None
+    interrupted: bool = False
+    complete: bool = False
+    tokens: int = 0
+
+    @property
+    def start(self) -> float | None:
+        times = [t for t in (self.user_start, self.model_start) if t is not None]
+        return min(times) if times else None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.user.strip() or self.model.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something that happened between the words: an error, a reconnect, the session closing."""
+
+    t: float
+    kind: str  # "error", "reconnecting", "live", "closed"
+    text: str
+
+
+@dataclass(slots=True)
+class SessionLog:
+    """One loaded session."""
+
+    id: str
+    path: Path
+    header: dict[str, Any]
+    turns: list[Turn] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    duration_s: float = 0.0
+    complete: bool = False  # a session_end record was written (a clean close)
+    torn_tail: bool = False
+    bad_lines: int = 0
+    reconnects: int = 0
+    errors: int = 0
+    interruptions: int = 0
+    total_tokens: int = 0
+
+    @property
+    def started_at(self) -> str:
+        return str(self.header.get("started_at", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    id: str
+    path: Path
+    started_at: str
+    duration_s: float
+    turns: int
+    first_words: str
+    complete: bool
+    reconnects: int
+    errors: int
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.turns: list[Turn] = []
+        self.current = Turn(index=1)
+        self.model_texts = ""  # ModelText parts, used when there is no output transcription
+
+    def user(self, t: float, text: str, *, typed: bool = False) -> None:
+        turn = self.current
+        if typed and turn.user and not turn.user.endswith((" ", "\n")):
+            text = "\n" + text
+        turn.user += text
+        turn.user_start = t if turn.user_start is None else turn.user_start
+        turn.user_end = t
+
+    def model(self, t: float, text: str, *, transcript: bool) -> None:
+        turn = self.current
+        if transcript:
+            turn.model += text
+        else:
+            self.model_texts += text
+        turn.model_start = t if turn.model_start is None else turn.model_start
+
+    def finish(self, t: float | None, *, complete: bool) -> None:
+        turn = self.current
+        if not turn.model and self.model_texts:
+            turn.model = self.model_texts
+        self.model_texts = ""
+        turn.end = t
+        turn.complete = complete
+        if not turn.empty or turn.interrupted:
+            self.turns.append(turn)
+            self.current = Turn(index=turn.index + 1)
+        else:
+            self.current = Turn(index=turn.index)
+
+
+def load_session(path: Path) -> SessionLog:
+    """Load one session file (see :mod:`.writer` for the format). Raises OSError if it cannot be read."""
+    result = read_records(path)
+    records = result.records
+    header = records[0] if records and records[0].get("type") == "session_start" else {}
+    log = SessionLog(
+        id=str(header.get("id") or path.stem),
+        path=path,
+        header=header,
+        torn_tail=result.torn_tail,
+        bad_lines=result.bad_lines,
+    )
+    build = _Builder()
+    last_t = 0.0
+    for record in records:
+        kind = record.get("type")
+        t = _number(record.get("t"))
+        if t is not None:
+            last_t = max(last_t, t)
+        at = t if t is not None else last_t
+        if kind == "transcript":
+            text = str(record.get("text") or "")
+            if record.get("role") == "user":
+                build.user(at, text)
+            else:
+                build.model(at, text, transcript=True)
+        elif kind == "model_text":
+            build.model(at, str(record.get("text") or ""), transcript=False)
+        elif kind == "user_text":
+            build.user(at, str(record.get("text") or ""), typed=True)
+        elif kind == "interrupted":
+            build.current.interrupted = True
+            log.interruptions += 1
+        elif kind == "turn_complete":
+            build.finish(at, complete=True)
+        elif kind == "usage_update":
+            tokens = int(_number(record.get("total_tokens")) or 0)
+            # usage rides with (right after) the turnComplete of the turn it counts
+            owner = build.turns[-1] if build.current.empty and build.turns else build.current
+            owner.tokens += tokens
+            log.total_tokens += tokens
+        elif kind == "error_event":
+            log.errors += 1
+            log.notices.append(Notice(at, "error", str(record.get("message") or "")))
+        elif kind == "session_state":
+            phase = str(record.get("phase") or "")
+            detail = str(record.get("detail") or "")
+            if phase == "reconnecting":
+                log.reconnects += 1
+                log.notices.append(Notice(at, "reconnecting", detail))
+            elif phase == "closed" and detail:
+                log.notices.append(Notice(at, "closed", detail))
+        elif kind == "session_end":
+            log.complete = True
+    build.finish(None, complete=False)
+    log.turns = build.turns
+    log.duration_s = last_t
+    return log
+
+
+def summarize(log: SessionLog, words: int = 12) -> SessionSummary:
+    """The one-line summary of a loaded session: id, start, duration, turns, first words."""
+    first = ""
+    for turn in log.turns:
+        first = (turn.user or turn.model).strip()
+        if first:
+            break
+    parts = first.split()
+    first_words = " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+    return SessionSummary(
+        id=log.id,
+        path=log.path,
+        started_at=log.started_at,
+        duration_s=log.duration_s,
+        turns=sum(1 for turn in log.turns if turn.complete),
+        first_words=first_words,
+        complete=log.complete,
+        reconnects=log.reconnects,
+        errors=log.errors,
+    )
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
