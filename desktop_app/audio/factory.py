@@ -66,7 +66,7 @@ class AudioOptions:
     input_rate: int | None = None
     output_rate: int | None = None
     block_ms: int = 20
-    output_block_ms: float = 10.0
+    output_block_ms: float = 5.0
     queue_ms: int = 500
     prefill_ms: float = 40.0
     max_prefill_ms: float = 200.0

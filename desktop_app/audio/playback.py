@@ -5,7 +5,7 @@ Implements :class:`desktop_app.core.ports.AudioSink`.
 Threads: :meth:`SpeakerPlayback.play` and :meth:`SpeakerPlayback.interrupt` run on the loop thread; they
 resample to the device rate (soxr, only if the device will not take 24 kHz) and write the
 :class:`~desktop_app.audio.jitter_buffer.JitterBuffer` under a lock held for one deque append. The
-PortAudio callback (``block_ms``, 10 ms by default, never more than 20) takes the same lock for one block
+PortAudio callback (``block_ms``, 5 ms by default, never more than 20) takes the same lock for one block
 copy, applies the volume, fills the device buffer (zeros on underflow) and hands a copy of what it wrote,
 dated with its DAC time, back to the loop (bounded, drop-oldest) for the echo canceller's reference, the
 output meter and the timing records. The stream runs continuously (silence between turns), so a reply
@@ -70,7 +70,7 @@ class PlaybackConfig:
     device: int | None = None
     device_name: str = "default"
     rate: int | None = None
-    block_ms: float = 10.0
+    block_ms: float = 5.0
     prefill_ms: float = 40.0
     max_prefill_ms: float = 200.0
     fade_ms: float = 4.0

@@ -135,7 +135,7 @@ def pcm_const(value: float, ms: int, rate: int = 24_000) -> bytes:
 
 async def test_playback_prefills_plays_and_records_turn_timing() -> None:
     sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=20)
-    assert (stream.samplerate, stream.blocksize) == (24_000, 240), "24 kHz taken as is, 10 ms blocks"
+    assert (stream.samplerate, stream.blocksize) == (24_000, 120), "24 kHz taken as is, 5 ms blocks"
     assert np.all(stream.render() == 0.0), "idle: silence"
     sp.play(ModelAudio(pcm_const(0.5, 30)))
     out = stream.render(now=5.0)
@@ -174,10 +174,10 @@ async def test_interrupt_fades_within_one_block_and_drops_the_queue() -> None:
 
 async def test_a_device_at_48k_gets_resampled_audio() -> None:
     sp, stream = open_speaker(asyncio.get_running_loop(), [], rate=48_000, prefill_ms=0)
-    assert stream.blocksize == 480
+    assert stream.blocksize == 240
     t = np.arange(24_000) / 24_000
     sp.play(ModelAudio(float_to_pcm16(0.5 * np.sin(2 * np.pi * 1000 * t))))
-    out = np.concatenate([stream.render() for _ in range(60)])[4800:]
+    out = np.concatenate([stream.render() for _ in range(120)])[4800:]
     spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out))))
     assert abs(np.fft.rfftfreq(len(out), 1 / 48_000)[np.argmax(spectrum)] - 1000) < 5
     await sp.aclose()
@@ -187,7 +187,7 @@ async def test_drain_returns_when_everything_was_written() -> None:
     sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0)
     sp.play(ModelAudio(pcm_const(0.5, 25)))
     drained = asyncio.create_task(sp.drain())
-    for _ in range(3):
+    for _ in range(5):  # 25 ms in 5 ms blocks
         await asyncio.sleep(0)
         assert not drained.done()
         stream.render()

@@ -1,0 +1,319 @@
+"""Audio benchmarks on real PortAudio devices (PulseAudio null sinks, started here if needed).
+
+Each ``bench_*`` returns ``[(metric, value, unit), ...]``. They need the Debian packages ``pulseaudio``,
+``pulseaudio-utils`` and ``espeak-ng``; :func:`desktop_app.audio.pulse_rig.ensure_daemon` starts the daemon
+of DESIGN.md §7 if none runs, and every scenario uses its own private null sinks.
+
+* ``echo_return_loss_enhancement_db``: far-end speech played through the speaker, fed back into the
+  microphone 60 ms later by ``module-loopback`` (echo as loud as played, and 10 dB below); ERLE over
+  the far-end-only stretch after 2 s of convergence, plus how much of the user's level survives double talk.
+* ``interrupt_to_silence_ms``: ``interrupt()`` → the callback that wrote the last non-zero sample
+  (``written``), and → the DAC time PortAudio predicts for it (``at_dac``).
+* ``first_audio_to_device_ms``: a new turn's first chunk given to ``play()`` → its first sample written.
+* ``underruns_per_min``: 20 s of reply streamed in 40 ms chunks with ±15 ms network jitter, scaled;
+  with the prefill it adapted to.
+* ``aec_cpu_per_10ms_frame``: the WebRTC module alone (AEC + NS), no devices.
+* ``mic_block_to_engine_ms``: capture callback → the block yielded by ``MicCapture.blocks()`` (the audio
+  part of ``mic_to_wire_ms``, which the engine measures end to end from ``MicAudio.captured_at``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import tempfile
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+from desktop_app.audio import devices
+from desktop_app.audio.capture import CaptureConfig, MicCapture
+from desktop_app.audio.echo import EchoCanceller, EchoSettings
+from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
+from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
+from desktop_app.core.events import ModelAudio
+
+Metric = tuple[str, float, str]
+
+FAR_TEXT = (
+    "This is the model talking through the loudspeaker. Every word of this reply should be removed from "
+    "the microphone signal by the echo canceller, while the person in the room is still heard clearly. "
+    "One, two, three, four, five, six, seven, eight, nine, ten."
+)
+NEAR_TEXT = "Hello, this is the user speaking at the same time. Please keep my voice."
+
+
+@contextlib.contextmanager
+def _rig() -> Iterator[PulseRig]:
+    ensure_daemon()
+    devices.rescan()
+    rig = PulseRig(f"gldb{os.getpid()}")
+    rig.setup()
+    try:
+        with rig.route():
+            yield rig
+    finally:
+        rig.teardown()
+
+
+def _speech(path: Path, text: str, voice: str) -> tuple[np.ndarray, int]:
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, timeout=60)
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32768.0, w.getframerate()
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.asarray(x, np.float64) ** 2) + 1e-20))
+
+
+def _env(x: np.ndarray, frame: int = 160) -> np.ndarray:
+    n = len(x) // frame * frame
+    env: np.ndarray = np.sqrt(np.mean(np.asarray(x[:n], np.float64).reshape(-1, frame) ** 2, axis=1))
+    return env
+
+
+def _pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -> tuple[float, float, float]:
+    """(ERLE dB, double-talk level kept dB, AEC CPU µs per 10 ms frame) on one loopback run."""
+    loop = asyncio.get_running_loop()
+    canceller = EchoCanceller(EchoSettings())
+    raw: list[np.ndarray] = []
+    out: list[np.ndarray] = []
+    sp = SpeakerPlayback(PlaybackConfig(), loop, canceller=canceller)
+    mic = MicCapture(CaptureConfig(), loop, canceller=canceller, on_raw_block=lambda p, _t: raw.append(p))
+    loopback = rig.add_loopback(60, gain_db)
+    sp.start()
+    mic.start()
+    cpu = [0.0]
+
+    async def consume() -> None:
+        async for block in mic.blocks():
+            out.append(np.frombuffer(block.pcm, "<i2"))
+
+    consumer = asyncio.create_task(consume(), name="bench-echo-consume")
+    marks: dict[str, int] = {}
+    try:
+        await sp.wait_ready(15)
+        await mic.wait_ready(15)
+        marks["alone"] = len(out)
+        await asyncio.to_thread(rig.play_into_mic(near_wav).wait, 30)
+        marks["far"] = len(out)
+        t_cpu = time.process_time()
+        for i in range(0, len(far), MODEL_FORMAT.bytes_for_ms(40)):
+            sp.play(ModelAudio(far[i : i + MODEL_FORMAT.bytes_for_ms(40)]))
+        await sp.wait_for(lambda: len(out) >= marks["far"] + 250, 30)
+        marks["double"] = len(out)
+        await asyncio.to_thread(rig.play_into_mic(near_wav).wait, 30)
+        marks["double_end"] = len(out)
+        await sp.drain()
+        frames = (len(out) - marks["far"]) * 2
+        cpu[0] = (time.process_time() - t_cpu) / max(1, frames)  # whole process; AEC is most of it
+    finally:
+        rig.unload(loopback)
+        await mic.aclose()
+        await sp.aclose()
+        await consumer
+    n = min(len(raw), len(out))
+    r = np.concatenate(raw[:n]) / 32768.0
+    o = np.concatenate(out[:n]) / 32768.0
+    blk = len(raw[0])
+    far_only = slice((marks["far"] + 100) * blk, marks["double"] * blk)
+    active = 20 * np.log10(_env(r[far_only]) + 1e-12) > -45
+    rr = r[far_only][: len(active) * 160].reshape(-1, 160)[active]
+    oo = o[far_only][: len(active) * 160].reshape(-1, 160)[active]
+    erle = _db(rr) - _db(oo)
+    alone = _env(o[marks["alone"] * blk : marks["far"] * blk])
+    during = _env(o[marks["double"] * blk : marks["double_end"] * blk])
+    best, lag = -2.0, 0
+    for k in range(len(during) // 3):
+        m = min(len(alone), len(during) - k)
+        c = float(np.corrcoef(during[k : k + m], alone[:m])[0, 1])
+        if c > best:
+            best, lag = c, k
+    m = min(len(alone), len(during) - lag)
+    voiced = 20 * np.log10(alone[:m] + 1e-12) > -40
+    kept = 20 * np.log10(np.mean(during[lag : lag + m][voiced]) / np.mean(alone[:m][voiced]))
+    return erle, float(kept), cpu[0] * 1e6
+
+
+def bench_echo_cancellation() -> list[Metric]:
+    results: list[Metric] = []
+    with _rig() as rig, tempfile.TemporaryDirectory() as tmp:
+        far, far_rate = _speech(Path(tmp) / "far.wav", FAR_TEXT, "en-us")
+        _speech(Path(tmp) / "near.wav", NEAR_TEXT, "en-gb+f3")
+        far24 = float_to_pcm16(soxr.resample(far, far_rate, MODEL_FORMAT.rate))
+        for gain in (0.0, -10.0):
+            erle, kept, cpu = asyncio.run(_echo_run(rig, gain, far24, Path(tmp) / "near.wav"))
+            tag = f"echo_{abs(gain):.0f}db"
+            results += [
+                (f"echo_return_loss_enhancement_db[{tag}]", erle, "dB"),
+                (f"double_talk_near_end_kept_db[{tag}]", kept, "dB"),
+            ]
+            if gain == 0.0:  # process CPU while capturing, playing and cancelling: % of one core
+                results.append(("audio_pipeline_cpu_pct_of_core[aec_on]", cpu / 100.0, "%"))
+    return results
+
+
+async def _blocks_written(sp: SpeakerPlayback, count: int) -> None:
+    target = sp.callbacks + count
+    await sp.wait_for(lambda: sp.callbacks >= target, 5)
+
+
+async def _interrupts(count: int) -> tuple[list[float], list[float]]:
+    loop = asyncio.get_running_loop()
+    sp = SpeakerPlayback(PlaybackConfig(), loop)
+    sp.start()
+    written: list[float] = []
+    at_dac: list[float] = []
+    t = np.arange(MODEL_FORMAT.rate * 2) / MODEL_FORMAT.rate
+    tone = float_to_pcm16(0.3 * np.sin(2 * np.pi * 440 * t))
+    try:
+        await sp.wait_ready(15)
+        for _ in range(count):
+            sp.play(ModelAudio(tone))
+            await sp.wait_for(lambda: sp.last_turn is not None, 5)
+            turn = sp.last_turn
+            await _blocks_written(sp, 20)  # let the reply play for a moment
+            sp.interrupt()
+            await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
+            timing = sp.last_interrupt
+            assert timing is not None and turn is not None
+            written.append(timing.to_silence_ms)
+            at_dac.append((timing.silent_dac_at - timing.requested_at) * 1000.0)
+            sp.last_interrupt = None
+            sp.last_turn = None
+    finally:
+        await sp.aclose()
+    return written, at_dac
+
+
+def bench_interrupt_to_silence() -> list[Metric]:
+    with _rig():
+        written, at_dac = asyncio.run(_interrupts(20))
+    return [
+        ("interrupt_to_silence_ms[written,p50]", _pct(written, 50), "ms"),
+        ("interrupt_to_silence_ms[written,max]", max(written), "ms"),
+        ("interrupt_to_silence_ms[at_dac,p50]", _pct(at_dac, 50), "ms"),
+        ("interrupt_to_silence_ms[at_dac,max]", max(at_dac), "ms"),
+    ]
+
+
+async def _first_audio(count: int) -> list[float]:
+    loop = asyncio.get_running_loop()
+    sp = SpeakerPlayback(PlaybackConfig(), loop)
+    sp.start()
+    chunk = float_to_pcm16(0.2 * np.ones(MODEL_FORMAT.frames_for_ms(80)))
+    out: list[float] = []
+    try:
+        await sp.wait_ready(15)
+        for _ in range(count):
+            sp.play(ModelAudio(chunk))
+            await sp.wait_for(lambda: sp.last_turn is not None, 5)
+            assert sp.last_turn is not None
+            out.append(sp.last_turn.to_device_ms)
+            sp.last_turn = None
+            sp.interrupt()  # end the turn so the next chunk starts a new one
+            await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
+            sp.last_interrupt = None
+    finally:
+        await sp.aclose()
+    return out
+
+
+def bench_first_audio_to_device() -> list[Metric]:
+    with _rig():
+        values = asyncio.run(_first_audio(30))
+    return [
+        ("first_audio_to_device_ms[sink,p50]", _pct(values, 50), "ms"),
+        ("first_audio_to_device_ms[sink,p99]", _pct(values, 99), "ms"),
+    ]
+
+
+def bench_aec_cpu() -> list[Metric]:
+    """CPU of the WebRTC module alone per 10 ms frame (no devices): 20 s of synthetic echo."""
+    rng = np.random.default_rng(0)
+    far = (rng.standard_normal(16_000 * 20) * 0.1).astype(np.float32)
+    canceller = EchoCanceller(EchoSettings(noise_suppression=True))
+    frames = 0
+    start = time.process_time()
+    for i in range(0, len(far), 320):
+        t = 100.0 + i / 16_000
+        canceller.push_render(far[i : i + 320], 16_000, t)
+        near = (np.roll(far, 960)[i : i + 320] * 0.5 * 32768).astype(np.int16)
+        canceller.process(near, t)
+        frames += 2
+    per_frame = (time.process_time() - start) / frames * 1e6
+    return [("aec_cpu_per_10ms_frame[aec+ns]", per_frame, "us")]
+
+
+async def _steady_playback(seconds: float) -> tuple[int, int, float]:
+    loop = asyncio.get_running_loop()
+    sp = SpeakerPlayback(PlaybackConfig(), loop)
+    sp.start()
+    rng = np.random.default_rng(1)
+    t = np.arange(int(MODEL_FORMAT.rate * seconds)) / MODEL_FORMAT.rate
+    reply = float_to_pcm16(0.2 * np.sin(2 * np.pi * 300 * t))
+    step = MODEL_FORMAT.bytes_for_ms(40)
+    try:
+        await sp.wait_ready(15)
+        start = loop.time()
+        for k, i in enumerate(range(0, len(reply), step)):
+            due = start + k * 0.040 + float(rng.uniform(-0.015, 0.015))  # network jitter
+            await asyncio.sleep(max(0.0, due - loop.time()))  # pacing a producer, not synchronising
+            sp.play(ModelAudio(reply[i : i + step]))
+        await sp.drain()
+    finally:
+        await sp.aclose()
+    c = sp.counters()
+    jb = sp.jitter_buffer
+    prefill_ms = jb.prefill_frames * 1000.0 / sp.rate if jb is not None else float("nan")
+    return c.underruns, c.output_underflows, prefill_ms
+
+
+def bench_playback_underruns() -> list[Metric]:
+    seconds = 20.0
+    with _rig():
+        underruns, underflows, prefill_ms = asyncio.run(_steady_playback(seconds))
+    scale = 60.0 / seconds  # a 20 s run scaled: one adaptive step reads as 3/min
+    return [
+        ("underruns_per_min[jitter_buffer]", underruns * scale, "1/min"),
+        ("underruns_per_min[portaudio_output]", underflows * scale, "1/min"),
+        ("playback_prefill_after_run_ms", prefill_ms, "ms"),
+    ]
+
+
+async def _mic_latency(blocks: int) -> list[float]:
+    loop = asyncio.get_running_loop()
+    mic = MicCapture(CaptureConfig(), loop, canceller=EchoCanceller(EchoSettings()))
+    mic.start()
+    lat: list[float] = []
+    try:
+        await mic.wait_ready(15)
+        ready = time.monotonic()  # blocks queued while the stream settled are older: not counted
+        async for block in mic.blocks():
+            if block.captured_at > ready:
+                lat.append((time.monotonic() - block.captured_at) * 1000.0)
+            if len(lat) >= blocks:
+                break
+    finally:
+        await mic.aclose()
+    return lat
+
+
+def bench_mic_block_to_engine() -> list[Metric]:
+    with _rig():
+        lat = asyncio.run(_mic_latency(500))
+    return [
+        ("mic_block_to_engine_ms[p50]", _pct(lat, 50), "ms"),
+        ("mic_block_to_engine_ms[p99]", _pct(lat, 99), "ms"),
+    ]
