@@ -305,6 +305,7 @@ class ReconnectCore:
         at_deadline = now >= deadline
         if not (self.quiet(now) or at_deadline):
             return None
+        self._reset_if_stable(now)  # a planned reconnect after a good run starts a clean count
         quiet = self.quiet(now)
         remaining = max(0.0, deadline - now) + self.policy.go_away_margin_s
         when = "at a quiet moment" if quiet else "before the deadline"
@@ -320,7 +321,7 @@ class ReconnectCore:
 
     def failed(self, now: float, error: LiveError) -> Reconnect | GiveUp:
         """The connection failed, or an attempt to open one did. Retry, start fresh, or give up."""
-        was_up_for = None if self._connected_at is None else now - self._connected_at
+        self._reset_if_stable(now)
         self._connected_at = None
         self._go_away_deadline = None
         if isinstance(error, SessionNotFoundError):
@@ -331,8 +332,6 @@ class ReconnectCore:
             return self._reconnect(ReconnectReason.HANDLE_REFUSED, detail, delay_s=0.0, attempt=1)
         if not error.retryable:
             return GiveUp(error)
-        if was_up_for is not None and was_up_for >= self.policy.stable_after_s:
-            self.failures = 0
         self.failures += 1
         if self.failures > self.policy.max_failures:
             return GiveUp(ReconnectGaveUpError(self.failures - 1, error))
@@ -351,6 +350,11 @@ class ReconnectCore:
         return self.failed(now, error)
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _reset_if_stable(self, now: float) -> None:
+        """The current connection has been up ``stable_after_s``: earlier failures no longer count."""
+        if self._connected_at is not None and now - self._connected_at >= self.policy.stable_after_s:
+            self.failures = 0
 
     def _reconnect(self, reason: ReconnectReason, detail: str, *, delay_s: float, attempt: int) -> Reconnect:
         if self.handle is not None:

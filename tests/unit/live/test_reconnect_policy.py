@@ -224,6 +224,21 @@ def test_a_stable_connection_resets_the_failure_count() -> None:
     assert isinstance(decision, Reconnect) and decision.attempt == 1 and decision.delay_s == 0.0
 
 
+def test_a_stable_run_ended_by_go_away_also_resets_the_count() -> None:
+    core, clock = make_core()
+    feed(core, clock, ResumptionUpdate("h", True))
+    for _ in range(POLICY.max_failures):
+        core.failed(clock.now(), ConnectionLostError("x"))
+        core.connected(clock.now())
+    clock.advance(POLICY.stable_after_s)
+    feed(core, clock, ResumptionUpdate("h2", True), GoAway(time_left_s=30.0))
+    assert isinstance(core.poll(clock.now()), Reconnect)
+    core.connected(clock.now())
+    clock.advance(1.0)  # the new connection drops soon: a first failure, not the cap
+    decision = core.failed(clock.now(), ConnectionLostError("x"))
+    assert isinstance(decision, Reconnect) and decision.attempt == 1
+
+
 def test_a_short_lived_connection_does_not_reset_the_count() -> None:
     core, clock = make_core()
     for _ in range(POLICY.max_failures):

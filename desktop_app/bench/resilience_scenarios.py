@@ -1,0 +1,420 @@
+"""Resilience scenarios: reconnect gaps and a long accelerated soak, against the built-in emulator through the
+real SDK over TLS on loopback, with the resilient connector (``desktop_app.live.resilient_session``).
+
+``reconnect_gap``: goAway (or an abrupt drop) → the session is live again, p50/p99, measured from the
+moment the emulator is told to send goAway / cut the TCP stream to the ``SessionState(LIVE)`` the consumer
+sees, while a microphone streams in real time. The policy's own measurement (failure or reconnect
+decision → live, the replay included) is reported too. Each drop comes after the connection counted as
+stable (the policy's ``stable_after_s`` is lowered to 0.5 s so that the scenario does not take 30 s a cycle),
+so every drop is a first failure, retried at once, as it is in use.
+
+``soak``: a conversation of ``GLD_SOAK_SIMULATED_S`` simulated seconds (default 600) run ``GLD_SOAK_SPEEDUP``
+times faster than real time (default 8: reply audio paced at 8×, the microphone streamed at 8×, every
+timer of the emulator and of the reconnect policy divided by 8). The emulator sends ``goAway`` 60 simulated
+seconds into every connection, and the TCP stream is cut (no close frame) at seeded random moments 45 to
+135 simulated seconds apart, wherever the conversation is: mid-utterance, mid-reply or between turns. The
+user says an utterance (1.0, 1.5, 2.0 or 2.5 s of speech, then 0.8 s of silence), waits for the reply, and
+goes on.
+
+*Lost messages* are counted three ways, and their sum must be 0:
+- an utterance that got no complete reply turn (``turnComplete``) within 15 real seconds;
+- a reply that heard less of the utterance than was said (the emulator reports the duration it heard;
+  more than 0.3 s short means audio was lost across a reconnect);
+- a completed reply whose output transcription is not the emulator's whole sentence (a transcript piece
+  is missing).
+Replies cut by a reconnect and said again in full afterwards are counted (``soak_replies_repeated``), not
+lost; a second full reply to one utterance is counted as ``soak_duplicate_replies``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.bench.stats import percentile
+from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.events import (
+    ResumptionUpdate,
+    Role,
+    SessionPhase,
+    SessionState,
+    Transcript,
+    TurnComplete,
+)
+from desktop_app.emulator import Emulator, EmulatorConfig
+from desktop_app.live.backend import Backend
+from desktop_app.live.genai_session import GenaiConnector
+from desktop_app.live.options import SessionOptions
+from desktop_app.live.reconnect import ReconnectPolicy
+from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+
+Metric = tuple[str, float, str]
+
+BLOCK_MS = 20
+_REPLY = re.compile(
+    r"^Offline emulator, turn \d+: I heard ([\d.]+) s of speech at -?\d+ dBFS and am playing it back to "
+    r"you\. No camera frame received\.$"
+)
+
+
+def _speech(seconds: float) -> bytes:
+    rate = MIC_FORMAT.rate
+    t = np.arange(int(seconds * rate)) / rate
+    return float_to_pcm16(0.4 * (0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)) * np.sin(2 * np.pi * 220 * t))
+
+
+def _blocks(pcm: bytes) -> list[bytes]:
+    size = MIC_FORMAT.bytes_for_ms(BLOCK_MS)
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
+_SILENT_BLOCK = bytes(MIC_FORMAT.bytes_for_ms(BLOCK_MS))
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _open_fds() -> int:
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return -1
+
+
+class _Mic:
+    """A microphone streaming 20 ms blocks at ``speed`` × real time: queued speech, else silence."""
+
+    def __init__(self, session: ResilientSession, speed: float) -> None:
+        self._session = session
+        self._interval = BLOCK_MS / 1000 / speed
+        self._queue: asyncio.Queue[tuple[bytes, asyncio.Event | None]] = asyncio.Queue()
+        self.blocks = 0
+
+    @property
+    def speaking(self) -> bool:
+        """Speech is queued or going out now."""
+        return not self._queue.empty()
+
+    def say(self, pcm: bytes) -> asyncio.Event:
+        """Queue an utterance; the returned event is set when its last block went out."""
+        done = asyncio.Event()
+        parts = _blocks(pcm)
+        for index, block in enumerate(parts):
+            self._queue.put_nowait((block, done if index == len(parts) - 1 else None))
+        return done
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            block, done = self._queue.get_nowait() if not self._queue.empty() else (_SILENT_BLOCK, None)
+            await self._session.send_audio(block)
+            self.blocks += 1
+            if done is not None:
+                done.set()
+            next_at += self._interval
+            delay = next_at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)  # the microphone's own clock
+            else:
+                next_at = loop.time()
+
+
+@dataclass
+class _Listener:
+    """Consumes ``events()``: completed replies, cut replies, state changes."""
+
+    replies: list[tuple[float, str]] = field(default_factory=list)  # (arrival, full model text)
+    states: list[tuple[float, SessionState]] = field(default_factory=list)
+    handles: int = 0
+    cut_replies: int = 0
+    error: BaseException | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _text: str = ""
+
+    def lives(self) -> int:
+        """How many times the session went live (reconnects included)."""
+        return sum(1 for _, state in self.states if state.phase is SessionPhase.LIVE)
+
+    @property
+    def mid_reply(self) -> bool:
+        """Part of a reply arrived and its turn has not completed yet."""
+        return bool(self._text)
+
+    async def run(self, session: ResilientSession) -> None:
+        try:
+            async for event in session.events():
+                self._take(event)
+        except Exception as exc:
+            self.error = exc
+        finally:
+            self.changed.set()
+
+    def _take(self, event: ResilientEvent) -> None:
+        now = time.perf_counter()
+        if isinstance(event, Transcript) and event.role is Role.MODEL:
+            self._text += event.text
+        elif isinstance(event, TurnComplete):
+            self.replies.append((now, self._text))
+            self._text = ""
+        elif isinstance(event, SessionState):
+            if event.phase is SessionPhase.RECONNECTING and self._text:
+                self.cut_replies += 1
+                self._text = ""
+            self.states.append((now, event))
+        elif isinstance(event, ResumptionUpdate):
+            self.handles += 1
+        else:
+            return
+        self.changed.set()
+
+    async def wait(self, test: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.perf_counter() + timeout
+        while not test():
+            if self.error is not None:
+                raise self.error
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return False
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                return test()
+        return True
+
+
+def _scaled_policy(speedup: float) -> ReconnectPolicy:
+    base = ReconnectPolicy()
+    return replace(
+        base,
+        backoff_base_s=base.backoff_base_s / speedup,
+        backoff_max_s=base.backoff_max_s / speedup,
+        stable_after_s=base.stable_after_s / speedup,
+        go_away_margin_s=base.go_away_margin_s / speedup,
+        default_time_left_s=base.default_time_left_s / speedup,
+        quiet_hold_s=base.quiet_hold_s / speedup,
+        reply_wait_s=base.reply_wait_s / speedup,
+    )
+
+
+def _connector(emu: Emulator, policy: ReconnectPolicy) -> ResilientConnector:
+    backend = Backend("emulator", "bench-key", emu.base_url, emu.client_ssl_context())
+    return ResilientConnector(GenaiConnector(backend), policy)
+
+
+# --- reconnect gap --------------------------------------------------------------------------------
+
+
+async def _gaps(kind: str, cycles: int) -> tuple[list[float], list[float]]:
+    policy = ReconnectPolicy(stable_after_s=0.5)
+    async with (
+        Emulator(EmulatorConfig(pace=1.0)) as emu,
+        _connector(emu, policy).connect(SessionOptions()) as session,
+    ):
+        listener = _Listener()
+        mic = _Mic(session, speed=1.0)
+        tasks = [asyncio.create_task(listener.run(session)), asyncio.create_task(mic.run())]
+        outside: list[float] = []
+        try:
+            await listener.wait(lambda: listener.handles >= 1, 10)
+            for _ in range(cycles):
+                lives = listener.lives()
+                handles = listener.handles
+                started = time.perf_counter()
+                if kind == "go_away":
+                    emu.go_away(time_left_s=10.0)
+                else:
+                    emu.drop_connections()
+                ok = await listener.wait(lambda: listener.lives() > lives, 10)  # noqa: B023
+                if not ok:
+                    raise RuntimeError(f"no reconnect after {kind}")
+                live_at = [t for t, s in listener.states if s.phase is SessionPhase.LIVE][-1]
+                outside.append((live_at - started) * 1000)
+                await listener.wait(lambda: listener.handles > handles, 10)  # noqa: B023
+                await asyncio.sleep(policy.stable_after_s)  # let the connection count as stable
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        inside = session.stats.go_away_gaps_ms if kind == "go_away" else session.stats.failure_gaps_ms
+        return outside, list(inside)
+
+
+def bench_reconnect_gap() -> list[Metric]:
+    """goAway / drop → live again (p50/p99), with a microphone streaming; ``GLD_BENCH_RECONNECTS`` cycles."""
+    cycles = _env_int("GLD_BENCH_RECONNECTS", 30)
+    metrics: list[Metric] = []
+    for kind in ("go_away", "drop"):
+        outside, inside = asyncio.run(_gaps(kind, cycles))
+        metrics += [
+            (f"reconnect_gap_{kind}_ms_p50", percentile(outside, 50), "ms"),
+            (f"reconnect_gap_{kind}_ms_p99", percentile(outside, 99), "ms"),
+            (f"reconnect_gap_{kind}_policy_ms_p50", percentile(inside, 50), "ms"),
+            (f"reconnect_gap_{kind}_policy_ms_p99", percentile(inside, 99), "ms"),
+        ]
+    return metrics
+
+
+# --- soak -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SoakResult:
+    simulated_s: float
+    real_s: float
+    utterances: int = 0
+    turns_completed: int = 0
+    no_reply: int = 0
+    short_replies: int = 0
+    broken_transcripts: int = 0
+    duplicate_replies: int = 0
+    replies_repeated: int = 0
+    go_away_reconnects: int = 0
+    failure_reconnects: int = 0
+    fresh_sessions: int = 0
+    drops_injected: int = 0
+    drops_mid_utterance: int = 0
+    drops_mid_reply: int = 0
+    gaps_ms: list[float] = field(default_factory=list)
+    audio_dropped_s: float = 0.0
+    rss_before_mb: float = 0.0
+    rss_after_mb: float = 0.0
+    fds_before: int = 0
+    fds_after: int = 0
+    tasks_before: int = 0
+    tasks_after: int = 0
+
+    @property
+    def lost(self) -> int:
+        return self.no_reply + self.short_replies + self.broken_transcripts
+
+
+async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) -> SoakResult:
+    """Run the soak described in the module docstring; returns the counts."""
+    rng = random.Random(seed)
+    config = EmulatorConfig(pace=speedup, go_away_after_s=60.0 / speedup, go_away_time_left_s=10.0 / speedup)
+    real_budget = simulated_s / speedup
+    durations = (1.0, 1.5, 2.0, 2.5)
+    result = SoakResult(simulated_s=simulated_s, real_s=0.0)
+    async with Emulator(config) as emu:
+        connector = _connector(emu, _scaled_policy(speedup))
+        async with connector.connect(SessionOptions()) as session:
+            listener = _Listener()
+            mic = _Mic(session, speed=speedup)
+            tasks = [
+                asyncio.create_task(listener.run(session), name="soak-listener"),
+                asyncio.create_task(mic.run(), name="soak-mic"),
+            ]
+
+            async def drops() -> None:
+                while True:
+                    await asyncio.sleep(rng.uniform(45.0, 135.0) / speedup)  # the fault schedule itself
+                    result.drops_mid_utterance += mic.speaking
+                    result.drops_mid_reply += listener.mid_reply
+                    emu.drop_connections()
+                    result.drops_injected += 1
+
+            tasks.append(asyncio.create_task(drops(), name="soak-drops"))
+
+            started = time.perf_counter()
+            try:
+                await listener.wait(lambda: listener.handles >= 1, 10)
+                first = True
+                while time.perf_counter() - started < real_budget:
+                    duration = durations[result.utterances % len(durations)]
+                    replies_before = len(listener.replies)
+                    sent = mic.say(_speech(duration) + bytes(MIC_FORMAT.bytes_for_ms(800)))
+                    result.utterances += 1
+                    await sent.wait()
+                    got = await listener.wait(lambda: len(listener.replies) > replies_before, 15.0)  # noqa: B023
+                    if not got:
+                        result.no_reply += 1
+                        continue
+                    await listener.wait(lambda: False, 0.5 / speedup)  # the user pauses between turns
+                    new = listener.replies[replies_before:]
+                    full = [text for _, text in new if _REPLY.match(text)]
+                    result.turns_completed += len(new)
+                    result.broken_transcripts += len(new) - len(full)
+                    result.duplicate_replies += max(0, len(full) - 1)
+                    heard = [float(m.group(1)) for m in (_REPLY.match(t) for t in full) if m]
+                    if heard and max(heard) < duration - 0.3:
+                        result.short_replies += 1
+                    if first:  # measure from here: imports, TLS and first-turn allocations are warm-up
+                        first = False
+                        result.rss_before_mb = _rss_mb()
+                        result.fds_before = _open_fds()
+                        result.tasks_before = len(asyncio.all_tasks())
+                result.real_s = time.perf_counter() - started
+                result.rss_after_mb = _rss_mb()
+                result.fds_after = _open_fds()
+                result.tasks_after = len(asyncio.all_tasks())
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            stats = session.stats
+            result.replies_repeated = listener.cut_replies
+            result.go_away_reconnects = stats.go_away_reconnects
+            result.failure_reconnects = stats.failure_reconnects
+            result.fresh_sessions = stats.fresh_sessions
+            result.gaps_ms = list(stats.gaps_ms)
+            result.audio_dropped_s = stats.buffer.audio_dropped_s
+    return result
+
+
+def bench_soak() -> list[Metric]:
+    """The accelerated soak (see the module docstring); ``GLD_SOAK_SIMULATED_S``, ``GLD_SOAK_SPEEDUP``."""
+    simulated = _env_float("GLD_SOAK_SIMULATED_S", 600.0)
+    speedup = _env_float("GLD_SOAK_SPEEDUP", 8.0)
+    r = asyncio.run(soak(simulated, speedup))
+    gaps = r.gaps_ms or [0.0]
+    return [
+        ("soak_simulated_s", r.simulated_s, "s"),
+        ("soak_real_s", r.real_s, "s"),
+        ("soak_utterances_sent", r.utterances, "count"),
+        ("soak_turns_completed", r.turns_completed, "count"),
+        ("soak_lost_messages", r.lost, "count"),
+        ("soak_lost_no_reply", r.no_reply, "count"),
+        ("soak_lost_short_replies", r.short_replies, "count"),
+        ("soak_lost_broken_transcripts", r.broken_transcripts, "count"),
+        ("soak_duplicate_replies", r.duplicate_replies, "count"),
+        ("soak_replies_repeated", r.replies_repeated, "count"),
+        ("soak_reconnects_go_away", r.go_away_reconnects, "count"),
+        ("soak_reconnects_failure", r.failure_reconnects, "count"),
+        ("soak_fresh_sessions", r.fresh_sessions, "count"),
+        ("soak_drops_injected", r.drops_injected, "count"),
+        ("soak_drops_mid_utterance", r.drops_mid_utterance, "count"),
+        ("soak_drops_mid_reply", r.drops_mid_reply, "count"),
+        ("soak_reconnect_gap_ms_p50", percentile(gaps, 50), "ms"),
+        ("soak_reconnect_gap_ms_p99", percentile(gaps, 99), "ms"),
+        ("soak_mic_audio_dropped_s", r.audio_dropped_s, "s"),
+        ("soak_rss_before_mb", r.rss_before_mb, "MB"),
+        ("soak_rss_growth_mb", r.rss_after_mb - r.rss_before_mb, "MB"),
+        ("soak_open_fds_before", r.fds_before, "count"),
+        ("soak_open_fds_after", r.fds_after, "count"),
+        ("soak_asyncio_tasks_before", r.tasks_before, "count"),
+        ("soak_asyncio_tasks_after", r.tasks_after, "count"),
+    ]
