@@ -305,6 +305,11 @@ class MicCapture:
             out.append(MicAudio(pcm.tobytes(), MIC_FORMAT, captured_at=cb_time))
         return out
 
+    def discard_pending(self) -> int:
+        """Drop the blocks captured but not yet taken (e.g. while a session was connecting), so the first
+        block sent is fresh. Returns how many were dropped (not counted in ``drops``)."""
+        return len(self._handoff.pop_all())
+
     # --- stats ---------------------------------------------------------------------------------------
 
     @property

@@ -1,26 +1,35 @@
 """Acoustic echo cancellation: the WebRTC audio processing module, fed the speaker signal as reference.
 
 Why ``pywebrtc-audio`` (``pywebrtc_audio.AudioProcessor``, WebRTC AEC3) and not the other candidates, by
-measurement on this machine (2-core AMD EPYC, 16 kHz mono; script and numbers in the issue-3 report):
+measurement on this machine (2-core AMD EPYC, 16 kHz mono, 20 ms blocks):
 
-=====================  ===========================  ==============================================
-candidate              synthetic echo path (60 ms)  notes
-=====================  ===========================  ==============================================
-pywebrtc-audio 0.2.0   ERLE 32.1 dB, 61 µs CPU per  numpy in/out, typed stubs, GIL released, no
-                       10 ms frame                  threads, 1 MB; NS level, HPF, AGC, ``reset()``
-livekit 1.2.1          ERLE 33.1 dB, 56 µs          the same AEC3 behind a Rust FFI + protobuf per
-(``rtc.AudioProcessing  per 10 ms frame              call, 30 MB, starts 4 runtime threads, one 10 ms
-Module``)                                            ``AudioFrame`` per call, ``set_stream_delay_ms``
-                                                     raised ``RuntimeError`` above ~450 ms
-webrtc-apm 0.1.6       —                            no wheel for this platform or any Python version
-                                                     in the registry: cannot be installed here
-=====================  ===========================  ==============================================
+=====================  ==============================  ============================================
+candidate              measured                        notes
+=====================  ==============================  ============================================
+pywebrtc-audio 0.2.0   synthetic 60 ms echo: ERLE      numpy in/out, typed stubs, GIL released, no
+                       32.1 dB; PulseAudio loopback    threads, 1 MB; NS level, HPF, AGC, reset()
+                       (same recording): 71.2 dB,
+                       double talk -4.9 dB; 58 µs CPU
+                       per 10 ms frame
+livekit 1.2.1          synthetic: 33.1 dB; loopback:   the same AEC3 behind a Rust FFI with a
+(rtc.AudioProcessing   67.8 dB, double talk -4.6 dB;   protobuf request per call, 30 MB, starts 4
+Module)                52 µs per 10 ms frame           runtime threads, one 10 ms AudioFrame per
+                                                       call; set_stream_delay_ms raised
+                                                       RuntimeError above ~450 ms
+webrtc-apm 0.1.6       —                               no wheel for this platform or any Python
+                                                       version in the registry: not installable
+=====================  ==============================  ============================================
 
-Both working bindings run the same AEC3 and cancel equally (within 1 dB) and both tolerate a reference
-that leads its echo by 0–450 ms (a reference 10 ms *late* loses ~20 dB); the CPU cost is a rounding error
-(0.6 % of one core). ``pywebrtc-audio`` wins on what remains: it takes and returns numpy arrays, adds no
-threads or 30 MB native runtime, and its ``process(near, far)`` call is exactly the shape of this module,
-which pairs each captured 10 ms frame with the dated reference frame itself (:mod:`.render_timeline`).
+Both working bindings run the same AEC3 and cancel alike (within 1–4 dB either way on the same input),
+both tolerate a reference that leads its echo by 0–450 ms (a reference 10 ms *late* loses ~20 dB), and
+the CPU is a rounding error (0.6 % of one core). ``pywebrtc-audio`` wins on what remains: numpy arrays in
+and out, no extra threads or 30 MB native runtime, and its ``process(near, far)`` call is exactly the
+shape of this module, which pairs each captured frame with the dated reference itself
+(:mod:`.render_timeline`).
+
+Double talk is AEC3's weak spot, whichever binding: when the echo reaches the microphone as loud as the
+user (0 dB echo path), AEC3 ducks the user by ~10 dB while the model talks; with the echo 10 dB below the
+user, by ~5 dB (tests/devices/test_echo_cancellation.py measures both).
 
 Threading: everything here runs on the loop thread (≈120 µs per 20 ms block), never in a PortAudio callback.
 The playback shell hands each written output block to :meth:`EchoCanceller.push_render` with the time it
