@@ -1,0 +1,93 @@
+"""The window's entry points for the CLI: is there a display, and run the window.
+
+This module imports no Qt at import time, so ``cli.py`` may import it in every mode. Typical use::
+
+    from desktop_app.ui.app_main import NO_DISPLAY_HELP, display_available, run_window
+
+    if not display_available():
+        print(NO_DISPLAY_HELP, file=sys.stderr)
+        return 2
+    return run_window(settings, lambda s, publish: LiveController(s, publish))
+
+:func:`run_window` checks the display itself too (and prints the same help), so calling it directly is safe.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from desktop_app.config import Settings
+from desktop_app.core.events import Event
+
+if TYPE_CHECKING:
+    from desktop_app.controller_api import Controller
+
+__all__ = ["NO_DISPLAY_HELP", "display_available", "run_window"]
+
+NO_DISPLAY_HELP = """\
+No display was found, so the window cannot open (neither DISPLAY nor WAYLAND_DISPLAY points at a running
+display server). You can:
+  * talk to Gemini without a window, from WAV files:
+      gemini-live-desktop --headless --input-wav assets/samples/hello.wav --output-wav reply.wav
+  * or run the window on a virtual display (Debian/Ubuntu: apt-get install xvfb):
+      xvfb-run -a gemini-live-desktop
+  (inside the source tree, `python -m desktop_app` works wherever `gemini-live-desktop` is written.)"""
+
+_SELF_CONTAINED_PLATFORMS = frozenset({"offscreen", "minimal", "vnc", "linuxfb", "eglfs", "vkkhrdisplay"})
+_LOCAL_X = re.compile(r"^(?:unix)?:(\d+)(?:\.\d+)?$")
+
+
+def display_available(
+    env: Mapping[str, str] | None = None,
+    platform: str = sys.platform,
+    *,
+    x11_socket_dir: str = "/tmp/.X11-unix",
+) -> bool:
+    """True when Qt can open a window here: Windows/macOS, a reachable X or Wayland display, or a Qt
+    platform that needs none (``QT_QPA_PLATFORM=offscreen``/``vnc``/…).
+
+    A local X display (``:N``) counts only when its socket ``/tmp/.X11-unix/XN`` exists, because Qt aborts
+    the process when it cannot connect; a remote one (``host:N``) is trusted.
+    """
+    env = os.environ if env is None else env
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip().lower()
+    if qpa in _SELF_CONTAINED_PLATFORMS:
+        return True
+    if platform in ("win32", "darwin") or platform.startswith("cygwin"):
+        return True
+    wayland = env.get("WAYLAND_DISPLAY", "")
+    if wayland and qpa in ("", "wayland"):
+        path = wayland if os.path.isabs(wayland) else os.path.join(env.get("XDG_RUNTIME_DIR", ""), wayland)
+        if os.path.exists(path):
+            return True
+    display = env.get("DISPLAY", "")
+    if display and qpa in ("", "xcb"):
+        local = _LOCAL_X.match(display.strip())
+        if local is None:
+            return True
+        return os.path.exists(os.path.join(x11_socket_dir, f"X{local.group(1)}"))
+    return False
+
+
+def run_window(
+    settings: Settings,
+    controller_factory: Callable[[Settings, Callable[[Event], None]], Controller],
+    *,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Open the window and run until it closes; returns the process exit code.
+
+    ``controller_factory(settings, publish)`` builds the controller; it is called after the window is
+    shown (so its imports do not delay the window), with the saved API key filled in when the
+    environment gave none. Without a display, prints :data:`NO_DISPLAY_HELP` and returns 2.
+    """
+    if not display_available():
+        print(NO_DISPLAY_HELP, file=sys.stderr)
+        return 2
+    from desktop_app.ui.window_app import run
+
+    return run(settings, controller_factory, argv)

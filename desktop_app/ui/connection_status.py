@@ -1,0 +1,80 @@
+"""What the connection indicator says, from session events and the clock. Pure (no Qt, no timers).
+
+Feed :class:`SessionState` and :class:`GoAway` to :meth:`ConnectionStatus.apply`; ask :meth:`label` with the
+current monotonic time. After a ``GoAway`` the label counts down to the server's cut ("reconnecting in
+12 s"); :meth:`needs_ticks` tells the view whether to keep a one-second timer running.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from desktop_app.core.events import Event, GoAway, SessionPhase, SessionState
+
+__all__ = ["ConnectionStatus", "StatusLabel"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLabel:
+    """``tone`` is one of ``idle``, ``busy``, ``ok``, ``warn``, ``bad`` (the view picks colours)."""
+
+    text: str
+    tone: str
+    tooltip: str = ""
+
+
+class ConnectionStatus:
+    def __init__(self) -> None:
+        self.phase: SessionPhase | None = None
+        self.detail = ""
+        self._goaway_deadline: float | None = None
+        self._goaway_unknown = False
+
+    def apply(self, event: Event, now: float) -> bool:
+        """Take an event; True when the label may have changed."""
+        if isinstance(event, SessionState):
+            self.phase = event.phase
+            self.detail = event.detail
+            if event.phase is not SessionPhase.LIVE:
+                self._goaway_deadline = None
+                self._goaway_unknown = False
+            return True
+        if isinstance(event, GoAway):
+            if event.time_left_s is None:
+                self._goaway_unknown = True
+                self._goaway_deadline = None
+            else:
+                self._goaway_deadline = now + max(0.0, event.time_left_s)
+                self._goaway_unknown = False
+            return True
+        return False
+
+    def needs_ticks(self) -> bool:
+        return self._goaway_deadline is not None
+
+    def seconds_left(self, now: float) -> int | None:
+        if self._goaway_deadline is None:
+            return None
+        return max(0, math.ceil(self._goaway_deadline - now))
+
+    def label(self, now: float) -> StatusLabel:
+        phase = self.phase
+        if phase is None:
+            return StatusLabel("Starting…", "idle")
+        if phase is SessionPhase.CONNECTING:
+            return StatusLabel("Connecting…", "busy", self.detail)
+        if phase is SessionPhase.RECONNECTING:
+            return StatusLabel("Reconnecting…", "warn", self.detail)
+        if phase is SessionPhase.CLOSED:
+            return StatusLabel("Closed", "bad", self.detail or "The session is closed.")
+        left = self.seconds_left(now)
+        if left is not None:
+            return StatusLabel(
+                f"Live · reconnecting in {left} s",
+                "warn",
+                "The server asked to end this connection; the session resumes on a new one.",
+            )
+        if self._goaway_unknown:
+            return StatusLabel("Live · reconnecting soon", "warn")
+        return StatusLabel("Live", "ok", self.detail)

@@ -1,0 +1,182 @@
+"""Blocking device look-ups and checks for the settings dialog and the screen-share menu. No Qt here.
+
+Every function may block (PortAudio, OpenCV, X11), so the window runs them in a worker thread through
+:meth:`desktop_app.ui.bridge.CommandRunner.run_blocking`, never on the Qt thread. Failures raise
+:class:`~desktop_app.core.errors.MediaError` with a sentence for people.
+
+- :func:`audio_devices` lists microphones and speakers; :func:`camera_choices` the cameras;
+  :func:`monitors` the screens ``mss`` can capture.
+- :func:`check_microphone` records a moment and reports its level; :func:`play_test_tone` plays a short
+  chime; :func:`camera_snapshot` grabs one picture.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from desktop_app.audio.devices import AudioDevice, DeviceKind, list_devices, resolve_device
+from desktop_app.audio.levels import LevelMeter
+from desktop_app.core.errors import AppError, MediaError
+
+__all__ = [
+    "DeviceLists",
+    "MicCheck",
+    "MonitorInfo",
+    "audio_devices",
+    "camera_choices",
+    "camera_snapshot",
+    "check_microphone",
+    "chime",
+    "monitors",
+    "play_test_tone",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceLists:
+    inputs: tuple[AudioDevice, ...]
+    outputs: tuple[AudioDevice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MicCheck:
+    """What the microphone heard: RMS and peak in dBFS, and the device's name."""
+
+    device: str
+    rms_dbfs: float
+    peak_dbfs: float
+
+    @property
+    def heard_something(self) -> bool:
+        return self.peak_dbfs > -50.0
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorInfo:
+    """A monitor as ``mss`` numbers it (1 is the first): pass ``str(number)`` to ``set_screen``."""
+
+    number: int
+    width: int
+    height: int
+    left: int
+    top: int
+
+    @property
+    def label(self) -> str:
+        return f"Screen {self.number} ({self.width}×{self.height})"
+
+
+def audio_devices() -> DeviceLists:
+    devices = list_devices()
+    return DeviceLists(
+        inputs=tuple(d for d in devices if d.supports(DeviceKind.INPUT)),
+        outputs=tuple(d for d in devices if d.supports(DeviceKind.OUTPUT)),
+    )
+
+
+def camera_choices() -> list[str]:
+    """Camera numbers worth offering: the ``/dev/videoN`` nodes on Linux, else just ``"0"``."""
+    if sys.platform.startswith("linux"):
+        numbers = sorted(int(p.name[5:]) for p in Path("/dev").glob("video*") if p.name[5:].isdigit())
+        return [str(n) for n in numbers]
+    return ["0"]
+
+
+def monitors(display: str | None = None) -> list[MonitorInfo]:
+    """Every monitor of the desktop (not the combined virtual screen)."""
+    import mss
+
+    try:
+        factory = getattr(mss, "MSS", None) or mss.mss
+        grabber = factory(display=display) if display else factory()
+        with grabber as sct:
+            found: list[dict[str, int]] = list(sct.monitors)
+    except mss.ScreenShotError as err:
+        raise MediaError(f"The screens cannot be listed ({err}).") from err
+    return [
+        MonitorInfo(i, m["width"], m["height"], m["left"], m["top"]) for i, m in enumerate(found) if i > 0
+    ]
+
+
+def _sd() -> Any:
+    import sounddevice
+
+    return sounddevice
+
+
+def check_microphone(device: str | None, seconds: float = 1.5) -> MicCheck:
+    """Record ``seconds`` from ``device`` (name, index or None for the default) and measure the level."""
+    resolved = resolve_device(device, DeviceKind.INPUT)
+    sd = _sd()
+    rate = int(resolved.device.default_samplerate) or 48_000
+    meter = LevelMeter()
+    try:
+        with sd.InputStream(device=resolved.index, channels=1, samplerate=rate, dtype="float32") as stream:
+            left = int(rate * seconds)
+            while left > 0:
+                data, _overflowed = stream.read(min(left, rate // 10))
+                meter.add(np.ascontiguousarray(data[:, 0]))
+                left -= len(data)
+    except Exception as err:  # PortAudio errors carry no common base class worth naming
+        raise MediaError(f"The microphone {resolved.device.name!r} could not be opened: {err}.") from err
+    rms, peak = meter.take()
+    return MicCheck(resolved.device.name, rms, peak)
+
+
+def chime(rate: int, seconds: float = 0.9) -> npt.NDArray[np.float32]:
+    """A soft two-note chime (about -14 dBFS) with gentle fades, as float32 mono."""
+    t = np.arange(int(rate * seconds), dtype=np.float64) / rate
+    half = len(t) // 2
+    freq = np.where(np.arange(len(t)) < half, 660.0, 880.0)
+    phase = 2 * np.pi * np.cumsum(freq) / rate
+    tone = 0.28 * np.sin(phase)
+    fade = min(len(t) // 8, int(rate * 0.03))
+    envelope = np.ones(len(t))
+    if fade:
+        ramp = np.linspace(0.0, 1.0, fade)
+        envelope[:fade] = ramp
+        envelope[-fade:] = ramp[::-1]
+        envelope[half - fade // 2 : half + fade // 2] *= 0.6
+    out: npt.NDArray[np.float32] = (tone * envelope).astype(np.float32)
+    return out
+
+
+def play_test_tone(device: str | None) -> str:
+    """Play the chime on ``device`` (name, index or None); returns the device name it played on."""
+    resolved = resolve_device(device, DeviceKind.OUTPUT)
+    sd = _sd()
+    rate = int(resolved.device.default_samplerate) or 48_000
+    samples = chime(rate)
+    try:
+        with sd.OutputStream(device=resolved.index, channels=1, samplerate=rate, dtype="float32") as stream:
+            stream.write(samples.reshape(-1, 1))
+            stream.write(np.zeros((rate // 10, 1), dtype=np.float32))  # let the tail leave the buffer
+    except Exception as err:
+        raise MediaError(f"The speaker {resolved.device.name!r} could not be opened: {err}.") from err
+    return resolved.device.name
+
+
+def camera_snapshot(spec: str) -> npt.NDArray[np.uint8]:
+    """One BGR picture from a camera number, video file or stream URL."""
+    from desktop_app.video.camera import OpenCvGrabber
+    from desktop_app.video.spec import parse_video_spec
+
+    try:
+        grabber = OpenCvGrabber(parse_video_spec(spec))
+        grabber.open()
+    except AppError as err:
+        raise MediaError(str(err)) from err
+    try:
+        return grabber.grab()
+    except AppError as err:
+        raise MediaError(str(err)) from err
+    except Exception as err:  # EndOfStream on an empty file, and the like
+        raise MediaError(f"No picture came from {spec!r}.") from err
+    finally:
+        grabber.close()

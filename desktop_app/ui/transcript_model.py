@@ -1,0 +1,256 @@
+"""The conversation as the window shows it: turns of user, model and system lines, built from events.
+
+Pure and synchronous (no Qt): :meth:`TranscriptModel.apply` takes an event and returns the entries it
+added or changed, so a view redraws only those. Rules:
+
+- Transcription arrives in pieces (deltas). Pieces of one role join into one open entry until a
+  ``final`` piece, an :class:`Interrupted`, a :class:`TurnComplete` or a reconnect closes it.
+- A model reply comes either as output transcription (audio) or as text parts (TEXT modality); whichever
+  arrives first in a turn is shown, so a model that sends both is not shown twice.
+- :class:`Interrupted` marks the model's entry of this turn as interrupted (or adds a marker when the
+  model had said nothing yet). :class:`TurnComplete` ends the turn; the next content starts a new one.
+- :class:`TurnLatency` attaches to the turn's model entry, even when it arrives before the first word.
+- Typed turns (:meth:`add_typed`) appear at once, without waiting for the server.
+- Session state changes that matter to a reader (connection lost, reconnected, closed) become system lines.
+
+The model keeps at most ``max_entries`` entries and drops the oldest beyond that (``dropped`` counts them).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from desktop_app.core.events import (
+    Event,
+    Interrupted,
+    ModelText,
+    Role,
+    SessionPhase,
+    SessionState,
+    Transcript,
+    TurnComplete,
+    TurnLatency,
+)
+
+__all__ = ["ChangeKind", "EntryKind", "TranscriptChange", "TranscriptEntry", "TranscriptModel"]
+
+
+class EntryKind(enum.StrEnum):
+    USER = "user"
+    MODEL = "model"
+    SYSTEM = "system"
+
+
+@dataclass(slots=True)
+class TranscriptEntry:
+    """One line of the conversation. Mutable: the model grows it while it is open (``final`` is False)."""
+
+    id: int
+    kind: EntryKind
+    turn: int
+    text: str = ""
+    final: bool = False
+    interrupted: bool = False
+    typed: bool = False
+    latency_ms: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "turn": self.turn,
+            "text": self.text,
+            "final": self.final,
+            "interrupted": self.interrupted,
+            "typed": self.typed,
+            "latency_ms": self.latency_ms,
+        }
+
+
+class ChangeKind(enum.StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptChange:
+    kind: ChangeKind
+    entry: TranscriptEntry
+
+
+@dataclass(slots=True)
+class _Turn:
+    number: int = 1
+    has_content: bool = False
+    model_source: type[Event] | None = None  # Transcript or ModelText, whichever came first
+    latency_ms: float | None = None
+    open: dict[EntryKind, TranscriptEntry] = field(default_factory=dict)
+
+
+class TranscriptModel:
+    """See the module docstring. Call from one thread only."""
+
+    def __init__(self, max_entries: int = 1000) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._max = max_entries
+        self._entries: list[TranscriptEntry] = []
+        self._next_id = 1
+        self._turn = _Turn()
+        self._phase: SessionPhase | None = None
+        self._was_live = False
+        self.dropped = 0
+
+    @property
+    def entries(self) -> tuple[TranscriptEntry, ...]:
+        return tuple(self._entries)
+
+    @property
+    def turn(self) -> int:
+        """The number of the turn now being built (1 for the first)."""
+        return self._turn.number
+
+    def apply(self, event: Event) -> list[TranscriptChange]:
+        """Feed one event; returns what was added, updated or removed (empty when nothing changed)."""
+        if isinstance(event, Transcript):
+            kind = EntryKind.USER if event.role is Role.USER else EntryKind.MODEL
+            if kind is EntryKind.MODEL and not self._accept_model_source(Transcript):
+                return []
+            return self._append(kind, event.text, final=event.final)
+        if isinstance(event, ModelText):
+            if not self._accept_model_source(ModelText):
+                return []
+            return self._append(EntryKind.MODEL, event.text, final=False)
+        if isinstance(event, Interrupted):
+            return self._interrupt()
+        if isinstance(event, TurnComplete):
+            return self._end_turn()
+        if isinstance(event, TurnLatency):
+            return self._latency(event.ms)
+        if isinstance(event, SessionState):
+            return self._session(event)
+        return []
+
+    def add_typed(self, text: str) -> list[TranscriptChange]:
+        """The user typed ``text`` and sent it: show it now as a final user entry."""
+        text = text.strip()
+        if not text:
+            return []
+        changes = self._close(EntryKind.USER)
+        entry = self._new(EntryKind.USER, text, final=True)
+        entry.typed = True
+        changes.append(TranscriptChange(ChangeKind.ADDED, entry))
+        return changes + self._trim()
+
+    # --- rules ---------------------------------------------------------------------------------
+
+    def _accept_model_source(self, source: type[Event]) -> bool:
+        if self._turn.model_source is None:
+            self._turn.model_source = source
+        return self._turn.model_source is source
+
+    def _append(self, kind: EntryKind, text: str, *, final: bool) -> list[TranscriptChange]:
+        if not text and not final:
+            return []
+        entry = self._turn.open.get(kind)
+        if entry is None:
+            if not text:
+                return []
+            entry = self._new(kind, text, final=final)
+            if kind is EntryKind.MODEL:
+                entry.latency_ms = self._turn.latency_ms
+            if not final:
+                self._turn.open[kind] = entry
+            return [TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
+        entry.text += text
+        if final:
+            entry.final = True
+            del self._turn.open[kind]
+        return [TranscriptChange(ChangeKind.UPDATED, entry)]
+
+    def _interrupt(self) -> list[TranscriptChange]:
+        entry = self._turn.open.pop(EntryKind.MODEL, None)
+        if entry is None:
+            entry = self._last(EntryKind.MODEL, self._turn.number)
+        if entry is not None:
+            entry.interrupted = True
+            entry.final = True
+            return [TranscriptChange(ChangeKind.UPDATED, entry)]
+        marker = self._new(EntryKind.MODEL, "", final=True)
+        marker.interrupted = True
+        return [TranscriptChange(ChangeKind.ADDED, marker), *self._trim()]
+
+    def _end_turn(self) -> list[TranscriptChange]:
+        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        if self._turn.has_content:
+            self._turn = _Turn(number=self._turn.number + 1)
+        else:
+            self._turn = _Turn(number=self._turn.number)
+        return changes
+
+    def _latency(self, ms: float) -> list[TranscriptChange]:
+        self._turn.latency_ms = ms
+        entry = self._turn.open.get(EntryKind.MODEL) or self._last(EntryKind.MODEL, self._turn.number)
+        if entry is None:
+            return []
+        entry.latency_ms = ms
+        return [TranscriptChange(ChangeKind.UPDATED, entry)]
+
+    def _session(self, event: SessionState) -> list[TranscriptChange]:
+        previous, self._phase = self._phase, event.phase
+        if previous is event.phase:
+            return []
+        text = ""
+        if event.phase is SessionPhase.RECONNECTING:
+            text = "Connection interrupted. Reconnecting…"
+        elif event.phase is SessionPhase.LIVE:
+            if previous is SessionPhase.RECONNECTING:
+                text = "Reconnected. The conversation continues."
+            elif self._was_live:
+                text = "New session started."
+            self._was_live = True
+        elif event.phase is SessionPhase.CLOSED and event.detail:
+            text = f"Session closed: {event.detail}"
+        if not text:
+            return []
+        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        entry = self._new(EntryKind.SYSTEM, text, final=True)
+        return [*changes, TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _new(self, kind: EntryKind, text: str, *, final: bool) -> TranscriptEntry:
+        entry = TranscriptEntry(self._next_id, kind, self._turn.number, text, final=final)
+        self._next_id += 1
+        self._entries.append(entry)
+        if kind is not EntryKind.SYSTEM:
+            self._turn.has_content = True
+        return entry
+
+    def _close(self, kind: EntryKind) -> list[TranscriptChange]:
+        entry = self._turn.open.pop(kind, None)
+        if entry is None:
+            return []
+        entry.final = True
+        return [TranscriptChange(ChangeKind.UPDATED, entry)]
+
+    def _last(self, kind: EntryKind, turn: int) -> TranscriptEntry | None:
+        for entry in reversed(self._entries):
+            if entry.turn != turn:
+                return None
+            if entry.kind is kind:
+                return entry
+        return None
+
+    def _trim(self) -> list[TranscriptChange]:
+        changes = []
+        while len(self._entries) > self._max:
+            old = self._entries.pop(0)
+            for kind, entry in list(self._turn.open.items()):
+                if entry is old:
+                    del self._turn.open[kind]
+            self.dropped += 1
+            changes.append(TranscriptChange(ChangeKind.REMOVED, old))
+        return changes

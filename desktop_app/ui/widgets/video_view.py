@@ -1,0 +1,226 @@
+"""The camera or screen preview at full rate, and the small mirror of the last frame sent to the model."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.theme import COLORS, TONE_COLORS
+from desktop_app.video.events import FrameSent
+
+__all__ = ["SentMirror", "VideoView", "bgr_image"]
+
+
+def bgr_image(frame: npt.NDArray[np.uint8]) -> QImage:
+    """A QImage viewing ``frame`` (H×W×3 BGR, C-contiguous) without copying; keep ``frame`` alive."""
+    if not frame.flags.c_contiguous:
+        frame = np.ascontiguousarray(frame)
+    height, width = frame.shape[:2]
+    return QImage(frame.data, width, height, frame.strides[0], QImage.Format.Format_BGR888)
+
+
+class VideoView(QWidget):
+    """Paints the newest frame letterboxed in a rounded dark panel, with a status chip and a placeholder.
+
+    :meth:`show_frame` takes a BGR array; :meth:`clear` returns to the placeholder text. A "Retry" button
+    appears with :meth:`offer_retry` and emits :attr:`retry_requested`.
+    """
+
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._frame: npt.NDArray[np.uint8] | None = None
+        self._image: QImage | None = None
+        self._placeholder = "Vision is off"
+        self._hint = ""
+        self._chip = ""
+        self._chip_tone = "idle"
+        self.frames_shown = 0
+        self.last_shown_at = 0.0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(QSize(320, 180))
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+        self._retry = QPushButton("Retry", self)
+        self._retry.setVisible(False)
+        self._retry.clicked.connect(self.retry_requested)
+        self.setAccessibleName("Camera preview")
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 360)
+
+    @property
+    def has_frame(self) -> bool:
+        return self._image is not None
+
+    def show_frame(self, frame: npt.NDArray[np.uint8]) -> None:
+        self._frame = frame  # the QImage below borrows this buffer
+        self._image = bgr_image(frame)
+        self.frames_shown += 1
+        self.last_shown_at = time.monotonic()
+        self.update()
+
+    def clear(self, placeholder: str, hint: str = "") -> None:
+        self._frame = None
+        self._image = None
+        self._placeholder = placeholder
+        self._hint = hint
+        self.update()
+
+    def set_chip(self, text: str, tone: str = "idle") -> None:
+        """The small label in the top-left corner (source and state); empty hides it."""
+        self._chip, self._chip_tone = text, tone
+        self.update()
+
+    def offer_retry(self, offered: bool) -> None:
+        self._retry.setVisible(offered)
+        self._place_retry()
+
+    def resizeEvent(self, event: object) -> None:
+        self._place_retry()
+
+    def _place_retry(self) -> None:
+        hint = self._retry.sizeHint()
+        self._retry.setGeometry(
+            (self.width() - hint.width()) // 2, self.height() // 2 + 34, hint.width(), hint.height()
+        )
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        clip = QPainterPath()
+        clip.addRoundedRect(rect, 12, 12)
+        p.setClipPath(clip)
+        p.fillRect(rect, QColor(COLORS["video_bg"]))
+        if self._image is not None:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            iw, ih = self._image.width(), self._image.height()
+            scale = min(rect.width() / iw, rect.height() / ih)
+            w, h = iw * scale, ih * scale
+            target = QRectF(rect.x() + (rect.width() - w) / 2, rect.y() + (rect.height() - h) / 2, w, h)
+            p.drawImage(target, self._image)
+        else:
+            p.setPen(QColor(COLORS["muted"]))
+            title = QFont(self.font())
+            title.setPointSizeF(self.font().pointSizeF() * 1.25)
+            title.setBold(True)
+            p.setFont(title)
+            p.drawText(
+                rect.adjusted(20, 0, -20, -rect.height() / 2 + 6),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
+                self._placeholder,
+            )
+            if self._hint:
+                p.setFont(self.font())
+                p.setPen(QColor(COLORS["faint"]))
+                p.drawText(
+                    rect.adjusted(24, rect.height() / 2 + 8, -24, -8),
+                    int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                    self._hint,
+                )
+        if self._chip:
+            self._paint_chip(p)
+        p.end()
+
+    def _paint_chip(self, p: QPainter) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(self.font().pointSizeF() * 0.9)
+        font.setBold(True)
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        text_w = metrics.horizontalAdvance(self._chip)
+        chip = QRectF(12, 12, text_w + 30, metrics.height() + 10)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 150))
+        p.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
+        p.setBrush(QColor(TONE_COLORS.get(self._chip_tone, COLORS["faint"])))
+        p.drawEllipse(QRectF(chip.left() + 10, chip.center().y() - 4, 8, 8))
+        p.setPen(QColor("#ffffff"))
+        p.drawText(
+            chip.adjusted(24, 0, -6, 0),
+            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+            self._chip,
+        )
+
+
+class SentMirror(QWidget):
+    """A thumbnail of the JPEG last sent to the model, with its number, size and age."""
+
+    THUMB = QSize(160, 90)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.last: FrameSent | None = None
+        self._thumb = QLabel()
+        self._thumb.setFixedSize(self.THUMB)
+        self._thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._thumb.setStyleSheet(
+            f"background: {COLORS['video_bg']}; border: 1px solid {COLORS['border']}; border-radius: 8px;"
+            f"color: {COLORS['faint']};"
+        )
+        self._thumb.setText("nothing sent")
+        self._title = QLabel("What Gemini sees")
+        self._title.setObjectName("cardTitle")
+        self._count = QLabel("No frames sent yet")
+        self._size = QLabel("")
+        self._size.setObjectName("muted")
+        self._note = QLabel("Frames go to the model about once a second while vision is on.")
+        self._note.setObjectName("faint")
+        self._note.setWordWrap(True)
+        text = QVBoxLayout()
+        text.setSpacing(3)
+        text.addWidget(self._title)
+        text.addWidget(self._count)
+        text.addWidget(self._size)
+        text.addWidget(self._note)
+        text.addStretch(1)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        row.addWidget(self._thumb)
+        row.addLayout(text, 1)
+        self.setAccessibleName("Last frame sent to the model")
+
+    @property
+    def caption(self) -> str:
+        return f"{self._count.text()} · {self._size.text()}"
+
+    def show_sent(self, event: FrameSent) -> None:
+        self.last = event
+        pixmap = QPixmap()
+        if pixmap.loadFromData(event.jpeg, "JPG"):
+            self._thumb.setPixmap(
+                pixmap.scaled(
+                    self.THUMB - QSize(4, 4),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        else:
+            self._thumb.setText("unreadable")
+        self._count.setText(f"{event.count:,} frame{'s' if event.count != 1 else ''} sent")
+        self._size.setText(f"Last: {event.width}×{event.height} · {_kb(event.nbytes)}")
+
+    def reset(self) -> None:
+        self.last = None
+        self._thumb.clear()
+        self._thumb.setText("nothing sent")
+        self._count.setText("No frames sent yet")
+        self._size.setText("")
+
+
+def _kb(nbytes: int) -> str:
+    return f"{nbytes / 1024:.1f} KB" if nbytes < 1024 * 1024 else f"{nbytes / 1048576:.2f} MB"

@@ -1,0 +1,229 @@
+"""One run of the desktop window: the loop thread, the bridge, the window and the controller, in order.
+
+:class:`WindowApp` starts fast: it starts the loop thread, shows the window, and only then (on the next
+turn of the Qt loop) reads the saved key off the Qt thread, builds the controller and submits its
+``start()``. Closing the window shuts down in order: ``controller.stop()`` on the loop thread (session,
+capture, playback, relay), then :meth:`LoopThread.stop`, then the window closes and :attr:`finished` fires.
+If the controller does not stop within ``shutdown_timeout_s`` the rest goes ahead anyway (and says so).
+
+:func:`run` is the whole program around it: QApplication, theme, Ctrl+C / SIGTERM as a polite close.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.config import Settings
+from desktop_app.controller_api import Controller
+from desktop_app.core.events import Event
+from desktop_app.relay.redact import Redactor
+from desktop_app.runtime.loop_thread import LoopThread
+from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.ui.bridge import CommandRunner, EventBridge
+from desktop_app.ui.glyphs import app_icon
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.probes import MonitorInfo, monitors
+from desktop_app.ui.theme import apply_theme
+from desktop_app.ui.window_memory import WindowMemory
+
+__all__ = ["ControllerFactory", "WindowApp", "run"]
+
+log = logging.getLogger(__name__)
+
+ControllerFactory = Callable[[Settings, Callable[[Event], None]], Controller]
+"""Builds the controller from the settings and the publish callable (no I/O in the constructor)."""
+
+
+class WindowApp(QObject):
+    """See the module docstring. Construct on the Qt thread with a QApplication in place."""
+
+    finished = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        controller_factory: ControllerFactory,
+        *,
+        loop: LoopThread | None = None,
+        key_store: KeyStore | None = None,
+        memory: WindowMemory | None = None,
+        monitor_lister: Callable[[], list[MonitorInfo]] = monitors,
+        shutdown_timeout_s: float = 15.0,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self._factory = controller_factory
+        self.loop = loop or LoopThread("asyncio-loop")
+        self._key_store = key_store or KeyStore()
+        self._shutdown_timeout_ms = int(shutdown_timeout_s * 1000)
+        self.bridge = EventBridge(self)
+        self.runner = CommandRunner(self.loop, self)
+        self.window = MainWindow(
+            settings, self.runner, key_store=self._key_store, memory=memory, monitor_lister=monitor_lister
+        )
+        self.bridge.received.connect(self.window.on_event)
+        self.window.close_requested.connect(self.shutdown)
+        self.controller: Controller | None = None
+        self._start_future: concurrent.futures.Future[None] | None = None
+        self._shutting_down = False
+        self.done = False
+        self.clean = True
+        """False when the controller did not stop in time or failed to stop."""
+
+    def start(self) -> None:
+        """Start the loop thread, show the window, then build and start the controller."""
+        self.loop.start()
+        self.window.show()
+        QTimer.singleShot(0, self._load_key)
+
+    def _load_key(self) -> None:
+        self.runner.run_blocking(
+            "Reading the saved API key",
+            self._key_store.load,
+            on_result=self._start_controller,
+            on_error=lambda _message: self._start_controller(StoredKey()),
+        )
+
+    def _start_controller(self, stored: StoredKey) -> None:
+        if self._shutting_down:
+            return
+        self.window.set_stored_key(stored)
+        settings = self.settings
+        if not settings.api_key and stored.key:
+            settings = dataclasses.replace(settings, api_key=stored.key)
+            self.settings = settings
+            self.window.settings = settings
+        self.runner.set_redactor(Redactor([settings.api_key]))
+        try:
+            controller = self._factory(settings, self.bridge.publish)
+        except Exception as err:
+            log.error("the controller could not be built", exc_info=err)
+            self.window.notices.add(f"The app could not start: {err}", "error")
+            return
+        self.controller = controller
+        self.window.attach(controller)
+        self._start_future = self.runner.submit("Starting", controller.start)
+
+    def shutdown(self) -> None:
+        """Stop the controller on the loop, then the loop, then close the window (idempotent)."""
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        if self._start_future is not None and not self._start_future.done():
+            self._start_future.cancel()
+        QTimer.singleShot(self._shutdown_timeout_ms, self, self._stop_timed_out)
+        if self.controller is None:
+            self._finish()
+            return
+        self.runner.submit(
+            "Shutting down",
+            self.controller.stop,
+            on_result=lambda _none: self._finish(),
+            on_error=self._stop_failed,
+        )
+
+    def _stop_failed(self, message: str) -> None:
+        log.error("%s", message)
+        self.clean = False
+        self._finish()
+
+    def _stop_timed_out(self) -> None:
+        if not self.done:
+            log.error(
+                "the controller did not stop within %.0f s; closing anyway", self._shutdown_timeout_ms / 1000
+            )
+            self.clean = False
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.runner.cancel_all()
+        self.bridge.close()
+        self.loop.stop()
+        if shiboken6.isValid(self.window):  # someone may have deleted the window to get here
+            if self.window.state_file is not None:
+                self.window.state_file.write_now({"closed": True, "clean": self.clean})
+            self.window.allow_close()
+            self.window.close()
+        self.finished.emit()
+
+
+def _route_qt_messages() -> None:
+    """Qt's own warnings go to logging (a missing plugin, a bad style sheet), not to raw stderr."""
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, _context: Any, message: str) -> None:
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+@contextmanager
+def _signals_close(target: Callable[[], object]) -> Iterator[None]:
+    """Ctrl+C and SIGTERM close the window politely (Qt's loop would otherwise never see them)."""
+    receive, send = socket.socketpair()
+    receive.setblocking(False)
+    send.setblocking(False)
+    notifier = QSocketNotifier(receive.fileno(), QSocketNotifier.Type.Read)
+
+    def on_readable() -> None:
+        try:
+            receive.recv(64)
+        except OSError:
+            return
+        target()
+
+    notifier.activated.connect(on_readable)
+    previous_fd = signal.set_wakeup_fd(send.fileno())
+    previous = {sig: signal.signal(sig, lambda *_args: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        notifier.setEnabled(False)
+        receive.close()
+        send.close()
+
+
+def run(settings: Settings, controller_factory: ControllerFactory, argv: Sequence[str] | None = None) -> int:
+    """Run the window until it is closed; returns the exit code (0, or 1 after an unclean shutdown)."""
+    _route_qt_messages()
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv[:1]))
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Gemini Live")
+    app.setApplicationDisplayName("Gemini Live")
+    app.setDesktopFileName("gemini-live-desktop")
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    window_app = WindowApp(settings, controller_factory)
+    window_app.finished.connect(app.quit)
+    with _signals_close(window_app.window.close):
+        window_app.start()
+        app.exec()
+    if not window_app.done:  # the Qt loop ended some other way: still stop in order
+        window_app.shutdown()
+        window_app._finish()
+    return 0 if window_app.clean else 1

@@ -1,0 +1,51 @@
+"""Remembering the window's geometry and splitter positions between runs, beside settings.json.
+
+Stored with QSettings in INI form at ``<config dir>/window.ini`` (so ``GLD_CONFIG_DIR`` moves it too, and
+tests never touch the user's real files). A saved geometry that no longer fits any screen is ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QSplitter
+
+from desktop_app.config import config_dir
+
+__all__ = ["WindowMemory"]
+
+
+class WindowMemory:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "window.ini"
+
+    def _store(self) -> QSettings:
+        return QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def restore(self, window: QMainWindow, splitter: QSplitter) -> bool:
+        """Apply the saved geometry; False when there was none (or it did not fit any screen)."""
+        store = self._store()
+        geometry = store.value("window/geometry")
+        restored = False
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            restored = window.restoreGeometry(geometry)
+            if restored and not _on_some_screen(window):
+                restored = False
+        state = store.value("window/splitter")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            splitter.restoreState(state)
+        return restored
+
+    def save(self, window: QMainWindow, splitter: QSplitter) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        store = self._store()
+        store.setValue("window/geometry", window.saveGeometry())
+        store.setValue("window/splitter", splitter.saveState())
+        store.sync()
+
+
+def _on_some_screen(window: QMainWindow) -> bool:
+    frame = window.frameGeometry()
+    return any(screen.availableGeometry().intersects(frame) for screen in QGuiApplication.screens())

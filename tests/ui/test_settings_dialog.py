@@ -1,0 +1,194 @@
+"""The settings dialog: values load and round-trip through save and load, the reconnect note, the key,
+and the device checks' answers (no devices here: the missing-device and video-file paths)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop_app.audio.devices import AudioDevice
+from desktop_app.config import Settings, load_settings, save_settings, settings_path
+from desktop_app.runtime.loop_thread import LoopThread
+from desktop_app.secrets import KeyLocation, KeyStore, StoredKey
+from desktop_app.ui.bridge import CommandRunner
+from desktop_app.ui.probes import DeviceLists
+from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[CommandRunner]:
+    loop = LoopThread("dialog-test-loop")
+    loop.start()
+    yield CommandRunner(loop)
+    loop.stop()
+
+
+def _dialog(qtbot: QtBot, runner: CommandRunner, settings: Settings, **kw: object) -> SettingsDialog:
+    dialog = SettingsDialog(settings, runner, **kw)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.open()
+    return dialog
+
+
+def test_the_dialog_shows_the_current_settings(qtbot: QtBot, runner: CommandRunner) -> None:
+    s = Settings(
+        model="my-custom-live-model",
+        voice="Kore",
+        response_modality="TEXT",
+        system_instruction="Be brief.",
+        vad_start_sensitivity="low",
+        vad_silence_ms=800,
+        input_device="USB Mic",
+        video_source="/tmp/clip.mp4",
+        video_fps=0.5,
+        relay_port=9191,
+        echo_cancellation=False,
+    )
+    d = _dialog(qtbot, runner, s)
+    assert d.model.currentText() == "my-custom-live-model"
+    assert d.voice.currentData() == "Kore" and d.modality.currentData() == "TEXT"
+    assert d.system_instruction.toPlainText() == "Be brief."
+    assert d.vad_start.currentData() == "low" and d.vad_silence.value() == 800
+    assert d.mic_combo.currentData() == "USB Mic"
+    assert d.camera_combo.currentText() == "/tmp/clip.mp4"
+    assert (d.video_fps.value(), d.relay_port.value(), d.echo.isChecked()) == (0.5, 9191, False)
+    assert d.edited_settings() == s, "opening and saving without edits changes nothing"
+    assert d.changed_fields() == set()
+
+
+def test_edits_round_trip_through_save_and_load(
+    qtbot: QtBot, runner: CommandRunner, _private_config: Path
+) -> None:
+    d = _dialog(qtbot, runner, Settings())
+    d.voice.setCurrentIndex(d.voice.findData("Charon"))
+    d.modality.setCurrentIndex(d.modality.findData("TEXT"))
+    d.system_instruction.setPlainText("  Answer in French.  ")
+    d.vad_end.setCurrentIndex(d.vad_end.findData("low"))
+    d.vad_silence.setValue(1200)
+    d.vad_padding.setValue(100)
+    d.output_transcription.setChecked(False)
+    d.camera_combo.setEditText("rtsp://cam.local/stream")
+    d.noise.setChecked(False)
+    d.video_fps.setValue(1.5)
+    d.video_size.setValue(768)
+    d.video_quality.setValue(60)
+    d.relay_port.setValue(9099)
+    d.save_button.click()
+    result = d.result_settings()
+    assert d.key_action is KeyAction.KEEP
+    path = save_settings(result)
+    assert path == settings_path() and path.is_relative_to(_private_config)
+    loaded = load_settings()
+    assert loaded == result
+    assert (loaded.voice, loaded.response_modality, loaded.system_instruction) == (
+        "Charon",
+        "TEXT",
+        "Answer in French.",
+    )
+    assert (loaded.vad_end_sensitivity, loaded.vad_silence_ms, loaded.vad_prefix_padding_ms) == (
+        "low",
+        1200,
+        100,
+    )
+    assert loaded.video_source == "rtsp://cam.local/stream"
+    assert (loaded.video_fps, loaded.video_max_side, loaded.video_jpeg_quality) == (1.5, 768, 60)
+    assert (loaded.relay_port, loaded.noise_suppression, loaded.output_transcription) == (9099, False, False)
+
+
+def test_the_note_names_what_needs_a_new_session(qtbot: QtBot, runner: CommandRunner) -> None:
+    d = _dialog(qtbot, runner, Settings())
+    d.relay_port.setValue(9100)
+    d.video_size.setValue(512)
+    assert d.reconnect_note.text() == "" and not d.needs_new_session()
+    d.vad_silence.setValue(900)
+    d.system_instruction.setPlainText("Be nice.")
+    assert d.needs_new_session()
+    assert d.reconnect_note.text() == (
+        "Changing the activity detection, system instruction starts a new session: "
+        "the conversation reconnects on Save."
+    )
+    d.vad_silence.setValue(Settings().vad_silence_ms)
+    d.system_instruction.setPlainText("")
+    assert d.reconnect_note.text() == "" and d.save_button.text() == "Save"
+
+
+def test_a_saved_key_is_masked_and_can_be_replaced_or_forgotten(qtbot: QtBot, runner: CommandRunner) -> None:
+    stored = StoredKey("AIzaSy-secret-secret-1234", KeyLocation.KEYRING)
+    s = Settings(api_key=stored.key)
+    d = _dialog(qtbot, runner, s, stored_key=stored)
+    assert d.api_key.text() == ""
+    assert "••••1234" in d.api_key.placeholderText()
+    assert "secret" not in d.api_key.placeholderText() + d.key_status.text()
+    assert "system keyring" in d.key_status.text()
+    d.forget_key.click()
+    assert "forgotten" in d.key_status.text() and "API key" in d.reconnect_note.text()
+    d.save_button.click()
+    assert d.key_action is KeyAction.FORGET and d.result_settings().api_key is None
+
+    d2 = _dialog(qtbot, runner, s, stored_key=stored)
+    d2.api_key.setText("  AIzaSy-new-key-0000  ")
+    d2.save_button.click()
+    assert d2.key_action is KeyAction.SAVE and d2.result_settings().api_key == "AIzaSy-new-key-0000"
+
+
+def test_the_key_note_mentions_the_environment_and_a_file_fallback(
+    qtbot: QtBot, runner: CommandRunner
+) -> None:
+    stored = StoredKey("k" * 20, KeyLocation.FILE, "No system keyring is available, so …")
+    d = _dialog(qtbot, runner, Settings(), stored_key=stored, env_key=True)
+    text = d.key_status.text()
+    assert "GEMINI_API_KEY is set in the environment" in text
+    assert "a private file" in text and "No system keyring is available" in text
+
+
+def test_device_lists_fill_the_pickers_and_keep_a_missing_choice(qtbot: QtBot, runner: CommandRunner) -> None:
+    d = _dialog(qtbot, runner, Settings(input_device="Old headset"))
+    mic = AudioDevice(3, "pulse", "ALSA", 32, 32, 44100.0, is_default_input=True, is_default_output=True)
+    d._fill_devices(DeviceLists(inputs=(mic,), outputs=(mic,)))
+    assert [d.mic_combo.itemText(i) for i in range(d.mic_combo.count())] == [
+        "System default",
+        "pulse (ALSA)",
+        "Old headset (not connected)",
+    ]
+    assert d.mic_combo.currentData() == "Old headset"
+    assert [d.speaker_combo.itemData(i) for i in range(d.speaker_combo.count())] == [None, "pulse"]
+
+
+def test_a_microphone_check_on_a_missing_device_explains_itself(qtbot: QtBot, runner: CommandRunner) -> None:
+    d = _dialog(qtbot, runner, Settings(input_device="no-such-microphone-xyz"))
+    d.mic_test.click()
+    assert not d.mic_test.isEnabled()
+    qtbot.waitUntil(d.mic_test.isEnabled, timeout=10_000)
+    assert "no-such-microphone-xyz" in d.mic_result.text()
+    assert "Traceback" not in d.mic_result.text()
+
+
+def test_the_camera_preview_shows_a_picture_from_a_video_file(
+    qtbot: QtBot, runner: CommandRunner, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 180))
+    for _ in range(3):
+        writer.write(np.full((180, 320, 3), (30, 160, 220), np.uint8))
+    writer.release()
+    d = _dialog(qtbot, runner, Settings(video_source=str(clip)))
+    d.camera_test.click()
+    qtbot.waitUntil(lambda: d.camera_preview.pixmap() is not None and not d.camera_preview.pixmap().isNull())
+    image = d.camera_preview.pixmap().toImage()
+    color = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert abs(color.red() - 220) < 20 and abs(color.blue() - 30) < 20, "BGR must show as RGB"
+
+    d.camera_combo.setEditText(str(tmp_path / "missing.mp4"))
+    d.camera_test.click()
+    qtbot.waitUntil(lambda: "missing.mp4" in d.camera_preview.text(), timeout=10_000)
+
+
+def test_key_store_round_trip_matches_what_the_dialog_saves(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path, backend=None)
+    saved = store.save("AIzaSy-from-dialog-9876")
+    assert store.load().key == "AIzaSy-from-dialog-9876" and saved.masked == "••••9876"
