@@ -365,6 +365,8 @@ class ResilientSession:
         if not done:
             return _TICK
         task, self._pending = self._pending, None
+        if task.cancelled():  # close() cancelled the pull: the stream is over
+            return _ENDED
         return task.result()
 
     # --- reconnecting ----------------------------------------------------------------------------
