@@ -361,13 +361,15 @@ class ResilientSession:
             self._pending = asyncio.get_running_loop().create_task(
                 _pull(self._inner_events), name="resilient-session-next-event"
             )
-        done, _ = await asyncio.wait({self._pending}, timeout=timeout)
+        pending = self._pending
+        done, _ = await asyncio.wait({pending}, timeout=timeout)
         if not done:
             return _TICK
-        task, self._pending = self._pending, None
-        if task.cancelled():  # close() cancelled the pull: the stream is over
+        if self._pending is pending:
+            self._pending = None
+        if pending.cancelled():  # close() cancelled the pull: the stream is over
             return _ENDED
-        return task.result()
+        return pending.result()
 
     # --- reconnecting ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from desktop_app.core.errors import (
 from desktop_app.core.events import (
     GoAway,
     Interrupted,
+    LiveEvent,
     ModelAudio,
     ResumptionUpdate,
     Role,
@@ -52,6 +53,18 @@ def no_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 class LoggedSession(FakeSession):
     log: list[tuple[str, int]] = field(default_factory=list)
     number: int = 0
+    pulled: asyncio.Event = field(default_factory=asyncio.Event)  # set when the reader waits for an event
+
+    async def events(self) -> AsyncIterator[LiveEvent]:
+        stream = super().events()
+        while True:
+            self.pulled.set()
+            try:
+                event = await anext(stream)
+            except StopAsyncIteration:
+                return
+            self.pulled.clear()
+            yield event
 
     async def close(self) -> None:
         if not self.closed:
@@ -330,3 +343,23 @@ async def test_sends_after_close_raise() -> None:
     with pytest.raises(ConnectionLostError, match="closed"):
         await session.send_text("late")
     assert connector.sessions[0].closed
+
+
+async def test_closing_while_a_go_away_waits_for_quiet_ends_the_stream_quietly(open_session: Opener) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector)
+    connector.sessions[0].emit(
+        ResumptionUpdate("h1", True),
+        ModelAudio(b"\0\0"),
+        GoAway(time_left_s=60.0),
+        Transcript(Role.MODEL, "x"),
+    )
+    await next_matching(events, lambda e: isinstance(e, Transcript), seen)  # the goAway is being waited on
+    assert session.core.go_away_pending
+    consumer = asyncio.ensure_future(next_matching(events, lambda e: False, seen))
+    connector.sessions[0].pulled.clear()
+    await asyncio.wait_for(connector.sessions[0].pulled.wait(), 2.0)  # the consumer is waiting on a pull
+    await session.close()
+    with pytest.raises(AssertionError, match="the stream ended first"):
+        await asyncio.wait_for(consumer, 2.0)
+    assert len(connector.options) == 1 and session.stats.go_aways == 1
