@@ -6,7 +6,9 @@ moment the emulator is told to send goAway / cut the TCP stream to the ``Session
 sees, while a microphone streams in real time. The policy's own measurement (failure or reconnect
 decision → live, the replay included) is reported too. Each drop comes after the connection counted as
 stable (the policy's ``stable_after_s`` is lowered to 0.5 s so that the scenario does not take 30 s a cycle),
-so every drop is a first failure, retried at once, as it is in use.
+so every drop is a first failure, retried at once, as it is in use. Loopback has no network latency, so a
+third run holds every server message back ``GLD_BENCH_SERVER_DELAY_MS`` (default 150 ms; the setup's
+answer included) to show the gap with a distant server (the TLS handshake itself stays on loopback).
 
 ``soak``: a conversation of ``GLD_SOAK_SIMULATED_S`` simulated seconds (default 600) run ``GLD_SOAK_SPEEDUP``
 times faster than real time (default 8: reply audio paced at 8×, the microphone streamed at 8×, every
@@ -49,7 +51,7 @@ from desktop_app.core.events import (
     Transcript,
     TurnComplete,
 )
-from desktop_app.emulator import Emulator, EmulatorConfig
+from desktop_app.emulator import Emulator, EmulatorConfig, Faults
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
@@ -228,10 +230,10 @@ def _connector(emu: Emulator, policy: ReconnectPolicy) -> ResilientConnector:
 # --- reconnect gap --------------------------------------------------------------------------------
 
 
-async def _gaps(kind: str, cycles: int) -> tuple[list[float], list[float]]:
+async def _gaps(kind: str, cycles: int, server_delay_ms: float = 0.0) -> tuple[list[float], list[float]]:
     policy = ReconnectPolicy(stable_after_s=0.5)
     async with (
-        Emulator(EmulatorConfig(pace=1.0)) as emu,
+        Emulator(EmulatorConfig(pace=1.0, faults=Faults(reply_delay_ms=server_delay_ms))) as emu,
         _connector(emu, policy).connect(SessionOptions()) as session,
     ):
         listener = _Listener()
@@ -275,6 +277,12 @@ def bench_reconnect_gap() -> list[Metric]:
             (f"reconnect_gap_{kind}_policy_ms_p50", percentile(inside, 50), "ms"),
             (f"reconnect_gap_{kind}_policy_ms_p99", percentile(inside, 99), "ms"),
         ]
+    delay = _env_float("GLD_BENCH_SERVER_DELAY_MS", 150.0)
+    outside, _ = asyncio.run(_gaps("drop", max(5, cycles // 3), server_delay_ms=delay))
+    metrics += [
+        (f"reconnect_gap_drop_ms_p50_server_delay_{delay:g}ms", percentile(outside, 50), "ms"),
+        (f"reconnect_gap_drop_ms_p99_server_delay_{delay:g}ms", percentile(outside, 99), "ms"),
+    ]
     return metrics
 
 
