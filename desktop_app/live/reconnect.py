@@ -70,6 +70,8 @@ class ReconnectPolicy:
         retry_first_connect: also retry when the very first connection fails (else it raises at once,
             so the user hears about a wrong key or an unreachable backend without delay).
         connect_timeout_s: a connection attempt that takes longer counts as a retryable failure.
+        send_timeout_s: a send that takes longer means the network is gone without a word (the socket
+            stopped draining); the connection counts as lost and is replaced at once.
         close_timeout_s: how long closing the old socket may take before it is given up on.
 
     goAway:
@@ -96,6 +98,7 @@ class ReconnectPolicy:
     stable_after_s: float = 30.0
     retry_first_connect: bool = False
     connect_timeout_s: float = 10.0
+    send_timeout_s: float = 3.0
     close_timeout_s: float = 1.0
     go_away_margin_s: float = 2.0
     default_time_left_s: float = 10.0

@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -90,6 +90,7 @@ class ResilienceStats:
     failure_reconnects: int = 0
     fresh_sessions: int = 0  # reconnects that could not resume and started a fresh, seeded session
     failed_attempts: int = 0  # connection attempts that failed
+    stalled_sends: int = 0  # sends that took longer than send_timeout_s (a silent network loss)
     go_aways: int = 0
     gave_up: bool = False
     gaps_ms: list[float] = field(default_factory=list)  # newest last, at most 1000
@@ -149,6 +150,8 @@ class ResilientSession:
         self._inner_cm: AbstractAsyncContextManager[LiveSession] | None = None
         self._inner_events: AsyncIterator[LiveEvent] | None = None
         self._pending: asyncio.Task[LiveEvent | _Ended] | None = None
+        self._wake: asyncio.Future[None] | None = None  # resolved to interrupt a wait in _next()
+        self._forced: LiveError | None = None  # a failure found by a send (a stall)
         self._live = False
         self._closed = False
         self._closed_event = asyncio.Event()
@@ -217,82 +220,38 @@ class ResilientSession:
         self._check_usable()
         loud = rms_dbfs(pcm) > self._policy.speech_level_dbfs
         self._core.audio_sent(self._clock.now(), loud)
-        inner = self._inner
-        if self._live and inner is not None:
-            try:
-                await inner.send_audio(pcm, fmt)
-            except LiveError as err:
-                self._note_send_failure(err)
-            else:
-                self._buffer.add_audio(pcm, fmt, loud=loud, sent=True)
-                return
-        self._buffer.add_audio(pcm, fmt, loud=loud, sent=False)
+        sent = await self._forward(lambda inner: inner.send_audio(pcm, fmt))
+        self._buffer.add_audio(pcm, fmt, loud=loud, sent=sent)
 
     async def send_video(self, jpeg: bytes, mime_type: str = "image/jpeg") -> None:
         self._check_usable()
-        inner = self._inner
-        if self._live and inner is not None:
-            try:
-                await inner.send_video(jpeg, mime_type)
-                return
-            except LiveError as err:
-                self._note_send_failure(err)
-        self._buffer.set_video(jpeg, mime_type)
+        if not await self._forward(lambda inner: inner.send_video(jpeg, mime_type)):
+            self._buffer.set_video(jpeg, mime_type)
 
     async def send_text(self, text: str) -> None:
         self._check_usable()
         self._core.user_text(text)
         self._core.user_turn_sent(self._clock.now())
-        inner = self._inner
-        if self._live and inner is not None:
-            try:
-                await inner.send_text(text)
-            except LiveError as err:
-                self._note_send_failure(err)
-            else:
-                self._buffer.add_text(text, sent=True)
-                return
-        self._buffer.add_text(text, sent=False)
+        sent = await self._forward(lambda inner: inner.send_text(text))
+        self._buffer.add_text(text, sent=sent)
 
     async def send_audio_stream_end(self) -> None:
         self._check_usable()
         if self._buffer.has_speech:
             self._core.user_turn_sent(self._clock.now())
-        inner = self._inner
-        if self._live and inner is not None:
-            try:
-                await inner.send_audio_stream_end()
-            except LiveError as err:
-                self._note_send_failure(err)
-            else:
-                self._buffer.add_stream_end(sent=True)
-                return
-        self._buffer.add_stream_end(sent=False)
+        sent = await self._forward(lambda inner: inner.send_audio_stream_end())
+        self._buffer.add_stream_end(sent=sent)
 
     async def send_activity(self, *, start: bool) -> None:
         self._check_usable()
         self._core.user_activity(self._clock.now(), start=start)
-        inner = self._inner
-        if self._live and inner is not None:
-            try:
-                await inner.send_activity(start=start)
-            except LiveError as err:
-                self._note_send_failure(err)
-            else:
-                self._buffer.add_activity(start=start, sent=True)
-                return
-        self._buffer.add_activity(start=start, sent=False)
+        sent = await self._forward(lambda inner: inner.send_activity(start=start))
+        self._buffer.add_activity(start=start, sent=sent)
 
     async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> None:
         self._check_usable()
-        inner = self._inner
-        if self._live and inner is not None:
-            try:
-                await inner.send_tool_response(responses)
-                return
-            except LiveError as err:
-                self._note_send_failure(err)
-        self._buffer.add_tool_responses(responses)
+        if not await self._forward(lambda inner: inner.send_tool_response(responses)):
+            self._buffer.add_tool_responses(responses)
 
     def _check_usable(self) -> None:
         if self._failure is not None:
@@ -300,9 +259,43 @@ class ResilientSession:
         if self._closed:
             raise ConnectionLostError("The live session is closed.")
 
-    def _note_send_failure(self, err: LiveError) -> None:
-        # The receive side sees the same failure and reconnects; the send is kept for the replay.
-        log.debug("live session: a send failed (%s); kept for after the reconnect", err.kind)
+    async def _forward(self, send: Callable[[LiveSession], Awaitable[None]]) -> bool:
+        """Send on the current connection; False when it cannot go out now (the gap, or a failed or
+        stalled send on a connection about to be replaced), so the caller keeps it for the replay.
+
+        The caller records the outcome right after this returns, with no await in between, so a replay
+        never misses it; if the connection was replaced while the send waited, it is sent again on the
+        new one rather than left behind.
+        """
+        while True:
+            inner = self._inner
+            if not self._live or inner is None:
+                return False
+            try:
+                async with asyncio.timeout(self._policy.send_timeout_s):
+                    await send(inner)
+            except LiveError as err:
+                # The receive side sees the same failure and reconnects.
+                log.debug("live session: a send failed (%s); kept for after the reconnect", err.kind)
+            except TimeoutError:
+                self._stalled(inner)
+            else:
+                return True
+            if self._inner is inner or not self._live:
+                return False
+
+    def _stalled(self, inner: LiveSession) -> None:
+        """A send did not complete in ``send_timeout_s``: the network is gone without a word (a silent
+        drop is otherwise noticed only by keepalive pings, tens of seconds later). Reconnect now."""
+        if inner is not self._inner or self._forced is not None:
+            return
+        self.stats.stalled_sends += 1
+        self._forced = ConnectionLostError(
+            f"Sending to the Live API stalled for {self._policy.send_timeout_s:g} s; the connection "
+            "counts as lost."
+        )
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
 
     # --- receiving -------------------------------------------------------------------------------
 
@@ -348,28 +341,40 @@ class ResilientSession:
                     yield state
 
     async def _next(self) -> LiveEvent | _Ended | _Tick:
-        """The inner session's next event; ``_TICK`` when the policy must be asked again first."""
-        timeout = self._core.next_poll_in(self._clock.now())
-        if self._pending is None:
-            if self._inner_events is None:
-                return _ENDED
-            if timeout is None:
-                try:
-                    return await anext(self._inner_events)
-                except StopAsyncIteration:
-                    return _ENDED
-            self._pending = asyncio.get_running_loop().create_task(
-                _pull(self._inner_events), name="resilient-session-next-event"
-            )
-        pending = self._pending
-        done, _ = await asyncio.wait({pending}, timeout=timeout)
-        if not done:
-            return _TICK
-        if self._pending is pending:
-            self._pending = None
-        if pending.cancelled():  # close() cancelled the pull: the stream is over
+        """The inner session's next event; ``_TICK`` when the policy must be asked again first.
+
+        The pull runs as its own task so that a stalled send (or the goAway timer) can interrupt the
+        wait without cancelling the inner stream; a forced failure is raised as a LiveError.
+        """
+        if self._forced is not None:
+            forced, self._forced = self._forced, None
+            raise forced
+        if self._inner_events is None:
             return _ENDED
-        return pending.result()
+        loop = asyncio.get_running_loop()
+        if self._pending is None:
+            self._pending = loop.create_task(_pull(self._inner_events), name="resilient-session-next-event")
+        pending = self._pending
+        wake = self._wake = loop.create_future()
+        try:
+            await asyncio.wait(
+                {pending, wake},
+                timeout=self._core.next_poll_in(self._clock.now()),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            self._wake = None
+            wake.cancel()
+        if pending.done():
+            if self._pending is pending:
+                self._pending = None
+            if pending.cancelled():  # close() cancelled the pull: the stream is over
+                return _ENDED
+            return pending.result()
+        if self._forced is not None:
+            forced, self._forced = self._forced, None
+            raise forced
+        return _TICK
 
     # --- reconnecting ----------------------------------------------------------------------------
 
@@ -412,6 +417,7 @@ class ResilientSession:
             break
         now = self._clock.now()
         gap_ms = (now - started) * 1000
+        self._forced = None  # a stall found on the old connection is settled by this reconnect
         self._core.connected(now)
         self._live = True
         self.phase = SessionPhase.LIVE
@@ -466,7 +472,12 @@ class ResilientSession:
         while items := self._buffer.take():
             for index, item in enumerate(items):
                 try:
-                    await _send_item(inner, item)
+                    async with asyncio.timeout(self._policy.send_timeout_s):
+                        await _send_item(inner, item)
+                except TimeoutError:
+                    self._buffer.restore(items[index:])
+                    self.stats.stalled_sends += 1
+                    raise ConnectionLostError("Sending to the Live API stalled while reconnecting.") from None
                 except LiveError:
                     self._buffer.restore(items[index:])
                     raise

@@ -363,3 +363,27 @@ async def test_closing_while_a_go_away_waits_for_quiet_ends_the_stream_quietly(o
     with pytest.raises(AssertionError, match="the stream ended first"):
         await asyncio.wait_for(consumer, 2.0)
     assert len(connector.options) == 1 and session.stats.go_aways == 1
+
+
+async def test_a_stalled_send_counts_as_a_silent_drop_and_reconnects(open_session: Opener) -> None:
+    connector = ScriptedConnector()
+    policy = ReconnectPolicy(backoff_base_s=0.0, send_timeout_s=0.2)
+    session, events, seen = await open_session(connector, policy)
+    first = connector.sessions[0]
+    first.emit(ResumptionUpdate("h1", True))
+    await next_matching(events, lambda e: isinstance(e, ResumptionUpdate), seen)
+    await session.send_audio(loud_block(0))
+    never = asyncio.Event()
+
+    async def stuck(pcm: bytes, fmt: object = None) -> None:
+        await never.wait()  # the network went away without a word: the socket stops draining
+
+    first.send_audio = stuck  # type: ignore[method-assign]
+    consumer = asyncio.ensure_future(next_matching(events, is_state(SessionPhase.LIVE), seen))
+    await session.send_audio(loud_block(1))  # returns after send_timeout_s, kept for the replay
+    await session.send_audio(loud_block(2))  # the gap: buffered
+    await asyncio.wait_for(consumer, 5.0)
+    [reconnecting] = [e for e in seen if isinstance(e, SessionState) and e.phase is SessionPhase.RECONNECTING]
+    assert "stalled" in reconnecting.detail
+    assert audio_tags(connector.sessions[1]) == [0, 1, 2]
+    assert session.stats.stalled_sends == 1 and connector.options[1].resume_handle == "h1"
