@@ -280,6 +280,7 @@ class ResilientSession:
             except TimeoutError:
                 self._stalled(inner)
             else:
+                await _yield_to_loop()
                 return True
             if self._inner is inner or not self._live:
                 return False
@@ -482,6 +483,7 @@ class ResilientSession:
                     self._buffer.restore(items[index:])
                     raise
                 self._buffer.mark_sent(item)
+                await _yield_to_loop()
                 if isinstance(item, TextOp | StreamEndOp) or (
                     isinstance(item, ActivityOp) and not item.start
                 ):
@@ -518,6 +520,13 @@ class ResilientSession:
         self._live = False
         self.phase = SessionPhase.CLOSED
         self.stats.gave_up = True
+
+
+async def _yield_to_loop() -> None:
+    """Let the loop run once after a send. A burst of sends that never yields could keep writing into a
+    transport whose peer has reset it before the loop delivers ``connection_lost`` (asyncio then warns
+    "socket.send() raised exception"); one yield per send bounds that to a single write."""
+    await asyncio.sleep(0)
 
 
 async def _pull(events: AsyncIterator[LiveEvent]) -> LiveEvent | _Ended:
