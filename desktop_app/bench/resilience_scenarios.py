@@ -14,7 +14,8 @@ answer included) to show the gap with a distant server (the TLS handshake itself
 times faster than real time (default 8: reply audio paced at 8×, the microphone streamed at 8×, every
 timer of the emulator and of the reconnect policy divided by 8). The emulator sends ``goAway`` 60 simulated
 seconds into every connection, and the TCP stream is cut (no close frame) at seeded random moments 45 to
-135 simulated seconds apart, wherever the conversation is: mid-utterance, mid-reply or between turns. The
+135 simulated seconds apart, wherever the conversation is (every other drop waits for the next reply's
+first words, so that replies are cut too). The
 user says an utterance (1.0, 1.5, 2.0 or 2.5 s of speech, then 0.8 s of silence), waits for the reply, and
 goes on.
 
@@ -111,27 +112,32 @@ class _Mic:
     def __init__(self, session: ResilientSession, speed: float) -> None:
         self._session = session
         self._interval = BLOCK_MS / 1000 / speed
-        self._queue: asyncio.Queue[tuple[bytes, asyncio.Event | None]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[bytes, bool, asyncio.Event | None]] = asyncio.Queue()
+        self._speech_left = 0  # speech blocks queued, not sent yet
         self.blocks = 0
 
     @property
     def speaking(self) -> bool:
-        """Speech is queued or going out now."""
-        return not self._queue.empty()
+        """Part of an utterance's speech has not gone out yet."""
+        return self._speech_left > 0
 
-    def say(self, pcm: bytes) -> asyncio.Event:
-        """Queue an utterance; the returned event is set when its last block went out."""
+    def say(self, speech: bytes, tail: bytes) -> asyncio.Event:
+        """Queue an utterance and its trailing silence; the event is set when its last block went out."""
         done = asyncio.Event()
-        parts = _blocks(pcm)
-        for index, block in enumerate(parts):
-            self._queue.put_nowait((block, done if index == len(parts) - 1 else None))
+        parts = [(block, True) for block in _blocks(speech)] + [(block, False) for block in _blocks(tail)]
+        self._speech_left += len(_blocks(speech))
+        for index, (block, is_speech) in enumerate(parts):
+            self._queue.put_nowait((block, is_speech, done if index == len(parts) - 1 else None))
         return done
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         while True:
-            block, done = self._queue.get_nowait() if not self._queue.empty() else (_SILENT_BLOCK, None)
+            block, is_speech, done = (
+                self._queue.get_nowait() if not self._queue.empty() else (_SILENT_BLOCK, False, None)
+            )
+            self._speech_left -= is_speech
             await self._session.send_audio(block)
             self.blocks += 1
             if done is not None:
@@ -154,6 +160,7 @@ class _Listener:
     cut_replies: int = 0
     error: BaseException | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    reply_started: asyncio.Event = field(default_factory=asyncio.Event)  # a reply's first words arrived
     _text: str = ""
 
     def lives(self) -> int:
@@ -177,6 +184,8 @@ class _Listener:
     def _take(self, event: ResilientEvent) -> None:
         now = time.perf_counter()
         if isinstance(event, Transcript) and event.role is Role.MODEL:
+            if not self._text:
+                self.reply_started.set()
             self._text += event.text
         elif isinstance(event, TurnComplete):
             self.replies.append((now, self._text))
@@ -340,6 +349,9 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
             async def drops() -> None:
                 while True:
                     await asyncio.sleep(rng.uniform(45.0, 135.0) / speedup)  # the fault schedule itself
+                    if result.drops_injected % 2:  # every other drop waits for a reply to be under way
+                        listener.reply_started.clear()
+                        await listener.reply_started.wait()
                     result.drops_mid_utterance += mic.speaking
                     result.drops_mid_reply += listener.mid_reply
                     emu.drop_connections()
@@ -354,7 +366,7 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
                 while time.perf_counter() - started < real_budget:
                     duration = durations[result.utterances % len(durations)]
                     replies_before = len(listener.replies)
-                    sent = mic.say(_speech(duration) + bytes(MIC_FORMAT.bytes_for_ms(800)))
+                    sent = mic.say(_speech(duration), bytes(MIC_FORMAT.bytes_for_ms(800)))
                     result.utterances += 1
                     await sent.wait()
                     got = await listener.wait(lambda: len(listener.replies) > replies_before, 15.0)  # noqa: B023
