@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
+    QGuiApplication,
     QKeyEvent,
     QKeySequence,
     QShortcut,
@@ -161,11 +162,25 @@ class MainWindow(QMainWindow):
         self._tick.timeout.connect(self._refresh_connection)
         self._runner.failed.connect(lambda message: self.notices.add(message, "error"))
         self.state_file = StateFile.from_env(self.snapshot, parent=self)
-        self._memory.restore(self, self.splitter)
+        if not self._memory.restore(self, self.splitter):
+            self._fit_to_screen()
         self._show_vision_off()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
 
     # --- layout ------------------------------------------------------------------------------------
+
+    def _fit_to_screen(self) -> None:
+        """First start: the default size, shrunk to the screen and centred on it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        width = max(self.minimumWidth(), min(DEFAULT_SIZE.width(), area.width()))
+        height = max(self.minimumHeight(), min(DEFAULT_SIZE.height(), area.height()))
+        self.resize(width, height)
+        self.move(
+            area.x() + max(0, (area.width() - width) // 2), area.y() + max(0, (area.height() - height) // 2)
+        )
 
     def _build(self) -> None:
         # header
@@ -620,4 +635,5 @@ class MainWindow(QMainWindow):
             "relay_clients": list(self.relay.clients) if self.relay else [],
             "events_seen": dict(self.events_seen),
             "threads": sorted(t.name for t in threading.enumerate()),
+            "thread_ids": {str(t.native_id): t.name for t in threading.enumerate()},
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -54,8 +55,24 @@ class Bubble(QFrame):
         box.setSpacing(3)
         box.addLayout(head)
         box.addWidget(self._text)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self._box = box
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
+        self._limit = 480
         self.refresh()
+
+    def fit(self, limit: int | None = None) -> None:
+        """Be as wide as the text needs, up to ``limit`` pixels (the view passes ~80 % of its width)."""
+        if limit is not None:
+            self._limit = max(160, limit)
+        for label in (self._text, self._who, self._meta):
+            label.ensurePolished()
+        lines = self._text.text().splitlines() or [""]
+        text_w = max(self._text.fontMetrics().horizontalAdvance(line) for line in lines)
+        head_w = self._who.fontMetrics().horizontalAdvance(self._who.text()) + 8
+        head_w += self._meta.fontMetrics().horizontalAdvance(self._meta.text())
+        margins = self._box.contentsMargins()
+        extra = margins.left() + margins.right() + 6
+        self.setFixedWidth(min(self._limit, max(text_w, head_w, 60) + extra))
 
     @property
     def text(self) -> str:
@@ -84,6 +101,7 @@ class Bubble(QFrame):
             self._text.setText("(interrupted before it spoke)" if e.interrupted else "")
         set_dynamic(self, "open", "false" if e.final else "true")
         set_dynamic(self, "interrupted", "true" if e.interrupted else "false")
+        self.fit()
 
 
 class _Row(QWidget):
@@ -96,7 +114,7 @@ class _Row(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         if right:
             row.addStretch(1)
-        row.addWidget(bubble, 4)
+        row.addWidget(bubble)
         if not right:
             row.addStretch(1)
 
@@ -187,6 +205,7 @@ class TranscriptView(QScrollArea):
             widget.setWordWrap(True)
         else:
             bubble = Bubble(entry)
+            bubble.fit(self._bubble_limit())
             self._bubbles[entry.id] = bubble
             widget = _Row(bubble, right=entry.kind is EntryKind.USER)
         self._rows[entry.id] = widget
@@ -203,6 +222,15 @@ class TranscriptView(QScrollArea):
                 self._layout.removeWidget(widget)
                 widget.deleteLater()
         self._bubbles.pop(entry.id, None)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        limit = self._bubble_limit()
+        for bubble in self._bubbles.values():
+            bubble.fit(limit)
+
+    def _bubble_limit(self) -> int:
+        return int(self.viewport().width() * 0.8)
 
     # --- follow the bottom -------------------------------------------------------------------------
 

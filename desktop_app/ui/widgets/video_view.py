@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -48,11 +49,14 @@ class VideoView(QWidget):
         self._hint = ""
         self._chip = ""
         self._chip_tone = "idle"
+        self._scaled: tuple[QImage, npt.NDArray[np.uint8]] | None = None
+        self._corner_path: tuple[tuple[int, int], QPainterPath] | None = None
         self.frames_shown = 0
         self.last_shown_at = 0.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(320, 180))
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+        # opaque: the view paints its own corners, so 30 repaints a second never repaint the card behind
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self._retry = QPushButton("Retry", self)
         self._retry.setVisible(False)
         self._retry.clicked.connect(self.retry_requested)
@@ -66,15 +70,21 @@ class VideoView(QWidget):
         return self._image is not None
 
     def show_frame(self, frame: npt.NDArray[np.uint8]) -> None:
+        previous = self._image
         self._frame = frame  # the QImage below borrows this buffer
         self._image = bgr_image(frame)
+        self._scaled = None
         self.frames_shown += 1
         self.last_shown_at = time.monotonic()
-        self.update()
+        if previous is not None and previous.size() == self._image.size():
+            self.update(self._target_rect().toAlignedRect())  # only the picture changed
+        else:
+            self.update()
 
     def clear(self, placeholder: str, hint: str = "") -> None:
         self._frame = None
         self._image = None
+        self._scaled = None
         self._placeholder = placeholder
         self._hint = hint
         self.update()
@@ -97,22 +107,57 @@ class VideoView(QWidget):
             (self.width() - hint.width()) // 2, self.height() // 2 + 34, hint.width(), hint.height()
         )
 
+    def _corners(self) -> QPainterPath:
+        size = (self.width(), self.height())
+        if self._corner_path is None or self._corner_path[0] != size:
+            outside = QPainterPath()
+            outside.addRect(QRectF(self.rect()))
+            inside = QPainterPath()
+            inside.addRoundedRect(QRectF(self.rect()), 12, 12)
+            self._corner_path = (size, outside.subtracted(inside))
+        return self._corner_path[1]
+
+    def _target_rect(self) -> QRectF:
+        """Where the frame goes: as large as fits, centred, aspect kept."""
+        rect = QRectF(self.rect())
+        if self._image is None:
+            return rect
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(rect.width() / iw, rect.height() / ih)
+        w, h = round(iw * scale), round(ih * scale)
+        return QRectF(round((rect.width() - w) / 2), round((rect.height() - h) / 2), w, h)
+
+    def _scaled_frame(self, target: QRectF) -> QImage | None:
+        """The frame resized once per frame and size (OpenCV: cheaper than a smooth paint-time scale)."""
+        frame = self._frame
+        if frame is None or target.width() < 1 or target.height() < 1:
+            return None
+        size = (int(target.width()), int(target.height()))
+        cached = self._scaled
+        if cached is not None and (cached[0].width(), cached[0].height()) == size:
+            return cached[0]
+        shrink = frame.shape[1] / size[0]
+        interpolation = cv2.INTER_AREA if shrink > 2.5 else cv2.INTER_LINEAR
+        scaled: npt.NDArray[np.uint8] = np.ascontiguousarray(
+            cv2.resize(frame, size, interpolation=interpolation)
+        )
+        image = bgr_image(scaled)
+        self._scaled = (image, scaled)  # the image borrows the array's buffer
+        return image
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        clip = QPainterPath()
-        clip.addRoundedRect(rect, 12, 12)
-        p.setClipPath(clip)
+        rect = QRectF(self.rect())
         p.fillRect(rect, QColor(COLORS["video_bg"]))
         if self._image is not None:
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            iw, ih = self._image.width(), self._image.height()
-            scale = min(rect.width() / iw, rect.height() / ih)
-            w, h = iw * scale, ih * scale
-            target = QRectF(rect.x() + (rect.width() - w) / 2, rect.y() + (rect.height() - h) / 2, w, h)
-            p.drawImage(target, self._image)
-        else:
+            target = self._target_rect()
+            scaled = self._scaled_frame(target)
+            if scaled is not None:
+                p.drawImage(target.topLeft(), scaled)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # rounded corners in the card's colour, painted over the picture (cheaper than clipping it)
+        p.fillPath(self._corners(), QColor(COLORS["surface"]))
+        if self._image is None:
             p.setPen(QColor(COLORS["muted"]))
             title = QFont(self.font())
             title.setPointSizeF(self.font().pointSizeF() * 1.25)
