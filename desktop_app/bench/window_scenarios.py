@@ -269,6 +269,18 @@ class WindowProcess:
         fields = stat[stat.rindex(")") + 2 :].split()
         return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
+    def thread_cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds per thread id (Linux /proc); threads that ended meanwhile are missing."""
+        out: dict[str, float] = {}
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            out[task.name] = (int(fields[11]) + int(fields[12])) / _CLK_TCK
+        return out
+
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -332,6 +344,7 @@ def _measure(app: WindowProcess, rig: Any, speech: Path, warmup: float, duration
     start = time.monotonic()
     next_speech = start
     cpu0 = wall0 = None
+    threads0: dict[str, float] = {}
     rss: list[float] = []
     try:
         while (now := time.monotonic()) < start + warmup + duration:
@@ -339,12 +352,14 @@ def _measure(app: WindowProcess, rig: Any, speech: Path, warmup: float, duration
                 players.append(rig.play_into_mic(speech))
                 next_speech += 15.0
             if cpu0 is None and now >= start + warmup:
-                cpu0, wall0 = app.cpu_seconds(), now
+                cpu0, wall0, threads0 = app.cpu_seconds(), now, app.thread_cpu_seconds()
             if cpu0 is not None:
                 rss.append(app.rss_mb())
             time.sleep(1.0)  # the sampling interval of an external process: nothing to await
         assert cpu0 is not None and wall0 is not None
-        cpu = (app.cpu_seconds() - cpu0) / (time.monotonic() - wall0) * 100
+        elapsed = time.monotonic() - wall0
+        cpu = (app.cpu_seconds() - cpu0) / elapsed * 100
+        threads1 = app.thread_cpu_seconds()
     finally:
         for p in players:
             with contextlib.suppress(OSError):
@@ -352,9 +367,17 @@ def _measure(app: WindowProcess, rig: Any, speech: Path, warmup: float, duration
             p.wait(5)
     state = app.state() or {}
     turns = sum(1 for e in state.get("transcript", []) if e.get("kind") == "model")
+    names: dict[str, str] = state.get("thread_ids", {})
+
+    def thread_percent(name: str) -> float:
+        ids = [tid for tid, n in names.items() if n == name]
+        return sum(threads1.get(t, 0.0) - threads0.get(t, 0.0) for t in ids) / elapsed * 100
+
     growth = statistics.median(rss[-5:]) - statistics.median(rss[:5])
     return [
         ("desktop_cpu_percent", cpu, "% of one core"),
+        ("desktop_cpu_gui_thread_percent", thread_percent("MainThread"), "% of one core"),
+        ("desktop_cpu_loop_thread_percent", thread_percent("asyncio-loop"), "% of one core"),
         ("desktop_rss_mb", max(rss), "MB"),
         ("desktop_rss_growth_mb", growth, "MB"),
         ("desktop_stream_seconds", duration, "s"),

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -110,6 +111,8 @@ def _note(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("faint")
     label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(300)
     return label
 
 
@@ -129,7 +132,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setModal(True)
-        self.setMinimumSize(QSize(620, 560))
+        self.setMinimumSize(QSize(700, 580))
         self._original = settings
         self._runner = runner
         self._stored = stored_key or StoredKey()
@@ -195,7 +198,7 @@ class SettingsDialog(QDialog):
         self.api_key.setClearButtonEnabled(True)
         self.api_key.setAccessibleName("API key")
         if self._stored.key:
-            self.api_key.setPlaceholderText(f"Saved key {self._stored.masked} — type a new key to replace it")
+            self.api_key.setPlaceholderText(f"Saved ({self._stored.masked}); type a new key to replace it")
         else:
             self.api_key.setPlaceholderText("Paste your Gemini API key (from aistudio.google.com)")
         show = QPushButton("Show")
@@ -219,7 +222,7 @@ class SettingsDialog(QDialog):
 
         self.backend = QComboBox()
         for label, value in (
-            ("Automatic (Gemini with a key, otherwise the offline demo)", "auto"),
+            ("Automatic: Gemini with a key, else the offline demo", "auto"),
             ("Gemini", "gemini"),
             ("Offline emulator", "emulator"),
         ):

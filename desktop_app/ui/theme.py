@@ -9,7 +9,9 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
-__all__ = ["COLORS", "TONE_COLORS", "apply_theme", "set_dynamic"]
+from desktop_app.ui.glyphs import icons_dir
+
+__all__ = ["COLORS", "TONE_COLORS", "apply_theme", "set_dynamic", "style_sheet"]
 
 COLORS: dict[str, str] = {
     "bg": "#0f1117",
@@ -92,7 +94,30 @@ QLineEdit:focus, QPlainTextEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QCo
     border-color: {accent};
 }}
 QLineEdit#composer {{ padding: 9px 12px; border-radius: 10px; font-size: 10.5pt; }}
-QComboBox QAbstractItemView {{ background: {surface2}; border: 1px solid {border}; }}
+QComboBox {{ padding-right: 28px; }}
+QComboBox::drop-down {{
+    subcontrol-origin: padding; subcontrol-position: center right; width: 26px; border: none;
+}}
+QComboBox::down-arrow {{ image: url({chevron_down}); width: 12px; height: 12px; }}
+QComboBox QAbstractItemView {{
+    background: {surface2}; border: 1px solid {border}; selection-background-color: {accent_dim};
+}}
+QSpinBox, QDoubleSpinBox {{ padding-right: 26px; min-width: 120px; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{
+    subcontrol-origin: border; subcontrol-position: top right; width: 24px; border: none;
+    background: transparent; margin-top: 3px;
+}}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{
+    subcontrol-origin: border; subcontrol-position: bottom right; width: 24px; border: none;
+    background: transparent; margin-bottom: 3px;
+}}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ image: url({chevron_up}); width: 10px; height: 10px; }}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ image: url({chevron_down}); width: 10px; height: 10px; }}
+QCheckBox {{ spacing: 8px; }}
+QCheckBox::indicator {{
+    width: 16px; height: 16px; border: 1px solid {border}; border-radius: 4px; background: {surface2};
+}}
+QCheckBox::indicator:checked {{ background: {accent}; border-color: {accent}; image: url({check}); }}
 
 QScrollArea {{ background: transparent; border: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
@@ -130,7 +155,6 @@ QSplitter::handle {{ background: transparent; }}
 QMenu {{ background: {surface2}; border: 1px solid {border}; padding: 4px; }}
 QMenu::item {{ padding: 6px 18px; border-radius: 6px; }}
 QMenu::item:selected {{ background: {accent_dim}; }}
-QCheckBox::indicator {{ width: 16px; height: 16px; }}
 """
 
 
@@ -160,7 +184,18 @@ def apply_theme(app: QApplication) -> None:
     font = QFont(app.font())
     font.setPointSizeF(max(font.pointSizeF(), 10.0))
     app.setFont(font)
-    app.setStyleSheet(_SHEET.format(**COLORS))
+    app.setStyleSheet(style_sheet())
+
+
+def style_sheet() -> str:
+    """The application's style sheet, with the arrow and tick images from ``assets/icons/ui``."""
+    ui = icons_dir() / "ui"
+    images = {
+        "chevron_down": (ui / "chevron-down.svg").as_posix(),
+        "chevron_up": (ui / "chevron-up.svg").as_posix(),
+        "check": (ui / "check.svg").as_posix(),
+    }
+    return _SHEET.format(**COLORS, **images)
 
 
 def set_dynamic(widget: QWidget, name: str, value: str) -> None:

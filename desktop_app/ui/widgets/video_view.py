@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.theme import COLORS, TONE_COLORS
 from desktop_app.video.events import FrameSent
 
-__all__ = ["SentMirror", "VideoView", "bgr_image"]
+__all__ = ["SentMirror", "VideoView", "bgr_image", "fit_frame"]
 
 
 def bgr_image(frame: npt.NDArray[np.uint8]) -> QImage:
@@ -30,6 +31,33 @@ def bgr_image(frame: npt.NDArray[np.uint8]) -> QImage:
         frame = np.ascontiguousarray(frame)
     height, width = frame.shape[:2]
     return QImage(frame.data, width, height, frame.strides[0], QImage.Format.Format_BGR888)
+
+
+def fit_frame(frame: npt.NDArray[np.uint8], size: tuple[int, int], *, fast: bool) -> npt.NDArray[np.uint8]:
+    """``frame`` resized to ``size`` (width, height) for the preview, cheaply enough for 30 frames a second.
+
+    Shrinking by 2× or more first takes OpenCV's fast integer-factor area path (a proper box filter),
+    then a small bilinear step. A shrink under 2× is nearest-neighbour for a fast source (motion hides
+    it; bilinear at such factors costs three times as much) and bilinear for a slow one (a shared
+    screen's text). Enlarging is bilinear.
+    """
+    width, height = size
+    shrink = min(frame.shape[1] / width, frame.shape[0] / height)
+    out: npt.NDArray[np.uint8] = frame
+    if shrink >= 2.0:
+        k = int(shrink)
+        out = np.asarray(
+            cv2.resize(frame, (frame.shape[1] // k, frame.shape[0] // k), interpolation=cv2.INTER_AREA),
+            np.uint8,
+        )
+        method = cv2.INTER_LINEAR
+    elif shrink > 1.0:
+        method = cv2.INTER_NEAREST if fast else cv2.INTER_LINEAR
+    else:
+        method = cv2.INTER_LINEAR
+    if (out.shape[1], out.shape[0]) != (width, height):
+        out = np.asarray(cv2.resize(out, (width, height), interpolation=method), np.uint8)
+    return np.ascontiguousarray(out)
 
 
 class VideoView(QWidget):
@@ -51,6 +79,8 @@ class VideoView(QWidget):
         self._chip_tone = "idle"
         self._scaled: tuple[QImage, npt.NDArray[np.uint8]] | None = None
         self._corner_path: tuple[tuple[int, int], QPainterPath] | None = None
+        self._arrivals: deque[float] = deque(maxlen=64)
+        self._chip_pixmap: tuple[tuple[str, str, float], QPixmap] | None = None
         self.frames_shown = 0
         self.last_shown_at = 0.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -128,7 +158,7 @@ class VideoView(QWidget):
         return QRectF(round((rect.width() - w) / 2), round((rect.height() - h) / 2), w, h)
 
     def _scaled_frame(self, target: QRectF) -> QImage | None:
-        """The frame resized once per frame and size (OpenCV: cheaper than a smooth paint-time scale)."""
+        """The frame resized once per frame and size, by :func:`fit_frame`."""
         frame = self._frame
         if frame is None or target.width() < 1 or target.height() < 1:
             return None
@@ -136,14 +166,20 @@ class VideoView(QWidget):
         cached = self._scaled
         if cached is not None and (cached[0].width(), cached[0].height()) == size:
             return cached[0]
-        shrink = frame.shape[1] / size[0]
-        interpolation = cv2.INTER_AREA if shrink > 2.5 else cv2.INTER_LINEAR
-        scaled: npt.NDArray[np.uint8] = np.ascontiguousarray(
-            cv2.resize(frame, size, interpolation=interpolation)
-        )
-        image = bgr_image(scaled)
+        # 32-bit pixels paint straight into the backing store; 24-bit ones are converted on every paint
+        fitted = fit_frame(frame, size, fast=self._fast_source())
+        scaled = np.ascontiguousarray(np.asarray(cv2.cvtColor(fitted, cv2.COLOR_BGR2BGRA), np.uint8))
+        image = QImage(scaled.data, size[0], size[1], scaled.strides[0], QImage.Format.Format_RGB32)
         self._scaled = (image, scaled)  # the image borrows the array's buffer
         return image
+
+    def _fast_source(self) -> bool:
+        """True while frames arrive at video rates (≥ 15/s), where speed matters more than sharpness."""
+        now = time.monotonic()
+        self._arrivals.append(now)
+        while self._arrivals and now - self._arrivals[0] > 1.0:
+            self._arrivals.popleft()
+        return len(self._arrivals) >= 15
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -181,13 +217,25 @@ class VideoView(QWidget):
         p.end()
 
     def _paint_chip(self, p: QPainter) -> None:
+        key = (self._chip, self._chip_tone, self.devicePixelRatioF())
+        if self._chip_pixmap is None or self._chip_pixmap[0] != key:
+            self._chip_pixmap = (key, self._render_chip())
+        p.drawPixmap(12, 12, self._chip_pixmap[1])
+
+    def _render_chip(self) -> QPixmap:
+        """The source label in its rounded dark chip, drawn once per change (it is painted 30×/s)."""
         font = QFont(self.font())
         font.setPointSizeF(self.font().pointSizeF() * 0.9)
         font.setBold(True)
+        metrics = QFontMetrics(font)
+        chip = QRectF(0, 0, metrics.horizontalAdvance(self._chip) + 30, metrics.height() + 10)
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(int(chip.width() * ratio) + 1, int(chip.height() * ratio) + 1)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setFont(font)
-        metrics = p.fontMetrics()
-        text_w = metrics.horizontalAdvance(self._chip)
-        chip = QRectF(12, 12, text_w + 30, metrics.height() + 10)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(0, 0, 0, 150))
         p.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
@@ -199,6 +247,8 @@ class VideoView(QWidget):
             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
             self._chip,
         )
+        p.end()
+        return pixmap
 
 
 class SentMirror(QWidget):
