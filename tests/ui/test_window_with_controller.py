@@ -173,3 +173,18 @@ def test_closing_stops_session_devices_relay_and_threads(
     names = {t.name for t in threading.enumerate()}
     assert "window-controller-loop" not in names
     assert not [n for n in names if n.startswith("asyncio_")], names
+
+
+def test_closing_while_the_controller_is_still_starting_is_orderly(
+    qtbot: QtBot, running: tuple[WindowApp, MemoryAudio]
+) -> None:
+    app, audio = running
+    qtbot.waitUntil(lambda: app.controller is not None, timeout=10_000)
+    with qtbot.waitSignal(app.finished, timeout=20_000):
+        app.window.close()  # start() is most likely still opening the emulator and the relay
+    assert app.clean
+    controller = app.controller
+    assert isinstance(controller, LiveController)
+    assert controller.relay is None and controller.conversation is None
+    assert "window-controller-loop" not in {t.name for t in threading.enumerate()}
+    assert audio.source.closed or controller.audio is None
