@@ -78,16 +78,19 @@ def run_window(
     controller_factory: Callable[[Settings, Callable[[Event], None]], Controller],
     *,
     argv: Sequence[str] | None = None,
+    screen: str | None = None,
 ) -> int:
     """Open the window and run until it closes; returns the process exit code.
 
     ``controller_factory(settings, publish)`` builds the controller; it is called after the window is
-    shown (so its imports do not delay the window), with the saved API key filled in when the
-    environment gave none. Without a display, prints :data:`NO_DISPLAY_HELP` and returns 2.
+    shown (so its imports do not delay the window: import the controller inside the factory), with the
+    saved API key filled in when the environment gave none. ``screen`` is ``--screen``: share that
+    monitor (``""`` means the first) once the controller has started. Without a display, prints
+    :data:`NO_DISPLAY_HELP` and returns 2.
     """
     if not display_available():
         print(NO_DISPLAY_HELP, file=sys.stderr)
         return 2
     from desktop_app.ui.window_app import run
 
-    return run(settings, controller_factory, argv)
+    return run(settings, controller_factory, argv, screen=screen)

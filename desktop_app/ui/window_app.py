@@ -61,9 +61,11 @@ class WindowApp(QObject):
         memory: WindowMemory | None = None,
         monitor_lister: Callable[[], list[MonitorInfo]] = monitors,
         shutdown_timeout_s: float = 15.0,
+        screen: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self._initial_screen = screen
         self._factory = controller_factory
         self.loop = loop or LoopThread("asyncio-loop")
         self._key_store = key_store or KeyStore()
@@ -114,7 +116,11 @@ class WindowApp(QObject):
             return
         self.controller = controller
         self.window.attach(controller)
-        self._start_future = self.runner.submit("Starting", controller.start)
+        self._start_future = self.runner.submit("Starting", controller.start, on_result=self._started)
+
+    def _started(self, _none: None) -> None:
+        if self._initial_screen is not None and self.controller is not None and not self._shutting_down:
+            self.runner.submit("Sharing the screen", self.controller.set_screen, self._initial_screen)
 
     def shutdown(self) -> None:
         """Stop the controller on the loop, then the loop, then close the window (idempotent)."""
@@ -208,8 +214,17 @@ def _signals_close(target: Callable[[], object]) -> Iterator[None]:
         send.close()
 
 
-def run(settings: Settings, controller_factory: ControllerFactory, argv: Sequence[str] | None = None) -> int:
-    """Run the window until it is closed; returns the exit code (0, or 1 after an unclean shutdown)."""
+def run(
+    settings: Settings,
+    controller_factory: ControllerFactory,
+    argv: Sequence[str] | None = None,
+    *,
+    screen: str | None = None,
+) -> int:
+    """Run the window until it is closed; returns the exit code (0, or 1 after an unclean shutdown).
+
+    ``screen`` (``"1"``, ``"L,T,WxH"``…) starts sharing that screen once the controller has started.
+    """
     _route_qt_messages()
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv[:1]))
     assert isinstance(app, QApplication)
@@ -218,7 +233,7 @@ def run(settings: Settings, controller_factory: ControllerFactory, argv: Sequenc
     app.setDesktopFileName("gemini-live-desktop")
     app.setWindowIcon(app_icon())
     apply_theme(app)
-    window_app = WindowApp(settings, controller_factory)
+    window_app = WindowApp(settings, controller_factory, screen=screen)
     window_app.finished.connect(app.quit)
     with _signals_close(window_app.window.close):
         window_app.start()

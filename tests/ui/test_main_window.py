@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_app.audio.levels import AudioLevels
+from desktop_app.config import Settings
 from desktop_app.core.events import (
     BackendInfo,
     ErrorEvent,
@@ -33,10 +35,14 @@ from desktop_app.core.events import (
     UsageUpdate,
     VoiceActivity,
 )
+from desktop_app.runtime.loop_thread import LoopThread
+from desktop_app.secrets import KeyStore
 from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
 from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from tests.ui.conftest import Harness
+from tests.ui.fake_controller import RecordingController
 
 OFFLINE = (
     "Offline demo: no GEMINI_API_KEY is set, so the built-in Live API emulator answers. "
@@ -480,3 +486,31 @@ def test_window_memory_round_trips_a_geometry(qtbot: QtBot, tmp_path: Path) -> N
     assert (second.width(), second.height()) == (700, 450)
     assert second_split.saveState() == first_split.saveState()
     assert not WindowMemory(tmp_path / "none.ini").restore(QMainWindow(), QSplitter())
+
+
+def test_a_screen_asked_for_at_launch_is_shared_once_the_controller_started(
+    qtbot: QtBot, tmp_path: Path, key_store: KeyStore
+) -> None:
+    loop = LoopThread("screen-test-loop")
+    made: list[RecordingController] = []
+
+    def factory(s: Settings, publish: Any) -> RecordingController:
+        made.append(RecordingController(s, publish, loop))
+        return made[-1]
+
+    app = WindowApp(
+        Settings(),
+        factory,
+        loop=loop,
+        key_store=key_store,
+        memory=WindowMemory(tmp_path / "w.ini"),
+        screen="2",
+    )
+    app.start()
+    try:
+        qtbot.waitUntil(lambda: bool(made) and made[0].names()[:2] == ["start", "set_screen"])
+        assert made[0].last("set_screen") == ("2",)
+    finally:
+        with qtbot.waitSignal(app.finished, timeout=10_000):
+            app.window.close()
+        app.window.deleteLater()
