@@ -38,6 +38,8 @@ from desktop_app.core.events import (
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore
 from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.theme import COLORS
+from desktop_app.ui.widgets.transcript_view import bubble_look
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
 from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
@@ -154,10 +156,10 @@ def test_transcript_streams_partials_into_final_turns(harness: Harness) -> None:
     )
     harness.wait(lambda: len(w.transcript_view.bubbles()) == 2)
     user, model = w.transcript_view.bubbles()
-    assert user.text == "What is this?" and user.property("open") == "false"
-    assert model.text == "It looks" and model.property("open") == "true", "a streaming reply looks open"
+    assert user.text == "What is this?" and not bubble_look(user).dashed
+    assert model.text == "It looks" and bubble_look(model).dashed, "a streaming reply looks open"
     harness.emit(TurnLatency(350.0), Transcript(Role.MODEL, " like a cup."), TurnComplete())
-    harness.wait(lambda: model.property("open") == "false")
+    harness.wait(lambda: not bubble_look(model).dashed)
     assert model.text == "It looks like a cup."
     assert "350 ms" in model.meta
     harness.emit(Transcript(Role.USER, "And now?", final=True))
@@ -172,7 +174,7 @@ def test_an_interruption_is_visible_on_the_reply(harness: Harness) -> None:
         lambda: bool(w.transcript_view.bubbles()) and "interrupted" in w.transcript_view.bubbles()[0].meta
     )
     bubble = w.transcript_view.bubbles()[0]
-    assert bubble.property("interrupted") == "true"
+    assert bubble_look(bubble).border == COLORS["warn"]
     assert bubble.text == "Let me tell you a long"
 
 

@@ -3,147 +3,274 @@
 The view draws what a :class:`~desktop_app.ui.transcript_model.TranscriptModel` reports: call
 :meth:`TranscriptView.apply` with its changes. An open (still streaming) bubble has a dashed border and
 becomes solid when final; an interrupted reply says so. A thin divider starts each new turn. The view
-stays scrolled to the bottom unless the reader has scrolled up.
+stays scrolled to the bottom unless the reader has scrolled up. Ctrl+C copies the selected lines.
+
+It is a list view with a painting delegate, not a widget per line: a long conversation costs only its
+text (a widget per bubble cost about 100 KB each, which a ten-minute session felt).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
-    QHBoxLayout,
-    QLabel,
-    QScrollArea,
-    QSizePolicy,
-    QVBoxLayout,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QWidget,
 )
 
-from desktop_app.ui.theme import set_dynamic
+from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import ChangeKind, EntryKind, TranscriptChange, TranscriptEntry
 
-__all__ = ["Bubble", "TranscriptView"]
+__all__ = ["BubbleLook", "Row", "RowKind", "TranscriptView", "bubble_look"]
+
+_PAD_X, _PAD_TOP, _PAD_BOTTOM, _GAP, _SPACING = 12, 8, 10, 3, 8
+_RADIUS = 12.0
+_EMPTY = "Say hello, or type below.\nWhat you say and what Gemini answers appears here as you speak."
 
 
-class Bubble(QFrame):
-    """One entry. :meth:`refresh` redraws it from the entry (the entry itself is the model's)."""
+class RowKind(enum.StrEnum):
+    BUBBLE = "bubble"
+    SYSTEM = "system"
+    DIVIDER = "divider"
 
-    def __init__(self, entry: TranscriptEntry, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.entry = entry
-        self.setObjectName("bubble")
-        self.setProperty("kind", entry.kind.value)
-        self._who = QLabel()
-        self._who.setObjectName("bubbleWho")
-        self._meta = QLabel()
-        self._meta.setObjectName("bubbleMeta")
-        self._text = QLabel()
-        self._text.setObjectName("bubbleText")
-        self._text.setWordWrap(True)
-        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._text.setTextFormat(Qt.TextFormat.PlainText)
-        head = QHBoxLayout()
-        head.setSpacing(8)
-        head.addWidget(self._who)
-        head.addStretch(1)
-        head.addWidget(self._meta)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(12, 8, 12, 10)
-        box.setSpacing(3)
-        box.addLayout(head)
-        box.addWidget(self._text)
-        self._box = box
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
-        self._limit = 480
-        self.refresh()
 
-    def fit(self, limit: int | None = None) -> None:
-        """Be as wide as the text needs, up to ``limit`` pixels (the view passes ~80 % of its width)."""
-        if limit is not None:
-            self._limit = max(160, limit)
-        for label in (self._text, self._who, self._meta):
-            label.ensurePolished()
-        lines = self._text.text().splitlines() or [""]
-        text_w = max(self._text.fontMetrics().horizontalAdvance(line) for line in lines)
-        head_w = self._who.fontMetrics().horizontalAdvance(self._who.text()) + 8
-        head_w += self._meta.fontMetrics().horizontalAdvance(self._meta.text())
-        margins = self._box.contentsMargins()
-        extra = margins.left() + margins.right() + 6
-        self.setFixedWidth(min(self._limit, max(text_w, head_w, 60) + extra))
+@dataclass(slots=True)
+class Row:
+    """One painted line: a bubble (with its entry), a system line or a turn divider."""
+
+    kind: RowKind
+    entry: TranscriptEntry | None = None
+    label: str = ""
 
     @property
     def text(self) -> str:
-        return self._text.text()
+        if self.entry is None:
+            return self.label
+        if self.entry.text:
+            return self.entry.text.strip()
+        return "(interrupted before it spoke)" if self.entry.interrupted else ""
+
+    @property
+    def who(self) -> str:
+        return "YOU" if self.entry is not None and self.entry.kind is EntryKind.USER else "GEMINI"
 
     @property
     def meta(self) -> str:
-        return self._meta.text()
-
-    def refresh(self) -> None:
         e = self.entry
-        self._who.setText("YOU" if e.kind is EntryKind.USER else "GEMINI")
-        meta = []
+        if e is None:
+            return ""
+        parts = []
         if e.typed:
-            meta.append("typed")
+            parts.append("typed")
         if e.latency_ms is not None:
-            meta.append(f"{e.latency_ms:,.0f} ms")
+            parts.append(f"{e.latency_ms:,.0f} ms")
         if e.interrupted:
-            meta.append("⏸ interrupted")
+            parts.append("⏸ interrupted")
         elif not e.final:
-            meta.append("…")
-        self._meta.setText(" · ".join(meta))
-        if e.text:
-            self._text.setText(e.text.strip())
-        else:
-            self._text.setText("(interrupted before it spoke)" if e.interrupted else "")
-        set_dynamic(self, "open", "false" if e.final else "true")
-        set_dynamic(self, "interrupted", "true" if e.interrupted else "false")
-        self.fit()
+            parts.append("…")
+        return " · ".join(parts)
 
 
-class _Row(QWidget):
-    """A bubble placed left or right, at most ~80 % of the width."""
+@dataclass(frozen=True, slots=True)
+class BubbleLook:
+    """How a bubble is drawn: colours, and a dashed border while it is still streaming."""
 
-    def __init__(self, bubble: Bubble, right: bool) -> None:
+    fill: str
+    border: str
+    dashed: bool
+
+
+def bubble_look(row: Row, selected: bool = False) -> BubbleLook:
+    e = row.entry
+    user = e is not None and e.kind is EntryKind.USER
+    border = "#34498a" if user else COLORS["border"]
+    if e is not None and e.interrupted:
+        border = COLORS["warn"]
+    if selected:
+        border = COLORS["accent"]
+    fill = COLORS["user_bubble"] if user else COLORS["model_bubble"]
+    return BubbleLook(fill, border, dashed=e is not None and not e.final)
+
+
+class _Rows(QAbstractListModel):
+    def __init__(self) -> None:
         super().__init__()
-        self.bubble = bubble
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        if right:
-            row.addStretch(1)
-        row.addWidget(bubble)
-        if not right:
-            row.addStretch(1)
+        self.rows: list[Row] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return self.rows[index.row()].text
+
+    def append(self, row: Row) -> None:
+        n = len(self.rows)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self.rows.append(row)
+        self.endInsertRows()
+
+    def changed(self, number: int) -> None:
+        index = self.index(number)
+        self.dataChanged.emit(index, index)
+
+    def remove(self, number: int) -> None:
+        self.beginRemoveRows(QModelIndex(), number, number)
+        del self.rows[number]
+        self.endRemoveRows()
 
 
-class TranscriptView(QScrollArea):
+class _Fonts:
+    def __init__(self, base: QFont) -> None:
+        self.text = QFont(base)
+        self.text.setPointSizeF(base.pointSizeF() * 1.05)
+        self.small = QFont(base)
+        self.small.setPointSizeF(base.pointSizeF() * 0.85)
+        self.who = QFont(self.small)
+        self.who.setBold(True)
+        self.system = QFont(base)
+        self.system.setPointSizeF(base.pointSizeF() * 0.9)
+        self.system.setItalic(True)
+
+
+class _Delegate(QStyledItemDelegate):
+    """Lays out and paints rows; sizes are computed from the text and the view's width."""
+
+    def __init__(self, view: TranscriptView) -> None:
+        super().__init__(view)
+        self._view = view
+        self._fonts = _Fonts(view.font())
+
+    # --- geometry --------------------------------------------------------------------------------
+
+    def bubble_geometry(self, row: Row, width: int) -> tuple[int, int, int]:
+        """(bubble width, bubble height, text height) for a bubble in a view ``width`` wide."""
+        f = self._fonts
+        limit = max(160, int(width * 0.8))
+        text_fm, small_fm = QFontMetrics(f.text), QFontMetrics(f.small)
+        lines = row.text.splitlines() or [""]
+        natural = max(text_fm.horizontalAdvance(line) for line in lines)
+        head = QFontMetrics(f.who).horizontalAdvance(row.who) + 12 + small_fm.horizontalAdvance(row.meta)
+        bubble_w = min(limit, max(natural, head, 60) + 2 * _PAD_X + 2)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        text_h = text_fm.boundingRect(QRect(0, 0, bubble_w - 2 * _PAD_X, 100_000), flags, row.text).height()
+        bubble_h = _PAD_TOP + small_fm.height() + _GAP + max(text_h, text_fm.height()) + _PAD_BOTTOM
+        return bubble_w, bubble_h, text_h
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        row = self._view.row_at(index.row())
+        width = self._view.viewport().width() - 4
+        if row.kind is RowKind.BUBBLE:
+            return QSize(width, self.bubble_geometry(row, width)[1] + _SPACING)
+        font = self._fonts.system if row.kind is RowKind.SYSTEM else self._fonts.who
+        flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter)
+        height = (
+            QFontMetrics(font).boundingRect(QRect(0, 0, int(width * 0.9), 100_000), flags, row.text).height()
+        )
+        return QSize(width, height + (10 if row.kind is RowKind.DIVIDER else 8))
+
+    # --- painting --------------------------------------------------------------------------------
+
+    def paint(
+        self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        row = self._view.row_at(index.row())
+        rect: QRect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if row.kind is RowKind.BUBBLE:
+            self._paint_bubble(p, rect, row, selected)
+        else:
+            font = self._fonts.system if row.kind is RowKind.SYSTEM else self._fonts.who
+            p.setFont(font)
+            p.setPen(QColor(COLORS["muted"] if row.kind is RowKind.SYSTEM else COLORS["faint"]))
+            area = rect.adjusted(int(rect.width() * 0.05), 4, -int(rect.width() * 0.05), -4)
+            p.drawText(area, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter), row.text)
+        p.restore()
+
+    def _paint_bubble(self, p: QPainter, rect: QRect, row: Row, selected: bool) -> None:
+        e = row.entry
+        assert e is not None
+        f = self._fonts
+        bubble_w, bubble_h, _text_h = self.bubble_geometry(row, rect.width())
+        user = e.kind is EntryKind.USER
+        left = rect.right() - bubble_w - 1 if user else rect.left() + 1
+        bubble = QRectF(left + 0.5, rect.top() + 0.5, bubble_w - 1, bubble_h - 1)
+        look = bubble_look(row, selected)
+        pen = QPen(QColor(look.border), 1.0)
+        if look.dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        fill = QColor(look.fill)
+        p.setPen(pen)
+        p.setBrush(fill)
+        p.drawRoundedRect(bubble, _RADIUS, _RADIUS)
+        inner = bubble.adjusted(_PAD_X, _PAD_TOP, -_PAD_X, -_PAD_BOTTOM)
+        small_h = QFontMetrics(f.small).height()
+        p.setFont(f.who)
+        p.setPen(QColor(COLORS["muted"]))
+        head = QRectF(inner.left(), inner.top(), inner.width(), small_h)
+        p.drawText(head, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), row.who)
+        p.setFont(f.small)
+        p.setPen(QColor(COLORS["faint"]))
+        p.drawText(head, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), row.meta)
+        p.setFont(f.text)
+        p.setPen(QColor(COLORS["text"] if e.text else COLORS["muted"]))
+        body = QRectF(
+            inner.left(), inner.top() + small_h + _GAP, inner.width(), inner.height() - small_h - _GAP
+        )
+        p.drawText(body, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), row.text)
+
+
+class TranscriptView(QListView):
     """See the module docstring."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._rows = _Rows()
+        self.setModel(self._rows)
+        self._delegate = _Delegate(self)
+        self.setItemDelegate(self._delegate)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self._content = QWidget()
-        self._layout = QVBoxLayout(self._content)
-        self._layout.setContentsMargins(4, 4, 8, 4)
-        self._layout.setSpacing(8)
-        self._empty = QLabel(
-            "Say hello, or type below.\nWhat you say and what Gemini answers appears here as you speak."
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setUniformItemSizes(False)
+        self.setMouseTracking(False)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setStyleSheet(
+            "QListView { background: transparent; } QListView::item { background: transparent; }"
         )
-        self._empty.setObjectName("faint")
-        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._empty.setWordWrap(True)
-        self._layout.addStretch(1)  # removed with the first entry, so the conversation starts at the top
-        self._layout.addWidget(self._empty)
-        self._layout.addStretch(1)
-        self.setWidget(self._content)
-        self._rows: dict[int, QWidget] = {}
-        self._bubbles: dict[int, Bubble] = {}
-        self._dividers: dict[int, QLabel] = {}
+        self._entry_rows: dict[int, Row] = {}
         self._last_turn = 0
         self._stick = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
@@ -152,23 +279,27 @@ class TranscriptView(QScrollArea):
 
     # --- reading (for tests and the state file) --------------------------------------------------
 
-    def bubbles(self) -> list[Bubble]:
-        return list(self._bubbles.values())
+    def row_at(self, number: int) -> Row:
+        return self._rows.rows[number]
+
+    def rows(self) -> list[Row]:
+        return list(self._rows.rows)
+
+    def bubbles(self) -> list[Row]:
+        return [r for r in self._rows.rows if r.kind is RowKind.BUBBLE]
 
     def visible_texts(self) -> list[tuple[str, str]]:
-        """(kind, text) of every bubble and system line, in order."""
+        """(kind, text) of every bubble and system line, in order (dividers left out)."""
         out = []
-        for i in range(self._layout.count()):
-            item = self._layout.itemAt(i)
-            w = item.widget() if item is not None else None
-            if isinstance(w, _Row):
-                out.append((w.bubble.entry.kind.value, w.bubble.text))
-            elif isinstance(w, QLabel) and w.objectName() == "systemLine":
-                out.append(("system", w.text()))
+        for r in self._rows.rows:
+            if r.kind is RowKind.BUBBLE and r.entry is not None:
+                out.append((r.entry.kind.value, r.text))
+            elif r.kind is RowKind.SYSTEM:
+                out.append(("system", r.text))
         return out
 
     def divider_texts(self) -> list[str]:
-        return [d.text() for d in self._dividers.values()]
+        return [r.text for r in self._rows.rows if r.kind is RowKind.DIVIDER]
 
     # --- updates ---------------------------------------------------------------------------------
 
@@ -177,66 +308,80 @@ class TranscriptView(QScrollArea):
             if change.kind is ChangeKind.ADDED:
                 self._add(change.entry)
             elif change.kind is ChangeKind.UPDATED:
-                bubble = self._bubbles.get(change.entry.id)
-                if bubble is not None:
-                    bubble.refresh()
+                row = self._entry_rows.get(change.entry.id)
+                if row is not None:
+                    self._changed(row)
             else:
                 self._remove(change.entry)
 
     def _add(self, entry: TranscriptEntry) -> None:
-        if self._layout.indexOf(self._empty) >= 0:
-            self._layout.removeWidget(self._empty)
-            self._empty.hide()
-            first = self._layout.itemAt(0)
-            if first is not None and first.spacerItem() is not None:
-                self._layout.removeItem(first)
-        if entry.kind is not EntryKind.SYSTEM and entry.turn != self._last_turn:
-            self._last_turn = entry.turn
-            divider = QLabel(f"Turn {entry.turn}")
-            divider.setObjectName("turnDivider")
-            divider.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self._dividers[entry.id] = divider
-            self._insert(divider)
-        widget: QWidget
         if entry.kind is EntryKind.SYSTEM:
-            widget = QLabel(entry.text)
-            widget.setObjectName("systemLine")
-            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            widget.setWordWrap(True)
+            row = Row(RowKind.SYSTEM, entry=None, label=entry.text)
         else:
-            bubble = Bubble(entry)
-            bubble.fit(self._bubble_limit())
-            self._bubbles[entry.id] = bubble
-            widget = _Row(bubble, right=entry.kind is EntryKind.USER)
-        self._rows[entry.id] = widget
-        self._insert(widget)
+            if entry.turn != self._last_turn:
+                self._last_turn = entry.turn
+                self._rows.append(Row(RowKind.DIVIDER, label=f"Turn {entry.turn}"))
+            row = Row(RowKind.BUBBLE, entry=entry)
+        self._entry_rows[entry.id] = row
+        self._rows.append(row)
 
-    def _insert(self, widget: QWidget) -> None:
-        # the layout ends with a stretch: insert before it, so bubbles gather at the top
-        self._layout.insertWidget(self._layout.count() - 1, widget)
+    def _changed(self, row: Row) -> None:
+        number = self._index_of(row)
+        if number is not None:
+            self._rows.changed(number)
+            self._delegate.sizeHintChanged.emit(self._rows.index(number))
 
     def _remove(self, entry: TranscriptEntry) -> None:
-        for store in (self._rows, self._dividers):
-            widget = store.pop(entry.id, None)
-            if widget is not None:
-                self._layout.removeWidget(widget)
-                widget.deleteLater()
-        self._bubbles.pop(entry.id, None)
+        row = self._entry_rows.pop(entry.id, None)
+        number = self._index_of(row) if row is not None else None
+        if number is not None:
+            self._rows.remove(number)
+        rows = self._rows.rows
+        while (
+            rows and rows[0].kind is RowKind.DIVIDER and (len(rows) == 1 or rows[1].kind is RowKind.DIVIDER)
+        ):
+            self._rows.remove(0)  # a turn whose lines were all dropped loses its divider too
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        limit = self._bubble_limit()
-        for bubble in self._bubbles.values():
-            bubble.fit(limit)
+    def _index_of(self, row: Row) -> int | None:
+        rows = self._rows.rows
+        for number in range(len(rows) - 1, -1, -1):  # updates are nearly always near the end
+            if rows[number] is row:
+                return number
+        return None
 
-    def _bubble_limit(self) -> int:
-        return int(self.viewport().width() * 0.8)
+    # --- keyboard: copy ---------------------------------------------------------------------------
 
-    # --- follow the bottom -------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            chosen = sorted(i.row() for i in self.selectedIndexes())
+            lines = []
+            for number in chosen:
+                row = self._rows.rows[number]
+                if row.kind is RowKind.BUBBLE:
+                    lines.append(f"{row.who.capitalize()}: {row.text}")
+                elif row.kind is RowKind.SYSTEM:
+                    lines.append(row.text)
+            clipboard = QGuiApplication.clipboard()
+            if lines and clipboard is not None:
+                clipboard.setText("\n".join(lines))
+            return
+        super().keyPressEvent(event)
+
+    # --- empty state and following the bottom ------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._rows.rows:
+            super().paintEvent(event)
+            return
+        p = QPainter(self.viewport())
+        p.setPen(QColor(COLORS["faint"]))
+        p.drawText(
+            self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), _EMPTY
+        )
+        p.end()
 
     def _on_scrolled(self, value: int) -> None:
-        bar = self.verticalScrollBar()
-        self._stick = value >= bar.maximum() - 24
+        self._stick = value >= self.verticalScrollBar().maximum() - 24
 
     def _on_range(self, _low: int, high: int) -> None:
         if self._stick:
