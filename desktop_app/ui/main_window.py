@@ -66,6 +66,7 @@ from desktop_app.core.events import (
     UsageUpdate,
     VoiceActivity,
 )
+from desktop_app.relay.redact import Redactor
 from desktop_app.secrets import KeyStore, StoredKey
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.connection_status import ConnectionStatus
@@ -536,6 +537,8 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: Settings) -> None:
         old, self.settings = self.settings, settings
+        if settings.api_key != old.api_key:
+            self._runner.set_redactor(Redactor([settings.api_key, old.api_key]))
         changed = {
             f.name for f in dataclasses.fields(Settings) if getattr(old, f.name) != getattr(settings, f.name)
         }
