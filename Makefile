@@ -2,12 +2,15 @@
 PY := .venv/bin/python
 OUT := out
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run demo test lint bench clean
 
 setup:
 	@bash packaging/bootstrap.sh all
 
 run: setup
+	$(PY) -m desktop_app
+
+demo: setup
 	@mkdir -p $(OUT)
 	$(PY) -m desktop_app --headless --input-wav assets/samples/hello.wav \
 		--output-wav $(OUT)/reply.wav --transcript $(OUT)/transcript.jsonl

@@ -16,6 +16,9 @@ from desktop_app.core.errors import ConfigError
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import Modality, SessionOptions, VadOptions
+from desktop_app.live.reconnect import ReconnectPolicy
+from desktop_app.live.resilient_session import ResilientConnector
+from desktop_app.live.session import LiveConnector
 
 __all__ = ["OFFLINE_NOTICE", "BackendHandle", "choose_backend", "open_backend", "session_options"]
 
@@ -63,9 +66,14 @@ def session_options(settings: Settings) -> SessionOptions:
 class BackendHandle:
     """An open backend: a connector for sessions, plus the notice to show the user (empty for Gemini)."""
 
-    connector: GenaiConnector
+    connector: LiveConnector
     backend: Backend
     notice: str = ""
+
+
+def _resilient(backend: Backend) -> LiveConnector:
+    """Sessions that reconnect by themselves (goAway, drops, 1011) for the engine and every relay client."""
+    return ResilientConnector(GenaiConnector(backend), ReconnectPolicy())
 
 
 @asynccontextmanager
@@ -73,7 +81,7 @@ async def open_backend(settings: Settings) -> AsyncIterator[BackendHandle]:
     """Yield a connector on the chosen backend, starting (and finally stopping) the emulator if needed."""
     if choose_backend(settings) == "gemini":
         backend = Backend(name="gemini", api_key=settings.api_key or "")
-        yield BackendHandle(GenaiConnector(backend), backend)
+        yield BackendHandle(_resilient(backend), backend)
         return
 
     from desktop_app.emulator import Emulator, EmulatorConfig
@@ -88,6 +96,6 @@ async def open_backend(settings: Settings) -> AsyncIterator[BackendHandle]:
             ssl_context=emulator.client_ssl_context(),
         )
         log.info("using the built-in emulator at %s", emulator.base_url)
-        yield BackendHandle(GenaiConnector(backend), backend, OFFLINE_NOTICE)
+        yield BackendHandle(_resilient(backend), backend, OFFLINE_NOTICE)
     finally:
         await emulator.stop()

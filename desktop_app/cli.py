@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop_app import __version__
 from desktop_app.config import Settings, load_settings
+from desktop_app.controller_api import Controller
 from desktop_app.core.errors import AppError, ConfigError
+from desktop_app.core.events import Event
 from desktop_app.event_log import EventLog
 
 __all__ = ["build_parser", "main"]
@@ -109,6 +111,11 @@ def _configure_logging(verbosity: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen mode; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["history"]:
+        from desktop_app.history import history_main
+
+        return history_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
@@ -117,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+
+    if args.headless or args.relay_only:
+        from desktop_app.secrets import apply_stored_key
+
+        settings = apply_stored_key(settings)  # the window does this itself, off the Qt thread
 
     if args.list_devices:
         from desktop_app.audio.devices import format_device_list, list_devices
@@ -156,10 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run_headless(job, settings)
 
-    return _run_window(settings)
+    return _run_window(settings, args.screen)
 
 
-def _run_window(settings: Settings) -> int:
+def _run_window(settings: Settings, screen: str | None) -> int:
     try:
         from desktop_app.ui.app_main import display_available, run_window
     except ImportError as err:
@@ -174,6 +186,10 @@ def _run_window(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from desktop_app.controller import LiveController
 
-    return run_window(settings, LiveController)
+    def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
+        from desktop_app.controller import LiveController  # imported after the window is shown
+
+        return LiveController(settings, publish)
+
+    return run_window(settings, controller_factory, screen=screen)

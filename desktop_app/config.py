@@ -71,6 +71,8 @@ class Settings:
     relay_allow_origins: tuple[str, ...] = ()
     # emulator
     emulator_pace: float = 1.0
+    # history
+    history: bool = True
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -38,6 +38,7 @@ from desktop_app.core.events import (
     VoiceActivity,
 )
 from desktop_app.engine import Conversation
+from desktop_app.history import HistoryWriter
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.server import RelayServer
 from desktop_app.video import EncoderConfig, PacingConfig, VideoSource, VisionPump
@@ -121,6 +122,7 @@ class LiveController:
         self._pump: VisionPump | None = None
         self._pump_task: asyncio.Task[None] | None = None
         self._speech_ended_at: float | None = None
+        self._history: HistoryWriter | None = None
         self._stopped = False
 
     # --- properties -----------------------------------------------------------------------------
@@ -155,6 +157,7 @@ class LiveController:
         except AppError as err:
             self._notice(str(err), "backend")
             return
+        self._open_history()
         if self._want_relay:
             await self._start_relay()
         self._open_audio()
@@ -176,6 +179,9 @@ class LiveController:
             stack, self._backend_stack = self._backend_stack, None
             self._backend = None
             await stack.aclose()
+        if self._history is not None:
+            history, self._history = self._history, None
+            history.close()
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -241,6 +247,8 @@ class LiveController:
         if conv is None or conv.failure is not None:
             self._notice("Not connected: the message was not sent. Reconnect and try again.", "not_live")
             return
+        if self._history is not None:
+            self._history.user_text(text)
         try:
             await conv.send_text(text)
         except LiveError as err:
@@ -502,10 +510,26 @@ class LiveController:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    # --- history --------------------------------------------------------------------------------
+
+    def _open_history(self) -> None:
+        """Append this conversation to a JSON-lines file in the history directory (unless turned off)."""
+        if not self._settings.history or self._backend is None:
+            return
+        writer = HistoryWriter(backend=self._backend.backend.name, model=self._settings.model)
+        try:
+            writer.open()
+        except OSError as err:
+            self._notice(f"The conversation history cannot be written ({err}).", "history")
+            return
+        self._history = writer
+
     # --- publishing -----------------------------------------------------------------------------
 
     def _publish(self, event: Event) -> None:
         try:
+            if self._history is not None:
+                self._history(event)
             self._publish_fn(event)
         except Exception:  # a broken listener must not take the engine down
             log.exception("an event listener failed on %s", type(event).__name__)

@@ -17,6 +17,8 @@ SCENARIO_MODULES = (
     "desktop_app.bench.audio_scenarios",
     "desktop_app.bench.video_scenarios",
     "desktop_app.bench.relay_scenarios",
+    "desktop_app.bench.resilience_scenarios",
+    "desktop_app.bench.window_scenarios",
 )
 
 

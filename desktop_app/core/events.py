@@ -239,5 +239,6 @@ LiveEvent = (
     | ToolCall
     | ToolCallCancellation
     | VoiceActivity
+    | SessionState
 )
 """What a live session's receive loop yields."""

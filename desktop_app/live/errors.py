@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import ssl
 
+from websockets.exceptions import ConnectionClosed
+
 from desktop_app.core.errors import (
     AuthError,
     ConnectionLostError,
@@ -90,6 +92,10 @@ def classify_exception(exc: BaseException, *, secrets: tuple[str, ...] = ()) -> 
     """Map any exception raised while connecting or talking to the Live API to a LiveError."""
     if isinstance(exc, LiveError):
         return exc
+    if isinstance(exc, ConnectionClosed):  # a raw websockets close (not wrapped by the SDK)
+        if exc.rcvd is not None:
+            return classify_close(exc.rcvd.code, exc.rcvd.reason, secrets=secrets)
+        return classify_close(1006, "Abnormal closure.", secrets=secrets)
     code = getattr(exc, "code", None)
     if isinstance(code, int) and 1000 <= code <= 4999:
         details = getattr(exc, "details", None)

@@ -203,3 +203,21 @@ async def test_a_refused_model_is_a_notice_not_a_crash(settings: Settings) -> No
         assert not_live
     finally:
         await controller.stop()
+
+
+async def test_the_conversation_is_kept_in_history(settings: Settings) -> None:
+    from desktop_app.history import HistoryStore, to_markdown
+    from desktop_app.history.reader import load_session
+
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    controller = await start(settings, audio, rec, saved)
+    try:
+        await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
+        await controller.send_text("remember this line")
+        await rec.wait_for(lambda e: isinstance(e, TurnComplete))
+    finally:
+        await controller.stop()
+    sessions = HistoryStore().list_sessions()
+    assert len(sessions) == 1 and sessions[0].turns == 1
+    markdown = to_markdown(load_session(sessions[0].path))
+    assert "remember this line" in markdown
