@@ -13,6 +13,7 @@ import signal
 import sys
 from typing import TextIO
 
+from desktop_app.bench.stats import percentile
 from desktop_app.config import Settings
 from desktop_app.controller import LiveController
 from desktop_app.core.events import BackendInfo, ErrorEvent, Event
@@ -48,7 +49,11 @@ async def _run(settings: Settings, duration_s: float | None, log: EventLog | Non
         audio = controller.audio
         sent = conv.stats.blocks_sent if conv else 0
         counters = audio.counters().line() if audio else "audio: no devices"
-        return f"sent {sent} blocks; {counters}"
+        latency = ""
+        if conv and conv.stats.mic_to_wire_s:
+            ms = [s * 1000 for s in conv.stats.mic_to_wire_s]
+            latency = f"; mic-to-wire p50 {percentile(ms, 50):.2f} ms, p99 {percentile(ms, 99):.2f} ms"
+        return f"sent {sent} blocks{latency}; {counters}"
     finally:
         await controller.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
