@@ -7,7 +7,6 @@ redacted from every reason before it is stored or shown.
 
 from __future__ import annotations
 
-import re
 import ssl
 
 from websockets.exceptions import ConnectionClosed
@@ -21,27 +20,14 @@ from desktop_app.core.errors import (
     ServerError,
     SessionNotFoundError,
 )
+from desktop_app.core.redaction import Redactor
 
 __all__ = ["classify_close", "classify_exception", "redact"]
-
-_KEY_PATTERNS = (
-    re.compile(r"AIza[0-9A-Za-z_\-]{10,}"),  # Google API keys
-    re.compile(r"auth_tokens/[0-9A-Za-z_\-.]+"),  # ephemeral tokens
-    re.compile(r"([?&]key=)[^&\s]+"),
-)
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Remove API keys (known ``secrets`` and anything shaped like a Google key) from ``text``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    for pattern in _KEY_PATTERNS:
-        text = pattern.sub(
-            lambda m: (m.group(1) if m.lastindex else "") + "[redacted]",
-            text,
-        )
-    return text
+    return Redactor(secrets)(text)
 
 
 def classify_close(code: int | None, reason: str, *, secrets: tuple[str, ...] = ()) -> LiveError:
