@@ -11,6 +11,7 @@ import asyncio
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soxr
@@ -99,18 +100,22 @@ class WavFileSink:
         self._path = path
         self._fmt = fmt
         self._wav: wave.Wave_write | None = None
+        self._handle: BinaryIO | None = None
         self.bytes_written = 0
 
     def _open(self) -> wave.Wave_write:
         if self._wav is None:
             try:
-                wav = wave.open(str(self._path), "wb")  # noqa: SIM115 - closed in aclose()
+                # open the file first: wave.open(path) leaves a half-built writer whose __del__ raises
+                handle = self._path.open("wb")
             except OSError as exc:
                 raise MediaError(f"The output file {self._path} cannot be written ({exc}).") from None
+            wav = wave.open(handle, "wb")  # noqa: SIM115 - closed in aclose()
             wav.setnchannels(self._fmt.channels)
             wav.setsampwidth(2)
             wav.setframerate(self._fmt.rate)
             self._wav = wav
+            self._handle = handle
         return self._wav
 
     def open(self) -> None:
@@ -131,5 +136,8 @@ class WavFileSink:
 
     async def aclose(self) -> None:
         if self._wav is not None:
-            self._wav.close()
+            self._wav.close()  # closes the header; the file handle is ours to close
             self._wav = None
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
