@@ -32,11 +32,14 @@ def active_frames(x: np.ndarray, threshold_db: float = -45.0) -> np.ndarray:
 
 
 # (echo gain, least near-end level kept, least share of voiced frames within 20 dB of their level alone).
-# At 0 dB the echo reaches the microphone as loud as the user's voice (both about -21 dBFS): the hardest
-# case, where AEC3 ducks double talk by ~10 dB and drops syllables (measured: -10 dB, 41–46 % of frames).
-# At -10 dB the user is 10 dB louder than the echo, as with a laptop at arm's length (measured: -5.5 dB,
-# 68–70 % of frames).
-CASES = [(0.0, -15.0, 0.3), (-10.0, -8.0, 0.55)]
+# AEC3's double-talk handling varies from run to run with scheduling (its delay estimator and suppressor
+# react to when blocks arrive), so the bounds sit below the spread measured over repeated runs, and far
+# above what a half-duplex gate would give (-30 dB or worse, no frames present):
+# - at 0 dB the echo reaches the microphone as loud as the user's voice (both about -21 dBFS), the hardest
+#   case: measured -4.7 to -10 dB kept, 41-73 % of frames;
+# - at -10 dB the user is 10 dB louder than the echo, as with a laptop at arm's length: measured -5.5 to
+#   -8.7 dB kept, 56-70 % of frames (-8.7 dB was a CI run on a fresh machine).
+CASES = [(0.0, -15.0, 0.3), (-10.0, -12.0, 0.45)]
 
 
 @pytest.mark.parametrize(("echo_gain_db", "min_kept_db", "min_present"), CASES)
