@@ -33,7 +33,7 @@ from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
-from desktop_app.audio.streams import StreamTimeMapper, adc_delay, open_stream
+from desktop_app.audio.streams import StreamTimeMapper, adc_delay, default_rate, open_stream, start_stream
 from desktop_app.core.audio_format import MIC_FORMAT
 from desktop_app.core.errors import ConfigError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, MicAudio
@@ -140,12 +140,10 @@ class MicCapture:
             import sounddevice
 
             factory = sounddevice.InputStream
-        rates: list[int] = []
         if self.config.rate is not None:
-            rates.append(self.config.rate)
+            rates = [self.config.rate]
         else:
-            rates.append(self._default_rate())
-            rates.extend(_FALLBACK_RATES)
+            rates = [default_rate(self.config.device, "input") or _FALLBACK_RATES[0], *_FALLBACK_RATES]
         self._stream, self.rate, self.channels = open_stream(
             factory,
             what=f"microphone {self.config.device_name!r}",
@@ -159,13 +157,10 @@ class MicCapture:
         )
         self._resampler = StreamResampler(self.rate, MIC_FORMAT.rate)
         try:
-            self._stream.start()
-        except Exception as err:
-            self._stream.close()
+            start_stream(self._stream, f"microphone {self.config.device_name!r}")
+        except MediaError:
             self._stream = None
-            raise MediaError(
-                f"The microphone {self.config.device_name!r} could not be started ({err})."
-            ) from err
+            raise
         log.info(
             "microphone %r open at %d Hz, %d ch, %d ms blocks",
             self.config.device_name,
@@ -173,15 +168,6 @@ class MicCapture:
             self.channels,
             self.config.block_ms,
         )
-
-    def _default_rate(self) -> int:
-        try:
-            import sounddevice
-
-            info = sounddevice.query_devices(self.config.device, "input")
-            return int(info["default_samplerate"])
-        except Exception:
-            return _FALLBACK_RATES[0]
 
     async def aclose(self) -> None:
         """Same as :meth:`close` (the AudioSource/AudioSink shape)."""

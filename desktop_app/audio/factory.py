@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.counters import AudioCounters
-from desktop_app.audio.devices import DeviceKind, resolve_device
+from desktop_app.audio.devices import DeviceKind, ResolvedDevice, resolve_device
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
@@ -152,6 +152,16 @@ class AudioIO:
         await self.sink.aclose()
 
 
+def _resolve(
+    spec: str | int | None, kind: DeviceKind, options: AudioOptions, notices: list[str] | None
+) -> ResolvedDevice:
+    """The device ``spec`` names, noting in ``notices`` when a remembered one was missing."""
+    resolved = resolve_device(spec, kind, fallback=options.devices_from_settings)
+    if resolved.notice and notices is not None:
+        notices.append(resolved.notice)
+    return resolved
+
+
 def open_microphone(
     options: AudioOptions,
     loop: asyncio.AbstractEventLoop,
@@ -162,9 +172,7 @@ def open_microphone(
     notices: list[str] | None = None,
 ) -> MicCapture:
     """Resolve and open the microphone. Raises MediaError; appends a fallback notice to ``notices``."""
-    resolved = resolve_device(options.input_device, DeviceKind.INPUT, fallback=options.devices_from_settings)
-    if resolved.notice and notices is not None:
-        notices.append(resolved.notice)
+    resolved = _resolve(options.input_device, DeviceKind.INPUT, options, notices)
     mic = MicCapture(
         CaptureConfig(
             device=resolved.index,
@@ -192,11 +200,7 @@ def open_speaker(
     notices: list[str] | None = None,
 ) -> SpeakerPlayback:
     """Resolve and open the speaker. Raises MediaError; appends a fallback notice to ``notices``."""
-    resolved = resolve_device(
-        options.output_device, DeviceKind.OUTPUT, fallback=options.devices_from_settings
-    )
-    if resolved.notice and notices is not None:
-        notices.append(resolved.notice)
+    resolved = _resolve(options.output_device, DeviceKind.OUTPUT, options, notices)
     speaker = SpeakerPlayback(
         PlaybackConfig(
             device=resolved.index,

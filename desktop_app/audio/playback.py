@@ -44,7 +44,7 @@ from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.audio.streams import StreamTimeMapper, open_stream
+from desktop_app.audio.streams import StreamTimeMapper, default_rate, open_stream, start_stream
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
 from desktop_app.core.errors import ConfigError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, ModelAudio
@@ -167,7 +167,11 @@ class SpeakerPlayback:
             import sounddevice
 
             factory = sounddevice.OutputStream
-        rates = [self.config.rate] if self.config.rate else [MODEL_FORMAT.rate, *self._defaults()]
+        if self.config.rate:
+            rates = [self.config.rate]
+        else:
+            device_rate = default_rate(self.config.device, "output")
+            rates = [MODEL_FORMAT.rate, *([device_rate] if device_rate else []), *_FALLBACK_RATES]
         self._stream, self.rate, self.channels = open_stream(
             factory,
             what=f"speaker {self.config.device_name!r}",
@@ -190,13 +194,10 @@ class SpeakerPlayback:
         self._resampler = StreamResampler(MODEL_FORMAT.rate, self.rate)
         self._scratch = np.zeros(max(1, round(self.rate * self.config.block_ms / 1000)) * 4, "f4")
         try:
-            self._stream.start()
-        except Exception as err:
-            self._stream.close()
+            start_stream(self._stream, f"speaker {self.config.device_name!r}")
+        except MediaError:
             self._stream = None
-            raise MediaError(
-                f"The speaker {self.config.device_name!r} could not be started ({err})."
-            ) from err
+            raise
         log.info(
             "speaker %r open at %d Hz, %d ch, %g ms blocks",
             self.config.device_name,
@@ -204,15 +205,6 @@ class SpeakerPlayback:
             self.channels,
             self.config.block_ms,
         )
-
-    def _defaults(self) -> list[int]:
-        try:
-            import sounddevice
-
-            info = sounddevice.query_devices(self.config.device, "output")
-            return [int(info["default_samplerate"]), *_FALLBACK_RATES]
-        except Exception:
-            return list(_FALLBACK_RATES)
 
     async def aclose(self) -> None:
         """Same as :meth:`close` (the AudioSource/AudioSink shape)."""

@@ -16,7 +16,15 @@ from typing import Any
 
 from desktop_app.core.errors import MediaError
 
-__all__ = ["MAX_DEVICE_DELAY_S", "StreamTimeMapper", "adc_delay", "dac_delay", "open_stream"]
+__all__ = [
+    "MAX_DEVICE_DELAY_S",
+    "StreamTimeMapper",
+    "adc_delay",
+    "dac_delay",
+    "default_rate",
+    "open_stream",
+    "start_stream",
+]
 
 MAX_DEVICE_DELAY_S = 1.0
 
@@ -107,3 +115,22 @@ def open_stream(
             return stream, rate, channels
     detail = "; ".join(errors[-3:])
     raise MediaError(f"The {what} could not be opened ({detail}).")
+
+
+def default_rate(device: int | None, kind: str) -> int | None:
+    """The default sample rate of ``device`` ("input" or "output" ``kind``); None when PortAudio can't say."""
+    try:
+        import sounddevice
+
+        return int(sounddevice.query_devices(device, kind)["default_samplerate"])
+    except Exception:
+        return None
+
+
+def start_stream(stream: Any, what: str) -> None:
+    """Start an opened stream; on failure close it and raise :class:`MediaError` naming ``what``."""
+    try:
+        stream.start()
+    except Exception as err:
+        stream.close()
+        raise MediaError(f"The {what} could not be started ({err}).") from err
