@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--input-device", metavar="NAME|INDEX", help="microphone (see --list-devices)")
     audio.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see --list-devices)")
     audio.add_argument("--headphones", action="store_true", help="turn echo cancellation off")
+    audio.add_argument(
+        "--record-audio",
+        action="store_true",
+        help="record both sides to a two-channel WAV next to the session's history file",
+    )
 
     relay = p.add_argument_group("relay")
     relay.add_argument("--relay-port", type=int, help="default 9080")
@@ -99,6 +104,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         values["relay_allow_origins"] = tuple(args.allow_origin)
     if args.headphones:
         values["echo_cancellation"] = False
+    if args.record_audio:
+        values["record_audio"] = True
     if args.video is not None:
         values["video_source"] = args.video
     return values

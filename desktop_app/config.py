@@ -73,6 +73,7 @@ class Settings:
     emulator_pace: float = 1.0
     # history
     history: bool = True
+    record_audio: bool = False  # both sides to a two-channel WAV next to the session's history file
 
     def __post_init__(self) -> None:
         _validate(self)

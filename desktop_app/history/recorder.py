@@ -11,7 +11,7 @@ file's timeline is the conversation's.
 Audio stays in memory only until it cannot change any more (``settle_s`` behind the clock, and model
 audio queued ahead of the clock); then it is appended to the file and the WAV header is patched, so a crash
 leaves a playable file. Subscribe an instance to the events (it is a callable) and feed microphone blocks
-with :meth:`add_user` (the conversation does not publish them).
+with :meth:`add_user` (the conversation does not publish them); call :meth:`tick` a few times a second.
 """
 
 from __future__ import annotations
@@ -113,6 +113,12 @@ class TwoChannelRecorder:
         now = self._now_frame()
         self._place(MODEL, _to_pcm16(mono), now)
         self._maybe_commit(now)
+
+    def tick(self) -> None:
+        """Write out what can no longer change. Call it a few times a second while recording: otherwise a
+        long stretch with audio from neither side (muted, push-to-talk) is held and written in one piece."""
+        if self._wav is not None:
+            self._maybe_commit(self._now_frame())
 
     def interrupt(self) -> None:
         """The model was interrupted: its audio queued beyond now was never heard; drop it."""

@@ -48,3 +48,18 @@ def test_save_round_trips_and_never_writes_the_key(tmp_path: Path) -> None:
     assert loaded.voice == "Kore" and loaded.relay_allow_origins == ("http://a:1",)
     assert loaded.api_key is None
     assert "secret-key-value" not in repr(s)
+
+
+def test_record_audio_is_off_by_default_and_layers_like_the_rest(tmp_path: Path) -> None:
+    from desktop_app.cli import _overrides, build_parser
+
+    path = tmp_path / "settings.json"
+    assert load_settings(env={}, path=path).record_audio is False
+    assert load_settings(env={"GLD_RECORD_AUDIO": "yes"}, path=path).record_audio is True
+    save_settings(Settings(record_audio=True), path)
+    assert json.loads(path.read_text())["record_audio"] is True
+    assert load_settings(env={}, path=path).record_audio is True
+    path.unlink()
+    flags = _overrides(build_parser().parse_args(["--record-audio"]))
+    assert load_settings(flags, env={}, path=path).record_audio is True
+    assert "record_audio" not in _overrides(build_parser().parse_args([]))

@@ -96,3 +96,25 @@ def test_nothing_is_recorded_before_open_or_after_close(tmp_path: Path) -> None:
     recorder(ModelAudio(tone(0.1, MODEL_FORMAT.rate)))
     recorder.close()
     assert read_stereo(tmp_path / "x.wav")[2] == 0
+
+
+def test_tick_writes_out_a_stretch_with_no_audio_as_it_goes(tmp_path: Path) -> None:
+    clock = FakeClock()
+    path = tmp_path / "talk.wav"
+    recorder = TwoChannelRecorder(path, clock, settle_s=0.5)
+    recorder.open()
+    recorder.add_user(tone(0.02, MIC_FORMAT.rate))
+    for _ in range(40):  # 10 s muted: nothing arrives, the controller ticks
+        clock.advance(0.25)
+        recorder.tick()
+        assert recorder.frames_written >= int((clock.now() - 0.5) * RATE) - RATE // 4
+    assert len(recorder._pending) <= RATE, "silence is not piled up in memory"
+    recorder.close()
+    user, model, frames = read_stereo(path)
+    assert frames == 10 * RATE and rms(user, 1.0, 10.0) == 0.0 and rms(model, 0.0, 10.0) == 0.0
+
+
+def test_tick_before_open_or_after_close_does_nothing(tmp_path: Path) -> None:
+    recorder = TwoChannelRecorder(tmp_path / "x.wav", FakeClock())
+    recorder.tick()
+    assert not (tmp_path / "x.wav").exists()
