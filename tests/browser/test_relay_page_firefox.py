@@ -1,0 +1,143 @@
+"""The bundled page in Debian's Firefox ESR (headless, driven over WebDriver BiDi by ``firefox.py``): fake
+microphone and camera, through the relay to the emulator; and the mic worklet rendered offline in Firefox.
+
+Firefox's fake microphone is a steady tone, so no pause ever ends the utterance: the voice test turns the
+microphone off, the page sends ``audio_stream_end``, and the emulator answers what it heard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.core.audio_format import MODEL_FORMAT
+from desktop_app.emulator import Emulator
+from desktop_app.relay import RelayServer
+from tests.browser.conftest import screenshot_path
+from tests.browser.firefox import FirefoxPage, launch_firefox
+from tests.browser.pagestate import gld, wait_page
+from tests.browser.test_worklets import MIC_RENDER
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def firefox_page(tmp_path: Path) -> AsyncIterator[FirefoxPage]:
+    """A Firefox tab with fake devices; the test fails on any console error or uncaught page error."""
+    async with launch_firefox(tmp_path / "profile") as firefox:
+        page = await firefox.page()
+        yield page
+    assert not page.console_errors, f"console errors: {page.console_errors}"
+
+
+async def open_page(page: FirefoxPage, relay: RelayServer) -> None:
+    await page.navigate(relay.url)
+    assert await page.title() == "Gemini Live — browser"
+    await wait_page(page, "window.__gld.backend === 'emulator'")
+
+
+async def test_voice_conversation_with_microphone_and_camera_in_firefox(
+    relay: RelayServer, emulator: Emulator, firefox_page: FirefoxPage, tmp_path: Path
+) -> None:
+    page = firefox_page
+    await open_page(page, relay)
+    await page.click("#connect")
+    await wait_page(page, "window.__gld.state === 'live'")
+    await page.click("#camera")
+    await page.click("#mic")
+    await wait_page(page, "window.__gld.micOn && window.__gld.cameraOn")
+
+    # Three seconds of the fake tone and at least two camera frames, then the user stops talking.
+    await wait_page(page, "window.__gld.audioChunksSent >= 150 && window.__gld.framesSent >= 2")
+    await page.click("#mic")
+    await wait_page(page, "!window.__gld.micOn")
+    await wait_page(page, "window.__gld.turnsCompleted >= 1", timeout_s=45)
+    await wait_page(page, f"window.__gld.samplesPlayed >= {MODEL_FORMAT.rate}")  # ≥ 1 s of reply played
+
+    state = await gld(page)
+    video: dict[str, Any] = await page.evaluate(
+        "() => { const v = document.getElementById('preview');"
+        " return { width: v.videoWidth, height: v.videoHeight }; }"
+    )
+    scale = min(1.0, 1024 / max(video["width"], video["height"]))
+    frame = f"{round(video['width'] * scale)}x{round(video['height'] * scale)}"
+    model_words = " ".join(t["text"] for t in state["transcript"] if t["role"] == "model")
+    user_words = " ".join(t["text"] for t in state["transcript"] if t["role"] == "user")
+    assert "I heard 3." in model_words, state  # the tone went out as ~3 s of 16 kHz audio
+    assert f"camera frame: {frame}" in model_words, (video, state)  # long side ≤ 1024 px
+    assert user_words.startswith("[speech "), "the input transcription is shown"
+    assert state["micLevel"] > 0.01, "the level meter saw the tone"
+    assert state["audioChunksDropped"] == 0
+    assert state["errors"] == []
+    assert await page.evaluate("() => document.getElementById('errors').children.length") == 0
+    assert emulator.stats.video_frames_in >= 2
+    assert emulator.stats.audio_in_s >= 3.0
+
+    [client] = relay.status()["clients"]
+    assert client["modality"] == "AUDIO"
+    assert client["audio_out"] > 0
+
+    png = await page.screenshot()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    for shot in (tmp_path / "firefox-voice-conversation.png", screenshot_path("firefox-voice-conversation")):
+        shot.write_bytes(png)
+
+    await page.click("#connect")  # Disconnect: media stops, the socket closes cleanly
+    await wait_page(page, "window.__gld.state === 'closed' && !window.__gld.cameraOn")
+    assert (await gld(page))["errors"] == []
+
+
+async def test_typed_turn_in_text_mode_in_firefox(relay: RelayServer, firefox_page: FirefoxPage) -> None:
+    page = firefox_page
+    await open_page(page, relay)
+    await page.evaluate("() => { document.getElementById('modality').value = 'TEXT'; }")
+    await page.click("#connect")
+    await wait_page(page, "window.__gld.state === 'live'")
+    await page.type_into("#text", "What is on my screen?")
+    await page.click("#send")
+    await wait_page(page, "window.__gld.turnsCompleted >= 1")
+    state = await gld(page)
+    assert state["transcript"][0] == {"role": "user", "text": "What is on my screen?", "final": True}
+    model = [t for t in state["transcript"] if t["role"] == "model"]
+    assert model and "What is on my screen?" in model[0]["text"], state
+    assert state["samplesPlayed"] == 0, "a TEXT client receives no audio"
+    assert state["errors"] == []
+
+
+async def test_interruption_flushes_queued_playback_in_firefox(
+    relay: RelayServer, emulator: Emulator, firefox_page: FirefoxPage
+) -> None:
+    page = firefox_page
+    await open_page(page, relay)
+    await page.click("#connect")
+    await wait_page(page, "window.__gld.state === 'live'")
+    await page.type_into("#text", "Please tell me a long story about the sea and the ships that sail on it.")
+    await page.click("#send")
+    await wait_page(page, "window.__gld.samplesPlayed > 2400")  # the reply is playing
+    await page.type_into("#text", "Stop.")
+    await page.click("#send")
+    await wait_page(page, "window.__gld.interruptions >= 1")
+    await wait_page(page, "window.__gld.flushedSamples > 0")  # the worklet dropped queued reply audio
+    state = await gld(page)
+    assert emulator.stats.interruptions >= 1
+    assert state["interruptions"] == 1, state
+    assert state["errors"] == []
+
+
+async def test_mic_worklet_resamples_and_filters_in_firefox(
+    relay: RelayServer, firefox_page: FirefoxPage
+) -> None:
+    page = firefox_page
+    await page.navigate(relay.url)
+    for rate in (48_000, 44_100, 16_000):
+        result: dict[str, Any] = await page.evaluate(MIC_RENDER, [rate, 440, 2.0])
+        assert result["chunkLengths"] == [320], (rate, result)  # 20 ms at 16 kHz
+        assert 31_000 <= result["count"] <= 32_000, (rate, result)  # 2 s at 16 kHz, whole chunks only
+        assert result["frequency"] == pytest.approx(440, rel=0.02), (rate, result)
+        assert result["rms"] == pytest.approx(0.5 / 2**0.5, rel=0.05), (rate, result)
+    # Without the anti-alias filter a 12 kHz tone at 48 kHz would fold down to 4 kHz at full level.
+    aliased: dict[str, Any] = await page.evaluate(MIC_RENDER, [48_000, 12_000, 1.0])
+    assert aliased["rms"] < 0.5 / 2**0.5 / 10, aliased
