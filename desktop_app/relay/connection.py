@@ -1,9 +1,13 @@
 """The I/O shell around :class:`~desktop_app.relay.protocol.RelayProtocol` for one browser connection.
 
 Tasks per connection: a writer (drains the bounded :class:`~desktop_app.relay.outbox.SendQueue` into
-the socket) and, while a live session is open, a reader (browser frames → protocol → session sends) and
-a pump (session events → protocol → send queue). The reader runs only while a session is open, so a
-browser that streams during (re)connection is held back by TCP flow control rather than losing data.
+the socket) and, while the live session is open, a reader (browser frames → protocol → session sends) and
+a pump (session events → protocol → send queue). The reader runs only while the session is open, so a
+browser that streams while it connects is held back by TCP flow control rather than losing data.
+
+One live session per browser, opened once: a resilient session reconnects by itself (its sends buffer
+during the gap, its ``SessionState`` events become ``{"session"}`` messages); any failure it raises, or a
+plain session's drop, is final for this browser (see :mod:`.protocol`).
 
 Nothing a browser sends can raise out of :meth:`BrowserConnection.run`: protocol problems are answered
 by the protocol, and any unexpected failure is logged (redacted) and closes only this connection (1011).
@@ -33,7 +37,6 @@ from desktop_app.relay.protocol import (
     CloseCode,
     Forward,
     OpenSession,
-    Reconnect,
     RelayProtocol,
     Reply,
     close_reason,
@@ -42,6 +45,8 @@ from desktop_app.relay.protocol import (
 __all__ = ["BrowserConnection"]
 
 log = logging.getLogger("desktop_app.relay")
+
+_KEEPALIVE_TIMEOUT = "keepalive ping timeout"  # the close reason websockets sends when a pong never came
 
 
 class _QueueFull(Exception):
@@ -83,22 +88,26 @@ class BrowserConnection:
         self._high_water = max(1, config.send_queue_frames // 2)
         self._close: tuple[int, str] | None = None
         self._connected_at = time.monotonic()
-        self._session_state = "awaiting_setup"
         self._backend = ""
+        self.ending = ""
+        """Why the connection ended, once it has: ``setup_timeout``, ``unresponsive`` (no pong to a
+        keepalive ping), ``left`` (the browser closed), or the relay's close reason."""
 
     # --- public -------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         """What ``GET /status`` shows about this client."""
         setup = self.protocol.setup
+        latency = getattr(self._ws, "latency", 0.0)
         return {
             "id": self.client_id,
             "origin": self.origin,
-            "state": self._session_state,
+            "state": self.protocol.session,
             "backend": self._backend or None,
             "modality": setup.modality.value if setup is not None else None,
             "connected_s": round(time.monotonic() - self._connected_at, 1),
             "queued": len(self._outbox),
+            "ping_ms": round(latency * 1000, 1) if latency else None,
             **self.protocol.stats.as_dict(),
         }
 
@@ -118,7 +127,7 @@ class BrowserConnection:
             log.error("relay client %d failed: %s", self.client_id, self._redact(repr(exc)), exc_info=True)
             self._close = (CloseCode.UPSTREAM_FAILED, "Internal relay error.")
         finally:
-            self._session_state = "closed"
+            self.protocol.session = "closed"
             await self._shutdown(writer)
 
     # --- phases -------------------------------------------------------------------------------
@@ -129,7 +138,7 @@ class BrowserConnection:
             async with asyncio.timeout(self._config.setup_timeout_s):
                 async for frame in self._ws:
                     options: SessionOptions | None = None
-                    for action in self.protocol.receive(frame):
+                    for action in self.protocol.receive(frame, time.monotonic()):
                         if isinstance(action, OpenSession):
                             options = action.options
                         elif self._dispatch(action):
@@ -143,6 +152,10 @@ class BrowserConnection:
                         )
                         return options
         except TimeoutError:
+            self.ending = "setup_timeout"
+            log.info(
+                "relay client %d: no setup within %g s, closing", self.client_id, self._config.setup_timeout_s
+            )
             self._finish(self.protocol.setup_timed_out(self._config.setup_timeout_s))
         return None
 
@@ -165,35 +178,26 @@ class BrowserConnection:
             live.result()
 
     async def _live(self, options: SessionOptions) -> None:
-        while True:
-            connector = self._connector()
-            self._backend = connector.backend_name
-            self._session_state = "connecting"
-            try:
-                async with connector.connect(options) as session:
-                    self._session_state = "connected"
-                    outcome = await self._run_session(session)
-            except LiveError as err:
-                log.info(
-                    "relay client %d: live session failed: %s (%s)",
-                    self.client_id,
-                    self._redact(str(err)),
-                    err.kind,
-                )
-                outcome = self._first_terminal(self.protocol.live_failed(err))
-            if isinstance(outcome, Reconnect):
-                self._session_state = "reconnecting"
-                if outcome.delay_s > 0:
-                    await asyncio.sleep(outcome.delay_s)
-                options = outcome.options
-                continue
-            if isinstance(outcome, Close):
-                self._close = (outcome.code, outcome.reason)
-            return
+        """Open the one live session and relay until it ends, fails or the browser is closed."""
+        connector = self._connector()
+        self._backend = connector.backend_name
+        try:
+            async with connector.connect(options) as session:
+                outcome = await self._run_session(session)
+        except LiveError as err:
+            log.info(
+                "relay client %d: live session failed: %s (%s)",
+                self.client_id,
+                self._redact(str(err)),
+                err.kind,
+            )
+            outcome = self._first_close(self.protocol.live_failed(err))
+        if outcome is not None:
+            self._close = (outcome.code, outcome.reason)
 
-    async def _run_session(self, session: LiveSession) -> Reconnect | Close | None:
-        """Run reader and pump on one open session; the outcome says what to do next."""
-        self._first_terminal(self.protocol.session_opened())
+    async def _run_session(self, session: LiveSession) -> Close | None:
+        """Run reader and pump on the open session; the Close (if any) says how the browser is closed."""
+        self._first_close(self.protocol.session_opened())
         reader = asyncio.create_task(self._read_loop(session), name=f"relay-client-{self.client_id}-read")
         pump = asyncio.create_task(self._pump(session), name=f"relay-client-{self.client_id}-pump")
         try:
@@ -204,7 +208,7 @@ class BrowserConnection:
                     task.cancel()
             await asyncio.wait({reader, pump})
         first = pump if pump in done else reader
-        # A send that failed because the session dropped surfaces as the pump's LiveError too;
+        # A send that failed because the session failed surfaces as the pump's LiveError too;
         # prefer the pump's outcome when both finished.
         if pump.done() and not pump.cancelled() and pump.exception() is not None:
             first = pump
@@ -216,7 +220,7 @@ class BrowserConnection:
         """Browser frames → live session, until the browser leaves (None) or is closed (Close)."""
         try:
             async for frame in self._ws:
-                for action in self.protocol.receive(frame):
+                for action in self.protocol.receive(frame, time.monotonic()):
                     if isinstance(action, Forward):
                         await self._forward(session, action.item)
                     elif isinstance(action, Close):
@@ -227,12 +231,12 @@ class BrowserConnection:
             pass
         return None
 
-    async def _pump(self, session: LiveSession) -> Reconnect | Close | None:
-        """Live session events → browser, until the session ends, fails or must reconnect."""
+    async def _pump(self, session: LiveSession) -> Close | None:
+        """Live session events → browser, until the session ends or fails (a LiveError is raised)."""
         events = session.events()
         try:
             async for event in events:
-                outcome = self._first_terminal(self.protocol.live_event(event))
+                outcome = self._first_close(self.protocol.live_event(event))
                 if outcome is not None:
                     return outcome
                 if len(self._outbox) >= self._high_water:
@@ -242,7 +246,7 @@ class BrowserConnection:
             if aclose is not None:
                 with contextlib.suppress(Exception):
                     await aclose()
-        return self._first_terminal(self.protocol.live_ended())
+        return self._first_close(self.protocol.live_ended())
 
     async def _wait_for_browser(self) -> None:
         """Backpressure: hold the live session's events until the browser has read half its queue."""
@@ -277,13 +281,13 @@ class BrowserConnection:
             return True
         return False
 
-    def _first_terminal(self, actions: list[Action]) -> Reconnect | Close | None:
-        """Queue the replies in ``actions``; return the Reconnect or Close among them, if any."""
-        terminal: Reconnect | Close | None = None
+    def _first_close(self, actions: list[Action]) -> Close | None:
+        """Queue the replies in ``actions``; return the Close among them, if any."""
+        terminal: Close | None = None
         for action in actions:
             if isinstance(action, Reply):
                 self._enqueue(action)
-            elif isinstance(action, Reconnect | Close) and terminal is None:
+            elif isinstance(action, Close) and terminal is None:
                 terminal = action
         return terminal
 
@@ -314,6 +318,8 @@ class BrowserConnection:
 
     async def _shutdown(self, writer: asyncio.Task[None]) -> None:
         self._outbox.close()
+        if not self.ending:
+            self.ending = self._why_closed()
         code, reason = self._close or (CloseCode.NORMAL, "")
         try:
             async with asyncio.timeout(self._config.close_timeout_s):
@@ -323,11 +329,23 @@ class BrowserConnection:
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
         log.info(
-            "relay client %d: closed (%d %s) %s",
+            "relay client %d: closed (%s; %d %s) %s",
             self.client_id,
+            self.ending,
             code,
             reason,
             self.protocol.stats.as_dict(),
         )
         with contextlib.suppress(Exception):
             await self._ws.close(code, close_reason(reason))
+
+    def _why_closed(self) -> str:
+        if self._close is not None:
+            return self._close[1] or "closed"
+        protocol = self._ws.protocol
+        sent = protocol.close_sent
+        if sent is not None and sent.reason == _KEEPALIVE_TIMEOUT:
+            return "unresponsive"
+        if sent is not None and not protocol.close_rcvd_then_sent:
+            return f"closed by the relay ({sent.code})"
+        return "left"

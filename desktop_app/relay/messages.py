@@ -48,6 +48,8 @@ class ErrorCode(enum.StrEnum):
     """A binary WebSocket frame; the protocol is JSON text frames."""
     SETUP_REQUIRED = "setup_required"
     """A message came before the ``setup`` message."""
+    SETUP_TIMEOUT = "setup_timeout"
+    """No valid ``setup`` arrived in time; the connection is closed (1008)."""
     SETUP_REPEATED = "setup_repeated"
     """A second ``setup``; the session is already configured."""
     INVALID_SETUP = "invalid_setup"
@@ -56,10 +58,15 @@ class ErrorCode(enum.StrEnum):
     """A notice: setup fields the relay chooses itself (model, tools, …) were ignored."""
     TOO_MANY_ERRORS = "too_many_errors"
     """The client kept sending invalid messages; the connection is closed."""
+    RATE_LIMITED = "rate_limited"
+    """The client sent more messages per second than the relay takes; this one was dropped."""
+    TOO_MANY_CLIENTS = "too_many_clients"
+    """The relay serves its maximum number of browsers; the connection is closed (1013)."""
     SEND_QUEUE_FULL = "send_queue_full"
     """The page stopped reading its messages; the connection is closed."""
     UPSTREAM = "upstream"
-    """The live session failed; more specific codes come from the error's kind (e.g. ``auth``)."""
+    """The live session failed; more specific codes come from the error's kind (e.g. ``auth``,
+    ``server_error``, ``connection_lost``, ``reconnect_gave_up``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,12 @@ what happened to the session (opened, failed, ended), and carries out the action
 - :class:`OpenSession` — open the live session with these options (after a valid ``setup``);
 - :class:`Forward` — hand one chunk, text turn or stream end to the live session;
 - :class:`Reply` — queue a JSON frame for the browser (``flush_audio`` first drops queued audio);
-- :class:`Reconnect` — close the live session and open a new one with these options after a delay;
 - :class:`Close` — close the browser connection with this code and reason.
 
 Policy, in one place:
 
 - The first message must be ``setup``; until a valid one arrives, other messages get ``setup_required``.
-  An invalid setup is answered and the browser may send a corrected one.
+  An invalid setup is answered and the browser may send a corrected one. No setup in time: close 1008.
 - ``media_chunks`` are forwarded one by one (the service reads only the first of a legacy list), camera
   frames before audio, so the frame is in view when an utterance in the same message ends.
 - The live session is always opened with AUDIO and output transcription. A TEXT client receives the
@@ -20,9 +19,15 @@ Policy, in one place:
   ``output_transcription``/``input_transcription`` extensions (DESIGN.md §4).
 - Every bad message is answered with ``{"error"}`` and the connection goes on, until ``max_errors``
   bad messages (then close 1008). Binary frames are bad messages too.
-- A retryable live failure reconnects (with the newest resumption handle) up to ``max_reconnects`` times
-  in a row; a fatal one, or too many, is reported and closes the connection (1011 fatal, 1013 retryable).
-- ``goAway`` with a resumption handle at hand reconnects at once, before the server cuts the line.
+- Messages beyond the per-connection rate (``rate_per_s``, bursts of ``rate_burst``) are answered with
+  ``rate_limited`` and dropped; they do not count against ``max_errors``.
+- One live session per browser, opened once. Reconnecting is the live session's business (a
+  :class:`~desktop_app.live.resilient_session.ResilientSession` retries with backoff and a cap, handles
+  ``goAway`` and resumes); the relay only passes on what it reports: ``SessionState`` RECONNECTING becomes
+  ``{"session": {"state": "reconnecting"}}`` and LIVE again ``{"session": {"state": "connected"}}``.
+- When the live session fails for good the browser gets ``{"error"}``, ``{"session": {"state": "closed"}}``
+  and a close: 1013 (try again later) when the failure was transient (the reconnect cap was reached, or a
+  plain connector's drop), 1011 when it was fatal (a refused key, 1007, 1008). Nothing is retried here.
 """
 
 from __future__ import annotations
@@ -31,19 +36,20 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
-from desktop_app.core.errors import LiveError, SessionNotFoundError
+from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
-    GoAway,
     Interrupted,
     LiveEvent,
     ModelAudio,
     ModelText,
-    ResumptionUpdate,
     Role,
+    SessionPhase,
+    SessionState,
     Transcript,
     TurnComplete,
 )
 from desktop_app.live.options import Modality, SessionOptions
+from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import codec
 from desktop_app.relay.messages import (
     AudioChunk,
@@ -55,6 +61,7 @@ from desktop_app.relay.messages import (
     RealtimeInput,
     TextTurn,
 )
+from desktop_app.relay.ratelimit import TokenBucket
 
 __all__ = [
     "Action",
@@ -65,7 +72,6 @@ __all__ = [
     "OpenSession",
     "Phase",
     "ProtocolLimits",
-    "Reconnect",
     "RelayProtocol",
     "Reply",
     "close_reason",
@@ -77,10 +83,10 @@ class CloseCode(enum.IntEnum):
 
     NORMAL = 1000
     GOING_AWAY = 1001
-    POLICY = 1008  # too many bad messages, no setup, send queue overflow
+    POLICY = 1008  # too many bad messages, no setup in time, send queue overflow
     TOO_BIG = 1009  # websockets' own max_size enforcement
-    UPSTREAM_FAILED = 1011  # the live session failed for good
-    TRY_AGAIN_LATER = 1013  # the live session kept dropping; reconnects exhausted
+    UPSTREAM_FAILED = 1011  # the live session failed for a fatal reason (key, 1007, 1008)
+    TRY_AGAIN_LATER = 1013  # the live session kept dropping (reconnect cap reached), or too many clients
 
 
 class Phase(enum.StrEnum):
@@ -109,28 +115,29 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
-class Reconnect:
-    options: SessionOptions
-    delay_s: float
-
-
-@dataclass(frozen=True, slots=True)
 class Close:
     code: int
     reason: str
 
 
-Action = OpenSession | Forward | Reply | Reconnect | Close
+Action = OpenSession | Forward | Reply | Close
 
 
 @dataclass(frozen=True, slots=True)
 class ProtocolLimits:
     max_errors: int = 64
     """Bad messages tolerated per connection before it is closed (1008)."""
-    max_reconnects: int = 3
-    """Consecutive failed (re)connects before giving up."""
-    reconnect_delays_s: tuple[float, ...] = (0.2, 0.5, 1.0)
-    """Delay before reconnect attempt 1, 2, 3…; the last value repeats."""
+    rate_per_s: float = 200.0
+    """Inbound messages per second a connection may send on average (0 = no limit). Our page sends about
+    51 (20 ms audio plus 1 camera frame), the tutorial's page one every 3 s."""
+    rate_burst: int = 400
+    """Inbound messages a connection may send at once before the rate applies."""
+
+    def __post_init__(self) -> None:
+        if self.max_errors < 1:
+            raise ValueError("max_errors must be at least 1")
+        if self.rate_per_s < 0 or self.rate_burst < 1:
+            raise ValueError("rate_per_s must be >= 0 and rate_burst >= 1")
 
 
 @dataclass(slots=True)
@@ -148,7 +155,10 @@ class ClientStats:
     audio_out: int = 0
     errors_sent: int = 0
     audio_dropped: int = 0
+    rate_limited: int = 0
+    """Inbound messages dropped for exceeding the rate limit (each answered with ``rate_limited``)."""
     reconnects: int = 0
+    """Times the live session reported being live again after reconnecting."""
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -173,6 +183,10 @@ class RelayProtocol:
         base: the relay's session options (model, voice, defaults); the browser's setup overrides only
             the whitelisted fields.
         redact: applied to every error text that leaves the relay (e.g. a :class:`Redactor`).
+        limits: the error budget and the inbound rate limit.
+
+    ``session`` is the live session's state for ``/status``: ``awaiting_setup``, ``connecting``,
+    ``connected``, ``reconnecting`` or ``closed``.
     """
 
     def __init__(
@@ -189,20 +203,29 @@ class RelayProtocol:
         self.setup: BrowserSetup | None = None
         self.options: SessionOptions | None = None
         self.stats = ClientStats()
-        self.resume_handle: str | None = None
+        self.session = "awaiting_setup"
         self._errors = 0
-        self._failures = 0
         self._announced = False
         self._forward_output_transcription = True
+        self._bucket = TokenBucket(limits.rate_per_s, limits.rate_burst) if limits.rate_per_s > 0 else None
+        self._rate_limited_frame = codec.encode_error(
+            ErrorCode.RATE_LIMITED,
+            f"Too many messages: the relay takes at most {limits.rate_per_s:g} per second "
+            f"(bursts of {limits.rate_burst}); this one was dropped.",
+        )
 
     # --- browser → relay ------------------------------------------------------------------------
 
-    def receive(self, frame: str | bytes) -> list[Action]:
-        """One frame from the browser."""
+    def receive(self, frame: str | bytes, now: float | None = None) -> list[Action]:
+        """One frame from the browser, received at monotonic time ``now`` (None: no rate limit)."""
         self.stats.messages_in += 1
         self.stats.bytes_in += len(frame)
         if self.phase is Phase.CLOSED:
             return []
+        if now is not None and self._bucket is not None and not self._bucket.take(now):
+            self.stats.rate_limited += 1
+            self.stats.errors_sent += 1
+            return [Reply(self._rate_limited_frame)]
         message = codec.decode_frame(frame)
         if isinstance(message, ProtocolError):
             return self._reject(message)
@@ -248,6 +271,7 @@ class RelayProtocol:
         )
         self._forward_output_transcription = setup.output_transcription is not False
         self.phase = Phase.LIVE
+        self.session = "connecting"
         actions: list[Action] = [OpenSession(self.options)]
         if setup.ignored:
             actions.append(
@@ -290,9 +314,9 @@ class RelayProtocol:
         return actions
 
     def setup_timed_out(self, seconds: float) -> list[Action]:
-        """No setup arrived in time: answer and close (1008)."""
-        message = f"No setup message within {seconds:g} s."
-        return [self._error_reply(ErrorCode.SETUP_REQUIRED, message), *self._close(CloseCode.POLICY, message)]
+        """No setup arrived in time (an idle or dead client): answer and close (1008)."""
+        message = f"Setup timeout: no setup message within {seconds:g} s."
+        return [self._error_reply(ErrorCode.SETUP_TIMEOUT, message), *self._close(CloseCode.POLICY, message)]
 
     def send_queue_overflowed(self) -> list[Action]:
         """The browser stopped reading and its send queue is full: close (1008).
@@ -304,14 +328,12 @@ class RelayProtocol:
     # --- live session → relay ------------------------------------------------------------------
 
     def session_opened(self) -> list[Action]:
-        """The live session (re)opened. The first time the browser also gets ``setup_complete``."""
-        self._failures = 0
+        """The live session opened: the browser gets ``setup_complete`` (once) and ``connected``."""
+        self.session = "connected"
         actions: list[Action] = []
         if not self._announced:
             self._announced = True
             actions.append(Reply(codec.encode_flag("setup_complete")))
-        else:
-            self.stats.reconnects += 1
         actions.append(Reply(codec.encode_session_state("connected")))
         return actions
 
@@ -343,34 +365,36 @@ class RelayProtocol:
             return [Reply(codec.encode_flag("interrupted"), flush_audio=True)]
         if isinstance(event, TurnComplete):
             return [Reply(codec.encode_flag("turn_complete"))]
-        if isinstance(event, ResumptionUpdate):
-            if event.resumable and event.handle:
-                self.resume_handle = event.handle
-            return []
-        if isinstance(event, GoAway) and self.resume_handle and self.options is not None:
-            return [
-                Reply(codec.encode_session_state("reconnecting")),
-                Reconnect(self.options.resuming(self.resume_handle), delay_s=0.0),
-            ]
-        return []  # setup complete (announced on open), usage, tool calls, VAD signals: not forwarded
+        if isinstance(event, SessionState):
+            return self._session_state(event.phase)
+        # setup complete (announced on open), usage, tool calls, VAD signals: not forwarded; goAway and
+        # resumption handles are the live session's business (a plain session rides goAway to the cut)
+        return []
+
+    def _session_state(self, phase: SessionPhase) -> list[Action]:
+        """A resilient session's state change. Each change is sent once (attempts are not repeated);
+        CLOSED is not sent here: the error that follows it (:meth:`live_failed`) says why."""
+        if phase is SessionPhase.RECONNECTING and self.session != "reconnecting":
+            self.session = "reconnecting"
+            return [Reply(codec.encode_session_state("reconnecting"))]
+        if phase is SessionPhase.LIVE and self.session == "reconnecting":
+            self.session = "connected"
+            self.stats.reconnects += 1
+            return [Reply(codec.encode_session_state("connected"))]
+        return []
 
     def live_failed(self, error: LiveError) -> list[Action]:
-        """Opening the live session failed, or it dropped: reconnect or give up."""
+        """Opening the live session failed, or it failed for good: report and close. Never retried here.
+
+        1013 when the failure was transient (the reconnect cap was reached, or a plain connector's drop or
+        1011), so the page may try again later; 1011 when it was fatal (a refused key, 1007, 1008).
+        """
         if self.phase is not Phase.LIVE or self.options is None:
             return []
-        can_retry = error.retryable or isinstance(error, SessionNotFoundError)
-        if can_retry and self._failures < self._limits.max_reconnects:
-            delays = self._limits.reconnect_delays_s or (0.0,)
-            delay = delays[min(self._failures, len(delays) - 1)]
-            self._failures += 1
-            if isinstance(error, SessionNotFoundError):
-                self.resume_handle = None  # the handle was refused: start fresh
-            return [
-                Reply(codec.encode_session_state("reconnecting")),
-                Reconnect(self.options.resuming(self.resume_handle), delay_s=delay),
-            ]
+        transient = error.retryable or isinstance(error, ReconnectGaveUpError)
         message = self._redact(str(error)) or "The live session failed."
-        code = CloseCode.TRY_AGAIN_LATER if can_retry else CloseCode.UPSTREAM_FAILED
+        code = CloseCode.TRY_AGAIN_LATER if transient else CloseCode.UPSTREAM_FAILED
+        self.session = "closed"
         return [
             self._error_reply(error.kind, message, redacted=True),
             Reply(codec.encode_session_state("closed")),
@@ -381,6 +405,7 @@ class RelayProtocol:
         """The live session's event stream ended without an error (the server closed it normally)."""
         if self.phase is not Phase.LIVE:
             return []
+        self.session = "closed"
         return [
             Reply(codec.encode_session_state("closed")),
             *self._close(CloseCode.NORMAL, "The live session ended."),

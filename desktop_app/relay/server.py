@@ -15,6 +15,7 @@ the caller's event loop; construct and call from that loop's thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http
 import itertools
 import json
@@ -25,14 +26,18 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from desktop_app.core.errors import ConfigError
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector
+from desktop_app.relay import codec
 from desktop_app.relay.config import DEFAULT_HOST, DEFAULT_PORT, RelayConfig
 from desktop_app.relay.connection import BrowserConnection
+from desktop_app.relay.messages import ErrorCode
 from desktop_app.relay.origin import HostPolicy, OriginPolicy, is_loopback_host
+from desktop_app.relay.protocol import CloseCode, close_reason
 from desktop_app.relay.redact import RedactingFilter, Redactor
 from desktop_app.relay.static import StaticFile, read_static, resolve_static
 from desktop_app.relay.web import web_root
@@ -89,6 +94,13 @@ class RelayServer:
         self._clients_changed = asyncio.Event()
         self._ids = itertools.count(1)
         self._log_filter = RedactingFilter(self._redact)
+        self._totals = {
+            "connections": 0,  # WebSocket connections accepted (refused ones included)
+            "refused_too_many": 0,  # closed 1013 at once: max_clients were connected
+            "setup_timeouts": 0,  # closed 1008: no setup in time
+            "unresponsive": 0,  # dropped: no answer to a keepalive ping
+            "rate_limited": 0,  # messages dropped by the rate limit, by clients that have left
+        }
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -110,6 +122,8 @@ class RelayServer:
                 max_size=cfg.max_message_bytes,
                 max_queue=16,
                 compression=None,
+                ping_interval=cfg.ping_interval_s,
+                ping_timeout=cfg.ping_timeout_s,
                 close_timeout=cfg.close_timeout_s,
                 server_header=_SERVER_HEADER,
             )
@@ -204,12 +218,17 @@ class RelayServer:
         changed.set()
 
     def status(self) -> dict[str, Any]:
-        """What ``GET /status`` returns."""
+        """What ``GET /status`` returns: the backend, each connected client's state and counters, and
+        ``totals`` since start (``rate_limited`` there includes the clients still connected)."""
+        clients = [c.status() for c in list(self._clients.values())]
+        totals = dict(self._totals)
+        totals["rate_limited"] += sum(c["rate_limited"] for c in clients)
         return {
             "backend": self._connector.backend_name,
             "url": self.url,
             "max_clients": self._config.max_clients,
-            "clients": [c.status() for c in list(self._clients.values())],
+            "clients": clients,
+            "totals": totals,
         }
 
     # --- HTTP -----------------------------------------------------------------------------------
@@ -233,9 +252,7 @@ class RelayServer:
                     "(http://localhost, http://127.0.0.1, http://[::1]) or origins allowed with "
                     "--allow-origin.\n",
                 )
-            if len(self._clients) >= self._config.max_clients:
-                return _plain(http.HTTPStatus.SERVICE_UNAVAILABLE, "Too many relay clients.\n")
-            return None
+            return None  # a full relay accepts the upgrade and refuses in _handle, with a reason a page sees
         path = request.path.split("?", 1)[0]
         if path == "/status":
             return _json_response(self.status())
@@ -256,6 +273,10 @@ class RelayServer:
     # --- WebSocket ------------------------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
+        self._totals["connections"] += 1
+        if len(self._clients) >= self._config.max_clients:
+            await self._refuse_too_many(ws)
+            return
         client_id = next(self._ids)
         origin = ws.request.headers.get("Origin") if ws.request is not None else None
         client = BrowserConnection(
@@ -274,7 +295,30 @@ class RelayServer:
             await client.run()
         finally:
             del self._clients[client_id]
+            self._totals["rate_limited"] += client.protocol.stats.rate_limited
+            if client.ending == "setup_timeout":
+                self._totals["setup_timeouts"] += 1
+            elif client.ending == "unresponsive":
+                self._totals["unresponsive"] += 1
+                log.info("relay client %d: dropped, it stopped answering keepalive pings", client_id)
             self._note_clients_changed()
+
+    async def _refuse_too_many(self, ws: ServerConnection) -> None:
+        """Refuse a browser beyond ``max_clients``: an error it can show, then close 1013.
+
+        The upgrade is accepted first (rather than answered with HTTP 503) because a page sees nothing of
+        a refused upgrade but a bare 1006; it does see a close reason.
+        """
+        self._totals["refused_too_many"] += 1
+        limit = self._config.max_clients
+        log.info("relay refused a client: %d clients are connected, the limit", limit)
+        message = (
+            f"Too many clients: this relay serves at most {limit} browser connections at once. "
+            "Close another page using it and connect again."
+        )
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(codec.encode_error(ErrorCode.TOO_MANY_CLIENTS, message))
+        await ws.close(CloseCode.TRY_AGAIN_LATER, close_reason(f"Too many clients (the limit is {limit})."))
 
 
 def _short(value: str | None, limit: int = 80) -> str:

@@ -8,6 +8,7 @@ import base64
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import cv2
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import Frame, Opcode
 
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm16
 from desktop_app.emulator import Emulator, EmulatorConfig
@@ -272,32 +274,94 @@ async def test_upstream_refusal_is_reported_without_the_key() -> None:
             assert REAL_KEY not in (ws.close_reason or "")
 
 
-async def test_dropped_upstream_resumes_and_the_conversation_goes_on(
+async def test_a_plain_connectors_drop_is_a_final_error_and_1013(
     relay: RelayServer, emulator: Emulator
 ) -> None:
+    """Handed a connector that does not reconnect, the relay does not either: the drop is reported.
+    (With the ResilientConnector the app uses, the session comes back: see test_reconnect_relay.py.)"""
     ws = await open_client(relay, TUTORIAL_SETUP)
     await ws.send(json.dumps({"client_content": {"text": "before the drop"}}))
     assert "before the drop" in texts(await recv_until(ws, turn_complete))
     emulator.drop_connections()
-    messages = await recv_until(ws, lambda m: m.get("session", {}).get("state") == "connected")
-    assert {"session": {"state": "reconnecting"}} in messages
-    await ws.send(json.dumps({"client_content": {"text": "after the drop"}}))
-    assert "after the drop" in texts(await recv_until(ws, turn_complete))
-    assert emulator.stats.resumptions == 1
-    await ws.close()
+    messages = []
+    with pytest.raises(ConnectionClosed):
+        while True:
+            messages.append(await recv_json(ws))
+    assert [m for m in messages if "session" in m] == [{"session": {"state": "closed"}}]
+    [error] = [m["error"] for m in messages if "error" in m]
+    assert error["code"] == "connection_lost"
+    assert ws.close_code == 1013
+    await asyncio.wait_for(relay.wait_for_clients(0), WAIT)
+    assert emulator.stats.connections == 1, "the relay has no reconnect loop of its own"
 
 
-async def test_go_away_resumes_before_the_cut(relay: RelayServer, emulator: Emulator) -> None:
-    ws = await open_client(relay, TUTORIAL_SETUP)
-    await ws.send(json.dumps({"client_content": {"text": "hello"}}))
-    assert "hello" in texts(await recv_until(ws, turn_complete))
-    await emulator.wait_until(lambda stats: stats.messages_out > 0)
-    emulator.go_away(time_left_s=30.0)  # the relay must not wait 30 s for the cut
-    messages = await recv_until(ws, lambda m: m.get("session", {}).get("state") == "connected")
-    assert messages[0] == {"session": {"state": "reconnecting"}}
-    assert emulator.stats.go_aways == 1
-    assert emulator.stats.resumptions == 1
-    await ws.send(json.dumps({"client_content": {"text": "still here"}}))
-    assert "still here" in texts(await recv_until(ws, turn_complete))
-    assert relay.status()["clients"][0]["reconnects"] == 1
-    await ws.close()
+@asynccontextmanager
+async def relay_with(emulator: Emulator, **config: Any) -> AsyncIterator[RelayServer]:
+    connector = GenaiConnector(Backend("emulator", "k", emulator.base_url, emulator.client_ssl_context()))
+    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0, **config)) as server:
+        yield server
+
+
+class PingCountingClient(ClientConnection):
+    """A client connection that counts the keepalive pings it receives (and answers, as any client does)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pings = 0
+        self.pinged = asyncio.Event()
+
+    def process_event(self, event: Any) -> None:
+        super().process_event(event)
+        if isinstance(event, Frame) and event.opcode is Opcode.PING:
+            self.pings += 1
+            self.pinged.set()
+
+    async def wait_pings(self, count: int) -> None:
+        while self.pings < count:
+            self.pinged.clear()
+            await asyncio.wait_for(self.pinged.wait(), WAIT)
+
+
+async def test_setup_timeout_closes_an_idle_client_but_not_a_silent_set_up_one(emulator: Emulator) -> None:
+    async with relay_with(emulator, setup_timeout_s=0.5) as relay:
+        silent = await open_client(relay, AUDIO_SETUP)  # set up, then says nothing at all
+        idle = await connect(relay.ws_url)  # connected later, never sends a setup
+        assert (await recv_json(idle))["error"]["code"] == "setup_timeout"
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(idle.recv(), WAIT)
+        assert (idle.close_code, idle.close_reason) == (1008, "Setup timeout: no setup message within 0.5 s.")
+        # the silent client has been quiet for longer than the idle one lived, and is still served
+        await asyncio.wait_for(relay.wait_for_clients(1), WAIT)
+        assert relay.status()["totals"]["setup_timeouts"] == 1
+        assert emulator.stats.active_connections == 1
+        await silent.send(json.dumps({"client_content": {"text": "still here"}}))
+        assert "still here" in texts(await recv_until(silent, turn_complete), "output_transcription")
+        await silent.close()
+
+
+async def test_a_peer_that_stops_answering_pings_is_dropped_and_a_silent_one_is_not(
+    emulator: Emulator,
+) -> None:
+    async with relay_with(emulator, ping_interval_s=0.1, ping_timeout_s=0.2, close_timeout_s=0.2) as relay:
+        silent = await connect(relay.ws_url, create_connection=PingCountingClient, ping_interval=None)
+        await silent.send(json.dumps(AUDIO_SETUP))
+        assert await recv_json(silent) == {"setup_complete": True}
+        assert await recv_json(silent) == {"session": {"state": "connected"}}
+        dead = await open_client(relay, AUDIO_SETUP)
+        await emulator.wait_until(lambda s: s.active_connections == 2)
+        dead.transport.pause_reading()  # a frozen peer: reads nothing, so it never answers a ping
+        await asyncio.wait_for(relay.wait_for_clients(1), WAIT)
+        assert isinstance(silent, PingCountingClient)
+        pings_when_dead_dropped = silent.pings
+        await emulator.wait_until(lambda s: s.active_connections == 1)  # its live session is closed too
+        status = relay.status()
+        assert status["totals"]["unresponsive"] == 1
+        [kept] = status["clients"]
+        assert kept["id"] == 1 and kept["state"] == "connected" and kept["messages_in"] == 1
+        assert kept["ping_ms"] is not None  # it answered keepalive pings
+        await silent.wait_pings(pings_when_dead_dropped + 3)  # and keeps answering, never dropped
+        assert relay.client_count == 1
+        await silent.send(json.dumps({"client_content": {"text": "still here"}}))
+        assert "still here" in texts(await recv_until(silent, turn_complete), "output_transcription")
+        await silent.close()
+        dead.transport.abort()

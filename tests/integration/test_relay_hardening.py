@@ -40,6 +40,8 @@ from desktop_app.core.events import (
     ModelText,
     ResumptionUpdate,
     Role,
+    SessionPhase,
+    SessionState,
     Transcript,
     TurnComplete,
     UsageUpdate,
@@ -48,6 +50,7 @@ from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
+from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import RelayConfig, RelayServer
 from desktop_app.relay.codec import decode_frame
 from desktop_app.relay.messages import BrowserSetup, ProtocolError, RealtimeInput, TextTurn
@@ -56,7 +59,6 @@ from desktop_app.relay.protocol import (
     Forward,
     OpenSession,
     ProtocolLimits,
-    Reconnect,
     RelayProtocol,
     Reply,
 )
@@ -210,6 +212,7 @@ live_events = st.one_of(
     st.builds(GoAway, st.none() | st.floats(0, 60)),
     st.builds(ResumptionUpdate, st.none() | st.text(max_size=8), st.booleans()),
     st.just(UsageUpdate(1, 2, 3)),
+    st.builds(SessionState, st.sampled_from(list(SessionPhase)), st.text(max_size=20)),
 )
 failures = st.sampled_from(
     [
@@ -217,6 +220,7 @@ failures = st.sampled_from(
         ServerError("internal", code=1011),
         InvalidRequestError("invalid", code=1007),
         SessionNotFoundError("not found", code=1008),
+        ReconnectGaveUpError(5, ServerError("internal", code=1011)),
     ]
 )
 steps = st.lists(
@@ -226,6 +230,7 @@ steps = st.lists(
         failures.map(lambda e: ("failure", e)),
         st.just(("opened", None)),
         st.just(("ended", None)),
+        st.floats(0, 5).map(lambda dt: ("time", dt)),
     ),
     max_size=40,
 )
@@ -236,12 +241,18 @@ steps = st.lists(
 def test_the_state_machine_never_raises_and_only_says_what_the_protocol_allows(
     script: list[tuple[str, Any]],
 ) -> None:
-    protocol = RelayProtocol(SessionOptions(), limits=ProtocolLimits(max_errors=6))
+    protocol = RelayProtocol(
+        SessionOptions(), limits=ProtocolLimits(max_errors=6, rate_per_s=2, rate_burst=4)
+    )
     closed = False
     opened = False
+    now = 0.0
     for kind, value in script:
+        if kind == "time":
+            now += value
+            continue
         if kind == "frame":
-            actions = protocol.receive(value)
+            actions = protocol.receive(value, now)
         elif kind == "event":
             actions = protocol.live_event(value)
         elif kind == "failure":
@@ -251,7 +262,7 @@ def test_the_state_machine_never_raises_and_only_says_what_the_protocol_allows(
         else:
             actions = protocol.live_ended()
         if closed:
-            assert not [a for a in actions if isinstance(a, Forward | OpenSession | Reconnect)]
+            assert not [a for a in actions if isinstance(a, Forward | OpenSession)]
         for action in actions:
             if isinstance(action, Reply):
                 reply = json.loads(action.frame)
@@ -520,9 +531,18 @@ async def test_bounded_load_every_message_is_accounted_for() -> None:
         total_audio_s = sum(c.sent["audio"] for c in clients) * 0.02
         assert emu.stats.audio_in_s == pytest.approx(total_audio_s, abs=0.05)
         assert emu.stats.turns == sum(c.sent["utterances"] for c in clients)
-        # the cap: one more browser is refused with a clear status while all slots are taken
-        with pytest.raises(Exception, match="503"):
-            await connect(relay.ws_url)
+        # the cap: one more browser is refused with a clear reason while all slots are taken
+        refused = await connect(relay.ws_url)
+        assert (await recv_json(refused))["error"]["code"] == "too_many_clients"
+        with pytest.raises(ConnectionClosed):
+            await recv_json(refused)
+        assert (refused.close_code, refused.close_reason) == (
+            1013,
+            f"Too many clients (the limit is {clients_n}).",
+        )
+        assert all(
+            entry["rate_limited"] == 0 for entry in status.values()
+        )  # 50 msg/s is well within the limit
         for client in clients:
             await client.ws.close()
         await asyncio.gather(*readers)

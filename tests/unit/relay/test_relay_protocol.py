@@ -1,4 +1,5 @@
-"""The per-connection relay state machine: setup, forwarding, reply mapping, error budget, reconnects."""
+"""The per-connection relay state machine: setup, forwarding, reply mapping, error budget, rate limit, and
+how the live session's states and final failures reach the browser (the relay itself never reconnects)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from desktop_app.core.errors import (
     AuthError,
     ConnectionLostError,
     InvalidRequestError,
+    LiveError,
+    ModelNotFoundError,
     ServerError,
     SessionNotFoundError,
 )
@@ -23,12 +26,15 @@ from desktop_app.core.events import (
     ModelText,
     ResumptionUpdate,
     Role,
+    SessionPhase,
+    SessionState,
     SetupComplete,
     Transcript,
     TurnComplete,
     UsageUpdate,
 )
 from desktop_app.live.options import Modality, SessionOptions
+from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay.messages import AudioChunk, AudioStreamEnd, ImageChunk, TextTurn
 from desktop_app.relay.protocol import (
     Action,
@@ -38,7 +44,6 @@ from desktop_app.relay.protocol import (
     OpenSession,
     Phase,
     ProtocolLimits,
-    Reconnect,
     RelayProtocol,
     Reply,
     close_reason,
@@ -131,19 +136,24 @@ def test_second_setup_is_refused() -> None:
     assert reply["error"]["code"] == "setup_repeated"  # type: ignore[index]
 
 
-def test_setup_complete_once_then_connected_states() -> None:
+def test_setup_complete_then_connected_when_the_session_opens() -> None:
     proto = RelayProtocol(BASE)
+    assert proto.session == "awaiting_setup"
     proto.receive(AUDIO_SETUP)
+    assert proto.session == "connecting"
     assert replies(proto.session_opened()) == [{"setup_complete": True}, {"session": {"state": "connected"}}]
-    assert replies(proto.session_opened()) == [{"session": {"state": "connected"}}]
-    assert proto.stats.reconnects == 1
+    assert proto.session == "connected"
+    assert proto.stats.reconnects == 0
 
 
 def test_setup_timeout_closes_with_policy_code() -> None:
     proto = RelayProtocol(BASE)
-    actions = proto.setup_timed_out(30)
-    assert replies(actions)[0]["error"]["code"] == "setup_required"  # type: ignore[index]
-    assert actions[-1] == Close(CloseCode.POLICY, "No setup message within 30 s.")
+    actions = proto.setup_timed_out(10)
+    assert replies(actions) == [
+        {"error": {"code": "setup_timeout", "message": "Setup timeout: no setup message within 10 s."}}
+    ]
+    assert actions[-1] == Close(CloseCode.POLICY, "Setup timeout: no setup message within 10 s.")
+    assert proto.phase is Phase.CLOSED
 
 
 # --- forwarding ----------------------------------------------------------------------------------
@@ -260,57 +270,136 @@ def test_setup_complete_event_is_not_repeated() -> None:
     assert proto.live_event(SetupComplete("s1")) == []
 
 
-# --- reconnects and failures -----------------------------------------------------------------------
+# --- the live session's states and failures --------------------------------------------------------
 
 
-def test_retryable_failure_reconnects_with_newest_handle_then_gives_up() -> None:
-    proto = live(limits=ProtocolLimits(max_reconnects=2, reconnect_delays_s=(0.1, 0.4)))
-    proto.live_event(ResumptionUpdate("h1", True))
-    proto.live_event(ResumptionUpdate(None, False))  # not resumable right now: keep h1
-    first = proto.live_failed(ConnectionLostError("The connection dropped."))
-    assert replies(first) == [{"session": {"state": "reconnecting"}}]
-    assert first[-1] == Reconnect(proto.options.resuming("h1"), delay_s=0.1)  # type: ignore[union-attr]
-    second = proto.live_failed(ServerError("Internal error."))
-    assert isinstance(second[-1], Reconnect) and second[-1].delay_s == 0.4
-    third = proto.live_failed(ServerError("Internal error."))
-    assert replies(third) == [
-        {"error": {"code": "server_error", "message": "Internal error."}},
-        {"session": {"state": "closed"}},
-    ]
-    assert third[-1] == Close(CloseCode.TRY_AGAIN_LATER, "Internal error.")
-
-
-def test_successful_open_resets_the_failure_count() -> None:
-    proto = live(limits=ProtocolLimits(max_reconnects=1))
-    assert isinstance(proto.live_failed(ConnectionLostError("x"))[-1], Reconnect)
-    proto.session_opened()
-    assert isinstance(proto.live_failed(ConnectionLostError("x"))[-1], Reconnect)
-
-
-def test_refused_handle_reconnects_fresh() -> None:
+def test_session_states_become_reconnecting_then_connected_once_each() -> None:
     proto = live()
-    proto.live_event(ResumptionUpdate("stale", True))
-    action = proto.live_failed(SessionNotFoundError("BidiGenerateContent session not found"))[-1]
-    assert isinstance(action, Reconnect) and action.options.resume_handle is None
+    out: list[Action] = []
+    for event in (
+        SessionState(SessionPhase.RECONNECTING, "ServerError (1011): reconnecting, attempt 1 of 5"),
+        SessionState(SessionPhase.RECONNECTING, "attempt 2 of 5"),  # a further attempt: nothing new to say
+        SessionState(SessionPhase.LIVE, "resumed the session after 80 ms"),
+        SessionState(SessionPhase.LIVE, "not news"),
+    ):
+        out += proto.live_event(event)
+    assert replies(out) == [{"session": {"state": "reconnecting"}}, {"session": {"state": "connected"}}]
+    assert proto.stats.reconnects == 1
+    assert proto.session == "connected"
+    assert not any(isinstance(a, Close | OpenSession) for a in out)
 
 
-@pytest.mark.parametrize("error", [AuthError(f"Key {KEY} refused."), InvalidRequestError(f"bad ?key={KEY}")])
-def test_fatal_failure_is_reported_redacted_and_closes_1011(error: Exception) -> None:
+def test_closed_state_waits_for_the_failure_that_explains_it() -> None:
     proto = live()
-    actions = proto.live_failed(error)  # type: ignore[arg-type]
+    assert proto.live_event(SessionState(SessionPhase.CLOSED, "giving up")) == []
+    assert proto.phase is Phase.LIVE
+
+
+def test_go_away_and_handles_are_left_to_the_live_session() -> None:
+    proto = live()
+    assert proto.live_event(ResumptionUpdate("h1", True)) == []
+    assert proto.live_event(GoAway(5.0)) == []
+    assert proto.phase is Phase.LIVE
+
+
+def test_reconnect_cap_reached_is_reported_and_closes_1013() -> None:
+    proto = live()
+    proto.live_event(SessionState(SessionPhase.RECONNECTING))
+    error = ReconnectGaveUpError(5, ServerError("Internal error encountered.", code=1011))
+    actions = proto.live_failed(error)
+    [reported, closed] = replies(actions)
+    assert reported["error"]["code"] == "reconnect_gave_up"  # type: ignore[index]
+    assert "failed 5 times in a row" in reported["error"]["message"]  # type: ignore[index]
+    assert closed == {"session": {"state": "closed"}}
+    close = actions[-1]
+    assert isinstance(close, Close) and close.code == CloseCode.TRY_AGAIN_LATER == 1013
+    assert close.reason.startswith("The connection to the Live API failed 5 times in a row")
+    assert proto.phase is Phase.CLOSED and proto.session == "closed"
+
+
+@pytest.mark.parametrize(
+    "error", [ConnectionLostError("The connection dropped.", code=1006), ServerError("Internal.", code=1011)]
+)
+def test_a_plain_sessions_drop_is_final_and_closes_1013(error: LiveError) -> None:
+    proto = live()
+    actions = proto.live_failed(error)
+    assert replies(actions)[0]["error"]["code"] == error.kind  # type: ignore[index]
+    assert actions[-1] == Close(CloseCode.TRY_AGAIN_LATER, str(error))
+    assert proto.receive(json.dumps({"client_content": {"text": "after"}})) == []  # closed: nothing forwarded
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        AuthError(f"Key {KEY} refused."),
+        InvalidRequestError(f"bad ?key={KEY}", code=1007),
+        ModelNotFoundError(f"models/x is not found ?key={KEY}", code=1008),
+        SessionNotFoundError(f"BidiGenerateContent session not found ?key={KEY}", code=1008),
+    ],
+)
+def test_fatal_failure_is_reported_redacted_and_closes_1011(error: LiveError) -> None:
+    proto = live()
+    actions = proto.live_failed(error)
     text = json.dumps(replies(actions)) + repr(actions[-1])
     assert KEY not in text
     assert "[redacted]" in text
-    assert isinstance(actions[-1], Close) and actions[-1].code == CloseCode.UPSTREAM_FAILED
+    assert replies(actions)[-1] == {"session": {"state": "closed"}}
+    assert isinstance(actions[-1], Close) and actions[-1].code == CloseCode.UPSTREAM_FAILED == 1011
     assert proto.phase is Phase.CLOSED
 
 
-def test_go_away_with_handle_reconnects_immediately() -> None:
+def test_failure_before_setup_or_after_close_says_nothing() -> None:
+    proto = RelayProtocol(BASE)
+    assert proto.live_failed(ServerError("x")) == []
     proto = live()
-    assert proto.live_event(GoAway(5.0)) == []  # no handle yet: ride it out
-    proto.live_event(ResumptionUpdate("h2", True))
-    actions = proto.live_event(GoAway(5.0))
-    assert actions[-1] == Reconnect(proto.options.resuming("h2"), delay_s=0.0)  # type: ignore[union-attr]
+    proto.live_failed(AuthError("no"))
+    assert proto.live_failed(ServerError("again")) == []
+
+
+# --- rate limit ------------------------------------------------------------------------------------
+
+
+def test_messages_beyond_the_burst_are_answered_and_dropped_until_tokens_return() -> None:
+    proto = live(limits=ProtocolLimits(rate_per_s=2.0, rate_burst=3))
+    text = json.dumps({"client_content": {"text": "hi"}})
+    now = 100.0
+    # the setup (sent by live() without a time) did not spend a token: three go through at once
+    assert [proto.receive(text, now) for _ in range(3)] == [[Forward(TextTurn("hi"))]] * 3
+    [limited] = replies(proto.receive(text, now))
+    assert limited == {
+        "error": {
+            "code": "rate_limited",
+            "message": "Too many messages: the relay takes at most 2 per second (bursts of 3); "
+            "this one was dropped.",
+        }
+    }
+    assert replies(proto.receive(text, now + 0.25)) == [limited]  # half a token is not enough
+    assert proto.receive(text, now + 0.5) == [Forward(TextTurn("hi"))]  # one token back after 0.5 s
+    assert (proto.stats.rate_limited, proto.stats.errors_sent, proto.stats.messages_in) == (2, 2, 7)
+    assert proto.phase is Phase.LIVE
+
+
+def test_rate_limited_messages_do_not_spend_the_error_budget() -> None:
+    proto = live(limits=ProtocolLimits(max_errors=2, rate_per_s=1.0, rate_burst=1))
+    proto.receive("{}", 0.0)  # takes the only token
+    for _ in range(10):
+        actions = proto.receive("{}", 0.0)
+        assert replies(actions)[0]["error"]["code"] == "rate_limited"  # type: ignore[index]
+        assert not any(isinstance(a, Close) for a in actions)
+    assert proto.stats.rate_limited == 10
+
+
+def test_rate_limit_off() -> None:
+    proto = live(limits=ProtocolLimits(rate_per_s=0))
+    text = json.dumps({"client_content": {"text": "hi"}})
+    assert all(proto.receive(text, 0.0) == [Forward(TextTurn("hi"))] for _ in range(1000))
+
+
+def test_limits_are_checked() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        ProtocolLimits(rate_per_s=-1)
+    with pytest.raises(ValueError, match="max_errors"):
+        ProtocolLimits(max_errors=0)
 
 
 def test_live_end_closes_normally() -> None:

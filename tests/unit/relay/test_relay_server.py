@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,9 +16,17 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from desktop_app.core.errors import AuthError, ConfigError, ConnectionLostError
-from desktop_app.core.events import ModelAudio, ResumptionUpdate, Role, Transcript, TurnComplete
+from desktop_app.core.errors import AuthError, ConfigError, ConnectionLostError, ServerError
+from desktop_app.core.events import (
+    ModelAudio,
+    Role,
+    SessionPhase,
+    SessionState,
+    Transcript,
+    TurnComplete,
+)
 from desktop_app.live.options import SessionOptions
+from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import RelayConfig, RelayServer, run_relay
 from desktop_app.relay.protocol import ProtocolLimits
 from tests.unit.relay.fakes import FakeConnector, FakeSession
@@ -44,12 +53,8 @@ def connector() -> FakeConnector:
     return FakeConnector()
 
 
-FAST = ProtocolLimits(max_errors=64, max_reconnects=2, reconnect_delays_s=(0.0,))
-
-
 @asynccontextmanager
 async def running(connector: FakeConnector, site: Path, **overrides: Any) -> AsyncIterator[RelayServer]:
-    overrides.setdefault("limits", FAST)
     config = RelayConfig(host="127.0.0.1", port=0, web_root=site, **overrides)
     server = RelayServer(connector, SessionOptions(), config, api_key=KEY)
     await server.start()
@@ -183,7 +188,15 @@ async def test_status_reports_backend_and_per_client_counters(connector: FakeCon
         assert client["messages_in"] == 3
         assert client["audio_chunks_in"] == 1
         assert client["errors_sent"] == 1
+        assert client["rate_limited"] == 0 and client["reconnects"] == 0
         assert client["messages_out"] == 3  # setup_complete, connected, error
+        assert report["totals"] == {
+            "connections": 1,
+            "refused_too_many": 0,
+            "setup_timeouts": 0,
+            "unresponsive": 0,
+            "rate_limited": 0,
+        }
         await ws.close()
 
 
@@ -318,7 +331,7 @@ async def test_oversized_frame_closes_only_that_client_with_1009(
 
 
 async def test_too_many_bad_messages_close_with_1008(connector: FakeConnector, site: Path) -> None:
-    limits = ProtocolLimits(max_errors=3, reconnect_delays_s=(0.0,))
+    limits = ProtocolLimits(max_errors=3)
     async with running(connector, site, limits=limits) as server:
         ws = await open_client(server)
         for _ in range(3):
@@ -351,21 +364,81 @@ async def test_two_clients_have_separate_sessions(connector: FakeConnector, site
         await audio_client.close()
 
 
-async def test_dropped_session_reconnects_with_resumption_handle(
+async def test_session_states_reach_the_browser_and_sends_go_on_meanwhile(
+    connector: FakeConnector, site: Path
+) -> None:
+    """What a resilient session reports is passed on; the relay neither reopens nor closes anything."""
+    async with running(connector, site) as server:
+        ws = await open_client(server)
+        [session] = await connector.wait_sessions(1)
+        session.emit(SessionState(SessionPhase.RECONNECTING, "ConnectionLostError (1006): attempt 1 of 5"))
+        assert await recv_json(ws) == {"session": {"state": "reconnecting"}}
+        assert server.status()["clients"][0]["state"] == "reconnecting"
+        await ws.send(json.dumps({"client_content": {"text": "during the gap"}}))  # the session buffers it
+        await connector.changes.wait_for(lambda: session.sent == [("text", "during the gap")])
+        session.emit(SessionState(SessionPhase.RECONNECTING, "attempt 2 of 5"), ModelAudio(b"\x01\x00"))
+        assert await recv_json(ws) == {"audio": b64(b"\x01\x00")}  # the repeated state was not sent
+        session.emit(SessionState(SessionPhase.LIVE, "resumed the session after 90 ms"))
+        assert await recv_json(ws) == {"session": {"state": "connected"}}
+        [client] = server.status()["clients"]
+        assert (client["state"], client["reconnects"]) == ("connected", 1)
+        assert len(connector.attempts) == 1 and not session.closed
+        await ws.close()
+
+
+async def test_a_plain_sessions_drop_is_final_and_closes_1013(connector: FakeConnector, site: Path) -> None:
+    async with running(connector, site) as server:
+        ws = await open_client(server)
+        [session] = await connector.wait_sessions(1)
+        session.fail(ConnectionLostError("The connection to the live service dropped.", code=1006))
+        error = await recv_json(ws)
+        assert error["error"] == {
+            "code": "connection_lost",
+            "message": "The connection to the live service dropped.",
+        }
+        assert await recv_json(ws) == {"session": {"state": "closed"}}
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), WAIT)
+        assert (ws.close_code, ws.close_reason) == (1013, "The connection to the live service dropped.")
+        assert len(connector.attempts) == 1, "the relay does not reconnect by itself"
+        assert session.closed
+
+
+async def test_reconnect_cap_reached_closes_1013_with_the_reason(
     connector: FakeConnector, site: Path
 ) -> None:
     async with running(connector, site) as server:
         ws = await open_client(server)
-        [first] = await connector.wait_sessions(1)
-        first.emit(ResumptionUpdate("handle-1", True))
-        first.fail(ConnectionLostError("The connection to the live service dropped."))
-        assert await recv_json(ws) == {"session": {"state": "reconnecting"}}
-        assert await recv_json(ws) == {"session": {"state": "connected"}}
-        _, second = await connector.wait_sessions(2)
-        assert second.options.resume_handle == "handle-1"
-        await ws.send(json.dumps({"client_content": {"text": "after"}}))
-        await connector.changes.wait_for(lambda: second.sent == [("text", "after")])
-        await ws.close()
+        [session] = await connector.wait_sessions(1)
+        session.emit(SessionState(SessionPhase.RECONNECTING))
+        session.emit(SessionState(SessionPhase.CLOSED, "giving up"))
+        session.fail(ReconnectGaveUpError(5, ServerError("Internal error encountered.", code=1011)))
+        seen = await recv_until(ws, lambda m: m.get("session") == {"state": "closed"})
+        assert seen[0] == {"session": {"state": "reconnecting"}}
+        assert seen[1]["error"]["code"] == "reconnect_gave_up"
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), WAIT)
+        assert ws.close_code == 1013
+        assert (ws.close_reason or "").startswith("The connection to the Live API failed 5 times in a row")
+        assert len(ws.close_reason.encode()) <= 123  # type: ignore[union-attr]
+
+
+async def test_a_send_refused_after_the_session_gave_up_closes_the_same_way(
+    connector: FakeConnector, site: Path
+) -> None:
+    """The failure may surface on a send (the reader) before the event stream reports it."""
+    async with running(connector, site) as server:
+        ws = await open_client(server)
+        [session] = await connector.wait_sessions(1)
+        session.fail_sends_with = ReconnectGaveUpError(3, ConnectionLostError("dropped", code=1006))
+        await ws.send(json.dumps({"client_content": {"text": "too late"}}))
+        error = await recv_json(ws)
+        assert error["error"]["code"] == "reconnect_gave_up"
+        with pytest.raises(ConnectionClosed):
+            while True:
+                await asyncio.wait_for(ws.recv(), WAIT)
+        assert ws.close_code == 1013
+        assert len(connector.attempts) == 1
 
 
 async def test_refused_session_reports_redacted_error_and_closes_1011(
@@ -436,19 +509,72 @@ async def test_browser_leaving_while_session_connects_ends_cleanly(site: Path) -
 async def test_setup_timeout_closes_with_1008(connector: FakeConnector, site: Path) -> None:
     async with running(connector, site, setup_timeout_s=0.2) as server:
         ws = await connect(server.ws_url)
-        assert (await recv_json(ws))["error"]["code"] == "setup_required"
+        await ws.send("not a setup")  # bad messages do not extend the time
+        assert (await recv_json(ws))["error"]["code"] == "bad_json"
+        assert (await recv_json(ws))["error"] == {
+            "code": "setup_timeout",
+            "message": "Setup timeout: no setup message within 0.2 s.",
+        }
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), WAIT)
-        assert ws.close_code == 1008
+        assert (ws.close_code, ws.close_reason) == (1008, "Setup timeout: no setup message within 0.2 s.")
+        await asyncio.wait_for(server.wait_for_clients(0), WAIT)
+        assert server.status()["totals"]["setup_timeouts"] == 1
+        assert connector.attempts == []
 
 
-async def test_client_limit_answers_503(connector: FakeConnector, site: Path) -> None:
+async def test_client_limit_refuses_with_1013_and_a_reason(connector: FakeConnector, site: Path) -> None:
     async with running(connector, site, max_clients=1) as server:
         ws = await open_client(server)
-        with pytest.raises(InvalidStatus) as refused:
-            await connect(server.ws_url)
-        assert refused.value.response.status_code == 503
+        extra = await connect(server.ws_url)
+        error = await recv_json(extra)
+        assert error["error"]["code"] == "too_many_clients"
+        assert "at most 1 browser connections" in error["error"]["message"]
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(extra.recv(), WAIT)
+        assert (extra.close_code, extra.close_reason) == (1013, "Too many clients (the limit is 1).")
+        assert server.client_count == 1 and len(connector.attempts) == 1
+        assert server.status()["totals"]["refused_too_many"] == 1
         await ws.close()
+        await asyncio.wait_for(server.wait_for_clients(0), WAIT)
+        again = await open_client(server)  # a freed slot is usable again
+        await again.close()
+
+
+async def test_client_limit_holds_when_many_connect_at_once(connector: FakeConnector, site: Path) -> None:
+    async with running(connector, site, max_clients=3) as server:
+        sockets = await asyncio.gather(*(connect(server.ws_url) for _ in range(8)))
+        for ws in sockets:
+            with contextlib.suppress(ConnectionClosed):  # the refused may be closed already
+                await ws.send(json.dumps(AUDIO_SETUP))
+        outcomes = []
+        for ws in sockets:
+            first = await recv_json(ws)
+            outcomes.append("accepted" if first == {"setup_complete": True} else first["error"]["code"])
+        assert sorted(outcomes) == ["accepted"] * 3 + ["too_many_clients"] * 5
+        assert server.client_count == 3 and len(connector.attempts) == 3
+        for ws in sockets:
+            await ws.close()
+
+
+async def test_rate_limit_answers_and_drops_the_excess_and_counts_it(
+    connector: FakeConnector, site: Path
+) -> None:
+    limits = ProtocolLimits(rate_per_s=0.001, rate_burst=4)  # no token comes back during the test
+    async with running(connector, site, limits=limits) as server:
+        ws = await open_client(server)  # the setup takes one token
+        [session] = await connector.wait_sessions(1)
+        for index in range(6):
+            await ws.send(json.dumps({"client_content": {"text": f"t{index}"}}))
+        errors = [await recv_json(ws) for _ in range(3)]
+        assert [e["error"]["code"] for e in errors] == ["rate_limited"] * 3
+        await connector.changes.wait_for(lambda: len(session.sent) == 3)
+        assert session.sent == [("text", "t0"), ("text", "t1"), ("text", "t2")]
+        [client] = server.status()["clients"]
+        assert (client["rate_limited"], client["messages_in"], client["errors_sent"]) == (3, 7, 3)
+        await ws.close()
+        await asyncio.wait_for(server.wait_for_clients(0), WAIT)
+        assert server.status()["totals"]["rate_limited"] == 3
 
 
 async def test_binding_beyond_loopback_warns(
