@@ -6,7 +6,9 @@ live mode) calls its coroutines on the loop thread and listens to the events it 
 - the backend (Gemini, or the emulator it starts) and the local relay that serves the browser page;
 - the microphone and speaker (``desktop_app.audio``), whose blocks it gates for mute and push-to-talk;
 - one :class:`~desktop_app.engine.Conversation`, reopened when settings that shape the session change;
-- one :class:`~desktop_app.video.VisionPump` for the camera or the screen.
+- one :class:`~desktop_app.video.VisionPump` for the camera or the screen;
+- the session history file and, with ``record_audio``, the two-channel WAV beside it (see
+  :meth:`LiveController.recording_path`).
 
 Failures never escape as exceptions: a device that cannot open, a refused key or a dead camera become
 ``ErrorEvent`` notices and the rest goes on (typing still works without a microphone).
@@ -18,19 +20,24 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from datetime import datetime
+from pathlib import Path
 
 from desktop_app.app import BackendHandle, open_backend, session_options
 from desktop_app.audio.factory import AudioIO, AudioOptions, open_audio
 from desktop_app.config import Settings, save_settings
 from desktop_app.core.clock import Clock, MonotonicClock
-from desktop_app.core.errors import AppError, LiveError
+from desktop_app.core.errors import AppError, LiveError, MediaError
 from desktop_app.core.events import (
     BackendInfo,
     ErrorEvent,
     Event,
     InputState,
+    Interrupted,
+    MicAudio,
     ModelAudio,
     RelayStatus,
     TurnComplete,
@@ -38,7 +45,8 @@ from desktop_app.core.events import (
     VoiceActivity,
 )
 from desktop_app.engine import Conversation
-from desktop_app.history import HistoryWriter
+from desktop_app.history import HistoryWriter, TwoChannelRecorder, history_dir
+from desktop_app.history.writer import new_session_id
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.server import RelayServer
 from desktop_app.video import EncoderConfig, PacingConfig, VideoSource, VisionPump
@@ -72,6 +80,7 @@ _AUDIO_FIELDS = frozenset(
 )
 _RELAY_FIELDS = frozenset({"relay_host", "relay_port", "relay_allow_origins"})
 _VIDEO_FIELDS = frozenset({"video_fps", "video_max_side", "video_jpeg_quality"})
+_RECORDING_TICK_S = 0.25  # how often a recording writes out what can no longer change
 
 AudioOpener = Callable[[AudioOptions, asyncio.AbstractEventLoop, Callable[[Event], None]], AudioIO]
 
@@ -123,6 +132,8 @@ class LiveController:
         self._pump_task: asyncio.Task[None] | None = None
         self._speech_ended_at: float | None = None
         self._history: HistoryWriter | None = None
+        self._recorder: TwoChannelRecorder | None = None
+        self._recorder_tick: asyncio.Task[None] | None = None
         self._stopped = False
 
     # --- properties -----------------------------------------------------------------------------
@@ -147,6 +158,11 @@ class LiveController:
     def input_state(self) -> InputState:
         return self._input
 
+    @property
+    def recording_path(self) -> Path | None:
+        """The WAV being recorded (``record_audio``; user left, model right), or None when not recording."""
+        return self._recorder.path if self._recorder is not None else None
+
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -158,6 +174,7 @@ class LiveController:
             self._notice(str(err), "backend")
             return
         self._open_history()
+        self._open_recorder()
         if self._want_relay:
             await self._start_relay()
         self._open_audio()
@@ -179,6 +196,7 @@ class LiveController:
             stack, self._backend_stack = self._backend_stack, None
             self._backend = None
             await stack.aclose()
+        await self._close_recorder()
         if self._history is not None:
             history, self._history = self._history, None
             history.close()
@@ -298,6 +316,11 @@ class LiveController:
             self._pump.set_encoder(self._encoder_config())
         if "video_source" in changed:
             await self.set_camera(settings.video_source)
+        if "record_audio" in changed and not self._stopped:
+            if settings.record_audio:
+                self._open_recorder()
+            else:
+                await self._close_recorder()
         return reconnect
 
     # --- backend and relay ----------------------------------------------------------------------
@@ -437,6 +460,8 @@ class LiveController:
                 await conv.send_mic_block(block)
             except LiveError:
                 continue  # the session's receive loop reports the failure once
+            if self._recorder is not None:  # after the send: recording never delays the microphone
+                self._record(block)
 
     # --- session --------------------------------------------------------------------------------
 
@@ -472,6 +497,8 @@ class LiveController:
             self._pump.set_user_speaking(True)
         if isinstance(event, VoiceActivity) and not event.speaking and self._pump is not None:
             self._pump.set_user_speaking(False)
+        if self._recorder is not None and isinstance(event, ModelAudio | Interrupted):
+            self._record(event)
         self._publish(event)
 
     # --- vision ---------------------------------------------------------------------------------
@@ -524,6 +551,69 @@ class LiveController:
             return
         self._history = writer
 
+    # --- recording ------------------------------------------------------------------------------
+
+    def _open_recorder(self) -> None:
+        """With ``record_audio`` on, record both sides to ``<session id>.wav`` beside the history file.
+
+        The recorder runs on the loop thread: it is fed the microphone blocks after they were sent and the
+        model's audio as it arrives, and writes in pieces of about 250 ms (a few tens of kilobytes to the
+        page cache, no fsync), so it never touches an audio callback and never holds the loop for long.
+        """
+        if not self._settings.record_audio or self._recorder is not None:
+            return
+        try:
+            path = _new_recording_file(self._history.path if self._history is not None else None)
+            recorder = TwoChannelRecorder(path, self._clock)
+            recorder.open()
+        except MediaError as err:
+            self._notice(str(err), "recording")
+            return
+        except OSError as err:
+            self._notice(f"The conversation cannot be recorded ({err}).", "recording")
+            return
+        self._recorder = recorder
+        if self._history is not None:
+            self._history.note("recording", path=path.name)
+        self._recorder_tick = asyncio.get_running_loop().create_task(
+            self._tick_recorder(recorder), name="recording-tick"
+        )
+
+    async def _tick_recorder(self, recorder: TwoChannelRecorder) -> None:
+        """Keep the file current while neither side sends audio (muted, push-to-talk, silence)."""
+        while self._recorder is recorder:
+            await asyncio.sleep(_RECORDING_TICK_S)
+            self._record(None)
+
+    def _record(self, item: MicAudio | ModelAudio | Interrupted | None) -> None:
+        """Feed the recorder (None: just write out what settled). A write error ends the recording."""
+        recorder = self._recorder
+        if recorder is None:
+            return
+        try:
+            if item is None:
+                recorder.tick()
+            else:
+                recorder(item)
+        except (OSError, ValueError) as err:
+            self._recorder = None
+            with contextlib.suppress(OSError, ValueError):
+                recorder.close()
+            self._notice(f"Recording stopped: {recorder.path} cannot be written ({err}).", "recording")
+
+    async def _close_recorder(self) -> None:
+        if self._recorder_tick is not None:
+            tick, self._recorder_tick = self._recorder_tick, None
+            tick.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await tick
+        if self._recorder is not None:
+            recorder, self._recorder = self._recorder, None
+            try:
+                recorder.close()
+            except (OSError, ValueError) as err:
+                self._notice(f"The recording {recorder.path} could not be finished ({err}).", "recording")
+
     # --- publishing -----------------------------------------------------------------------------
 
     def _publish(self, event: Event) -> None:
@@ -539,6 +629,25 @@ class LiveController:
 
     def _notice(self, message: str, code: str, *, retryable: bool = False) -> None:
         self._publish(ErrorEvent(message, code=code, retryable=retryable))
+
+
+def _new_recording_file(session: Path | None) -> Path:
+    """Create (private, empty) the WAV for a session: ``<id>.wav`` beside its history file, or
+    ``<id>-2.wav``… when recording was turned off and on again. Without history, a fresh id in the
+    history directory. Raises OSError."""
+    if session is not None:
+        directory, stem = session.parent, session.stem
+    else:
+        directory, stem = history_dir(), new_session_id(datetime.now().astimezone())
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for number in range(1, 100):
+        path = directory / (f"{stem}.wav" if number == 1 else f"{stem}-{number}.wav")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free recording name for {stem} in {directory}")
 
 
 class _SilentSink:

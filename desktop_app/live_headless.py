@@ -2,7 +2,8 @@
 
 It runs the same :class:`~desktop_app.controller.LiveController` the window uses (without the relay), prints
 transcript lines as they stream, and ends on Ctrl-C or after ``duration_s``, printing a final line of
-counters: blocks sent, drops, overflows, underruns.
+counters: blocks sent, drops, overflows, underruns. With ``record_audio`` (``--record-audio``) it says where
+the two-channel WAV of both sides goes.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ async def _run(settings: Settings, duration_s: float | None, log: EventLog | Non
     controller = LiveController(settings, publish, relay=False)
     try:
         await controller.start()
+        if controller.recording_path is not None:
+            print(f"recording both sides to {controller.recording_path}", file=sys.stderr, flush=True)
         print("listening: speak now (Ctrl-C to stop)", file=sys.stderr, flush=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), duration_s)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from desktop_app.config import Settings
@@ -27,7 +31,7 @@ from desktop_app.core.events import (
     TurnLatency,
     VoiceActivity,
 )
-from tests.support.audio import blocks, silence, speech_like
+from tests.support.audio import blocks, read_wav, silence, speech_like
 
 pytestmark = pytest.mark.integration
 
@@ -221,3 +225,89 @@ async def test_the_conversation_is_kept_in_history(settings: Settings) -> None:
     assert len(sessions) == 1 and sessions[0].turns == 1
     markdown = to_markdown(load_session(sessions[0].path))
     assert "remember this line" in markdown
+
+
+# --- recording both sides ---------------------------------------------------------------------------
+
+
+def _channels(path: Path) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    frames, rate, channels = read_wav(path)
+    assert (rate, channels) == (24_000, 2)
+    data = np.frombuffer(frames, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768
+    return data[:, 0], data[:, 1]
+
+
+def _voiced_s(channel: npt.NDArray[np.float64], rate: int = 24_000) -> float:
+    """Seconds of 20 ms windows louder than -40 dBFS."""
+    size = rate // 50
+    windows = channel[: len(channel) // size * size].reshape(-1, size)
+    loud = np.sqrt(np.mean(windows**2, axis=1)) > 10 ** (-40 / 20)
+    return float(np.count_nonzero(loud)) / 50
+
+
+def _energy(channel: npt.NDArray[np.float64], rate: int) -> float:
+    """Mean square times duration: the same for one signal at any sample rate."""
+    return float(np.sum(channel**2)) / rate
+
+
+async def test_record_audio_writes_the_user_left_and_the_model_right(settings: Settings) -> None:
+    from desktop_app.history import HistoryStore, load_session
+
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    controller = await start(dataclasses.replace(settings, record_audio=True), audio, rec, saved)
+    spoken = speech_like(1.0)
+    try:
+        await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
+        path = controller.recording_path
+        assert path is not None and path.suffix == ".wav"
+        audio.source.speak(spoken + silence(1.0))  # the emulator's VAD ends the utterance and echoes it
+        await rec.wait_for(lambda e: isinstance(e, TurnComplete))
+        played = b"".join(audio.sink.played)
+    finally:
+        await controller.stop()
+    assert controller.recording_path is None
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert tasks == []
+
+    [session] = HistoryStore().list_sessions()
+    assert path == session.path.with_suffix(".wav"), "the WAV sits beside the history file, same id"
+    assert path.stat().st_mode & 0o777 == 0o600, "the recording holds the user's voice: private"
+    assert {"type": "recording", "path": path.name}.items() <= next(
+        r for r in map(json.loads, session.path.read_text().splitlines()) if r["type"] == "recording"
+    ).items()
+    assert load_session(session.path).turns[0].complete
+
+    user, model = _channels(path)
+    sent = np.frombuffer(spoken, dtype="<i2").astype(np.float64) / 32768
+    assert _voiced_s(user) == pytest.approx(1.0, abs=0.06), "the user channel holds the speech sent"
+    assert _energy(user, 24_000) == pytest.approx(_energy(sent, 16_000), rel=0.05)
+    echo = np.frombuffer(played, dtype="<i2").astype(np.float64) / 32768
+    assert _voiced_s(echo) == pytest.approx(1.0, abs=0.1), "the emulator echoes the utterance"
+    assert _voiced_s(model) == pytest.approx(_voiced_s(echo), abs=0.04), "the model channel holds the reply"
+    assert _energy(model, 24_000) == pytest.approx(_energy(echo, 24_000), rel=0.05)
+
+
+async def test_without_record_audio_no_wav_is_written_and_turning_it_on_starts_one(
+    settings: Settings,
+) -> None:
+    from desktop_app.history import history_dir
+
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    controller = await start(settings, audio, rec, saved)
+    try:
+        await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
+        audio.source.speak(speech_like(0.5) + silence(1.0))
+        await rec.wait_for(lambda e: isinstance(e, TurnComplete))
+        assert controller.recording_path is None
+        assert list(history_dir().glob("*.wav")) == []
+
+        await controller.apply_settings(dataclasses.replace(settings, record_audio=True))
+        path = controller.recording_path
+        assert path is not None and path.exists()
+        assert saved[-1].record_audio, "the choice is saved with the settings"
+        await controller.apply_settings(settings)  # off again: the file is finished and closed
+        assert controller.recording_path is None
+    finally:
+        await controller.stop()
+    assert list(history_dir().glob("*.wav")) == [path]
+    _user, _model = _channels(path)  # a valid, readable two-channel WAV
