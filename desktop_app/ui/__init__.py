@@ -3,7 +3,9 @@
 Start at :mod:`desktop_app.ui.app_main` (``display_available``, ``run_window``; no Qt at import time).
 :mod:`~desktop_app.ui.window_app` owns one run (loop thread, bridge, window, controller, orderly shutdown);
 :mod:`~desktop_app.ui.bridge` is the only thread crossing; :mod:`~desktop_app.ui.main_window` lays out the
-widgets of :mod:`desktop_app.ui.widgets` and turns events into pixels and clicks into commands.
-Pure, Qt-free pieces: :mod:`~desktop_app.ui.transcript_model`, :mod:`~desktop_app.ui.connection_status`,
-:mod:`~desktop_app.ui.probes` (blocking device checks, run off the Qt thread).
+widgets of :mod:`desktop_app.ui.widgets` and turns events into pixels and clicks into commands;
+:mod:`~desktop_app.ui.settings_dialog` and :mod:`~desktop_app.ui.history_dialog` (past conversations) open
+from it. Pure, Qt-free pieces: :mod:`~desktop_app.ui.transcript_model`,
+:mod:`~desktop_app.ui.connection_status`, :mod:`~desktop_app.ui.history_model` and
+:mod:`~desktop_app.ui.probes` (the last two block: they run off the Qt thread).
 """

@@ -1,4 +1,5 @@
-"""The main window: preview and mirror, transcript and composer, controls, meters, state and relay.
+"""The main window: preview and mirror, transcript and composer, controls, meters, state, relay, and the
+header buttons that open the history panel (Ctrl+Shift+H) and the settings (Ctrl+,).
 
 The window is a view plus a command sender. It renders events handed to :meth:`MainWindow.on_event` (the
 bridge's signal is connected to it) and turns user actions into controller commands through the
@@ -66,11 +67,13 @@ from desktop_app.core.events import (
     UsageUpdate,
     VoiceActivity,
 )
+from desktop_app.history import HistoryStore
 from desktop_app.relay.redact import Redactor
 from desktop_app.secrets import KeyStore, StoredKey
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.connection_status import ConnectionStatus
 from desktop_app.ui.glyphs import app_icon, glyph
+from desktop_app.ui.history_dialog import HistoryDialog, history_icon
 from desktop_app.ui.probes import MonitorInfo, monitors
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.state_file import StateFile
@@ -114,7 +117,8 @@ def _card(*widgets: QWidget, margins: int = 14, spacing: int = 10) -> QFrame:
 
 
 class MainWindow(QMainWindow):
-    """See the module docstring. ``key_store`` keeps the API key; ``memory`` the geometry."""
+    """See the module docstring. ``key_store`` keeps the API key; ``memory`` the geometry; ``history_store``
+    is what the history panel reads (default: the user's history directory)."""
 
     close_requested = Signal()
 
@@ -126,6 +130,7 @@ class MainWindow(QMainWindow):
         key_store: KeyStore | None = None,
         memory: WindowMemory | None = None,
         monitor_lister: Callable[[], list[MonitorInfo]] = monitors,
+        history_store: HistoryStore | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -149,6 +154,8 @@ class MainWindow(QMainWindow):
         self.last_latency_ms: float | None = None
         self.events_seen: dict[str, int] = {}
         self.dialog: SettingsDialog | None = None
+        self.history_store = history_store or HistoryStore()
+        self.history_dialog: HistoryDialog | None = None
         self._stored_key = StoredKey()
         self._talk_key_down = False
 
@@ -196,6 +203,10 @@ class MainWindow(QMainWindow):
         self.settings_button.setIcon(glyph("settings", COLORS["text"], 18))
         self.settings_button.setToolTip("Settings (Ctrl+,)")
         self.settings_button.clicked.connect(self.open_settings)
+        self.history_button = QPushButton("History")
+        self.history_button.setIcon(history_icon(COLORS["text"], 18))
+        self.history_button.setToolTip("Past conversations (Ctrl+Shift+H)")
+        self.history_button.clicked.connect(self.open_history)
         header = QHBoxLayout()
         header.setSpacing(10)
         header.addWidget(logo)
@@ -204,6 +215,7 @@ class MainWindow(QMainWindow):
         header.addWidget(self.pill)
         header.addWidget(self.backend_label)
         header.addStretch(1)
+        header.addWidget(self.history_button)
         header.addWidget(self.settings_button)
 
         self.banner = OfflineBanner()
@@ -325,6 +337,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Up", lambda: c.nudge_volume(1)),
             ("Ctrl+Down", lambda: c.nudge_volume(-1)),
             ("Ctrl+,", self.open_settings),
+            ("Ctrl+Shift+H", self.open_history),
             ("Ctrl+L", self.composer.setFocus),
             (QKeySequence.StandardKey.Quit, self.close),
         ]
@@ -501,6 +514,21 @@ class MainWindow(QMainWindow):
         if focus_key:
             dialog.tabs.setCurrentIndex(0)
             dialog.api_key.setFocus()
+        return dialog
+
+    def open_history(self) -> HistoryDialog:
+        """Open the history panel (non-modal: the conversation goes on); returns it (tests drive it)."""
+        dialog = self.history_dialog
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            dialog.refresh()
+            dialog.activateWindow()  # asks the window manager to bring it forward
+            return dialog
+        dialog = HistoryDialog(
+            self._runner, self.history_store, history_enabled=self.settings.history, parent=self
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        self.history_dialog = dialog
+        dialog.show()
         return dialog
 
     def set_stored_key(self, stored: StoredKey) -> None:

@@ -281,6 +281,15 @@ class SettingsDialog(QDialog):
         self.output_transcription = QCheckBox("Show what Gemini says")
         form.addRow("Transcripts", self.input_transcription)
         form.addRow("", self.output_transcription)
+        self.record_audio = QCheckBox("Record both sides to a WAV file")
+        form.addRow("Recording", self.record_audio)
+        form.addRow(
+            "",
+            _note(
+                "You on the left channel, Gemini on the right, saved beside the conversation in the "
+                "history folder (about 6 MB a minute). Starts or stops at once."
+            ),
+        )
         page.setLayout(form)
         return page
 
@@ -389,6 +398,7 @@ class SettingsDialog(QDialog):
         self.vad_padding.setValue(s.vad_prefix_padding_ms)
         self.input_transcription.setChecked(s.input_transcription)
         self.output_transcription.setChecked(s.output_transcription)
+        self.record_audio.setChecked(s.record_audio)
         for combo, value in ((self.mic_combo, s.input_device), (self.speaker_combo, s.output_device)):
             if value and combo.findData(value) < 0:
                 combo.addItem(value, value)
@@ -425,6 +435,7 @@ class SettingsDialog(QDialog):
             "vad_prefix_padding_ms": self.vad_padding.value(),
             "input_transcription": self.input_transcription.isChecked(),
             "output_transcription": self.output_transcription.isChecked(),
+            "record_audio": self.record_audio.isChecked(),
             "input_device": self.mic_combo.currentData(),
             "output_device": self.speaker_combo.currentData(),
             "video_source": self._camera_spec(),

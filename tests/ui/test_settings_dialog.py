@@ -192,3 +192,17 @@ def test_key_store_round_trip_matches_what_the_dialog_saves(tmp_path: Path) -> N
     store = KeyStore(tmp_path, backend=None)
     saved = store.save("AIzaSy-from-dialog-9876")
     assert store.load().key == "AIzaSy-from-dialog-9876" and saved.masked == "••••9876"
+
+
+def test_recording_both_sides_is_a_checkbox_that_round_trips_without_a_new_session(
+    qtbot: QtBot, runner: CommandRunner
+) -> None:
+    d = _dialog(qtbot, runner, Settings())
+    assert not d.record_audio.isChecked()
+    assert d.record_audio.text() == "Record both sides to a WAV file"
+    d.record_audio.setChecked(True)
+    assert d.changed_fields() == {"record_audio"} and not d.needs_new_session()
+    d.save_button.click()
+    save_settings(d.result_settings())
+    assert load_settings().record_audio is True
+    assert _dialog(qtbot, runner, load_settings()).record_audio.isChecked()

@@ -1,0 +1,491 @@
+"""The history panel: past conversations listed on the left, the chosen one read back on the right.
+
+:class:`HistoryDialog` is a non-modal window over the main window (the conversation goes on while it is
+open). It lists the newest sessions of a :class:`~desktop_app.history.HistoryStore` (at most
+:data:`~desktop_app.ui.history_model.LIST_LIMIT`) and shows the selected one read-only, with the same
+bubbles as the live transcript, plus "Export Markdown…", "Export SRT…", "Open recording" (when a WAV was
+recorded) and "Open folder".
+
+Every file read and write runs in the window's worker threads through the
+:class:`~desktop_app.ui.bridge.CommandRunner`; a session is loaded only when it is selected, and a load
+that finishes after the user chose another session is dropped. Signals tell tests (and the window) what
+happened: :attr:`listed`, :attr:`shown`, :attr:`exported`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.history import HistoryStore
+from desktop_app.ui.bridge import CommandRunner
+from desktop_app.ui.glyphs import glyph
+from desktop_app.ui.history_model import (
+    LIST_LIMIT,
+    PastSession,
+    SessionList,
+    SessionRow,
+    export_session,
+    list_rows,
+    open_session,
+)
+from desktop_app.ui.theme import COLORS
+from desktop_app.ui.transcript_model import ChangeKind, TranscriptChange
+from desktop_app.ui.widgets.transcript_view import TranscriptView
+
+__all__ = ["HistoryDialog", "SaveChooser", "history_icon"]
+
+SaveChooser = Callable[[QWidget, str, Path, str], Path | None]
+"""Asks where to save: (parent, caption, suggested path, file filter) → the chosen path, or None."""
+
+_HISTORY_SVG = '<path d="M3.5 12a8.5 8.5 0 1 0 2.5-6"/><path d="M3 3.5v4h4"/><path d="M12 7.5V12l3 2"/>'
+_EXPORTS = {
+    "md": ("Export Markdown", "Markdown (*.md);;All files (*)"),
+    "srt": ("Export subtitles", "Subtitles (*.srt);;All files (*)"),
+}
+
+
+def history_icon(color: str = COLORS["text"], size: int = 18) -> QIcon:
+    """A clock with a backwards arrow, drawn like :func:`~desktop_app.ui.glyphs.glyph` draws its icons."""
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="{color}" '
+        f'stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">{_HISTORY_SVG}</svg>'
+    )
+    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    icon = QIcon()
+    for scale in (1, 2):
+        pixmap = QPixmap(QSize(size * scale, size * scale))
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter, QRectF(0, 0, size * scale, size * scale))
+        painter.end()
+        pixmap.setDevicePixelRatio(scale)
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def _ask_where_to_save(parent: QWidget, caption: str, suggested: Path, filters: str) -> Path | None:
+    chosen, _filter = QFileDialog.getSaveFileName(parent, caption, str(suggested), filters)
+    return Path(chosen) if chosen else None
+
+
+_ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _RowDelegate(QStyledItemDelegate):
+    """Paints a session: when (bold) and how long on the first line, the first words below, flags last."""
+
+    _PAD = 10
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        base = parent.font()
+        self._bold = QFont(base)
+        self._bold.setBold(True)
+        self._small = QFont(base)
+        self._small.setPointSizeF(base.pointSizeF() * 0.88)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        row: SessionRow = index.data(_ROW_ROLE)
+        lines = QFontMetrics(self._bold).height() + QFontMetrics(self._small).height() + 4
+        if row.flags:
+            lines += QFontMetrics(self._small).height() + 2
+        return QSize(200, lines + 2 * self._PAD)
+
+    def paint(
+        self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        row: SessionRow = index.data(_ROW_ROLE)
+        rect: QRect = option.rect.adjusted(2, 2, -2, -2)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if selected or hovered:
+            p.setPen(QColor(COLORS["accent"]) if selected else Qt.PenStyle.NoPen)
+            p.setBrush(QColor(COLORS["accent_dim"] if selected else COLORS["surface3"]))
+            p.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+        inner = rect.adjusted(self._PAD, self._PAD - 2, -self._PAD, -self._PAD)
+        bold_h, small_h = QFontMetrics(self._bold).height(), QFontMetrics(self._small).height()
+        p.setFont(self._small)
+        p.setPen(QColor(COLORS["muted"]))
+        top = QRect(inner.left(), inner.top(), inner.width(), bold_h)
+        p.drawText(top, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), row.detail)
+        detail_w = QFontMetrics(self._small).horizontalAdvance(row.detail) + 10
+        p.setFont(self._bold)
+        p.setPen(QColor(COLORS["text"]))
+        title = QFontMetrics(self._bold).elidedText(
+            row.title, Qt.TextElideMode.ElideRight, inner.width() - detail_w
+        )
+        p.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
+        p.setFont(self._small)
+        p.setPen(QColor(COLORS["muted"] if selected else COLORS["faint"]))
+        words = QFontMetrics(self._small).elidedText(
+            row.first_words, Qt.TextElideMode.ElideRight, inner.width()
+        )
+        second = QRect(inner.left(), top.bottom() + 4, inner.width(), small_h)
+        p.drawText(second, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), words)
+        if row.flags:
+            p.setPen(QColor(COLORS["warn"]))
+            third = QRect(inner.left(), second.bottom() + 2, inner.width(), small_h)
+            p.drawText(third, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), row.flags)
+        p.restore()
+
+
+def _card(layout: QVBoxLayout | QHBoxLayout) -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout.setContentsMargins(14, 14, 14, 14)
+    layout.setSpacing(10)
+    frame.setLayout(layout)
+    return frame
+
+
+def _label(text: str, name: str = "") -> QLabel:
+    label = QLabel(text)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+class HistoryDialog(QDialog):
+    """See the module docstring. Construct and use on the Qt thread; it lists sessions once shown.
+
+    Args:
+        runner: runs the file work in worker threads.
+        store: where the sessions are (default: the user's history directory).
+        history_enabled: False when the ``history`` setting is off (the empty list says so).
+        choose_file: asks where to export (default: a save dialog). Kept as :attr:`choose_file`, which a
+            test may replace.
+    """
+
+    listed = Signal(int)
+    """The list was (re)filled with this many sessions."""
+    shown = Signal(str)
+    """A session (its id) is now shown on the right."""
+    exported = Signal(object)
+    """A transcript was written to this Path."""
+
+    def __init__(
+        self,
+        runner: CommandRunner,
+        store: HistoryStore | None = None,
+        *,
+        history_enabled: bool = True,
+        choose_file: SaveChooser = _ask_where_to_save,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("History")
+        self.setModal(False)
+        self.setMinimumSize(QSize(820, 520))
+        self.resize(QSize(1040, 680))
+        self._runner = runner
+        self._store = store or HistoryStore()
+        self._history_enabled = history_enabled
+        self.choose_file = choose_file
+        self._wanted: Path | None = None
+        self._export_dir = Path.home()
+        self.session: PastSession | None = None
+        self.rows: list[SessionRow] = []
+        self._build()
+        self.refresh()
+
+    # --- layout ------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        title = _label("Past conversations", "appTitle")
+        self.count_label = _label("Reading…", "muted")
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setIcon(glyph("refresh", COLORS["text"], 16))
+        self.refresh_button.setToolTip("Read the history folder again (F5)")
+        self.refresh_button.setShortcut("F5")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.folder_button = QPushButton("Open folder")
+        self.folder_button.setToolTip(str(self._store.directory))
+        self.folder_button.clicked.connect(self.open_folder)
+        header = QHBoxLayout()
+        header.setSpacing(10)
+        header.addWidget(title)
+        header.addWidget(self.count_label)
+        header.addStretch(1)
+        header.addWidget(self.refresh_button)
+        header.addWidget(self.folder_button)
+
+        # left: the sessions
+        self.list = QListWidget()
+        self.list.setAccessibleName("Past conversations")
+        self.list.setItemDelegate(_RowDelegate(self.list))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setMouseTracking(True)
+        self.list.setStyleSheet("QListWidget { background: transparent; border: none; }")
+        self.list.currentRowChanged.connect(self._row_chosen)
+        self.list_placeholder = _label("", "muted")
+        self.list_placeholder.setWordWrap(True)
+        self.list_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.list_placeholder)
+        self.list_stack.addWidget(self.list)
+        left_box = QVBoxLayout()
+        left_box.addWidget(_label("CONVERSATIONS", "cardTitle"))
+        left_box.addWidget(self.list_stack, 1)
+        left = _card(left_box)
+        left.setMinimumWidth(260)
+
+        # right: the chosen one
+        self.session_title = _label("", "appTitle")
+        self.session_facts = _label("", "muted")
+        self.session_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.session_flags = _label("")
+        self.session_flags.setStyleSheet(f"color: {COLORS['warn']};")
+        self.session_flags.setVisible(False)
+        self.placeholder = _label("Choose a conversation to read it.", "muted")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.transcript = TranscriptView()
+        self.transcript.setAccessibleName("Past conversation transcript")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.transcript)
+        self.export_md = QPushButton("Export Markdown…")
+        self.export_md.clicked.connect(lambda: self.export("md"))
+        self.export_srt = QPushButton("Export SRT…")
+        self.export_srt.setToolTip("Subtitles with the time of each utterance")
+        self.export_srt.clicked.connect(lambda: self.export("srt"))
+        self.recording_button = QPushButton("Open recording")
+        self.recording_button.setIcon(glyph("volume", COLORS["text"], 16))
+        self.recording_button.setToolTip("Both sides, in a two-channel WAV: you left, Gemini right")
+        self.recording_button.clicked.connect(self.open_recording)
+        self.recording_button.setVisible(False)
+        self.status = _label("", "faint")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        actions.addWidget(self.export_md)
+        actions.addWidget(self.export_srt)
+        actions.addWidget(self.recording_button)
+        actions.addWidget(self.status, 1)
+        right_box = QVBoxLayout()
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(self.session_title)
+        heading.addWidget(self.session_facts)
+        heading.addWidget(self.session_flags)
+        right_box.addLayout(heading)
+        right_box.addWidget(self.stack, 1)
+        right_box.addLayout(actions)
+        right = _card(right_box)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(12)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 7)
+        self.splitter.setSizes([330, 700])
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(16, 14, 16, 16)
+        box.setSpacing(12)
+        box.addLayout(header)
+        box.addWidget(self.splitter, 1)
+        self._show_session(None)
+
+    # --- the list ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the list of sessions again (in a worker thread)."""
+        self.refresh_button.setEnabled(False)
+        self.count_label.setText("Reading…")
+        self._runner.run_blocking(
+            "Reading the history",
+            list_rows,
+            self._store,
+            on_result=self._fill,
+            on_error=self._list_failed,
+            owner=self,
+        )
+
+    def _fill(self, found: SessionList) -> None:
+        self.refresh_button.setEnabled(True)
+        self.folder_button.setEnabled(found.exists)
+        current = (
+            self.rows[self.list.currentRow()].id if 0 <= self.list.currentRow() < len(self.rows) else None
+        )
+        self.rows = found.rows
+        self.list.blockSignals(True)
+        self.list.clear()
+        for row in found.rows:
+            item = QListWidgetItem(row.title)
+            item.setData(_ROW_ROLE, row)
+            item.setToolTip(f"{row.id}\n{row.first_words}")
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        n = len(found.rows)
+        if n == 0:
+            self.count_label.setText("")
+            self.list_placeholder.setText(
+                "No past conversations yet.\nEach conversation is kept here as you talk."
+                if self._history_enabled
+                else "Session history is turned off, so conversations are not kept."
+            )
+            self.list_stack.setCurrentWidget(self.list_placeholder)
+            self._show_session(None)
+        else:
+            shown = (
+                f"the newest {LIST_LIMIT}" if found.truncated else f"{n} conversation{'s' if n != 1 else ''}"
+            )
+            self.count_label.setText(shown)
+            self.list_stack.setCurrentWidget(self.list)
+            ids = [row.id for row in found.rows]
+            self.list.setCurrentRow(ids.index(current) if current in ids else 0)
+        self.listed.emit(n)
+
+    def _list_failed(self, message: str) -> None:
+        self.refresh_button.setEnabled(True)
+        self.count_label.setText("")
+        self.list_placeholder.setText(message)
+        self.list_stack.setCurrentWidget(self.list_placeholder)
+
+    def select(self, session_id: str) -> None:
+        """Select (and so load) the listed session ``session_id``."""
+        ids = [row.id for row in self.rows]
+        self.list.setCurrentRow(ids.index(session_id))
+
+    # --- one session -------------------------------------------------------------------------------
+
+    def _row_chosen(self, number: int) -> None:
+        if not 0 <= number < len(self.rows):
+            return
+        row = self.rows[number]
+        self._wanted = row.path
+        self.status.setText("")
+        if self.session is None or self.session.path != row.path:
+            self.placeholder.setText("Opening…")
+            self.stack.setCurrentWidget(self.placeholder)
+        self._runner.run_blocking(
+            "Opening the conversation",
+            open_session,
+            row.path,
+            on_result=self._loaded,
+            on_error=self._load_failed,
+            owner=self,
+        )
+
+    def _loaded(self, session: PastSession) -> None:
+        if session.path != self._wanted:
+            return  # the user chose another one meanwhile
+        self._show_session(session)
+        self.shown.emit(session.log.id)
+
+    def _load_failed(self, message: str) -> None:
+        self._show_session(None)
+        self.placeholder.setText(message)
+
+    def _show_session(self, session: PastSession | None) -> None:
+        self.session = session
+        for button in (self.export_md, self.export_srt):
+            button.setEnabled(session is not None)
+        self.recording_button.setVisible(bool(session and session.recordings))
+        if session is None:
+            self.session_title.setText("")
+            self.session_facts.setText("")
+            self.session_flags.setVisible(False)
+            self.placeholder.setText("Choose a conversation to read it.")
+            self.stack.setCurrentWidget(self.placeholder)
+            return
+        self.session_title.setText(session.title)
+        self.session_facts.setText(session.facts)
+        self.session_flags.setText(session.flags)
+        self.session_flags.setVisible(bool(session.flags))
+        view = TranscriptView()  # a fresh view per session: it starts empty and scrolled to the top
+        view.setAccessibleName("Past conversation transcript")
+        view.apply(TranscriptChange(ChangeKind.ADDED, entry) for entry in session.entries)
+        old, self.transcript = self.transcript, view
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        self.stack.addWidget(view)
+        if not session.entries:
+            self.placeholder.setText("Nothing was said in this conversation.")
+            self.stack.setCurrentWidget(self.placeholder)
+            return
+        self.stack.setCurrentWidget(view)
+        view.doItemsLayout()
+        view.scrollToTop()
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def export(self, fmt: str) -> None:
+        """Ask where, then write the shown session as ``md`` or ``srt`` (in a worker thread)."""
+        session = self.session
+        if session is None:
+            return
+        caption, filters = _EXPORTS[fmt]
+        suggested = self._export_dir / f"conversation-{session.log.id}.{fmt}"
+        target = self.choose_file(self, caption, suggested, filters)
+        if target is None:
+            return
+        self._export_dir = target.parent
+        self.status.setText("Saving…")
+        self._runner.run_blocking(
+            "Exporting the conversation",
+            export_session,
+            session.log,
+            fmt,
+            target,
+            on_result=self._exported,
+            on_error=self.status.setText,
+            owner=self,
+        )
+
+    def _exported(self, path: Path) -> None:
+        self.status.setText(f"Saved {path}")
+        self.exported.emit(path)
+
+    def open_folder(self) -> None:
+        self._open_local(self._store.directory)
+
+    def open_recording(self) -> None:
+        if self.session is not None and self.session.recordings:
+            self._open_local(self.session.recordings[0])
+
+    def _open_local(self, path: Path) -> None:
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.status.setText(f"Nothing could open it here; it is {path}")
