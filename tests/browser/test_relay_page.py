@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.emulator import Emulator
-from desktop_app.relay import RelayServer
+from desktop_app.live.backend import Backend
+from desktop_app.live.genai_session import GenaiConnector
+from desktop_app.live.options import SessionOptions
+from desktop_app.live.reconnect import ReconnectPolicy
+from desktop_app.live.resilient_session import ResilientConnector
+from desktop_app.relay import RelayConfig, RelayServer
 from tests.browser.conftest import BrowserPage, MediaFiles, screenshot_path
 from tests.browser.pagestate import gld, wait_page
 
@@ -92,3 +99,65 @@ async def test_interruption_flushes_queued_playback(
     assert emulator.stats.interruptions >= 1
     assert state["interruptions"] == 1
     assert state["flushedSamples"] > 0, json.dumps(state)
+
+
+@asynccontextmanager
+async def resilient_relay(
+    emulator: Emulator, policy: ReconnectPolicy | None = None
+) -> AsyncIterator[RelayServer]:
+    """The relay as the app runs it: every browser's live session over a ResilientConnector."""
+    connector = ResilientConnector(
+        GenaiConnector(Backend("emulator", "browser-key", emulator.base_url, emulator.client_ssl_context())),
+        policy,
+    )
+    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0), api_key="browser-key") as server:
+        yield server
+
+
+async def test_status_line_shows_reconnecting_then_live_across_an_upstream_drop(
+    emulator: Emulator, browser_page: BrowserPage
+) -> None:
+    page = browser_page.page
+    async with resilient_relay(emulator) as relay:
+        await page.goto(relay.url)
+        await wait_page(page, "window.__gld.backend === 'emulator'")
+        await page.select_option("#modality", "TEXT")
+        await page.click("#connect")
+        await wait_page(page, "window.__gld.state === 'live'")
+        emulator.drop_connections()
+        await wait_page(page, "window.__gld.reconnects === 1 && window.__gld.state === 'live'")
+        state = await gld(page)
+        shown = [entry["text"] for entry in state["statusLog"]]
+        assert shown[-2:] == ["Reconnecting…", "Live — emulator, replies in text"], shown
+        assert await page.text_content("#status-text") == "Live — emulator, replies in text"
+        await page.fill("#text", "Are you back?")  # the conversation goes on
+        await page.click("#send")
+        await wait_page(page, "window.__gld.turnsCompleted >= 1")
+        model = [t["text"] for t in (await gld(page))["transcript"] if t["role"] == "model"]
+        assert any("Are you back?" in text for text in model), model
+        assert (await gld(page))["errors"] == []
+    assert emulator.stats.drops == 1 and emulator.stats.resumptions == 1
+
+
+async def test_status_line_says_why_when_reconnecting_gives_up(
+    emulator: Emulator, browser_page: BrowserPage
+) -> None:
+    page = browser_page.page
+    policy = ReconnectPolicy(max_failures=2, backoff_base_s=0.05, backoff_max_s=0.1)
+    async with resilient_relay(emulator, policy) as relay:
+        await page.goto(relay.url)
+        await wait_page(page, "window.__gld.backend === 'emulator'")
+        await page.click("#connect")
+        await wait_page(page, "window.__gld.state === 'live'")
+        emulator.faults.close_after_client_messages = 1  # every new connection's setup is refused (1011)
+        emulator.faults.sticky = True
+        emulator.drop_connections()
+        await wait_page(page, "window.__gld.state === 'error'")
+        state = await gld(page)
+        assert "reconnecting" in [entry["state"] for entry in state["statusLog"]]
+        status = await page.text_content("#status-text") or ""
+        assert status.startswith("Try again later. The connection to the Live API failed 2 times in a row"), (
+            status
+        )
+        assert [e["code"] for e in state["errors"]] == ["reconnect_gave_up", "close_1013"], state["errors"]
+        assert emulator.stats.connections == 1 + 2

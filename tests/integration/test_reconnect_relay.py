@@ -52,7 +52,7 @@ async def resilient_relay(emu: Emulator, policy: ReconnectPolicy | None = None) 
     connector = ResilientConnector(
         GenaiConnector(Backend("emulator", "k", emu.base_url, emu.client_ssl_context())), policy
     )
-    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0)) as relay:  # type: ignore[arg-type]
+    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0)) as relay:
         yield relay
 
 

@@ -21,14 +21,17 @@ const CLOSE_MEANINGS = {
   1008: "The relay refused this connection.",
   1009: "A message was too large for the relay.",
   1011: "The live session failed.",
-  1013: "The live service kept dropping the connection; try again later.",
+  1013: "Try again later.",
 };
 
 const $ = (id) => document.getElementById(id);
 
 const gld = {
   state: "idle", // idle | connecting | live | reconnecting | closed | error
+  statusLine: "", // the status line's text
+  statusLog: [], // the last 20 {state, text} shown, oldest first
   relaySession: null, // last {"session": {"state"}} from the relay
+  reconnects: 0, // times the relay said "connected" again after "reconnecting"
   backend: null,
   samplesPlayed: 0,
   underruns: 0,
@@ -63,7 +66,8 @@ const mic = new Microphone({
   onChunk: (pcm, rms) => {
     gld.micLevel = rms;
     showLevel(rms);
-    if (gld.state !== "live" || !relay) return;
+    // While reconnecting the relay's live session buffers audio and sends it after the resume.
+    if (!streaming() || !relay) return;
     if (relay.sendAudio(pcm)) gld.audioChunksSent++;
     else gld.audioChunksDropped++;
   },
@@ -72,14 +76,21 @@ const mic = new Microphone({
 const camera = new Camera({
   video: $("preview"),
   onFrame: (jpeg) => {
-    if (gld.state === "live" && relay && relay.sendImage(jpeg)) gld.framesSent++;
+    if (streaming() && relay && relay.sendImage(jpeg)) gld.framesSent++;
   },
 });
 
 // --- status, errors, transcript ---------------------------------------------------------------------
 
+function streaming() {
+  return gld.state === "live" || gld.state === "reconnecting";
+}
+
 function setState(state, text) {
   gld.state = state;
+  gld.statusLine = text;
+  gld.statusLog.push({ state, text });
+  if (gld.statusLog.length > 20) gld.statusLog.shift();
   document.querySelector("#status .dot").dataset.state = state;
   $("status-text").textContent = text;
   const connected = state === "live" || state === "reconnecting" || state === "connecting";
@@ -173,8 +184,12 @@ function onMessage(message) {
   if (message.setup_complete) setState("live", describeLive());
   if (message.session && typeof message.session.state === "string") {
     gld.relaySession = message.session.state;
-    if (message.session.state === "reconnecting") setState("reconnecting", "Reconnecting to Gemini…");
-    else if (message.session.state === "connected") setState("live", describeLive());
+    if (message.session.state === "reconnecting") {
+      setState("reconnecting", "Reconnecting…");
+    } else if (message.session.state === "connected") {
+      if (gld.state === "reconnecting") gld.reconnects++;
+      setState("live", describeLive());
+    }
   }
   if (message.error && typeof message.error === "object") {
     const { code = "error", message: text = "Unknown error" } = message.error;
@@ -184,7 +199,7 @@ function onMessage(message) {
 
 function describeLive() {
   const how = modality === "TEXT" ? "replies in text" : "replies by voice";
-  return `Connected${gld.backend ? ` to ${gld.backend}` : ""} — ${how}`;
+  return `Live${gld.backend ? ` — ${gld.backend}` : ""}, ${how}`;
 }
 
 function onClose({ code, reason }) {
@@ -198,8 +213,9 @@ function onClose({ code, reason }) {
     return;
   }
   const meaning = CLOSE_MEANINGS[code] || `The connection closed (code ${code}).`;
-  if (wasLive && code !== 1000) showError(`close_${code}`, reason ? `${meaning} ${reason}` : meaning);
-  setState(code === 1000 ? "closed" : "error", code === 1000 ? "Disconnected" : meaning);
+  const told = reason ? `${meaning} ${reason}` : meaning;
+  if (wasLive && code !== 1000) showError(`close_${code}`, told);
+  setState(code === 1000 ? "closed" : "error", code === 1000 ? "Disconnected" : told);
 }
 
 // --- controls --------------------------------------------------------------------------------------
