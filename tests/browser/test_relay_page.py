@@ -161,3 +161,29 @@ async def test_status_line_says_why_when_reconnecting_gives_up(
         )
         assert [e["code"] for e in state["errors"]] == ["reconnect_gave_up", "close_1013"], state["errors"]
         assert emulator.stats.connections == 1 + 2
+
+
+async def test_microphone_keeps_streaming_through_a_reconnect(
+    emulator: Emulator, browser_page: BrowserPage
+) -> None:
+    """The live session buffers what is said during the gap and sends it after the resume, so the page
+    must keep sending: an utterance spoken across the reconnect still gets its reply."""
+    page = browser_page.page
+    emulator.faults.reply_delay_ms = 300  # every server message, the new setupComplete too: a long gap
+    async with resilient_relay(emulator) as relay:
+        await page.goto(relay.url)
+        await wait_page(page, "window.__gld.backend === 'emulator'")
+        await page.click("#connect")
+        await wait_page(page, "window.__gld.state === 'live'")
+        await page.click("#mic")
+        await wait_page(page, "window.__gld.audioChunksSent >= 40")  # 0.8 s in: mid-utterance
+        emulator.drop_connections()
+        await wait_page(page, "window.__gld.reconnects === 1 && window.__gld.state === 'live'")
+        await wait_page(page, "window.__gld.turnsCompleted >= 1", timeout_s=45)
+        state = await gld(page)
+        assert state["audioChunksSentReconnecting"] > 0, "the page stopped sending during the gap"
+        assert state["audioChunksDropped"] == 0
+        model_words = " ".join(t["text"] for t in state["transcript"] if t["role"] == "model")
+        assert "I heard" in model_words, state
+        assert state["errors"] == []
+    assert emulator.stats.drops == 1 and emulator.stats.resumptions == 1

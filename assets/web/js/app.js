@@ -38,6 +38,7 @@ const gld = {
   flushedSamples: 0,
   interruptions: 0,
   audioChunksSent: 0,
+  audioChunksSentReconnecting: 0, // sent while the relay's live session reconnects (it buffers them)
   audioChunksDropped: 0,
   framesSent: 0,
   messagesIn: 0,
@@ -68,8 +69,10 @@ const mic = new Microphone({
     showLevel(rms);
     // While reconnecting the relay's live session buffers audio and sends it after the resume.
     if (!streaming() || !relay) return;
-    if (relay.sendAudio(pcm)) gld.audioChunksSent++;
-    else gld.audioChunksDropped++;
+    if (relay.sendAudio(pcm)) {
+      gld.audioChunksSent++;
+      if (gld.state === "reconnecting") gld.audioChunksSentReconnecting++;
+    } else gld.audioChunksDropped++;
   },
 });
 
