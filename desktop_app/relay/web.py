@@ -1,8 +1,10 @@
-"""Where the bundled web page lives. The one place to change when packaging moves the assets."""
+"""Where the bundled web page lives: the relay's static root, found through :mod:`desktop_app.resources`."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from desktop_app.resources import web_dir
 
 __all__ = ["web_root"]
 
@@ -10,6 +12,9 @@ __all__ = ["web_root"]
 def web_root() -> Path:
     """The directory holding the bundled page (``assets/web`` in a source checkout).
 
-    The packaging work may switch this to ``importlib.resources``; every caller goes through here.
+    Found through :mod:`importlib.resources`, so it works from a wheel and a PyInstaller bundle too.
+
+    Raises:
+        FileNotFoundError: the installation has no web page (see :func:`desktop_app.resources.web_dir`).
     """
-    return Path(__file__).resolve().parents[2] / "assets" / "web"
+    return web_dir()

@@ -1,7 +1,8 @@
 """Small line icons for the controls, drawn from inline SVG so they need no icon theme or files.
 
 :func:`glyph` renders one (24×24 view box, round strokes) in a colour, cached per name, colour and size.
-:func:`app_icon` loads the application icon from ``assets/icons`` (PNG sizes, falling back to the SVG).
+:func:`app_icon` loads the application icon from ``assets/icons`` (PNG sizes, falling back to the SVG),
+found through :mod:`desktop_app.resources`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+
+from desktop_app import resources
 
 __all__ = ["GLYPHS", "app_icon", "glyph", "icons_dir"]
 
@@ -72,14 +75,17 @@ def glyph(name: str, color: str = "#e7e9ef", size: int = 20, stroke: float = 1.8
 
 
 def icons_dir() -> Path:
-    """``assets/icons`` of the source checkout (the one place to change when packaging moves it)."""
-    return Path(__file__).resolve().parents[2] / "assets" / "icons"
+    """The icons' directory (``assets/icons`` in a checkout), from :func:`desktop_app.resources.icons_dir`."""
+    return resources.icons_dir()
 
 
 def app_icon() -> QIcon:
     """The application icon from its PNG sizes (empty icon when the files are missing)."""
     icon = QIcon()
-    folder = icons_dir()
+    try:
+        folder = icons_dir()
+    except FileNotFoundError:
+        return icon
     for png in sorted(folder.glob("gemini-live-desktop-*.png")):
         icon.addFile(str(png))
     if icon.isNull():
