@@ -46,6 +46,7 @@ from desktop_app.core.events import LiveEvent, ModelAudio
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import FunctionResponse
 from desktop_app.relay import RelayConfig, RelayServer
+from desktop_app.relay.protocol import ProtocolLimits
 
 __all__ = [
     "EchoConnector",
@@ -210,7 +211,9 @@ def _serve_relay(kind: str, cpu: int | None, pipe: Connection) -> None:
                 pipe.send(int(bare.sockets[0].getsockname()[1]))
                 await stop.wait()
         elif kind == "ours":
-            config = RelayConfig(port=0, max_clients=CLIENTS * 2)
+            # The flood sends ~2,500 messages/s per client: the per-client rate limit would answer most of
+            # them with a cheap "rate_limited" error, so it is off for the throughput figure.
+            config = RelayConfig(port=0, max_clients=CLIENTS * 2, limits=ProtocolLimits(rate_per_s=0))
             async with RelayServer(connector, SessionOptions(), config) as relay:
                 pipe.send(relay.port)
                 await stop.wait()
