@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 OUT := out
 
-.PHONY: setup run demo test lint bench clean
+.PHONY: setup run demo test lint bench package test-package install-desktop clean
 
 setup:
 	@bash packaging/bootstrap.sh all
@@ -23,6 +23,21 @@ lint: setup
 
 bench: setup
 	$(PY) -m desktop_app.bench
+
+# A one-folder PyInstaller bundle in dist/gemini-live-desktop/ (about a minute; needs no Python to run).
+package: setup
+	@$(PY) -m pip install -q -r packaging/build-requirements.txt 2>&1 | { grep -v "is ignored" || true; }
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/gemini-live-desktop.spec
+
+# Build the bundle, then smoke-test it (size and start-up times are printed).
+test-package: package
+	@bash packaging/test-package.sh
+
+# The desktop-menu entry and icons for this user (XDG_DATA_HOME, default ~/.local/share); it starts the
+# bundle when one is built, else .venv/bin/gemini-live-desktop. Uninstall: packaging/install-desktop.sh --uninstall
+install-desktop: setup
+	@bash packaging/install-desktop.sh
 
 clean:
 	rm -rf $(OUT) build dist .pytest_cache .mypy_cache .ruff_cache
