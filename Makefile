@@ -24,7 +24,7 @@ lint: setup
 bench: setup
 	$(PY) -m desktop_app.bench
 
-# A one-folder PyInstaller bundle in dist/gemini-live-desktop/ (about a minute; needs no Python to run).
+# A one-folder PyInstaller bundle in dist/gemini-live-desktop/ (about 30 s; needs no Python to run).
 package: setup
 	@$(PY) -m pip install -q -r packaging/build-requirements.txt 2>&1 | { grep -v "is ignored" || true; }
 	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
