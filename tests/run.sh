@@ -9,7 +9,7 @@ step() { echo "== $*"; "$@" || status=1; }
 
 step $V/ruff check desktop_app tests
 step $V/ruff format --check desktop_app tests
-step $V/mypy desktop_app/core desktop_app/live desktop_app/emulator desktop_app/relay
+step $V/mypy desktop_app
 [ "${1:-}" = "--lint-only" ] && exit $status
 
 export QT_QPA_PLATFORM=offscreen

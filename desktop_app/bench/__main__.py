@@ -24,7 +24,7 @@ SCENARIO_MODULES = (
 
 def discover() -> list[tuple[str, Callable[[], list[Metric]]]]:
     """Every ``bench_*`` function of the scenario modules that exist, in module order."""
-    found = []
+    found: list[tuple[str, Callable[[], list[Metric]]]] = []
     for module_name in SCENARIO_MODULES:
         try:
             module = importlib.import_module(module_name)
