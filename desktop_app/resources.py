@@ -6,8 +6,9 @@ package the same way from an editable install, an installed wheel and a PyInstal
 collects the package's files). Never build asset paths relative to the repository or to ``__file__``.
 
 Every function returns a real directory or file on disk (the relay serves files from it, Qt loads
-icons from it) and raises :class:`FileNotFoundError` naming what is missing, so a broken install says so
-at the first use instead of serving empty pages.
+icons from it) and raises :class:`MissingAssetError` naming what is missing, so a broken install says so
+at the first use instead of serving empty pages. It is both a :class:`ConfigError` (the command line shows
+it as one error line) and a :class:`FileNotFoundError`.
 """
 
 from __future__ import annotations
@@ -15,33 +16,39 @@ from __future__ import annotations
 import importlib.resources
 from pathlib import Path
 
-__all__ = ["ASSETS_PACKAGE", "assets_dir", "icons_dir", "sample_wav", "web_dir"]
+from desktop_app.core.errors import ConfigError
+
+__all__ = ["ASSETS_PACKAGE", "MissingAssetError", "assets_dir", "icons_dir", "sample_wav", "web_dir"]
 
 ASSETS_PACKAGE = "desktop_app._assets"
+
+
+class MissingAssetError(ConfigError, FileNotFoundError):
+    """A file the program ships with is missing: the installation is broken."""
 
 
 def assets_dir() -> Path:
     """The directory of the ``desktop_app._assets`` package (``assets/`` in a source checkout).
 
     Raises:
-        FileNotFoundError: the package is not installed (a source tree without ``pip install -e .``).
-        RuntimeError: the package was imported from a zip archive, which the program does not support.
+        MissingAssetError: the package is not installed (a source tree without ``pip install -e .``).
+        MissingAssetError: the package was imported from a zip archive, which the program does not support.
     """
     try:
         root = importlib.resources.files(ASSETS_PACKAGE)
     except ModuleNotFoundError as err:
-        raise FileNotFoundError(
+        raise MissingAssetError(
             f"The program's assets ({ASSETS_PACKAGE}) are not installed. "
             "In a source checkout run `make setup` (pip install -e .), or install the wheel."
         ) from err
     if not isinstance(root, Path):
-        raise RuntimeError(f"{ASSETS_PACKAGE} must be installed as files on disk, not inside {root}")
+        raise MissingAssetError(f"{ASSETS_PACKAGE} must be installed as files on disk, not inside {root}")
     return root
 
 
 def _existing(path: Path, what: str) -> Path:
     if not path.exists():
-        raise FileNotFoundError(f"The {what} is missing from this installation: {path} does not exist.")
+        raise MissingAssetError(f"The {what} is missing from this installation: {path} does not exist.")
     return path
 
 

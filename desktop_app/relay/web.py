@@ -15,6 +15,6 @@ def web_root() -> Path:
     Found through :mod:`importlib.resources`, so it works from a wheel and a PyInstaller bundle too.
 
     Raises:
-        FileNotFoundError: the installation has no web page (see :func:`desktop_app.resources.web_dir`).
+        MissingAssetError: the installation has no web page (see :func:`desktop_app.resources.web_dir`).
     """
     return web_dir()

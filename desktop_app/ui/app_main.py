@@ -2,10 +2,10 @@
 
 This module imports no Qt at import time, so ``cli.py`` may import it in every mode. Typical use::
 
-    from desktop_app.ui.app_main import NO_DISPLAY_HELP, display_available, run_window
+    from desktop_app.ui.app_main import display_available, no_display_help, run_window
 
     if not display_available():
-        print(NO_DISPLAY_HELP, file=sys.stderr)
+        print(no_display_help(), file=sys.stderr)
         return 2
     return run_window(settings, lambda s, publish: LiveController(s, publish))
 
@@ -16,26 +16,38 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from desktop_app import resources
 from desktop_app.config import Settings
 from desktop_app.core.events import Event
 
 if TYPE_CHECKING:
     from desktop_app.controller_api import Controller
 
-__all__ = ["NO_DISPLAY_HELP", "display_available", "run_window"]
+__all__ = ["display_available", "no_display_help", "run_window"]
 
-NO_DISPLAY_HELP = """\
+_NO_DISPLAY_HELP = """\
 No display was found, so the window cannot open (neither DISPLAY nor WAYLAND_DISPLAY points at a running
 display server). You can:
   * talk to Gemini without a window, from WAV files:
-      gemini-live-desktop --headless --input-wav assets/samples/hello.wav --output-wav reply.wav
+      gemini-live-desktop --headless --input-wav {sample} --output-wav reply.wav
   * or run the window on a virtual display (Debian/Ubuntu: apt-get install xvfb):
       xvfb-run -a gemini-live-desktop
   (inside the source tree, `python -m desktop_app` works wherever `gemini-live-desktop` is written.)"""
+
+
+def no_display_help() -> str:
+    """What to do without a display, naming the installed sample utterance as the example input."""
+    try:
+        sample = str(resources.sample_wav())
+    except resources.MissingAssetError:
+        sample = "IN.wav"
+    return _NO_DISPLAY_HELP.format(sample=shlex.quote(sample))
+
 
 _SELF_CONTAINED_PLATFORMS = frozenset({"offscreen", "minimal", "vnc", "linuxfb", "eglfs", "vkkhrdisplay"})
 _LOCAL_X = re.compile(r"^(?:unix)?:(\d+)(?:\.\d+)?$")
@@ -86,10 +98,10 @@ def run_window(
     shown (so its imports do not delay the window: import the controller inside the factory), with the
     saved API key filled in when the environment gave none. ``screen`` is ``--screen``: share that
     monitor (``""`` means the first) once the controller has started. Without a display, prints
-    :data:`NO_DISPLAY_HELP` and returns 2.
+    :func:`no_display_help` and returns 2.
     """
     if not display_available():
-        print(NO_DISPLAY_HELP, file=sys.stderr)
+        print(no_display_help(), file=sys.stderr)
         return 2
     from desktop_app.ui.window_app import run
 

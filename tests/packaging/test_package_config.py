@@ -89,5 +89,17 @@ def test_resources_find_the_assets_through_the_installed_package() -> None:
 
 def test_a_missing_assets_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resources, "ASSETS_PACKAGE", "desktop_app._no_such_assets")
-    with pytest.raises(FileNotFoundError, match=r"desktop_app\._no_such_assets\) are not installed"):
+    missing = r"desktop_app\._no_such_assets\) are not installed"
+    with pytest.raises(resources.MissingAssetError, match=missing):
         resources.web_dir()
+
+
+def test_a_broken_install_makes_relay_only_exit_with_one_error_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(resources, "ASSETS_PACKAGE", "desktop_app._no_such_assets")
+    code = main(["--relay-only", "--backend", "emulator", "--relay-port", "0"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "error: The program's assets (desktop_app._no_such_assets) are not installed" in err
+    assert "Traceback" not in err

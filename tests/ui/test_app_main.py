@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.ui.app_main import NO_DISPLAY_HELP, display_available
+from desktop_app import resources
+from desktop_app.ui.app_main import display_available, no_display_help
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,5 +58,8 @@ def test_without_a_display_run_window_explains_and_never_loads_qt(tmp_path: Path
         check=False,
     )
     assert proc.stdout.strip() == "2 False"
-    assert NO_DISPLAY_HELP in proc.stderr
+    assert no_display_help() in proc.stderr
+    assert f"--input-wav {resources.sample_wav()}" in proc.stderr, (
+        "names the installed sample, not a repo path"
+    )
     assert "--headless" in proc.stderr and "xvfb-run" in proc.stderr
