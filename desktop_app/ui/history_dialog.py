@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QByteArray,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -28,8 +27,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -65,36 +63,15 @@ from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import ChangeKind, TranscriptChange
 from desktop_app.ui.widgets.transcript_view import TranscriptView
 
-__all__ = ["HistoryDialog", "SaveChooser", "history_icon"]
+__all__ = ["HistoryDialog", "SaveChooser"]
 
 SaveChooser = Callable[[QWidget, str, Path, str], Path | None]
 """Asks where to save: (parent, caption, suggested path, file filter) → the chosen path, or None."""
 
-_HISTORY_SVG = '<path d="M3.5 12a8.5 8.5 0 1 0 2.5-6"/><path d="M3 3.5v4h4"/><path d="M12 7.5V12l3 2"/>'
 _EXPORTS = {
     "md": ("Export Markdown", "Markdown (*.md);;All files (*)"),
     "srt": ("Export subtitles", "Subtitles (*.srt);;All files (*)"),
 }
-
-
-def history_icon(color: str = COLORS["text"], size: int = 18) -> QIcon:
-    """A clock with a backwards arrow, drawn like :func:`~desktop_app.ui.glyphs.glyph` draws its icons."""
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="{color}" '
-        f'stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">{_HISTORY_SVG}</svg>'
-    )
-    renderer = QSvgRenderer(QByteArray(svg.encode()))
-    icon = QIcon()
-    for scale in (1, 2):
-        pixmap = QPixmap(QSize(size * scale, size * scale))
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter, QRectF(0, 0, size * scale, size * scale))
-        painter.end()
-        pixmap.setDevicePixelRatio(scale)
-        icon.addPixmap(pixmap)
-    return icon
 
 
 def _ask_where_to_save(parent: QWidget, caption: str, suggested: Path, filters: str) -> Path | None:

@@ -73,7 +73,7 @@ from desktop_app.secrets import KeyStore, StoredKey
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.connection_status import ConnectionStatus
 from desktop_app.ui.glyphs import app_icon, glyph
-from desktop_app.ui.history_dialog import HistoryDialog, history_icon
+from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.probes import MonitorInfo, monitors
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.state_file import StateFile
@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         self.settings_button.setToolTip("Settings (Ctrl+,)")
         self.settings_button.clicked.connect(self.open_settings)
         self.history_button = QPushButton("History")
-        self.history_button.setIcon(history_icon(COLORS["text"], 18))
+        self.history_button.setIcon(glyph("history", COLORS["text"], 18))
         self.history_button.setToolTip("Past conversations (Ctrl+Shift+H)")
         self.history_button.clicked.connect(self.open_history)
         header = QHBoxLayout()
