@@ -1,11 +1,16 @@
-"""Waiting on the page's ``window.__gld`` state without string-eval (the page's CSP forbids it)."""
+"""Waiting on the page's ``window.__gld`` state without string-eval (the page's CSP forbids it), and the
+checks both browsers' tests share. Works with a Playwright page (Chromium) and the BiDi page (Firefox)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
-from playwright.async_api import Page
+
+class Page(Protocol):
+    """What these helpers need of a page: running a JavaScript function literal and returning its value."""
+
+    async def evaluate(self, expression: str) -> Any: ...
 
 
 async def wait_page(page: Page, predicate: str, timeout_s: float = 30.0) -> None:
@@ -37,3 +42,12 @@ async def gld(page: Page) -> dict[str, Any]:
     state = await page.evaluate("() => JSON.parse(JSON.stringify(window.__gld))")
     assert isinstance(state, dict)
     return state
+
+
+def assert_text_mode_reply(state: dict[str, Any], typed: str) -> None:
+    """A TEXT-modality client typed ``typed``: it is the first transcript line, echoed back, with no audio."""
+    assert state["transcript"][0] == {"role": "user", "text": typed, "final": True}
+    model = [t for t in state["transcript"] if t["role"] == "model"]
+    assert model and typed in model[0]["text"], state
+    assert state["samplesPlayed"] == 0, "a TEXT client receives no audio"
+    assert state["errors"] == []

@@ -17,7 +17,7 @@ from desktop_app.live.reconnect import ReconnectPolicy
 from desktop_app.live.resilient_session import ResilientConnector
 from desktop_app.relay import RelayConfig, RelayServer
 from tests.browser.conftest import BrowserPage, MediaFiles, screenshot_path
-from tests.browser.pagestate import gld, wait_page
+from tests.browser.pagestate import assert_text_mode_reply, gld, wait_page
 
 pytestmark = pytest.mark.browser
 
@@ -72,12 +72,7 @@ async def test_text_mode_typed_turn_gets_text_and_no_audio(
     await page.fill("#text", "What is on my screen?")
     await page.click("#send")
     await wait_page(page, "window.__gld.turnsCompleted >= 1")
-    state = await gld(page)
-    assert state["transcript"][0] == {"role": "user", "text": "What is on my screen?", "final": True}
-    model = [t for t in state["transcript"] if t["role"] == "model"]
-    assert model and "What is on my screen?" in model[0]["text"], state
-    assert state["samplesPlayed"] == 0, "a TEXT client receives no audio"
-    assert state["errors"] == []
+    assert_text_mode_reply(await gld(page), "What is on my screen?")
     await page.screenshot(path=str(screenshot_path("text-mode")))
 
 

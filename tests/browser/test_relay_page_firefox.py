@@ -18,7 +18,7 @@ from desktop_app.emulator import Emulator
 from desktop_app.relay import RelayServer
 from tests.browser.conftest import screenshot_path
 from tests.browser.firefox import FirefoxPage, launch_firefox
-from tests.browser.pagestate import gld, wait_page
+from tests.browser.pagestate import assert_text_mode_reply, gld, wait_page
 from tests.browser.test_worklets import MIC_RENDER
 
 pytestmark = pytest.mark.browser
@@ -99,12 +99,7 @@ async def test_typed_turn_in_text_mode_in_firefox(relay: RelayServer, firefox_pa
     await page.type_into("#text", "What is on my screen?")
     await page.click("#send")
     await wait_page(page, "window.__gld.turnsCompleted >= 1")
-    state = await gld(page)
-    assert state["transcript"][0] == {"role": "user", "text": "What is on my screen?", "final": True}
-    model = [t for t in state["transcript"] if t["role"] == "model"]
-    assert model and "What is on my screen?" in model[0]["text"], state
-    assert state["samplesPlayed"] == 0, "a TEXT client receives no audio"
-    assert state["errors"] == []
+    assert_text_mode_reply(await gld(page), "What is on my screen?")
 
 
 async def test_interruption_flushes_queued_playback_in_firefox(
