@@ -356,10 +356,10 @@ class LiveController:
             return
         s = self._settings
         config = RelayConfig(host=s.relay_host, port=s.relay_port, allow_origins=s.relay_allow_origins)
-        relay = RelayServer(
-            self._backend.connector, session_options(s), config, api_key=self._settings.api_key
-        )
         try:
+            relay = RelayServer(
+                self._backend.connector, session_options(s), config, api_key=self._settings.api_key
+            )
             await relay.start()
         except (OSError, AppError) as err:
             self._notice(f"The browser relay could not start on port {s.relay_port} ({err}).", "relay")
@@ -564,13 +564,15 @@ class LiveController:
             return
         try:
             path = _new_recording_file(self._history.path if self._history is not None else None)
-            recorder = TwoChannelRecorder(path, self._clock)
-            recorder.open()
-        except MediaError as err:
-            self._notice(str(err), "recording")
-            return
         except OSError as err:
             self._notice(f"The conversation cannot be recorded ({err}).", "recording")
+            return
+        recorder = TwoChannelRecorder(path, self._clock)
+        try:
+            recorder.open()
+        except MediaError as err:
+            path.unlink(missing_ok=True)  # no empty, unplayable file for the history panel to offer
+            self._notice(str(err), "recording")
             return
         self._recorder = recorder
         if self._history is not None:

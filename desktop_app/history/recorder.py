@@ -73,12 +73,17 @@ class TwoChannelRecorder:
         self._origin = self._clock.now()
 
     def close(self) -> None:
-        """Write everything still held (up to now or the end of queued model audio) and close."""
+        """Write everything still held (up to now or the end of queued model audio) and close.
+
+        The file is closed even when that last write fails (the error is raised after closing).
+        """
         if self._wav is None:
             return
-        self._commit(max(self._now_frame(), *self._cursor))
-        wav, self._wav = self._wav, None
-        wav.close()
+        try:
+            self._commit(max(self._now_frame(), *self._cursor))
+        finally:
+            wav, self._wav = self._wav, None
+            wav.close()
 
     # --- input -----------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from desktop_app import resources
 from desktop_app.config import Settings
 from desktop_app.controller import LiveController
 from desktop_app.core.events import (
@@ -205,6 +206,25 @@ async def test_a_refused_model_is_a_notice_not_a_crash(settings: Settings) -> No
         await controller.send_text("hello?")
         not_live = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "not_live")
         assert not_live
+    finally:
+        await controller.stop()
+
+
+async def test_a_missing_web_page_is_a_relay_notice_and_the_conversation_still_runs(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resources, "ASSETS_PACKAGE", "desktop_app._no_such_assets")  # a broken install
+    audio, rec, saved = FakeAudio(), Recorder(), []
+    controller = await start(settings, audio, rec, saved)
+    try:
+        notice = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "relay")
+        assert isinstance(notice, ErrorEvent) and "assets" in notice.message
+        await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
+        await controller.send_text("still here")
+        said = await rec.wait_for(
+            lambda e: isinstance(e, Transcript) and e.role is Role.MODEL and "still here" in e.text
+        )
+        assert said and controller.relay is None
     finally:
         await controller.stop()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm16
 from desktop_app.core.clock import FakeClock
@@ -118,3 +119,23 @@ def test_tick_before_open_or_after_close_does_nothing(tmp_path: Path) -> None:
     recorder = TwoChannelRecorder(tmp_path / "x.wav", FakeClock())
     recorder.tick()
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_a_failing_last_write_still_closes_the_file(tmp_path: Path) -> None:
+    full = Path("/dev/full")  # every write fails with ENOSPC, as on a full disk
+    assert full.exists()
+
+    def open_on_full() -> int:
+        fd_dir = Path("/proc/self/fd")
+        return sum(1 for fd in fd_dir.iterdir() if fd.exists() and fd.resolve() == full)
+
+    clock = FakeClock()
+    recorder = TwoChannelRecorder(full, clock)
+    recorder.open()
+    assert open_on_full() == 1
+    recorder(ModelAudio(tone(2.0, MODEL_FORMAT.rate)))  # queued: written only at close
+    clock.advance(0.1)
+    with pytest.raises(OSError):
+        recorder.close()
+    assert open_on_full() == 0, "the file handle was left open after the failed write"
+    recorder.close()  # closed for good: a second close does nothing
