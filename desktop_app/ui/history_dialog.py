@@ -14,6 +14,7 @@ happened: :attr:`listed`, :attr:`shown`, :attr:`exported`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -382,7 +383,7 @@ class HistoryDialog(QDialog):
             open_session,
             row.path,
             on_result=self._loaded,
-            on_error=self._load_failed,
+            on_error=functools.partial(self._load_failed, row.path),
             owner=self,
         )
 
@@ -392,7 +393,9 @@ class HistoryDialog(QDialog):
         self._show_session(session)
         self.shown.emit(session.log.id)
 
-    def _load_failed(self, message: str) -> None:
+    def _load_failed(self, path: Path, message: str) -> None:
+        if path != self._wanted:
+            return  # a late failure for a session the user no longer wants
         self._show_session(None)
         self.placeholder.setText(message)
 

@@ -38,14 +38,20 @@ class _UrlCatcher(QObject):
         self.urls.append(url)
 
 
+def _today_at(hour: int, minute: int) -> datetime:
+    """Today at a fixed time: labels like "Yesterday" and the order of the sessions written do not depend
+    on when the test runs (just after midnight, "now minus a day and two hours" is two days back)."""
+    return datetime.now().astimezone().replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
 def _bubbles(dialog: HistoryDialog) -> list[tuple[str, str]]:
     return dialog.transcript.visible_texts() if dialog.stack.currentWidget() is dialog.transcript else []
 
 
 def test_the_panel_lists_past_sessions_shows_one_and_exports_it(harness: Harness, tmp_path: Path) -> None:
-    now = datetime.now().astimezone().replace(microsecond=0)
+    now = _today_at(14, 3)
     older = write_session(
-        history_dir(), now.replace(hour=9, minute=5) if now.hour >= 10 else now.replace(minute=0),
+        history_dir(), now.replace(hour=9, minute=5),
         [("Remind me what a jitter buffer is.", "It smooths uneven packet arrival before playback.")],
     )  # fmt: skip
     newer = write_session(history_dir(), now, [("Good morning!", "Good morning. How can I help?")])
@@ -121,7 +127,7 @@ def test_the_panel_lists_past_sessions_shows_one_and_exports_it(harness: Harness
 
 
 def test_flags_interruptions_notices_and_a_recording_show(harness: Harness) -> None:
-    now = datetime.now().astimezone().replace(microsecond=0)
+    now = _today_at(14, 3)
     sessions = a_week_of_history(history_dir(), now)
     wav = sessions["today"].with_suffix(".wav")
     wav.write_bytes(b"")  # a recording beside it (its content does not matter to the panel)
@@ -173,7 +179,7 @@ def test_an_empty_history_says_so(harness: Harness) -> None:
 
 
 def test_a_slow_load_for_a_session_no_longer_wanted_is_dropped(qtbot: QtBot, tmp_path: Path) -> None:
-    now = datetime.now().astimezone().replace(microsecond=0)
+    now = _today_at(14, 3)
     sessions = a_week_of_history(history_dir(), now)
     loop = LoopThread("history-test-loop")
     loop.start()
@@ -188,13 +194,16 @@ def test_a_slow_load_for_a_session_no_longer_wanted_is_dropped(qtbot: QtBot, tmp
         qtbot.waitUntil(lambda: dialog.session is not None and dialog.session.path == sessions["yesterday"])
         dialog._loaded(stale)  # ...and a late answer never replaces the session the user chose
         assert dialog.session.path == sessions["yesterday"]
+        dialog._load_failed(sessions["today"], "The conversation could not be read.")  # nor a late error
+        assert dialog.session is not None and dialog.session.path == sessions["yesterday"]
+        assert dialog.stack.currentWidget() is dialog.transcript
     finally:
         loop.stop()
 
 
 def test_a_picture_of_the_panel(harness: Harness, tmp_path: Path) -> None:
     """The panel as a person sees it: dark, the list on the left and a conversation on the right."""
-    now = datetime.now().astimezone().replace(microsecond=0)
+    now = _today_at(14, 3)
     sessions = a_week_of_history(history_dir(), now)
     sessions["today"].with_suffix(".wav").write_bytes(b"")
     dialog = harness.window.open_history()
