@@ -1,4 +1,5 @@
 # Two commands for a new user: `make run` and `make test`. Both set everything up first (idempotent).
+SHELL := /bin/bash
 PY := .venv/bin/python
 OUT := out
 
@@ -26,7 +27,7 @@ bench: setup
 
 # A one-folder PyInstaller bundle in dist/gemini-live-desktop/ (about 30 s; needs no Python to run).
 package: setup
-	@$(PY) -m pip install -q -r packaging/build-requirements.txt 2>&1 | { grep -v "is ignored" || true; }
+	@set -o pipefail; $(PY) -m pip install -q -r packaging/build-requirements.txt 2>&1 | { grep -v "is ignored" || true; }
 	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
 		packaging/gemini-live-desktop.spec
 
