@@ -18,8 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.asyncio.client import connect
 
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT
 from desktop_app.emulator import Emulator, EmulatorConfig, Faults
@@ -29,13 +28,20 @@ from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
 from desktop_app.live.resilient_session import ResilientConnector
 from desktop_app.relay import RelayConfig, RelayServer
+from tests.integration.relay_client import (
+    AUDIO_SETUP,
+    TEXT_SETUP,
+    WAIT,
+    open_client,
+    recv_to_close,
+    recv_until,
+    texts,
+    turn_complete,
+)
 from tests.support.audio import silence, speech_like
 
 pytestmark = pytest.mark.integration
 
-WAIT = 20.0
-AUDIO_SETUP = {"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}}
-TEXT_SETUP = {"setup": {"generation_config": {"response_modalities": ["TEXT"]}}}
 FAST_RETRIES = ReconnectPolicy(max_failures=3, backoff_base_s=0.05, backoff_max_s=0.1)
 
 
@@ -56,54 +62,12 @@ async def resilient_relay(emu: Emulator, policy: ReconnectPolicy | None = None) 
         yield relay
 
 
-async def recv_json(ws: ClientConnection) -> dict[str, Any]:
-    raw = await asyncio.wait_for(ws.recv(), WAIT)
-    assert isinstance(raw, str)
-    message = json.loads(raw)
-    assert isinstance(message, dict)
-    return message
-
-
-async def recv_until(ws: ClientConnection, done: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-    seen = []
-    while True:
-        message = await recv_json(ws)
-        seen.append(message)
-        if done(message):
-            return seen
-
-
-async def recv_to_close(ws: ClientConnection) -> list[dict[str, Any]]:
-    """Every message until the relay closes the connection."""
-    seen = []
-    with pytest.raises(ConnectionClosed):
-        while True:
-            seen.append(await recv_json(ws))
-    return seen
-
-
-def turn_complete(message: dict[str, Any]) -> bool:
-    return message.get("turn_complete") is True
-
-
 def state_is(state: str) -> Callable[[dict[str, Any]], bool]:
     return lambda message: message.get("session") == {"state": state}
 
 
 def states(messages: list[dict[str, Any]]) -> list[str]:
     return [m["session"]["state"] for m in messages if "session" in m]
-
-
-def said(messages: list[dict[str, Any]], key: str = "text") -> str:
-    return "".join(m.get(key, "") for m in messages)
-
-
-async def open_client(relay: RelayServer, setup: dict[str, Any] = AUDIO_SETUP) -> ClientConnection:
-    ws = await connect(relay.ws_url)
-    await ws.send(json.dumps(setup))
-    assert await recv_json(ws) == {"setup_complete": True}
-    assert await recv_json(ws) == {"session": {"state": "connected"}}
-    return ws
 
 
 async def test_a_relay_session_survives_an_upstream_drop_mid_utterance() -> None:
@@ -130,7 +94,7 @@ async def test_a_relay_session_survives_an_upstream_drop_mid_utterance() -> None
     assert (client["state"], client["reconnects"]) == ("connected", 1)
     audio = b"".join(base64.b64decode(m["audio"]) for m in reply if "audio" in m)
     assert MODEL_FORMAT.duration_s(len(audio)) == pytest.approx(1.2, abs=0.15)  # the whole utterance
-    assert "turn 1: I heard 1.2 s of speech" in said(reply, "output_transcription")
+    assert "turn 1: I heard 1.2 s of speech" in texts(reply, "output_transcription")
     assert not any("error" in m or "interrupted" in m for m in reply)
     assert emu.stats.turns == 1
 
@@ -139,13 +103,13 @@ async def test_a_drop_between_turns_shows_reconnecting_then_connected_and_the_ta
     async with Emulator(EmulatorConfig(pace=0.0)) as emu, resilient_relay(emu) as relay:
         ws = await open_client(relay, TEXT_SETUP)
         await ws.send(json.dumps({"client_content": {"text": "before the drop"}}))
-        assert "before the drop" in said(await recv_until(ws, turn_complete))
+        assert "before the drop" in texts(await recv_until(ws, turn_complete))
         emu.drop_connections()
         gap = await recv_until(ws, state_is("connected"))
         assert states(gap) == ["reconnecting", "connected"]
         assert not any("error" in m for m in gap)
         await ws.send(json.dumps({"client_content": {"text": "after the drop"}}))
-        reply = said(await recv_until(ws, turn_complete))
+        reply = texts(await recv_until(ws, turn_complete))
         assert "after the drop" in reply and "turn 2" in reply  # the same, resumed conversation
         await ws.close()
     assert emu.stats.drops == 1 and emu.stats.resumptions == 1 and emu.stats.connections == 2
@@ -155,14 +119,14 @@ async def test_go_away_resumes_before_the_cut() -> None:
     async with Emulator(EmulatorConfig(pace=0.0)) as emu, resilient_relay(emu) as relay:
         ws = await open_client(relay, TEXT_SETUP)
         await ws.send(json.dumps({"client_content": {"text": "hello"}}))
-        assert "hello" in said(await recv_until(ws, turn_complete))
+        assert "hello" in texts(await recv_until(ws, turn_complete))
         await emu.wait_until(lambda s: len(emu.store) >= 2)  # the handle after the turn: a quiet moment
         emu.go_away(time_left_s=30.0)  # the session must not wait 30 s for the cut
         gap = await recv_until(ws, state_is("connected"))
         assert states(gap) == ["reconnecting", "connected"]
         assert emu.stats.go_aways == 1 and emu.stats.resumptions == 1
         await ws.send(json.dumps({"client_content": {"text": "still here"}}))
-        assert "still here" in said(await recv_until(ws, turn_complete))
+        assert "still here" in texts(await recv_until(ws, turn_complete))
         assert relay.status()["clients"][0]["reconnects"] == 1
         await ws.close()
 

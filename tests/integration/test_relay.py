@@ -7,7 +7,7 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,12 +24,19 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.relay import RelayConfig, RelayServer
+from tests.integration.relay_client import (
+    AUDIO_SETUP,
+    TEXT_SETUP,
+    WAIT,
+    open_client,
+    recv_json,
+    recv_until,
+    texts,
+    turn_complete,
+)
 
 pytestmark = pytest.mark.integration
 
-WAIT = 20.0
-TUTORIAL_SETUP = {"setup": {"generation_config": {"response_modalities": ["TEXT"]}}}
-AUDIO_SETUP = {"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}}
 REAL_KEY = "AIzaSyINTEGRATIONTESTKEY0123456789abcdef"
 
 
@@ -72,44 +79,11 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-async def recv_json(ws: ClientConnection) -> dict[str, Any]:
-    raw = await asyncio.wait_for(ws.recv(), WAIT)
-    assert isinstance(raw, str), "the relay sends JSON text frames"
-    message = json.loads(raw)
-    assert isinstance(message, dict)
-    return message
-
-
-async def recv_until(ws: ClientConnection, done: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-    seen = []
-    while True:
-        message = await recv_json(ws)
-        seen.append(message)
-        if done(message):
-            return seen
-
-
-def turn_complete(message: dict[str, Any]) -> bool:
-    return message.get("turn_complete") is True
-
-
-async def open_client(relay: RelayServer, setup: dict[str, Any]) -> ClientConnection:
-    ws = await connect(relay.ws_url)
-    await ws.send(json.dumps(setup))
-    assert await recv_json(ws) == {"setup_complete": True}
-    assert await recv_json(ws) == {"session": {"state": "connected"}}
-    return ws
-
-
-def texts(messages: list[dict[str, Any]], key: str = "text") -> str:
-    return "".join(m[key] for m in messages if key in m)
-
-
 async def test_tutorial_page_protocol_gets_text_replies(relay: RelayServer, emulator: Emulator) -> None:
     """The tutorial page's exact messages: TEXT setup, then 3 s of audio with a frame in one message,
     the first time without frame data (its camera had not delivered yet)."""
     ws = await connect(relay.ws_url)
-    await ws.send(json.dumps(TUTORIAL_SETUP))
+    await ws.send(json.dumps(TEXT_SETUP))
     first = {
         "realtime_input": {
             "media_chunks": [
@@ -163,7 +137,7 @@ async def test_audio_client_gets_audio_and_transcriptions(relay: RelayServer) ->
 
 
 async def test_two_clients_at_once(relay: RelayServer, emulator: Emulator) -> None:
-    text_client = await open_client(relay, TUTORIAL_SETUP)
+    text_client = await open_client(relay, TEXT_SETUP)
     audio_client = await open_client(relay, AUDIO_SETUP)
     await text_client.send(json.dumps({"client_content": {"text": "first client"}}))
     await audio_client.send(json.dumps({"client_content": {"text": "second client"}}))
@@ -192,7 +166,7 @@ async def test_foreign_origin_is_refused_with_403(relay: RelayServer, emulator: 
 
 
 async def test_bad_frames_are_answered_without_harming_a_second_client(relay: RelayServer) -> None:
-    bystander = await open_client(relay, TUTORIAL_SETUP)
+    bystander = await open_client(relay, TEXT_SETUP)
     offender = await open_client(relay, AUDIO_SETUP)
     bad_frames: list[tuple[str | bytes, str]] = [
         ("{oops", "bad_json"),
@@ -279,7 +253,7 @@ async def test_a_plain_connectors_drop_is_a_final_error_and_1013(
 ) -> None:
     """Handed a connector that does not reconnect, the relay does not either: the drop is reported.
     (With the ResilientConnector the app uses, the session comes back: see test_reconnect_relay.py.)"""
-    ws = await open_client(relay, TUTORIAL_SETUP)
+    ws = await open_client(relay, TEXT_SETUP)
     await ws.send(json.dumps({"client_content": {"text": "before the drop"}}))
     assert "before the drop" in texts(await recv_until(ws, turn_complete))
     emulator.drop_connections()

@@ -1,0 +1,67 @@
+"""A websockets client in the browser's role, for the relay's integration tests: reading JSON replies,
+waiting for a condition, and opening a set-up session. Every read is bounded by :data:`WAIT`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from desktop_app.relay import RelayServer
+
+WAIT = 20.0
+AUDIO_SETUP = {"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}}
+TEXT_SETUP = {"setup": {"generation_config": {"response_modalities": ["TEXT"]}}}  # the tutorial's page
+
+Message = dict[str, Any]
+
+
+async def recv_json(ws: ClientConnection) -> Message:
+    """The next message, which must be a JSON object."""
+    raw = await asyncio.wait_for(ws.recv(), WAIT)
+    assert isinstance(raw, str)
+    message = json.loads(raw)
+    assert isinstance(message, dict)
+    return message
+
+
+async def recv_until(ws: ClientConnection, done: Callable[[Message], bool]) -> list[Message]:
+    """Every message up to and including the first for which ``done`` is true."""
+    seen = []
+    while True:
+        message = await recv_json(ws)
+        seen.append(message)
+        if done(message):
+            return seen
+
+
+async def recv_to_close(ws: ClientConnection) -> list[Message]:
+    """Every message until the relay closes the connection."""
+    seen = []
+    with pytest.raises(ConnectionClosed):
+        while True:
+            seen.append(await recv_json(ws))
+    return seen
+
+
+def turn_complete(message: Message) -> bool:
+    return message.get("turn_complete") is True
+
+
+def texts(messages: list[Message], key: str = "text") -> str:
+    """The ``key`` fields of ``messages`` joined (replies, or a transcription kind)."""
+    return "".join(m[key] for m in messages if key in m)
+
+
+async def open_client(relay: RelayServer, setup: Message = AUDIO_SETUP) -> ClientConnection:
+    """Connect, send ``setup`` and read the two messages that say the session is live."""
+    ws = await connect(relay.ws_url)
+    await ws.send(json.dumps(setup))
+    assert await recv_json(ws) == {"setup_complete": True}
+    assert await recv_json(ws) == {"session": {"state": "connected"}}
+    return ws
