@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,17 +277,23 @@ def write_profile(directory: Path, extra_prefs: dict[str, bool | int | str] | No
 
 @contextlib.asynccontextmanager
 async def launch_firefox(
-    profile: Path, executable: Path = FIREFOX, start_timeout_s: float = 30.0
+    profile: Path,
+    executable: Path = FIREFOX,
+    start_timeout_s: float = 30.0,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Firefox]:
     """Start headless Firefox on a new profile in ``profile`` with BiDi on a free loopback port, open a
     session, and close the browser (then kill it if it lingers) on exit. The profile directory (~36 MB) is
-    deleted on exit: keep nothing the test needs in it.
+    deleted on exit: keep nothing the test needs in it. ``env`` is added to this process's environment.
+
+    Firefox plays through PulseAudio and, with no sound server, never starts an AudioContext: pass
+    ``PULSE_SINK`` (and have a daemon running) for a test that plays or records audio.
 
     Fails with an AssertionError naming the package when ``executable`` is missing.
     """
     require_firefox(executable)
     write_profile(profile)
-    env = {**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_HEADLESS": "1"}
+    full_env = {**os.environ, **(env or {}), "MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_HEADLESS": "1"}
     process = await asyncio.create_subprocess_exec(
         str(executable),
         "--headless",
@@ -299,7 +305,7 @@ async def launch_firefox(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
-        env=env,
+        env=full_env,
     )
     assert process.stderr is not None
     tail: deque[str] = deque(maxlen=200)

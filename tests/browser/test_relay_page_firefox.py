@@ -3,16 +3,24 @@ microphone and camera, through the relay to the emulator; and the mic worklet re
 
 Firefox's fake microphone is a steady tone, so no pause ever ends the utterance: the voice test turns the
 microphone off, the page sends ``audio_stream_end``, and the emulator answers what it heard.
+
+Firefox plays through PulseAudio (it never starts an AudioContext without a sound server), so each tab plays
+into a private null sink of the shared daemon, whose monitor the voice test records; one test takes the
+sound server away and checks the page says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from desktop_app.audio.pulse_rig import PulseRig, Recorder, ensure_daemon
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.emulator import Emulator
 from desktop_app.relay import RelayServer
@@ -24,10 +32,24 @@ from tests.browser.test_worklets import MIC_RENDER
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def firefox_speaker() -> Iterator[PulseRig]:
+    """Private null sinks in the shared PulseAudio daemon (started if none answers): Firefox plays into
+    ``.speaker``, whose ``.speaker_monitor`` a test may record."""
+    ensure_daemon()
+    rig = PulseRig(f"gldff{os.getpid()}")
+    rig.setup()
+    try:
+        yield rig
+    finally:
+        rig.teardown()
+
+
 @pytest.fixture
-async def firefox_page(tmp_path: Path) -> AsyncIterator[FirefoxPage]:
-    """A Firefox tab with fake devices; the test fails on any console error or uncaught page error."""
-    async with launch_firefox(tmp_path / "profile") as firefox:
+async def firefox_page(tmp_path: Path, firefox_speaker: PulseRig) -> AsyncIterator[FirefoxPage]:
+    """A Firefox tab with fake devices, playing into ``firefox_speaker``; the test fails on any console
+    error or uncaught page error."""
+    async with launch_firefox(tmp_path / "profile", env={"PULSE_SINK": firefox_speaker.speaker}) as firefox:
         page = await firefox.page()
         yield page
     assert not page.console_errors, f"console errors: {page.console_errors}"
@@ -40,7 +62,11 @@ async def open_page(page: FirefoxPage, relay: RelayServer) -> None:
 
 
 async def test_voice_conversation_with_microphone_and_camera_in_firefox(
-    relay: RelayServer, emulator: Emulator, firefox_page: FirefoxPage, tmp_path: Path
+    relay: RelayServer,
+    emulator: Emulator,
+    firefox_page: FirefoxPage,
+    firefox_speaker: PulseRig,
+    tmp_path: Path,
 ) -> None:
     page = firefox_page
     await open_page(page, relay)
@@ -52,10 +78,20 @@ async def test_voice_conversation_with_microphone_and_camera_in_firefox(
 
     # Three seconds of the fake tone and at least two camera frames, then the user stops talking.
     await wait_page(page, "window.__gld.audioChunksSent >= 150 && window.__gld.framesSent >= 2")
-    await page.click("#mic")
-    await wait_page(page, "!window.__gld.micOn")
-    await wait_page(page, "window.__gld.turnsCompleted >= 1", timeout_s=45)
-    await wait_page(page, f"window.__gld.samplesPlayed >= {MODEL_FORMAT.rate}")  # ≥ 1 s of reply played
+    recorder = Recorder(firefox_speaker.speaker_monitor)
+    try:
+        await page.click("#mic")
+        await wait_page(page, "!window.__gld.micOn")
+        await wait_page(page, "window.__gld.turnsCompleted >= 1", timeout_s=45)
+        await wait_page(page, f"window.__gld.samplesPlayed >= {MODEL_FORMAT.rate}")  # ≥ 1 s of reply played
+        # The reply reached the sound server: the speaker's monitor holds ≥ 0.5 s of it (Firefox's own
+        # output latency keeps the last part of that second in flight).
+        await asyncio.to_thread(recorder.wait_frames, 2 * recorder.rate, 30.0)
+    finally:
+        heard = await asyncio.to_thread(recorder.stop)
+    window = recorder.rate // 50
+    rms = np.sqrt(np.mean(heard[: len(heard) // window * window].reshape(-1, window) ** 2, axis=1))
+    assert np.count_nonzero(rms > 0.01) >= 25, f"loudest 20 ms windows: {np.sort(rms)[-5:]}"
 
     state = await gld(page)
     video: dict[str, Any] = await page.evaluate(
@@ -100,6 +136,31 @@ async def test_typed_turn_in_text_mode_in_firefox(relay: RelayServer, firefox_pa
     await page.click("#send")
     await wait_page(page, "window.__gld.turnsCompleted >= 1")
     assert_text_mode_reply(await gld(page), "What is on my screen?")
+
+
+async def test_page_says_so_when_the_browser_has_no_audio_output(relay: RelayServer, tmp_path: Path) -> None:
+    """No sound server: Firefox's AudioContext never starts. The page reports it once, within its deadline,
+    and the conversation goes on (the transcript of a typed turn still arrives; its audio is dropped)."""
+    no_server = {"PULSE_SERVER": f"unix:{tmp_path / 'no-such-pulse-socket'}"}
+    async with launch_firefox(tmp_path / "profile", env=no_server) as firefox:
+        page = await firefox.page()
+        await open_page(page, relay)
+        await page.click("#connect")
+        await wait_page(page, "window.__gld.errors.some((e) => e.code === 'audio_output')", timeout_s=15)
+        await wait_page(page, "window.__gld.state === 'live'")
+        await page.type_into("#text", "Can you hear me?")
+        await page.click("#send")
+        await wait_page(page, "window.__gld.turnsCompleted >= 1")
+        state = await gld(page)
+        assert [e["code"] for e in state["errors"]] == ["audio_output"], state["errors"]
+        assert "did not start within 4 s" in state["errors"][0]["message"]
+        assert state["samplesPlayed"] == 0
+        assert any(t["role"] == "model" and "Can you hear me?" in t["text"] for t in state["transcript"]), (
+            state
+        )
+        shown = await page.evaluate("() => document.getElementById('errors').textContent")
+        assert "Audio output is unavailable" in shown
+    assert not page.console_errors, f"console errors: {page.console_errors}"
 
 
 async def test_interruption_flushes_queued_playback_in_firefox(

@@ -1,6 +1,8 @@
 // Microphone capture: getUserMedia with the browser's echo canceller, noise suppression and gain control,
 // an AudioWorklet that resamples to 16 kHz and cuts 20 ms chunks. `onChunk(Int16Array, rms)` gets each one.
 
+import { discardContext, startContext } from "./audio-start.js";
+
 export class Microphone {
   constructor({ onChunk, chunkMs = 20, targetRate = 16000 }) {
     this.onChunk = onChunk;
@@ -42,13 +44,13 @@ export class Microphone {
       // A silent path to the destination keeps the graph pulling the worklet in every browser.
       const mute = new GainNode(context, { gain: 0 });
       source.connect(node).connect(mute).connect(context.destination);
-      if (context.state === "suspended") await context.resume();
+      await startContext(context);
       this.context = context;
       this.stream = stream;
       this.node = node;
     } catch (error) {
       stream.getTracks().forEach((track) => track.stop());
-      await context.close();
+      discardContext(context);
       throw error;
     }
   }

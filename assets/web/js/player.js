@@ -1,6 +1,7 @@
 // Playback of the model's 24 kHz PCM16 through an AudioWorklet jitter buffer.
 // `flush()` silences it at once (barge-in); `drain()` lets a finished turn's tail play out.
 
+import { discardContext, startContext } from "./audio-start.js";
 import { pcm16ToFloat32 } from "./b64.js";
 
 export const MODEL_RATE = 24000;
@@ -21,23 +22,33 @@ export class Player {
 
   async create() {
     const context = new AudioContext({ sampleRate: MODEL_RATE, latencyHint: "interactive" });
-    await context.audioWorklet.addModule(new URL("./player-worklet.js", import.meta.url));
-    const node = new AudioWorkletNode(context, "gld-player", {
-      numberOfInputs: 0,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-      processorOptions: { jitterMs: 80 },
-    });
-    node.port.onmessage = (event) => this.onStats(event.data);
-    node.connect(context.destination);
-    if (context.state === "suspended") await context.resume();
-    this.context = context;
-    this.node = node;
+    try {
+      await context.audioWorklet.addModule(new URL("./player-worklet.js", import.meta.url));
+      const node = new AudioWorkletNode(context, "gld-player", {
+        numberOfInputs: 0,
+        numberOfOutputs: 1,
+        outputChannelCount: [1],
+        processorOptions: { jitterMs: 80 },
+      });
+      node.port.onmessage = (event) => this.onStats(event.data);
+      node.connect(context.destination);
+      await startContext(context);
+      this.context = context;
+      this.node = node;
+    } catch (error) {
+      discardContext(context);
+      throw error;
+    }
   }
 
-  /** Queue PCM16 little-endian bytes at 24 kHz. */
+  /** Queue PCM16 little-endian bytes at 24 kHz. Without a working output (start() failed, which the caller
+   * of start() reported once) the audio is dropped rather than failing every chunk. */
   async play(bytes) {
-    await this.start();
+    try {
+      await this.start();
+    } catch {
+      return;
+    }
     const samples = pcm16ToFloat32(bytes);
     this.node.port.postMessage({ type: "audio", samples }, [samples.buffer]);
   }
