@@ -37,6 +37,8 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # an array: its shape, never its contents
+        return f"array {'x'.join(map(str, value.shape))} {value.dtype}"
     return str(value)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,8 @@ class AudioLevels(Event):
 
     ``*_dbfs`` is the RMS over the interval since the previous event, ``*_peak_dbfs`` its largest sample.
     """
+
+    streaming: ClassVar[bool] = True
 
     input_dbfs: float = FLOOR_DBFS
     output_dbfs: float = FLOOR_DBFS

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat
 
@@ -58,7 +58,13 @@ class SessionPhase(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Base class of every event."""
+    """Base class of every event.
+
+    ``streaming`` is True on a kind that is only played or drawn as it arrives and comes many times a
+    second (audio blocks, preview frames, level meters): a record of the conversation skips it.
+    """
+
+    streaming: ClassVar[bool] = False
 
 
 # --- towards the model -------------------------------------------------------------------------
@@ -67,6 +73,8 @@ class Event:
 @dataclass(frozen=True, slots=True)
 class MicAudio(Event):
     """One block of captured audio, already in the format to send (16 kHz mono PCM16 by default)."""
+
+    streaming: ClassVar[bool] = True
 
     pcm: bytes
     fmt: PcmFormat = MIC_FORMAT
@@ -84,6 +92,8 @@ class SetupComplete(Event):
 @dataclass(frozen=True, slots=True)
 class ModelAudio(Event):
     """A chunk of the model's spoken reply."""
+
+    streaming: ClassVar[bool] = True
 
     pcm: bytes
     fmt: PcmFormat = MODEL_FORMAT

@@ -38,8 +38,6 @@ from desktop_app.core.events import (
     ErrorEvent,
     Event,
     Interrupted,
-    MicAudio,
-    ModelAudio,
     SessionState,
     TurnComplete,
 )
@@ -52,7 +50,6 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 _SYNC_AFTER = (TurnComplete, Interrupted, ErrorEvent, SessionState)
-_SKIPPED = (ModelAudio, MicAudio)
 
 
 def new_session_id(now: datetime) -> str:
@@ -198,8 +195,9 @@ class HistoryWriter:
     # --- recording -------------------------------------------------------------------------------
 
     def __call__(self, event: Event) -> None:
-        """Append one event (audio events are skipped). Fsyncs (in the background) at turn ends etc."""
-        if self._file is None or isinstance(event, _SKIPPED):
+        """Append one event (``streaming`` kinds are skipped: audio, previews, levels). Fsyncs (in the
+        background) at turn ends etc."""
+        if self._file is None or event.streaming:
             return
         self._write({"t": self._t(), **event_record(event)})
         if isinstance(event, _SYNC_AFTER) and self._syncer is not None:

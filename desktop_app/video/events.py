@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +73,8 @@ class PreviewFrame(Event):
     ``frame`` is a read-only H×W×3 ``uint8`` array in OpenCV's BGR order, unmasked (it never leaves the
     machine). ``seq`` increases by one per captured frame, so a gap means frames were skipped on the way.
     """
+
+    streaming: ClassVar[bool] = True
 
     frame: npt.NDArray[np.uint8]
     width: int

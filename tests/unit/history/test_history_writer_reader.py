@@ -9,8 +9,10 @@ import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from desktop_app.audio.levels import AudioLevels
 from desktop_app.core.clock import FakeClock
 from desktop_app.core.events import (
     ErrorEvent,
@@ -30,6 +32,7 @@ from desktop_app.core.events import (
 from desktop_app.history.paths import history_dir
 from desktop_app.history.reader import load_session, read_records, summarize
 from desktop_app.history.writer import FORMAT_VERSION, HistoryWriter
+from desktop_app.video.events import PreviewFrame
 
 START = datetime(2026, 3, 1, 9, 30, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -45,6 +48,9 @@ def conversation(writer: HistoryWriter, clock: FakeClock) -> None:
     clock.advance(1.0)
     writer(Transcript(Role.USER, "What is the"))
     writer(MicAudio(b"\0" * 640))
+    for seq in range(30):  # a second of camera preview and level meters while the user speaks
+        writer(PreviewFrame(np.zeros((72, 128, 3), np.uint8), 128, 72, seq, 0.0))
+        writer(AudioLevels(input_dbfs=-20.0))
     clock.advance(0.5)
     writer(Transcript(Role.USER, " capital of France?", final=True))
     clock.advance(0.5)
@@ -67,7 +73,7 @@ def conversation(writer: HistoryWriter, clock: FakeClock) -> None:
     writer(ErrorEvent("The Live API had a server-side problem", code="server_error", retryable=True))
 
 
-def test_the_file_holds_a_header_every_event_but_audio_and_a_clean_end(tmp_path: Path) -> None:
+def test_the_file_holds_a_header_every_event_but_streaming_ones_and_a_clean_end(tmp_path: Path) -> None:
     clock = FakeClock()
     with writer_at(tmp_path, clock) as writer:
         conversation(writer, clock)
@@ -87,7 +93,8 @@ def test_the_file_holds_a_header_every_event_but_audio_and_a_clean_end(tmp_path:
         "app": records[0]["app"],
     }
     kinds = [r["type"] for r in records]
-    assert "model_audio" not in kinds and "mic_audio" not in kinds
+    assert not {"model_audio", "mic_audio", "preview_frame", "audio_levels"} & set(kinds), kinds
+    assert len(lines) < 30, "no line per preview frame or level update"
     assert kinds[-1] == "session_end" and records[-1]["reason"] == ""
     assert {
         "transcript",

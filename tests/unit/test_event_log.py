@@ -1,0 +1,29 @@
+"""``event_record``: the JSON-ready form of an event used by the headless transcript and the history file."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from desktop_app.core.events import MicAudio, Role, Transcript
+from desktop_app.event_log import event_record
+from desktop_app.video.events import PreviewFrame
+
+
+def test_plain_fields_are_kept_and_bytes_become_their_length() -> None:
+    assert event_record(Transcript(Role.USER, "hi", final=True)) == {
+        "type": "transcript",
+        "role": "user",
+        "text": "hi",
+        "final": True,
+    }
+    record = event_record(MicAudio(b"\0" * 640, captured_at=1.5))
+    assert record["type"] == "mic_audio" and record["pcm_bytes"] == 640 and record["captured_at"] == 1.5
+
+
+def test_an_array_is_described_by_shape_and_type_never_printed() -> None:
+    frame = np.full((720, 1280, 3), 7, np.uint8)
+    record = event_record(PreviewFrame(frame, 1280, 720, 3, 0.25))
+    assert record["frame"] == "array 720x1280x3 uint8"
+    assert len(json.dumps(record)) < 200
