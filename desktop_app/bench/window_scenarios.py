@@ -14,8 +14,10 @@ synthetic camera as a video file) and :class:`WindowProcess`.
   Qt thread and the asyncio loop thread); RSS is the peak. Growth is the median of the last five
   one-second samples minus the median of five samples taken 60 s in (runs of 3 min or more; RSS climbs
   for the first minute or two while caches fill, then levels off), and ``…_from_start`` counts from the
-  first samples. The in-process emulator's work is included (it shares the loop thread), so the figures
-  are pessimistic for Gemini.
+  first samples. The emulator runs in a process of its own (:mod:`.emulator_process`), reached like Gemini
+  (``--backend gemini``), so these figures hold the program alone; ``emulator_cpu_percent`` is the
+  emulator's share, reported apart. ``GLD_BENCH_INPROCESS_EMULATOR=1`` measures the program with its own
+  built-in emulator (``--backend emulator``) instead, whose work then shares the loop thread.
 
 Needs the Debian packages ``xvfb``, ``pulseaudio``, ``pulseaudio-utils`` and ``espeak-ng``.
 """
@@ -41,6 +43,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from desktop_app.bench.emulator_process import EmulatorProcess, proc_cpu_seconds
 from desktop_app.bench.stats import percentile
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
 Metric = tuple[str, float, str]
 ROOT = Path(__file__).resolve().parents[2]
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+BUILT_IN_EMULATOR = ("--backend", "emulator")
 
 
 # --- a private X display --------------------------------------------------------------------------
@@ -187,6 +191,7 @@ class WindowProcess:
         workdir: Path,
         args: Sequence[str] = (),
         extra_env: Mapping[str, str] | None = None,
+        backend: Sequence[str] = BUILT_IN_EMULATOR,
     ) -> None:
         self.workdir = workdir
         self.state_path = workdir / "window-state.json"
@@ -202,7 +207,7 @@ class WindowProcess:
         )
         env.update(extra_env or {})
         self.env = env
-        self.argv = [sys.executable, "-m", "desktop_app", "--backend", "emulator", "--relay-port", "0", *args]
+        self.argv = [sys.executable, "-m", "desktop_app", *backend, "--relay-port", "0", *args]
         self.proc: subprocess.Popen[bytes] | None = None
         self.launched_at = 0.0
 
@@ -268,9 +273,7 @@ class WindowProcess:
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time of the process so far (Linux /proc)."""
-        stat = Path(f"/proc/{self.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+        return proc_cpu_seconds(self.pid)
 
     def thread_cpu_seconds(self) -> dict[str, float]:
         """CPU seconds per thread id (Linux /proc); threads that ended meanwhile are missing."""
@@ -333,20 +336,37 @@ def bench_desktop_streaming() -> list[Metric]:
             clip = write_demo_clip(work / "camera.avi", duration + warmup + 20)
             speech = speech_wav(work / "speech.wav")
             env = {"PULSE_SINK": rig.speaker, "PULSE_SOURCE": rig.mic_source}
-            with WindowProcess(x.display, work / "app", ["--video", str(clip)], env) as app:
+            with contextlib.ExitStack() as stack:
+                emulator: EmulatorProcess | None = None
+                backend: Sequence[str] = BUILT_IN_EMULATOR
+                if os.environ.get("GLD_BENCH_INPROCESS_EMULATOR") != "1":
+                    emulator = stack.enter_context(EmulatorProcess(work / "emulator"))
+                    env.update(emulator.env())
+                    backend = ("--backend", "gemini")
+                app = stack.enter_context(
+                    WindowProcess(x.display, work / "app", ["--video", str(clip)], env, backend)
+                )
                 app.wait_for(
                     lambda s: _live(s) and s.get("frames_sent", 0) > 0, 60, "a live session with video"
                 )
-                return _measure(app, rig, speech, warmup, duration)
+                return _measure(app, rig, speech, warmup, duration, emulator)
     finally:
         rig.teardown()
 
 
-def _measure(app: WindowProcess, rig: Any, speech: Path, warmup: float, duration: float) -> list[Metric]:
+def _measure(
+    app: WindowProcess,
+    rig: Any,
+    speech: Path,
+    warmup: float,
+    duration: float,
+    emulator: EmulatorProcess | None,
+) -> list[Metric]:
     players: list[subprocess.Popen[bytes]] = []
     start = time.monotonic()
     next_speech = start
     cpu0 = wall0 = None
+    emulator_cpu0 = 0.0
     threads0: dict[str, float] = {}
     rss: list[float] = []
     try:
@@ -356,12 +376,14 @@ def _measure(app: WindowProcess, rig: Any, speech: Path, warmup: float, duration
                 next_speech += 15.0
             if cpu0 is None and now >= start + warmup:
                 cpu0, wall0, threads0 = app.cpu_seconds(), now, app.thread_cpu_seconds()
+                emulator_cpu0 = emulator.cpu_seconds() if emulator is not None else 0.0
             if cpu0 is not None:
                 rss.append(app.rss_mb())
             time.sleep(1.0)  # the sampling interval of an external process: nothing to await
         assert cpu0 is not None and wall0 is not None
         elapsed = time.monotonic() - wall0
         cpu = (app.cpu_seconds() - cpu0) / elapsed * 100
+        emulator_cpu = (emulator.cpu_seconds() - emulator_cpu0) / elapsed * 100 if emulator else None
         threads1 = app.thread_cpu_seconds()
     finally:
         for p in players:
@@ -382,6 +404,9 @@ def _measure(app: WindowProcess, rig: Any, speech: Path, warmup: float, duration
     settled = 60 if duration >= 180 else 0
     growth = statistics.median(rss[-5:]) - statistics.median(rss[settled : settled + 5])
     growth_from_start = statistics.median(rss[-5:]) - statistics.median(rss[:5])
+    apart: list[Metric] = []
+    if emulator_cpu is not None:
+        apart.append(("emulator_cpu_percent", emulator_cpu, "% of one core"))
     return [
         ("desktop_cpu_percent", cpu, "% of one core"),
         ("desktop_cpu_gui_thread_percent", thread_percent("MainThread"), "% of one core"),
@@ -393,4 +418,5 @@ def _measure(app: WindowProcess, rig: Any, speech: Path, warmup: float, duration
         ("desktop_stream_frames_sent", float(state.get("frames_sent", 0)), "frames"),
         ("desktop_stream_model_turns", float(turns), "turns"),
         ("desktop_stream_preview_frames", float(state.get("preview_frames_shown", 0)), "frames"),
+        *apart,
     ]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.bench.emulator_process import EmulatorProcess
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, rms_dbfs
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.wavfiles import read_wav_mono16k
@@ -142,3 +143,21 @@ async def test_a_missing_camera_index_gives_audio_only_with_a_clear_notice(tmp_p
     assert code == 0, err
     assert "notice: Camera 7 is not connected" in err and "audio goes on" in err
     assert "done: 1 turn(s)" in out and "Traceback" not in err
+
+
+async def test_the_program_reaches_an_emulator_process_as_it_would_reach_gemini(tmp_path: Path) -> None:
+    """``--backend gemini`` with the SDK's own environment (base URL, CA file) talks to the emulator in a
+    process of its own: the setup the window benchmark uses to measure the program alone."""
+    with EmulatorProcess(tmp_path / "emulator", pace=0.0) as emulator:
+        assert emulator.base_url.startswith("https://127.0.0.1:")
+        cpu_before = emulator.cpu_seconds()
+        code, out, err = await run_cli(
+            "--headless", "--backend", "gemini", "--input-wav", str(SAMPLE),
+            "--output-wav", str(tmp_path / "reply.wav"), env=emulator.env(), tmp_path=tmp_path,
+        )  # fmt: skip
+        assert code == 0, err
+        assert "done: 1 turn(s)" in out
+        assert "Offline demo" not in err  # no built-in emulator: the reply came from that process
+        assert "Offline emulator, turn 1" in out
+        assert emulator.cpu_seconds() > cpu_before
+    assert emulator.proc is not None and emulator.proc.returncode is not None

@@ -1,0 +1,108 @@
+"""The emulator in a process of its own, where Google's servers would be, for benchmarks of the whole
+program.
+
+A program under test reaches it as it would reach Gemini: ``--backend gemini`` with
+:meth:`EmulatorProcess.env` (``GOOGLE_GEMINI_BASE_URL``, ``SSL_CERT_FILE`` and a placeholder key, read by the
+google-genai SDK). Then the program's CPU figure holds the program alone, not the emulator's server-side
+work, and :meth:`EmulatorProcess.cpu_seconds` tells that work apart.
+
+Use as a context manager; the process is terminated (SIGTERM, then SIGKILL) on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["EmulatorProcess", "proc_cpu_seconds"]
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_LISTENING = re.compile(rb"listening on wss://([\w.]+):(\d+)/")
+_CA = re.compile(rb"CA certificate: (\S+)")
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (Linux /proc)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+class EmulatorProcess:
+    """``python -m desktop_app.emulator`` on a free loopback port, its CA written under ``cert_dir``."""
+
+    def __init__(self, cert_dir: Path, pace: float = 1.0, start_timeout_s: float = 30.0) -> None:
+        self._argv = [
+            sys.executable,
+            "-m",
+            "desktop_app.emulator",
+            "--port",
+            "0",
+            "--pace",
+            str(pace),
+            "--cert-dir",
+            str(cert_dir),
+        ]
+        self._start_timeout_s = start_timeout_s
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.base_url = ""
+        self.ca_file = ""
+
+    def start(self) -> EmulatorProcess:
+        """Launch it and wait for its banner; raises RuntimeError with what it printed if it has none."""
+        self.proc = subprocess.Popen(
+            self._argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        printed = b""
+        deadline = time.monotonic() + self._start_timeout_s
+        while not (_LISTENING.search(printed) and _CA.search(printed)):
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([fd], [], [], max(0.0, left))
+            chunk = os.read(fd, 4096) if ready else b""
+            if not chunk:
+                self.close()
+                raise RuntimeError(f"the emulator did not start: {printed.decode(errors='replace')!r}")
+            printed += chunk
+        listening, ca = _LISTENING.search(printed), _CA.search(printed)
+        assert listening is not None and ca is not None
+        self.base_url = f"https://{listening[1].decode()}:{listening[2].decode()}"
+        self.ca_file = ca[1].decode()
+        return self
+
+    def env(self) -> dict[str, str]:
+        """What a google-genai program needs to reach this emulator instead of Google."""
+        return {
+            "GOOGLE_GEMINI_BASE_URL": self.base_url,
+            "SSL_CERT_FILE": self.ca_file,
+            "GEMINI_API_KEY": "offline-emulator",
+        }
+
+    def cpu_seconds(self) -> float:
+        assert self.proc is not None, "start() first"
+        return proc_cpu_seconds(self.proc.pid)
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start() if self.proc is None else self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
