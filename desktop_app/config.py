@@ -21,7 +21,7 @@ from typing import Any
 import platformdirs
 
 from desktop_app.core.errors import ConfigError
-from desktop_app.live.options import DEFAULT_MODEL, DEFAULT_VOICE
+from desktop_app.live.options import DEFAULT_MODEL, DEFAULT_VOICE, VOICES, canonical_voice
 
 __all__ = [
     "APP_NAME",
@@ -77,6 +77,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         _validate(self)
+        object.__setattr__(self, "voice", canonical_voice(self.voice))  # the API's own spelling
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready values, without secrets."""
@@ -99,6 +100,9 @@ def _validate(s: Settings) -> None:
     for name, allowed in choices.items():
         if getattr(s, name) not in allowed:
             raise ConfigError(f"Setting {name} must be one of {', '.join(allowed)}.")
+    if canonical_voice(s.voice) is None:
+        voices = ", ".join(VOICES)
+        raise ConfigError(f"Setting voice={s.voice!r} is not a Gemini voice; choose one of {voices}.")
     ranges: dict[str, tuple[float, float]] = {
         "block_ms": (10, 100),
         "output_volume": (0.0, 2.0),

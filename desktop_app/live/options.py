@@ -10,7 +10,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_VOICE", "VOICES", "Modality", "SessionOptions", "VadOptions"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_VOICE",
+    "VOICES",
+    "Modality",
+    "SessionOptions",
+    "VadOptions",
+    "canonical_voice",
+]
 
 DEFAULT_MODEL = "gemini-2.5-flash-native-audio-preview-12-2025"
 """The one place the default model id lives (a current native-audio Live model; see DESIGN.md §5)."""
@@ -24,6 +32,13 @@ VOICES = (
     "Zubenelgenubi", "Vindemiatrix", "Sadachbia", "Sadaltager", "Sulafat",
 )  # fmt: skip
 """The prebuilt voices native-audio models offer."""
+
+_VOICES_BY_FOLDED_NAME = {v.casefold(): v for v in VOICES}
+
+
+def canonical_voice(name: str) -> str | None:
+    """The voice in :data:`VOICES` that ``name`` spells in any case (``"kore"`` → ``"Kore"``), else None."""
+    return _VOICES_BY_FOLDED_NAME.get(name.strip().casefold())
 
 
 class Modality(enum.StrEnum):

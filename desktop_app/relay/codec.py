@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
-from desktop_app.live.options import VOICES, Modality
+from desktop_app.live.options import VOICES, Modality, canonical_voice
 from desktop_app.relay.messages import (
     AudioChunk,
     BrowserSetup,
@@ -55,7 +55,6 @@ MAX_AUDIO_RATE: Final = 48_000
 MAX_TEXT_CHARS: Final = 32_000
 MAX_SYSTEM_INSTRUCTION_CHARS: Final = 32_000
 
-_VOICES_BY_FOLDED_NAME: Final = {v.casefold(): v for v in VOICES}
 _URLSAFE_TO_STANDARD: Final = str.maketrans("-_", "+/")
 _CAMEL_BOUNDARY: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _MIME_RATE: Final = re.compile(r"^\s*rate\s*=\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -261,7 +260,7 @@ def _decode_speech_config(value: object, prefix: str) -> tuple[str, list[str]] |
     name = _fields(prebuilt).get("voice_name")
     if not isinstance(name, str):
         return _invalid_setup(f"'{where}…voice_name' must be a string.")
-    voice = _VOICES_BY_FOLDED_NAME.get(name.casefold())
+    voice = canonical_voice(name)
     if voice is None:
         return _invalid_setup(f"Unknown voice '{_short(name)}'; choose one of: {', '.join(VOICES)}.")
     return voice, ignored

@@ -63,3 +63,11 @@ def test_record_audio_is_off_by_default_and_layers_like_the_rest(tmp_path: Path)
     flags = _overrides(build_parser().parse_args(["--record-audio"]))
     assert load_settings(flags, env={}, path=path).record_audio is True
     assert "record_audio" not in _overrides(build_parser().parse_args([]))
+
+
+def test_a_voice_is_one_of_geminis_in_any_case_and_kept_in_its_own_spelling(tmp_path: Path) -> None:
+    assert load_settings({"voice": "kore"}, env={}, path=tmp_path / "none.json").voice == "Kore"
+    with pytest.raises(ConfigError, match=r"voice='Bogus' is not a Gemini voice; choose one of .*Puck"):
+        load_settings({"voice": "Bogus"}, env={}, path=tmp_path / "none.json")
+    with pytest.raises(ConfigError, match="not a Gemini voice"):
+        load_settings(env={"GLD_VOICE": "nobody"}, path=tmp_path / "none.json")
