@@ -16,21 +16,17 @@ import re
 import select
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from pathlib import Path
 
-__all__ = ["EmulatorProcess", "proc_cpu_seconds"]
+from desktop_app.bench.processes import proc_cpu_seconds, stop_process
 
-_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+__all__ = ["EmulatorProcess"]
+
 _LISTENING = re.compile(rb"listening on wss://([\w.]+):(\d+)/")
 _CA = re.compile(rb"CA certificate: (\S+)")
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of process ``pid`` so far (Linux /proc)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
 class EmulatorProcess:
@@ -52,6 +48,9 @@ class EmulatorProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.base_url = ""
         self.ca_file = ""
+        self.output_tail: deque[bytes] = deque(maxlen=50)
+        """The last lines it printed after its banner (read on a thread, so the pipe never fills)."""
+        self._drainer: threading.Thread | None = None
 
     def start(self) -> EmulatorProcess:
         """Launch it and wait for its banner; raises RuntimeError with what it printed if it has none."""
@@ -74,7 +73,14 @@ class EmulatorProcess:
         assert listening is not None and ca is not None
         self.base_url = f"https://{listening[1].decode()}:{listening[2].decode()}"
         self.ca_file = ca[1].decode()
+        self._drainer = threading.Thread(target=self._drain, name="emulator-output", daemon=True)
+        self._drainer.start()
         return self
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output_tail.append(line)
 
     def env(self) -> dict[str, str]:
         """What a google-genai program needs to reach this emulator instead of Google."""
@@ -91,13 +97,9 @@ class EmulatorProcess:
     def close(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
+        if self._drainer is not None:
+            self._drainer.join(5)  # it ends at the end of the output, which came with the exit
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 

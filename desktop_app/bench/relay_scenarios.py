@@ -40,6 +40,7 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from desktop_app.bench.processes import proc_cpu_seconds
 from desktop_app.bench.stats import percentile
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
 from desktop_app.core.events import LiveEvent, ModelAudio
@@ -252,12 +253,11 @@ class _RelayProcess:
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU time of the relay process so far (Linux /proc)."""
+        assert self._process.pid is not None
         try:
-            with open(f"/proc/{self._process.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            return proc_cpu_seconds(self._process.pid)
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpus() -> tuple[int | None, set[int] | None]:

@@ -29,7 +29,6 @@ import json
 import os
 import select
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.bench.emulator_process import EmulatorProcess, proc_cpu_seconds
+from desktop_app.bench.emulator_process import EmulatorProcess
+from desktop_app.bench.processes import proc_cpu_seconds, proc_thread_cpu_seconds, stop_process
 from desktop_app.bench.stats import percentile
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
 
 Metric = tuple[str, float, str]
 ROOT = Path(__file__).resolve().parents[2]
-_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 BUILT_IN_EMULATOR = ("--backend", "emulator")
 
 
@@ -93,13 +92,7 @@ class XvfbDisplay:
         self.display = f":{number.decode().strip()}"
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
     def __enter__(self) -> XvfbDisplay:
         return self
@@ -262,14 +255,7 @@ class WindowProcess:
         """Ask the window to close (SIGTERM, handled like closing it); returns the exit code."""
         if self.proc is None:
             return 0
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        return self.proc.returncode
+        return stop_process(self.proc, timeout)
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time of the process so far (Linux /proc)."""
@@ -277,15 +263,7 @@ class WindowProcess:
 
     def thread_cpu_seconds(self) -> dict[str, float]:
         """CPU seconds per thread id (Linux /proc); threads that ended meanwhile are missing."""
-        out: dict[str, float] = {}
-        for task in Path(f"/proc/{self.pid}/task").iterdir():
-            try:
-                stat = (task / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2 :].split()
-            out[task.name] = (int(fields[11]) + int(fields[12])) / _CLK_TCK
-        return out
+        return proc_thread_cpu_seconds(self.pid)
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
