@@ -77,7 +77,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         _validate(self)
-        object.__setattr__(self, "voice", canonical_voice(self.voice))  # the API's own spelling
+        voice = canonical_voice(self.voice)
+        if voice is None:
+            raise ConfigError(
+                f"Setting voice={self.voice!r} is not a Gemini voice; choose one of {', '.join(VOICES)}."
+            )
+        object.__setattr__(self, "voice", voice)  # the API's own spelling
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready values, without secrets."""
@@ -100,9 +105,6 @@ def _validate(s: Settings) -> None:
     for name, allowed in choices.items():
         if getattr(s, name) not in allowed:
             raise ConfigError(f"Setting {name} must be one of {', '.join(allowed)}.")
-    if canonical_voice(s.voice) is None:
-        voices = ", ".join(VOICES)
-        raise ConfigError(f"Setting voice={s.voice!r} is not a Gemini voice; choose one of {voices}.")
     ranges: dict[str, tuple[float, float]] = {
         "block_ms": (10, 100),
         "output_volume": (0.0, 2.0),

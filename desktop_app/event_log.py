@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.errors import MediaError
-from desktop_app.core.events import Event, ModelAudio
+from desktop_app.core.events import Event
 
 __all__ = ["EventLog", "event_record"]
 
@@ -43,7 +43,8 @@ def _plain(value: Any) -> Any:
 
 
 class EventLog:
-    """Appends one JSON line per event (model audio chunks excluded: they go to the WAV) to a file."""
+    """Appends one JSON line per event to a file, like the history file: ``streaming`` kinds (audio blocks,
+    which go to the WAV, previews and level meters) are left out."""
 
     def __init__(self, path: Path, clock: Clock | None = None) -> None:
         self._path = path
@@ -59,7 +60,7 @@ class EventLog:
             raise MediaError(f"The transcript file {self._path} cannot be written ({exc}).") from None
 
     def __call__(self, event: Event) -> None:
-        if self._file is None or isinstance(event, ModelAudio):
+        if self._file is None or event.streaming:
             return
         record = {"t": round(self._clock.now() - self._start, 3), **event_record(event)}
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")

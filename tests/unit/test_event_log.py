@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.events import MicAudio, Role, Transcript
-from desktop_app.event_log import event_record
+from desktop_app.audio.levels import AudioLevels
+from desktop_app.core.events import MicAudio, ModelAudio, Role, Transcript
+from desktop_app.event_log import EventLog, event_record
 from desktop_app.video.events import PreviewFrame
 
 
@@ -27,3 +29,16 @@ def test_an_array_is_described_by_shape_and_type_never_printed() -> None:
     record = event_record(PreviewFrame(frame, 1280, 720, 3, 0.25))
     assert record["frame"] == "array 720x1280x3 uint8"
     assert len(json.dumps(record)) < 200
+
+
+def test_the_transcript_file_leaves_out_streaming_events(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "t.jsonl")
+    log.open()
+    log(Transcript(Role.USER, "hi", final=True))
+    log(MicAudio(b"\0" * 640))
+    log(ModelAudio(b"\0" * 960))
+    log(AudioLevels(input_dbfs=-20.0))
+    log(PreviewFrame(np.zeros((72, 128, 3), np.uint8), 128, 72, 1, 0.0))
+    log.close()
+    kinds = [json.loads(line)["type"] for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert kinds == ["transcript"] and log.lines == 1
