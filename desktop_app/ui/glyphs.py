@@ -8,7 +8,6 @@ found through :mod:`desktop_app.resources`.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
@@ -16,7 +15,7 @@ from PySide6.QtSvg import QSvgRenderer
 
 from desktop_app import resources
 
-__all__ = ["GLYPHS", "app_icon", "glyph", "icons_dir"]
+__all__ = ["GLYPHS", "app_icon", "glyph"]
 
 _MIC = '<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3M8.5 21h7"/>'
 GLYPHS: dict[str, str] = {
@@ -75,16 +74,11 @@ def glyph(name: str, color: str = "#e7e9ef", size: int = 20, stroke: float = 1.8
     return icon
 
 
-def icons_dir() -> Path:
-    """The icons' directory (``assets/icons`` in a checkout), from :func:`desktop_app.resources.icons_dir`."""
-    return resources.icons_dir()
-
-
 def app_icon() -> QIcon:
     """The application icon from its PNG sizes (empty icon when the files are missing)."""
     icon = QIcon()
     try:
-        folder = icons_dir()
+        folder = resources.icons_dir()
     except FileNotFoundError:
         return icon
     for png in sorted(folder.glob("gemini-live-desktop-*.png")):

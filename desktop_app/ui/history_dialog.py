@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -62,6 +61,7 @@ from desktop_app.ui.history_model import (
 )
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import ChangeKind, TranscriptChange
+from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.transcript_view import TranscriptView
 
 __all__ = ["HistoryDialog", "SaveChooser"]
@@ -95,12 +95,13 @@ class _RowDelegate(QStyledItemDelegate):
         self._bold.setBold(True)
         self._small = QFont(base)
         self._small.setPointSizeF(base.pointSizeF() * 0.88)
+        self._bold_metrics, self._small_metrics = QFontMetrics(self._bold), QFontMetrics(self._small)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         row: SessionRow = index.data(_ROW_ROLE)
-        lines = QFontMetrics(self._bold).height() + QFontMetrics(self._small).height() + 4
+        lines = self._bold_metrics.height() + self._small_metrics.height() + 4
         if row.flags:
-            lines += QFontMetrics(self._small).height() + 2
+            lines += self._small_metrics.height() + 2
         return QSize(200, lines + 2 * self._PAD)
 
     def paint(
@@ -117,23 +118,21 @@ class _RowDelegate(QStyledItemDelegate):
             p.setBrush(QColor(COLORS["accent_dim"] if selected else COLORS["surface3"]))
             p.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
         inner = rect.adjusted(self._PAD, self._PAD - 2, -self._PAD, -self._PAD)
-        bold_h, small_h = QFontMetrics(self._bold).height(), QFontMetrics(self._small).height()
+        bold_h, small_h = self._bold_metrics.height(), self._small_metrics.height()
         p.setFont(self._small)
         p.setPen(QColor(COLORS["muted"]))
         top = QRect(inner.left(), inner.top(), inner.width(), bold_h)
         p.drawText(top, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), row.detail)
-        detail_w = QFontMetrics(self._small).horizontalAdvance(row.detail) + 10
+        detail_w = self._small_metrics.horizontalAdvance(row.detail) + 10
         p.setFont(self._bold)
         p.setPen(QColor(COLORS["text"]))
-        title = QFontMetrics(self._bold).elidedText(
+        title = self._bold_metrics.elidedText(
             row.title, Qt.TextElideMode.ElideRight, inner.width() - detail_w
         )
         p.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
         p.setFont(self._small)
         p.setPen(QColor(COLORS["muted"] if selected else COLORS["faint"]))
-        words = QFontMetrics(self._small).elidedText(
-            row.first_words, Qt.TextElideMode.ElideRight, inner.width()
-        )
+        words = self._small_metrics.elidedText(row.first_words, Qt.TextElideMode.ElideRight, inner.width())
         second = QRect(inner.left(), top.bottom() + 4, inner.width(), small_h)
         p.drawText(second, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), words)
         if row.flags:
@@ -141,15 +140,6 @@ class _RowDelegate(QStyledItemDelegate):
             third = QRect(inner.left(), second.bottom() + 2, inner.width(), small_h)
             p.drawText(third, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), row.flags)
         p.restore()
-
-
-def _card(layout: QVBoxLayout | QHBoxLayout) -> QFrame:
-    frame = QFrame()
-    frame.setObjectName("card")
-    layout.setContentsMargins(14, 14, 14, 14)
-    layout.setSpacing(10)
-    frame.setLayout(layout)
-    return frame
 
 
 def _label(text: str, name: str = "") -> QLabel:
@@ -242,7 +232,7 @@ class HistoryDialog(QDialog):
         left_box = QVBoxLayout()
         left_box.addWidget(_label("CONVERSATIONS", "cardTitle"))
         left_box.addWidget(self.list_stack, 1)
-        left = _card(left_box)
+        left = card(layout=left_box)
         left.setMinimumWidth(260)
 
         # right: the chosen one
@@ -288,7 +278,7 @@ class HistoryDialog(QDialog):
         right_box.addLayout(heading)
         right_box.addWidget(self.stack, 1)
         right_box.addLayout(actions)
-        right = _card(right_box)
+        right = card(layout=right_box)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)

@@ -79,6 +79,7 @@ from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.state_file import StateFile
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import TranscriptModel
+from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.controls import ControlBar
 from desktop_app.ui.widgets.level_meter import LevelMeter
 from desktop_app.ui.widgets.notices import NoticeArea, OfflineBanner
@@ -103,17 +104,6 @@ _VIDEO_TONES = {
     VideoState.STOPPED: "idle",
 }
 _TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
-
-
-def _card(*widgets: QWidget, margins: int = 14, spacing: int = 10) -> QFrame:
-    frame = QFrame()
-    frame.setObjectName("card")
-    box = QVBoxLayout(frame)
-    box.setContentsMargins(margins, margins, margins, margins)
-    box.setSpacing(spacing)
-    for w in widgets:
-        box.addWidget(w)
-    return frame
 
 
 class MainWindow(QMainWindow):
@@ -228,13 +218,13 @@ class MainWindow(QMainWindow):
         vision_title = QLabel("CAMERA")
         vision_title.setObjectName("cardTitle")
         self.vision_title = vision_title
-        vision_card = _card(vision_title, self.video, self.mirror)
+        vision_card = card(vision_title, self.video, self.mirror)
         vision_box = vision_card.layout()
         assert isinstance(vision_box, QVBoxLayout)
         vision_box.setStretch(1, 1)
         self.relay_panel = RelayPanel()
         self.relay_panel.open_requested.connect(self._open_url)
-        relay_card = _card(self.relay_panel, margins=12)
+        relay_card = card(self.relay_panel, margins=12)
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 0, 0)
@@ -261,7 +251,7 @@ class MainWindow(QMainWindow):
         composer_row.setSpacing(8)
         composer_row.addWidget(self.composer, 1)
         composer_row.addWidget(self.send_button)
-        conv_card = _card(conv_title, self.notices, self.transcript_view)
+        conv_card = card(conv_title, self.notices, self.transcript_view)
         conv_box = conv_card.layout()
         assert isinstance(conv_box, QVBoxLayout)
         conv_box.setStretch(2, 1)
