@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import urllib.request
-import wave
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -24,8 +23,10 @@ import pytest
 
 from desktop_app import __version__
 from desktop_app.core.audio_format import MODEL_FORMAT, rms_dbfs
+from tests.support.audio import read_wav
 
 REPO = Path(__file__).resolve().parents[2]
+METAINFO = REPO / "packaging" / "io.github.geminilivedesktop.GeminiLiveDesktop.metainfo.xml"
 _DROPPED = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")
 
 
@@ -68,11 +69,6 @@ def check_version(command: Sequence[str | Path], cwd: Path, env: Mapping[str, st
     assert proc.stdout.strip() == f"gemini-live-desktop {__version__}"
 
 
-def _wav(path: Path) -> tuple[bytes, int, int]:
-    with wave.open(str(path), "rb") as w:
-        return w.readframes(w.getnframes()), w.getframerate(), w.getnchannels()
-
-
 def _slice(
     command: Sequence[str | Path], sample: Path, cwd: Path, env: Mapping[str, str]
 ) -> tuple[bytes, dict[str, str]]:
@@ -86,7 +82,7 @@ def _slice(
     assert proc.returncode == 0, proc.stderr
     assert "Offline demo" in proc.stderr  # no key: the emulator answered, and the user was told
     assert "done: 1 turn(s)" in proc.stdout, proc.stdout
-    pcm, rate, channels = _wav(cwd / "reply.wav")
+    pcm, rate, channels = read_wav(cwd / "reply.wav")
     assert (rate, channels) == (MODEL_FORMAT.rate, 1)
     records = [json.loads(line) for line in (cwd / "transcript.jsonl").read_text().splitlines()]
     assert {"setup_complete", "transcript", "turn_complete"} <= {r["type"] for r in records}
@@ -104,7 +100,7 @@ def check_headless_slice(
     about as long as the utterance, and the same transcript as this checkout's program gives."""
     pcm, said = _slice(command, sample, cwd / "installed", env)
     assert rms_dbfs(pcm) > -40, "the reply is silent"
-    in_pcm, in_rate, in_channels = _wav(sample)
+    in_pcm, in_rate, in_channels = read_wav(sample)
     sent_s = len(in_pcm) / (2 * in_channels * in_rate)
     assert MODEL_FORMAT.duration_s(len(pcm)) == pytest.approx(sent_s, rel=0.10)
     assert said["model"], "no model transcript"

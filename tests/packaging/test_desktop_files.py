@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 
 from desktop_app import __version__
+from tests.packaging.program import METAINFO, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DESKTOP = REPO / "packaging" / "gemini-live-desktop.desktop"
-METAINFO = REPO / "packaging" / "io.github.geminilivedesktop.GeminiLiveDesktop.metainfo.xml"
 INSTALL = REPO / "packaging" / "install-desktop.sh"
 COMMAND = REPO / ".venv" / "bin" / "gemini-live-desktop"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)

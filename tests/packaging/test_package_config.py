@@ -6,7 +6,6 @@ import re
 import tomllib
 import wave
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -14,11 +13,10 @@ import desktop_app
 from desktop_app import resources
 from desktop_app.cli import main
 from desktop_app.relay.web import web_root
+from tests.packaging.program import METAINFO, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
-METAINFO = REPO / "packaging" / "io.github.geminilivedesktop.GeminiLiveDesktop.metainfo.xml"
 
 
 def asset_files() -> set[str]:
