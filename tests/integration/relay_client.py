@@ -53,14 +53,27 @@ def turn_complete(message: Message) -> bool:
     return message.get("turn_complete") is True
 
 
+def state_is(state: str) -> Callable[[Message], bool]:
+    """True for the relay's ``{"session": {"state": state}}`` message (a ``done`` for :func:`recv_until`)."""
+    return lambda message: message.get("session") == {"state": state}
+
+
+def states(messages: list[Message]) -> list[str]:
+    """The session states among ``messages``, in order (every other message left out)."""
+    return [m["session"]["state"] for m in messages if "session" in m]
+
+
 def texts(messages: list[Message], key: str = "text") -> str:
     """The ``key`` fields of ``messages`` joined (replies, or a transcription kind)."""
     return "".join(m[key] for m in messages if key in m)
 
 
-async def open_client(relay: RelayServer, setup: Message = AUDIO_SETUP) -> ClientConnection:
-    """Connect, send ``setup`` and read the two messages that say the session is live."""
-    ws = await connect(relay.ws_url)
+async def open_client(
+    relay: RelayServer, setup: Message = AUDIO_SETUP, **connect_kw: Any
+) -> ClientConnection:
+    """Connect, send ``setup`` and read the two messages that say the session is live. ``connect_kw`` go to
+    ``websockets.connect`` (e.g. ``max_size=None`` to take replies of any size)."""
+    ws = await connect(relay.ws_url, **connect_kw)
     await ws.send(json.dumps(setup))
     assert await recv_json(ws) == {"setup_complete": True}
     assert await recv_json(ws) == {"session": {"state": "connected"}}

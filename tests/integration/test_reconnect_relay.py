@@ -13,9 +13,8 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -35,6 +34,8 @@ from tests.integration.relay_client import (
     open_client,
     recv_to_close,
     recv_until,
+    state_is,
+    states,
     texts,
     turn_complete,
 )
@@ -60,14 +61,6 @@ async def resilient_relay(emu: Emulator, policy: ReconnectPolicy | None = None) 
     )
     async with RelayServer(connector, SessionOptions(), RelayConfig(port=0)) as relay:
         yield relay
-
-
-def state_is(state: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda message: message.get("session") == {"state": state}
-
-
-def states(messages: list[dict[str, Any]]) -> list[str]:
-    return [m["session"]["state"] for m in messages if "session" in m]
 
 
 async def test_a_relay_session_survives_an_upstream_drop_mid_utterance() -> None:

@@ -63,11 +63,11 @@ from desktop_app.relay.protocol import (
     Reply,
 )
 from desktop_app.runtime.loop_thread import LoopThread
+from tests.integration.relay_client import AUDIO_SETUP, WAIT, open_client, recv_json
 
 pytestmark = pytest.mark.integration
 
 T = TypeVar("T")
-WAIT = 20.0
 REPLY_KEYS = frozenset(
     {
         "setup_complete",
@@ -81,7 +81,6 @@ REPLY_KEYS = frozenset(
         "output_transcription",
     }
 )
-AUDIO_SETUP = {"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}}
 MAX_FRAME = 64 * 1024
 
 
@@ -296,22 +295,6 @@ class Stack:
         return self.thread.submit(coro).result(timeout)
 
 
-async def recv_json(ws: ClientConnection) -> dict[str, Any]:
-    raw = await asyncio.wait_for(ws.recv(), WAIT)
-    assert isinstance(raw, str)
-    message = json.loads(raw)
-    assert isinstance(message, dict)
-    return message
-
-
-async def open_client(relay: RelayServer) -> ClientConnection:
-    ws = await connect(relay.ws_url, max_size=None)
-    await ws.send(json.dumps(AUDIO_SETUP))
-    assert await recv_json(ws) == {"setup_complete": True}
-    assert await recv_json(ws) == {"session": {"state": "connected"}}
-    return ws
-
-
 async def ask(ws: ClientConnection, text: str) -> str:
     """Send a typed turn and return the model's transcription of the reply."""
     await ws.send(json.dumps({"client_content": {"text": text}}))
@@ -337,7 +320,7 @@ def stack() -> Iterator[Stack]:
         )
         relay = RelayServer(connector, SessionOptions(), config)
         await relay.start()
-        witness = await open_client(relay)
+        witness = await open_client(relay, max_size=None)
         assert "warm-up" in await ask(witness, "warm-up")
         result = Stack(thread, emulator, relay, witness)
         result.baseline_tasks = set(asyncio.all_tasks())
@@ -506,7 +489,7 @@ async def test_bounded_load_every_message_is_accounted_for() -> None:
             RelayConfig(port=0, max_clients=clients_n),
         ) as relay,
     ):
-        clients = [LoadClient(await open_client(relay)) for _ in range(clients_n)]
+        clients = [LoadClient(await open_client(relay, max_size=None)) for _ in range(clients_n)]
         readers = [asyncio.create_task(c.read()) for c in clients]
         until = asyncio.get_running_loop().time() + seconds
         started = time.perf_counter()
