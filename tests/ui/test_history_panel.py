@@ -13,8 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -23,19 +22,10 @@ from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
 from tests.ui.conftest import Harness
+from tests.ui.desktop_urls import opened_urls
 from tests.ui.history_sessions import a_week_of_history, write_session
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "history.png"
-
-
-class _UrlCatcher(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url)
 
 
 def _today_at(hour: int, minute: int) -> datetime:
@@ -111,13 +101,9 @@ def test_the_panel_lists_past_sessions_shows_one_and_exports_it(harness: Harness
         dialog.export_srt.click()
     assert srt.read_text(encoding="utf-8").startswith("1\n00:00:02,")
 
-    catcher = _UrlCatcher()
-    QDesktopServices.setUrlHandler("file", catcher, "open")
-    try:
+    with opened_urls("file") as urls:
         dialog.folder_button.click()
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
-    assert [url.toLocalFile() for url in catcher.urls] == [str(history_dir())]
+    assert [url.toLocalFile() for url in urls] == [str(history_dir())]
 
     with harness.qtbot.waitSignal(dialog.listed, timeout=5000):  # Ctrl+Shift+H: the same panel, afresh
         w.shortcuts["Ctrl+Shift+H"].activated.emit()
@@ -145,13 +131,9 @@ def test_flags_interruptions_notices_and_a_recording_show(harness: Harness) -> N
     assert ("system", "Connection interrupted (ConnectionLostError (1006)). Reconnecting…") in _bubbles(
         dialog
     )
-    catcher = _UrlCatcher()
-    QDesktopServices.setUrlHandler("file", catcher, "open")
-    try:
+    with opened_urls("file") as urls:
         dialog.recording_button.click()
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
-    assert [url.toLocalFile() for url in catcher.urls] == [str(wav)]
+    assert [url.toLocalFile() for url in urls] == [str(wav)]
 
     dialog.select(sessions["monday"].stem)
     harness.wait(lambda: dialog.session is not None and dialog.session.path == sessions["monday"])
@@ -178,7 +160,7 @@ def test_an_empty_history_says_so(harness: Harness) -> None:
     dialog.close()
 
 
-def test_a_slow_load_for_a_session_no_longer_wanted_is_dropped(qtbot: QtBot, tmp_path: Path) -> None:
+def test_a_slow_load_for_a_session_no_longer_wanted_is_dropped(qtbot: QtBot) -> None:
     now = _today_at(14, 3)
     sessions = a_week_of_history(history_dir(), now)
     loop = LoopThread("history-test-loop")

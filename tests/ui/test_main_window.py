@@ -10,8 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 from pytestqt.qtbot import QtBot
@@ -44,6 +43,7 @@ from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
 from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from tests.ui.conftest import Harness
+from tests.ui.desktop_urls import opened_urls
 from tests.ui.fake_controller import RecordingController
 
 OFFLINE = (
@@ -381,29 +381,15 @@ def test_the_controls_follow_what_the_controller_reports(harness: Harness) -> No
     assert harness.controller.names() == ["start"], "showing state must not send commands back"
 
 
-class _UrlCatcher(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
-
-
 def test_relay_panel_shows_url_clients_and_opens_the_page(harness: Harness) -> None:
     w = harness.window
     harness.emit(RelayStatus("http://127.0.0.1:9080/", ("#1 http://127.0.0.1:9080", "#2 no origin")))
     harness.wait(lambda: w.relay_panel.url == "http://127.0.0.1:9080/")
     assert w.relay_panel._clients_label.text() == "2 browsers connected"
     assert w.relay_panel._clients.count() == 2
-    catcher = _UrlCatcher()
-    QDesktopServices.setUrlHandler("http", catcher, "open")
-    try:
+    with opened_urls("http") as urls:
         w.relay_panel._open.click()
-    finally:
-        QDesktopServices.unsetUrlHandler("http")
-    assert catcher.urls == ["http://127.0.0.1:9080/"]
+    assert [url.toString() for url in urls] == ["http://127.0.0.1:9080/"]
 
 
 # --- settings ----------------------------------------------------------------------------------------
