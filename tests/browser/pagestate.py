@@ -4,6 +4,7 @@ checks both browsers' tests share. Works with a Playwright page (Chromium) and t
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 
@@ -11,6 +12,12 @@ class Page(Protocol):
     """What these helpers need of a page: running a JavaScript function literal and returning its value."""
 
     async def evaluate(self, expression: str) -> Any: ...
+
+
+class ClickablePage(Page, Protocol):
+    """A page that can also click like a user (Playwright's page, the BiDi ``FirefoxPage``)."""
+
+    async def click(self, selector: str) -> Any: ...
 
 
 async def wait_page(page: Page, predicate: str, timeout_s: float = 30.0) -> None:
@@ -51,3 +58,21 @@ def assert_text_mode_reply(state: dict[str, Any], typed: str) -> None:
     assert model and typed in model[0]["text"], state
     assert state["samplesPlayed"] == 0, "a TEXT client receives no audio"
     assert state["errors"] == []
+
+
+async def interrupt_a_long_reply(
+    page: ClickablePage, type_text: Callable[[str, str], Awaitable[Any]]
+) -> dict[str, Any]:
+    """On the open page: connect, ask for a long spoken reply and interrupt it by typing while it plays.
+    ``type_text(selector, text)`` puts text in a field (Playwright's ``fill``, Firefox's ``type_into``).
+    Returns the page state once the player worklet has dropped queued reply audio."""
+    await page.click("#connect")
+    await wait_page(page, "window.__gld.state === 'live'")
+    await type_text("#text", "Please tell me a long story about the sea and the ships that sail on it.")
+    await page.click("#send")
+    await wait_page(page, "window.__gld.samplesPlayed > 2400")  # the reply is playing
+    await type_text("#text", "Stop.")
+    await page.click("#send")
+    await wait_page(page, "window.__gld.interruptions >= 1")
+    await wait_page(page, "window.__gld.flushedSamples > 0")  # the worklet dropped queued reply audio
+    return await gld(page)

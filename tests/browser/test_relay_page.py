@@ -17,7 +17,7 @@ from desktop_app.live.reconnect import ReconnectPolicy
 from desktop_app.live.resilient_session import ResilientConnector
 from desktop_app.relay import RelayConfig, RelayServer
 from tests.browser.conftest import BrowserPage, MediaFiles, screenshot_path
-from tests.browser.pagestate import assert_text_mode_reply, gld, wait_page
+from tests.browser.pagestate import assert_text_mode_reply, gld, interrupt_a_long_reply, wait_page
 
 pytestmark = pytest.mark.browser
 
@@ -81,16 +81,7 @@ async def test_interruption_flushes_queued_playback(
 ) -> None:
     page = browser_page.page
     await page.goto(relay.url)
-    await page.click("#connect")
-    await wait_page(page, "window.__gld.state === 'live'")
-    await page.fill("#text", "Please tell me a long story about the sea and the ships that sail on it.")
-    await page.click("#send")
-    await wait_page(page, "window.__gld.samplesPlayed > 2400")  # the reply is playing
-    await page.fill("#text", "Stop.")
-    await page.click("#send")
-    await wait_page(page, "window.__gld.interruptions >= 1")
-    await wait_page(page, "window.__gld.flushedSamples > 0")  # the worklet dropped queued reply audio
-    state = await gld(page)
+    state = await interrupt_a_long_reply(page, page.fill)
     assert emulator.stats.interruptions >= 1
     assert state["interruptions"] == 1
     assert state["flushedSamples"] > 0, json.dumps(state)

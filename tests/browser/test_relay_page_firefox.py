@@ -26,8 +26,8 @@ from desktop_app.emulator import Emulator
 from desktop_app.relay import RelayServer
 from tests.browser.conftest import screenshot_path
 from tests.browser.firefox import FirefoxPage, launch_firefox
-from tests.browser.pagestate import assert_text_mode_reply, gld, wait_page
-from tests.browser.test_worklets import MIC_RENDER
+from tests.browser.pagestate import assert_text_mode_reply, gld, interrupt_a_long_reply, wait_page
+from tests.browser.test_worklets import MIC_RENDER, assert_mic_filtered, assert_mic_render
 
 pytestmark = pytest.mark.browser
 
@@ -168,16 +168,7 @@ async def test_interruption_flushes_queued_playback_in_firefox(
 ) -> None:
     page = firefox_page
     await open_page(page, relay)
-    await page.click("#connect")
-    await wait_page(page, "window.__gld.state === 'live'")
-    await page.type_into("#text", "Please tell me a long story about the sea and the ships that sail on it.")
-    await page.click("#send")
-    await wait_page(page, "window.__gld.samplesPlayed > 2400")  # the reply is playing
-    await page.type_into("#text", "Stop.")
-    await page.click("#send")
-    await wait_page(page, "window.__gld.interruptions >= 1")
-    await wait_page(page, "window.__gld.flushedSamples > 0")  # the worklet dropped queued reply audio
-    state = await gld(page)
+    state = await interrupt_a_long_reply(page, page.type_into)
     assert emulator.stats.interruptions >= 1
     assert state["interruptions"] == 1, state
     assert state["errors"] == []
@@ -189,11 +180,5 @@ async def test_mic_worklet_resamples_and_filters_in_firefox(
     page = firefox_page
     await page.navigate(relay.url)
     for rate in (48_000, 44_100, 16_000):
-        result: dict[str, Any] = await page.evaluate(MIC_RENDER, [rate, 440, 2.0])
-        assert result["chunkLengths"] == [320], (rate, result)  # 20 ms at 16 kHz
-        assert 31_000 <= result["count"] <= 32_000, (rate, result)  # 2 s at 16 kHz, whole chunks only
-        assert result["frequency"] == pytest.approx(440, rel=0.02), (rate, result)
-        assert result["rms"] == pytest.approx(0.5 / 2**0.5, rel=0.05), (rate, result)
-    # Without the anti-alias filter a 12 kHz tone at 48 kHz would fold down to 4 kHz at full level.
-    aliased: dict[str, Any] = await page.evaluate(MIC_RENDER, [48_000, 12_000, 1.0])
-    assert aliased["rms"] < 0.5 / 2**0.5 / 10, aliased
+        assert_mic_render(await page.evaluate(MIC_RENDER, [rate, 440, 2.0]), rate)
+    assert_mic_filtered(await page.evaluate(MIC_RENDER, [48_000, 12_000, 1.0]))

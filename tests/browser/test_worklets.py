@@ -85,17 +85,27 @@ async ([flushFirst]) => {
 """
 
 
+def assert_mic_render(result: dict[str, Any], rate: int) -> None:
+    """MIC_RENDER of 2 s of a 440 Hz tone at ``rate``: whole 20 ms chunks at 16 kHz, same pitch and level."""
+    assert result["chunkLengths"] == [320], (rate, result)  # 20 ms at 16 kHz
+    assert 31_000 <= result["count"] <= 32_000, (rate, result)  # 2 s at 16 kHz, whole chunks only
+    assert result["frequency"] == pytest.approx(440, rel=0.02), (rate, result)
+    # the pass band keeps its level
+    assert result["rms"] == pytest.approx(0.5 / 2**0.5, rel=0.05), (rate, result)
+
+
+def assert_mic_filtered(result: dict[str, Any]) -> None:
+    """MIC_RENDER of a 12 kHz tone at 48 kHz: unfiltered, it would fold down to 4 kHz at full level."""
+    assert result["rms"] < 0.5 / 2**0.5 / 10, result
+
+
 @pytest.mark.parametrize("rate", [48_000, 44_100, 16_000])
 async def test_mic_worklet_resamples_to_16k_in_20ms_chunks(
     relay: RelayServer, browser_page: BrowserPage, rate: int
 ) -> None:
     page = browser_page.page
     await page.goto(relay.url)
-    result: dict[str, Any] = await page.evaluate(MIC_RENDER, [rate, 440, 2.0])
-    assert result["chunkLengths"] == [320], "20 ms at 16 kHz"
-    assert 31_000 <= result["count"] <= 32_000, result  # 2 s at 16 kHz, whole chunks only
-    assert result["frequency"] == pytest.approx(440, rel=0.02), result
-    assert result["rms"] == pytest.approx(0.5 / 2**0.5, rel=0.05), "the pass band keeps its level"
+    assert_mic_render(await page.evaluate(MIC_RENDER, [rate, 440, 2.0]), rate)
 
 
 async def test_mic_worklet_filters_what_16k_cannot_carry(
@@ -103,9 +113,7 @@ async def test_mic_worklet_filters_what_16k_cannot_carry(
 ) -> None:
     page = browser_page.page
     await page.goto(relay.url)
-    result: dict[str, Any] = await page.evaluate(MIC_RENDER, [48_000, 12_000, 1.0])
-    # Without the anti-alias filter a 12 kHz tone would fold down to 4 kHz at full level.
-    assert result["rms"] < 0.5 / 2**0.5 / 10, result
+    assert_mic_filtered(await page.evaluate(MIC_RENDER, [48_000, 12_000, 1.0]))
 
 
 async def test_player_worklet_plays_queued_audio_and_flush_silences_it(
