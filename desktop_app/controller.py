@@ -20,10 +20,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from datetime import datetime
 from pathlib import Path
 
 from desktop_app.app import BackendHandle, open_backend, session_options
@@ -45,8 +43,8 @@ from desktop_app.core.events import (
     VoiceActivity,
 )
 from desktop_app.engine import Conversation
-from desktop_app.history import HistoryWriter, TwoChannelRecorder, history_dir
-from desktop_app.history.writer import new_session_id
+from desktop_app.history import HistoryWriter, TwoChannelRecorder
+from desktop_app.history.paths import new_recording_file
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.server import RelayServer
 from desktop_app.video import EncoderConfig, PacingConfig, VideoSource, VisionPump
@@ -563,7 +561,7 @@ class LiveController:
         if not self._settings.record_audio or self._recorder is not None:
             return
         try:
-            path = _new_recording_file(self._history.path if self._history is not None else None)
+            path = new_recording_file(self._history.path if self._history is not None else None)
         except OSError as err:
             self._notice(f"The conversation cannot be recorded ({err}).", "recording")
             return
@@ -631,25 +629,6 @@ class LiveController:
 
     def _notice(self, message: str, code: str, *, retryable: bool = False) -> None:
         self._publish(ErrorEvent(message, code=code, retryable=retryable))
-
-
-def _new_recording_file(session: Path | None) -> Path:
-    """Create (private, empty) the WAV for a session: ``<id>.wav`` beside its history file, or
-    ``<id>-2.wav``… when recording was turned off and on again. Without history, a fresh id in the
-    history directory. Raises OSError."""
-    if session is not None:
-        directory, stem = session.parent, session.stem
-    else:
-        directory, stem = history_dir(), new_session_id(datetime.now().astimezone())
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for number in range(1, 100):
-        path = directory / (f"{stem}.wav" if number == 1 else f"{stem}-{number}.wav")
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"no free recording name for {stem} in {directory}")
 
 
 class _SilentSink:

@@ -24,7 +24,6 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -42,19 +41,14 @@ from desktop_app.core.events import (
     TurnComplete,
 )
 from desktop_app.event_log import event_record
-from desktop_app.history.paths import history_dir
+from desktop_app.history.paths import create_private, history_dir, new_session_id
 
-__all__ = ["FORMAT_VERSION", "HistoryWriter", "new_session_id"]
+__all__ = ["FORMAT_VERSION", "HistoryWriter"]
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 _SYNC_AFTER = (TurnComplete, Interrupted, ErrorEvent, SessionState)
-
-
-def new_session_id(now: datetime) -> str:
-    """``YYYYMMDD-HHMMSS-xxxx``: sortable by start time, unique enough for one user."""
-    return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
 class _Syncer:
@@ -138,11 +132,9 @@ class HistoryWriter:
         for _ in range(8):
             self.session_id = new_session_id(started)
             path = self.directory / f"{self.session_id}.jsonl"
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+            fd = create_private(path, os.O_WRONLY | os.O_APPEND)
+            if fd is not None:
                 break
-            except FileExistsError:
-                continue
         else:  # pragma: no cover - 8 collisions of 16 random bits in one second
             raise FileExistsError(f"no free session id in {self.directory}")
         self.path = path

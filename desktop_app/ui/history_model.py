@@ -15,13 +15,13 @@ which the panel shows as a sentence.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from desktop_app.history import HistoryStore, SessionLog, SessionSummary, load_session, to_markdown, to_srt
 from desktop_app.history.export import format_duration
+from desktop_app.history.paths import recordings_of
 from desktop_app.history.reader import Notice
 from desktop_app.ui.transcript_model import EntryKind, TranscriptEntry
 
@@ -176,16 +176,6 @@ def transcript_entries(log: SessionLog) -> list[TranscriptEntry]:
             current = entry.turn
         entries.append(entry)
     return entries
-
-
-def recordings_of(session: Path) -> list[Path]:
-    """The WAV recordings of a session: ``<id>.wav`` and ``<id>-2.wav``… beside its history file."""
-    pattern = re.compile(re.escape(session.stem) + r"(-\d+)?\.wav")
-    try:
-        found = [p for p in session.parent.iterdir() if pattern.fullmatch(p.name)]
-    except OSError:
-        return []
-    return sorted(found, key=lambda p: (len(p.name), p.name))
 
 
 def open_session(path: Path, today: date | None = None) -> PastSession:
