@@ -32,7 +32,7 @@ from desktop_app.core.events import (
     TurnLatency,
     VoiceActivity,
 )
-from tests.support.audio import blocks, read_wav, silence, speech_like
+from tests.support.audio import blocks, read_stereo, silence, speech_like
 
 pytestmark = pytest.mark.integration
 
@@ -250,13 +250,6 @@ async def test_the_conversation_is_kept_in_history(settings: Settings) -> None:
 # --- recording both sides ---------------------------------------------------------------------------
 
 
-def _channels(path: Path) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    frames, rate, channels = read_wav(path)
-    assert (rate, channels) == (24_000, 2)
-    data = np.frombuffer(frames, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768
-    return data[:, 0], data[:, 1]
-
-
 def _voiced_s(channel: npt.NDArray[np.float64], rate: int = 24_000) -> float:
     """Seconds of 20 ms windows louder than -40 dBFS."""
     size = rate // 50
@@ -297,7 +290,7 @@ async def test_record_audio_writes_the_user_left_and_the_model_right(settings: S
     ).items()
     assert load_session(session.path).turns[0].complete
 
-    user, model = _channels(path)
+    user, model, _ = read_stereo(path, 24_000)
     sent = np.frombuffer(spoken, dtype="<i2").astype(np.float64) / 32768
     assert _voiced_s(user) == pytest.approx(1.0, abs=0.06), "the user channel holds the speech sent"
     assert _energy(user, 24_000) == pytest.approx(_energy(sent, 16_000), rel=0.05)
@@ -330,4 +323,4 @@ async def test_without_record_audio_no_wav_is_written_and_turning_it_on_starts_o
     finally:
         await controller.stop()
     assert list(history_dir().glob("*.wav")) == [path]
-    _user, _model = _channels(path)  # a valid, readable two-channel WAV
+    read_stereo(path, 24_000)  # a valid, readable two-channel WAV

@@ -6,6 +6,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat, float_to_pcm16, rms_dbfs
 
@@ -32,6 +33,16 @@ def read_wav(path: Path) -> tuple[bytes, int, int]:
         return wav.readframes(wav.getnframes()), wav.getframerate(), wav.getnchannels()
 
 
+def read_stereo(path: Path, rate: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int]:
+    """(left, right, frames) of a two-channel PCM16 WAV, samples scaled to [-1, 1); fails the test unless
+    the file is two-channel PCM16 at ``rate``."""
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, rate)
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    data = frames.astype(np.float64) / 32768
+    return data[:, 0], data[:, 1], len(frames)
+
+
 def write_wav(path: Path, pcm: bytes, rate: int, channels: int = 1) -> None:
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(channels)
@@ -40,4 +51,4 @@ def write_wav(path: Path, pcm: bytes, rate: int, channels: int = 1) -> None:
         wav.writeframes(pcm)
 
 
-__all__ = ["blocks", "read_wav", "rms_dbfs", "silence", "speech_like", "write_wav"]
+__all__ = ["blocks", "read_stereo", "read_wav", "rms_dbfs", "silence", "speech_like", "write_wav"]

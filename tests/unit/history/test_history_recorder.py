@@ -13,6 +13,7 @@ from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm
 from desktop_app.core.clock import FakeClock
 from desktop_app.core.events import Interrupted, MicAudio, ModelAudio
 from desktop_app.history.recorder import TwoChannelRecorder
+from tests.support.audio import read_stereo
 
 RATE = 24_000
 
@@ -20,14 +21,6 @@ RATE = 24_000
 def tone(seconds: float, rate: int, freq: float = 440.0) -> bytes:
     t = np.arange(int(seconds * rate)) / rate
     return float_to_pcm16(0.5 * np.sin(2 * np.pi * freq * t))
-
-
-def read_stereo(path: Path) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int]:
-    with wave.open(str(path), "rb") as wav:
-        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, RATE)
-        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
-    data = frames.astype(np.float64) / 32768
-    return data[:, 0], data[:, 1], len(frames)
 
 
 def rms(channel: npt.NDArray[np.float64], start_s: float, end_s: float) -> float:
@@ -52,7 +45,7 @@ def test_both_sides_land_on_their_channel_at_their_arrival_time(tmp_path: Path) 
     recorder(Interrupted())
     clock.advance(0.8)
     recorder.close()
-    user, model, frames = read_stereo(path)
+    user, model, frames = read_stereo(path, RATE)
     assert frames == 2 * RATE
     assert rms(user, 0.13, 0.28) > 0.2 and rms(user, 0.5, 2.0) < 1e-3 and rms(user, 0.0, 0.08) < 1e-3
     assert rms(model, 1.0, 1.2) > 0.3
@@ -67,7 +60,7 @@ def test_queued_model_audio_plays_back_to_back_and_extends_the_file(tmp_path: Pa
     for _ in range(3):
         recorder(ModelAudio(tone(0.5, MODEL_FORMAT.rate)))
     recorder.close()
-    _, model, frames = read_stereo(path)
+    _, model, frames = read_stereo(path, RATE)
     assert frames == int(1.5 * RATE)
     assert rms(model, 0.0, 1.5) > 0.3
 
@@ -84,7 +77,7 @@ def test_audio_is_written_as_the_conversation_goes(tmp_path: Path) -> None:
     with wave.open(str(path), "rb") as wav:  # the header is already right: a crash leaves a valid WAV
         assert wav.getnframes() == recorder.frames_written
     recorder.close()
-    assert read_stereo(path)[2] == 5 * RATE
+    assert read_stereo(path, RATE)[2] == 5 * RATE
 
 
 def test_nothing_is_recorded_before_open_or_after_close(tmp_path: Path) -> None:
@@ -96,7 +89,7 @@ def test_nothing_is_recorded_before_open_or_after_close(tmp_path: Path) -> None:
     recorder.close()
     recorder(ModelAudio(tone(0.1, MODEL_FORMAT.rate)))
     recorder.close()
-    assert read_stereo(tmp_path / "x.wav")[2] == 0
+    assert read_stereo(tmp_path / "x.wav", RATE)[2] == 0
 
 
 def test_tick_writes_out_a_stretch_with_no_audio_as_it_goes(tmp_path: Path) -> None:
@@ -111,7 +104,7 @@ def test_tick_writes_out_a_stretch_with_no_audio_as_it_goes(tmp_path: Path) -> N
         assert recorder.frames_written >= int((clock.now() - 0.5) * RATE) - RATE // 4
     assert len(recorder._pending) <= RATE, "silence is not piled up in memory"
     recorder.close()
-    user, model, frames = read_stereo(path)
+    user, model, frames = read_stereo(path, RATE)
     assert frames == 10 * RATE and rms(user, 1.0, 10.0) == 0.0 and rms(model, 0.0, 10.0) == 0.0
 
 
