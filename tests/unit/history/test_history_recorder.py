@@ -109,9 +109,21 @@ def test_tick_writes_out_a_stretch_with_no_audio_as_it_goes(tmp_path: Path) -> N
 
 
 def test_tick_before_open_or_after_close_does_nothing(tmp_path: Path) -> None:
-    recorder = TwoChannelRecorder(tmp_path / "x.wav", FakeClock())
+    clock = FakeClock()
+    path = tmp_path / "x.wav"
+    recorder = TwoChannelRecorder(path, clock)
     recorder.tick()
-    assert not (tmp_path / "x.wav").exists()
+    assert not path.exists()
+
+    recorder.open()
+    clock.advance(1.0)
+    recorder.tick()
+    assert recorder.frames_written > 0, "while open, a tick this late writes"
+    recorder.close()
+    size, frames = path.stat().st_size, recorder.frames_written
+    clock.advance(2.0)
+    recorder.tick()
+    assert (path.stat().st_size, recorder.frames_written) == (size, frames)
 
 
 def test_a_failing_last_write_still_closes_the_file(tmp_path: Path) -> None:
