@@ -190,6 +190,9 @@ class VisionPump:
         last_shown: tuple[SourceStatus, bool] | None = None
         preview_seq = sent_seq = 0
         final = SourceStatus(VideoState.STOPPED)
+        # STARTING goes out first even when the source opens before the loop looks at it (a file, or a
+        # busy machine), so subscribers always see the same sequence.
+        self._emit(self._status)
         try:
             self._source.start(waker.wake)
             while not self._stopping:
@@ -278,8 +281,10 @@ class VisionPump:
     # --- publishing ----------------------------------------------------------------------------------
 
     def _publish_status(self, state: VideoState, message: str, became_unavailable: bool) -> None:
-        self._status = VideoStatus(state, self._source.label, message, self._paused)
-        self._emit(self._status)
+        status = VideoStatus(state, self._source.label, message, self._paused)
+        if status != self._status:  # the source's own STARTING repeats the one run() announced
+            self._status = status
+            self._emit(status)
         if became_unavailable:
             text = message or f"{self._source.label} is unavailable. Vision is off; audio goes on."
             self._emit(ErrorEvent(text, code="video_unavailable", retryable=True))

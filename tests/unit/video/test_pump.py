@@ -29,7 +29,8 @@ from desktop_app.video import (
     open_video_source,
     synthetic_source,
 )
-from desktop_app.video.synthetic import pattern_index
+from desktop_app.video.source import VideoSource
+from desktop_app.video.synthetic import SyntheticGrabber, pattern_index
 
 TIMEOUT = 10.0
 
@@ -121,6 +122,33 @@ async def test_frames_are_encoded_sent_counted_and_mirrored(rec: Recorder) -> No
     assert rec.states()[:2] == [VideoState.STARTING, VideoState.LIVE]
     assert rec.states()[-1] is VideoState.STOPPED
     assert not any(t.name.startswith("video-capture") for t in threading.enumerate())
+
+
+class OpensAtOnce(VideoSource):
+    """A source that is already LIVE when start() returns, as a file can be on a busy machine."""
+
+    def start(self, on_change: Callable[[], None] | None = None) -> None:
+        changed = threading.Event()
+
+        def wake() -> None:
+            changed.set()
+            if on_change is not None:
+                on_change()
+
+        super().start(wake)
+        while self.status().state is not VideoState.LIVE:
+            assert changed.wait(TIMEOUT), "the synthetic source never went live"
+            changed.clear()
+
+
+async def test_starting_is_announced_even_when_the_source_is_live_at_once(rec: Recorder) -> None:
+    grabber = SyntheticGrabber(1280, 720, 30.0, frames=None, frames_per_colour=30)
+    pump = VisionPump(OpensAtOnce(grabber), rec.send, on_event=rec.on_event)
+    task = start(pump)
+    await rec.until(lambda: len(rec.sent) >= 1)
+    await pump.stop()
+    await asyncio.wait_for(task, TIMEOUT)
+    assert rec.states() == [VideoState.STARTING, VideoState.LIVE, VideoState.STOPPED]
 
 
 async def test_encoding_runs_on_the_pump_worker_not_the_loop(rec: Recorder) -> None:
