@@ -40,6 +40,7 @@ time it left the ADC. Both times come from PortAudio's callback timestamps (``ou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -142,11 +143,19 @@ class EchoCanceller:
         self._render_in = 0  # input frames fed to the render resampler
         self._render_out = 0  # output frames it produced
         self._lead = self.settings.lead_ms / 1000.0
+        self._flush_render: Callable[[], None] | None = None
         self.frames_processed = 0
 
     @property
     def enabled(self) -> bool:
         return self._engine is not None
+
+    def follow_render(self, flush: Callable[[], None]) -> None:
+        """The playback shell registers ``flush``, which pushes every output block already written but
+        still queued for the loop. :meth:`process` calls it first: when the loop is busy, the reference for
+        a mic block is often in that queue, and reading without it would move the reference (a late read)
+        and make AEC3 re-find the echo path."""
+        self._flush_render = flush
 
     def push_render(self, samples: npt.NDArray[np.floating], rate: int, dac_time: float) -> None:
         """Record a played block (mono float at ``rate``) whose first sample hits the DAC at ``dac_time``."""
@@ -169,6 +178,8 @@ class EchoCanceller:
             return near
         far: Int16Array | None = None
         if self.settings.echo_cancellation:
+            if self._flush_render is not None:
+                self._flush_render()
             ref = self.timeline.read(adc_time + self._lead, len(near))
             far = (np.clip(ref, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
         self.frames_processed += len(near)

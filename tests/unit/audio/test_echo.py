@@ -105,3 +105,31 @@ def test_noise_suppression_alone_runs_without_a_reference() -> None:
         [canceller.process(noise[i : i + BLOCK], i / RATE) for i in range(0, len(noise), BLOCK)]
     )
     assert db(out[RATE:] / 32768) < db(noise[RATE:] / 32768) - 10.0, "steady noise is suppressed"
+
+
+def test_process_first_takes_the_render_blocks_still_queued_for_the_loop() -> None:
+    """The playback shell queues written blocks for the loop; a mic block processed before that queue is
+    drained must still get its own reference, not a late read that moves the reference."""
+    far24 = speechy(0.5, OUT_RATE, seed=3)
+    out_block = OUT_RATE // 100
+    blocks = [
+        (far24[i : i + out_block], OUT_RATE, 100.0 + i / OUT_RATE) for i in range(0, len(far24), out_block)
+    ]
+
+    def late_reads(follow: bool) -> int:
+        canceller = EchoCanceller(EchoSettings())
+        for block in blocks[:10]:  # 100 ms pushed; 400 ms still queued
+            canceller.push_render(*block)
+        queued = list(blocks[10:])
+
+        def flush() -> None:
+            while queued:
+                canceller.push_render(*queued.pop(0))
+
+        if follow:
+            canceller.follow_render(flush)
+        canceller.process(np.zeros(BLOCK, np.int16), 100.200)
+        return canceller.timeline.late_reads
+
+    assert late_reads(follow=False) == 1, "the reference was not there yet"
+    assert late_reads(follow=True) == 0
