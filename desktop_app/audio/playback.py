@@ -129,6 +129,8 @@ class SpeakerPlayback:
         self.config = config
         self._loop = loop
         self._canceller = canceller
+        if canceller is not None:
+            canceller.follow_render(self._pump)
         self._levels = levels
         self._on_event = on_event
         self._stream_factory = stream_factory
