@@ -69,8 +69,8 @@ class PlaybackConfig:
     ``latency`` is the device buffer PortAudio is asked for (seconds, or "low"/"high"). 30 ms, not
     "low" (8.7 ms on PulseAudio here): on a loaded 2-core machine the low buffer underflowed 4–23 times
     in 25 s (audible clicks), and every underflow moved the echo path under the echo canceller, which
-    then leaked echo while it re-converged; at 30 ms it was 0 in 6 of 7 runs (20 ms was worse than
-    "low"). Blocks stay ``block_ms``, so an interrupt still silences the next block written; the silence
+    then leaked echo while it re-converged; at 30 ms it was 0 in 5 of 7 runs (20 ms was worse
+    than "low"). Blocks stay ``block_ms``, so an interrupt still silences the next block written; the silence
     reaches the DAC about 25 ms later than with "low" (50 ms after the interrupt instead of 24).
     """
 
