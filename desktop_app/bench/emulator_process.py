@@ -22,6 +22,7 @@ from collections import deque
 from pathlib import Path
 
 from desktop_app.bench.processes import proc_cpu_seconds, stop_process
+from desktop_app.emulator.server import client_env
 
 __all__ = ["EmulatorProcess"]
 
@@ -84,11 +85,7 @@ class EmulatorProcess:
 
     def env(self) -> dict[str, str]:
         """What a google-genai program needs to reach this emulator instead of Google."""
-        return {
-            "GOOGLE_GEMINI_BASE_URL": self.base_url,
-            "SSL_CERT_FILE": self.ca_file,
-            "GEMINI_API_KEY": "offline-emulator",
-        }
+        return client_env(self.base_url, self.ca_file, "offline-emulator")
 
     def cpu_seconds(self) -> float:
         assert self.proc is not None, "start() first"

@@ -10,6 +10,6 @@ here.
 """
 
 from desktop_app.emulator.config import DEFAULT_MODELS, EmulatorConfig, EmulatorStats, Faults
-from desktop_app.emulator.server import Emulator
+from desktop_app.emulator.server import Emulator, client_env
 
-__all__ = ["DEFAULT_MODELS", "Emulator", "EmulatorConfig", "EmulatorStats", "Faults"]
+__all__ = ["DEFAULT_MODELS", "Emulator", "EmulatorConfig", "EmulatorStats", "Faults", "client_env"]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app.emulator.config import EmulatorConfig
-from desktop_app.emulator.server import Emulator
+from desktop_app.emulator.server import Emulator, client_env
 
 __all__ = ["main", "parse_args"]
 
@@ -67,13 +67,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[EmulatorConfig, bool]
 
 
 def banner(emulator: Emulator) -> str:
+    env = client_env(emulator.base_url, str(emulator.ca_file))
     return "\n".join(
         [
             f"Gemini Live API emulator (offline, not a model) listening on {emulator.ws_url}",
             f"CA certificate: {emulator.ca_file}",
             "Point any google-genai program at it with:",
-            f"  GOOGLE_GEMINI_BASE_URL={emulator.base_url} SSL_CERT_FILE={emulator.ca_file} "
-            "GEMINI_API_KEY=anything",
+            "  " + " ".join(f"{name}={value}" for name, value in env.items()),
             "Press Ctrl+C to stop.",
         ]
     )

@@ -17,6 +17,8 @@ All methods must be called on the event loop that ran :meth:`Emulator.start`.
 
 from __future__ import annotations
 
+import os
+
 import asyncio
 import contextlib
 import dataclasses
@@ -56,7 +58,7 @@ from desktop_app.emulator.model import (
     new_session_id,
 )
 
-__all__ = ["Emulator", "match_path", "request_key"]
+__all__ = ["Emulator", "client_env", "match_path", "request_key"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,16 @@ _PATH = re.compile(
     r"(?:^|/)google\.ai\.generativelanguage\.(v1|v1beta|v1alpha)\.GenerativeService\."
     r"(BidiGenerateContent|BidiGenerateContentConstrained)$"
 )
+
+
+def client_env(base_url: str, ca_file: str | os.PathLike[str], api_key: str = "anything") -> dict[str, str]:
+    """The environment that points an unmodified google-genai program at an emulator: its base URL, the CA
+    that signed its certificate, and a key (any key, unless the emulator has ``accepted_keys``)."""
+    return {
+        "GOOGLE_GEMINI_BASE_URL": base_url,
+        "SSL_CERT_FILE": os.fspath(ca_file),
+        "GEMINI_API_KEY": api_key,
+    }
 
 
 def match_path(path: str) -> str | None:

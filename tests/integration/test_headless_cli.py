@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.bench.emulator_process import EmulatorProcess
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, rms_dbfs
-from desktop_app.emulator import Emulator, EmulatorConfig
+from desktop_app.emulator import Emulator, EmulatorConfig, client_env
 from desktop_app.wavfiles import read_wav_mono16k
 from tests.support.audio import read_wav, speech_like, write_wav
 
@@ -83,11 +83,7 @@ async def test_a_refused_key_is_a_sentence_not_a_traceback(tmp_path: Path) -> No
     async with Emulator(EmulatorConfig(pace=0.0, accepted_keys=frozenset({"the-good-key"}))) as emu:
         code, _, err = await run_cli(
             "--headless", "--backend", "gemini", "--text", "hi", "--output-wav", str(tmp_path / "o.wav"),
-            env={
-                "GEMINI_API_KEY": "AIzaSyBAD-KEY-0000000000",
-                "GOOGLE_GEMINI_BASE_URL": emu.base_url,
-                "SSL_CERT_FILE": str(emu.ca_file),
-            },
+            env=client_env(emu.base_url, emu.ca_file, "AIzaSyBAD-KEY-0000000000"),
             tmp_path=tmp_path,
         )  # fmt: skip
     assert code == 1
