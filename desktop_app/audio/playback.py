@@ -340,7 +340,10 @@ class SpeakerPlayback:
             self._changed.set()
 
     def _pump(self) -> None:
-        for cb_time, stream_now, stream_dac, samples, result in self._written.pop_all():
+        written = self._written.pop_all()
+        if not written:  # the echo canceller calls this before every mic block, mostly with nothing queued
+            return
+        for cb_time, stream_now, stream_dac, samples, result in written:
             self._recent.append(cb_time)
             self._times.observe(cb_time, stream_now)
             dac_time = self._times.to_monotonic(stream_dac, cb_time, stream_now)
