@@ -28,10 +28,8 @@ FRAME = MIC_FORMAT.rate // 100  # 10 ms
 
 def frame_erle(mic: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
     """Echo return loss enhancement of each 10 ms frame, in dB."""
-    n = min(len(mic), len(cleaned)) // FRAME * FRAME
-    energy_in = np.mean(mic[:n].reshape(-1, FRAME) ** 2, axis=1)
-    energy_out = np.mean(cleaned[:n].reshape(-1, FRAME) ** 2, axis=1)
-    return np.asarray(10 * np.log10((energy_in + 1e-20) / (energy_out + 1e-20)))
+    rms_in, rms_out = envelope(mic, MIC_FORMAT.rate), envelope(cleaned, MIC_FORMAT.rate)
+    return np.asarray(20 * np.log10((rms_in + 1e-10) / (rms_out + 1e-10)))
 
 
 def active_frames(x: np.ndarray, threshold_db: float = -45.0) -> np.ndarray:
