@@ -17,12 +17,11 @@ All methods must be called on the event loop that ran :meth:`Emulator.start`.
 
 from __future__ import annotations
 
-import os
-
 import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import re
 import ssl
 import tempfile
