@@ -9,6 +9,7 @@ The API key is a secret: it is never written by :func:`save_settings` and never 
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import types
@@ -25,55 +26,89 @@ from desktop_app.live.options import DEFAULT_MODEL, DEFAULT_VOICE, VOICES, canon
 
 __all__ = [
     "APP_NAME",
+    "NEW_SESSION_SECTIONS",
+    "Section",
     "Settings",
+    "changed_fields",
+    "changed_sections",
     "config_dir",
     "load_settings",
     "save_settings",
+    "section_of",
     "settings_path",
 ]
 
 APP_NAME = "gemini-live-desktop"
 _SECRET_FIELDS = frozenset({"api_key"})
+_SECTION = "section"
+
+
+class Section(enum.StrEnum):
+    """Which part of the running program a setting belongs to: a change restarts (or reconfigures) only it.
+
+    Every :class:`Settings` field names its section where it is declared; :func:`changed_sections` is the one
+    place that compares two settings.
+    """
+
+    BACKEND = "backend"  # Gemini or the emulator, and the key: restart the backend and the session
+    SESSION = "session"  # what the live session is opened with: open a new session
+    AUDIO = "audio"  # devices and processing: reopen the microphone and speaker
+    VOLUME = "volume"  # the speaker's gain: applied at once
+    VIDEO_SOURCE = "video_source"  # which camera or screen: switch the source
+    VIDEO = "video"  # frame rate, size and quality: reconfigure the running vision pump
+    RELAY = "relay"  # where the browser relay listens: restart the relay
+    HISTORY = "history"  # the history file and the recording
+
+
+NEW_SESSION_SECTIONS = frozenset({Section.BACKEND, Section.SESSION})
+"""A change in any of these needs a new live session."""
+
+
+def _in(section: Section, default: Any) -> Any:
+    """A dataclass field with ``default`` that belongs to ``section``."""
+    return field(default=default, metadata={_SECTION: section})
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the user can set. Field names double as ``GLD_*`` variables and JSON keys."""
 
-    # backend and model
-    backend: str = "auto"  # auto | gemini | emulator
-    api_key: str | None = field(default=None, repr=False)
-    model: str = DEFAULT_MODEL
-    voice: str = DEFAULT_VOICE
-    response_modality: str = "AUDIO"  # AUDIO | TEXT
-    system_instruction: str = ""
-    input_transcription: bool = True
-    output_transcription: bool = True
-    vad_start_sensitivity: str = "high"  # high | low
-    vad_end_sensitivity: str = "high"
-    vad_silence_ms: int = 500
-    vad_prefix_padding_ms: int = 20
-    # audio
-    input_device: str | None = None
-    output_device: str | None = None
-    block_ms: int = 20
-    echo_cancellation: bool = True
-    noise_suppression: bool = True
-    output_volume: float = 1.0
-    # video
-    video_source: str | None = None
-    video_fps: float = 1.0
-    video_max_side: int = 1024
-    video_jpeg_quality: int = 75
-    # relay
-    relay_host: str = "127.0.0.1"
-    relay_port: int = 9080
-    relay_allow_origins: tuple[str, ...] = ()
-    # emulator
-    emulator_pace: float = 1.0
+    # backend: a change restarts the backend (and so the session)
+    backend: str = _in(Section.BACKEND, "auto")  # auto | gemini | emulator
+    api_key: str | None = field(default=None, repr=False, metadata={_SECTION: Section.BACKEND})
+    emulator_pace: float = _in(Section.BACKEND, 1.0)
+    # session: a change opens a new live session
+    model: str = _in(Section.SESSION, DEFAULT_MODEL)
+    voice: str = _in(Section.SESSION, DEFAULT_VOICE)
+    response_modality: str = _in(Section.SESSION, "AUDIO")  # AUDIO | TEXT
+    system_instruction: str = _in(Section.SESSION, "")
+    input_transcription: bool = _in(Section.SESSION, True)
+    output_transcription: bool = _in(Section.SESSION, True)
+    vad_start_sensitivity: str = _in(Section.SESSION, "high")  # high | low
+    vad_end_sensitivity: str = _in(Section.SESSION, "high")
+    vad_silence_ms: int = _in(Section.SESSION, 500)
+    vad_prefix_padding_ms: int = _in(Section.SESSION, 20)
+    # audio devices: a change reopens the microphone and speaker
+    input_device: str | None = _in(Section.AUDIO, None)
+    output_device: str | None = _in(Section.AUDIO, None)
+    block_ms: int = _in(Section.AUDIO, 20)
+    echo_cancellation: bool = _in(Section.AUDIO, True)
+    noise_suppression: bool = _in(Section.AUDIO, True)
+    # volume: applied at once, nothing reopens
+    output_volume: float = _in(Section.VOLUME, 1.0)
+    # video source: a change switches the camera or screen
+    video_source: str | None = _in(Section.VIDEO_SOURCE, None)
+    # video encoding: a change reconfigures the running vision pump
+    video_fps: float = _in(Section.VIDEO, 1.0)
+    video_max_side: int = _in(Section.VIDEO, 1024)
+    video_jpeg_quality: int = _in(Section.VIDEO, 75)
+    # relay: a change restarts the local relay
+    relay_host: str = _in(Section.RELAY, "127.0.0.1")
+    relay_port: int = _in(Section.RELAY, 9080)
+    relay_allow_origins: tuple[str, ...] = _in(Section.RELAY, ())
     # history
-    history: bool = True
-    record_audio: bool = False  # both sides to a two-channel WAV next to the session's history file
+    history: bool = _in(Section.HISTORY, True)
+    record_audio: bool = _in(Section.HISTORY, False)  # both sides to a two-channel WAV by the history
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -93,6 +128,21 @@ class Settings:
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
+
+
+def section_of(name: str) -> Section:
+    """The section of the field called ``name`` (KeyError for a name that is not a setting)."""
+    return _SECTIONS[name]
+
+
+def changed_fields(old: Settings, new: Settings) -> frozenset[str]:
+    """The names of the settings whose values differ: the one diff every caller uses."""
+    return frozenset(f.name for f in fields(Settings) if getattr(old, f.name) != getattr(new, f.name))
+
+
+def changed_sections(old: Settings, new: Settings) -> frozenset[Section]:
+    """The sections with at least one changed setting: what must restart or be reconfigured."""
+    return frozenset(_SECTIONS[name] for name in changed_fields(old, new))
 
 
 def _validate(s: Settings) -> None:
@@ -123,6 +173,7 @@ def _validate(s: Settings) -> None:
 
 
 _HINTS = typing.get_type_hints(Settings)
+_SECTIONS: dict[str, Section] = {f.name: f.metadata[_SECTION] for f in fields(Settings)}
 
 
 def _coerce(name: str, raw: Any) -> Any:

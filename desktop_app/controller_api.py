@@ -11,9 +11,9 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
   pieces, ``final``), ``Interrupted``, ``TurnComplete``, ``TurnLatency``, ``UsageUpdate``, ``GoAway``
   (countdown), ``VoiceActivity``, ``ErrorEvent`` (readable; the session goes on unless it is closed),
   ``ModelAudio`` (ignore in the UI).
-- ``desktop_app.audio.levels.AudioLevels`` (~20/s, input and output dBFS).
-- ``desktop_app.video.events``: ``PreviewFrame`` (full-rate BGR numpy frame), ``FrameSent`` (the exact JPEG
-  sent, its size and the running count: "what Gemini sees"), ``VideoStatus``.
+- ``desktop_app.core.media_events``: ``AudioLevels`` (~20/s, input and output dBFS), ``PreviewFrame``
+  (full-rate BGR numpy frame), ``FrameSent`` (the exact JPEG sent, its size and the running count:
+  "what Gemini sees"), ``VideoStatus``.
 """
 
 from __future__ import annotations

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.events import Event
+from desktop_app.core.media_events import FLOOR_DBFS, AudioLevels
 
-__all__ = ["FLOOR_DBFS", "AudioLevels", "LevelMeter", "LevelPublisher", "to_dbfs"]
-
-FLOOR_DBFS = -120.0
+__all__ = ["LevelMeter", "LevelPublisher", "to_dbfs"]
 
 
 def to_dbfs(amplitude: float) -> float:
@@ -30,21 +27,6 @@ def to_dbfs(amplitude: float) -> float:
     if amplitude <= 0.0:
         return FLOOR_DBFS
     return max(FLOOR_DBFS, 20.0 * math.log10(amplitude))
-
-
-@dataclass(frozen=True, slots=True)
-class AudioLevels(Event):
-    """Latest microphone (what is sent) and speaker (what is played) levels, in dBFS.
-
-    ``*_dbfs`` is the RMS over the interval since the previous event, ``*_peak_dbfs`` its largest sample.
-    """
-
-    streaming: ClassVar[bool] = True
-
-    input_dbfs: float = FLOOR_DBFS
-    output_dbfs: float = FLOOR_DBFS
-    input_peak_dbfs: float = FLOOR_DBFS
-    output_peak_dbfs: float = FLOOR_DBFS
 
 
 class LevelMeter:

@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.audio.levels import AudioLevels
 from desktop_app.config import Settings
 from desktop_app.controller_api import Controller
 from desktop_app.core.events import (
@@ -67,6 +66,7 @@ from desktop_app.core.events import (
     UsageUpdate,
     VoiceActivity,
 )
+from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.history import HistoryStore
 from desktop_app.relay.redact import Redactor
 from desktop_app.secrets import KeyStore, StoredKey
@@ -88,7 +88,6 @@ from desktop_app.ui.widgets.status_bar import ConnectionPill, StatusStrip
 from desktop_app.ui.widgets.transcript_view import TranscriptView
 from desktop_app.ui.widgets.video_view import SentMirror, VideoView
 from desktop_app.ui.window_memory import WindowMemory
-from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
 
 __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "MainWindow"]
 

@@ -2,11 +2,11 @@
 
 Start here: :func:`open_video_source` / :func:`open_screen_source` build a source, :class:`VisionPump` runs
 it into a session (see :mod:`desktop_app.video.pump` for the wiring). Events are in
-:mod:`desktop_app.video.events`.
+:mod:`desktop_app.core.media_events`.
 """
 
+from desktop_app.core.media_events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
-from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.video.masking import MaskStyle
 from desktop_app.video.pacing import FramePacer, PacingConfig
 from desktop_app.video.pump import VisionPump

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_app.core.errors import MediaError
-from desktop_app.video.events import VideoState
+from desktop_app.core.media_events import VideoState
 from desktop_app.video.slot import FrameSlot
 
 __all__ = ["CaptureWorker", "EndOfStream", "FrameGrabber", "GrabberInfo"]

@@ -40,9 +40,9 @@ from concurrent.futures import ThreadPoolExecutor
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.errors import AppError
 from desktop_app.core.events import ErrorEvent, Event
+from desktop_app.core.media_events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.video.channel import LatestValue
 from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
-from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.video.pacing import FramePacer, PacingConfig
 from desktop_app.video.slot import CapturedFrame, LoopWaker, SourceStatus
 from desktop_app.video.source import VideoSource

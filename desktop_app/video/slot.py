@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.video.events import VideoState
+from desktop_app.core.media_events import VideoState
 
 __all__ = ["CapturedFrame", "FrameSlot", "LoopWaker", "SourceStatus"]
 

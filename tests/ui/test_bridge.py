@@ -12,12 +12,11 @@ import pytest
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
-from desktop_app.audio.levels import AudioLevels
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, UsageUpdate
+from desktop_app.core.media_events import AudioLevels, PreviewFrame
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.ui.bridge import CommandRunner, EventBridge, readable_error
-from desktop_app.video.events import PreviewFrame
 
 
 @pytest.fixture

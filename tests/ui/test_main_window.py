@@ -15,7 +15,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_app.audio.levels import AudioLevels
 from desktop_app.config import Settings
 from desktop_app.core.events import (
     BackendInfo,
@@ -34,6 +33,7 @@ from desktop_app.core.events import (
     UsageUpdate,
     VoiceActivity,
 )
+from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore
 from desktop_app.ui.settings_dialog import SettingsDialog
@@ -41,7 +41,6 @@ from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.transcript_view import bubble_look
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
-from desktop_app.video.events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from tests.ui.conftest import Harness
 from tests.ui.desktop_urls import opened_urls
 from tests.ui.fake_controller import RecordingController

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,22 @@ def test_a_voice_is_one_of_geminis_in_any_case_and_kept_in_its_own_spelling(tmp_
         load_settings({"voice": "Bogus"}, env={}, path=tmp_path / "none.json")
     with pytest.raises(ConfigError, match="not a Gemini voice"):
         load_settings(env={"GLD_VOICE": "nobody"}, path=tmp_path / "none.json")
+
+
+def test_changed_sections_names_only_the_parts_that_differ() -> None:
+    from desktop_app.config import Section, changed_fields, changed_sections, section_of
+
+    old = Settings()
+    new = replace(old, model="gemini-live-x", output_volume=0.5, relay_port=9099)
+    assert changed_fields(old, new) == {"model", "output_volume", "relay_port"}
+    assert changed_sections(old, new) == {Section.SESSION, Section.VOLUME, Section.RELAY}
+    assert changed_sections(old, old) == frozenset()
+    assert section_of("api_key") is Section.BACKEND
+
+
+def test_every_setting_belongs_to_a_section() -> None:
+    from dataclasses import fields
+
+    from desktop_app.config import Section, section_of
+
+    assert {section_of(f.name) for f in fields(Settings)} <= set(Section)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.audio.levels import AudioLevels
 from desktop_app.core.events import MicAudio, ModelAudio, Role, Transcript
+from desktop_app.core.media_events import AudioLevels, PreviewFrame
 from desktop_app.event_log import EventLog, event_record
-from desktop_app.video.events import PreviewFrame
 
 
 def test_plain_fields_are_kept_and_bytes_become_their_length() -> None:

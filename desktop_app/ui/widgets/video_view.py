@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.media_events import FrameSent
 from desktop_app.ui.theme import COLORS, TONE_COLORS
-from desktop_app.video.events import FrameSent
 
 __all__ = ["SentMirror", "VideoView", "bgr_image", "fit_frame"]
 

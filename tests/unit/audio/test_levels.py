@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_app.audio.levels import FLOOR_DBFS, AudioLevels, LevelMeter, LevelPublisher, to_dbfs
+from desktop_app.audio.levels import LevelMeter, LevelPublisher, to_dbfs
 from desktop_app.core.clock import FakeClock
 from desktop_app.core.events import Event
+from desktop_app.core.media_events import FLOOR_DBFS, AudioLevels
 
 
 def test_full_scale_sine_reads_minus_three_dbfs_and_peak_zero() -> None:

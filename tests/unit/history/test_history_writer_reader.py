@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.audio.levels import AudioLevels
 from desktop_app.core.clock import FakeClock
 from desktop_app.core.events import (
     ErrorEvent,
@@ -29,10 +28,10 @@ from desktop_app.core.events import (
     TurnComplete,
     UsageUpdate,
 )
+from desktop_app.core.media_events import AudioLevels, PreviewFrame
 from desktop_app.history.paths import history_dir
 from desktop_app.history.reader import load_session, read_records, summarize
 from desktop_app.history.writer import FORMAT_VERSION, HistoryWriter
-from desktop_app.video.events import PreviewFrame
 
 START = datetime(2026, 3, 1, 9, 30, 0, tzinfo=timezone(timedelta(hours=1)))
 

@@ -12,8 +12,8 @@ import numpy.typing as npt
 import pytest
 
 from desktop_app.core.errors import MediaError
+from desktop_app.core.media_events import VideoState
 from desktop_app.video.capture import CaptureWorker, EndOfStream, GrabberInfo
-from desktop_app.video.events import VideoState
 from desktop_app.video.slot import FrameSlot
 
 Frame = npt.NDArray[np.uint8]

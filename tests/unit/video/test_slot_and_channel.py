@@ -5,8 +5,8 @@ import threading
 
 import numpy as np
 
+from desktop_app.core.media_events import VideoState
 from desktop_app.video.channel import LatestValue
-from desktop_app.video.events import VideoState
 from desktop_app.video.slot import FrameSlot, LoopWaker
 
 

@@ -1,9 +1,10 @@
-"""Events the vision pipeline publishes: what was sent, what the camera sees, and how the source is doing.
+"""Events about media that the window shows: levels, the preview, what was sent, and the video source's state.
 
-All are frozen, slotted :class:`~desktop_app.core.events.Event` subclasses, published on the loop thread
-by :class:`~desktop_app.video.pump.VisionPump`. Image payloads are read-only numpy arrays or immutable
-bytes, so a subscriber may keep them but never change what another subscriber sees. Events holding
-arrays compare by identity (``eq=False``): comparing pixel arrays with ``==`` is never what a caller wants.
+They live in core so that the window depends on core and the controller API only; the audio and video
+packages publish them. All are frozen, slotted :class:`~desktop_app.core.events.Event` subclasses, published
+on the loop thread. Image payloads are read-only numpy arrays or immutable bytes, so a subscriber may keep
+them but never change what another subscriber sees. Events holding arrays compare by identity (``eq=False``):
+comparing pixel arrays with ``==`` is never what a caller wants.
 """
 
 from __future__ import annotations
@@ -17,7 +18,25 @@ import numpy.typing as npt
 
 from desktop_app.core.events import Event
 
-__all__ = ["FrameSent", "PreviewFrame", "VideoState", "VideoStatus"]
+__all__ = ["FLOOR_DBFS", "AudioLevels", "FrameSent", "PreviewFrame", "VideoState", "VideoStatus"]
+
+FLOOR_DBFS = -120.0
+"""The level of digital silence, in dBFS (meters floor here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioLevels(Event):
+    """Latest microphone (what is sent) and speaker (what is played) levels, in dBFS.
+
+    ``*_dbfs`` is the RMS over the interval since the previous event, ``*_peak_dbfs`` its largest sample.
+    """
+
+    streaming: ClassVar[bool] = True
+
+    input_dbfs: float = FLOOR_DBFS
+    output_dbfs: float = FLOOR_DBFS
+    input_peak_dbfs: float = FLOOR_DBFS
+    output_peak_dbfs: float = FLOOR_DBFS
 
 
 class VideoState(enum.StrEnum):

@@ -1,0 +1,83 @@
+"""What the program sends to a live session: one typed vocabulary for every outbound message.
+
+A live session takes these through its single ``send(command)``; the relay decodes browser frames into
+them, and the reconnecting session keeps them in its replay ring. They are plain frozen values with no
+behaviour. Audio carries its :class:`~desktop_app.core.audio_format.PcmFormat`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
+
+__all__ = [
+    "ActivityEnd",
+    "ActivityStart",
+    "AudioStreamEnd",
+    "Command",
+    "FunctionResult",
+    "ToolResponse",
+    "UserAudio",
+    "UserImage",
+    "UserText",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class UserAudio:
+    """One block of PCM16 microphone audio (any rate; the MIME type sent carries it)."""
+
+    pcm: bytes
+    fmt: PcmFormat = MIC_FORMAT
+
+
+@dataclass(frozen=True, slots=True)
+class UserImage:
+    """One encoded camera or screen frame."""
+
+    data: bytes
+    mime_type: str = "image/jpeg"
+
+
+@dataclass(frozen=True, slots=True)
+class UserText:
+    """A typed user turn."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStreamEnd:
+    """The microphone paused: the server may flush its buffered audio."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStart:
+    """The user started speaking (explicit activity, for sessions opened with server VAD off)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEnd:
+    """The user stopped speaking (explicit activity, for sessions opened with server VAD off)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionResult:
+    """The answer to one function call: its ``id`` and ``name`` as called, and a JSON-ready ``response``."""
+
+    id: str
+    name: str
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResponse:
+    """Answers to one or more function calls."""
+
+    results: tuple[FunctionResult, ...]
+
+
+Command = UserAudio | UserImage | UserText | AudioStreamEnd | ActivityStart | ActivityEnd | ToolResponse
+"""Everything a live session's ``send`` takes."""
