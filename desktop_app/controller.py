@@ -28,6 +28,7 @@ from desktop_app.app import BackendHandle, open_backend, session_options
 from desktop_app.audio.factory import AudioIO, AudioOptions, open_audio
 from desktop_app.config import Settings, save_settings
 from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.commands import UserImage
 from desktop_app.core.errors import AppError, LiveError, MediaError
 from desktop_app.core.events import (
     BackendInfo,
@@ -524,7 +525,7 @@ class LiveController:
         conv = self._conversation
         if conv is None or conv.failure is not None:
             raise LiveError("No live session to send the frame to.")
-        await conv.session.send_video(jpeg)
+        await conv.session.send(UserImage(jpeg))
 
     async def _stop_vision(self) -> None:
         if self._pump is not None:

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserText
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
     ErrorEvent,
@@ -153,7 +154,7 @@ class Conversation:
     async def send_mic_block(self, block: MicAudio) -> None:
         """Send one microphone block and count it (mic-to-wire latency from ``block.captured_at``)."""
         self._raise_if_failed()
-        await self.session.send_audio(block.pcm, block.fmt)
+        await self.session.send(UserAudio(block.pcm, block.fmt))
         self.stats.blocks_sent += 1
         self.stats.audio_bytes_sent += len(block.pcm)
         if block.captured_at:
@@ -162,11 +163,11 @@ class Conversation:
     async def end_audio_stream(self) -> None:
         """Tell the server the microphone paused, so it answers what it has heard."""
         self._raise_if_failed()
-        await self.session.send_audio_stream_end()
+        await self.session.send(AudioStreamEnd())
 
     async def send_text(self, text: str) -> None:
         self._raise_if_failed()
-        await self.session.send_text(text)
+        await self.session.send(UserText(text))
 
     # --- receiving -----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import TextIO
 from desktop_app.app import open_backend, session_options
 from desktop_app.config import Settings
 from desktop_app.core.audio_format import MODEL_FORMAT
+from desktop_app.core.commands import UserImage
 from desktop_app.core.errors import AppError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, Interrupted, Role, Transcript, TurnComplete
 from desktop_app.engine import Conversation
@@ -161,7 +162,7 @@ def _vision_pump(
 ) -> VisionPump:
     return VisionPump(
         source,
-        conv.session.send_video,
+        lambda jpeg: conv.session.send(UserImage(jpeg)),
         pacing=PacingConfig(fps=settings.video_fps),
         encoder=EncoderConfig(
             max_long_side=settings.video_max_side, jpeg_quality=settings.video_jpeg_quality

@@ -3,9 +3,9 @@
 Setup, the same for both relays, measured in one run:
 
 - The relay runs in its own process pinned to one CPU (``os.sched_setaffinity``), with a fast in-process
-  fake live backend (:class:`EchoConnector`: every audio block sent is echoed back at once as model
-  audio). So the figures are the relay's own cost: its WebSocket server, JSON/base64 codec, validation and
-  queues, not the emulator's or the SDK's.
+  fake live backend (:class:`~desktop_app.live.fake_session.FakeConnector` with ``echo_audio``: every
+  audio block sent is echoed back at once as model audio). So the figures are the relay's own cost: its
+  WebSocket server, JSON/base64 codec, validation and queues, not the emulator's or the SDK's.
 - The browser clients are Python websockets clients in this process, pinned to another CPU when there is
   one. Each sends the page's message form: one 20 ms PCM16 block (640 bytes) per message, base64 in JSON.
 - ``relay_added_latency_ms``: 16 clients at 50 messages/s each. Round trip client → relay → session →
@@ -31,8 +31,6 @@ import statistics
 import struct
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 from multiprocessing.connection import Connection
 from typing import Any, TextIO
 
@@ -42,16 +40,15 @@ from websockets.exceptions import ConnectionClosed
 
 from desktop_app.bench.processes import proc_cpu_seconds
 from desktop_app.bench.stats import percentile
-from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
-from desktop_app.core.events import LiveEvent, ModelAudio
+from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.commands import UserAudio, UserImage
+from desktop_app.core.events import ModelAudio
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
-from desktop_app.live.session import FunctionResponse
 from desktop_app.relay import RelayConfig, RelayServer
 from desktop_app.relay.protocol import ProtocolLimits
 
 __all__ = [
-    "EchoConnector",
-    "EchoSession",
     "bench_relay_added_latency",
     "bench_relay_messages_per_s",
 ]
@@ -69,66 +66,10 @@ BLOCK_BYTES = MIC_FORMAT.bytes_for_ms(20)
 AUDIO_SETUP = json.dumps({"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}})
 
 
-# --- the fast fake backend ------------------------------------------------------------------------
-
-
-class EchoSession:
-    """A LiveSession that answers every audio block with the same bytes as model audio, immediately."""
-
-    def __init__(self) -> None:
-        self._queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue()
-        self._closed = False
-
-    @property
-    def session_id(self) -> str | None:
-        return "echo"
-
-    async def send_audio(self, pcm: bytes, fmt: PcmFormat = MIC_FORMAT) -> None:
-        self._queue.put_nowait(ModelAudio(pcm))
-
-    async def send_video(self, jpeg: bytes, mime_type: str = "image/jpeg") -> None:
-        return None
-
-    async def send_text(self, text: str) -> None:
-        return None
-
-    async def send_audio_stream_end(self) -> None:
-        return None
-
-    async def send_activity(self, *, start: bool) -> None:
-        return None
-
-    async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> None:
-        return None
-
-    async def events(self) -> AsyncIterator[LiveEvent]:
-        while (event := await self._queue.get()) is not None:
-            yield event
-
-    async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._queue.put_nowait(None)
-
-
-class EchoConnector:
-    """Opens :class:`EchoSession` objects; no I/O at all."""
-
-    backend_name = "echo"
-
-    @asynccontextmanager
-    async def connect(self, options: SessionOptions) -> AsyncIterator[EchoSession]:
-        session = EchoSession()
-        try:
-            yield session
-        finally:
-            await session.close()
-
-
 # --- the baseline: the tutorial's relay shape --------------------------------------------------------
 
 
-async def _tutorial_handler(ws: ServerConnection, connector: EchoConnector, out: TextIO) -> None:
+async def _tutorial_handler(ws: ServerConnection, connector: FakeConnector, out: TextIO) -> None:
     """The tutorial's ``gemini_session_handler``, on the same backend seam (its prints go to ``out``)."""
     try:
         config_message = await ws.recv()
@@ -145,9 +86,9 @@ async def _tutorial_handler(ws: ServerConnection, connector: EchoConnector, out:
                             if "realtime_input" in data:
                                 for chunk in data["realtime_input"]["media_chunks"]:
                                     if chunk["mime_type"].startswith("audio/pcm"):
-                                        await session.send_audio(base64.b64decode(chunk["data"]))
+                                        await session.send(UserAudio(base64.b64decode(chunk["data"])))
                                     elif chunk["mime_type"] == "image/jpeg":
-                                        await session.send_video(base64.b64decode(chunk["data"]))
+                                        await session.send(UserImage(base64.b64decode(chunk["data"])))
                         except Exception as e:
                             print(f"Error sending to Gemini: {e}", file=out)
                     print("Client connection closed (send)", file=out)
@@ -196,7 +137,7 @@ def _serve_relay(kind: str, cpu: int | None, pipe: Connection) -> None:
     devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
 
     async def main() -> None:
-        connector = EchoConnector()
+        connector = FakeConnector(echo_audio=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_reader(pipe.fileno(), stop.set)
@@ -413,14 +354,14 @@ async def _flood_run(port: int, relay: _RelayProcess) -> tuple[float, float | No
 
 
 async def _direct_rtts(count: int = 2000) -> list[float]:
-    """The same round trip on the fake session without a relay: send_audio → next event."""
-    async with EchoConnector().connect(SessionOptions()) as session:
+    """The same round trip on the fake session without a relay: send → next event."""
+    async with FakeConnector(echo_audio=True).connect(SessionOptions()) as session:
         events = session.events()
         rtts = []
         for seq in range(count):
             block = struct.pack("<q", seq) + _TEMPLATE[8:]
             started = time.perf_counter()
-            await session.send_audio(block)
+            await session.send(UserAudio(block))
             await anext(events)
             rtts.append(time.perf_counter() - started)
         return rtts

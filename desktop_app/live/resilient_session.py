@@ -18,15 +18,21 @@ What the caller sees (the I/O shell around :class:`~desktop_app.live.reconnect.R
 - When reconnecting is impossible (a fatal close: 1007, 1008, a bad key) or the failure cap is reached,
   ``events()`` yields ``SessionState(CLOSED, message)`` and raises the error
   (:class:`~desktop_app.live.reconnect.ReconnectGaveUpError` for the cap). Later sends raise it too.
-- Sends never fail because of a reconnect: during the gap they are buffered as
-  :mod:`desktop_app.live.resilient_buffer` states (microphone audio up to ``audio_buffer_s``, drop oldest;
+- Sends never fail because of a reconnect: during the gap they are kept in
+  :mod:`desktop_app.live.resilient_buffer` (microphone audio up to ``audio_buffer_s``, drop oldest;
   typed turns bounded; only the latest camera frame) and sent once the new connection is up, after the
   replay of everything the server had not acknowledged.
 - The old socket is always closed before the new connection is opened: the service refuses a resume while
   the old connection is open.
 
-``stats`` (:class:`ResilienceStats`) counts reconnects by reason, the gap of each (failure or goAway →
-live again, replay included), and what the buffer kept, replayed and dropped.
+- Each connection is read by ONE reader task feeding a bounded queue of :data:`INCOMING_EVENTS` items.
+  When it is full the reader waits (backpressure onto the socket); nothing is dropped, because every event
+  is part of the conversation.
+
+What the policy decides (what a send or an event means, what is passed on, the counters) lives in the
+sans-I/O :class:`~desktop_app.live.resilient_core.ResilientCore`; this module only moves and waits.
+``stats`` (:class:`~desktop_app.live.resilient_core.ResilienceStats`) counts reconnects by reason, the gap
+of each (failure or goAway → live again, replay included), and what the buffer kept, replayed and dropped.
 """
 
 from __future__ import annotations
@@ -35,81 +41,35 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
 
-from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat, rms_dbfs
 from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.commands import Command
 from desktop_app.core.errors import ConnectionLostError, LiveError
-from desktop_app.core.events import (
-    GoAway,
-    LiveEvent,
-    SessionPhase,
-    SessionState,
-    SetupComplete,
-)
+from desktop_app.core.events import LiveEvent, SessionPhase, SessionState
 from desktop_app.live.options import SessionOptions
-from desktop_app.live.reconnect import (
-    GiveUp,
-    Reconnect,
-    ReconnectCore,
-    ReconnectPolicy,
-    ReconnectReason,
-)
-from desktop_app.live.resilient_buffer import (
-    ActivityOp,
-    AudioOp,
-    BufferStats,
-    OutgoingBuffer,
-    ReplayItem,
-    StreamEndOp,
-    TextOp,
-    ToolResponseOp,
-    VideoOp,
-)
-from desktop_app.live.session import FunctionResponse, LiveConnector, LiveSession
+from desktop_app.live.reconnect import GiveUp, Reconnect, ReconnectCore, ReconnectPolicy
+from desktop_app.live.resilient_core import ResilienceStats, ResilientCore
+from desktop_app.live.session import LiveConnector, LiveSession
 
-__all__ = ["ResilienceStats", "ResilientConnector", "ResilientEvent", "ResilientSession"]
+__all__ = ["INCOMING_EVENTS", "ResilienceStats", "ResilientConnector", "ResilientEvent", "ResilientSession"]
 
 log = logging.getLogger(__name__)
 
 ResilientEvent = LiveEvent | SessionState
 """What a resilient session's ``events()`` yields: the inner session's events plus state changes."""
 
-_MAX_GAP_SAMPLES = 1000
-
-
-@dataclass(slots=True)
-class ResilienceStats:
-    """Counters of one resilient session (loop thread only; read them any time)."""
-
-    connections: int = 0  # successful connections, the first included
-    reconnects: int = 0  # successful reconnects
-    go_away_reconnects: int = 0
-    failure_reconnects: int = 0
-    fresh_sessions: int = 0  # reconnects that could not resume and started a fresh, seeded session
-    failed_attempts: int = 0  # connection attempts that failed
-    stalled_sends: int = 0  # sends that took longer than send_timeout_s (a silent network loss)
-    go_aways: int = 0
-    gave_up: bool = False
-    gaps_ms: list[float] = field(default_factory=list)  # newest last, at most 1000
-    go_away_gaps_ms: list[float] = field(default_factory=list)
-    failure_gaps_ms: list[float] = field(default_factory=list)
-    buffer: BufferStats = field(default_factory=BufferStats)
-
-    def record_gap(self, reason: ReconnectReason, gap_ms: float) -> None:
-        for samples in (
-            self.gaps_ms,
-            self.go_away_gaps_ms if reason is ReconnectReason.GO_AWAY else self.failure_gaps_ms,
-        ):
-            if len(samples) >= _MAX_GAP_SAMPLES:
-                del samples[: _MAX_GAP_SAMPLES // 2]
-            samples.append(gap_ms)
+INCOMING_EVENTS = 256
+"""The bound of each connection's event queue (the reader waits when it is full)."""
 
 
 class _Ended:
     """The inner session's event stream ended without an error."""
+
+
+class _Wake:
+    """Look again: a stalled send or :meth:`ResilientSession.close` needs the waiting reader's attention."""
 
 
 class _Tick:
@@ -117,7 +77,10 @@ class _Tick:
 
 
 _ENDED = _Ended()
+_WAKE = _Wake()
 _TICK = _Tick()
+
+_Incoming = LiveEvent | Exception | _Ended | _Wake
 
 
 class ResilientSession:
@@ -138,19 +101,12 @@ class ResilientSession:
         self._connector = inner
         self._policy = policy
         self._clock = clock
-        self._core = ReconnectCore(policy, options, rng)
-        self._buffer = OutgoingBuffer(
-            max_audio_s=policy.audio_buffer_s,
-            preroll_s=policy.preroll_s,
-            max_texts=policy.max_buffered_texts,
-            pause_s=policy.quiet_hold_s,
-        )
-        self.stats = ResilienceStats(buffer=self._buffer.stats)
+        self._state = ResilientCore(policy, options, rng)
+        self.stats = self._state.stats
         self._inner: LiveSession | None = None
         self._inner_cm: AbstractAsyncContextManager[LiveSession] | None = None
-        self._inner_events: AsyncIterator[LiveEvent] | None = None
-        self._pending: asyncio.Task[LiveEvent | _Ended] | None = None
-        self._wake: asyncio.Future[None] | None = None  # resolved to interrupt a wait in _next()
+        self._reader: asyncio.Task[None] | None = None
+        self._incoming: asyncio.Queue[_Incoming] | None = None
         self._forced: LiveError | None = None  # a failure found by a send (a stall)
         self._live = False
         self._closed = False
@@ -174,25 +130,25 @@ class ResilientSession:
     @property
     def core(self) -> ReconnectCore:
         """The policy state (newest handle, failure count, recent transcript); read-only use."""
-        return self._core
+        return self._state.reconnect
 
     @property
     def buffered(self) -> int:
         """Items held for replay or for sending after the gap."""
-        return len(self._buffer)
+        return len(self._state.buffer)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Open the first connection; raise its LiveError (retried only with ``retry_first_connect``)."""
-        options = self._core.base_options
+        options = self._state.reconnect.base_options
         while True:
             try:
                 await self._open(options)
                 break
             except LiveError as err:
-                self.stats.failed_attempts += 1
-                decision = self._core.first_connect_failed(self._clock.now(), err)
+                self._state.attempt_failed()
+                decision = self._state.reconnect.first_connect_failed(self._clock.now(), err)
                 if isinstance(decision, GiveUp):
                     self._fail(decision.error)
                     raise decision.error from None
@@ -200,7 +156,7 @@ class ResilientSession:
                 if await self._wait_or_closed(decision.delay_s):
                     raise ConnectionLostError("The live session was closed while connecting.") from None
                 options = decision.options
-        self._core.connected(self._clock.now())
+        self._state.reconnect.connected(self._clock.now())
         self._live = True
         self.phase = SessionPhase.LIVE
 
@@ -216,64 +172,32 @@ class ResilientSession:
 
     # --- sending ---------------------------------------------------------------------------------
 
-    async def send_audio(self, pcm: bytes, fmt: PcmFormat = MIC_FORMAT) -> None:
-        self._check_usable()
-        loud = rms_dbfs(pcm) > self._policy.speech_level_dbfs
-        self._core.audio_sent(self._clock.now(), loud)
-        sent = await self._forward(lambda inner: inner.send_audio(pcm, fmt))
-        self._buffer.add_audio(pcm, fmt, loud=loud, sent=sent)
+    async def send(self, command: Command) -> None:
+        """Send ``command`` now, or keep it for after the reconnect; raise only once the session gave up
+        or was closed.
 
-    async def send_video(self, jpeg: bytes, mime_type: str = "image/jpeg") -> None:
-        self._check_usable()
-        if not await self._forward(lambda inner: inner.send_video(jpeg, mime_type)):
-            self._buffer.set_video(jpeg, mime_type)
-
-    async def send_text(self, text: str) -> None:
-        self._check_usable()
-        self._core.user_text(text)
-        self._core.user_turn_sent(self._clock.now())
-        sent = await self._forward(lambda inner: inner.send_text(text))
-        self._buffer.add_text(text, sent=sent)
-
-    async def send_audio_stream_end(self) -> None:
-        self._check_usable()
-        if self._buffer.has_speech:
-            self._core.user_turn_sent(self._clock.now())
-        sent = await self._forward(lambda inner: inner.send_audio_stream_end())
-        self._buffer.add_stream_end(sent=sent)
-
-    async def send_activity(self, *, start: bool) -> None:
-        self._check_usable()
-        self._core.user_activity(self._clock.now(), start=start)
-        sent = await self._forward(lambda inner: inner.send_activity(start=start))
-        self._buffer.add_activity(start=start, sent=sent)
-
-    async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> None:
-        self._check_usable()
-        if not await self._forward(lambda inner: inner.send_tool_response(responses)):
-            self._buffer.add_tool_responses(responses)
-
-    def _check_usable(self) -> None:
+        The outcome is recorded right after the send returns, with no await in between, so a replay never
+        misses it; if the connection was replaced while the send waited, it is sent again on the new one
+        rather than left behind.
+        """
         if self._failure is not None:
             raise self._failure
         if self._closed:
             raise ConnectionLostError("The live session is closed.")
+        loud = self._state.sending(self._clock.now(), command)
+        went_out = await self._forward(command)
+        self._state.sent(command, went_out=went_out, loud=loud)
 
-    async def _forward(self, send: Callable[[LiveSession], Awaitable[None]]) -> bool:
+    async def _forward(self, command: Command) -> bool:
         """Send on the current connection; False when it cannot go out now (the gap, or a failed or
-        stalled send on a connection about to be replaced), so the caller keeps it for the replay.
-
-        The caller records the outcome right after this returns, with no await in between, so a replay
-        never misses it; if the connection was replaced while the send waited, it is sent again on the
-        new one rather than left behind.
-        """
+        stalled send on a connection about to be replaced)."""
         while True:
             inner = self._inner
             if not self._live or inner is None:
                 return False
             try:
                 async with asyncio.timeout(self._policy.send_timeout_s):
-                    await send(inner)
+                    await inner.send(command)
             except LiveError as err:
                 # The receive side sees the same failure and reconnects.
                 log.debug("live session: a send failed (%s); kept for after the reconnect", err.kind)
@@ -290,105 +214,76 @@ class ResilientSession:
         drop is otherwise noticed only by keepalive pings, tens of seconds later). Reconnect now."""
         if inner is not self._inner or self._forced is not None:
             return
-        self.stats.stalled_sends += 1
+        self._state.send_stalled()
         self._forced = ConnectionLostError(
             f"Sending to the Live API stalled for {self._policy.send_timeout_s:g} s; the connection "
             "counts as lost."
         )
-        if self._wake is not None and not self._wake.done():
-            self._wake.set_result(None)
+        _poke(self._incoming)
 
     # --- receiving -------------------------------------------------------------------------------
 
     async def events(self) -> AsyncIterator[ResilientEvent]:
         """Every event of the conversation, across reconnects, until :meth:`close` or a fatal error."""
-        first_setup = True
+        core = self._state.reconnect
         while not self._closed:
             try:
                 item = await self._next()
             except LiveError as err:
                 if self._closed:
                     return
-                async for state in self._recover(self._core.failed(self._clock.now(), err)):
+                async for state in self._recover(core.failed(self._clock.now(), err)):
                     yield state
                 continue
             if isinstance(item, _Ended):
                 if self._closed:
                     return
                 lost = ConnectionLostError("The Live API ended the session without a close code.")
-                async for state in self._recover(self._core.failed(self._clock.now(), lost)):
+                async for state in self._recover(core.failed(self._clock.now(), lost)):
                     yield state
                 continue
-            if isinstance(item, _Tick):
-                decision = self._core.poll(self._clock.now())
-                if decision is not None:
-                    async for state in self._recover(decision):
-                        yield state
-                continue
-            if self._core.observe(self._clock.now(), item):
-                self._buffer.acknowledge()
-            if isinstance(item, GoAway):
-                self.stats.go_aways += 1
-                log.info("live session: goAway (time left %s s)", item.time_left_s)
-            elif isinstance(item, SetupComplete):
-                if first_setup:
-                    first_setup = False
-                    yield item
-            else:
-                yield item
-            decision = self._core.poll(self._clock.now())
+            if not isinstance(item, _Tick):
+                passed = self._state.received(self._clock.now(), item)
+                if passed is not None:
+                    yield passed
+            decision = core.poll(self._clock.now())
             if decision is not None:
                 async for state in self._recover(decision):
                     yield state
 
     async def _next(self) -> LiveEvent | _Ended | _Tick:
-        """The inner session's next event; ``_TICK`` when the policy must be asked again first.
-
-        The pull runs as its own task so that a stalled send (or the goAway timer) can interrupt the
-        wait without cancelling the inner stream; a forced failure is raised as a LiveError.
-        """
+        """The next event from the current connection's reader; ``_TICK`` when the policy must be asked
+        again first (the goAway timer, or a wake). A forced failure (a stall) is raised as a LiveError."""
         if self._forced is not None:
             forced, self._forced = self._forced, None
             raise forced
-        if self._inner_events is None:
+        incoming = self._incoming
+        if incoming is None or self._closed:
             return _ENDED
-        loop = asyncio.get_running_loop()
-        if self._pending is None:
-            self._pending = loop.create_task(_pull(self._inner_events), name="resilient-session-next-event")
-        pending = self._pending
-        wake = self._wake = loop.create_future()
         try:
-            await asyncio.wait(
-                {pending, wake},
-                timeout=self._core.next_poll_in(self._clock.now()),
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            self._wake = None
-            wake.cancel()
-        if pending.done():
-            if self._pending is pending:
-                self._pending = None
-            if pending.cancelled():  # close() cancelled the pull: the stream is over
-                return _ENDED
-            return pending.result()
-        if self._forced is not None:
-            forced, self._forced = self._forced, None
-            raise forced
-        return _TICK
+            async with asyncio.timeout(self._state.reconnect.next_poll_in(self._clock.now())):
+                item = await incoming.get()
+        except TimeoutError:
+            return _TICK
+        if isinstance(item, _Wake):
+            if self._forced is not None:
+                forced, self._forced = self._forced, None
+                raise forced
+            return _ENDED if self._closed else _TICK
+        if isinstance(item, Exception):
+            raise item
+        return item
 
     # --- reconnecting ----------------------------------------------------------------------------
 
     async def _recover(self, decision: Reconnect | GiveUp) -> AsyncIterator[ResilientEvent]:
         """Carry out ``decision`` and any that follow until live again; raise on giving up."""
         started = self._clock.now()
-        late = self._take_pulled_event()
-        if late is not None:  # arrived while the policy was deciding: still part of the conversation
-            if self._core.observe(started, late):
-                self._buffer.acknowledge()
-            if not isinstance(late, GoAway | SetupComplete):
-                yield late
-        first_reason = decision.reason if isinstance(decision, Reconnect) else None
+        for late in self._take_received():  # arrived before the failure: still part of the conversation
+            passed = self._state.received(started, late, late=True)
+            if passed is not None:
+                yield passed
+        first = decision
         while True:
             if isinstance(decision, GiveUp):
                 self._fail(decision.error)
@@ -410,45 +305,30 @@ class ResilientSession:
                     return
                 await self._replay()
             except LiveError as err:
-                self.stats.failed_attempts += 1
+                self._state.attempt_failed()
                 if self._closed:
                     return
-                decision = self._core.failed(self._clock.now(), err)
+                decision = self._state.reconnect.failed(self._clock.now(), err)
                 continue
             break
+        assert isinstance(first, Reconnect)  # a GiveUp first raised above
         now = self._clock.now()
         gap_ms = (now - started) * 1000
         self._forced = None  # a stall found on the old connection is settled by this reconnect
-        self._core.connected(now)
+        how = self._state.live_again(now, gap_ms, first, decision)
         self._live = True
         self.phase = SessionPhase.LIVE
-        self.stats.reconnects += 1
-        reason = first_reason or decision.reason
-        if reason is ReconnectReason.GO_AWAY:
-            self.stats.go_away_reconnects += 1
-        else:
-            self.stats.failure_reconnects += 1
-        if not decision.resumed:
-            self.stats.fresh_sessions += 1
-        self.stats.record_gap(reason, gap_ms)
-        how = (
-            "resumed the session"
-            if decision.resumed
-            else f"started a fresh session with {decision.seeded_entries} recent transcript entries"
-        )
         log.info("live session: live again after %.0f ms (%s)", gap_ms, how)
         yield SessionState(SessionPhase.LIVE, f"{how} after {gap_ms:.0f} ms")
 
-    def _take_pulled_event(self) -> LiveEvent | None:
-        """An event the pending pull already got (its task finished), if any."""
-        pending = self._pending
-        if pending is None or not pending.done() or pending.cancelled():
-            return None
-        self._pending = None
-        if pending.exception() is not None:
-            return None  # the connection failed anyway; the reconnect deals with it
-        result = pending.result()
-        return None if isinstance(result, _Ended) else result
+    def _take_received(self) -> list[LiveEvent]:
+        """The events the reader already queued (the connection is being given up on)."""
+        incoming, events = self._incoming, []
+        while incoming is not None and not incoming.empty():
+            item = incoming.get_nowait()
+            if not isinstance(item, _Ended | _Wake | Exception):
+                events.append(item)
+        return events
 
     async def _open(self, options: SessionOptions) -> None:
         cm = self._connector.connect(options)
@@ -460,8 +340,12 @@ class ResilientSession:
                 f"Connecting to the Live API took longer than {self._policy.connect_timeout_s:g} s."
             ) from None
         self._inner_cm, self._inner = cm, session
-        self._inner_events = session.events()
-        self.stats.connections += 1
+        incoming: asyncio.Queue[_Incoming] = asyncio.Queue(INCOMING_EVENTS)
+        self._incoming = incoming
+        self._reader = asyncio.get_running_loop().create_task(
+            _read(session.events(), incoming, self._policy.close_timeout_s), name="resilient-session-reader"
+        )
+        self._state.opened()
         self._session_id = session.session_id or self._session_id
 
     async def _replay(self) -> None:
@@ -469,42 +353,36 @@ class ResilientSession:
         inner = self._inner
         if inner is None:  # pragma: no cover - _open just set it
             raise ConnectionLostError("The live session is not connected.")
-        self._buffer.begin_replay()
-        while items := self._buffer.take():
-            for index, item in enumerate(items):
+        buffer = self._state.buffer
+        buffer.begin_replay()
+        while entries := buffer.take():
+            for index, entry in enumerate(entries):
                 try:
                     async with asyncio.timeout(self._policy.send_timeout_s):
-                        await _send_item(inner, item)
+                        await inner.send(entry.command)
                 except TimeoutError:
-                    self._buffer.restore(items[index:])
-                    self.stats.stalled_sends += 1
+                    buffer.restore(entries[index:])
+                    self._state.send_stalled()
                     raise ConnectionLostError("Sending to the Live API stalled while reconnecting.") from None
                 except LiveError:
-                    self._buffer.restore(items[index:])
+                    buffer.restore(entries[index:])
                     raise
-                self._buffer.mark_sent(item)
+                self._state.replayed(self._clock.now(), entry)
                 await _yield_to_loop()
-                if isinstance(item, TextOp | StreamEndOp) or (
-                    isinstance(item, ActivityOp) and not item.start
-                ):
-                    self._core.user_turn_sent(self._clock.now())
 
     async def _close_inner(self) -> None:
         """Close the current connection (bounded by ``close_timeout_s``); safe to call twice."""
-        pending, self._pending = self._pending, None
-        events, self._inner_events = self._inner_events, None
+        reader, self._reader = self._reader, None
+        incoming, self._incoming = self._incoming, None
         inner, self._inner = self._inner, None
         cm, self._inner_cm = self._inner_cm, None
         timeout = self._policy.close_timeout_s
         if inner is not None:
             await _bounded(inner.close(), timeout, "closing the live session")
-        if pending is not None:
-            pending.cancel()
-            await asyncio.gather(pending, return_exceptions=True)
-        if events is not None:
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await _bounded(aclose(), timeout, "closing the event stream")
+        if reader is not None:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        _poke(incoming)  # a consumer still waiting on this connection looks again
         if cm is not None:
             await _bounded(cm.__aexit__(None, None, None), timeout, "leaving the live session")
 
@@ -519,7 +397,33 @@ class ResilientSession:
         self._failure = error
         self._live = False
         self.phase = SessionPhase.CLOSED
-        self.stats.gave_up = True
+        self._state.gave_up()
+
+
+async def _read(events: AsyncIterator[LiveEvent], incoming: asyncio.Queue[_Incoming], close_s: float) -> None:
+    """The one reader of a connection: every event into ``incoming`` (waiting while it is full), then how
+    the stream ended (``_ENDED`` or the exception). Cancelled when the connection is closed."""
+    try:
+        try:
+            async for event in events:
+                await incoming.put(event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the consumer raises it (a LiveError starts a reconnect)
+            await incoming.put(exc)
+            return
+        await incoming.put(_ENDED)
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await _bounded(aclose(), close_s, "closing the event stream")
+
+
+def _poke(incoming: asyncio.Queue[_Incoming] | None) -> None:
+    """Wake a consumer waiting on ``incoming``. A full queue needs no wake: its consumer is not waiting."""
+    if incoming is not None:
+        with contextlib.suppress(asyncio.QueueFull):
+            incoming.put_nowait(_WAKE)
 
 
 async def _yield_to_loop() -> None:
@@ -527,13 +431,6 @@ async def _yield_to_loop() -> None:
     transport whose peer has reset it before the loop delivers ``connection_lost`` (asyncio then warns
     "socket.send() raised exception"); one yield per send bounds that to a single write."""
     await asyncio.sleep(0)
-
-
-async def _pull(events: AsyncIterator[LiveEvent]) -> LiveEvent | _Ended:
-    try:
-        return await anext(events)
-    except StopAsyncIteration:
-        return _ENDED
 
 
 async def _bounded(awaitable: object, timeout: float, what: str) -> None:
@@ -545,21 +442,6 @@ async def _bounded(awaitable: object, timeout: float, what: str) -> None:
         raise
     except Exception as exc:
         log.debug("%s failed: %s", what, type(exc).__name__)
-
-
-async def _send_item(session: LiveSession, item: ReplayItem) -> None:
-    if isinstance(item, AudioOp):
-        await session.send_audio(item.pcm, item.fmt)
-    elif isinstance(item, TextOp):
-        await session.send_text(item.text)
-    elif isinstance(item, StreamEndOp):
-        await session.send_audio_stream_end()
-    elif isinstance(item, ActivityOp):
-        await session.send_activity(start=item.start)
-    elif isinstance(item, VideoOp):
-        await session.send_video(item.data, item.mime_type)
-    elif isinstance(item, ToolResponseOp):
-        await session.send_tool_response(item.responses)
 
 
 class ResilientConnector:

@@ -19,17 +19,15 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
+from desktop_app.core.commands import UserAudio, UserImage, UserText
 from desktop_app.live.options import VOICES, Modality, canonical_voice
 from desktop_app.relay.messages import (
-    AudioChunk,
     BrowserSetup,
     ClientMessage,
     ErrorCode,
-    ImageChunk,
     MediaChunk,
     ProtocolError,
     RealtimeInput,
-    TextTurn,
 )
 
 __all__ = [
@@ -366,11 +364,11 @@ def _decode_chunk(raw: object, index: int) -> MediaChunk | ProtocolError | None:
                 ErrorCode.BAD_AUDIO,
                 f"{where}: audio must be whole 16-bit samples (got {len(payload)} bytes).",
             )
-        return AudioChunk(pcm=payload, fmt=fmt)
-    return ImageChunk(data=payload, mime_type=image_mime)
+        return UserAudio(pcm=payload, fmt=fmt)
+    return UserImage(data=payload, mime_type=image_mime)
 
 
-def decode_client_content(body: object) -> TextTurn | ProtocolError:
+def decode_client_content(body: object) -> UserText | ProtocolError:
     """``{"text": "…"}``: a typed user turn."""
     if not isinstance(body, dict):
         return _type_error("client_content", 'an object like {"text": "…"}')
@@ -384,7 +382,7 @@ def decode_client_content(body: object) -> TextTurn | ProtocolError:
         return _type_error("client_content.text", "a non-empty string")
     if len(text) > MAX_TEXT_CHARS:
         return _type_error("client_content.text", f"at most {MAX_TEXT_CHARS} characters")
-    return TextTurn(text=text)
+    return UserText(text=text)
 
 
 # --- encoding -------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Typed values for the browser ⇄ relay protocol (DESIGN.md §4).
 
 What the codec (:mod:`desktop_app.relay.codec`) turns browser JSON into, and the error value it returns
-instead of raising. These are plain frozen values with no behaviour; the per-connection state machine
-(:mod:`desktop_app.relay.protocol`) decides what to do with them.
+instead of raising. Media chunks and typed turns decode straight into the core outbound commands
+(:mod:`desktop_app.core.commands`); only the setup and the errors are relay concepts. These are plain
+frozen values with no behaviour; the per-connection state machine (:mod:`desktop_app.relay.protocol`)
+decides what to do with them.
 """
 
 from __future__ import annotations
@@ -10,20 +12,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from desktop_app.core.audio_format import PcmFormat
+from desktop_app.core.commands import UserAudio, UserImage, UserText
 from desktop_app.live.options import Modality
 
 __all__ = [
-    "AudioChunk",
-    "AudioStreamEnd",
     "BrowserSetup",
     "ClientMessage",
     "ErrorCode",
-    "ImageChunk",
     "MediaChunk",
     "ProtocolError",
     "RealtimeInput",
-    "TextTurn",
 ]
 
 
@@ -99,28 +97,8 @@ class BrowserSetup:
     """Dotted names of setup fields the relay ignored (model, tools, temperature, …)."""
 
 
-@dataclass(frozen=True, slots=True)
-class AudioChunk:
-    """PCM16LE audio from the browser's microphone, in ``fmt`` (16 kHz mono unless the MIME says)."""
-
-    pcm: bytes
-    fmt: PcmFormat
-
-
-@dataclass(frozen=True, slots=True)
-class ImageChunk:
-    """One encoded camera frame."""
-
-    data: bytes
-    mime_type: str
-
-
-MediaChunk = AudioChunk | ImageChunk
-
-
-@dataclass(frozen=True, slots=True)
-class AudioStreamEnd:
-    """The browser's microphone paused: flush the server's buffered audio."""
+MediaChunk = UserAudio | UserImage
+"""One decoded ``media_chunks`` entry: microphone audio or a camera frame, as the core command it becomes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +116,5 @@ class RealtimeInput:
     audio_stream_end: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class TextTurn:
-    """A typed user turn (``{"client_content": {"text": …}}``)."""
-
-    text: str
-
-
-ClientMessage = BrowserSetup | RealtimeInput | TextTurn
-"""What one valid browser frame decodes to."""
+ClientMessage = BrowserSetup | RealtimeInput | UserText
+"""What one valid browser frame decodes to (a typed turn is already the core command)."""

@@ -4,7 +4,7 @@ The I/O shell (:mod:`desktop_app.relay.connection`) feeds it browser frames, the
 what happened to the session (opened, failed, ended), and carries out the actions it returns:
 
 - :class:`OpenSession` — open the live session with these options (after a valid ``setup``);
-- :class:`Forward` — hand one chunk, text turn or stream end to the live session;
+- :class:`Forward` — send one command (audio, a frame, a typed turn, a stream end) to the live session;
 - :class:`Reply` — queue a JSON frame for the browser (``flush_audio`` first drops queued audio);
 - :class:`Close` — close the browser connection with this code and reason.
 
@@ -36,6 +36,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
+from desktop_app.core.commands import AudioStreamEnd, Command, UserAudio, UserImage, UserText
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
     Interrupted,
@@ -51,16 +52,7 @@ from desktop_app.core.events import (
 from desktop_app.live.options import Modality, SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import codec
-from desktop_app.relay.messages import (
-    AudioChunk,
-    AudioStreamEnd,
-    BrowserSetup,
-    ErrorCode,
-    ImageChunk,
-    ProtocolError,
-    RealtimeInput,
-    TextTurn,
-)
+from desktop_app.relay.messages import BrowserSetup, ErrorCode, ProtocolError, RealtimeInput
 from desktop_app.relay.ratelimit import TokenBucket
 
 __all__ = [
@@ -102,7 +94,7 @@ class OpenSession:
 
 @dataclass(frozen=True, slots=True)
 class Forward:
-    item: AudioChunk | ImageChunk | TextTurn | AudioStreamEnd
+    command: Command
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +231,7 @@ class RelayProtocol:
                     '{"response_modalities": ["AUDIO"]}}}.',
                 )
             )
-        if isinstance(message, TextTurn):
+        if isinstance(message, UserText):
             self.stats.texts_in += 1
             return [Forward(message)]
         return self._realtime(message)
@@ -287,8 +279,8 @@ class RelayProtocol:
     def _realtime(self, message: RealtimeInput) -> list[Action]:
         # Frames go first: the tutorial's page puts its latest frame *after* 3 s of audio in the same
         # message, and an utterance that ends inside that audio must be answered with the frame in view.
-        frames = [c for c in message.chunks if isinstance(c, ImageChunk)]
-        audio = [c for c in message.chunks if isinstance(c, AudioChunk)]
+        frames = [c for c in message.chunks if isinstance(c, UserImage)]
+        audio = [c for c in message.chunks if isinstance(c, UserAudio)]
         self.stats.frames_in += len(frames)
         self.stats.audio_chunks_in += len(audio)
         actions: list[Action] = [Forward(chunk) for chunk in frames]

@@ -15,8 +15,8 @@ from desktop_app.core.events import (
     TurnComplete,
 )
 from desktop_app.engine import Conversation
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
-from tests.support.fake_live import FakeConnector
 
 
 class RecordingSink:
@@ -55,7 +55,7 @@ async def test_audio_is_sent_and_replies_reach_the_sink() -> None:
         await conv.stream_audio(ListSource([b"\x00\x01" * 320, b"\x00\x02" * 320]))
         await conv.end_audio_stream()
         session = connector.sessions[0]
-        assert [kind for kind, _ in session.sent] == ["audio", "audio", "audio_stream_end"]
+        assert session.kinds() == ["UserAudio", "UserAudio", "AudioStreamEnd"]
         session.emit(ModelAudio(b"ab"), ModelAudio(b"cd"), TurnComplete())
         await conv.wait_for_reply(since_turns=0, timeout=5)
     assert sink.played == [b"ab", b"cd"]
@@ -90,7 +90,7 @@ async def test_a_server_close_surfaces_as_a_classified_error() -> None:
 
 async def test_a_refused_connect_raises_and_reports_closed() -> None:
     seen: list[Event] = []
-    connector = FakeConnector(refuse_with=AuthError("The API key was refused.", code=1007))
+    connector = FakeConnector(refusals=[AuthError("The API key was refused.", code=1007)])
     with pytest.raises(AuthError):
         async with Conversation(connector, SessionOptions(), sink=RecordingSink(), on_event=seen.append):
             pass
