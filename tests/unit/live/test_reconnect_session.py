@@ -37,7 +37,12 @@ from desktop_app.core.events import (
 from desktop_app.live.fake_session import FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError, ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_session import (
+    INCOMING_EVENTS,
+    ResilientConnector,
+    ResilientEvent,
+    ResilientSession,
+)
 
 FAST = ReconnectPolicy(backoff_base_s=0.0, backoff_max_s=0.0, max_failures=3)
 
@@ -383,3 +388,18 @@ async def test_a_stalled_send_counts_as_a_silent_drop_and_reconnects(open_sessio
     assert "stalled" in reconnecting.detail
     assert audio_tags(connector.sessions[1]) == [0, 1, 2]
     assert session.stats.stalled_sends == 1 and connector.options[1].resume_handle == "h1"
+
+
+async def test_one_reader_task_per_connection_and_a_burst_arrives_whole_in_order(
+    open_session: Opener,
+) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector)
+    burst = [ModelAudio(n.to_bytes(2, "little")) for n in range(3 * INCOMING_EVENTS)]
+    connector.sessions[0].emit(*burst)  # more than the queue holds: the reader waits, nothing is dropped
+    await next_matching(events, lambda e: e == burst[-1], seen)
+    readers = [t for t in asyncio.all_tasks() if t.get_name() == "resilient-session-reader"]
+    assert len(readers) == 1
+    assert [e for e in seen if isinstance(e, ModelAudio)] == burst
+    await session.close()
+    assert readers[0].done()
