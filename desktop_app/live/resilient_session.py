@@ -7,7 +7,7 @@ Wrap a connector once and every session it opens survives ``goAway``, drops and 
         async for event in session.events():                # keeps going across reconnects
             ...
 
-What the caller sees (the I/O shell around :class:`~desktop_app.live.reconnect.ReconnectCore`):
+What the caller sees:
 
 - ``events()`` is one stream for the life of the session. A reconnect shows up as
   ``SessionState(RECONNECTING, detail)`` (the reason, the attempt, the countdown) and then
@@ -24,15 +24,12 @@ What the caller sees (the I/O shell around :class:`~desktop_app.live.reconnect.R
   replay of everything the server had not acknowledged.
 - The old socket is always closed before the new connection is opened: the service refuses a resume while
   the old connection is open.
+- ``stats`` (:class:`~desktop_app.live.resilient_core.ResilienceStats`) counts reconnects by reason, the
+  gap of each (failure or goAway → live again, replay included), and what the buffer kept and dropped.
 
-- Each connection is read by ONE reader task feeding a bounded queue of :data:`INCOMING_EVENTS` items.
-  When it is full the reader waits (backpressure onto the socket); nothing is dropped, because every event
-  is part of the conversation.
-
-What the policy decides (what a send or an event means, what is passed on, the counters) lives in the
-sans-I/O :class:`~desktop_app.live.resilient_core.ResilientCore`; this module only moves and waits.
-``stats`` (:class:`~desktop_app.live.resilient_core.ResilienceStats`) counts reconnects by reason, the gap
-of each (failure or goAway → live again, replay included), and what the buffer kept, replayed and dropped.
+This is the I/O shell: each connection is a :class:`~desktop_app.live.resilient_link.Link` (one reader
+task, a bounded queue) and every decision is the sans-I/O
+:class:`~desktop_app.live.resilient_core.ResilientCore`'s.
 """
 
 from __future__ import annotations
@@ -42,7 +39,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.commands import Command
@@ -51,36 +48,15 @@ from desktop_app.core.events import LiveEvent, SessionPhase, SessionState
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import GiveUp, Reconnect, ReconnectCore, ReconnectPolicy
 from desktop_app.live.resilient_core import ResilienceStats, ResilientCore
-from desktop_app.live.session import LiveConnector, LiveSession
+from desktop_app.live.resilient_link import Link, Signal
+from desktop_app.live.session import LiveConnector
 
-__all__ = ["INCOMING_EVENTS", "ResilienceStats", "ResilientConnector", "ResilientEvent", "ResilientSession"]
+__all__ = ["ResilienceStats", "ResilientConnector", "ResilientEvent", "ResilientSession"]
 
 log = logging.getLogger(__name__)
 
 ResilientEvent = LiveEvent | SessionState
 """What a resilient session's ``events()`` yields: the inner session's events plus state changes."""
-
-INCOMING_EVENTS = 256
-"""The bound of each connection's event queue (the reader waits when it is full)."""
-
-
-class _Ended:
-    """The inner session's event stream ended without an error."""
-
-
-class _Wake:
-    """Look again: a stalled send or :meth:`ResilientSession.close` needs the waiting reader's attention."""
-
-
-class _Tick:
-    """Time to ask the policy again (a goAway deadline is armed)."""
-
-
-_ENDED = _Ended()
-_WAKE = _Wake()
-_TICK = _Tick()
-
-_Incoming = LiveEvent | Exception | _Ended | _Wake
 
 
 class ResilientSession:
@@ -103,11 +79,7 @@ class ResilientSession:
         self._clock = clock
         self._state = ResilientCore(policy, options, rng)
         self.stats = self._state.stats
-        self._inner: LiveSession | None = None
-        self._inner_cm: AbstractAsyncContextManager[LiveSession] | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._incoming: asyncio.Queue[_Incoming] | None = None
-        self._forced: LiveError | None = None  # a failure found by a send (a stall)
+        self._link: Link | None = None
         self._live = False
         self._closed = False
         self._closed_event = asyncio.Event()
@@ -119,8 +91,8 @@ class ResilientSession:
 
     @property
     def session_id(self) -> str | None:
-        if self._inner is not None and self._inner.session_id is not None:
-            self._session_id = self._inner.session_id
+        if self._link is not None and self._link.session.session_id is not None:
+            self._session_id = self._link.session.session_id
         return self._session_id
 
     @property
@@ -142,20 +114,15 @@ class ResilientSession:
     async def start(self) -> None:
         """Open the first connection; raise its LiveError (retried only with ``retry_first_connect``)."""
         options = self._state.reconnect.base_options
-        while True:
-            try:
-                await self._open(options)
-                break
-            except LiveError as err:
-                self._state.attempt_failed()
-                decision = self._state.reconnect.first_connect_failed(self._clock.now(), err)
-                if isinstance(decision, GiveUp):
-                    self._fail(decision.error)
-                    raise decision.error from None
-                log.info("live session: first connection failed (%s); %s", err.kind, decision.detail)
-                if await self._wait_or_closed(decision.delay_s):
-                    raise ConnectionLostError("The live session was closed while connecting.") from None
-                options = decision.options
+        while (err := await self._attempt(options, replay=False)) is not None:
+            decision = self._state.reconnect.first_connect_failed(self._clock.now(), err)
+            if isinstance(decision, GiveUp):
+                self._fail(decision.error)
+                raise decision.error from None
+            log.info("live session: first connection failed (%s); %s", err.kind, decision.detail)
+            if await self._wait_or_closed(decision.delay_s):
+                raise ConnectionLostError("The live session was closed while connecting.") from None
+            options = decision.options
         self._state.reconnect.connected(self._clock.now())
         self._live = True
         self.phase = SessionPhase.LIVE
@@ -192,34 +159,21 @@ class ResilientSession:
         """Send on the current connection; False when it cannot go out now (the gap, or a failed or
         stalled send on a connection about to be replaced)."""
         while True:
-            inner = self._inner
-            if not self._live or inner is None:
+            link = self._link
+            if not self._live or link is None:
                 return False
             try:
-                async with asyncio.timeout(self._policy.send_timeout_s):
-                    await inner.send(command)
+                await link.send(command, self._policy.send_timeout_s)
             except LiveError as err:
                 # The receive side sees the same failure and reconnects.
                 log.debug("live session: a send failed (%s); kept for after the reconnect", err.kind)
             except TimeoutError:
-                self._stalled(inner)
+                if link.stall(self._policy.send_timeout_s):
+                    self._state.send_stalled()
             else:
-                await _yield_to_loop()
                 return True
-            if self._inner is inner or not self._live:
+            if self._link is link or not self._live:
                 return False
-
-    def _stalled(self, inner: LiveSession) -> None:
-        """A send did not complete in ``send_timeout_s``: the network is gone without a word (a silent
-        drop is otherwise noticed only by keepalive pings, tens of seconds later). Reconnect now."""
-        if inner is not self._inner or self._forced is not None:
-            return
-        self._state.send_stalled()
-        self._forced = ConnectionLostError(
-            f"Sending to the Live API stalled for {self._policy.send_timeout_s:g} s; the connection "
-            "counts as lost."
-        )
-        _poke(self._incoming)
 
     # --- receiving -------------------------------------------------------------------------------
 
@@ -235,14 +189,14 @@ class ResilientSession:
                 async for state in self._recover(core.failed(self._clock.now(), err)):
                     yield state
                 continue
-            if isinstance(item, _Ended):
+            if item is Signal.ENDED:
                 if self._closed:
                     return
                 lost = ConnectionLostError("The Live API ended the session without a close code.")
                 async for state in self._recover(core.failed(self._clock.now(), lost)):
                     yield state
                 continue
-            if not isinstance(item, _Tick):
+            if not isinstance(item, Signal):
                 passed = self._state.received(self._clock.now(), item)
                 if passed is not None:
                     yield passed
@@ -251,27 +205,16 @@ class ResilientSession:
                 async for state in self._recover(decision):
                     yield state
 
-    async def _next(self) -> LiveEvent | _Ended | _Tick:
-        """The next event from the current connection's reader; ``_TICK`` when the policy must be asked
-        again first (the goAway timer, or a wake). A forced failure (a stall) is raised as a LiveError."""
-        if self._forced is not None:
-            forced, self._forced = self._forced, None
-            raise forced
-        incoming = self._incoming
-        if incoming is None or self._closed:
-            return _ENDED
-        try:
-            async with asyncio.timeout(self._state.reconnect.next_poll_in(self._clock.now())):
-                item = await incoming.get()
-        except TimeoutError:
-            return _TICK
-        if isinstance(item, _Wake):
-            if self._forced is not None:
-                forced, self._forced = self._forced, None
-                raise forced
-            return _ENDED if self._closed else _TICK
-        if isinstance(item, Exception):
-            raise item
+    async def _next(self) -> LiveEvent | Signal:
+        """The next event from the current connection; a :class:`Signal` when there is none (ENDED) or
+        the policy must be asked again first (TIMEOUT: the goAway timer, a wake). Raises a LiveError when
+        the connection failed (or a send on it stalled)."""
+        link = self._link
+        if link is None or self._closed:
+            return Signal.ENDED
+        item = await link.next(self._state.reconnect.next_poll_in(self._clock.now()))
+        if item is Signal.WAKE:
+            return Signal.ENDED if self._closed else Signal.TIMEOUT
         return item
 
     # --- reconnecting ----------------------------------------------------------------------------
@@ -279,7 +222,8 @@ class ResilientSession:
     async def _recover(self, decision: Reconnect | GiveUp) -> AsyncIterator[ResilientEvent]:
         """Carry out ``decision`` and any that follow until live again; raise on giving up."""
         started = self._clock.now()
-        for late in self._take_received():  # arrived before the failure: still part of the conversation
+        received = self._link.take_received() if self._link is not None else []
+        for late in received:  # arrived before the failure: still part of the conversation
             passed = self._state.received(started, late, late=True)
             if passed is not None:
                 yield passed
@@ -298,93 +242,54 @@ class ResilientSession:
             await self._close_inner()  # the service refuses a resume while the old socket is open
             if await self._wait_or_closed(decision.delay_s):
                 return
-            try:
-                await self._open(decision.options)
-                if self._closed:
-                    await self._close_inner()
-                    return
-                await self._replay()
-            except LiveError as err:
-                self._state.attempt_failed()
-                if self._closed:
-                    return
-                decision = self._state.reconnect.failed(self._clock.now(), err)
-                continue
-            break
+            error = await self._attempt(decision.options, replay=True)
+            if self._closed:
+                await self._close_inner()
+                return
+            if error is None:
+                break
+            decision = self._state.reconnect.failed(self._clock.now(), error)
         assert isinstance(first, Reconnect)  # a GiveUp first raised above
         now = self._clock.now()
         gap_ms = (now - started) * 1000
-        self._forced = None  # a stall found on the old connection is settled by this reconnect
         how = self._state.live_again(now, gap_ms, first, decision)
         self._live = True
         self.phase = SessionPhase.LIVE
         log.info("live session: live again after %.0f ms (%s)", gap_ms, how)
         yield SessionState(SessionPhase.LIVE, f"{how} after {gap_ms:.0f} ms")
 
-    def _take_received(self) -> list[LiveEvent]:
-        """The events the reader already queued (the connection is being given up on)."""
-        incoming, events = self._incoming, []
-        while incoming is not None and not incoming.empty():
-            item = incoming.get_nowait()
-            if not isinstance(item, _Ended | _Wake | Exception):
-                events.append(item)
-        return events
-
-    async def _open(self, options: SessionOptions) -> None:
-        cm = self._connector.connect(options)
-        try:
-            async with asyncio.timeout(self._policy.connect_timeout_s):
-                session = await cm.__aenter__()
-        except TimeoutError:
-            raise ConnectionLostError(
-                f"Connecting to the Live API took longer than {self._policy.connect_timeout_s:g} s."
-            ) from None
-        self._inner_cm, self._inner = cm, session
-        incoming: asyncio.Queue[_Incoming] = asyncio.Queue(INCOMING_EVENTS)
-        self._incoming = incoming
-        self._reader = asyncio.get_running_loop().create_task(
-            _read(session.events(), incoming, self._policy.close_timeout_s), name="resilient-session-reader"
-        )
+    async def _open(self, options: SessionOptions) -> Link:
+        policy = self._policy
+        link = await Link.open(self._connector, options, policy.connect_timeout_s, policy.close_timeout_s)
+        self._link = link
         self._state.opened()
-        self._session_id = session.session_id or self._session_id
+        self._session_id = link.session.session_id or self._session_id
+        return link
 
-    async def _replay(self) -> None:
-        """Send what the server has not acknowledged, then what arrived during the gap, in order."""
-        inner = self._inner
-        if inner is None:  # pragma: no cover - _open just set it
-            raise ConnectionLostError("The live session is not connected.")
-        buffer = self._state.buffer
-        buffer.begin_replay()
-        while entries := buffer.take():
-            for index, entry in enumerate(entries):
-                try:
-                    async with asyncio.timeout(self._policy.send_timeout_s):
-                        await inner.send(entry.command)
-                except TimeoutError:
-                    buffer.restore(entries[index:])
-                    self._state.send_stalled()
-                    raise ConnectionLostError("Sending to the Live API stalled while reconnecting.") from None
-                except LiveError:
-                    buffer.restore(entries[index:])
-                    raise
-                self._state.replayed(self._clock.now(), entry)
-                await _yield_to_loop()
+    async def _attempt(self, options: SessionOptions, *, replay: bool) -> LiveError | None:
+        """Open a connection and (``replay``) send what the server has not acknowledged, then what arrived
+        during the gap, in order. Returns the LiveError if that failed."""
+        state, clock = self._state, self._clock
+        try:
+            link = await self._open(options)
+            if replay and not self._closed:
+                await link.replay(
+                    state.buffer, self._policy.send_timeout_s, lambda e: state.replayed(clock.now(), e)
+                )
+        except TimeoutError:
+            state.send_stalled()
+            state.attempt_failed()
+            return ConnectionLostError("Sending to the Live API stalled while reconnecting.")
+        except LiveError as err:
+            state.attempt_failed()
+            return err
+        return None
 
     async def _close_inner(self) -> None:
         """Close the current connection (bounded by ``close_timeout_s``); safe to call twice."""
-        reader, self._reader = self._reader, None
-        incoming, self._incoming = self._incoming, None
-        inner, self._inner = self._inner, None
-        cm, self._inner_cm = self._inner_cm, None
-        timeout = self._policy.close_timeout_s
-        if inner is not None:
-            await _bounded(inner.close(), timeout, "closing the live session")
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-        _poke(incoming)  # a consumer still waiting on this connection looks again
-        if cm is not None:
-            await _bounded(cm.__aexit__(None, None, None), timeout, "leaving the live session")
+        link, self._link = self._link, None
+        if link is not None:
+            await link.close()
 
     async def _wait_or_closed(self, delay_s: float) -> bool:
         """Wait ``delay_s`` (the backoff) unless closed first; True when closed."""
@@ -398,50 +303,6 @@ class ResilientSession:
         self._live = False
         self.phase = SessionPhase.CLOSED
         self._state.gave_up()
-
-
-async def _read(events: AsyncIterator[LiveEvent], incoming: asyncio.Queue[_Incoming], close_s: float) -> None:
-    """The one reader of a connection: every event into ``incoming`` (waiting while it is full), then how
-    the stream ended (``_ENDED`` or the exception). Cancelled when the connection is closed."""
-    try:
-        try:
-            async for event in events:
-                await incoming.put(event)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the consumer raises it (a LiveError starts a reconnect)
-            await incoming.put(exc)
-            return
-        await incoming.put(_ENDED)
-    finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await _bounded(aclose(), close_s, "closing the event stream")
-
-
-def _poke(incoming: asyncio.Queue[_Incoming] | None) -> None:
-    """Wake a consumer waiting on ``incoming``. A full queue needs no wake: its consumer is not waiting."""
-    if incoming is not None:
-        with contextlib.suppress(asyncio.QueueFull):
-            incoming.put_nowait(_WAKE)
-
-
-async def _yield_to_loop() -> None:
-    """Let the loop run once after a send. A burst of sends that never yields could keep writing into a
-    transport whose peer has reset it before the loop delivers ``connection_lost`` (asyncio then warns
-    "socket.send() raised exception"); one yield per send bounds that to a single write."""
-    await asyncio.sleep(0)
-
-
-async def _bounded(awaitable: object, timeout: float, what: str) -> None:
-    """Await a closing step; a failure or timeout is not worth more than a debug line."""
-    try:
-        async with asyncio.timeout(timeout):
-            await awaitable  # type: ignore[misc]
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        log.debug("%s failed: %s", what, type(exc).__name__)
 
 
 class ResilientConnector:
