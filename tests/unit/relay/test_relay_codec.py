@@ -14,6 +14,7 @@ from desktop_app.core.commands import UserAudio, UserImage, UserText
 from desktop_app.live.options import Modality
 from desktop_app.relay import codec
 from desktop_app.relay.messages import BrowserSetup, ErrorCode, ProtocolError, RealtimeInput
+from desktop_app.relay.setup_codec import MAX_SYSTEM_INSTRUCTION_CHARS
 
 PCM = bytes(range(256)) * 2  # 512 bytes, 256 samples
 JPEG = b"\xff\xd8\xff\xe0" + bytes(60) + b"\xff\xd9"
@@ -124,7 +125,7 @@ def test_model_key_and_tools_are_ignored_and_named() -> None:
         ({"speech_config": 3}, "speech_config"),
         ({"system_instruction": 42}, "system_instruction"),
         ({"system_instruction": {"parts": [{"image": 1}]}}, "system_instruction"),
-        ({"system_instruction": "x" * (codec.MAX_SYSTEM_INSTRUCTION_CHARS + 1)}, "longer than"),
+        ({"system_instruction": "x" * (MAX_SYSTEM_INSTRUCTION_CHARS + 1)}, "longer than"),
         ({"input_audio_transcription": "yes"}, "input_audio_transcription"),
     ],
 )
