@@ -29,22 +29,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_app.core.commands import (
-    ActivityEnd,
-    ActivityStart,
-    AudioStreamEnd,
     Command,
+    Marker,
     ToolResponse,
     UserAudio,
     UserImage,
     UserText,
+    ends_user_turn,
 )
 
-__all__ = ["BufferStats", "Entry", "OutgoingBuffer", "ends_user_turn"]
-
-
-def ends_user_turn(command: Command) -> bool:
-    """A typed turn, a stream end or an activity end: the user's turn is over and a reply is awaited."""
-    return isinstance(command, UserText | AudioStreamEnd | ActivityEnd)
+__all__ = ["BufferStats", "Entry", "OutgoingBuffer"]
 
 
 @dataclass(slots=True)
@@ -149,8 +143,6 @@ class OutgoingBuffer:
                 self._texts += 1
                 while self._texts > self.max_texts and self._drop_oldest(UserText):
                     pass
-            case AudioStreamEnd() | ActivityStart() | ActivityEnd():
-                self._push(Entry(command, sent))
             case UserImage() if not sent:
                 if self._video is not None:  # only the latest frame matters
                     self.stats.video_frames_dropped += 1
@@ -160,6 +152,8 @@ class OutgoingBuffer:
                 while len(self._tools) > self.max_tool_responses:
                     self._tools.popleft()
                     self.stats.tool_responses_dropped += 1
+            case _ if isinstance(command, Marker):
+                self._push(Entry(command, sent))
 
     def _add_audio(self, entry: Entry) -> None:
         self._push(entry)
@@ -276,7 +270,7 @@ class OutgoingBuffer:
             self._texts -= 1
             if not op.sent:
                 self.stats.texts_dropped += 1
-        while self._ring and isinstance(self._ring[0].command, AudioStreamEnd | ActivityStart | ActivityEnd):
+        while self._ring and isinstance(self._ring[0].command, Marker):
             self._ring.popleft()
         if not self._ring:
             self._audio_s = 0.0

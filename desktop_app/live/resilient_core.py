@@ -25,11 +25,19 @@ import random
 from dataclasses import dataclass, field
 
 from desktop_app.core.audio_format import rms_dbfs
-from desktop_app.core.commands import ActivityEnd, ActivityStart, AudioStreamEnd, Command, UserAudio, UserText
+from desktop_app.core.commands import (
+    ActivityEnd,
+    ActivityStart,
+    AudioStreamEnd,
+    Command,
+    UserAudio,
+    UserText,
+    ends_user_turn,
+)
 from desktop_app.core.events import GoAway, LiveEvent, SetupComplete
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import Reconnect, ReconnectCore, ReconnectPolicy, ReconnectReason
-from desktop_app.live.resilient_buffer import BufferStats, Entry, OutgoingBuffer, ends_user_turn
+from desktop_app.live.resilient_buffer import BufferStats, Entry, OutgoingBuffer
 
 __all__ = ["ResilienceStats", "ResilientCore"]
 

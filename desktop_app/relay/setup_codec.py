@@ -38,6 +38,7 @@ def decode_setup(body: object) -> BrowserSetup | ProtocolError:
 
     modality = Modality.AUDIO
     voice: str | None = None
+    speech: list[tuple[str, object]] = []  # (where, speech_config) in the order they apply
     gen = fields.get("generation_config")
     if gen is not None:
         if not isinstance(gen, dict):
@@ -48,19 +49,15 @@ def decode_setup(body: object) -> BrowserSetup | ProtocolError:
         if isinstance(mod, ProtocolError):
             return mod
         modality = mod
-        if gen_fields.get("speech_config") is not None:
-            got = _decode_speech_config(gen_fields["speech_config"], "generation_config.")
+        speech.append(("generation_config.", gen_fields.get("speech_config")))
+    speech.append(("", fields.get("speech_config")))  # the top-level one wins
+    for prefix, config in speech:
+        if config is not None:
+            got = _decode_speech_config(config, prefix)
             if isinstance(got, ProtocolError):
                 return got
             voice, more_ignored = got
             ignored += more_ignored
-
-    if fields.get("speech_config") is not None:
-        got = _decode_speech_config(fields["speech_config"], "")
-        if isinstance(got, ProtocolError):
-            return got
-        voice, more_ignored = got
-        ignored += more_ignored
 
     instruction = _decode_system_instruction(fields.get("system_instruction"))
     if isinstance(instruction, ProtocolError):
