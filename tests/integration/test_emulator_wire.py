@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import logging
 import os
 import re
 import signal
 import sys
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import cv2
@@ -127,20 +126,6 @@ def output_text(messages: list[types.LiveServerMessage]) -> str:
 
 def flags(messages: list[types.LiveServerMessage], name: str) -> int:
     return sum(bool(m.server_content and getattr(m.server_content, name)) for m in messages)
-
-
-@contextlib.contextmanager
-def no_warnings_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    caplog.set_level(logging.INFO)
-    yield
-    bad = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
-    assert not bad, f"warnings logged: {[r.getMessage() for r in bad]}"
-
-
-@pytest.fixture(autouse=True)
-def _no_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    with no_warnings_logged(caplog):
-        yield
 
 
 @pytest.fixture

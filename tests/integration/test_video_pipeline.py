@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import cast
 
@@ -31,14 +30,6 @@ FILE_FPS = 30
 FILE_FRAMES = 150  # 5 s
 PER_COLOUR = 30  # the background colour changes every second of video
 PACE = 2.0  # frames per second to the model
-
-
-@pytest.fixture(autouse=True)
-def _no_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    caplog.set_level(logging.INFO)
-    yield
-    bad = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
-    assert not bad, f"warnings logged: {[r.getMessage() for r in bad]}"
 
 
 @pytest.fixture(scope="module")

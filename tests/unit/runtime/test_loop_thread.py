@@ -43,6 +43,7 @@ def test_stop_cancels_leftover_tasks() -> None:
     assert cancelled.is_set()
 
 
+@pytest.mark.allow_warnings("desktop_app.runtime", "boom")  # a failed task is logged with its traceback
 async def test_supervisor_reports_failures_and_cancels() -> None:
     failures: list[tuple[str, str]] = []
     sup = TaskSupervisor(on_failure=lambda name, exc: failures.append((name, str(exc))))
