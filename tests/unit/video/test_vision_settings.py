@@ -141,7 +141,9 @@ async def test_the_jpeg_sent_and_mirrored_has_the_stored_masks_of_its_source() -
     await session.until(lambda: len(session.sent) >= 1 and pump.mirror.value is not None)
     await pump.stop()
     await task
-    assert pump.mirror.value is not None and pump.mirror.value.jpeg == session.sent[0]
+    # the window's mirror shows FrameSent.jpeg: exactly the bytes the session received
+    assert [e.jpeg for e in session.events if isinstance(e, FrameSent)] == session.sent
+    assert pump.mirror.value is not None and pump.mirror.value.jpeg == session.sent[-1]
     assert_masked(session.sent[0], plain, MASK)  # camera 1's whole-frame mask is not applied
 
 
