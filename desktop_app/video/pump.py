@@ -68,7 +68,7 @@ class VisionPump:
         source: an unstarted source; the pump starts it in :meth:`run` and closes it when run ends.
         send: ``async (jpeg) -> None``, e.g. ``session.send_video``.
         pacing: frames per second to the model (and speech-aware rates).
-        encoder: an :class:`EncoderConfig` or a ready :class:`FrameEncoder` (size limit, quality, blur boxes).
+        encoder: an :class:`EncoderConfig` or a ready :class:`FrameEncoder` (size, quality, masks).
         on_event: receives :class:`VideoStatus`, :class:`FrameSent` and ``ErrorEvent``.
         on_preview: receives every :class:`PreviewFrame` the loop sees.
         paused: start with vision paused (preview runs, nothing is sent).
