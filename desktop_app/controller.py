@@ -47,7 +47,8 @@ from desktop_app.history import HistoryWriter, TwoChannelRecorder
 from desktop_app.history.paths import new_recording_file
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.server import RelayServer
-from desktop_app.video import EncoderConfig, PacingConfig, VideoSource, VisionPump
+from desktop_app.video import VideoSource, VisionPump
+from desktop_app.video.from_settings import encoder_from, pacing_from
 from desktop_app.video.source import open_screen_source, open_video_source
 
 __all__ = ["SESSION_FIELDS", "LiveController"]
@@ -77,7 +78,9 @@ _AUDIO_FIELDS = frozenset(
     {"input_device", "output_device", "block_ms", "echo_cancellation", "noise_suppression"}
 )
 _RELAY_FIELDS = frozenset({"relay_host", "relay_port", "relay_allow_origins"})
-_VIDEO_FIELDS = frozenset({"video_fps", "video_max_side", "video_jpeg_quality"})
+_VIDEO_FIELDS = frozenset(
+    {"video_fps", "video_max_side", "video_jpeg_quality", "video_speech_aware", "video_masks"}
+)
 _RECORDING_TICK_S = 0.25  # how often a recording writes out what can no longer change
 
 AudioOpener = Callable[[AudioOptions, asyncio.AbstractEventLoop, Callable[[Event], None]], AudioIO]
@@ -310,8 +313,7 @@ class LiveController:
             await self._stop_relay()
             await self._start_relay()
         if changed & _VIDEO_FIELDS and self._pump is not None:
-            self._pump.set_pacing(PacingConfig(fps=settings.video_fps))
-            self._pump.set_encoder(self._encoder_config())
+            self._pump.apply_settings(settings)
         if "video_source" in changed:
             await self.set_camera(settings.video_source)
         if "record_audio" in changed and not self._stopped:
@@ -501,16 +503,12 @@ class LiveController:
 
     # --- vision ---------------------------------------------------------------------------------
 
-    def _encoder_config(self) -> EncoderConfig:
-        s = self._settings
-        return EncoderConfig(max_long_side=s.video_max_side, jpeg_quality=s.video_jpeg_quality)
-
     def _start_vision(self, source: VideoSource) -> None:
         pump = VisionPump(
             source,
             self._send_frame,
-            pacing=PacingConfig(fps=self._settings.video_fps),
-            encoder=self._encoder_config(),
+            pacing=pacing_from(self._settings),
+            encoder=encoder_from(self._settings, source.label),
             on_event=self._publish,
             on_preview=self._publish,
             paused=self._input.vision_paused,

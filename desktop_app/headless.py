@@ -24,15 +24,14 @@ from desktop_app.core.events import ErrorEvent, Event, Interrupted, Role, Transc
 from desktop_app.engine import Conversation
 from desktop_app.event_log import EventLog
 from desktop_app.video import (
-    EncoderConfig,
     FrameSent,
-    PacingConfig,
     VideoSource,
     VideoState,
     VideoStatus,
     VisionPump,
     source_from_flags,
 )
+from desktop_app.video.from_settings import encoder_from, pacing_from
 from desktop_app.wavfiles import WavFileSink, WavFileSource
 
 __all__ = ["HeadlessJob", "run_headless"]
@@ -162,10 +161,8 @@ def _vision_pump(
     return VisionPump(
         source,
         conv.session.send_video,
-        pacing=PacingConfig(fps=settings.video_fps),
-        encoder=EncoderConfig(
-            max_long_side=settings.video_max_side, jpeg_quality=settings.video_jpeg_quality
-        ),
+        pacing=pacing_from(settings),
+        encoder=encoder_from(settings, source.label),
         on_event=on_event,
         end_with_source=False,
     )

@@ -66,6 +66,7 @@ from desktop_app.core.events import (
     UsageUpdate,
     VoiceActivity,
 )
+from desktop_app.core.masks import MaskRect, masks_for, replace_masks
 from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.history import HistoryStore
 from desktop_app.relay.redact import Redactor
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
         # left: vision and relay
         self.video = VideoView()
         self.video.retry_requested.connect(lambda: self._command("Retrying the camera", "retry_camera"))
+        self.video.masks_edited.connect(self._masks_edited)
         self.mirror = SentMirror()
         vision_title = QLabel("CAMERA")
         vision_title.setObjectName("cardTitle")
@@ -467,6 +469,7 @@ class MainWindow(QMainWindow):
             if self.input_state.camera is None and self.input_state.screen is None:
                 self._show_vision_off()
             return
+        self.video.show_masks(status.source, masks_for(self.settings.video_masks, status.source))
         chip = status.source + (" · paused" if status.paused else "")
         tone = "warn" if status.paused and status.state is VideoState.LIVE else _VIDEO_TONES[status.state]
         self.video.set_chip(chip, tone)
@@ -551,6 +554,11 @@ class MainWindow(QMainWindow):
         self.set_stored_key(stored)
         if stored.warning:
             self.notices.add(stored.warning, "warning", timeout_s=30)
+
+    def _masks_edited(self, source: str, masks: tuple[MaskRect, ...]) -> None:
+        """The user drew or removed a privacy mask on the preview: store it like any other setting."""
+        entries = replace_masks(self.settings.video_masks, source, masks)
+        self.apply_settings(dataclasses.replace(self.settings, video_masks=entries))
 
     def apply_settings(self, settings: Settings) -> None:
         old, self.settings = self.settings, settings
