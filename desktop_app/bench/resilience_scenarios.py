@@ -42,7 +42,6 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.bench.stats import percentile
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
 from desktop_app.core.events import (
     ResumptionUpdate,
@@ -52,6 +51,7 @@ from desktop_app.core.events import (
     Transcript,
     TurnComplete,
 )
+from desktop_app.core.stats import percentile
 from desktop_app.emulator import Emulator, EmulatorConfig, Faults
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector

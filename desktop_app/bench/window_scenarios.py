@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from desktop_app.bench.emulator_process import EmulatorProcess
 from desktop_app.bench.processes import proc_cpu_seconds, proc_thread_cpu_seconds, stop_process
-from desktop_app.bench.stats import percentile
+from desktop_app.core.stats import percentile
 
 __all__ = [
     "WindowProcess",
