@@ -69,6 +69,16 @@ class Faults:
     reject_next_resumption: bool = False
     sticky: bool = False
 
+    def take(self, name: str, count: int) -> bool:
+        """True if the counted fault ``name`` (a field above) fires at message ``count``; it then clears
+        itself unless ``sticky``. Connections call it once per message in or out."""
+        armed = getattr(self, name)
+        if armed is None or armed != count:
+            return False
+        if not self.sticky:
+            setattr(self, name, None)
+        return True
+
 
 @dataclass(frozen=True, slots=True)
 class EmulatorConfig:
