@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_app.emulator.wire import INTERNAL
+from desktop_app.emulator.protocol_errors import INTERNAL
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -3,7 +3,8 @@
 The reader validates the setup (key, model, modality, resumption handle), builds the connection's
 :class:`~desktop_app.emulator.model.SimulatedModel` and feeds it every client message; the writer sends
 what the model pops, pacing reply audio at ``config.pace`` × real time. Counted faults (``Faults``) fire
-here as messages go in and out. Wire parsing lives in ``wire``, turn logic in ``model``.
+here as messages go in and out. Frames are read by ``decode`` and ``parse`` and written by ``encode``;
+turn logic lives in ``model``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from desktop_app.emulator import wire
+from desktop_app.emulator import protocol_errors as errors
+from desktop_app.emulator.decode import decode_frame
+from desktop_app.emulator.encode import encode
 from desktop_app.emulator.handshake import match_path, request_key
 from desktop_app.emulator.messages import (
     AudioIn,
@@ -36,6 +39,7 @@ from desktop_app.emulator.model import (
     SimulatedModel,
     new_session_id,
 )
+from desktop_app.emulator.parse import parse_client_message, parse_setup
 
 if TYPE_CHECKING:
     from desktop_app.emulator.server import Emulator
@@ -81,7 +85,7 @@ class Connection:
         if self._closer is None and not self._finished:
             self.stats.close_codes.append(code)
             self._closer = asyncio.create_task(
-                self.ws.close(code, wire.close_reason(reason)), name="emulator-close"
+                self.ws.close(code, errors.close_reason(reason)), name="emulator-close"
             )
             self.emulator.changed()
 
@@ -103,7 +107,7 @@ class Connection:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("emulator task %s failed", task.get_name(), exc_info=task.exception())
-            self._request_close(1011, wire.INTERNAL)
+            self._request_close(1011, errors.INTERNAL)
 
     def start_go_away(self, time_left_s: float) -> None:
         if self.model is not None and not self._finished:
@@ -114,7 +118,7 @@ class Connection:
     async def run(self) -> None:
         try:
             await self._run()
-        except wire.WireError as error:
+        except errors.WireError as error:
             log.info("closing emulator connection: %s", error)
             if self.model is None:
                 self.stats.setups_rejected += 1
@@ -151,12 +155,12 @@ class Connection:
         request = self.ws.request
         key = request_key(request.path, request.headers) if request else ""
         if not self.config.key_accepted(key):
-            raise wire.WireError(wire.INVALID_PAYLOAD, wire.API_KEY_INVALID)
-        setup = wire.parse_setup(wire.decode_frame(first, self.api_version))
+            raise errors.WireError(errors.INVALID_PAYLOAD, errors.API_KEY_INVALID)
+        setup = parse_setup(decode_frame(first, self.api_version))
         if setup.model_id not in self.config.known_models:
-            raise wire.model_not_found(setup.model, self.api_version)
+            raise errors.model_not_found(setup.model, self.api_version)
         if setup.response_modalities == ("TEXT",) and setup.model_id not in self.config.text_models:
-            raise wire.invalid()  # native-audio models "always respond with audio output"
+            raise errors.invalid()  # native-audio models "always respond with audio output"
         state = self._session_state(setup.resume_handle)
         self.model = SimulatedModel(
             setup,
@@ -181,7 +185,7 @@ class Connection:
         async for frame in self.ws:
             if self._count_in():
                 return
-            events = wire.parse_client_message(wire.decode_frame(frame, self.api_version))
+            events = parse_client_message(decode_frame(frame, self.api_version))
             for event in events:
                 if isinstance(event, AudioIn):
                     self.stats.audio_in_s += len(event.pcm) / (2 * event.rate)
@@ -196,10 +200,10 @@ class Connection:
             return SessionState(session_id=new_session_id())
         if self.emulator.faults.reject_next_resumption:
             self.emulator.faults.reject_next_resumption = False
-            raise wire.WireError(wire.POLICY_VIOLATION, wire.SESSION_NOT_FOUND)
+            raise errors.WireError(errors.POLICY_VIOLATION, errors.SESSION_NOT_FOUND)
         state = self.emulator.store.lookup(handle)
         if state is None:
-            raise wire.WireError(wire.POLICY_VIOLATION, wire.SESSION_NOT_FOUND)
+            raise errors.WireError(errors.POLICY_VIOLATION, errors.SESSION_NOT_FOUND)
         self.stats.resumptions += 1
         return dataclasses.replace(state, resumptions=state.resumptions + 1)
 
@@ -235,7 +239,7 @@ class Connection:
                 self._next_at = max(self._next_at, now) + outgoing.audio_s / pace
 
     async def _transmit(self, outgoing: Outgoing) -> None:
-        frame = wire.encode(outgoing.output)
+        frame = encode(outgoing.output)
         delay = self.emulator.faults.reply_delay_ms / 1000
         if delay <= 0 and self._delayed.empty():
             await self._send_now(outgoing, frame)
@@ -288,4 +292,4 @@ class Connection:
         self.model.emit(GoAway(time_left_s))
         self._wake.set()
         await asyncio.sleep(time_left_s)  # the announced time left
-        self._request_close(wire.INTERNAL_ERROR, wire.DEADLINE_EXPIRED)
+        self._request_close(errors.INTERNAL_ERROR, errors.DEADLINE_EXPIRED)

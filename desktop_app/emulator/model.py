@@ -52,8 +52,9 @@ from desktop_app.emulator.messages import (
     VideoIn,
     VoiceActivity,
 )
+from desktop_app.emulator.parse import SetupRequest
+from desktop_app.emulator.protocol_errors import invalid
 from desktop_app.emulator.vad import EnergyVad, SpeechEnded, SpeechStarted, VadEvent, VadParams
-from desktop_app.emulator.wire import SetupRequest, invalid
 
 __all__ = [
     "ModelOptions",
@@ -223,9 +224,9 @@ class SimulatedModel:
     # ------------------------------------------------------------------ input
 
     def handle(self, event: ClientEvent) -> None:
-        """Take one client event. Raises :class:`~desktop_app.emulator.wire.WireError` for a message the
-        service would refuse at this point (activity signals while automatic detection is on; client
-        content on a model that takes it only as seeded history)."""
+        """Take one client event. Raises :class:`~desktop_app.emulator.protocol_errors.WireError` for a
+        message the service would refuse at this point (activity signals while automatic detection is on;
+        client content on a model that takes it only as seeded history)."""
         if not isinstance(event, ClientTurn | ToolResponse | ContextUpdate):
             self._realtime_seen = True
         match event:

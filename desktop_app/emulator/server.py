@@ -29,11 +29,12 @@ from types import TracebackType
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from desktop_app.emulator import certs, wire
+from desktop_app.emulator import certs
 from desktop_app.emulator.config import EmulatorConfig, EmulatorStats, Faults
 from desktop_app.emulator.connection import Connection
 from desktop_app.emulator.handshake import MAX_MESSAGE_BYTES, refuse_unknown_path
 from desktop_app.emulator.model import ResumptionStore
+from desktop_app.emulator.protocol_errors import INTERNAL
 
 __all__ = ["Emulator"]
 
@@ -148,7 +149,7 @@ class Emulator:
         finally:
             self._waiters.remove(entry)
 
-    async def close_connections(self, code: int = 1011, reason: str = wire.INTERNAL) -> None:
+    async def close_connections(self, code: int = 1011, reason: str = INTERNAL) -> None:
         """Close every open connection now with ``code`` and ``reason`` (fault injection on demand)."""
         await asyncio.gather(*(c.close(code, reason) for c in list(self._connections)))
 

@@ -36,7 +36,8 @@ from desktop_app.emulator.messages import (
     VoiceActivity,
 )
 from desktop_app.emulator.model import ModelOptions, ResumptionStore, SessionState, SimulatedModel
-from desktop_app.emulator.wire import ActivityDetection, SetupRequest, WireError
+from desktop_app.emulator.parse import ActivityDetection, SetupRequest
+from desktop_app.emulator.protocol_errors import WireError
 
 RATE = 16_000
 
