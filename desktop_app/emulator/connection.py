@@ -32,14 +32,9 @@ from desktop_app.emulator.messages import (
     TurnComplete,
     VideoIn,
 )
-from desktop_app.emulator.model import (
-    ModelOptions,
-    Outgoing,
-    SessionState,
-    SimulatedModel,
-    new_session_id,
-)
+from desktop_app.emulator.model import ModelOptions, Outgoing, SimulatedModel
 from desktop_app.emulator.parse import parse_client_message, parse_setup
+from desktop_app.emulator.resumption import SessionState, new_session_id
 
 if TYPE_CHECKING:
     from desktop_app.emulator.server import Emulator

@@ -33,8 +33,8 @@ from desktop_app.emulator import certs
 from desktop_app.emulator.config import EmulatorConfig, EmulatorStats, Faults
 from desktop_app.emulator.connection import Connection
 from desktop_app.emulator.handshake import MAX_MESSAGE_BYTES, refuse_unknown_path
-from desktop_app.emulator.model import ResumptionStore
 from desktop_app.emulator.protocol_errors import INTERNAL
+from desktop_app.emulator.resumption import ResumptionStore
 
 __all__ = ["Emulator"]
 
