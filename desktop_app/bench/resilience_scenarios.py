@@ -36,50 +36,23 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 
-import numpy as np
-
-from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
-from desktop_app.core.events import (
-    ResumptionUpdate,
-    Role,
-    SessionPhase,
-    SessionState,
-    Transcript,
-    TurnComplete,
-)
+from desktop_app.bench.processes import proc_rss_mb
+from desktop_app.bench.resilience_rig import Listener, Mic, emulator_connector, scaled_policy, speech_tone
+from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.events import SessionPhase
 from desktop_app.core.stats import percentile
 from desktop_app.emulator import Emulator, EmulatorConfig, Faults
-from desktop_app.live.backend import Backend
-from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
 
 Metric = tuple[str, float, str]
 
-BLOCK_MS = 20
 _REPLY = re.compile(
     r"^Offline emulator, turn \d+: I heard ([\d.]+) s of speech at -?\d+ dBFS and am playing it back to "
     r"you\. No camera frame received\.$"
 )
-
-
-def _speech(seconds: float) -> bytes:
-    rate = MIC_FORMAT.rate
-    t = np.arange(int(seconds * rate)) / rate
-    return float_to_pcm16(0.4 * (0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)) * np.sin(2 * np.pi * 220 * t))
-
-
-def _blocks(pcm: bytes) -> list[bytes]:
-    size = MIC_FORMAT.bytes_for_ms(BLOCK_MS)
-    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
-
-
-_SILENT_BLOCK = bytes(MIC_FORMAT.bytes_for_ms(BLOCK_MS))
 
 
 def _env_float(name: str, default: float) -> float:
@@ -92,148 +65,11 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _open_fds() -> int:
     try:
         return len(os.listdir("/proc/self/fd"))
     except OSError:
         return -1
-
-
-class _Mic:
-    """A microphone streaming 20 ms blocks at ``speed`` × real time: queued speech, else silence."""
-
-    def __init__(self, session: ResilientSession, speed: float) -> None:
-        self._session = session
-        self._interval = BLOCK_MS / 1000 / speed
-        self._queue: asyncio.Queue[tuple[bytes, bool, asyncio.Event | None]] = asyncio.Queue()
-        self._speech_left = 0  # speech blocks queued, not sent yet
-        self.blocks = 0
-
-    @property
-    def speaking(self) -> bool:
-        """Part of an utterance's speech has not gone out yet."""
-        return self._speech_left > 0
-
-    def say(self, speech: bytes, tail: bytes) -> asyncio.Event:
-        """Queue an utterance and its trailing silence; the event is set when its last block went out."""
-        done = asyncio.Event()
-        parts = [(block, True) for block in _blocks(speech)] + [(block, False) for block in _blocks(tail)]
-        self._speech_left += len(_blocks(speech))
-        for index, (block, is_speech) in enumerate(parts):
-            self._queue.put_nowait((block, is_speech, done if index == len(parts) - 1 else None))
-        return done
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            block, is_speech, done = (
-                self._queue.get_nowait() if not self._queue.empty() else (_SILENT_BLOCK, False, None)
-            )
-            self._speech_left -= is_speech
-            await self._session.send_audio(block)
-            self.blocks += 1
-            if done is not None:
-                done.set()
-            next_at += self._interval
-            delay = next_at - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)  # the microphone's own clock
-            else:
-                next_at = loop.time()
-
-
-@dataclass
-class _Listener:
-    """Consumes ``events()``: completed replies, cut replies, state changes."""
-
-    replies: list[tuple[float, str]] = field(default_factory=list)  # (arrival, full model text)
-    states: list[tuple[float, SessionState]] = field(default_factory=list)
-    handles: int = 0
-    cut_replies: int = 0
-    error: BaseException | None = None
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    reply_started: asyncio.Event = field(default_factory=asyncio.Event)  # a reply's first words arrived
-    _text: str = ""
-
-    def lives(self) -> int:
-        """How many times the session went live (reconnects included)."""
-        return sum(1 for _, state in self.states if state.phase is SessionPhase.LIVE)
-
-    @property
-    def mid_reply(self) -> bool:
-        """Part of a reply arrived and its turn has not completed yet."""
-        return bool(self._text)
-
-    async def run(self, session: ResilientSession) -> None:
-        try:
-            async for event in session.events():
-                self._take(event)
-        except Exception as exc:
-            self.error = exc
-        finally:
-            self.changed.set()
-
-    def _take(self, event: ResilientEvent) -> None:
-        now = time.perf_counter()
-        if isinstance(event, Transcript) and event.role is Role.MODEL:
-            if not self._text:
-                self.reply_started.set()
-            self._text += event.text
-        elif isinstance(event, TurnComplete):
-            self.replies.append((now, self._text))
-            self._text = ""
-        elif isinstance(event, SessionState):
-            if event.phase is SessionPhase.RECONNECTING and self._text:
-                self.cut_replies += 1
-                self._text = ""
-            self.states.append((now, event))
-        elif isinstance(event, ResumptionUpdate):
-            self.handles += 1
-        else:
-            return
-        self.changed.set()
-
-    async def wait(self, test: Callable[[], bool], timeout: float) -> bool:
-        deadline = time.perf_counter() + timeout
-        while not test():
-            if self.error is not None:
-                raise self.error
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return False
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                return test()
-        return True
-
-
-def _scaled_policy(speedup: float) -> ReconnectPolicy:
-    base = ReconnectPolicy()
-    return replace(
-        base,
-        backoff_base_s=base.backoff_base_s / speedup,
-        backoff_max_s=base.backoff_max_s / speedup,
-        stable_after_s=base.stable_after_s / speedup,
-        go_away_margin_s=base.go_away_margin_s / speedup,
-        default_time_left_s=base.default_time_left_s / speedup,
-        quiet_hold_s=base.quiet_hold_s / speedup,
-        reply_wait_s=base.reply_wait_s / speedup,
-    )
-
-
-def _connector(emu: Emulator, policy: ReconnectPolicy) -> ResilientConnector:
-    backend = Backend("emulator", "bench-key", emu.base_url, emu.client_ssl_context())
-    return ResilientConnector(GenaiConnector(backend), policy)
 
 
 # --- reconnect gap --------------------------------------------------------------------------------
@@ -243,10 +79,10 @@ async def _gaps(kind: str, cycles: int, server_delay_ms: float = 0.0) -> tuple[l
     policy = ReconnectPolicy(stable_after_s=0.5)
     async with (
         Emulator(EmulatorConfig(pace=1.0, faults=Faults(reply_delay_ms=server_delay_ms))) as emu,
-        _connector(emu, policy).connect(SessionOptions()) as session,
+        emulator_connector(emu, policy).connect(SessionOptions()) as session,
     ):
-        listener = _Listener()
-        mic = _Mic(session, speed=1.0)
+        listener = Listener()
+        mic = Mic(session, speed=1.0)
         tasks = [asyncio.create_task(listener.run(session)), asyncio.create_task(mic.run())]
         outside: list[float] = []
         try:
@@ -337,10 +173,10 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
     durations = (1.0, 1.5, 2.0, 2.5)
     result = SoakResult(simulated_s=simulated_s, real_s=0.0)
     async with Emulator(config) as emu:
-        connector = _connector(emu, _scaled_policy(speedup))
+        connector = emulator_connector(emu, scaled_policy(speedup))
         async with connector.connect(SessionOptions()) as session:
-            listener = _Listener()
-            mic = _Mic(session, speed=speedup)
+            listener = Listener()
+            mic = Mic(session, speed=speedup)
             tasks = [
                 asyncio.create_task(listener.run(session), name="soak-listener"),
                 asyncio.create_task(mic.run(), name="soak-mic"),
@@ -366,7 +202,7 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
                 while time.perf_counter() - started < real_budget:
                     duration = durations[result.utterances % len(durations)]
                     replies_before = len(listener.replies)
-                    sent = mic.say(_speech(duration), bytes(MIC_FORMAT.bytes_for_ms(800)))
+                    sent = mic.say(speech_tone(duration), bytes(MIC_FORMAT.bytes_for_ms(800)))
                     result.utterances += 1
                     await sent.wait()
                     got = await listener.wait(lambda: len(listener.replies) > replies_before, 15.0)  # noqa: B023
@@ -384,11 +220,11 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
                         result.short_replies += 1
                     if first:  # measure from here: imports, TLS and first-turn allocations are warm-up
                         first = False
-                        result.rss_before_mb = _rss_mb()
+                        result.rss_before_mb = proc_rss_mb("self")
                         result.fds_before = _open_fds()
                         result.tasks_before = len(asyncio.all_tasks())
                 result.real_s = time.perf_counter() - started
-                result.rss_after_mb = _rss_mb()
+                result.rss_after_mb = proc_rss_mb("self")
                 result.fds_after = _open_fds()
                 result.tasks_after = len(asyncio.all_tasks())
             finally:
