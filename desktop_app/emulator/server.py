@@ -25,7 +25,6 @@ import ssl
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
@@ -119,12 +118,7 @@ class Emulator:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *_exc: object) -> None:
         await self.stop()
 
     def client_ssl_context(self) -> ssl.SSLContext:
