@@ -43,6 +43,10 @@ __all__ = ["Connection"]
 
 log = logging.getLogger(__name__)
 
+DELAYED_MAX = 1024
+"""Messages held back by ``Faults.reply_delay_ms`` at most; when full the writer waits (backpressure, as
+a congested link): nothing is dropped, so the bytes on the wire stay those of an undelayed connection."""
+
 
 class Connection:
     """One client connection: the reader (the task that calls :meth:`run`), a writer and timer tasks.
@@ -65,7 +69,7 @@ class Connection:
         self._next_at = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self._closer: asyncio.Task[None] | None = None
-        self._delayed: asyncio.Queue[tuple[float, Outgoing, bytes]] = asyncio.Queue()
+        self._delayed: asyncio.Queue[tuple[float, Outgoing, bytes]] = asyncio.Queue(DELAYED_MAX)
         self._delayer: asyncio.Task[None] | None = None
         self._finished = False
 
@@ -93,10 +97,12 @@ class Connection:
         self.ws.transport.abort()
         self.emulator.changed()
 
-    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run ``coro`` until the connection ends; if it fails, log why and close 1011."""
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -121,11 +127,9 @@ class Connection:
         except ConnectionClosed:
             pass
         finally:
-            for task in list(self._tasks):
+            pending = list(self._tasks)
+            for task in pending:
                 task.cancel()
-            if self._delayer is not None:
-                self._delayer.cancel()
-            pending = [*self._tasks, *([self._delayer] if self._delayer else [])]
             await asyncio.gather(*pending, return_exceptions=True)
             if self._closer is not None:
                 await asyncio.gather(self._closer, return_exceptions=True)
@@ -239,9 +243,9 @@ class Connection:
         if delay <= 0 and self._delayed.empty():
             await self._send_now(outgoing, frame)
             return
-        self._delayed.put_nowait((asyncio.get_running_loop().time() + delay, outgoing, frame))
         if self._delayer is None:
-            self._delayer = asyncio.create_task(self._delay_loop(), name="emulator-delay")
+            self._delayer = self._spawn(self._delay_loop(), "emulator-delay")
+        await self._delayed.put((asyncio.get_running_loop().time() + delay, outgoing, frame))
 
     async def _delay_loop(self) -> None:
         loop = asyncio.get_running_loop()
