@@ -46,6 +46,7 @@ from desktop_app.core.stats import percentile
 from desktop_app.emulator import Emulator, EmulatorConfig, Faults
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
+from desktop_app.live.resilient_session import ResilienceStats
 
 Metric = tuple[str, float, str]
 
@@ -134,35 +135,78 @@ def bench_reconnect_gap() -> list[Metric]:
 # --- soak -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class SoakResult:
-    simulated_s: float
-    real_s: float
-    utterances: int = 0
-    turns_completed: int = 0
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What this process holds at one moment: resident memory, open descriptors, asyncio tasks."""
+
+    rss_mb: float = 0.0
+    fds: int = 0
+    tasks: int = 0
+
+    @classmethod
+    def now(cls) -> Resources:
+        """A snapshot; call it on the running loop (it counts that loop's tasks)."""
+        return cls(proc_rss_mb("self"), _open_fds(), len(asyncio.all_tasks()))
+
+
+@dataclass(slots=True)
+class Lost:
+    """Utterances lost, counted the three ways of the module docstring; ``total`` must be 0."""
+
     no_reply: int = 0
     short_replies: int = 0
     broken_transcripts: int = 0
-    duplicate_replies: int = 0
-    replies_repeated: int = 0
-    go_away_reconnects: int = 0
-    failure_reconnects: int = 0
-    fresh_sessions: int = 0
-    drops_injected: int = 0
-    drops_mid_utterance: int = 0
-    drops_mid_reply: int = 0
-    gaps_ms: list[float] = field(default_factory=list)
-    audio_dropped_s: float = 0.0
-    rss_before_mb: float = 0.0
-    rss_after_mb: float = 0.0
-    fds_before: int = 0
-    fds_after: int = 0
-    tasks_before: int = 0
-    tasks_after: int = 0
 
     @property
-    def lost(self) -> int:
+    def total(self) -> int:
         return self.no_reply + self.short_replies + self.broken_transcripts
+
+
+@dataclass(slots=True)
+class Drops:
+    """TCP streams cut by the soak, and what was under way when they were."""
+
+    injected: int = 0
+    mid_utterance: int = 0
+    mid_reply: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnects:
+    """What the resilient session reports about its reconnects (copied when the soak ends)."""
+
+    go_away: int = 0
+    failure: int = 0
+    fresh_sessions: int = 0
+    gaps_ms: tuple[float, ...] = ()
+    audio_dropped_s: float = 0.0
+
+    @classmethod
+    def of(cls, stats: ResilienceStats) -> Reconnects:
+        return cls(
+            go_away=stats.go_away_reconnects,
+            failure=stats.failure_reconnects,
+            fresh_sessions=stats.fresh_sessions,
+            gaps_ms=tuple(stats.gaps_ms),
+            audio_dropped_s=stats.buffer.audio_dropped_s,
+        )
+
+
+@dataclass(slots=True)
+class SoakResult:
+    """The soak's counts; ``before`` is taken after the first turn (the rest is warm-up)."""
+
+    simulated_s: float
+    real_s: float = 0.0
+    lost: Lost = field(default_factory=Lost)
+    utterances: int = 0
+    turns_completed: int = 0
+    duplicate_replies: int = 0
+    replies_repeated: int = 0
+    drops: Drops = field(default_factory=Drops)
+    reconnects: Reconnects = field(default_factory=Reconnects)
+    before: Resources = field(default_factory=Resources)
+    after: Resources = field(default_factory=Resources)
 
 
 async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) -> SoakResult:
@@ -171,7 +215,7 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
     config = EmulatorConfig(pace=speedup, go_away_after_s=60.0 / speedup, go_away_time_left_s=10.0 / speedup)
     real_budget = simulated_s / speedup
     durations = (1.0, 1.5, 2.0, 2.5)
-    result = SoakResult(simulated_s=simulated_s, real_s=0.0)
+    result = SoakResult(simulated_s=simulated_s)
     async with Emulator(config) as emu:
         connector = emulator_connector(emu, scaled_policy(speedup))
         async with connector.connect(SessionOptions()) as session:
@@ -185,13 +229,13 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
             async def drops() -> None:
                 while True:
                     await asyncio.sleep(rng.uniform(45.0, 135.0) / speedup)  # the fault schedule itself
-                    if result.drops_injected % 2:  # every other drop waits for a reply to be under way
+                    if result.drops.injected % 2:  # every other drop waits for a reply to be under way
                         listener.reply_started.clear()
                         await listener.reply_started.wait()
-                    result.drops_mid_utterance += mic.speaking
-                    result.drops_mid_reply += listener.mid_reply
+                    result.drops.mid_utterance += mic.speaking
+                    result.drops.mid_reply += listener.mid_reply
                     emu.drop_connections()
-                    result.drops_injected += 1
+                    result.drops.injected += 1
 
             tasks.append(asyncio.create_task(drops(), name="soak-drops"))
 
@@ -207,37 +251,28 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
                     await sent.wait()
                     got = await listener.wait(lambda: len(listener.replies) > replies_before, 15.0)  # noqa: B023
                     if not got:
-                        result.no_reply += 1
+                        result.lost.no_reply += 1
                         continue
                     await listener.wait(lambda: False, 0.5 / speedup)  # the user pauses between turns
                     new = listener.replies[replies_before:]
                     full = [text for _, text in new if _REPLY.match(text)]
                     result.turns_completed += len(new)
-                    result.broken_transcripts += len(new) - len(full)
+                    result.lost.broken_transcripts += len(new) - len(full)
                     result.duplicate_replies += max(0, len(full) - 1)
                     heard = [float(m.group(1)) for m in (_REPLY.match(t) for t in full) if m]
                     if heard and max(heard) < duration - 0.3:
-                        result.short_replies += 1
+                        result.lost.short_replies += 1
                     if first:  # measure from here: imports, TLS and first-turn allocations are warm-up
                         first = False
-                        result.rss_before_mb = proc_rss_mb("self")
-                        result.fds_before = _open_fds()
-                        result.tasks_before = len(asyncio.all_tasks())
+                        result.before = Resources.now()
                 result.real_s = time.perf_counter() - started
-                result.rss_after_mb = proc_rss_mb("self")
-                result.fds_after = _open_fds()
-                result.tasks_after = len(asyncio.all_tasks())
+                result.after = Resources.now()
             finally:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-            stats = session.stats
             result.replies_repeated = listener.cut_replies
-            result.go_away_reconnects = stats.go_away_reconnects
-            result.failure_reconnects = stats.failure_reconnects
-            result.fresh_sessions = stats.fresh_sessions
-            result.gaps_ms = list(stats.gaps_ms)
-            result.audio_dropped_s = stats.buffer.audio_dropped_s
+            result.reconnects = Reconnects.of(session.stats)
     return result
 
 
@@ -246,31 +281,31 @@ def bench_soak() -> list[Metric]:
     simulated = _env_float("GLD_SOAK_SIMULATED_S", 600.0)
     speedup = _env_float("GLD_SOAK_SPEEDUP", 8.0)
     r = asyncio.run(soak(simulated, speedup))
-    gaps = r.gaps_ms or [0.0]
+    gaps = r.reconnects.gaps_ms or (0.0,)
     return [
         ("soak_simulated_s", r.simulated_s, "s"),
         ("soak_real_s", r.real_s, "s"),
         ("soak_utterances_sent", r.utterances, "count"),
         ("soak_turns_completed", r.turns_completed, "count"),
-        ("soak_lost_messages", r.lost, "count"),
-        ("soak_lost_no_reply", r.no_reply, "count"),
-        ("soak_lost_short_replies", r.short_replies, "count"),
-        ("soak_lost_broken_transcripts", r.broken_transcripts, "count"),
+        ("soak_lost_messages", r.lost.total, "count"),
+        ("soak_lost_no_reply", r.lost.no_reply, "count"),
+        ("soak_lost_short_replies", r.lost.short_replies, "count"),
+        ("soak_lost_broken_transcripts", r.lost.broken_transcripts, "count"),
         ("soak_duplicate_replies", r.duplicate_replies, "count"),
         ("soak_replies_repeated", r.replies_repeated, "count"),
-        ("soak_reconnects_go_away", r.go_away_reconnects, "count"),
-        ("soak_reconnects_failure", r.failure_reconnects, "count"),
-        ("soak_fresh_sessions", r.fresh_sessions, "count"),
-        ("soak_drops_injected", r.drops_injected, "count"),
-        ("soak_drops_mid_utterance", r.drops_mid_utterance, "count"),
-        ("soak_drops_mid_reply", r.drops_mid_reply, "count"),
+        ("soak_reconnects_go_away", r.reconnects.go_away, "count"),
+        ("soak_reconnects_failure", r.reconnects.failure, "count"),
+        ("soak_fresh_sessions", r.reconnects.fresh_sessions, "count"),
+        ("soak_drops_injected", r.drops.injected, "count"),
+        ("soak_drops_mid_utterance", r.drops.mid_utterance, "count"),
+        ("soak_drops_mid_reply", r.drops.mid_reply, "count"),
         ("soak_reconnect_gap_ms_p50", percentile(gaps, 50), "ms"),
         ("soak_reconnect_gap_ms_p99", percentile(gaps, 99), "ms"),
-        ("soak_mic_audio_dropped_s", r.audio_dropped_s, "s"),
-        ("soak_rss_before_mb", r.rss_before_mb, "MB"),
-        ("soak_rss_growth_mb", r.rss_after_mb - r.rss_before_mb, "MB"),
-        ("soak_open_fds_before", r.fds_before, "count"),
-        ("soak_open_fds_after", r.fds_after, "count"),
-        ("soak_asyncio_tasks_before", r.tasks_before, "count"),
-        ("soak_asyncio_tasks_after", r.tasks_after, "count"),
+        ("soak_mic_audio_dropped_s", r.reconnects.audio_dropped_s, "s"),
+        ("soak_rss_before_mb", r.before.rss_mb, "MB"),
+        ("soak_rss_growth_mb", r.after.rss_mb - r.before.rss_mb, "MB"),
+        ("soak_open_fds_before", r.before.fds, "count"),
+        ("soak_open_fds_after", r.after.fds, "count"),
+        ("soak_asyncio_tasks_before", r.before.tasks, "count"),
+        ("soak_asyncio_tasks_after", r.after.tasks, "count"),
     ]
