@@ -76,6 +76,7 @@ class Connection:
     # ------------------------------------------------------------------ control
 
     async def close(self, code: int, reason: str) -> None:
+        """Close with ``code`` and ``reason`` (cut to fit a close frame); returns once the frame went out."""
         self._request_close(code, reason)
         if self._closer is not None:
             await asyncio.shield(self._closer)
@@ -89,6 +90,7 @@ class Connection:
             self.emulator.changed()
 
     def drop(self) -> None:
+        """Abort the TCP stream without a close frame (the client sees 1006). Idempotent."""
         if self._finished:
             return
         self._finished = True
@@ -111,12 +113,14 @@ class Connection:
             self._request_close(1011, errors.INTERNAL)
 
     def start_go_away(self, time_left_s: float) -> None:
+        """Send ``goAway`` now and close 1011 after ``time_left_s``; ignored before the setup is accepted."""
         if self.model is not None and not self._finished:
             self._spawn(self._go_away(0.0, time_left_s), "emulator-go-away")
 
     # ------------------------------------------------------------------ reader
 
     async def run(self) -> None:
+        """Serve the connection until it ends; protocol errors close it with their code. Await it once."""
         try:
             await self._run()
         except errors.WireError as error:
