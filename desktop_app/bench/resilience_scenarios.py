@@ -37,6 +37,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from desktop_app.bench.processes import proc_rss_mb
 from desktop_app.bench.resilience_rig import Listener, Mic, emulator_connector, scaled_policy, speech_tone
@@ -135,18 +136,17 @@ def bench_reconnect_gap() -> list[Metric]:
 # --- soak -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Resources:
+class Resources(NamedTuple):
     """What this process holds at one moment: resident memory, open descriptors, asyncio tasks."""
 
     rss_mb: float = 0.0
     fds: int = 0
     tasks: int = 0
 
-    @classmethod
-    def now(cls) -> Resources:
-        """A snapshot; call it on the running loop (it counts that loop's tasks)."""
-        return cls(proc_rss_mb("self"), _open_fds(), len(asyncio.all_tasks()))
+
+def resources_now() -> Resources:
+    """A snapshot of this process; call it on the running loop (it counts that loop's tasks)."""
+    return Resources(proc_rss_mb("self"), _open_fds(), len(asyncio.all_tasks()))
 
 
 @dataclass(slots=True)
@@ -264,9 +264,9 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
                         result.lost.short_replies += 1
                     if first:  # measure from here: imports, TLS and first-turn allocations are warm-up
                         first = False
-                        result.before = Resources.now()
+                        result.before = resources_now()
                 result.real_s = time.perf_counter() - started
-                result.after = Resources.now()
+                result.after = resources_now()
             finally:
                 for task in tasks:
                     task.cancel()
