@@ -1,8 +1,9 @@
 """The emulator's own vocabulary: what a client sent (after parsing) and what the emulator will send.
 
-``wire`` turns client JSON into :data:`ClientEvent` values and :data:`ServerOutput` values into JSON; the
-simulated model (``model``) only ever sees these dataclasses. Nothing here is shared with
-``desktop_app.live``.
+``parse`` turns client JSON into :data:`ClientEvent` values and ``encode`` turns :data:`ServerOutput`
+values into JSON; the simulated model (``model``) only ever sees these dataclasses. Nothing here is shared
+with ``desktop_app.live`` or with ``core``'s vocabulary: the emulator checks the client, so it must not
+borrow the client's types.
 """
 
 from __future__ import annotations
