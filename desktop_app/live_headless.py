@@ -14,10 +14,10 @@ import signal
 import sys
 from typing import TextIO
 
-from desktop_app.bench.stats import percentile
 from desktop_app.config import Settings
 from desktop_app.controller import LiveController
 from desktop_app.core.events import BackendInfo, ErrorEvent, Event
+from desktop_app.core.stats import percentile
 from desktop_app.event_log import EventLog
 from desktop_app.headless import TranscriptPrinter
 

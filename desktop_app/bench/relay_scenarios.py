@@ -41,9 +41,9 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from desktop_app.bench.processes import proc_cpu_seconds
-from desktop_app.bench.stats import percentile
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
 from desktop_app.core.events import LiveEvent, ModelAudio
+from desktop_app.core.stats import percentile
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import FunctionResponse
 from desktop_app.relay import RelayConfig, RelayServer

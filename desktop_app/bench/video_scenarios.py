@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.bench.stats import percentile
 from desktop_app.core.masks import MaskRect
+from desktop_app.core.stats import percentile
 from desktop_app.video.encode import EncoderConfig, FrameEncoder
 from desktop_app.video.pacing import PacingConfig
 from desktop_app.video.pump import FrameSender, VisionPump

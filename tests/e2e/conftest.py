@@ -17,7 +17,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # in-process Qt here is offscreen; the app uses Xvfb
 
-from desktop_app.bench.window_scenarios import XvfbDisplay, speech_wav, write_demo_clip
+from desktop_app.bench.window_rig import XvfbDisplay, speech_wav, write_demo_clip
 from tests.devices.conftest import pulse_daemon, rig, routed  # noqa: F401  (shared fixtures)
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
