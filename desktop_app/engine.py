@@ -204,14 +204,18 @@ class Conversation:
                     async with self._turn_changed:
                         self._turn_changed.notify_all()
         except LiveError as err:
-            self._failure = err
-            self._publish(
-                ErrorEvent(str(err), code=getattr(err, "kind", "live_error"), retryable=err.retryable)
-            )
-            self._publish(SessionState(SessionPhase.CLOSED, str(err)))
+            self._fail(err, getattr(err, "kind", "live_error"))
+        except Exception as err:  # a bug, not the network: say plainly that the session stopped
+            log.error("the live session's receive loop failed", exc_info=err)
+            self._fail(LiveError(f"The live session stopped after an internal error ({err!r})."), "internal")
         finally:
             async with self._turn_changed:
                 self._turn_changed.notify_all()
+
+    def _fail(self, err: LiveError, code: str) -> None:
+        self._failure = err
+        self._publish(ErrorEvent(str(err), code=code, retryable=err.retryable))
+        self._publish(SessionState(SessionPhase.CLOSED, str(err)))
 
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, Interrupted):

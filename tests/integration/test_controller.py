@@ -1,4 +1,5 @@
-"""The application controller on the real emulator and relay, with an in-memory microphone and speaker."""
+"""The window's application (``build_app(…, Mode.WINDOW, …)``) on the real emulator and relay, with an
+in-memory microphone and speaker."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import numpy.typing as npt
 import pytest
 
 from desktop_app import resources
+from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.controller import LiveController
 from desktop_app.core.events import (
     BackendInfo,
     ErrorEvent,
@@ -32,6 +33,7 @@ from desktop_app.core.events import (
     TurnLatency,
     VoiceActivity,
 )
+from desktop_app.services.app_controller import AppController
 from tests.support.audio import blocks, read_stereo, silence, speech_like
 
 pytestmark = pytest.mark.integration
@@ -113,12 +115,13 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(backend="emulator", emulator_pace=0.0, relay_port=0)
 
 
-async def start(settings: Settings, audio: FakeAudio, rec: Recorder, saved: list[Settings]) -> LiveController:
-    controller = LiveController(
+async def start(settings: Settings, audio: FakeAudio, rec: Recorder, saved: list[Settings]) -> AppController:
+    controller = build_app(
         settings,
+        Mode.WINDOW,
         rec,
-        audio_opener=lambda options, loop, publish: audio,
-        save=saved.append,  # type: ignore[arg-type,return-value]
+        audio_opener=lambda options, loop, publish: audio,  # type: ignore[arg-type,return-value]
+        save=saved.append,
     )
     await controller.start()
     return controller
