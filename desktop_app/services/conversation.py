@@ -62,7 +62,12 @@ class ConversationService:
         if handle is None or self.conversation is not None:
             return
         conv = Conversation(
-            handle.connector, session_options(self._settings), sink=self._sink(), on_event=self._on_event
+            handle.connector,
+            session_options(self._settings),
+            sink=self._sink(),
+            on_event=self._on_event,
+            clock=self._clock,
+            supervisor=self._bus.supervisor,
         )
         try:
             await conv.__aenter__()
