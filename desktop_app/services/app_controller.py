@@ -235,7 +235,8 @@ class AppController:
             self._bus.notice(str(err), "backend")
 
     def _use_new_sink(self) -> None:
-        if self._s.conversation is not None and self._s.audio is not None and self._s.audio.audio:
+        """After the devices reopened: the speaker, or a silent sink if none opened (never a closed one)."""
+        if self._s.conversation is not None and self._s.audio is not None:
             self._s.conversation.use_sink(self._s.audio.sink)
 
     def publish_input(self) -> None:
