@@ -3,7 +3,7 @@
 Nothing dies silently. A supervised task that raises (anything but cancellation) is logged with its
 traceback and reported to the supervisor's ``on_failure`` callback (which the application turns into an
 ``ErrorEvent`` the user sees); then its :class:`Policy` decides: ``RESTART`` runs a fresh coroutine from the
-same factory (at most ``max_restarts`` times in a row), ``STOP`` leaves it stopped and calls its
+same factory (at most ``max_restarts`` times over its life), ``STOP`` leaves it stopped and calls its
 ``on_stopped`` callback so the owner can say plainly that this part stopped.
 
 :func:`install_exception_handler` gives a loop a handler for what escapes everything else (a callback that
@@ -13,7 +13,6 @@ raised, a future whose exception nobody read): logged with its traceback and rep
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 from collections.abc import Callable, Coroutine
@@ -102,11 +101,11 @@ class Supervised:
                 log.exception("the on_stopped callback of task %s failed", self.name)
 
     async def stop(self) -> None:
-        """Cancel the task (no restart) and wait until it has ended. Safe to call twice."""
+        """Cancel the task (no restart) and wait until it has ended. Safe to call twice, and after the
+        task failed for good (its failure was already reported: it is not raised again here)."""
         self._cancelled = True
         self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await asyncio.wait([self.task])
 
 
 class TaskSupervisor:

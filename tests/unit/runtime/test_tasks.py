@@ -30,6 +30,7 @@ async def test_a_failure_is_logged_reported_and_stops_by_default(caplog: pytest.
     assert [(f.name, str(f.error), f.restarting) for f in failures] == [("boom", "bad thing", False)]
     assert stopped == failures and failing.failure == failures[0]
     assert sup.running == ["waiter"]
+    await failing.stop()  # stopping a task that already failed does not raise its failure again
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.exc_info is not None and "raise ValueError" in caplog.text  # the traceback
     await sup.cancel_all(timeout=2)
