@@ -88,7 +88,7 @@ class AudioService:
             self._bus.notice(notice, "audio_notice")
         blocks = audio.source.blocks()  # iterated once: a restarted pump goes on with the same iterator
         self._pump = self._bus.supervisor.spawn(
-            "microphone", lambda: self._pump_microphone(blocks), policy=Policy.RESTART
+            "microphone", lambda: self._pump_microphone(audio, blocks), policy=Policy.RESTART
         )
 
     async def stop(self) -> None:
@@ -131,11 +131,13 @@ class AudioService:
         await self.stop()
         await self.start()
 
-    async def _pump_microphone(self, blocks: AsyncIterator[MicAudio]) -> None:
+    async def _pump_microphone(self, audio: AudioIO, blocks: AsyncIterator[MicAudio]) -> None:
         """Forward microphone blocks while the gate is open; drop them otherwise."""
         async for block in blocks:
             if self.gate.open:
                 await self._forward(block)
+        if self.audio is audio:  # the blocks ended without stop(): e.g. the source itself failed
+            self._bus.notice("The microphone stopped delivering audio. Typed messages still work.", "audio")
 
 
 class SilentSink:

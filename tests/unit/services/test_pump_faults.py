@@ -171,6 +171,29 @@ async def test_a_bug_in_the_microphone_pump_is_reported_and_the_pump_restarts(
     assert "bug in the send path" in caplog.text and "Traceback" in caplog.text
 
 
+class BrokenSource(QueueSource):
+    """A microphone whose own block generator fails after one block."""
+
+    async def blocks(self) -> AsyncIterator[MicAudio]:
+        yield MicAudio(b"\x01\x00" * 320)
+        raise RuntimeError("capture bug")
+
+
+async def test_a_microphone_that_fails_itself_is_reported_then_said_to_have_stopped() -> None:
+    events, connector = Events(), FakeConnector()
+    app = _app(SETTINGS, Mode.HEADLESS_LIVE, events, connector, FakeAudio(source=BrokenSource()))
+    await app.start()
+    try:
+        stopped = await events.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "audio")
+        assert isinstance(stopped, ErrorEvent) and "stopped delivering audio" in stopped.message
+        [bug] = [e for e in events.errors() if e.code == "internal"]
+        assert "capture bug" in bug.message
+        assert connector.sessions[0].sent == [("audio", b"\x01\x00" * 320)]
+    finally:
+        await app.stop()
+    assert [e.code for e in events.errors()] == ["internal", "audio"], "stopping adds no notice"
+
+
 async def test_a_bug_in_the_receive_loop_closes_the_session_plainly() -> None:
     events, connector, audio = Events(), FakeConnector(), FakeAudio(sink=Sink(broken=True))
     app = _app(SETTINGS, Mode.HEADLESS_LIVE, events, connector, audio)
@@ -188,7 +211,7 @@ async def test_a_bug_in_the_receive_loop_closes_the_session_plainly() -> None:
         await app.stop()
 
 
-class BrokenSource:
+class BrokenCamera:
     """A video source whose frames cannot be read: a bug, not a missing camera."""
 
     label = "broken camera"
@@ -207,7 +230,7 @@ class BrokenSource:
 
 
 async def test_a_bug_in_the_vision_pump_stops_vision_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vision_module, "open_video_source", lambda _spec: BrokenSource())
+    monkeypatch.setattr(vision_module, "open_video_source", lambda _spec: BrokenCamera())
     events, connector, audio = Events(), FakeConnector(), FakeAudio()
     app = _app(SETTINGS, Mode.HEADLESS_LIVE, events, connector, audio)
     await app.start()
