@@ -11,16 +11,16 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
-from desktop_app.audio.factory import AudioIO, AudioOptions, open_audio
+from desktop_app.audio.factory import AudioIO, AudioOptions, NullSink, open_audio
 from desktop_app.config import Section, Settings
 from desktop_app.core.errors import AppError
-from desktop_app.core.events import Event, MicAudio, ModelAudio
+from desktop_app.core.events import Event, MicAudio
 from desktop_app.core.ports import AudioSink
 from desktop_app.runtime.tasks import Policy, Supervised
 from desktop_app.services.bus import Bus
 from desktop_app.services.mic_gate import GateStep, MicGate
 
-__all__ = ["AudioOpener", "AudioService", "SilentSink", "open_real_audio"]
+__all__ = ["AudioOpener", "AudioService", "open_real_audio"]
 
 AudioOpener = Callable[[AudioOptions, asyncio.AbstractEventLoop, Callable[[Event], None]], AudioIO]
 """Opens the microphone and speaker (tests pass a fake). Must not raise for a missing device."""
@@ -62,7 +62,7 @@ class AudioService:
     @property
     def sink(self) -> AudioSink:
         """The speaker, or a silent sink when none could be opened (the session still runs)."""
-        return self.audio.sink if self.audio is not None else SilentSink()
+        return self.audio.sink if self.audio is not None else NullSink()
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -139,18 +139,3 @@ class AudioService:
         if self.audio is audio:  # the blocks ended without stop(): e.g. the source itself failed
             self._bus.notice("The microphone stopped delivering audio. Typed messages still work.", "audio")
 
-
-class SilentSink:
-    """A sink for when no audio could be opened at all: the session still runs, replies are dropped."""
-
-    def play(self, chunk: ModelAudio) -> None:
-        pass
-
-    def interrupt(self) -> None:
-        pass
-
-    async def drain(self) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass

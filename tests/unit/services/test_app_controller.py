@@ -2,105 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import pytest
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.core.events import ErrorEvent, Event, InputState, MicAudio, ModelAudio, TurnComplete
-from desktop_app.core.media_events import VideoState
-from desktop_app.live.backend import Backend
+from desktop_app.core.events import ErrorEvent, Event, InputState, ModelAudio, TurnComplete
 from desktop_app.services import relay as relay_module
 from desktop_app.services import vision as vision_module
 from desktop_app.services.app_controller import AppController
-from desktop_app.services.backend import BackendHandle
-from desktop_app.video.slot import SourceStatus
 from tests.support.fake_live import FakeConnector
-
-
-class Source:
-    def __init__(self) -> None:
-        self.closed = asyncio.Event()
-
-    async def blocks(self) -> AsyncIterator[MicAudio]:
-        await self.closed.wait()
-        return
-        yield  # pragma: no cover
-
-    async def aclose(self) -> None:
-        self.closed.set()
-
-
-@dataclass
-class Sink:
-    volume: float = 1.0
-    played: list[bytes] = field(default_factory=list)
-
-    def play(self, chunk: ModelAudio) -> None:
-        self.played.append(chunk.pcm)
-
-    def interrupt(self) -> None:
-        pass
-
-    async def drain(self) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass
-
-
-@dataclass
-class Audio:
-    source: Source = field(default_factory=Source)
-    sink: Sink = field(default_factory=Sink)
-    notices: list[str] = field(default_factory=list)
-
-
-class FakeRelay:
-    url = "http://127.0.0.1:1/"
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.stopped = False
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-    def status(self) -> dict[str, Any]:
-        return {"clients": []}
-
-    async def wait_for_clients(self, count: int) -> None:
-        await asyncio.Event().wait()
-
-
-class IdleSource:
-    label = "idle camera"
-
-    def start(self, on_change: Callable[[], None] | None = None) -> None:
-        pass
-
-    def status(self) -> SourceStatus:
-        return SourceStatus(VideoState.STARTING)
-
-    def latest(self) -> None:
-        return None
-
-    def close(self, timeout: float = 5.0) -> None:
-        pass
+from tests.unit.services.fakes import FakeAudio, FakeCamera, FakeRelay, fake_backend
 
 
 @dataclass
 class Rig:
     connectors: list[FakeConnector] = field(default_factory=list)
-    audios: list[Audio] = field(default_factory=list)
+    audios: list[FakeAudio] = field(default_factory=list)
     relays: list[FakeRelay] = field(default_factory=list)
     saved: list[Settings] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -112,14 +31,12 @@ class Rig:
         self.saved.append(settings)
 
     def build(self, settings: Settings) -> AppController:
-        @asynccontextmanager
-        async def open_backend(_settings: Settings) -> AsyncIterator[BackendHandle]:
-            connector = FakeConnector()
-            self.connectors.append(connector)
-            yield BackendHandle(connector, Backend(name="fake", api_key="k"))
+        def new_connector() -> FakeConnector:
+            self.connectors.append(FakeConnector())
+            return self.connectors[-1]
 
-        def open_audio(*_args: object) -> Audio:
-            self.audios.append(Audio())
+        def open_audio(*_args: object) -> FakeAudio:
+            self.audios.append(FakeAudio())
             return self.audios[-1]
 
         return build_app(
@@ -127,7 +44,7 @@ class Rig:
             Mode.WINDOW,
             self.events.append,
             audio_opener=open_audio,  # type: ignore[arg-type]
-            backend_opener=open_backend,
+            backend_opener=fake_backend(new_connector),
             save=self.save,
         )
 
@@ -145,7 +62,7 @@ def rig(monkeypatch: pytest.MonkeyPatch) -> Rig:
         return rig.relays[-1]
 
     monkeypatch.setattr(relay_module, "build_relay", build_relay)
-    monkeypatch.setattr(vision_module, "open_video_source", lambda _spec: IdleSource())
+    monkeypatch.setattr(vision_module, "open_video_source", lambda _spec: FakeCamera())
     return rig
 
 
@@ -196,7 +113,7 @@ async def test_an_audio_setting_reopens_the_devices_and_the_session_plays_throug
     await app.start()
     try:
         assert await app.apply_settings(replace(START, echo_cancellation=False)) is False
-        assert len(rig.audios) == 2 and rig.audios[0].source.closed.is_set()
+        assert len(rig.audios) == 2 and rig.audios[0].source.closed
         assert app.input_state.headphones and rig.sessions == 1
         conv = app.conversation
         assert conv is not None

@@ -4,7 +4,7 @@ and that part restarts or says plainly that it stopped (never a window that stil
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,7 +16,6 @@ from desktop_app.config import Settings
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
 from desktop_app.core.events import (
     ErrorEvent,
-    Event,
     InputState,
     MicAudio,
     ModelAudio,
@@ -25,78 +24,20 @@ from desktop_app.core.events import (
     SessionState,
     TurnComplete,
 )
-from desktop_app.core.media_events import VideoState
 from desktop_app.history import TwoChannelRecorder
-from desktop_app.live.backend import Backend
 from desktop_app.services import relay as relay_module
 from desktop_app.services import vision as vision_module
 from desktop_app.services.app_controller import AppController
-from desktop_app.services.backend import BackendHandle
-from desktop_app.video.slot import SourceStatus
 from tests.support.fake_live import FakeConnector, FakeSession
-
-
-class Events:
-    def __init__(self) -> None:
-        self.seen: list[Event] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, event: Event) -> None:
-        self.seen.append(event)
-        self._changed.set()
-
-    async def wait_for(self, check: Callable[[Event], bool], timeout: float = 10) -> Event:
-        async def _wait() -> Event:
-            while True:
-                for event in self.seen:
-                    if check(event):
-                        return event
-                self._changed.clear()
-                await self._changed.wait()
-
-        return await asyncio.wait_for(_wait(), timeout)
-
-    def errors(self) -> list[ErrorEvent]:
-        return [e for e in self.seen if isinstance(e, ErrorEvent)]
-
-
-class QueueSource:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
-
-    async def blocks(self) -> AsyncIterator[MicAudio]:
-        while (pcm := await self.queue.get()) is not None:
-            yield MicAudio(pcm)
-
-    async def aclose(self) -> None:
-        self.queue.put_nowait(None)
-
-
-@dataclass
-class Sink:
-    broken: bool = False
-    played: list[bytes] = field(default_factory=list)
-
-    def play(self, chunk: ModelAudio) -> None:
-        if self.broken:
-            raise RuntimeError("speaker bug")
-        self.played.append(chunk.pcm)
-
-    def interrupt(self) -> None:
-        pass
-
-    async def drain(self) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass
-
-
-@dataclass
-class FakeAudio:
-    source: QueueSource = field(default_factory=QueueSource)
-    sink: Sink = field(default_factory=Sink)
-    notices: list[str] = field(default_factory=list)
+from tests.unit.services.fakes import (
+    Events,
+    FakeAudio,
+    FakeCamera,
+    FakeRelay,
+    MemorySink,
+    QueueSource,
+    fake_backend,
+)
 
 
 @dataclass
@@ -126,14 +67,6 @@ class FlakyConnector(FakeConnector):
             await session.close()
 
 
-def _opener(connector: FakeConnector) -> Callable[[Settings], Any]:
-    @asynccontextmanager
-    async def open_fake(_settings: Settings) -> AsyncIterator[BackendHandle]:
-        yield BackendHandle(connector, Backend(name="fake", api_key="k"))
-
-    return open_fake
-
-
 def _app(
     settings: Settings, mode: Mode, events: Events, connector: FakeConnector, audio: FakeAudio
 ) -> AppController:
@@ -142,7 +75,7 @@ def _app(
         mode,
         events,
         audio_opener=lambda _options, _loop, _publish: audio,  # type: ignore[arg-type,return-value]
-        backend_opener=_opener(connector),
+        backend_opener=fake_backend(lambda: connector),
         save=lambda _s: None,
     )
 
@@ -195,7 +128,7 @@ async def test_a_microphone_that_fails_itself_is_reported_then_said_to_have_stop
 
 
 async def test_a_bug_in_the_receive_loop_closes_the_session_plainly() -> None:
-    events, connector, audio = Events(), FakeConnector(), FakeAudio(sink=Sink(broken=True))
+    events, connector, audio = Events(), FakeConnector(), FakeAudio(sink=MemorySink(broken=True))
     app = _app(SETTINGS, Mode.HEADLESS_LIVE, events, connector, audio)
     await app.start()
     try:
@@ -211,26 +144,8 @@ async def test_a_bug_in_the_receive_loop_closes_the_session_plainly() -> None:
         await app.stop()
 
 
-class BrokenCamera:
-    """A video source whose frames cannot be read: a bug, not a missing camera."""
-
-    label = "broken camera"
-
-    def start(self, on_change: Callable[[], None] | None = None) -> None:
-        pass
-
-    def status(self) -> SourceStatus:
-        return SourceStatus(VideoState.LIVE)
-
-    def latest(self) -> object:
-        raise RuntimeError("frame bug")
-
-    def close(self, timeout: float = 5.0) -> None:
-        pass
-
-
 async def test_a_bug_in_the_vision_pump_stops_vision_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vision_module, "open_video_source", lambda _spec: BrokenCamera())
+    monkeypatch.setattr(vision_module, "open_video_source", lambda _spec: FakeCamera(broken=True))
     events, connector, audio = Events(), FakeConnector(), FakeAudio()
     app = _app(SETTINGS, Mode.HEADLESS_LIVE, events, connector, audio)
     await app.start()
@@ -245,42 +160,17 @@ async def test_a_bug_in_the_vision_pump_stops_vision_and_says_so(monkeypatch: py
         await app.stop()
 
 
-class FlakyRelay:
-    """A relay whose status fails once (a bug in the watcher's path), then works."""
-
-    url = "http://127.0.0.1:1/"
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.stopped = False
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-    def status(self) -> dict[str, Any]:
-        self.calls += 1
-        if self.calls == 1:
-            raise RuntimeError("status bug")
-        return {"clients": []}
-
-    async def wait_for_clients(self, count: int) -> None:
-        await asyncio.Event().wait()
-
-
 async def test_a_bug_in_the_relay_status_watcher_is_reported_and_it_restarts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    relay = FlakyRelay()
+    relay = FakeRelay(broken_status=True)
     monkeypatch.setattr(relay_module, "build_relay", lambda _connector, _settings: relay)
     events = Events()
     app = _app(SETTINGS, Mode.RELAY_ONLY, events, FakeConnector(), FakeAudio())
     await app.start()
     try:
         status = await events.wait_for(lambda e: isinstance(e, RelayStatus))
-        assert isinstance(status, RelayStatus) and status.url == relay.url and relay.calls == 2
+        assert isinstance(status, RelayStatus) and status.url == relay.url and relay.status_calls == 2
         [error] = events.errors()
         assert "relay status" in error.message and "restarted" in error.message
     finally:
