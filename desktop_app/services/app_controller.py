@@ -136,6 +136,7 @@ class AppController:
         self._stopped = True
         for service in self._s.in_stop_order():
             await service.stop()
+        await self._bus.supervisor.cancel_all()  # each service stopped its own; this is the safety net
 
     # --- commands -----------------------------------------------------------------------------------
 
