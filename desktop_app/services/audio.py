@@ -138,4 +138,3 @@ class AudioService:
                 await self._forward(block)
         if self.audio is audio:  # the blocks ended without stop(): e.g. the source itself failed
             self._bus.notice("The microphone stopped delivering audio. Typed messages still work.", "audio")
-
