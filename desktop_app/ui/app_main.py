@@ -7,7 +7,7 @@ This module imports no Qt at import time, so ``cli.py`` may import it in every m
     if not display_available():
         print(no_display_help(), file=sys.stderr)
         return 2
-    return run_window(settings, lambda s, publish: LiveController(s, publish))
+    return run_window(settings, lambda s, publish: build_app(s, Mode.WINDOW, publish))
 
 :func:`run_window` checks the display itself too (and prints the same help), so calling it directly is safe.
 """

@@ -78,10 +78,12 @@ _FIELD_NAMES = {
 
 
 def session_fields() -> frozenset[str]:
-    """The settings whose change needs a new live session (the controller's list)."""
-    from desktop_app.controller import SESSION_FIELDS  # late: the controller module is heavy to import
+    """The settings whose change needs a new live session (their section is in NEW_SESSION_SECTIONS)."""
+    from dataclasses import fields
 
-    return SESSION_FIELDS
+    from desktop_app.config import NEW_SESSION_SECTIONS, section_of
+
+    return frozenset(f.name for f in fields(Settings) if section_of(f.name) in NEW_SESSION_SECTIONS)
 
 
 class KeyAction(enum.Enum):
