@@ -21,12 +21,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from desktop_app import resources
-from desktop_app.config import Settings
 from desktop_app.core.events import Event
 
 if TYPE_CHECKING:
-    from desktop_app.controller_api import Controller
+    from desktop_app.controller_api import Controller, Settings
 
 __all__ = ["display_available", "no_display_help", "run_window"]
 
@@ -42,9 +40,11 @@ display server). You can:
 
 def no_display_help() -> str:
     """What to do without a display, naming the installed sample utterance as the example input."""
+    from desktop_app.controller_api import MissingAssetError, sample_wav  # late: keeps this module light
+
     try:
-        sample = str(resources.sample_wav())
-    except resources.MissingAssetError:
+        sample = str(sample_wav())
+    except MissingAssetError:
         sample = "IN.wav"
     return _NO_DISPLAY_HELP.format(sample=shlex.quote(sample))
 

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.history import HistoryStore
+from desktop_app.controller_api import HistoryStore
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.glyphs import glyph
 from desktop_app.ui.history_model import (

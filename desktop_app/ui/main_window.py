@@ -49,8 +49,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.config import Settings
-from desktop_app.controller_api import Controller
+from desktop_app.controller_api import (
+    Controller,
+    HistoryStore,
+    KeyStore,
+    MonitorInfo,
+    Settings,
+    StoredKey,
+    changed_fields,
+    monitors,
+)
 from desktop_app.core.events import (
     BackendInfo,
     ErrorEvent,
@@ -67,14 +75,11 @@ from desktop_app.core.events import (
     VoiceActivity,
 )
 from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
-from desktop_app.history import HistoryStore
-from desktop_app.relay.redact import Redactor
-from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.connection_status import ConnectionStatus
 from desktop_app.ui.glyphs import app_icon, glyph
 from desktop_app.ui.history_dialog import HistoryDialog
-from desktop_app.ui.probes import MonitorInfo, monitors
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.state_file import StateFile
 from desktop_app.ui.theme import COLORS
@@ -556,10 +561,7 @@ class MainWindow(QMainWindow):
         old, self.settings = self.settings, settings
         if settings.api_key != old.api_key:
             self._runner.set_redactor(Redactor([settings.api_key, old.api_key]))
-        changed = {
-            f.name for f in dataclasses.fields(Settings) if getattr(old, f.name) != getattr(settings, f.name)
-        }
-        if not changed:
+        if not changed_fields(old, settings):
             return
 
         def applied(reconnected: bool) -> None:

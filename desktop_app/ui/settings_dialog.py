@@ -39,24 +39,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.config import Settings
-from desktop_app.core.errors import ConfigError
-from desktop_app.live.options import DEFAULT_MODEL, VOICES
-from desktop_app.secrets import StoredKey
-from desktop_app.ui.bridge import CommandRunner
-from desktop_app.ui.probes import (
+from desktop_app.controller_api import (
+    DEFAULT_MODEL,
+    NEW_SESSION_SECTIONS,
+    VOICES,
     DeviceLists,
     MicCheck,
+    Settings,
+    StoredKey,
     audio_devices,
     camera_choices,
     camera_snapshot,
+    changed_fields,
     check_microphone,
     play_test_tone,
+    section_of,
 )
+from desktop_app.core.errors import ConfigError
+from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.video_view import bgr_image
 
-__all__ = ["KNOWN_MODELS", "KeyAction", "SettingsDialog", "session_fields"]
+__all__ = ["KNOWN_MODELS", "KeyAction", "SettingsDialog"]
 
 KNOWN_MODELS = (DEFAULT_MODEL, "gemini-3.1-flash-live-preview", "gemini-3.8-live")
 
@@ -75,13 +79,6 @@ _FIELD_NAMES = {
     "vad_prefix_padding_ms": "activity detection",
     "emulator_pace": "emulator pace",
 }
-
-
-def session_fields() -> frozenset[str]:
-    """The settings whose change needs a new live session (the controller's list)."""
-    from desktop_app.controller import SESSION_FIELDS  # late: the controller module is heavy to import
-
-    return SESSION_FIELDS
 
 
 class KeyAction(enum.Enum):
@@ -466,19 +463,19 @@ class SettingsDialog(QDialog):
             raise RuntimeError("the dialog was not accepted")
         return self._result
 
-    def changed_fields(self) -> set[str]:
+    def changed_fields(self) -> frozenset[str]:
+        """The settings edited so far (none while a value is out of range)."""
         try:
-            edited = self.edited_settings()
+            return changed_fields(self._original, self.edited_settings())
         except ConfigError:
-            return set()
-        return {
-            f.name
-            for f in dataclasses.fields(Settings)
-            if getattr(edited, f.name) != getattr(self._original, f.name)
-        }
+            return frozenset()
+
+    def session_changes(self) -> frozenset[str]:
+        """The edited settings whose change needs a new live session."""
+        return frozenset(n for n in self.changed_fields() if section_of(n) in NEW_SESSION_SECTIONS)
 
     def needs_new_session(self) -> bool:
-        return bool(self.changed_fields() & session_fields())
+        return bool(self.session_changes())
 
     # --- behaviour ---------------------------------------------------------------------------------
 
@@ -494,7 +491,7 @@ class SettingsDialog(QDialog):
             box.toggled.connect(self._update_note)
 
     def _update_note(self) -> None:
-        changed = self.changed_fields() & session_fields()
+        changed = self.session_changes()
         if not changed:
             self.reconnect_note.setText("")
             self.save_button.setText("Save")

@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.audio.devices import AudioDevice
 from desktop_app.config import Settings, load_settings, save_settings, settings_path
+from desktop_app.controller_api import DeviceLists
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyLocation, KeyStore, StoredKey
 from desktop_app.ui.bridge import CommandRunner
-from desktop_app.ui.probes import DeviceLists
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 
 
