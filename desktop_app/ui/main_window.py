@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
@@ -95,6 +95,8 @@ from desktop_app.ui.widgets.video_view import SentMirror, VideoView
 from desktop_app.ui.window_memory import WindowMemory
 
 __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "MainWindow"]
+
+T = TypeVar("T")
 
 DEFAULT_SIZE = QSize(1280, 800)
 MINIMUM_SIZE = QSize(960, 640)
@@ -217,7 +219,9 @@ class MainWindow(QMainWindow):
 
         # left: vision and relay
         self.video = VideoView()
-        self.video.retry_requested.connect(lambda: self._command("Retrying the camera", "retry_camera"))
+        self.video.retry_requested.connect(
+            lambda: self._command("Retrying the camera", lambda c: c.retry_camera())
+        )
         self.mirror = SentMirror()
         vision_title = QLabel("CAMERA")
         vision_title.setObjectName("cardTitle")
@@ -305,18 +309,24 @@ class MainWindow(QMainWindow):
 
     def _connect_controls(self) -> None:
         c = self.controls
-        c.mic_muted_changed.connect(lambda on: self._command("Muting the microphone", "set_mic_muted", on))
+        c.mic_muted_changed.connect(
+            lambda on: self._command("Muting the microphone", lambda ctl: ctl.set_mic_muted(on))
+        )
         c.push_to_talk_changed.connect(
-            lambda on: self._command("Switching push-to-talk", "set_push_to_talk", on)
+            lambda on: self._command("Switching push-to-talk", lambda ctl: ctl.set_push_to_talk(on))
         )
-        c.talk_changed.connect(lambda on: self._command("Push-to-talk", "talk", on))
+        c.talk_changed.connect(lambda on: self._command("Push-to-talk", lambda ctl: ctl.talk(on)))
         c.camera_changed.connect(self._camera_toggled)
-        c.screen_changed.connect(lambda monitor: self._command("Sharing the screen", "set_screen", monitor))
-        c.vision_paused_changed.connect(lambda on: self._command("Pausing vision", "set_vision_paused", on))
-        c.headphones_changed.connect(
-            lambda on: self._command("Switching headphones mode", "set_headphones", on)
+        c.screen_changed.connect(
+            lambda monitor: self._command("Sharing the screen", lambda ctl: ctl.set_screen(monitor))
         )
-        c.volume_changed.connect(lambda v: self._command("Setting the volume", "set_volume", v))
+        c.vision_paused_changed.connect(
+            lambda on: self._command("Pausing vision", lambda ctl: ctl.set_vision_paused(on))
+        )
+        c.headphones_changed.connect(
+            lambda on: self._command("Switching headphones mode", lambda ctl: ctl.set_headphones(on))
+        )
+        c.volume_changed.connect(lambda v: self._command("Setting the volume", lambda ctl: ctl.set_volume(v)))
         c.monitors_wanted.connect(self.refresh_monitors)
 
     def _shortcuts(self) -> None:
@@ -350,18 +360,22 @@ class MainWindow(QMainWindow):
         self.controller = controller
 
     def _command(
-        self, what: str, name: str, *args: Any, on_result: Callable[[Any], None] | None = None
+        self,
+        what: str,
+        command: Callable[[Controller], Coroutine[Any, Any, T]],
+        on_result: Callable[[T], None] | None = None,
     ) -> None:
+        """Run ``command(controller)`` on the loop (``what`` names it in a failure notice); before
+        :meth:`attach`, say that the app is still starting instead."""
         controller = self.controller
         if controller is None:
             self.notices.add("The app is still starting; try again in a moment.", "info", timeout_s=5)
             return
-        method: Callable[..., Coroutine[Any, Any, Any]] = getattr(controller, name)
-        self._runner.submit(what, method, *args, on_result=on_result)
+        self._runner.submit(what, command, controller, on_result=on_result)
 
     def _camera_toggled(self, on: bool) -> None:
         spec = (self.settings.video_source or "0") if on else None
-        self._command("Switching the camera", "set_camera", spec)
+        self._command("Switching the camera", lambda ctl: ctl.set_camera(spec))
 
     def send_typed(self) -> None:
         text = self.composer.text().strip()
@@ -369,7 +383,7 @@ class MainWindow(QMainWindow):
             return
         self.composer.clear()
         self.transcript_view.apply(self.transcript.add_typed(text))
-        self._command("Sending the message", "send_text", text)
+        self._command("Sending the message", lambda ctl: ctl.send_text(text))
         self._dirty()
 
     def refresh_monitors(self) -> None:
@@ -568,7 +582,7 @@ class MainWindow(QMainWindow):
             text = "Settings saved; a new session started." if reconnected else "Settings saved."
             self.notices.add(text, "info", timeout_s=6)
 
-        self._command("Applying the settings", "apply_settings", settings, on_result=applied)
+        self._command("Applying the settings", lambda ctl: ctl.apply_settings(settings), on_result=applied)
 
     # --- push-to-talk key -----------------------------------------------------------------------------
 
@@ -591,7 +605,7 @@ class MainWindow(QMainWindow):
         pressed = event.type() == QEvent.Type.KeyPress
         if pressed != self._talk_key_down:
             self._talk_key_down = pressed
-            self._command("Push-to-talk", "talk", pressed)
+            self._command("Push-to-talk", lambda ctl: ctl.talk(pressed))
         return True
 
     # --- window lifecycle -------------------------------------------------------------------------------
