@@ -224,8 +224,7 @@ class MainWindow(EventView):
         self.dialog = dialog
         dialog.open()
         if focus_key:
-            dialog.tabs.setCurrentIndex(0)
-            dialog.api_key.setFocus()
+            dialog.focus_key()
         return dialog
 
     def open_history(self) -> HistoryDialog:
