@@ -3,7 +3,7 @@
 :class:`DevicesPage` lists the devices and runs the three tests (microphone level, speaker chime, camera
 picture) through the window's :class:`~desktop_app.ui.bridge.CommandRunner` in worker threads, so the
 dialog never blocks; every answer, a failure included, is shown as a sentence beside the device. It starts
-listing as soon as it is built. Like the other pages (:mod:`desktop_app.ui.settings_pages`), :meth:`load`
+listing as soon as it is built. Like the other pages (:mod:`desktop_app.ui.settings_fields`), :meth:`load`
 fills it and :meth:`values` returns its fields as ``Settings`` keyword arguments.
 """
 
@@ -29,7 +29,7 @@ from desktop_app.controller_api import (
     play_test_tone,
 )
 from desktop_app.ui.bridge import CommandRunner
-from desktop_app.ui.settings_pages import form, note, set_combo_data
+from desktop_app.ui.settings_fields import SettingsPage, select
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.video_view import bgr_image
 
@@ -48,28 +48,21 @@ def _row(*widgets: QWidget) -> QHBoxLayout:
     return row
 
 
-class DevicesPage(QWidget):
+class DevicesPage(SettingsPage):
     """See the module docstring. ``runner`` runs the blocking device work off the Qt thread."""
 
     def __init__(self, runner: CommandRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        layout = form(self)
-        self.mic_combo = QComboBox()
-        self.mic_combo.addItem("System default", None)
         self.mic_test = QPushButton("Test")
         self.mic_test.setToolTip("Record 1.5 seconds and show the level")
         self.mic_test.clicked.connect(self._test_mic)
-        self.mic_result = note("")
-        layout.addRow("Microphone", _row(self.mic_combo, self.mic_test))
-        layout.addRow("", self.mic_result)
-        self.speaker_combo = QComboBox()
-        self.speaker_combo.addItem("System default", None)
+        self.mic_combo, self.mic_result = self._tested_device("Microphone", "input_device", self.mic_test)
         self.speaker_test = QPushButton("Play tone")
         self.speaker_test.clicked.connect(self._test_speaker)
-        self.speaker_result = note("")
-        layout.addRow("Speaker", _row(self.speaker_combo, self.speaker_test))
-        layout.addRow("", self.speaker_result)
+        self.speaker_combo, self.speaker_result = self._tested_device(
+            "Speaker", "output_device", self.speaker_test
+        )
         self.camera_combo = QComboBox()
         self.camera_combo.setEditable(True)
         self.camera_combo.addItem("Off", "")
@@ -80,7 +73,7 @@ class DevicesPage(QWidget):
         browse.clicked.connect(self._browse_video)
         self.camera_test = QPushButton("Preview")
         self.camera_test.clicked.connect(self._test_camera)
-        layout.addRow("Camera", _row(self.camera_combo, browse, self.camera_test))
+        self.row("Camera", _row(self.camera_combo, browse, self.camera_test))
         self.camera_preview = QLabel()
         self.camera_preview.setFixedSize(QSize(256, 144))
         self.camera_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -88,11 +81,13 @@ class DevicesPage(QWidget):
             f"background: {COLORS['video_bg']}; border-radius: 8px; color: {COLORS['faint']};"
         )
         self.camera_preview.setText("No preview")
-        layout.addRow("", self.camera_preview)
-        self.echo = QCheckBox("Echo cancellation (turn off when wearing headphones)")
-        self.noise = QCheckBox("Noise suppression")
-        layout.addRow("Processing", self.echo)
-        layout.addRow("", self.noise)
+        self.row("", self.camera_preview)
+        self.echo = self.field(
+            "Processing",
+            "echo_cancellation",
+            QCheckBox("Echo cancellation (turn off when wearing headphones)"),
+        )
+        self.noise = self.field("", "noise_suppression", QCheckBox("Noise suppression"))
         self._runner.run_blocking(
             "Listing audio devices",
             audio_devices,
@@ -108,27 +103,23 @@ class DevicesPage(QWidget):
             owner=self,
         )
 
+    def _tested_device(self, label: str, name: str, test: QPushButton) -> tuple[QComboBox, QLabel]:
+        """A row with the device list bound to ``name`` ("System default" first) and its ``test`` button,
+        and the line under it where the test answers."""
+        combo = self.fields.bind(name, QComboBox())
+        combo.addItem("System default", None)
+        self.row(label, _row(combo, test))
+        return combo, self.explain("")
+
     # --- values ------------------------------------------------------------------------------------
 
     def load(self, s: Settings) -> None:
-        for combo, value in ((self.mic_combo, s.input_device), (self.speaker_combo, s.output_device)):
-            if value and combo.findData(value) < 0:
-                combo.addItem(value, value)
-            set_combo_data(combo, value)
-        if s.video_source and self.camera_combo.findData(s.video_source) < 0:
-            self.camera_combo.addItem(_camera_label(s.video_source), s.video_source)
-        set_combo_data(self.camera_combo, s.video_source or "")
-        self.echo.setChecked(s.echo_cancellation)
-        self.noise.setChecked(s.noise_suppression)
+        super().load(s)
+        camera = s.video_source or ""
+        select(self.camera_combo, camera, _camera_label(camera))
 
     def values(self) -> dict[str, Any]:
-        return {
-            "input_device": self.mic_combo.currentData(),
-            "output_device": self.speaker_combo.currentData(),
-            "video_source": self.camera_spec(),
-            "echo_cancellation": self.echo.isChecked(),
-            "noise_suppression": self.noise.isChecked(),
-        }
+        return super().values() | {"video_source": self.camera_spec()}
 
     def camera_spec(self) -> str | None:
         """The chosen camera: a listed one's spec, else the typed text (None for "Off" or nothing)."""
@@ -151,7 +142,7 @@ class DevicesPage(QWidget):
                 combo.addItem(f"{d.name} ({d.hostapi})", d.name)
             if current and combo.findData(current) < 0:
                 combo.addItem(f"{current} (not connected)", current)
-            set_combo_data(combo, current)
+            select(combo, current)
             combo.blockSignals(False)
 
     def _fill_cameras(self, numbers: Iterable[str]) -> None:

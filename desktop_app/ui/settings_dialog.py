@@ -101,10 +101,11 @@ class SettingsDialog(QDialog):
         box.addWidget(self.tabs, 1)
         box.addWidget(self.error)
         box.addLayout(buttons)
-        for page in (self.gemini, self.conversation, self.devices, self.video_relay):
+        pages = (self.gemini, self.conversation, self.devices, self.video_relay)
+        for page in pages:
             page.load(settings)
-        self.gemini.edited.connect(self._update_note)
-        self.conversation.edited.connect(self._update_note)
+        for page in pages:
+            page.edited.connect(self._update_note)
         self._update_note()
 
     def focus_key(self) -> None:

@@ -1,12 +1,10 @@
 """The settings dialog's pages that need no devices: Gemini (the key, backend, model, voice, replies,
 instruction), Conversation (activity detection, transcripts, recording) and Video & relay.
 
-Each page is a plain form: :meth:`load` fills it from :class:`~desktop_app.controller_api.Settings`,
-:meth:`values` returns the edited fields as ``Settings`` keyword arguments (unvalidated: the dialog
-validates them by building the settings). The Gemini and Conversation pages hold the fields that change
-the live session: their :attr:`edited` fires on every edit (the dialog then says whether saving
-reconnects). The devices page, which runs device
-checks, is :mod:`desktop_app.ui.settings_devices`.
+Each page is a :class:`~desktop_app.ui.settings_fields.SettingsPage`: its widgets are bound to the fields
+they edit, so ``load(settings)`` fills them and ``values()`` reads them back. The Gemini page also keeps
+the key: :meth:`GeminiPage.key_value` and :meth:`GeminiPage.key_action`. The devices page, which runs
+device checks, is :mod:`desktop_app.ui.settings_devices`.
 """
 
 from __future__ import annotations
@@ -14,34 +12,21 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSpinBox,
     QWidget,
 )
 
-from desktop_app.controller_api import DEFAULT_MODEL, VOICES, Settings, StoredKey
+from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey
+from desktop_app.ui.settings_fields import SettingsPage, combo, spin
 
-__all__ = [
-    "KNOWN_MODELS",
-    "ConversationPage",
-    "GeminiPage",
-    "KeyAction",
-    "VideoRelayPage",
-    "form",
-    "note",
-    "set_combo_data",
-]
+__all__ = ["KNOWN_MODELS", "ConversationPage", "GeminiPage", "KeyAction", "VideoRelayPage"]
 
 KNOWN_MODELS = (DEFAULT_MODEL, "gemini-3.1-flash-live-preview", "gemini-3.8-live")
 
@@ -54,51 +39,7 @@ class KeyAction(enum.Enum):
     FORGET = "forget"  # delete the stored key
 
 
-def set_combo_data(combo: QComboBox, value: Any) -> None:
-    """Select the item holding ``value`` (an editable combo shows an unknown string as typed text)."""
-    index = combo.findData(value)
-    if index < 0 and isinstance(value, str) and combo.isEditable():
-        combo.setEditText(value)
-        return
-    combo.setCurrentIndex(max(0, index))
-
-
-def form(page: QWidget) -> QFormLayout:
-    """The form layout every page uses, installed on ``page``."""
-    layout = QFormLayout(page)
-    layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    layout.setHorizontalSpacing(14)
-    layout.setVerticalSpacing(10)
-    layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-    return layout
-
-
-def note(text: str) -> QLabel:
-    """A faint, wrapping explanation under a field."""
-    label = QLabel(text)
-    label.setObjectName("faint")
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    label.setMinimumWidth(300)
-    return label
-
-
-def _combo(*items: tuple[str, Any]) -> QComboBox:
-    combo = QComboBox()
-    for label, value in items:
-        combo.addItem(label, value)
-    return combo
-
-
-def _spin(low: int, high: int, step: int, suffix: str) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setSingleStep(step)
-    spin.setSuffix(suffix)
-    return spin
-
-
-class GeminiPage(QWidget):
+class GeminiPage(SettingsPage):
     """The API key (typed, kept or forgotten), the backend, model, voice, replies and instruction.
 
     ``stored`` describes the saved key; ``env_key`` is True when the key comes from ``GEMINI_API_KEY`` /
@@ -106,14 +47,11 @@ class GeminiPage(QWidget):
     the user saved.
     """
 
-    edited = Signal()
-
     def __init__(self, stored: StoredKey, env_key: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._stored = stored
         self._env_key = env_key
         self._forget = False
-        layout = form(self)
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setClearButtonEnabled(True)
@@ -122,6 +60,7 @@ class GeminiPage(QWidget):
             self.api_key.setPlaceholderText(f"Saved ({stored.masked}); type a new key to replace it")
         else:
             self.api_key.setPlaceholderText(_NEW_KEY_HINT)
+        self.api_key.textChanged.connect(self.edited)
         show = QPushButton("Show")
         show.setCheckable(True)
         show.setToolTip("Show what you typed (a saved key is never shown)")
@@ -137,52 +76,29 @@ class GeminiPage(QWidget):
         key_row.addWidget(self.api_key, 1)
         key_row.addWidget(show)
         key_row.addWidget(self.forget_key)
-        layout.addRow("API key", key_row)
-        self.key_status = note(self._key_status_text())
-        layout.addRow("", self.key_status)
+        self.row("API key", key_row)
+        self.key_status = self.explain(self._key_status_text())
 
-        self.backend = _combo(
+        backends = (
             ("Automatic: Gemini with a key, else the offline demo", "auto"),
             ("Gemini", "gemini"),
             ("Offline emulator", "emulator"),
         )
-        layout.addRow("Backend", self.backend)
-        self.model = _combo(*((model, model) for model in KNOWN_MODELS))
+        self.backend = self.field("Backend", "backend", combo(*backends))
+        self.model = self.field("Model", "model", combo(*((model, model) for model in KNOWN_MODELS)))
         self.model.setEditable(True)
-        layout.addRow("Model", self.model)
-        self.voice = _combo(*((voice, voice) for voice in VOICES))
-        layout.addRow("Voice", self.voice)
-        self.modality = _combo(("Spoken replies (audio)", "AUDIO"), ("Text replies", "TEXT"))
-        layout.addRow("Replies", self.modality)
-        self.system_instruction = QPlainTextEdit()
+        self.voice = self.field("Voice", "voice", combo(*((voice, voice) for voice in VOICES)))
+        replies = (("Spoken replies (audio)", "AUDIO"), ("Text replies", "TEXT"))
+        self.modality = self.field("Replies", "response_modality", combo(*replies))
+        self.system_instruction = self.field("System instruction", "system_instruction", QPlainTextEdit())
         self.system_instruction.setPlaceholderText(
             "Optional: how Gemini should behave, e.g. “Answer briefly.”"
         )
         self.system_instruction.setMinimumHeight(90)
-        layout.addRow("System instruction", self.system_instruction)
-        for combo in (self.backend, self.model, self.voice, self.modality):
-            combo.currentIndexChanged.connect(self.edited)
-        self.model.editTextChanged.connect(self.edited)
-        self.system_instruction.textChanged.connect(self.edited)
-        self.api_key.textChanged.connect(self.edited)
-
-    def load(self, s: Settings) -> None:
-        set_combo_data(self.backend, s.backend)
-        for combo, value in ((self.model, s.model), (self.voice, s.voice)):
-            if combo.findData(value) < 0:
-                combo.addItem(value, value)
-            set_combo_data(combo, value)
-        set_combo_data(self.modality, s.response_modality)
-        self.system_instruction.setPlainText(s.system_instruction)
 
     def values(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend.currentData(),
-            "model": self.model.currentText().strip() or DEFAULT_MODEL,
-            "voice": self.voice.currentData(),
-            "response_modality": self.modality.currentData(),
-            "system_instruction": self.system_instruction.toPlainText().strip(),
-        }
+        """The fields, with the model as typed (any model name may be entered)."""
+        return super().values() | {"model": self.model.currentText().strip() or DEFAULT_MODEL}
 
     def key_value(self, current: str | None) -> str | None:
         """The key to use: the typed one, None when the user forgot the saved one, else ``current``."""
@@ -223,106 +139,49 @@ class GeminiPage(QWidget):
         self.edited.emit()
 
 
-class ConversationPage(QWidget):
+class ConversationPage(SettingsPage):
     """Activity detection (when Gemini decides you finished), transcripts and the two-channel recording."""
-
-    edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = form(self)
         sensitivity = (("High (reacts quickly)", "high"), ("Low (ignores short sounds)", "low"))
-        self.vad_start = _combo(*sensitivity)
-        self.vad_end = _combo(*sensitivity)
-        layout.addRow("Start of speech", self.vad_start)
-        layout.addRow("End of speech", self.vad_end)
-        self.vad_silence = _spin(0, 10_000, 50, " ms")
-        layout.addRow("Silence before replying", self.vad_silence)
-        self.vad_padding = _spin(0, 5_000, 10, " ms")
-        layout.addRow("Speech start padding", self.vad_padding)
-        layout.addRow(
-            "",
-            note(
-                "Gemini decides when you have finished speaking. Raise the silence if it answers before "
-                "you are done; lower it for snappier replies."
-            ),
+        self.vad_start = self.field("Start of speech", "vad_start_sensitivity", combo(*sensitivity))
+        self.vad_end = self.field("End of speech", "vad_end_sensitivity", combo(*sensitivity))
+        self.vad_silence = self.field("Silence before replying", "vad_silence_ms", spin(0, 10_000, 50, " ms"))
+        self.vad_padding = self.field(
+            "Speech start padding", "vad_prefix_padding_ms", spin(0, 5_000, 10, " ms")
         )
-        self.input_transcription = QCheckBox("Show what I say")
-        self.output_transcription = QCheckBox("Show what Gemini says")
-        layout.addRow("Transcripts", self.input_transcription)
-        layout.addRow("", self.output_transcription)
-        self.record_audio = QCheckBox("Record both sides to a WAV file")
-        layout.addRow("Recording", self.record_audio)
-        layout.addRow(
-            "",
-            note(
-                "You on the left channel, Gemini on the right, saved beside the conversation in the "
-                "history folder (about 6 MB a minute). Starts or stops at once."
-            ),
+        self.explain(
+            "Gemini decides when you have finished speaking. Raise the silence if it answers before "
+            "you are done; lower it for snappier replies."
         )
-        for combo in (self.vad_start, self.vad_end):
-            combo.currentIndexChanged.connect(self.edited)
-        for spin in (self.vad_silence, self.vad_padding):
-            spin.valueChanged.connect(self.edited)
-        for box in (self.input_transcription, self.output_transcription):
-            box.toggled.connect(self.edited)
-
-    def load(self, s: Settings) -> None:
-        set_combo_data(self.vad_start, s.vad_start_sensitivity)
-        set_combo_data(self.vad_end, s.vad_end_sensitivity)
-        self.vad_silence.setValue(s.vad_silence_ms)
-        self.vad_padding.setValue(s.vad_prefix_padding_ms)
-        self.input_transcription.setChecked(s.input_transcription)
-        self.output_transcription.setChecked(s.output_transcription)
-        self.record_audio.setChecked(s.record_audio)
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "vad_start_sensitivity": self.vad_start.currentData(),
-            "vad_end_sensitivity": self.vad_end.currentData(),
-            "vad_silence_ms": self.vad_silence.value(),
-            "vad_prefix_padding_ms": self.vad_padding.value(),
-            "input_transcription": self.input_transcription.isChecked(),
-            "output_transcription": self.output_transcription.isChecked(),
-            "record_audio": self.record_audio.isChecked(),
-        }
+        self.input_transcription = self.field(
+            "Transcripts", "input_transcription", QCheckBox("Show what I say")
+        )
+        self.output_transcription = self.field("", "output_transcription", QCheckBox("Show what Gemini says"))
+        self.record_audio = self.field(
+            "Recording", "record_audio", QCheckBox("Record both sides to a WAV file")
+        )
+        self.explain(
+            "You on the left channel, Gemini on the right, saved beside the conversation in the "
+            "history folder (about 6 MB a minute). Starts or stops at once."
+        )
 
 
-class VideoRelayPage(QWidget):
+class VideoRelayPage(SettingsPage):
     """What is sent to Gemini of the video (rate, size, quality) and the browser relay's port."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = form(self)
-        self.video_fps = QDoubleSpinBox()
+        self.video_fps = self.field("Frames to Gemini", "video_fps", QDoubleSpinBox())
         self.video_fps.setRange(0.2, 2.0)
         self.video_fps.setSingleStep(0.1)
         self.video_fps.setDecimals(1)
         self.video_fps.setSuffix(" frames/s")
-        layout.addRow("Frames to Gemini", self.video_fps)
-        self.video_size = _spin(64, 4096, 64, " px")
-        layout.addRow("Longest side", self.video_size)
-        self.video_quality = _spin(10, 100, 1, " %")
-        layout.addRow("JPEG quality", self.video_quality)
-        layout.addRow(
-            "", note("The preview always runs at the camera's own rate; only these frames are sent.")
-        )
-        self.relay_port = QSpinBox()
+        self.video_size = self.field("Longest side", "video_max_side", spin(64, 4096, 64, " px"))
+        self.video_quality = self.field("JPEG quality", "video_jpeg_quality", spin(10, 100, 1, " %"))
+        self.explain("The preview always runs at the camera's own rate; only these frames are sent.")
+        self.relay_port = self.field("Browser relay port", "relay_port", QSpinBox())
         self.relay_port.setRange(0, 65535)
         self.relay_port.setSpecialValueText("any free port")
-        layout.addRow("Browser relay port", self.relay_port)
-        layout.addRow("", note("The relay serves the browser page on this machine only (127.0.0.1)."))
-
-    def load(self, s: Settings) -> None:
-        self.video_fps.setValue(s.video_fps)
-        self.video_size.setValue(s.video_max_side)
-        self.video_quality.setValue(s.video_jpeg_quality)
-        self.relay_port.setValue(s.relay_port)
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "video_fps": round(self.video_fps.value(), 2),
-            "video_max_side": self.video_size.value(),
-            "video_jpeg_quality": self.video_quality.value(),
-            "relay_port": self.relay_port.value(),
-        }
+        self.explain("The relay serves the browser page on this machine only (127.0.0.1).")
