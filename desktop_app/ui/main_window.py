@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal, SignalInstance
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -114,25 +114,25 @@ class MainWindow(EventView):
 
     def _connect_controls(self) -> None:
         c = self.controls
-        c.mic_muted_changed.connect(
-            lambda on: self._command("Muting the microphone", lambda ctl: ctl.set_mic_muted(on))
-        )
-        c.push_to_talk_changed.connect(
-            lambda on: self._command("Switching push-to-talk", lambda ctl: ctl.set_push_to_talk(on))
-        )
-        c.talk_changed.connect(lambda on: self._command("Push-to-talk", lambda ctl: ctl.talk(on)))
+        send = self._send_on
+        send(c.mic_muted_changed, "Muting the microphone", lambda ctl, on: ctl.set_mic_muted(on))
+        send(c.push_to_talk_changed, "Switching push-to-talk", lambda ctl, on: ctl.set_push_to_talk(on))
+        send(c.talk_changed, "Push-to-talk", lambda ctl, on: ctl.talk(on))
         c.camera_changed.connect(self._camera_toggled)
-        c.screen_changed.connect(
-            lambda monitor: self._command("Sharing the screen", lambda ctl: ctl.set_screen(monitor))
-        )
-        c.vision_paused_changed.connect(
-            lambda on: self._command("Pausing vision", lambda ctl: ctl.set_vision_paused(on))
-        )
-        c.headphones_changed.connect(
-            lambda on: self._command("Switching headphones mode", lambda ctl: ctl.set_headphones(on))
-        )
-        c.volume_changed.connect(lambda v: self._command("Setting the volume", lambda ctl: ctl.set_volume(v)))
+        send(c.screen_changed, "Sharing the screen", lambda ctl, monitor: ctl.set_screen(monitor))
+        send(c.vision_paused_changed, "Pausing vision", lambda ctl, on: ctl.set_vision_paused(on))
+        send(c.headphones_changed, "Switching headphones mode", lambda ctl, on: ctl.set_headphones(on))
+        send(c.volume_changed, "Setting the volume", lambda ctl, volume: ctl.set_volume(volume))
         c.monitors_wanted.connect(self.refresh_monitors)
+
+    def _send_on(
+        self,
+        signal: SignalInstance,
+        what: str,
+        command: Callable[[Controller, Any], Coroutine[Any, Any, None]],
+    ) -> None:
+        """Each time ``signal`` fires with a value, run ``command(controller, value)``."""
+        signal.connect(lambda value: self._command(what, lambda ctl: command(ctl, value)))
 
     def _shortcuts(self) -> None:
         c = self.controls
