@@ -1,4 +1,5 @@
-"""The window's layer: ``desktop_app.ui`` imports only the core, the controller's façade and itself.
+"""The window's layer: ``desktop_app.ui`` imports only the core, the controller's façade and itself, and
+its view models import no Qt at all.
 
 Relative imports count too (``from ..config import Settings`` is resolved before it is judged).
 """
@@ -12,6 +13,9 @@ import desktop_app.ui
 
 UI_DIR = Path(desktop_app.ui.__file__).parent
 ALLOWED = ("desktop_app.core", "desktop_app.controller_api", "desktop_app.ui")
+QT_FREE = ("app_main.py", "connection_status.py", "history_model.py", "transcript_model.py")
+"""The pure view models (testable without a QApplication), and the entry point the CLI imports in every
+mode."""
 
 
 def _package_of(path: Path) -> str:
@@ -24,8 +28,8 @@ def _package_of(path: Path) -> str:
     return ".".join(parts)
 
 
-def project_imports(source: str, package: str) -> list[str]:
-    """Every ``desktop_app`` module ``source`` imports, relative ones resolved against ``package``."""
+def imported_modules(source: str, package: str) -> list[str]:
+    """Every module ``source`` imports, relative ones resolved against ``package``."""
     found: list[str] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -40,6 +44,12 @@ def project_imports(source: str, package: str) -> list[str]:
                 found.extend(f"desktop_app.{alias.name}" for alias in node.names)
             else:
                 found.append(name)
+    return found
+
+
+def project_imports(source: str, package: str) -> list[str]:
+    """The ``desktop_app`` modules among :func:`imported_modules`."""
+    found = imported_modules(source, package)
     return [name for name in found if name == "desktop_app" or name.startswith("desktop_app.")]
 
 
@@ -79,3 +89,12 @@ def test_the_check_can_fail() -> None:
         "desktop_app.history",
         "desktop_app.resources",
     ]
+
+
+def test_the_view_models_import_no_qt() -> None:
+    def qt_in(path: Path) -> list[str]:
+        names = imported_modules(path.read_text(encoding="utf-8"), "desktop_app.ui")
+        return [name for name in names if name.split(".")[0] in ("PySide6", "shiboken6")]
+
+    assert [name for name in QT_FREE if qt_in(UI_DIR / name)] == []
+    assert qt_in(UI_DIR / "bridge.py") == ["shiboken6", "PySide6.QtCore"], "the check sees Qt imports"
