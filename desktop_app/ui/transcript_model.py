@@ -37,9 +37,11 @@ __all__ = ["ChangeKind", "EntryKind", "TranscriptChange", "TranscriptEntry", "Tr
 
 
 class EntryKind(enum.StrEnum):
-    USER = "user"
-    MODEL = "model"
-    SYSTEM = "system"
+    """Whose line it is. The value is the lower-case name (``"user"``): the state file writes it."""
+
+    USER = enum.auto()
+    MODEL = enum.auto()
+    SYSTEM = enum.auto()
 
 
 @dataclass(slots=True)
@@ -61,9 +63,11 @@ class TranscriptEntry:
 
 
 class ChangeKind(enum.StrEnum):
-    ADDED = "added"
-    UPDATED = "updated"
-    REMOVED = "removed"
+    """What happened to an entry, for the view to redraw."""
+
+    ADDED = enum.auto()
+    UPDATED = enum.auto()
+    REMOVED = enum.auto()
 
 
 @dataclass(frozen=True, slots=True)
