@@ -4,7 +4,7 @@
 ``tests/ui`` checks it). What the UI needs from elsewhere is named here, so a move behind the façade changes
 one import line, not the window:
 
-- :class:`Controller`, the command side of the Qt bridge (below);
+- :class:`Controller`, the command side of the Qt bridge (below), and :data:`ControllerFactory`;
 - settings: :class:`Settings`, its :class:`Section` and the one diff (:func:`changed_fields`,
   :func:`changed_sections`, :func:`section_of`, :data:`NEW_SESSION_SECTIONS`), :func:`config_dir`, and the
   model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`);
@@ -34,6 +34,7 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from desktop_app.audio.probes import DeviceLists, MicCheck, audio_devices, check_microphone, play_test_tone
@@ -46,6 +47,7 @@ from desktop_app.config import (
     config_dir,
     section_of,
 )
+from desktop_app.core.events import Event
 from desktop_app.history import HistoryStore, SessionLog, SessionSummary, load_session, to_markdown, to_srt
 from desktop_app.history.export import format_duration
 from desktop_app.history.paths import recordings_of
@@ -61,6 +63,7 @@ __all__ = [
     "NEW_SESSION_SECTIONS",
     "VOICES",
     "Controller",
+    "ControllerFactory",
     "DeviceLists",
     "HistoryStore",
     "KeyStore",
@@ -94,7 +97,17 @@ __all__ = [
 ]
 
 
+ControllerFactory = Callable[[Settings, Callable[[Event], None]], "Controller"]
+"""Builds the controller from the settings and the publish callable (no I/O in the constructor). The
+window calls it once, on the Qt thread, after the window is shown; ``publish`` may be called from any
+thread."""
+
+
 class Controller(Protocol):
+    """The commands the window sends (see the module docstring). Each returns quickly, never raises for a
+    device or network failure (that becomes an ``ErrorEvent``), and is called on the loop thread only.
+    Every toggle publishes the new ``InputState``."""
+
     async def start(self) -> None:
         """Open the backend, the relay, the audio devices and the session. Failures become events."""
         ...
@@ -103,13 +116,17 @@ class Controller(Protocol):
         """Shut down in order: session, capture, playback, relay. Safe to call twice."""
         ...
 
-    async def set_mic_muted(self, muted: bool) -> None: ...
+    async def set_mic_muted(self, muted: bool) -> None:
+        """Muted: no microphone audio is sent (the device stays open)."""
+        ...
 
     async def set_push_to_talk(self, enabled: bool) -> None:
         """With push-to-talk on, the microphone is sent only while :meth:`talk` is held."""
         ...
 
-    async def talk(self, pressed: bool) -> None: ...
+    async def talk(self, pressed: bool) -> None:
+        """The push-to-talk key went down (True) or up; ignored while push-to-talk is off."""
+        ...
 
     async def set_camera(self, spec: str | None) -> None:
         """Camera index, file or URL; None turns vision off. Replaces screen sharing."""
@@ -119,11 +136,17 @@ class Controller(Protocol):
         """``"1"``, ``"2"``… or ``"L,T,WxH"``; None stops sharing. Replaces the camera."""
         ...
 
-    async def set_vision_paused(self, paused: bool) -> None: ...
+    async def set_vision_paused(self, paused: bool) -> None:
+        """Paused: frames stop going to Gemini; the source stays open and the preview goes on."""
+        ...
 
-    async def retry_camera(self) -> None: ...
+    async def retry_camera(self) -> None:
+        """Try to reopen a camera that failed (a ``VideoStatus`` said unavailable); no-op otherwise."""
+        ...
 
-    async def send_text(self, text: str) -> None: ...
+    async def send_text(self, text: str) -> None:
+        """A typed turn. Blank text is ignored; when not connected, a notice says it was not sent."""
+        ...
 
     async def set_volume(self, volume: float) -> None:
         """0.0–2.0, applied at once."""

@@ -18,13 +18,11 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from desktop_app.core.events import Event
-
 if TYPE_CHECKING:
-    from desktop_app.controller_api import Controller, Settings
+    from desktop_app.controller_api import ControllerFactory, Settings
 
 __all__ = ["display_available", "no_display_help", "run_window"]
 
@@ -87,7 +85,7 @@ def display_available(
 
 def run_window(
     settings: Settings,
-    controller_factory: Callable[[Settings, Callable[[Event], None]], Controller],
+    controller_factory: ControllerFactory,
     *,
     argv: Sequence[str] | None = None,
     screen: str | None = None,
