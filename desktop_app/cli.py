@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--screen", nargs="?", const="", metavar="MONITOR", help="share a monitor (default 1) or L,T,WxH"
     )
     vision.add_argument("--video-fps", type=float, help="frames per second to the model (0.2-2)")
+    vision.add_argument(
+        "--video-speech-aware",
+        action="store_true",
+        help="send frames at --video-fps only while you speak, one every 5 s otherwise (fewer tokens)",
+    )
+    vision.add_argument(
+        "--mask",
+        action="append",
+        metavar="L,T,W,H",
+        help="blur this rectangle before frames leave the machine: LEFT,TOP,WIDTH,HEIGHT as FRACTIONS of "
+        "the frame (0-1, not pixels), e.g. 0.6,0,0.4,0.3 is the top-right corner. Repeatable. Applies to "
+        "the source of --screen or --video (else the saved camera, or camera 0) and replaces its saved masks",
+    )
 
     session = p.add_argument_group("session")
     session.add_argument("--model")
@@ -108,7 +122,21 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         values["record_audio"] = True
     if args.video is not None:
         values["video_source"] = args.video
+    if args.video_speech_aware:
+        values["video_speech_aware"] = True
     return values
+
+
+def _with_cli_masks(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``--mask`` boxes become the masks of the source the flags name (ConfigError if malformed)."""
+    if not args.mask:
+        return settings
+    from desktop_app.core.masks import parse_mask, replace_masks
+    from desktop_app.video.spec import source_label
+
+    label = source_label(args.video or settings.video_source, args.screen)
+    masks = [parse_mask(text) for text in args.mask]
+    return replace(settings, video_masks=replace_masks(settings.video_masks, label, masks))
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -127,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
-        settings = load_settings(_overrides(args))
+        settings = _with_cli_masks(load_settings(_overrides(args)), args)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -195,8 +223,8 @@ def _run_window(settings: Settings, screen: str | None) -> int:
         return 2
 
     def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
-        from desktop_app.controller import LiveController  # imported after the window is shown
+        from desktop_app.app import Mode, build_app  # imported after the window is shown
 
-        return LiveController(settings, publish)
+        return build_app(settings, Mode.WINDOW, publish)
 
     return run_window(settings, controller_factory, screen=screen)

@@ -15,13 +15,14 @@ import os
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
 from desktop_app.core.errors import ConfigError
+from desktop_app.core.masks import parse_mask_entry
 from desktop_app.live.options import DEFAULT_MODEL, DEFAULT_VOICE, VOICES, canonical_voice
 
 __all__ = [
@@ -102,6 +103,8 @@ class Settings:
     video_fps: float = _in(Section.VIDEO, 1.0)
     video_max_side: int = _in(Section.VIDEO, 1024)
     video_jpeg_quality: int = _in(Section.VIDEO, 75)
+    video_speech_aware: bool = _in(Section.VIDEO, False)  # video_fps while the user speaks, 0.2 when silent
+    video_masks: tuple[str, ...] = _in(Section.VIDEO, ())  # "camera 0: L T W H" (fractions): core/masks.py
     # relay: a change restarts the local relay
     relay_host: str = _in(Section.RELAY, "127.0.0.1")
     relay_port: int = _in(Section.RELAY, 9080)
@@ -170,6 +173,8 @@ def _validate(s: Settings) -> None:
         value = getattr(s, name)
         if not low <= value <= high:
             raise ConfigError(f"Setting {name}={value} is out of range ({low:g}–{high:g}).")
+    for entry in s.video_masks:
+        parse_mask_entry(entry)
 
 
 _HINTS = typing.get_type_hints(Settings)
@@ -279,8 +284,3 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     tmp.write_text(json.dumps(settings.public_dict(), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, target)
     return target
-
-
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    """A copy of ``settings`` with typed ``changes`` applied and validated."""
-    return replace(settings, **changes)

@@ -39,6 +39,7 @@ from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
 from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
 from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
 from desktop_app.core.events import ModelAudio
+from desktop_app.core.stats import percentile
 
 Metric = tuple[str, float, str]
 
@@ -80,7 +81,8 @@ def _env(x: np.ndarray, frame: int = 160) -> np.ndarray:
 
 
 def _pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
+    """The ``q`` percentile, or NaN when a run produced no samples (the metric still gets a line)."""
+    return percentile(values, q) if values else float("nan")
 
 
 async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -> tuple[float, float, float]:

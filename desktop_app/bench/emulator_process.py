@@ -22,7 +22,7 @@ from collections import deque
 from pathlib import Path
 
 from desktop_app.bench.processes import proc_cpu_seconds, stop_process
-from desktop_app.emulator.server import client_env
+from desktop_app.emulator import client_env
 
 __all__ = ["EmulatorProcess"]
 

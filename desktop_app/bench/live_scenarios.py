@@ -7,10 +7,10 @@ import time
 
 import numpy as np
 
-from desktop_app.bench.stats import percentile
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
 from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserImage
 from desktop_app.core.events import ModelAudio, TurnComplete
+from desktop_app.core.stats import percentile
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector

@@ -1,4 +1,4 @@
-"""Child processes of the benchmarks: stopping them, and reading their CPU time from Linux ``/proc``."""
+"""Child processes of the benchmarks: stopping them, and reading their CPU time and memory from ``/proc``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-__all__ = ["proc_cpu_seconds", "proc_thread_cpu_seconds", "stop_process"]
+__all__ = ["proc_cpu_seconds", "proc_rss_mb", "proc_thread_cpu_seconds", "stop_process"]
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -31,6 +31,14 @@ def proc_thread_cpu_seconds(pid: int) -> dict[str, float]:
         except OSError:
             continue
     return out
+
+
+def proc_rss_mb(pid: int | str) -> float:
+    """Resident memory of process ``pid`` (or ``"self"``) now, in MB; RuntimeError if it reports none."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS line for process {pid}")
 
 
 def stop_process(

@@ -39,9 +39,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from desktop_app.bench.relay_process import RelayProcess
-from desktop_app.bench.stats import percentile
 from desktop_app.core.audio_format import MIC_FORMAT
 from desktop_app.core.commands import UserAudio
+from desktop_app.core.stats import percentile
 from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
 

@@ -36,51 +36,25 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
-import numpy as np
-
-from desktop_app.bench.stats import percentile
-from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
-from desktop_app.core.commands import UserAudio
-from desktop_app.core.events import (
-    ResumptionUpdate,
-    Role,
-    SessionPhase,
-    SessionState,
-    Transcript,
-    TurnComplete,
-)
+from desktop_app.bench.processes import proc_rss_mb
+from desktop_app.bench.resilience_rig import Listener, Mic, emulator_connector, scaled_policy, speech_tone
+from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.events import SessionPhase
+from desktop_app.core.stats import percentile
 from desktop_app.emulator import Emulator, EmulatorConfig, Faults
-from desktop_app.live.backend import Backend
-from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_session import ResilienceStats
 
 Metric = tuple[str, float, str]
 
-BLOCK_MS = 20
 _REPLY = re.compile(
     r"^Offline emulator, turn \d+: I heard ([\d.]+) s of speech at -?\d+ dBFS and am playing it back to "
     r"you\. No camera frame received\.$"
 )
-
-
-def _speech(seconds: float) -> bytes:
-    rate = MIC_FORMAT.rate
-    t = np.arange(int(seconds * rate)) / rate
-    return float_to_pcm16(0.4 * (0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)) * np.sin(2 * np.pi * 220 * t))
-
-
-def _blocks(pcm: bytes) -> list[bytes]:
-    size = MIC_FORMAT.bytes_for_ms(BLOCK_MS)
-    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
-
-
-_SILENT_BLOCK = bytes(MIC_FORMAT.bytes_for_ms(BLOCK_MS))
 
 
 def _env_float(name: str, default: float) -> float:
@@ -93,148 +67,11 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _open_fds() -> int:
     try:
         return len(os.listdir("/proc/self/fd"))
     except OSError:
         return -1
-
-
-class _Mic:
-    """A microphone streaming 20 ms blocks at ``speed`` × real time: queued speech, else silence."""
-
-    def __init__(self, session: ResilientSession, speed: float) -> None:
-        self._session = session
-        self._interval = BLOCK_MS / 1000 / speed
-        self._queue: asyncio.Queue[tuple[bytes, bool, asyncio.Event | None]] = asyncio.Queue()
-        self._speech_left = 0  # speech blocks queued, not sent yet
-        self.blocks = 0
-
-    @property
-    def speaking(self) -> bool:
-        """Part of an utterance's speech has not gone out yet."""
-        return self._speech_left > 0
-
-    def say(self, speech: bytes, tail: bytes) -> asyncio.Event:
-        """Queue an utterance and its trailing silence; the event is set when its last block went out."""
-        done = asyncio.Event()
-        parts = [(block, True) for block in _blocks(speech)] + [(block, False) for block in _blocks(tail)]
-        self._speech_left += len(_blocks(speech))
-        for index, (block, is_speech) in enumerate(parts):
-            self._queue.put_nowait((block, is_speech, done if index == len(parts) - 1 else None))
-        return done
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            block, is_speech, done = (
-                self._queue.get_nowait() if not self._queue.empty() else (_SILENT_BLOCK, False, None)
-            )
-            self._speech_left -= is_speech
-            await self._session.send(UserAudio(block))
-            self.blocks += 1
-            if done is not None:
-                done.set()
-            next_at += self._interval
-            delay = next_at - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)  # the microphone's own clock
-            else:
-                next_at = loop.time()
-
-
-@dataclass
-class _Listener:
-    """Consumes ``events()``: completed replies, cut replies, state changes."""
-
-    replies: list[tuple[float, str]] = field(default_factory=list)  # (arrival, full model text)
-    states: list[tuple[float, SessionState]] = field(default_factory=list)
-    handles: int = 0
-    cut_replies: int = 0
-    error: BaseException | None = None
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    reply_started: asyncio.Event = field(default_factory=asyncio.Event)  # a reply's first words arrived
-    _text: str = ""
-
-    def lives(self) -> int:
-        """How many times the session went live (reconnects included)."""
-        return sum(1 for _, state in self.states if state.phase is SessionPhase.LIVE)
-
-    @property
-    def mid_reply(self) -> bool:
-        """Part of a reply arrived and its turn has not completed yet."""
-        return bool(self._text)
-
-    async def run(self, session: ResilientSession) -> None:
-        try:
-            async for event in session.events():
-                self._take(event)
-        except Exception as exc:
-            self.error = exc
-        finally:
-            self.changed.set()
-
-    def _take(self, event: ResilientEvent) -> None:
-        now = time.perf_counter()
-        if isinstance(event, Transcript) and event.role is Role.MODEL:
-            if not self._text:
-                self.reply_started.set()
-            self._text += event.text
-        elif isinstance(event, TurnComplete):
-            self.replies.append((now, self._text))
-            self._text = ""
-        elif isinstance(event, SessionState):
-            if event.phase is SessionPhase.RECONNECTING and self._text:
-                self.cut_replies += 1
-                self._text = ""
-            self.states.append((now, event))
-        elif isinstance(event, ResumptionUpdate):
-            self.handles += 1
-        else:
-            return
-        self.changed.set()
-
-    async def wait(self, test: Callable[[], bool], timeout: float) -> bool:
-        deadline = time.perf_counter() + timeout
-        while not test():
-            if self.error is not None:
-                raise self.error
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return False
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                return test()
-        return True
-
-
-def _scaled_policy(speedup: float) -> ReconnectPolicy:
-    base = ReconnectPolicy()
-    return replace(
-        base,
-        backoff_base_s=base.backoff_base_s / speedup,
-        backoff_max_s=base.backoff_max_s / speedup,
-        stable_after_s=base.stable_after_s / speedup,
-        go_away_margin_s=base.go_away_margin_s / speedup,
-        default_time_left_s=base.default_time_left_s / speedup,
-        quiet_hold_s=base.quiet_hold_s / speedup,
-        reply_wait_s=base.reply_wait_s / speedup,
-    )
-
-
-def _connector(emu: Emulator, policy: ReconnectPolicy) -> ResilientConnector:
-    backend = Backend("emulator", "bench-key", emu.base_url, emu.client_ssl_context())
-    return ResilientConnector(GenaiConnector(backend), policy)
 
 
 # --- reconnect gap --------------------------------------------------------------------------------
@@ -244,10 +81,10 @@ async def _gaps(kind: str, cycles: int, server_delay_ms: float = 0.0) -> tuple[l
     policy = ReconnectPolicy(stable_after_s=0.5)
     async with (
         Emulator(EmulatorConfig(pace=1.0, faults=Faults(reply_delay_ms=server_delay_ms))) as emu,
-        _connector(emu, policy).connect(SessionOptions()) as session,
+        emulator_connector(emu, policy).connect(SessionOptions()) as session,
     ):
-        listener = _Listener()
-        mic = _Mic(session, speed=1.0)
+        listener = Listener()
+        mic = Mic(session, speed=1.0)
         tasks = [asyncio.create_task(listener.run(session)), asyncio.create_task(mic.run())]
         outside: list[float] = []
         try:
@@ -299,35 +136,77 @@ def bench_reconnect_gap() -> list[Metric]:
 # --- soak -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class SoakResult:
-    simulated_s: float
-    real_s: float
-    utterances: int = 0
-    turns_completed: int = 0
+class Resources(NamedTuple):
+    """What this process holds at one moment: resident memory, open descriptors, asyncio tasks."""
+
+    rss_mb: float = 0.0
+    fds: int = 0
+    tasks: int = 0
+
+
+def resources_now() -> Resources:
+    """A snapshot of this process; call it on the running loop (it counts that loop's tasks)."""
+    return Resources(proc_rss_mb("self"), _open_fds(), len(asyncio.all_tasks()))
+
+
+@dataclass(slots=True)
+class Lost:
+    """Utterances lost, counted the three ways of the module docstring; ``total`` must be 0."""
+
     no_reply: int = 0
     short_replies: int = 0
     broken_transcripts: int = 0
-    duplicate_replies: int = 0
-    replies_repeated: int = 0
-    go_away_reconnects: int = 0
-    failure_reconnects: int = 0
-    fresh_sessions: int = 0
-    drops_injected: int = 0
-    drops_mid_utterance: int = 0
-    drops_mid_reply: int = 0
-    gaps_ms: list[float] = field(default_factory=list)
-    audio_dropped_s: float = 0.0
-    rss_before_mb: float = 0.0
-    rss_after_mb: float = 0.0
-    fds_before: int = 0
-    fds_after: int = 0
-    tasks_before: int = 0
-    tasks_after: int = 0
 
     @property
-    def lost(self) -> int:
+    def total(self) -> int:
         return self.no_reply + self.short_replies + self.broken_transcripts
+
+
+@dataclass(slots=True)
+class Drops:
+    """TCP streams cut by the soak, and what was under way when they were."""
+
+    injected: int = 0
+    mid_utterance: int = 0
+    mid_reply: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnects:
+    """What the resilient session reports about its reconnects (copied when the soak ends)."""
+
+    go_away: int = 0
+    failure: int = 0
+    fresh_sessions: int = 0
+    gaps_ms: tuple[float, ...] = ()
+    audio_dropped_s: float = 0.0
+
+    @classmethod
+    def of(cls, stats: ResilienceStats) -> Reconnects:
+        return cls(
+            go_away=stats.go_away_reconnects,
+            failure=stats.failure_reconnects,
+            fresh_sessions=stats.fresh_sessions,
+            gaps_ms=tuple(stats.gaps_ms),
+            audio_dropped_s=stats.buffer.audio_dropped_s,
+        )
+
+
+@dataclass(slots=True)
+class SoakResult:
+    """The soak's counts; ``before`` is taken after the first turn (the rest is warm-up)."""
+
+    simulated_s: float
+    real_s: float = 0.0
+    lost: Lost = field(default_factory=Lost)
+    utterances: int = 0
+    turns_completed: int = 0
+    duplicate_replies: int = 0
+    replies_repeated: int = 0
+    drops: Drops = field(default_factory=Drops)
+    reconnects: Reconnects = field(default_factory=Reconnects)
+    before: Resources = field(default_factory=Resources)
+    after: Resources = field(default_factory=Resources)
 
 
 async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) -> SoakResult:
@@ -336,12 +215,12 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
     config = EmulatorConfig(pace=speedup, go_away_after_s=60.0 / speedup, go_away_time_left_s=10.0 / speedup)
     real_budget = simulated_s / speedup
     durations = (1.0, 1.5, 2.0, 2.5)
-    result = SoakResult(simulated_s=simulated_s, real_s=0.0)
+    result = SoakResult(simulated_s=simulated_s)
     async with Emulator(config) as emu:
-        connector = _connector(emu, _scaled_policy(speedup))
+        connector = emulator_connector(emu, scaled_policy(speedup))
         async with connector.connect(SessionOptions()) as session:
-            listener = _Listener()
-            mic = _Mic(session, speed=speedup)
+            listener = Listener()
+            mic = Mic(session, speed=speedup)
             tasks = [
                 asyncio.create_task(listener.run(session), name="soak-listener"),
                 asyncio.create_task(mic.run(), name="soak-mic"),
@@ -350,13 +229,13 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
             async def drops() -> None:
                 while True:
                     await asyncio.sleep(rng.uniform(45.0, 135.0) / speedup)  # the fault schedule itself
-                    if result.drops_injected % 2:  # every other drop waits for a reply to be under way
+                    if result.drops.injected % 2:  # every other drop waits for a reply to be under way
                         listener.reply_started.clear()
                         await listener.reply_started.wait()
-                    result.drops_mid_utterance += mic.speaking
-                    result.drops_mid_reply += listener.mid_reply
+                    result.drops.mid_utterance += mic.speaking
+                    result.drops.mid_reply += listener.mid_reply
                     emu.drop_connections()
-                    result.drops_injected += 1
+                    result.drops.injected += 1
 
             tasks.append(asyncio.create_task(drops(), name="soak-drops"))
 
@@ -367,42 +246,33 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
                 while time.perf_counter() - started < real_budget:
                     duration = durations[result.utterances % len(durations)]
                     replies_before = len(listener.replies)
-                    sent = mic.say(_speech(duration), bytes(MIC_FORMAT.bytes_for_ms(800)))
+                    sent = mic.say(speech_tone(duration), bytes(MIC_FORMAT.bytes_for_ms(800)))
                     result.utterances += 1
                     await sent.wait()
                     got = await listener.wait(lambda: len(listener.replies) > replies_before, 15.0)  # noqa: B023
                     if not got:
-                        result.no_reply += 1
+                        result.lost.no_reply += 1
                         continue
                     await listener.wait(lambda: False, 0.5 / speedup)  # the user pauses between turns
                     new = listener.replies[replies_before:]
                     full = [text for _, text in new if _REPLY.match(text)]
                     result.turns_completed += len(new)
-                    result.broken_transcripts += len(new) - len(full)
+                    result.lost.broken_transcripts += len(new) - len(full)
                     result.duplicate_replies += max(0, len(full) - 1)
                     heard = [float(m.group(1)) for m in (_REPLY.match(t) for t in full) if m]
                     if heard and max(heard) < duration - 0.3:
-                        result.short_replies += 1
+                        result.lost.short_replies += 1
                     if first:  # measure from here: imports, TLS and first-turn allocations are warm-up
                         first = False
-                        result.rss_before_mb = _rss_mb()
-                        result.fds_before = _open_fds()
-                        result.tasks_before = len(asyncio.all_tasks())
+                        result.before = resources_now()
                 result.real_s = time.perf_counter() - started
-                result.rss_after_mb = _rss_mb()
-                result.fds_after = _open_fds()
-                result.tasks_after = len(asyncio.all_tasks())
+                result.after = resources_now()
             finally:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-            stats = session.stats
             result.replies_repeated = listener.cut_replies
-            result.go_away_reconnects = stats.go_away_reconnects
-            result.failure_reconnects = stats.failure_reconnects
-            result.fresh_sessions = stats.fresh_sessions
-            result.gaps_ms = list(stats.gaps_ms)
-            result.audio_dropped_s = stats.buffer.audio_dropped_s
+            result.reconnects = Reconnects.of(session.stats)
     return result
 
 
@@ -411,31 +281,31 @@ def bench_soak() -> list[Metric]:
     simulated = _env_float("GLD_SOAK_SIMULATED_S", 600.0)
     speedup = _env_float("GLD_SOAK_SPEEDUP", 8.0)
     r = asyncio.run(soak(simulated, speedup))
-    gaps = r.gaps_ms or [0.0]
+    gaps = r.reconnects.gaps_ms or (0.0,)
     return [
         ("soak_simulated_s", r.simulated_s, "s"),
         ("soak_real_s", r.real_s, "s"),
         ("soak_utterances_sent", r.utterances, "count"),
         ("soak_turns_completed", r.turns_completed, "count"),
-        ("soak_lost_messages", r.lost, "count"),
-        ("soak_lost_no_reply", r.no_reply, "count"),
-        ("soak_lost_short_replies", r.short_replies, "count"),
-        ("soak_lost_broken_transcripts", r.broken_transcripts, "count"),
+        ("soak_lost_messages", r.lost.total, "count"),
+        ("soak_lost_no_reply", r.lost.no_reply, "count"),
+        ("soak_lost_short_replies", r.lost.short_replies, "count"),
+        ("soak_lost_broken_transcripts", r.lost.broken_transcripts, "count"),
         ("soak_duplicate_replies", r.duplicate_replies, "count"),
         ("soak_replies_repeated", r.replies_repeated, "count"),
-        ("soak_reconnects_go_away", r.go_away_reconnects, "count"),
-        ("soak_reconnects_failure", r.failure_reconnects, "count"),
-        ("soak_fresh_sessions", r.fresh_sessions, "count"),
-        ("soak_drops_injected", r.drops_injected, "count"),
-        ("soak_drops_mid_utterance", r.drops_mid_utterance, "count"),
-        ("soak_drops_mid_reply", r.drops_mid_reply, "count"),
+        ("soak_reconnects_go_away", r.reconnects.go_away, "count"),
+        ("soak_reconnects_failure", r.reconnects.failure, "count"),
+        ("soak_fresh_sessions", r.reconnects.fresh_sessions, "count"),
+        ("soak_drops_injected", r.drops.injected, "count"),
+        ("soak_drops_mid_utterance", r.drops.mid_utterance, "count"),
+        ("soak_drops_mid_reply", r.drops.mid_reply, "count"),
         ("soak_reconnect_gap_ms_p50", percentile(gaps, 50), "ms"),
         ("soak_reconnect_gap_ms_p99", percentile(gaps, 99), "ms"),
-        ("soak_mic_audio_dropped_s", r.audio_dropped_s, "s"),
-        ("soak_rss_before_mb", r.rss_before_mb, "MB"),
-        ("soak_rss_growth_mb", r.rss_after_mb - r.rss_before_mb, "MB"),
-        ("soak_open_fds_before", r.fds_before, "count"),
-        ("soak_open_fds_after", r.fds_after, "count"),
-        ("soak_asyncio_tasks_before", r.tasks_before, "count"),
-        ("soak_asyncio_tasks_after", r.tasks_after, "count"),
+        ("soak_mic_audio_dropped_s", r.reconnects.audio_dropped_s, "s"),
+        ("soak_rss_before_mb", r.before.rss_mb, "MB"),
+        ("soak_rss_growth_mb", r.after.rss_mb - r.before.rss_mb, "MB"),
+        ("soak_open_fds_before", r.before.fds, "count"),
+        ("soak_open_fds_after", r.after.fds, "count"),
+        ("soak_asyncio_tasks_before", r.before.tasks, "count"),
+        ("soak_asyncio_tasks_after", r.after.tasks, "count"),
     ]

@@ -21,12 +21,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.bench.stats import percentile
+from desktop_app.core.masks import MaskRect
+from desktop_app.core.stats import percentile
 from desktop_app.video.encode import EncoderConfig, FrameEncoder
 from desktop_app.video.pacing import PacingConfig
 from desktop_app.video.pump import FrameSender, VisionPump
 from desktop_app.video.source import synthetic_source
-from desktop_app.video.spec import Region
 from desktop_app.video.synthetic import pattern_frame
 
 __all__ = ["camera_like_frame", "vision_load"]
@@ -71,7 +71,7 @@ def bench_frame_encode() -> list[Metric]:
     with one privacy box, and the frame's JPEG size."""
     frame = camera_like_frame()
     plain = FrameEncoder(EncoderConfig())
-    masked = FrameEncoder(EncoderConfig(blur_boxes=(Region(400, 200, 320, 240),)))
+    masked = FrameEncoder(EncoderConfig(masks=(MaskRect(0.3125, 0.2778, 0.25, 0.3333),)))
     costs = _time_encodes(plain, frame, 300)
     masked_costs = _time_encodes(masked, frame, 300)
     return [

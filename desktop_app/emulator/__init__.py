@@ -10,6 +10,7 @@ here.
 """
 
 from desktop_app.emulator.config import DEFAULT_MODELS, EmulatorConfig, EmulatorStats, Faults
-from desktop_app.emulator.server import Emulator, client_env
+from desktop_app.emulator.handshake import client_env
+from desktop_app.emulator.server import Emulator
 
 __all__ = ["DEFAULT_MODELS", "Emulator", "EmulatorConfig", "EmulatorStats", "Faults", "client_env"]

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from desktop_app.emulator import Emulator, client_env
 from desktop_app.emulator.config import EmulatorConfig
-from desktop_app.emulator.server import Emulator, client_env
 
 __all__ = ["main", "parse_args"]
 

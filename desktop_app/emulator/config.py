@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_app.emulator.wire import INTERNAL
+from desktop_app.emulator.protocol_errors import INTERNAL
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -68,6 +68,16 @@ class Faults:
     reply_delay_ms: float = 0.0
     reject_next_resumption: bool = False
     sticky: bool = False
+
+    def take(self, name: str, count: int) -> bool:
+        """True if the counted fault ``name`` (a field above) fires at message ``count``; it then clears
+        itself unless ``sticky``. Connections call it once per message in or out."""
+        armed = getattr(self, name)
+        if armed is None or armed != count:
+            return False
+        if not self.sticky:
+            setattr(self, name, None)
+        return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """The emulator's own vocabulary: what a client sent (after parsing) and what the emulator will send.
 
-``wire`` turns client JSON into :data:`ClientEvent` values and :data:`ServerOutput` values into JSON; the
-simulated model (``model``) only ever sees these dataclasses. Nothing here is shared with
-``desktop_app.live``.
+``parse`` turns client JSON into :data:`ClientEvent` values and ``encode`` turns :data:`ServerOutput`
+values into JSON; the simulated model (``model``) only ever sees these dataclasses. Nothing here is shared
+with ``desktop_app.live`` or with ``core``'s vocabulary: the emulator checks the client, so it must not
+borrow the client's types.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ ClientEvent = (
 
 @dataclass(frozen=True, slots=True)
 class SetupComplete:
+    """``setupComplete{sessionId}``: the setup was accepted."""
+
     session_id: str
 
 
@@ -144,18 +147,22 @@ class TextPart:
 
 @dataclass(frozen=True, slots=True)
 class OutputTranscription:
+    """``serverContent.outputTranscription``: a piece of what the model says."""
+
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class InputTranscription:
+    """``serverContent.inputTranscription``: what the model heard the user say."""
+
     text: str
     finished: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class GenerationComplete:
-    pass
+    """``serverContent.generationComplete``: the model has produced the whole turn."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +190,13 @@ class TurnComplete:
 
 @dataclass(frozen=True, slots=True)
 class Interrupted:
-    pass
+    """``serverContent.interrupted``: the user barged in; the rest of the turn is dropped."""
 
 
 @dataclass(frozen=True, slots=True)
 class FunctionCall:
+    """One entry of ``toolCall.functionCalls``."""
+
     id: str
     name: str
     args: dict[str, Any] = field(default_factory=dict)
@@ -195,21 +204,29 @@ class FunctionCall:
 
 @dataclass(frozen=True, slots=True)
 class ToolCall:
+    """``toolCall``: the model asks the client to run these functions."""
+
     calls: tuple[FunctionCall, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ToolCallCancellation:
+    """``toolCallCancellation``: calls whose answers are no longer wanted."""
+
     ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class GoAway:
+    """``goAway{timeLeft}``: the server will close this connection after ``time_left_s``."""
+
     time_left_s: float
 
 
 @dataclass(frozen=True, slots=True)
 class SessionResumptionUpdate:
+    """``sessionResumptionUpdate``: a handle to resume this session from here."""
+
     new_handle: str
     resumable: bool = True
 

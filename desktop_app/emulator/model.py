@@ -10,101 +10,36 @@ What it does (DESIGN.md §6): end of speech → the utterance echoed back at 24 
 describes what arrived (duration, level, latest camera frame); text → ``You said: "…"`` with a synthetic
 voice; a text that names a declared function → ``toolCall``, answered after the ``toolResponse``; speech or
 text during a reply (with START_OF_ACTIVITY_INTERRUPTS) → ``interrupted`` then ``turnComplete``.
+
+This module holds the turn logic; a turn's message queue and token bill are ``replies``', its words
+``reply_text``'s, and the snapshots behind resumption handles ``resumption``'s.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 import secrets
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, rms_dbfs
-from desktop_app.emulator import media
-from desktop_app.emulator.messages import (
-    ActivityEnd,
-    ActivityStart,
-    AudioChunk,
-    AudioIn,
-    AudioStreamEnd,
-    ClientEvent,
-    ClientTurn,
-    ContextUpdate,
-    FunctionCall,
-    GenerationComplete,
-    InputTranscription,
-    Interrupted,
-    OutputTranscription,
-    ServerOutput,
-    SessionResumptionUpdate,
-    SetupComplete,
-    TextIn,
-    TextPart,
-    ToolCall,
-    ToolCallCancellation,
-    ToolResponse,
-    TurnComplete,
-    Usage,
-    VadSignal,
-    VideoIn,
-    VoiceActivity,
-)
+from desktop_app.emulator import media, messages, reply_text
+from desktop_app.emulator.parse import SetupRequest
+from desktop_app.emulator.protocol_errors import invalid
+from desktop_app.emulator.replies import AUDIO_TOKENS_IN_PER_S, Item, Reply, ReplyStyle
+from desktop_app.emulator.resumption import ResumptionStore, SessionState
 from desktop_app.emulator.vad import EnergyVad, SpeechEnded, SpeechStarted, VadEvent, VadParams
-from desktop_app.emulator.wire import SetupRequest, invalid
 
 __all__ = [
     "ModelOptions",
     "Outgoing",
-    "ResumptionStore",
-    "SessionState",
     "SimulatedModel",
-    "new_session_id",
 ]
-
-AUDIO_TOKENS_IN_PER_S = 32
-AUDIO_TOKENS_OUT_PER_S = 25
-
-
-def new_session_id() -> str:
-    return f"emulator-{secrets.token_hex(8)}"
 
 
 def _new_call_id() -> str:
     return f"function-call-{secrets.token_hex(8)}"
-
-
-@dataclass(frozen=True, slots=True)
-class SessionState:
-    """What survives a resumption: the session id and how many user turns were answered."""
-
-    session_id: str
-    turns: int = 0
-    resumptions: int = 0
-
-
-class ResumptionStore:
-    """Resumption handles → session snapshots, shared by all connections of one emulator instance.
-
-    Handles stay valid for the store's lifetime; resuming with an older handle resumes from that older point.
-    """
-
-    def __init__(self, new_handle: Callable[[], str] | None = None) -> None:
-        self._new_handle = new_handle or (lambda: secrets.token_urlsafe(24))
-        self._states: dict[str, SessionState] = {}
-
-    def issue(self, state: SessionState) -> str:
-        handle = self._new_handle()
-        self._states[handle] = state
-        return handle
-
-    def lookup(self, handle: str) -> SessionState | None:
-        return self._states.get(handle)
-
-    def __len__(self) -> int:
-        return len(self._states)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,26 +58,8 @@ class ModelOptions:
 class Outgoing:
     """One server message to send. ``audio_s`` is the audio it carries: wait that long (÷ pace) after it."""
 
-    output: ServerOutput
+    output: messages.ServerOutput
     audio_s: float = 0.0
-
-
-@dataclass(slots=True)
-class _Item:
-    output: ServerOutput | None  # None marks a quiet point: a resumption update is made when popped
-    audio_s: float = 0.0
-
-
-@dataclass(slots=True)
-class _Reply:
-    """One model turn in progress: queued items plus what has been sent so far (for honest usage)."""
-
-    items: deque[_Item]
-    prompt: dict[str, int]
-    waiting_for: dict[str, str] = field(default_factory=dict)  # tool call id → function name
-    sent_audio_s: float = 0.0
-    sent_text_chars: int = 0
-    turn: int = 0
 
 
 class SimulatedModel:
@@ -184,18 +101,24 @@ class SimulatedModel:
             )
         )
         self._text_mode = setup.response_modalities == ("TEXT",)
-        self._urgent: deque[_Item] = deque()
-        self._replies: deque[_Reply] = deque()
+        self._style = ReplyStyle(
+            text_mode=self._text_mode,
+            output_transcription=setup.output_transcription,
+            chunk_ms=self.options.chunk_ms,
+            resumption=setup.resumption,
+        )
+        self._urgent: deque[Item] = deque()
+        self._replies: deque[Reply] = deque()
         self._manual_active = False
         self._manual_audio = bytearray()
         self._pending_texts: list[str] = []
-        self._frame: VideoIn | None = None
-        self._frame_info: tuple[VideoIn, media.FrameInfo | None] | None = None
+        self._frame: messages.VideoIn | None = None
+        self._frame_info: tuple[messages.VideoIn, media.FrameInfo | None] | None = None
         self._frames_since_turn = 0
         self._realtime_seen = False
-        self._urgent.append(_Item(SetupComplete(session_id=state.session_id)))
+        self._urgent.append(Item(messages.SetupComplete(session_id=state.session_id)))
         if setup.resumption:
-            self._urgent.append(_Item(None))
+            self._urgent.append(Item(None))
 
     # ------------------------------------------------------------------ state
 
@@ -222,60 +145,60 @@ class SimulatedModel:
 
     # ------------------------------------------------------------------ input
 
-    def handle(self, event: ClientEvent) -> None:
-        """Take one client event. Raises :class:`~desktop_app.emulator.wire.WireError` for a message the
-        service would refuse at this point (activity signals while automatic detection is on; client
-        content on a model that takes it only as seeded history)."""
-        if not isinstance(event, ClientTurn | ToolResponse | ContextUpdate):
+    def handle(self, event: messages.ClientEvent) -> None:
+        """Take one client event. Raises :class:`~desktop_app.emulator.protocol_errors.WireError` for a
+        message the service would refuse at this point (activity signals while automatic detection is on;
+        client content on a model that takes it only as seeded history)."""
+        if not isinstance(event, messages.ClientTurn | messages.ToolResponse | messages.ContextUpdate):
             self._realtime_seen = True
         match event:
-            case AudioIn(pcm=pcm, rate=rate):
+            case messages.AudioIn(pcm=pcm, rate=rate):
                 self._on_audio(media.resample(pcm, rate, MIC_FORMAT.rate))
-            case VideoIn():
+            case messages.VideoIn():
                 if event.mime_type.lower().startswith("image/"):
                     self._frame = event
                     self._frames_since_turn += 1
-            case TextIn(text=text):
+            case messages.TextIn(text=text):
                 if self.setup.activity.interrupts:
                     self._interrupt()
                 self._answer_text(text)
-            case ActivityStart():
+            case messages.ActivityStart():
                 self._require_manual()
                 if not self._manual_active:
                     self._manual_active = True
                     self._manual_audio.clear()
                     if self.setup.activity.interrupts:
                         self._interrupt()
-            case ActivityEnd():
+            case messages.ActivityEnd():
                 self._require_manual()
                 if self._manual_active:
                     self._manual_active = False
                     audio = bytes(self._manual_audio)
                     self._manual_audio.clear()
                     self._answer_speech(audio, rms_dbfs(audio))
-            case AudioStreamEnd():
+            case messages.AudioStreamEnd():
                 if not self.setup.activity.disabled:
                     for vad_event in self._vad.flush():
                         self._on_vad(vad_event)
-            case ClientTurn(texts=texts) if self.options.client_content_history_only:
+            case messages.ClientTurn(texts=texts) if self.options.client_content_history_only:
                 if self._realtime_seen or not self.setup.history_in_client_content:
                     raise invalid()
                 self._pending_texts.extend(t for t in texts if t)  # seeded history: no reply
-            case ClientTurn(texts=texts, turn_complete=complete):
+            case messages.ClientTurn(texts=texts, turn_complete=complete):
                 self._interrupt()  # "A message here will interrupt any current model generation"
                 self._pending_texts.extend(t for t in texts if t)
                 if complete:
                     text = "\n".join(self._pending_texts)
                     self._pending_texts.clear()
                     self._answer_text(text)
-            case ToolResponse(ids=ids, responses=responses):
+            case messages.ToolResponse(ids=ids, responses=responses):
                 self._on_tool_response(ids, responses)
-            case ContextUpdate():
+            case messages.ContextUpdate():
                 pass
 
-    def emit(self, output: ServerOutput) -> None:
+    def emit(self, output: messages.ServerOutput) -> None:
         """Queue a message the shell decided on (e.g. ``goAway``) ahead of any reply audio."""
-        self._urgent.append(_Item(output))
+        self._urgent.append(Item(output))
 
     # ------------------------------------------------------------------ output
 
@@ -284,17 +207,14 @@ class SimulatedModel:
 
         Popping counts as sending: interruptions keep what was popped and drop the rest.
         """
-        item: _Item | None = None
+        item: Item | None = None
         if self._urgent:
             item = self._urgent.popleft()
         else:
             while self._replies and item is None:
                 head = self._replies[0]
                 if head.items:
-                    item = head.items.popleft()
-                    head.sent_audio_s += item.audio_s
-                    if isinstance(item.output, TextPart | OutputTranscription):
-                        head.sent_text_chars += len(item.output.text)
+                    item = head.take()
                 elif head.waiting_for:
                     return None
                 if not head.items and not head.waiting_for:
@@ -309,7 +229,7 @@ class SimulatedModel:
         if self._replies:  # not a quiet point any more: a new turn started meanwhile
             return self.pop()
         handle = self._store.issue(self._state)
-        return Outgoing(SessionResumptionUpdate(new_handle=handle, resumable=True))
+        return Outgoing(messages.SessionResumptionUpdate(new_handle=handle, resumable=True))
 
     # ------------------------------------------------------------------ audio and VAD
 
@@ -330,16 +250,16 @@ class SimulatedModel:
     def _on_vad(self, event: VadEvent) -> None:
         if isinstance(event, SpeechStarted):
             if self.options.voice_activity:
-                self._urgent.append(_Item(VoiceActivity("ACTIVITY_START", event.offset_s)))
+                self._urgent.append(Item(messages.VoiceActivity("ACTIVITY_START", event.offset_s)))
             if self.setup.explicit_vad_signal:
-                self._urgent.append(_Item(VadSignal("VAD_SIGNAL_TYPE_SOS")))
+                self._urgent.append(Item(messages.VadSignal("VAD_SIGNAL_TYPE_SOS")))
             if self.setup.activity.interrupts:
                 self._interrupt()
         elif isinstance(event, SpeechEnded):
             if self.options.voice_activity:
-                self._urgent.append(_Item(VoiceActivity("ACTIVITY_END", event.offset_s)))
+                self._urgent.append(Item(messages.VoiceActivity("ACTIVITY_END", event.offset_s)))
             if self.setup.explicit_vad_signal:
-                self._urgent.append(_Item(VadSignal("VAD_SIGNAL_TYPE_EOS")))
+                self._urgent.append(Item(messages.VadSignal("VAD_SIGNAL_TYPE_EOS")))
             self._answer_speech(event.audio, event.level_dbfs)
 
     # ------------------------------------------------------------------ turns
@@ -349,18 +269,13 @@ class SimulatedModel:
             return
         head = self._replies[0]
         cancelled = tuple(head.waiting_for)
-        response: dict[str, int] = {}
-        if head.sent_audio_s:
-            response["AUDIO"] = round(head.sent_audio_s * AUDIO_TOKENS_OUT_PER_S)
-        if head.sent_text_chars and self._text_mode:
-            response["TEXT"] = math.ceil(head.sent_text_chars / 4)
         self._replies.clear()
         if cancelled:
-            self._urgent.append(_Item(ToolCallCancellation(cancelled)))
-        self._urgent.append(_Item(Interrupted()))
-        self._urgent.append(_Item(TurnComplete(Usage(dict(head.prompt), response))))
+            self._urgent.append(Item(messages.ToolCallCancellation(cancelled)))
+        self._urgent.append(Item(messages.Interrupted()))
+        self._urgent.append(Item(messages.TurnComplete(head.usage_so_far(self._text_mode))))
         if self.setup.resumption:
-            self._urgent.append(_Item(None))
+            self._urgent.append(Item(None))
 
     def _next_turn(self) -> int:
         self._state = replace(self._state, turns=self._state.turns + 1)
@@ -378,46 +293,28 @@ class SimulatedModel:
         turn = self._next_turn()
         duration = MIC_FORMAT.duration_s(len(audio16))
         if self.setup.input_transcription:
-            self._urgent.append(_Item(InputTranscription(f"[speech {duration:.1f} s]")))
+            self._urgent.append(Item(messages.InputTranscription(f"[speech {duration:.1f} s]")))
         if audio16:
-            heard = (
-                f"I heard {duration:.1f} s of speech at {level_dbfs:.0f} dBFS and am playing it back to you."
-            )
             reply_audio = media.resample(audio16, MIC_FORMAT.rate, MODEL_FORMAT.rate)
         else:
-            heard = "I heard no audio between activityStart and activityEnd."
             reply_audio = media.synth_voice(0.6)
-        text = f"Offline emulator, turn {turn}: {heard} {self._describe_frame()}"
+        text = reply_text.heard_speech(turn, duration, level_dbfs, bool(audio16), self._describe_frame())
         prompt = self._prompt(AUDIO=round(duration * AUDIO_TOKENS_IN_PER_S))
         self._queue_reply(turn, prompt, text, reply_audio)
 
     def _answer_text(self, text: str) -> None:
         turn = self._next_turn()
         prompt = self._prompt(TEXT=math.ceil(len(text) / 4))
-        called = self._named_functions(text)
+        called = reply_text.named_functions(text, self.setup.function_names)
         if called:
-            calls = tuple(FunctionCall(id=self._new_call_id(), name=name) for name in called)
-            reply = _Reply(items=deque([_Item(ToolCall(calls))]), prompt=prompt, turn=turn)
+            calls = tuple(messages.FunctionCall(id=self._new_call_id(), name=name) for name in called)
+            reply = Reply(items=deque([Item(messages.ToolCall(calls))]), prompt=prompt, turn=turn)
             reply.waiting_for = {call.id: call.name for call in calls}
             self._replies.append(reply)
             return
-        shown = text if len(text) <= 200 else text[:197] + "…"
-        reply_text = (
-            f'You said: "{shown}". (Offline emulator, turn {turn}.)'
-            if text
-            else f"You sent an empty turn. (Offline emulator, turn {turn}.)"
-        )
-        audio = media.synth_voice(min(4.0, 0.5 + 0.03 * len(reply_text)))
-        self._queue_reply(turn, prompt, reply_text, audio)
-
-    def _named_functions(self, text: str) -> list[str]:
-        lowered = text.lower()
-        names = []
-        for name in self.setup.function_names:
-            spoken = name.lower()
-            if spoken in lowered or re.sub(r"[_\-]+", " ", spoken) in lowered:
-                names.append(name)
-        return names
+        said = reply_text.said_text(turn, text)
+        audio = media.synth_voice(min(4.0, 0.5 + 0.03 * len(said)))
+        self._queue_reply(turn, prompt, said, audio)
 
     def _on_tool_response(self, ids: tuple[str, ...], responses: tuple[object, ...]) -> None:
         head = self._replies[0] if self._replies else None
@@ -430,67 +327,18 @@ class SimulatedModel:
                 answered.append((name, response))
         if not answered or head.waiting_for:
             return
-        results = "; ".join(
-            f"{name} returned {json.dumps(response, default=str)[:120]}" for name, response in answered
-        )
-        text = f"Offline emulator, turn {head.turn}: the function {results}."
-        self._extend_reply(head, text, media.synth_voice(1.0))
+        text = reply_text.function_results(head.turn, answered)
+        head.compose(text, media.synth_voice(1.0), self._style)
 
     def _queue_reply(self, turn: int, prompt: dict[str, int], text: str, audio: bytes) -> None:
-        reply = _Reply(items=deque(), prompt=prompt, turn=turn)
+        reply = Reply(items=deque(), prompt=prompt, turn=turn)
         self._replies.append(reply)
-        self._extend_reply(reply, text, audio)
-
-    def _extend_reply(self, reply: _Reply, text: str, audio: bytes) -> None:
-        """Append a model turn's content, ``generationComplete``, ``turnComplete`` and a quiet point."""
-        items = reply.items
-        response: dict[str, int]
-        if self._text_mode:
-            for piece in _split_words(text, max(1, len(text) // 40)):
-                items.append(_Item(TextPart(piece)))
-            response = {"TEXT": math.ceil(len(text) / 4)}
-        else:
-            chunks = media.split_pcm(audio, MODEL_FORMAT.bytes_for_ms(self.options.chunk_ms))
-            pieces = (
-                _split_words(text, max(1, min(len(chunks), len(text.split()) // 3)))
-                if self.setup.output_transcription
-                else []
-            )
-            at = {index * len(chunks) // len(pieces): piece for index, piece in enumerate(pieces)}
-            for index, chunk in enumerate(chunks):
-                items.append(_Item(AudioChunk(chunk), MODEL_FORMAT.duration_s(len(chunk))))
-                if index in at:
-                    items.append(_Item(OutputTranscription(at[index])))
-            if not chunks:
-                items.extend(_Item(OutputTranscription(piece)) for piece in pieces)
-            response = {"AUDIO": round(MODEL_FORMAT.duration_s(len(audio)) * AUDIO_TOKENS_OUT_PER_S)}
-        items.append(_Item(GenerationComplete()))
-        items.append(_Item(TurnComplete(Usage(dict(reply.prompt), response))))
-        if self.setup.resumption:
-            items.append(_Item(None))
+        reply.compose(text, audio, self._style)
 
     def _describe_frame(self) -> str:
         frame = self._frame
         if frame is None:
-            return "No camera frame received."
+            return reply_text.frame_note(None, None)
         if self._frame_info is None or self._frame_info[0] is not frame:
             self._frame_info = (frame, media.describe_frame(frame.data))
-        info = self._frame_info[1]
-        if info is None:
-            return (
-                f"Latest camera frame: {frame.mime_type or 'no MIME type'}, "
-                f"{len(frame.data)} bytes, could not be decoded."
-            )
-        return f"Latest camera frame: {info.width}x{info.height}, average colour {info.hex_colour}."
-
-
-def _split_words(text: str, pieces: int) -> list[str]:
-    """``text`` cut at word boundaries into at most ``pieces`` parts that concatenate back to ``text``."""
-    words = re.findall(r"\s*\S+", text)
-    if not words:
-        return [text] if text else []
-    pieces = max(1, min(pieces, len(words)))
-    return [
-        "".join(words[index * len(words) // pieces : (index + 1) * len(words) // pieces])
-        for index in range(pieces)
-    ]
+        return reply_text.frame_note(frame, self._frame_info[1])

@@ -1,8 +1,8 @@
 """The client message schema the emulator validates against, written from the documented protocol.
 
 Field names are the canonical lowerCamelCase JSON names. Proto JSON parsers also accept the proto (snake_case)
-name of every field, and so does :func:`desktop_app.emulator.wire.normalize`. Sources: the Live API reference
-(BidiGenerateContent*), and what google-genai 3.x really sends (research/protocol.md §2.4–§2.7).
+name of every field, and so does :func:`desktop_app.emulator.decode.normalize`. Sources: the Live API
+reference (BidiGenerateContent*), and what google-genai 3.x really sends (research/protocol.md §2.4–§2.7).
 
 ``ANY`` marks free-form values (``google.protobuf.Struct``, JSON schemas, and sub-messages the emulator does
 not model); their keys are neither checked nor renamed. Deep sub-configs are ``ANY`` on purpose: the emulator

@@ -1,12 +1,14 @@
 """Vision: camera, file, stream or screen frames to the live session, with a preview and a mirror.
 
 Start here: :func:`open_video_source` / :func:`open_screen_source` build a source, :class:`VisionPump` runs
-it into a session (see :mod:`desktop_app.video.pump` for the wiring). Events are in
-:mod:`desktop_app.core.media_events`.
+it into a session (see :mod:`desktop_app.video.pump` for the wiring), configured from the settings by
+:func:`pacing_from` / :func:`encoder_from` and kept in step with :meth:`VisionPump.apply_settings`. Events
+are in :mod:`desktop_app.core.media_events`; privacy masks as data in :mod:`desktop_app.core.masks`.
 """
 
 from desktop_app.core.media_events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
+from desktop_app.video.from_settings import VideoSettings, encoder_from, pacing_from
 from desktop_app.video.masking import MaskStyle
 from desktop_app.video.pacing import FramePacer, PacingConfig
 from desktop_app.video.pump import VisionPump
@@ -36,13 +38,16 @@ __all__ = [
     "PreviewFrame",
     "Region",
     "ScreenSpec",
+    "VideoSettings",
     "VideoSource",
     "VideoSpec",
     "VideoState",
     "VideoStatus",
     "VisionPump",
+    "encoder_from",
     "open_screen_source",
     "open_video_source",
+    "pacing_from",
     "parse_screen_spec",
     "parse_video_spec",
     "source_from_flags",

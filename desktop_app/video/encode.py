@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_app.core.errors import ConfigError, MediaError
+from desktop_app.core.masks import MaskRect
 from desktop_app.video.masking import MaskStyle, apply_masks
 from desktop_app.video.spec import Region
 
@@ -26,13 +27,13 @@ class EncoderConfig:
     """How frames are prepared for the model.
 
     ``max_long_side``: the longest edge after downscaling (frames are never upscaled). ``jpeg_quality``:
-    OpenCV's 0–100 JPEG quality. ``blur_boxes``: rectangles in captured-frame coordinates, masked with
-    ``mask_style`` before anything else happens to the frame.
+    OpenCV's 0–100 JPEG quality. ``masks``: privacy masks in fractions of the frame, masked with
+    ``mask_style`` before anything else happens to the frame (so they fit any resolution).
     """
 
     max_long_side: int = 1024
     jpeg_quality: int = 75
-    blur_boxes: tuple[Region, ...] = ()
+    masks: tuple[MaskRect, ...] = ()
     mask_style: MaskStyle = MaskStyle.PIXELATE
 
     def __post_init__(self) -> None:
@@ -41,8 +42,9 @@ class EncoderConfig:
         if not 1 <= self.jpeg_quality <= 100:
             raise ConfigError(f"JPEG quality must be 1–100, got {self.jpeg_quality}.")
 
-    def with_blur_boxes(self, boxes: Sequence[Region]) -> EncoderConfig:
-        return EncoderConfig(self.max_long_side, self.jpeg_quality, tuple(boxes), self.mask_style)
+    def with_masks(self, masks: Sequence[MaskRect]) -> EncoderConfig:
+        """This config with ``masks`` instead of its own."""
+        return EncoderConfig(self.max_long_side, self.jpeg_quality, tuple(masks), self.mask_style)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,9 @@ class FrameEncoder:
         Raises :class:`MediaError` if OpenCV cannot encode it.
         """
         cfg = self._config
-        masked = apply_masks(image, cfg.blur_boxes, cfg.mask_style)
-        height, width = masked.shape[:2]
+        height, width = image.shape[:2]
+        boxes = [Region(*mask.pixel_box(width, height)) for mask in cfg.masks]
+        masked = apply_masks(image, boxes, cfg.mask_style)
         new_w, new_h = scaled_size(width, height, cfg.max_long_side)
         if (new_w, new_h) != (width, height):
             # INTER_AREA avoids aliasing on strong reductions; bilinear is twice as fast and as good near 1:1.

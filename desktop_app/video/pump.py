@@ -7,6 +7,8 @@ Wiring (all on the loop thread)::
     task = asyncio.create_task(pump.run(), name="vision-pump")
     ...
     pump.set_user_speaking(True)   # from VoiceActivity / local VAD, if speech-aware pacing is on
+    pump.apply_settings(settings)  # after a change in the settings' video section: pace, size, masks
+    pump.set_masks(masks)          # or just new privacy masks: the next frame encoded has them
     pump.pause(); pump.resume()    # the window's "pause vision" switch (audio is unaffected)
     await pump.settle()            # after pause(): returns once no frame is being encoded or sent
     pump.retry()                   # after a VideoStatus(UNAVAILABLE): reopen the camera
@@ -34,15 +36,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.errors import AppError
 from desktop_app.core.events import ErrorEvent, Event
+from desktop_app.core.masks import MaskRect
 from desktop_app.core.media_events import FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.video.channel import LatestValue
 from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
+from desktop_app.video.from_settings import VideoSettings, encoder_from, pacing_from
 from desktop_app.video.pacing import FramePacer, PacingConfig
 from desktop_app.video.slot import CapturedFrame, LoopWaker, SourceStatus
 from desktop_app.video.source import VideoSource
@@ -64,7 +68,7 @@ class VisionPump:
         source: an unstarted source; the pump starts it in :meth:`run` and closes it when run ends.
         send: ``async (jpeg) -> None``, e.g. ``lambda jpeg: session.send(UserImage(jpeg))``.
         pacing: frames per second to the model (and speech-aware rates).
-        encoder: an :class:`EncoderConfig` or a ready :class:`FrameEncoder` (size limit, quality, blur boxes).
+        encoder: an :class:`EncoderConfig` or a ready :class:`FrameEncoder` (size, quality, masks).
         on_event: receives :class:`VideoStatus`, :class:`FrameSent` and ``ErrorEvent``.
         on_preview: receives every :class:`PreviewFrame` the loop sees.
         paused: start with vision paused (preview runs, nothing is sent).
@@ -135,6 +139,11 @@ class VisionPump:
     def encoder_config(self) -> EncoderConfig:
         return self._encoder.config
 
+    @property
+    def source_label(self) -> str:
+        """The source's label (``camera 0``, ``screen 1``…): the key its privacy masks are stored under."""
+        return self._source.label
+
     # --- commands (loop thread) ----------------------------------------------------------------------
 
     def pause(self) -> None:
@@ -157,8 +166,19 @@ class VisionPump:
         self._poke()
 
     def set_encoder(self, encoder: FrameEncoder | EncoderConfig) -> None:
-        """Change size limit, quality or blur boxes; applies from the next frame encoded."""
+        """Change size limit, quality or privacy masks; applies from the next frame encoded. A frame being
+        encoded now with other masks is dropped, not sent."""
         self._encoder = encoder if isinstance(encoder, FrameEncoder) else FrameEncoder(encoder)
+
+    def set_masks(self, masks: Sequence[MaskRect]) -> None:
+        """Blur these regions (fractions of the frame) from the next frame on; the source keeps running."""
+        self.set_encoder(self._encoder.config.with_masks(masks))
+
+    def apply_settings(self, settings: VideoSettings) -> None:
+        """Follow the settings' video section: pace (and speech-aware pacing), size, quality, and the masks
+        stored for this pump's source. Call it whenever that section changed; nothing restarts."""
+        self.set_pacing(pacing_from(settings))
+        self.set_encoder(encoder_from(settings, self._source.label))
 
     def retry(self) -> None:
         """Reopen the source after it became unavailable (or a file ended, with ``end_with_source`` off)."""
@@ -253,6 +273,9 @@ class VisionPump:
             return
         if self._paused or self._stopping:
             return  # paused while encoding: this frame must not leave the machine
+        if self._encoder.config.masks != encoder.config.masks:
+            log.info("frame %d not sent: the privacy masks changed while it was encoded", frame.seq)
+            return
         try:
             await self._send(encoded.jpeg)
         except AppError as exc:

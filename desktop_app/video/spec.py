@@ -20,6 +20,7 @@ __all__ = [
     "VideoSpec",
     "parse_screen_spec",
     "parse_video_spec",
+    "source_label",
 ]
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -80,8 +81,8 @@ def parse_video_spec(text: str | int) -> VideoSpec:
 class Region:
     """A rectangle in pixels: ``left``/``top`` of its corner and its size.
 
-    For the screen these are virtual-desktop coordinates (as ``mss`` reports monitors); for blur boxes,
-    coordinates in the captured frame.
+    For the screen these are virtual-desktop coordinates (as ``mss`` reports monitors); for masking,
+    the pixel box of a privacy mask in the captured frame.
     """
 
     left: int
@@ -155,6 +156,14 @@ def parse_screen_spec(text: str | int | None = None, *, allow_all_monitors: bool
     if re.fullmatch(r"-?\d+", spec):
         return ScreenSpec(monitor=int(spec), allow_all_monitors=allow_all_monitors)
     return ScreenSpec(region=Region.parse(spec))
+
+
+def source_label(video: str | None, screen: str | None) -> str:
+    """The label the source that ``--screen`` (first) or ``--video`` (else camera 0) opens will carry:
+    the key its privacy masks are stored under. Raises :class:`ConfigError` for a malformed spec."""
+    if screen is not None:
+        return parse_screen_spec(screen).label
+    return parse_video_spec(video if video is not None else "0").label
 
 
 def _redact_url(url: str) -> str:

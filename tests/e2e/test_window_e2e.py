@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pytest
 
 from desktop_app.audio.pulse_rig import PulseRig
-from desktop_app.bench.window_scenarios import WindowProcess, XvfbDisplay
+from desktop_app.bench.window_rig import WindowProcess, XvfbDisplay
 from desktop_app.ui.theme import COLORS
 from tests.devices.conftest import read_wav
 

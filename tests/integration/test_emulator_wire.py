@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import cv2
@@ -28,6 +28,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from desktop_app.emulator import Emulator, EmulatorConfig
+from desktop_app.emulator.connection import Connection
 
 pytestmark = pytest.mark.integration
 
@@ -127,20 +128,6 @@ def output_text(messages: list[types.LiveServerMessage]) -> str:
 
 def flags(messages: list[types.LiveServerMessage], name: str) -> int:
     return sum(bool(m.server_content and getattr(m.server_content, name)) for m in messages)
-
-
-@contextlib.contextmanager
-def no_warnings_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    caplog.set_level(logging.INFO)
-    yield
-    bad = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
-    assert not bad, f"warnings logged: {[r.getMessage() for r in bad]}"
-
-
-@pytest.fixture(autouse=True)
-def _no_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    with no_warnings_logged(caplog):
-        yield
 
 
 @pytest.fixture
@@ -623,6 +610,27 @@ async def test_reply_delay_holds_every_message_back(emu: Emulator) -> None:
         first_after = time.monotonic() - started
         await read_until(session, turn_complete)
     assert 0.3 <= first_after < 5.0
+
+
+@pytest.mark.allow_warnings("desktop_app.emulator", "emulator task emulator-delay failed")
+async def test_a_failing_delayed_sender_closes_1011_and_logs_why(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with client_for(emu).aio.live.connect(model=MODEL, config=AUDIO_CONFIG) as session:
+        emu.faults.reply_delay_ms = 20
+
+        async def broken_send(self: Connection, outgoing: object, frame: bytes) -> None:
+            raise RuntimeError("injected send fault")
+
+        monkeypatch.setattr(Connection, "_send_now", broken_send)
+        await session.send_realtime_input(text="hello")
+        with pytest.raises(errors.APIError) as caught:
+            await read_until(session, lambda m: False)
+        assert caught.value.code == 1011
+    failures = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in failures] == ["emulator task emulator-delay failed"]
+    assert failures[0].exc_info is not None and "injected send fault" in str(failures[0].exc_info[1])
+    caplog.clear()  # the one expected error; any other warning still fails the test
 
 
 async def test_reject_next_resumption_refuses_a_known_handle_once(emu: Emulator) -> None:

@@ -4,9 +4,8 @@ emulator over TLS on loopback, with the emulator's fault injection (goAway, drop
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -35,19 +34,6 @@ from tests.support.audio import blocks, speech_like
 pytestmark = pytest.mark.integration
 
 WAIT = 20.0
-
-
-@pytest.fixture(autouse=True)
-def no_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    caplog.set_level(logging.INFO)
-    yield
-    bad = [
-        f"{r.name}: {r.getMessage()}"
-        for when in ("setup", "call")
-        for r in caplog.get_records(when)
-        if r.levelno >= logging.WARNING
-    ]
-    assert not bad, f"unexpected warning logs: {bad}"
 
 
 def resilient(emu: Emulator, policy: ReconnectPolicy | None = None) -> ResilientConnector:

@@ -85,19 +85,6 @@ REPLY_KEYS = frozenset(
 MAX_FRAME = 64 * 1024
 
 
-@pytest.fixture(autouse=True)
-def no_warning_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    caplog.set_level(logging.INFO)
-    yield
-    bad = [
-        f"{r.name}: {r.getMessage()}"
-        for when in ("setup", "call")
-        for r in caplog.get_records(when)
-        if r.levelno >= logging.WARNING
-    ]
-    assert not bad, f"unexpected warning logs: {bad}"
-
-
 # --- strategies: what a careless or hostile page might send ---------------------------------------
 
 json_values = st.recursive(

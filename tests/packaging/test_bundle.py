@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
-from desktop_app.bench.window_scenarios import XvfbDisplay
+from desktop_app.bench.window_rig import XvfbDisplay
 from tests.packaging.program import (
     check_headless_slice,
     check_relay_page,

@@ -1,9 +1,11 @@
-"""The camera or screen preview at full rate, and the small mirror of the last frame sent to the model."""
+"""The camera or screen preview at full rate (with its privacy masks to draw), and the small mirror of the
+last frame sent to the model."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -19,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.masks import MaskRect
 from desktop_app.core.media_events import FrameSent
 from desktop_app.ui.theme import COLORS, TONE_COLORS
+from desktop_app.ui.widgets.mask_editor import MaskOverlay
 
 __all__ = ["SentMirror", "VideoView", "bgr_image", "fit_frame"]
 
@@ -65,9 +69,14 @@ class VideoView(QWidget):
 
     :meth:`show_frame` takes a BGR array; :meth:`clear` returns to the placeholder text. A "Retry" button
     appears with :meth:`offer_retry` and emits :attr:`retry_requested`.
+
+    Privacy masks: call :meth:`show_masks` with the source's label and stored masks whenever the source
+    changes; the user drags on the picture to add one and clicks one to remove it, and
+    :attr:`masks_edited` reports ``(source label, tuple[MaskRect, ...])`` for the caller to store.
     """
 
     retry_requested = Signal()
+    masks_edited = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,7 +96,9 @@ class VideoView(QWidget):
         self.setMinimumSize(QSize(320, 180))
         # opaque: the view paints its own corners, so 30 repaints a second never repaint the card behind
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
-        self._retry = QPushButton("Retry", self)
+        self.mask_overlay = MaskOverlay(self._picture_rect, self)
+        self.mask_overlay.masks_edited.connect(self.masks_edited)
+        self._retry = QPushButton("Retry", self)  # created after the overlay, so it stays clickable above it
         self._retry.setVisible(False)
         self._retry.clicked.connect(self.retry_requested)
         self.setAccessibleName("Camera preview")
@@ -124,11 +135,16 @@ class VideoView(QWidget):
         self._chip, self._chip_tone = text, tone
         self.update()
 
+    def show_masks(self, source: str, masks: Sequence[MaskRect]) -> None:
+        """Show (and let the user edit) the privacy masks of ``source``, e.g. ``camera 0``."""
+        self.mask_overlay.show_source(source, masks)
+
     def offer_retry(self, offered: bool) -> None:
         self._retry.setVisible(offered)
         self._place_retry()
 
     def resizeEvent(self, event: object) -> None:
+        self.mask_overlay.setGeometry(self.rect())
         self._place_retry()
 
     def _place_retry(self) -> None:
@@ -156,6 +172,10 @@ class VideoView(QWidget):
         scale = min(rect.width() / iw, rect.height() / ih)
         w, h = round(iw * scale), round(ih * scale)
         return QRectF(round((rect.width() - w) / 2), round((rect.height() - h) / 2), w, h)
+
+    def _picture_rect(self) -> QRectF | None:
+        """Where the frame is painted, or None while there is none (the mask editor's view of the picture)."""
+        return self._target_rect() if self._image is not None else None
 
     def _scaled_frame(self, target: QRectF) -> QImage | None:
         """The frame resized once per frame and size, by :func:`fit_frame`."""

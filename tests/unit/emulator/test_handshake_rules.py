@@ -6,7 +6,7 @@ import pytest
 from websockets.datastructures import Headers
 
 from desktop_app.emulator.config import EmulatorConfig
-from desktop_app.emulator.server import match_path, request_key
+from desktop_app.emulator.handshake import match_path, request_key
 
 METHOD = "google.ai.generativelanguage.{v}.GenerativeService.{m}"
 

@@ -35,8 +35,10 @@ from desktop_app.emulator.messages import (
     VideoIn,
     VoiceActivity,
 )
-from desktop_app.emulator.model import ModelOptions, ResumptionStore, SessionState, SimulatedModel
-from desktop_app.emulator.wire import ActivityDetection, SetupRequest, WireError
+from desktop_app.emulator.model import ModelOptions, SimulatedModel
+from desktop_app.emulator.parse import ActivityDetection, SetupRequest
+from desktop_app.emulator.protocol_errors import WireError
+from desktop_app.emulator.resumption import ResumptionStore, SessionState
 
 RATE = 16_000
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop_app.emulator import wire
+from desktop_app.emulator.decode import decode_base64, decode_frame
+from desktop_app.emulator.encode import encode
 from desktop_app.emulator.messages import (
     ActivityEnd,
     ActivityStart,
@@ -39,6 +40,8 @@ from desktop_app.emulator.messages import (
     VideoIn,
     VoiceActivity,
 )
+from desktop_app.emulator.parse import ActivityDetection, parse_client_message, parse_setup
+from desktop_app.emulator.protocol_errors import WireError, close_reason, model_not_found
 
 # What google-genai 3.3.0 sent for a full config (research/protocol.md §2.4), verbatim
 # (line breaks aside).
@@ -60,31 +63,31 @@ SDK_330_SETUP = """{"setup": {"model": "models/gemini-2.5-flash-native-audio-pre
  "proactivity": {"proactive_audio": true}}}"""
 
 
-def refusal(frame: str | bytes) -> wire.WireError:
-    with pytest.raises(wire.WireError) as caught:
-        message = wire.decode_frame(frame)
+def refusal(frame: str | bytes) -> WireError:
+    with pytest.raises(WireError) as caught:
+        message = decode_frame(frame)
         if "setup" in message:
-            wire.parse_setup(message)
+            parse_setup(message)
         else:
-            wire.parse_client_message(message)
+            parse_client_message(message)
     return caught.value
 
 
 def events(message: dict[str, Any]) -> list[object]:
-    return list(wire.parse_client_message(wire.decode_frame(json.dumps(message))))
+    return list(parse_client_message(decode_frame(json.dumps(message))))
 
 
 # ---------------------------------------------------------------------------- setup
 
 
 def test_the_sdk_full_setup_is_accepted_and_normalised_to_camel_case() -> None:
-    setup = wire.parse_setup(wire.decode_frame(SDK_330_SETUP))
+    setup = parse_setup(decode_frame(SDK_330_SETUP))
     assert setup.model_id == "gemini-2.5-flash-native-audio-preview-12-2025"
     assert setup.response_modalities == ("AUDIO",)
     assert setup.input_transcription and setup.output_transcription
     assert setup.resumption and setup.resume_handle is None
     assert setup.function_names == ("set_light",)
-    assert setup.activity == wire.ActivityDetection(
+    assert setup.activity == ActivityDetection(
         disabled=False,
         start_sensitivity="START_SENSITIVITY_LOW",
         end_sensitivity="END_SENSITIVITY_LOW",
@@ -106,19 +109,19 @@ def test_the_sdk_full_setup_is_accepted_and_normalised_to_camel_case() -> None:
 def test_snake_and_camel_spellings_mean_the_same_setup() -> None:
     camel = {"setup": {"model": "models/m", "generationConfig": {"responseModalities": ["AUDIO"]}}}
     snake = {"setup": {"model": "models/m", "generation_config": {"response_modalities": ["AUDIO"]}}}
-    assert wire.decode_frame(json.dumps(camel)) == wire.decode_frame(json.dumps(snake))
+    assert decode_frame(json.dumps(camel)) == decode_frame(json.dumps(snake))
 
 
 def test_defaults_when_the_setup_only_names_a_model() -> None:
-    setup = wire.parse_setup(wire.decode_frame('{"setup": {"model": "models/m"}}'))
+    setup = parse_setup(decode_frame('{"setup": {"model": "models/m"}}'))
     assert setup.response_modalities == ("AUDIO",)
     assert not setup.input_transcription and not setup.output_transcription
-    assert not setup.resumption and setup.activity == wire.ActivityDetection()
+    assert not setup.resumption and setup.activity == ActivityDetection()
 
 
 def test_a_resumption_handle_and_no_interruption_are_read() -> None:
-    setup = wire.parse_setup(
-        wire.decode_frame(
+    setup = parse_setup(
+        decode_frame(
             json.dumps(
                 {
                     "setup": {
@@ -172,8 +175,8 @@ def test_an_unknown_top_level_message_is_refused() -> None:
     ],
 )
 def test_a_first_message_that_is_not_exactly_a_setup_is_an_invalid_argument(frame: str) -> None:
-    with pytest.raises(wire.WireError) as caught:
-        wire.parse_setup(wire.decode_frame(frame))
+    with pytest.raises(WireError) as caught:
+        parse_setup(decode_frame(frame))
     assert (caught.value.code, caught.value.reason) == (1007, "Request contains an invalid argument.")
 
 
@@ -210,7 +213,7 @@ def test_numbers_are_accepted_in_the_forms_proto_json_allows() -> None:
             }
         }
     )
-    generation = wire.decode_frame(frame)["setup"]["generationConfig"]
+    generation = decode_frame(frame)["setup"]["generationConfig"]
     assert generation == {"topK": 40, "seed": 7, "temperature": 0.5}
 
 
@@ -242,7 +245,7 @@ def test_base64_in_either_alphabet_with_or_without_padding_decodes(
     text = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(data).decode()
     if not padded:
         text = text.rstrip("=")
-    assert wire.decode_base64(text) == data
+    assert decode_base64(text) == data
 
 
 def test_standard_and_url_safe_audio_payloads_are_the_same_bytes() -> None:
@@ -287,8 +290,8 @@ def test_a_legacy_media_chunks_image_is_refused_as_the_service_does() -> None:
 
 
 def test_a_second_setup_is_refused() -> None:
-    with pytest.raises(wire.WireError) as caught:
-        wire.parse_client_message(wire.decode_frame('{"setup": {"model": "models/m"}}'))
+    with pytest.raises(WireError) as caught:
+        parse_client_message(decode_frame('{"setup": {"model": "models/m"}}'))
     assert caught.value.code == 1007
 
 
@@ -323,22 +326,22 @@ def test_tool_responses_and_context_updates_are_read() -> None:
 
 
 def test_close_reasons_fit_in_a_close_frame() -> None:
-    assert wire.close_reason("short") == "short"
+    assert close_reason("short") == "short"
     long = "é" * 100
-    cut = wire.close_reason(long)
+    cut = close_reason(long)
     assert len(cut.encode()) <= 123 and long.startswith(cut)
-    assert wire.WireError(1007, "x" * 500).reason == "x" * 123
+    assert WireError(1007, "x" * 500).reason == "x" * 123
 
 
 def test_the_unknown_model_reason_is_cut_like_the_real_one() -> None:
-    error = wire.model_not_found("models/gemini-live-2.5-flash-preview", "v1beta")
+    error = model_not_found("models/gemini-live-2.5-flash-preview", "v1beta")
     assert error.code == 1008
     assert error.reason.startswith(
         "models/gemini-live-2.5-flash-preview is not found for API version v1beta, or is not supported for "
         "bidiGenerateContent. Call"
     )
     assert len(error.reason.encode()) == 123
-    assert wire.model_not_found("x", "v1").reason.startswith("models/x is not found for API version v1,")
+    assert model_not_found("x", "v1").reason.startswith("models/x is not found for API version v1,")
 
 
 # ---------------------------------------------------------------------------- server messages
@@ -371,7 +374,7 @@ def _keys(value: Any) -> list[str]:
 
 @pytest.mark.parametrize("output", ALL_OUTPUTS, ids=lambda o: type(o).__name__)
 def test_every_reply_is_camel_case_json_bytes_with_one_top_level_field(output: ServerOutput) -> None:
-    frame = wire.encode(output)
+    frame = encode(output)
     assert isinstance(frame, bytes)
     message = json.loads(frame)
     assert len(set(message) - {"usageMetadata"}) == 1
@@ -380,18 +383,18 @@ def test_every_reply_is_camel_case_json_bytes_with_one_top_level_field(output: S
 
 
 def test_reply_shapes() -> None:
-    audio = json.loads(wire.encode(AudioChunk(b"\xfb\xff")))
+    audio = json.loads(encode(AudioChunk(b"\xfb\xff")))
     assert audio == {
         "serverContent": {
             "modelTurn": {"parts": [{"inlineData": {"mimeType": "audio/pcm;rate=24000", "data": "+/8="}}]}
         }
     }
-    done = json.loads(wire.encode(TurnComplete(Usage({"AUDIO": 32, "VIDEO": 258}, {"AUDIO": 25}))))
+    done = json.loads(encode(TurnComplete(Usage({"AUDIO": 32, "VIDEO": 258}, {"AUDIO": 25}))))
     assert done["serverContent"] == {"turnComplete": True}
     assert done["usageMetadata"]["promptTokenCount"] == 290
     assert done["usageMetadata"]["totalTokenCount"] == 315
-    assert json.loads(wire.encode(GoAway(5.0))) == {"goAway": {"timeLeft": "5s"}}
-    assert json.loads(wire.encode(GoAway(0.25))) == {"goAway": {"timeLeft": "0.250s"}}
-    assert json.loads(wire.encode(VoiceActivity("ACTIVITY_END", 1.5))) == {
+    assert json.loads(encode(GoAway(5.0))) == {"goAway": {"timeLeft": "5s"}}
+    assert json.loads(encode(GoAway(0.25))) == {"goAway": {"timeLeft": "0.250s"}}
+    assert json.loads(encode(VoiceActivity("ACTIVITY_END", 1.5))) == {
         "voiceActivity": {"type": "ACTIVITY_END", "audioOffset": "1.500s"}
     }

@@ -1,4 +1,4 @@
-"""Blur boxes: what is inside a box never reaches the encoder; what is outside is untouched."""
+"""Privacy masks: what is inside a mask never reaches the encoder; what is outside is untouched."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from desktop_app.core.masks import MaskRect
 from desktop_app.video.encode import EncoderConfig, FrameEncoder
 from desktop_app.video.masking import MaskStyle, apply_masks
 from desktop_app.video.spec import Region
@@ -30,13 +31,14 @@ def high_frequency_energy(image: npt.NDArray[np.int16]) -> float:
 
 
 BOX = Region(400, 200, 320, 240)  # in the 1280×720 source frame
+MASK = MaskRect(400 / 1280, 200 / 720, 320 / 1280, 240 / 720)  # the same box as fractions of the frame
 
 
 @pytest.mark.parametrize("style", list(MaskStyle))
 def test_encoded_pixels_change_inside_the_box_and_nowhere_else(style: MaskStyle) -> None:
     frame = detailed_frame()
     plain = decode(FrameEncoder().encode(frame).jpeg)
-    masked = decode(FrameEncoder(EncoderConfig(blur_boxes=(BOX,), mask_style=style)).encode(frame).jpeg)
+    masked = decode(FrameEncoder(EncoderConfig(masks=(MASK,), mask_style=style)).encode(frame).jpeg)
     assert plain.shape == masked.shape == (576, 1024, 3)
 
     scale = 1024 / 1280

@@ -15,6 +15,7 @@ import pytest
 
 from desktop_app.core.errors import ConnectionLostError
 from desktop_app.core.events import ErrorEvent, Event
+from desktop_app.core.masks import MaskRect
 from desktop_app.video import (
     EncoderConfig,
     FrameEncoder,
@@ -22,7 +23,6 @@ from desktop_app.video import (
     MaskStyle,
     PacingConfig,
     PreviewFrame,
-    Region,
     VideoState,
     VideoStatus,
     VisionPump,
@@ -288,12 +288,12 @@ async def test_speaking_switches_to_the_fast_pace_at_once(rec: Recorder) -> None
     await task
 
 
-async def test_blur_boxes_apply_to_what_is_sent(rec: Recorder) -> None:
-    box = Region(0, 0, 640, 720)  # the left half, which holds the frame-number code
+async def test_masks_apply_to_what_is_sent(rec: Recorder) -> None:
+    box = MaskRect(0, 0, 0.5, 1)  # the left half, which holds the frame-number code
     pump = VisionPump(
         synthetic_source(),
         rec.send,
-        encoder=EncoderConfig(blur_boxes=(box,), mask_style=MaskStyle.FILL),
+        encoder=EncoderConfig(masks=(box,), mask_style=MaskStyle.FILL),
         on_event=rec.on_event,
     )
     task = start(pump)

@@ -1,4 +1,4 @@
-"""Small statistics helpers for benchmark scenarios."""
+"""Summary statistics over latency samples: pure, for the status line and the benchmarks alike."""
 
 from __future__ import annotations
 
