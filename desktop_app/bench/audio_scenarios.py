@@ -1,7 +1,7 @@
 """Audio benchmarks on real PortAudio devices (PulseAudio null sinks, started here if needed).
 
 Each ``bench_*`` returns ``[(metric, value, unit), ...]``. They need the Debian packages ``pulseaudio``,
-``pulseaudio-utils`` and ``espeak-ng``; :func:`desktop_app.audio.pulse_rig.ensure_daemon` starts the daemon
+``pulseaudio-utils`` and ``espeak-ng``; :func:`tests.support.pulse_rig.ensure_daemon` starts the daemon
 of DESIGN.md §7 if none runs, and every scenario uses its own private null sinks.
 
 * ``echo_return_loss_enhancement_db``: far-end speech played through the speaker, fed back into the
@@ -36,9 +36,9 @@ from desktop_app.audio import devices
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
-from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
 from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
 from desktop_app.core.events import ModelAudio
+from tests.support.pulse_rig import PulseRig, ensure_daemon
 
 Metric = tuple[str, float, str]
 

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from desktop_app.audio import devices
-from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
+from tests.support.pulse_rig import PulseRig, ensure_daemon
 
 TOOLS = ("pulseaudio", "pactl", "paplay", "parec", "espeak-ng")
 

@@ -13,9 +13,9 @@ import soxr
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.devices import DeviceKind, resolve_device
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
-from desktop_app.audio.pulse_rig import PulseRig
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm16
 from desktop_app.core.events import MicAudio, ModelAudio
+from tests.support.pulse_rig import PulseRig
 
 from .conftest import read_wav
 from .signals import db, envelope, peak_hz, record_more, wait_until_loud
