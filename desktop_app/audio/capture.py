@@ -34,7 +34,7 @@ from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
 from desktop_app.audio.streams import StreamTimeMapper, adc_delay, default_rate, open_stream, start_stream
-from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
 from desktop_app.core.errors import ConfigError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, MicAudio
 
@@ -72,10 +72,6 @@ class CaptureConfig:
             )
         if self.queue_ms < self.block_ms:
             raise ConfigError("The microphone queue must hold at least one block.")
-
-
-def _to_pcm16(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
-    return (np.clip(x, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
 
 
 class MicCapture:
@@ -280,7 +276,7 @@ class MicCapture:
             block_adc = self._adc_clock.time_of(self._emitted)
             assert block_adc is not None
             self._emitted += len(block)
-            pcm = _to_pcm16(block.astype(np.float32))
+            pcm = to_pcm16(block)
             if self._on_raw_block is not None:
                 self._on_raw_block(pcm, block_adc)
             if self._canceller is not None:

@@ -49,7 +49,7 @@ import numpy.typing as npt
 
 from desktop_app.audio.render_timeline import RenderTimeline
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
 
 __all__ = ["AecEngine", "EchoCanceller", "EchoSettings", "WebRtcApm"]
 
@@ -181,7 +181,7 @@ class EchoCanceller:
             if self._flush_render is not None:
                 self._flush_render()
             ref = self.timeline.read(adc_time + self._lead, len(near))
-            far = (np.clip(ref, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
+            far = to_pcm16(ref)
         self.frames_processed += len(near)
         return self._engine.process(near, far)
 
