@@ -7,9 +7,10 @@ resample to the device rate (soxr, only if the device will not take 24 kHz) and 
 :class:`~desktop_app.audio.jitter_buffer.JitterBuffer` under a lock held for one deque append. The
 PortAudio callback (``block_ms``, 5 ms by default, never more than 20) takes the same lock for one block
 copy, applies the volume, fills the device buffer (zeros on underflow) and hands a copy of what it wrote,
-dated with its DAC time, back to the loop (bounded, drop-oldest) for the echo canceller's reference, the
-output meter and the timing records. The stream runs continuously (silence between turns), so a reply
-starts within one block and the canceller's reference never has gaps.
+dated with its DAC time, to the echo canceller (:meth:`~desktop_app.audio.echo.EchoCanceller.render_written`,
+the canceller's own bounded queue) and back to the loop (bounded, drop-oldest) for the output meter and the
+timing records. The stream runs continuously (silence between turns), so a reply starts within one block and
+the canceller's reference never has gaps.
 
 Interrupt: the buffer keeps ``fade_ms`` (4 ms) of what was about to play, ramps it to zero and drops the
 rest; the next callback plays the fade and then silence, so the output is silent within one block.
@@ -135,9 +136,7 @@ class SpeakerPlayback:
     ) -> None:
         self.config = config
         self._loop = loop
-        self._canceller = canceller
-        if canceller is not None:
-            canceller.follow_render(self._pump)
+        self._canceller = canceller if canceller is not None and canceller.wants_render else None
         self._levels = levels
         self._on_event = on_event
         self._stream_factory = stream_factory
@@ -319,7 +318,11 @@ class SpeakerPlayback:
         elif target != 1.0:
             buf *= target
         outdata[:] = buf[:, None]
-        self._written.put((now, time_info.currentTime, time_info.outputBufferDacTime, buf.copy(), result))
+        written = buf.copy()
+        stream_now, stream_dac = time_info.currentTime, time_info.outputBufferDacTime
+        if self._canceller is not None:
+            self._canceller.render_written(now, stream_now, stream_dac, written, self.rate)
+        self._written.put((now, stream_now, stream_dac, written, result))
 
     def _finished_from_thread(self) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
@@ -340,15 +343,10 @@ class SpeakerPlayback:
             self._changed.set()
 
     def _pump(self) -> None:
-        written = self._written.pop_all()
-        if not written:  # the echo canceller calls this before every mic block, mostly with nothing queued
-            return
-        for cb_time, stream_now, stream_dac, samples, result in written:
+        for cb_time, stream_now, stream_dac, samples, result in self._written.pop_all():
             self._recent.append(cb_time)
             self._times.observe(cb_time, stream_now)
             dac_time = self._times.to_monotonic(stream_dac, cb_time, stream_now)
-            if self._canceller is not None:
-                self._canceller.push_render(samples, self.rate, dac_time)
             if self._levels is not None:
                 self._levels.add_output(samples)
             if result.turn_started_at >= 0 and self._pending_turn is not None:

@@ -107,29 +107,48 @@ def test_noise_suppression_alone_runs_without_a_reference() -> None:
     assert db(out[RATE:] / 32768) < db(noise[RATE:] / 32768) - 10.0, "steady noise is suppressed"
 
 
-def test_process_first_takes_the_render_blocks_still_queued_for_the_loop() -> None:
-    """The playback shell queues written blocks for the loop; a mic block processed before that queue is
-    drained must still get its own reference, not a late read that moves the reference."""
+def test_process_first_takes_the_render_blocks_still_queued_by_the_speaker() -> None:
+    """The speaker's callback queues written blocks for the canceller; a mic block processed before the
+    canceller took them must still get its own reference, not a late read that moves the reference."""
     far24 = speechy(0.5, OUT_RATE, seed=3)
     out_block = OUT_RATE // 100
     blocks = [
         (far24[i : i + out_block], OUT_RATE, 100.0 + i / OUT_RATE) for i in range(0, len(far24), out_block)
     ]
 
-    def late_reads(follow: bool) -> int:
+    def late_reads(handed_off: bool) -> int:
         canceller = EchoCanceller(EchoSettings())
-        for block in blocks[:10]:  # 100 ms pushed; 400 ms still queued
+        for block in blocks[:10]:  # 100 ms already on the timeline
             canceller.push_render(*block)
-        queued = list(blocks[10:])
-
-        def flush() -> None:
-            while queued:
-                canceller.push_render(*queued.pop(0))
-
-        if follow:
-            canceller.follow_render(flush)
+        if (
+            handed_off
+        ):  # 400 ms written by the callback (written 30 ms before the DAC plays it), not yet taken
+            for samples, rate, dac in blocks[10:]:
+                canceller.render_written(dac - 0.03, dac - 0.03, dac, samples, rate)
         canceller.process(np.zeros(BLOCK, np.int16), 100.200)
         return canceller.timeline.late_reads
 
-    assert late_reads(follow=False) == 1, "the reference was not there yet"
-    assert late_reads(follow=True) == 0
+    assert late_reads(handed_off=False) == 1, "the reference was not there yet"
+    assert late_reads(handed_off=True) == 0
+
+
+def test_the_render_queue_is_bounded_and_drops_the_oldest_blocks() -> None:
+    canceller = EchoCanceller(EchoSettings(), render_queue_blocks=5)
+    block = np.zeros(240, np.float32)
+    for i in range(8):  # nobody processes a mic block meanwhile
+        canceller.render_written(100.0 + i / 100, 100.0 + i / 100, 100.03 + i / 100, block, OUT_RATE)
+    assert canceller.render_drops == 3
+    canceller.process(np.zeros(BLOCK, np.int16), 100.05)
+    newest_five = EchoCanceller(EchoSettings())
+    for i in range(3, 8):
+        newest_five.push_render(block, OUT_RATE, 100.03 + i / 100)
+    assert canceller.timeline.written == newest_five.timeline.written > 0
+    assert canceller.timeline.time_of(0) == newest_five.timeline.time_of(0), "dated from the 4th block on"
+
+
+def test_with_headphones_the_speaker_hands_nothing_off() -> None:
+    canceller = EchoCanceller(EchoSettings(headphones=True, noise_suppression=True))
+    assert canceller.enabled and not canceller.wants_render
+    canceller.render_written(1.0, 1.0, 1.03, np.ones(240, np.float32), OUT_RATE)
+    canceller.process(np.zeros(BLOCK, np.int16), 1.0)
+    assert canceller.timeline.written == 0 and canceller.render_drops == 0
