@@ -27,8 +27,6 @@ Failures: a stream that stops on its own publishes one :class:`~desktop_app.core
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import threading
 import time
 from collections import deque
@@ -39,20 +37,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.audio.counters import AudioCounters
+from desktop_app.audio.counters import AudioCounters, InterruptTiming, TurnTiming
 from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.audio.streams import StreamTimeMapper, default_rate, open_stream, start_stream
+from desktop_app.audio.streams import DeviceStream, StreamTimeMapper
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
-from desktop_app.core.errors import ConfigError, MediaError
+from desktop_app.core.errors import ConfigError
 from desktop_app.core.events import ErrorEvent, Event, ModelAudio
 
-__all__ = ["InterruptTiming", "PlaybackConfig", "SpeakerPlayback", "TurnTiming"]
-
-log = logging.getLogger(__name__)
+__all__ = ["PlaybackConfig", "SpeakerPlayback"]
 
 _FALLBACK_RATES = (48_000, 44_100)
 
@@ -93,32 +89,6 @@ class PlaybackConfig:
             raise ConfigError("The speaker prefill must be between 0 and its maximum.")
 
 
-@dataclass(frozen=True, slots=True)
-class TurnTiming:
-    """When a new turn's first chunk reached :meth:`SpeakerPlayback.play` and left for the device."""
-
-    received_at: float
-    written_at: float
-    dac_at: float
-
-    @property
-    def to_device_ms(self) -> float:
-        return (self.written_at - self.received_at) * 1000.0
-
-
-@dataclass(frozen=True, slots=True)
-class InterruptTiming:
-    """When :meth:`SpeakerPlayback.interrupt` was called and when the written output went silent."""
-
-    requested_at: float
-    silent_written_at: float
-    silent_dac_at: float
-
-    @property
-    def to_silence_ms(self) -> float:
-        return (self.silent_written_at - self.requested_at) * 1000.0
-
-
 class SpeakerPlayback:
     """The speaker as an :class:`~desktop_app.core.ports.AudioSink`. Construct, :meth:`start` (opens the
     device; raises MediaError), use from the loop thread, :meth:`aclose`.
@@ -135,12 +105,17 @@ class SpeakerPlayback:
         stream_factory: Callable[..., Any] | None = None,
     ) -> None:
         self.config = config
-        self._loop = loop
         self._canceller = canceller if canceller is not None and canceller.wants_render else None
         self._levels = levels
-        self._on_event = on_event
-        self._stream_factory = stream_factory
-        self._stream: Any = None
+        self._device = DeviceStream(
+            loop,
+            kind="output",
+            device=config.device,
+            device_name=config.device_name,
+            unavailable="Replies still appear as text.",
+            on_event=on_event,
+            factory=stream_factory,
+        )
         self._lock = threading.Lock()
         self._jb: JitterBuffer | None = None
         self._resampler: StreamResampler | None = None
@@ -149,18 +124,10 @@ class SpeakerPlayback:
         self._written: Handoff[_Written] = Handoff(
             loop, maxlen=config.reference_queue_blocks, on_ready=self._pump
         )
-        self.rate = 0
-        self.channels = 0
-        self._stopping = False
-        self._closed = False
-        self.error: ErrorEvent | None = None
         self._pending_turn: float | None = None
         self._pending_interrupt: float | None = None
         self.last_turn: TurnTiming | None = None
         self.last_interrupt: InterruptTiming | None = None
-        self._changed = asyncio.Event()  # set whenever the pump saw something happen
-        self.output_underflows = 0
-        self.callbacks = 0
         self._recent: deque[float] = deque(maxlen=10)  # callback times, for :attr:`ready`
         self._times = StreamTimeMapper()
 
@@ -168,28 +135,15 @@ class SpeakerPlayback:
 
     def start(self) -> None:
         """Open and start the output stream. Raises :class:`MediaError` with PortAudio's reason."""
-        if self._stream is not None:
+        if self._device.stream is not None:
             return
-        factory = self._stream_factory
-        if factory is None:
-            import sounddevice
-
-            factory = sounddevice.OutputStream
         if self.config.rate:
             rates = [self.config.rate]
         else:
-            device_rate = default_rate(self.config.device, "output")
+            device_rate = self._device.default_rate()
             rates = [MODEL_FORMAT.rate, *([device_rate] if device_rate else []), *_FALLBACK_RATES]
-        self._stream, self.rate, self.channels = open_stream(
-            factory,
-            what=f"speaker {self.config.device_name!r}",
-            device=self.config.device,
-            rates=rates,
-            channel_options=(1, 2),
-            block_ms=self.config.block_ms,
-            latency=self.config.latency,
-            callback=self._callback,
-            finished_callback=self._finished_from_thread,
+        self._device.open(
+            rates=rates, block_ms=self.config.block_ms, latency=self.config.latency, callback=self._callback
         )
         self._jb = JitterBuffer(
             JitterConfig(
@@ -201,18 +155,7 @@ class SpeakerPlayback:
         )
         self._resampler = StreamResampler(MODEL_FORMAT.rate, self.rate)
         self._scratch = np.zeros(max(1, round(self.rate * self.config.block_ms / 1000)) * 4, "f4")
-        try:
-            start_stream(self._stream, f"speaker {self.config.device_name!r}")
-        except MediaError:
-            self._stream = None
-            raise
-        log.info(
-            "speaker %r open at %d Hz, %d ch, %g ms blocks",
-            self.config.device_name,
-            self.rate,
-            self.channels,
-            self.config.block_ms,
-        )
+        self._device.start()
 
     async def aclose(self) -> None:
         """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
@@ -220,25 +163,37 @@ class SpeakerPlayback:
 
     def close(self) -> None:
         """Stop the stream at once (queued audio is dropped). Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stopping = True
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-            finally:
-                stream.close()
+        self._device.close()
         self._written.close()
-        self._changed.set()
+
+    @property
+    def rate(self) -> int:
+        """The device rate the stream was opened at (0 before :meth:`start`)."""
+        return self._device.rate
+
+    @property
+    def channels(self) -> int:
+        return self._device.channels
+
+    @property
+    def error(self) -> ErrorEvent | None:
+        """The device's failure, once it stopped on its own."""
+        return self._device.error
+
+    @property
+    def callbacks(self) -> int:
+        return self._device.callbacks
+
+    @property
+    def output_underflows(self) -> int:
+        return self._device.xruns
 
     # --- AudioSink (loop thread) ----------------------------------------------------------------------
 
     def play(self, chunk: ModelAudio) -> None:
         """Queue a chunk of the model's audio (any rate; mono or interleaved PCM16)."""
         jb, rs = self._jb, self._resampler
-        if jb is None or rs is None or self._closed or self.error is not None:
+        if jb is None or rs is None or self._device.closed or self.error is not None:
             return
         samples = pcm16_to_float(chunk.pcm)
         if chunk.fmt.channels > 1:
@@ -274,14 +229,14 @@ class SpeakerPlayback:
         jb = self._jb
         if jb is None:
             return
-        while not self._closed and self.error is None:
+
+        def written_all() -> bool:
             with self._lock:
                 busy = not jb.is_empty or jb.state is BufferState.BUFFERING
-            if not busy:
-                break
-            self._changed.clear()
-            await self._changed.wait()
-        stream = self._stream
+            return not busy or self._device.closed or self.error is not None
+
+        await self._device.wait_for(written_all, None)
+        stream = self._device.stream
         if stream is not None and self.error is None:
             await asyncio.sleep(float(stream.latency))  # the last block still has to reach the DAC
 
@@ -300,9 +255,6 @@ class SpeakerPlayback:
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         now = time.monotonic()
-        self.callbacks += 1
-        if status.output_underflow:
-            self.output_underflows += 1
         buf = self._scratch[:frames] if frames <= len(self._scratch) else np.zeros(frames, "f4")
         jb = self._jb
         if jb is None:
@@ -321,26 +273,10 @@ class SpeakerPlayback:
         written = buf.copy()
         stream_now, stream_dac = time_info.currentTime, time_info.outputBufferDacTime
         if self._canceller is not None:
-            self._canceller.render_written(now, stream_now, stream_dac, written, self.rate)
+            self._canceller.render_written(now, stream_now, stream_dac, written, self._device.rate)
         self._written.put((now, stream_now, stream_dac, written, result))
 
-    def _finished_from_thread(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
-            self._loop.call_soon_threadsafe(self._on_finished)
-
     # --- loop thread --------------------------------------------------------------------------------------
-
-    def _on_finished(self) -> None:
-        if not self._stopping and self.error is None:
-            self.error = ErrorEvent(
-                f"The speaker {self.config.device_name!r} stopped working (it was disconnected or "
-                "the sound system failed). Replies still appear as text.",
-                code="audio_output",
-            )
-            log.info("speaker failure: %s", self.error.message)
-            if self._on_event is not None:
-                self._on_event(self.error)
-            self._changed.set()
 
     def _pump(self) -> None:
         for cb_time, stream_now, stream_dac, samples, result in self._written.pop_all():
@@ -357,7 +293,7 @@ class SpeakerPlayback:
                 offset = result.silent_at / self.rate
                 self.last_interrupt = InterruptTiming(self._pending_interrupt, cb_time, dac_time + offset)
                 self._pending_interrupt = None
-        self._changed.set()
+        self._device.notify()
 
     @property
     def ready(self) -> bool:
@@ -373,21 +309,14 @@ class SpeakerPlayback:
 
     async def wait_ready(self, timeout: float = 10.0) -> bool:
         """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
-        try:
-            await self.wait_for(lambda: self.ready or self.error is not None or self._closed, timeout)
-        except TimeoutError:
-            return False
-        return self.ready
+        return await self._device.wait_ready(lambda: self.ready, timeout)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
         """Wait (on the loop) until ``predicate()`` is true, re-checking after every written block.
 
         Raises :class:`TimeoutError` after ``timeout`` seconds; for tests, benchmarks and self-tests.
         """
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
+        await self._device.wait_for(predicate, timeout)
 
     # --- stats ----------------------------------------------------------------------------------------------
 

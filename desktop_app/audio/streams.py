@@ -1,5 +1,6 @@
-"""Small helpers shared by the capture and playback shells: opening PortAudio streams with fallbacks, and
-turning PortAudio callback timestamps into ``time.monotonic`` times.
+"""What the capture and playback shells share: one PortAudio stream's lifecycle (:class:`DeviceStream`:
+open with fallbacks, start, count callbacks, notice a device lost, abort and close), and turning PortAudio
+callback timestamps into ``time.monotonic`` times.
 
 PortAudio dates every callback on the stream's own clock: ``currentTime`` (now), ``inputBufferAdcTime``
 (when the first input sample left the ADC) and ``outputBufferDacTime`` (when the first output sample will
@@ -10,14 +11,19 @@ plugins) give a delay of 0; anything outside [0, :data:`MAX_DEVICE_DELAY_S`] is 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from desktop_app.core.errors import MediaError
+from desktop_app.core.events import ErrorEvent, Event
 
 __all__ = [
     "MAX_DEVICE_DELAY_S",
+    "DeviceStream",
     "StreamTimeMapper",
     "adc_delay",
     "dac_delay",
@@ -25,6 +31,8 @@ __all__ = [
     "open_stream",
     "start_stream",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_DEVICE_DELAY_S = 1.0
 
@@ -134,3 +142,163 @@ def start_stream(stream: Any, what: str) -> None:
     except Exception as err:
         stream.close()
         raise MediaError(f"The {what} could not be started ({err}).") from err
+
+
+StreamCallback = Callable[[Any, int, Any, Any], None]
+
+
+class DeviceStream:
+    """One PortAudio stream's life, the same for the microphone and the speaker. Loop thread, except the
+    PortAudio callbacks it wraps.
+
+    The shell constructs it, calls :meth:`open` (picks a rate and channel count), sets up what its callback
+    needs from :attr:`rate`, calls :meth:`start`, and at the end :meth:`close`. Every callback is counted
+    (:attr:`callbacks`, and :attr:`xruns`: input overflows or output underflows) before the shell's own runs.
+    A stream that ends without :meth:`close` (device unplugged, sound server gone) becomes one
+    :class:`~desktop_app.core.events.ErrorEvent` (``code`` ``audio_input`` or ``audio_output``), published
+    through ``on_event`` on the loop thread; :meth:`fail` publishes one for any other reason (a stall).
+    The shell calls :meth:`notify` whenever something it waits for may have changed; :meth:`wait_for` and
+    :meth:`wait_ready` re-check then.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        kind: Literal["input", "output"],
+        device: int | None,
+        device_name: str,
+        unavailable: str,
+        on_event: Callable[[Event], None] | None = None,
+        factory: Callable[..., Any] | None = None,
+    ) -> None:
+        """``unavailable`` ends the error message: what still works without the device.
+        ``factory`` replaces ``sounddevice.InputStream``/``OutputStream`` (tests)."""
+        self._loop = loop
+        self.kind = kind
+        self.noun = "microphone" if kind == "input" else "speaker"
+        self.what = f"{self.noun} {device_name!r}"
+        self.device = device
+        self.unavailable = unavailable
+        self._on_event = on_event
+        self._factory = factory
+        self._stream: Any = None
+        self._changed = asyncio.Event()
+        self._xrun_flag = "input_overflow" if kind == "input" else "output_underflow"
+        self.rate = 0
+        self.channels = 0
+        self.block_ms = 0.0
+        self.closed = False
+        self.error: ErrorEvent | None = None
+        self.callbacks = 0  # written on the PortAudio thread
+        self.xruns = 0
+
+    @property
+    def stream(self) -> Any:
+        """The open stream, or None before :meth:`open`, after :meth:`close` or a failed start."""
+        return self._stream
+
+    def default_rate(self) -> int | None:
+        """The device's default sample rate; None when PortAudio can't say."""
+        return default_rate(self.device, self.kind)
+
+    def open(
+        self, *, rates: Sequence[int], block_ms: float, latency: str | float, callback: StreamCallback
+    ) -> None:
+        """Open (not start) the stream at the first of ``rates`` and 1 or 2 channels that the device takes.
+        Raises :class:`MediaError` with PortAudio's reason."""
+        factory = self._factory
+        if factory is None:
+            import sounddevice
+
+            factory = sounddevice.InputStream if self.kind == "input" else sounddevice.OutputStream
+        self._stream, self.rate, self.channels = open_stream(
+            factory,
+            what=self.what,
+            device=self.device,
+            rates=rates,
+            channel_options=(1, 2),
+            block_ms=block_ms,
+            latency=latency,
+            callback=self._counting(callback),
+            finished_callback=self._finished_from_thread,
+        )
+        self.block_ms = block_ms
+
+    def start(self) -> None:
+        """Start the opened stream. Raises :class:`MediaError` (and forgets the stream) if it won't."""
+        try:
+            start_stream(self._stream, self.what)
+        except MediaError:
+            self._stream = None
+            raise
+        log.info("%s open at %d Hz, %d ch, %g ms blocks", self.what, self.rate, self.channels, self.block_ms)
+
+    def close(self) -> None:
+        """Abort and close the stream (queued device audio is dropped); no error follows. Safe twice."""
+        if self.closed:
+            return
+        self.closed = True
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+            finally:
+                stream.close()
+        self.notify()
+
+    def fail(self, message: str) -> None:
+        """Publish ``message`` as this device's one error (later failures are not repeated)."""
+        if self.error is not None:
+            return
+        self.error = ErrorEvent(message, code=f"audio_{self.kind}", retryable=False)
+        log.info("%s failure: %s", self.noun, message)
+        self.notify()
+        if self._on_event is not None:
+            self._on_event(self.error)
+
+    # --- waiting (loop thread) ----------------------------------------------------------------------
+
+    def notify(self) -> None:
+        """Wake :meth:`wait_for` to re-check its predicate."""
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None) -> None:
+        """Wait until ``predicate()`` is true, re-checking at each :meth:`notify`. Raises
+        :class:`TimeoutError` after ``timeout`` seconds (None: no limit)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def wait_ready(self, ready: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``ready()``; False after ``timeout`` s or once the device failed or was closed."""
+        try:
+            await self.wait_for(lambda: ready() or self.error is not None or self.closed, timeout)
+        except TimeoutError:
+            return False
+        return ready()
+
+    # --- PortAudio thread ---------------------------------------------------------------------------
+
+    def _counting(self, callback: StreamCallback) -> StreamCallback:
+        flag = self._xrun_flag
+
+        def counted(data: Any, frames: int, time_info: Any, status: Any) -> None:
+            self.callbacks += 1
+            if getattr(status, flag):
+                self.xruns += 1
+            callback(data, frames, time_info, status)
+
+        return counted
+
+    def _finished_from_thread(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
+            self._loop.call_soon_threadsafe(self._on_finished)
+
+    def _on_finished(self) -> None:
+        if not self.closed:
+            self.fail(
+                f"The {self.what} stopped working (it was disconnected or the sound system failed). "
+                f"{self.unavailable}"
+            )

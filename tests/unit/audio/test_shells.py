@@ -208,3 +208,17 @@ async def test_a_failing_output_stream_publishes_an_error_and_playback_stops_cle
     async with asyncio.timeout(5):
         await sp.drain()  # returns at once
     await sp.aclose()
+
+
+async def test_a_stream_the_app_closed_publishes_no_error_when_portaudio_reports_it_finished() -> None:
+    loop = asyncio.get_running_loop()
+    for open_device, rate in ((open_mic, 16_000), (open_speaker, 24_000)):
+        events: list[Event] = []
+        device, stream = open_device(loop, events, rate=rate)  # type: ignore[operator]
+        await device.aclose()
+        assert stream.closed and not stream.started
+        stream.fail()  # PortAudio calls finished_callback after an abort too
+        later = loop.create_future()
+        loop.call_soon_threadsafe(later.set_result, None)  # runs after the finished callback's hand-off
+        await later
+        assert events == [] and device.error is None
