@@ -31,10 +31,11 @@ from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
-from desktop_app.audio.streams import DeviceStream, StreamTimeMapper, adc_delay
+from desktop_app.audio.stream_times import StreamTimeMapper, adc_delay
+from desktop_app.audio.streams import DeviceShell, DeviceStream
 from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.events import ErrorEvent, Event, MicAudio
+from desktop_app.core.events import Event, MicAudio
 
 __all__ = ["CaptureConfig", "MicCapture"]
 
@@ -70,7 +71,7 @@ class CaptureConfig:
             raise ConfigError("The microphone queue must hold at least one block.")
 
 
-class MicCapture:
+class MicCapture(DeviceShell):
     """The microphone as an :class:`~desktop_app.core.ports.AudioSource`. Loop thread only, except the
     PortAudio callback. Construct, then :meth:`start` (opens the device; raises MediaError), then iterate
     :meth:`blocks` once, then :meth:`aclose`.
@@ -118,24 +119,6 @@ class MicCapture:
         self.blocks_delivered = 0
 
     @property
-    def rate(self) -> int:
-        """The device rate the stream was opened at (0 before :meth:`start`)."""
-        return self._device.rate
-
-    @property
-    def channels(self) -> int:
-        return self._device.channels
-
-    @property
-    def error(self) -> ErrorEvent | None:
-        """The device's one failure (lost or stalled), once it happened."""
-        return self._device.error
-
-    @property
-    def callbacks(self) -> int:
-        return self._device.callbacks
-
-    @property
     def overflows(self) -> int:
         return self._device.xruns
 
@@ -154,10 +137,6 @@ class MicCapture:
         )
         self._resampler = StreamResampler(self.rate, MIC_FORMAT.rate)
         self._device.start()
-
-    async def aclose(self) -> None:
-        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
-        self.close()
 
     def close(self) -> None:
         """Stop the stream and end :meth:`blocks`. Safe to call twice."""
@@ -181,10 +160,6 @@ class MicCapture:
         ALSA plugin here delivers nothing for ~2 s, then a 740 ms backlog that drains within ~1 s.
         """
         return self.callbacks >= 3 and self._last_delay <= 0.15
-
-    async def wait_ready(self, timeout: float = 10.0) -> bool:
-        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
-        return await self._device.wait_ready(lambda: self.ready, timeout)
 
     async def blocks(self) -> AsyncIterator[MicAudio]:
         """Yield 16 kHz mono PCM16 blocks of ``block_ms`` until :meth:`aclose`. Iterate it once."""

@@ -53,7 +53,7 @@ import numpy.typing as npt
 from desktop_app.audio.handoff import DropOldest
 from desktop_app.audio.render_timeline import RenderTimeline
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.audio.streams import StreamTimeMapper
+from desktop_app.audio.stream_times import StreamTimeMapper
 from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
 
 __all__ = ["AecEngine", "EchoCanceller", "EchoSettings", "WebRtcApm"]

@@ -43,10 +43,11 @@ from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.audio.streams import DeviceStream, StreamTimeMapper
+from desktop_app.audio.stream_times import StreamTimeMapper
+from desktop_app.audio.streams import DeviceShell, DeviceStream
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.events import ErrorEvent, Event, ModelAudio
+from desktop_app.core.events import Event, ModelAudio
 
 __all__ = ["PlaybackConfig", "SpeakerPlayback"]
 
@@ -89,7 +90,7 @@ class PlaybackConfig:
             raise ConfigError("The speaker prefill must be between 0 and its maximum.")
 
 
-class SpeakerPlayback:
+class SpeakerPlayback(DeviceShell):
     """The speaker as an :class:`~desktop_app.core.ports.AudioSink`. Construct, :meth:`start` (opens the
     device; raises MediaError), use from the loop thread, :meth:`aclose`.
     """
@@ -157,32 +158,10 @@ class SpeakerPlayback:
         self._scratch = np.zeros(max(1, round(self.rate * self.config.block_ms / 1000)) * 4, "f4")
         self._device.start()
 
-    async def aclose(self) -> None:
-        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
-        self.close()
-
     def close(self) -> None:
         """Stop the stream at once (queued audio is dropped). Safe to call twice."""
         self._device.close()
         self._written.close()
-
-    @property
-    def rate(self) -> int:
-        """The device rate the stream was opened at (0 before :meth:`start`)."""
-        return self._device.rate
-
-    @property
-    def channels(self) -> int:
-        return self._device.channels
-
-    @property
-    def error(self) -> ErrorEvent | None:
-        """The device's failure, once it stopped on its own."""
-        return self._device.error
-
-    @property
-    def callbacks(self) -> int:
-        return self._device.callbacks
 
     @property
     def output_underflows(self) -> int:
@@ -306,10 +285,6 @@ class SpeakerPlayback:
         span = self._recent[-1] - self._recent[0]
         nominal = (len(self._recent) - 1) * self.config.block_ms / 1000.0
         return 0.5 * nominal <= span <= 3.0 * nominal
-
-    async def wait_ready(self, timeout: float = 10.0) -> bool:
-        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
-        return await self._device.wait_ready(lambda: self.ready, timeout)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
         """Wait (on the loop) until ``predicate()`` is true, re-checking after every written block.

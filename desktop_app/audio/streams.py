@@ -1,12 +1,6 @@
-"""What the capture and playback shells share: one PortAudio stream's lifecycle (:class:`DeviceStream`:
-open with fallbacks, start, count callbacks, notice a device lost, abort and close), and turning PortAudio
-callback timestamps into ``time.monotonic`` times.
-
-PortAudio dates every callback on the stream's own clock: ``currentTime`` (now), ``inputBufferAdcTime``
-(when the first input sample left the ADC) and ``outputBufferDacTime`` (when the first output sample will
-reach the DAC). Only the differences are used, added to ``time.monotonic()`` taken in the callback, so
-the result does not depend on which clock the host API uses. Host APIs that report zeros (some ALSA
-plugins) give a delay of 0; anything outside [0, :data:`MAX_DEVICE_DELAY_S`] is clamped.
+"""One PortAudio stream's lifecycle, shared by the capture and playback shells: :class:`DeviceStream` opens
+with rate and channel fallbacks, starts, counts callbacks, notices a device lost, aborts and closes;
+:class:`DeviceShell` is what both shells report from it.
 """
 
 from __future__ import annotations
@@ -14,80 +8,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 
-__all__ = [
-    "MAX_DEVICE_DELAY_S",
-    "DeviceStream",
-    "StreamTimeMapper",
-    "adc_delay",
-    "dac_delay",
-    "default_rate",
-    "open_stream",
-    "start_stream",
-]
+__all__ = ["DeviceShell", "DeviceStream", "default_rate", "open_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
-
-MAX_DEVICE_DELAY_S = 1.0
-
-
-def _clamp(delay: float) -> float:
-    if delay != delay or delay < 0.0:  # NaN or negative
-        return 0.0
-    return min(delay, MAX_DEVICE_DELAY_S)
-
-
-def adc_delay(time_info: Any) -> float:
-    """Seconds between the first input sample leaving the ADC and this callback."""
-    now, adc = float(time_info.currentTime), float(time_info.inputBufferAdcTime)
-    return _clamp(now - adc) if now > 0.0 and adc > 0.0 else 0.0
-
-
-def dac_delay(time_info: Any) -> float:
-    """Seconds between this callback and the first output sample reaching the DAC."""
-    now, dac = float(time_info.currentTime), float(time_info.outputBufferDacTime)
-    return _clamp(dac - now) if now > 0.0 and dac > 0.0 else 0.0
-
-
-class StreamTimeMapper:
-    """Maps a stream's PortAudio times (``inputBufferAdcTime``/``outputBufferDacTime``) onto
-    ``time.monotonic``. Pure; loop thread.
-
-    PortAudio reads ``currentTime`` before the callback waits for the GIL; ``time.monotonic()`` taken
-    in Python is later by that wait (measured here: single callbacks late by more than 8 ms while the loop
-    thread was busy). So the offset between the clocks is the *smallest* ``monotonic - currentTime`` seen
-    over the last ``window`` callbacks, which no late wake-up can inflate and which follows slow drift.
-    A host API that reports no times (zeros) maps to the callback's own monotonic time.
-    """
-
-    def __init__(self, window: int = 64) -> None:
-        self._recent: deque[float] = deque(maxlen=window)
-        self._offset: float | None = None
-
-    def observe(self, now_monotonic: float, stream_now: float) -> None:
-        if stream_now <= 0.0:
-            return
-        self._recent.append(now_monotonic - stream_now)  # the oldest falls out of the window
-        self._offset = min(self._recent)
-
-    def to_monotonic(self, stream_time: float, now_monotonic: float, stream_now: float) -> float:
-        """``stream_time`` (a PortAudio time of this callback) on the monotonic clock.
-
-        Falls back to ``now_monotonic`` ± the reported delay when the host API gives no times, and clamps
-        the delay to [0, :data:`MAX_DEVICE_DELAY_S`].
-        """
-        if stream_now <= 0.0 or stream_time <= 0.0 or self._offset is None:
-            return now_monotonic
-        delay = stream_time - stream_now
-        if abs(delay) > MAX_DEVICE_DELAY_S:
-            delay = MAX_DEVICE_DELAY_S if delay > 0 else -MAX_DEVICE_DELAY_S
-        return stream_now + delay + self._offset
 
 
 def open_stream(
@@ -302,3 +231,44 @@ class DeviceStream:
                 f"The {self.what} stopped working (it was disconnected or the sound system failed). "
                 f"{self.unavailable}"
             )
+
+
+class DeviceShell:
+    """What the capture and playback shells report from their :class:`DeviceStream` (``self._device``,
+    which the subclass creates). A subclass defines :attr:`ready` and :meth:`close`."""
+
+    _device: DeviceStream
+
+    @property
+    def rate(self) -> int:
+        """The device rate the stream was opened at (0 before it was opened)."""
+        return self._device.rate
+
+    @property
+    def channels(self) -> int:
+        return self._device.channels
+
+    @property
+    def error(self) -> ErrorEvent | None:
+        """The device's one failure (lost, or for the microphone stalled), once it happened."""
+        return self._device.error
+
+    @property
+    def callbacks(self) -> int:
+        """PortAudio callbacks so far."""
+        return self._device.callbacks
+
+    @property
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    async def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
+        return await self._device.wait_ready(lambda: self.ready, timeout)
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
+        self.close()
