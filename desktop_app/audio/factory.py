@@ -59,18 +59,14 @@ class AudioOptions:
     ``devices_from_settings``: True when the devices come from saved settings, so a vanished one falls
     back to the default with a notice; False for explicit flags (a miss is a MediaError).
     ``headphones`` turns echo cancellation off; ``noise_suppression`` is independent of it.
+    Rates, the speaker's block size, queue and prefill are not user choices: :class:`CaptureConfig` and
+    :class:`PlaybackConfig` hold their defaults.
     """
 
     input_device: str | int | None = None
     output_device: str | int | None = None
     devices_from_settings: bool = False
-    input_rate: int | None = None
-    output_rate: int | None = None
     block_ms: int = 20
-    output_block_ms: float = 5.0
-    queue_ms: int = 500
-    prefill_ms: float = 40.0
-    max_prefill_ms: float = 200.0
     volume: float = 1.0
     headphones: bool = False
     noise_suppression: bool = False
@@ -180,13 +176,7 @@ def open_microphone(
 ) -> MicCapture:
     """Resolve and open the microphone. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
     resolved = _resolve(options.input_device, DeviceKind.INPUT, options, wiring.notices)
-    config = CaptureConfig(
-        device=resolved.index,
-        device_name=resolved.device.name,
-        rate=options.input_rate,
-        block_ms=options.block_ms,
-        queue_ms=options.queue_ms,
-    )
+    config = CaptureConfig(device=resolved.index, device_name=resolved.device.name, block_ms=options.block_ms)
     mic = MicCapture(config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event)
     mic.start()
     return mic
@@ -197,15 +187,7 @@ def open_speaker(
 ) -> SpeakerPlayback:
     """Resolve and open the speaker. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
     resolved = _resolve(options.output_device, DeviceKind.OUTPUT, options, wiring.notices)
-    config = PlaybackConfig(
-        device=resolved.index,
-        device_name=resolved.device.name,
-        rate=options.output_rate,
-        block_ms=options.output_block_ms,
-        prefill_ms=options.prefill_ms,
-        max_prefill_ms=options.max_prefill_ms,
-        volume=options.volume,
-    )
+    config = PlaybackConfig(device=resolved.index, device_name=resolved.device.name, volume=options.volume)
     speaker = SpeakerPlayback(
         config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event
     )
