@@ -97,8 +97,7 @@ class MicCapture(DeviceShell):
         self._device = DeviceStream(
             loop,
             kind="input",
-            device=config.device,
-            device_name=config.device_name,
+            config=config,
             unavailable="Typed messages still work.",
             on_event=on_event,
             factory=stream_factory,
@@ -128,13 +127,7 @@ class MicCapture(DeviceShell):
         """Open and start the input stream. Raises :class:`MediaError` with PortAudio's reason."""
         if self._device.stream is not None:
             return
-        if self.config.rate is not None:
-            rates = [self.config.rate]
-        else:
-            rates = [self._device.default_rate() or _FALLBACK_RATES[0], *_FALLBACK_RATES]
-        self._device.open(
-            rates=rates, block_ms=self.config.block_ms, latency=self.config.latency, callback=self._callback
-        )
+        self._device.open(self._callback, _FALLBACK_RATES)
         self._resampler = StreamResampler(self.rate, MIC_FORMAT.rate)
         self._device.start()
 

@@ -111,8 +111,7 @@ class SpeakerPlayback(DeviceShell):
         self._device = DeviceStream(
             loop,
             kind="output",
-            device=config.device,
-            device_name=config.device_name,
+            config=config,
             unavailable="Replies still appear as text.",
             on_event=on_event,
             factory=stream_factory,
@@ -138,14 +137,7 @@ class SpeakerPlayback(DeviceShell):
         """Open and start the output stream. Raises :class:`MediaError` with PortAudio's reason."""
         if self._device.stream is not None:
             return
-        if self.config.rate:
-            rates = [self.config.rate]
-        else:
-            device_rate = self._device.default_rate()
-            rates = [MODEL_FORMAT.rate, *([device_rate] if device_rate else []), *_FALLBACK_RATES]
-        self._device.open(
-            rates=rates, block_ms=self.config.block_ms, latency=self.config.latency, callback=self._callback
-        )
+        self._device.open(self._callback, _FALLBACK_RATES, preferred_rate=MODEL_FORMAT.rate)
         self._jb = JitterBuffer(
             JitterConfig(
                 rate=self.rate,

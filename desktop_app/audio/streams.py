@@ -9,12 +9,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 
-__all__ = ["DeviceShell", "DeviceStream", "default_rate", "open_stream", "start_stream"]
+__all__ = ["DeviceShell", "DeviceStream", "StreamConfig", "default_rate", "open_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,25 @@ def start_stream(stream: Any, what: str) -> None:
 StreamCallback = Callable[[Any, int, Any, Any], None]
 
 
+class StreamConfig(Protocol):
+    """What :class:`DeviceStream` reads from a shell's config (``CaptureConfig``, ``PlaybackConfig``)."""
+
+    @property
+    def device(self) -> int | None: ...
+
+    @property
+    def device_name(self) -> str: ...
+
+    @property
+    def rate(self) -> int | None: ...
+
+    @property
+    def block_ms(self) -> float: ...
+
+    @property
+    def latency(self) -> str | float: ...
+
+
 class DeviceStream:
     """One PortAudio stream's life, the same for the microphone and the speaker. Loop thread, except the
     PortAudio callbacks it wraps.
@@ -95,8 +114,7 @@ class DeviceStream:
         loop: asyncio.AbstractEventLoop,
         *,
         kind: Literal["input", "output"],
-        device: int | None,
-        device_name: str,
+        config: StreamConfig,
         unavailable: str,
         on_event: Callable[[Event], None] | None = None,
         factory: Callable[..., Any] | None = None,
@@ -106,8 +124,8 @@ class DeviceStream:
         self._loop = loop
         self.kind = kind
         self.noun = "microphone" if kind == "input" else "speaker"
-        self.what = f"{self.noun} {device_name!r}"
-        self.device = device
+        self.what = f"{self.noun} {config.device_name!r}"
+        self.config = config
         self.unavailable = unavailable
         self._on_event = on_event
         self._factory = factory
@@ -116,7 +134,6 @@ class DeviceStream:
         self._xrun_flag = "input_overflow" if kind == "input" else "output_underflow"
         self.rate = 0
         self.channels = 0
-        self.block_ms = 0.0
         self.closed = False
         self.error: ErrorEvent | None = None
         self.callbacks = 0  # written on the PortAudio thread
@@ -127,15 +144,18 @@ class DeviceStream:
         """The open stream, or None before :meth:`open`, after :meth:`close` or a failed start."""
         return self._stream
 
-    def default_rate(self) -> int | None:
-        """The device's default sample rate; None when PortAudio can't say."""
-        return default_rate(self.device, self.kind)
-
     def open(
-        self, *, rates: Sequence[int], block_ms: float, latency: str | float, callback: StreamCallback
+        self, callback: StreamCallback, fallback_rates: Sequence[int], preferred_rate: int | None = None
     ) -> None:
-        """Open (not start) the stream at the first of ``rates`` and 1 or 2 channels that the device takes.
-        Raises :class:`MediaError` with PortAudio's reason."""
+        """Open (not start) the stream with 1 or 2 channels, at the config's rate if it names one, else
+        at the first that the device takes of ``preferred_rate``, the device's default rate, then
+        ``fallback_rates``. Raises :class:`MediaError` with PortAudio's reason."""
+        config = self.config
+        if config.rate:
+            rates = [config.rate]
+        else:
+            device_rate = default_rate(config.device, self.kind)
+            rates = [r for r in (preferred_rate, device_rate) if r] + list(fallback_rates)
         factory = self._factory
         if factory is None:
             import sounddevice
@@ -144,15 +164,14 @@ class DeviceStream:
         self._stream, self.rate, self.channels = open_stream(
             factory,
             what=self.what,
-            device=self.device,
+            device=config.device,
             rates=rates,
             channel_options=(1, 2),
-            block_ms=block_ms,
-            latency=latency,
+            block_ms=config.block_ms,
+            latency=config.latency,
             callback=self._counting(callback),
             finished_callback=self._finished_from_thread,
         )
-        self.block_ms = block_ms
 
     def start(self) -> None:
         """Start the opened stream. Raises :class:`MediaError` (and forgets the stream) if it won't."""
@@ -161,7 +180,9 @@ class DeviceStream:
         except MediaError:
             self._stream = None
             raise
-        log.info("%s open at %d Hz, %d ch, %g ms blocks", self.what, self.rate, self.channels, self.block_ms)
+        log.info(
+            "%s open at %d Hz, %d ch, %g ms blocks", self.what, self.rate, self.channels, self.config.block_ms
+        )
 
     def close(self) -> None:
         """Abort and close the stream (queued device audio is dropped); no error follows. Safe twice."""
