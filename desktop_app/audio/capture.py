@@ -8,7 +8,8 @@ else — resampling (soxr), re-blocking to exactly ``block_ms``, echo cancellati
 the loop thread inside :meth:`MicCapture.blocks`, so a consumer that falls behind loses the *oldest* audio
 (counted in ``drops``), never the newest, and the queue never grows past ``queue_ms``.
 
-Failures: a stream that stops on its own (device unplugged, sound server gone) or delivers nothing for
+Failures (the stream's life is :class:`~desktop_app.audio.streams.DeviceStream`'s, shared with the
+speaker): a stream that stops on its own (device unplugged, sound server gone) or delivers nothing for
 ``stall_timeout_s`` publishes one :class:`~desktop_app.core.events.ErrorEvent` (``code="audio_input"``)
 through ``on_event``; :meth:`MicCapture.blocks` then simply yields nothing more until :meth:`aclose`, so
 the session goes on with text input.

@@ -20,7 +20,8 @@ Timing records for the benchmarks (all ``time.monotonic`` seconds):
 written to the device (and the DAC time PortAudio predicts for it); :attr:`SpeakerPlayback.last_interrupt`
 — :meth:`interrupt` called → the callback that wrote the last non-zero sample (and its DAC time).
 
-Failures: a stream that stops on its own publishes one :class:`~desktop_app.core.events.ErrorEvent`
+Failures (the stream's life is :class:`~desktop_app.audio.streams.DeviceStream`'s, shared with the
+microphone): a stream that stops on its own publishes one :class:`~desktop_app.core.events.ErrorEvent`
 (``code="audio_output"``); afterwards :meth:`play` discards audio and :meth:`drain` returns at once.
 """
 
