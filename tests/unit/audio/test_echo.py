@@ -6,6 +6,7 @@ import numpy as np
 import soxr
 
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
+from desktop_app.core.audio_format import pcm16_to_float, to_pcm16
 
 RATE = 16_000
 OUT_RATE = 24_000
@@ -47,10 +48,10 @@ def run(
         while played < len(far24) and t0 + played / OUT_RATE < adc_time + 0.050:
             canceller.push_render(far24[played : played + out_block], OUT_RATE, t0 + played / OUT_RATE)
             played += out_block
-        pcm = (mic[i : i + BLOCK] * 32768).astype(np.int16)
+        pcm = to_pcm16(mic[i : i + BLOCK])
         raw.append(pcm)
         processed.append(canceller.process(pcm, adc_time))
-    return np.concatenate(raw) / 32768.0, np.concatenate(processed) / 32768.0
+    return pcm16_to_float(np.concatenate(raw)), pcm16_to_float(np.concatenate(processed))
 
 
 def test_far_end_echo_is_cancelled_by_more_than_20_db() -> None:
@@ -91,7 +92,7 @@ def test_the_lead_keeps_the_reference_ahead_of_a_short_echo_path() -> None:
 def test_headphones_pass_audio_through_untouched() -> None:
     canceller = EchoCanceller(EchoSettings(headphones=True))
     assert not canceller.enabled
-    pcm = (speechy(0.02, RATE, 3) * 32768).astype(np.int16)
+    pcm = to_pcm16(speechy(0.02, RATE, 3))
     canceller.push_render(np.ones(240, np.float32), OUT_RATE, 1.0)
     assert np.array_equal(canceller.process(pcm, 1.0), pcm)
 
@@ -100,11 +101,13 @@ def test_noise_suppression_alone_runs_without_a_reference() -> None:
     canceller = EchoCanceller(EchoSettings(headphones=True, noise_suppression=True, ns_level=3))
     assert canceller.enabled
     rng = np.random.default_rng(0)
-    noise = (rng.standard_normal(RATE * 3) * 0.05 * 32768).astype(np.int16)
+    noise = to_pcm16(rng.standard_normal(RATE * 3) * 0.05)
     out = np.concatenate(
         [canceller.process(noise[i : i + BLOCK], i / RATE) for i in range(0, len(noise), BLOCK)]
     )
-    assert db(out[RATE:] / 32768) < db(noise[RATE:] / 32768) - 10.0, "steady noise is suppressed"
+    assert db(pcm16_to_float(out[RATE:])) < db(pcm16_to_float(noise[RATE:])) - 10.0, (
+        "steady noise is suppressed"
+    )
 
 
 def test_process_first_takes_the_render_blocks_still_queued_by_the_speaker() -> None:
