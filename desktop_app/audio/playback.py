@@ -64,6 +64,8 @@ class PlaybackConfig:
 
     ``device`` is a PortAudio index (None: the default output); ``rate`` the device rate (None: 24 kHz
     if the device takes it, else its default rate). ``volume`` is a linear gain, 0–2.
+``written_queue_blocks`` bounds the written blocks waiting for the loop (meter and timing records; the
+oldest are dropped when the loop falls that far behind).
 
     ``latency`` is the device buffer PortAudio is asked for (seconds, or "low"/"high"). 30 ms, not
     "low" (8.7 ms on PulseAudio here): on a loaded 2-core machine the low buffer underflowed 4–23 times
@@ -82,7 +84,7 @@ class PlaybackConfig:
     fade_ms: float = 4.0
     volume: float = 1.0
     latency: str | float = 0.030
-    reference_queue_blocks: int = 100
+    written_queue_blocks: int = 100
 
     def __post_init__(self) -> None:
         if not 2.5 <= self.block_ms <= 20:
@@ -123,7 +125,7 @@ class SpeakerPlayback(DeviceShell):
         self._scratch = np.zeros(0, dtype=np.float32)
         self._gain = self._target_gain = float(np.clip(config.volume, 0.0, 2.0))
         self._written: Handoff[_Written] = Handoff(
-            loop, maxlen=config.reference_queue_blocks, on_ready=self._pump
+            loop, maxlen=config.written_queue_blocks, on_ready=self._pump
         )
         self._pending_turn: float | None = None
         self._pending_interrupt: float | None = None
