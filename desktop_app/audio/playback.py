@@ -64,8 +64,8 @@ class PlaybackConfig:
 
     ``device`` is a PortAudio index (None: the default output); ``rate`` the device rate (None: 24 kHz
     if the device takes it, else its default rate). ``volume`` is a linear gain, 0–2.
-``written_queue_blocks`` bounds the written blocks waiting for the loop (meter and timing records; the
-oldest are dropped when the loop falls that far behind).
+    ``written_queue_blocks`` bounds the written blocks waiting for the loop (meter and timing records; the
+    oldest are dropped when the loop falls that far behind).
 
     ``latency`` is the device buffer PortAudio is asked for (seconds, or "low"/"high"). 30 ms, not
     "low" (8.7 ms on PulseAudio here): on a loaded 2-core machine the low buffer underflowed 4–23 times
