@@ -132,7 +132,9 @@ class EchoCanceller:
     :class:`~desktop_app.audio.playback.SpeakerPlayback` (its callback calls :meth:`render_written`) and to
     :class:`~desktop_app.audio.capture.MicCapture` (it calls :meth:`process`). With headphones and no NS
     it is a pass-through that costs nothing. ``render_queue_blocks`` bounds the speaker blocks waiting for
-    the next :meth:`process` (the oldest are dropped, counted in :attr:`render_drops`).
+    the next :meth:`process` (the oldest are dropped, counted in :attr:`render_drops`): 400 speaker blocks
+    of 5 ms are the timeline's 2 s, so a microphone backlog (at most its ``queue_ms``, 500 ms) that is
+    processed late still finds its reference.
     """
 
     def __init__(
@@ -141,7 +143,7 @@ class EchoCanceller:
         *,
         engine: AecEngine | None = None,
         rate: int = MIC_FORMAT.rate,
-        render_queue_blocks: int = 100,
+        render_queue_blocks: int = 400,
     ) -> None:
         self.settings = settings or EchoSettings()
         self.rate = rate
