@@ -14,12 +14,12 @@ from typing import Any, Literal, Protocol
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 
-__all__ = ["DeviceShell", "DeviceStream", "StreamConfig", "default_rate", "open_stream", "start_stream"]
+__all__ = ["DeviceShell", "DeviceStream", "StreamConfig"]
 
 log = logging.getLogger(__name__)
 
 
-def open_stream(
+def _open_stream(
     factory: Callable[..., Any],
     *,
     what: str,
@@ -54,7 +54,7 @@ def open_stream(
     raise MediaError(f"The {what} could not be opened ({detail}).")
 
 
-def default_rate(device: int | None, kind: str) -> int | None:
+def _default_rate(device: int | None, kind: str) -> int | None:
     """The default sample rate of ``device`` ("input" or "output" ``kind``); None when PortAudio can't say."""
     try:
         import sounddevice
@@ -62,15 +62,6 @@ def default_rate(device: int | None, kind: str) -> int | None:
         return int(sounddevice.query_devices(device, kind)["default_samplerate"])
     except Exception:
         return None
-
-
-def start_stream(stream: Any, what: str) -> None:
-    """Start an opened stream; on failure close it and raise :class:`MediaError` naming ``what``."""
-    try:
-        stream.start()
-    except Exception as err:
-        stream.close()
-        raise MediaError(f"The {what} could not be started ({err}).") from err
 
 
 StreamCallback = Callable[[Any, int, Any, Any], None]
@@ -154,14 +145,14 @@ class DeviceStream:
         if config.rate:
             rates = [config.rate]
         else:
-            device_rate = default_rate(config.device, self.kind)
+            device_rate = _default_rate(config.device, self.kind)
             rates = [r for r in (preferred_rate, device_rate) if r] + list(fallback_rates)
         factory = self._factory
         if factory is None:
             import sounddevice
 
             factory = sounddevice.InputStream if self.kind == "input" else sounddevice.OutputStream
-        self._stream, self.rate, self.channels = open_stream(
+        self._stream, self.rate, self.channels = _open_stream(
             factory,
             what=self.what,
             device=config.device,
@@ -174,12 +165,15 @@ class DeviceStream:
         )
 
     def start(self) -> None:
-        """Start the opened stream. Raises :class:`MediaError` (and forgets the stream) if it won't."""
+        """Start the opened stream. Raises :class:`MediaError` (and closes and forgets the stream) if it
+        won't."""
+        stream = self._stream
         try:
-            start_stream(self._stream, self.what)
-        except MediaError:
+            stream.start()
+        except Exception as err:
             self._stream = None
-            raise
+            stream.close()
+            raise MediaError(f"The {self.what} could not be started ({err}).") from err
         log.info(
             "%s open at %d Hz, %d ch, %g ms blocks", self.what, self.rate, self.channels, self.config.block_ms
         )

@@ -222,3 +222,18 @@ async def test_a_stream_the_app_closed_publishes_no_error_when_portaudio_reports
         loop.call_soon_threadsafe(later.set_result, None)  # runs after the finished callback's hand-off
         await later
         assert events == [] and device.error is None
+
+
+async def test_a_stream_that_will_not_start_is_closed_and_a_media_error() -> None:
+    events: list[Event] = []
+    FakeStream.instances.clear()
+    sp = SpeakerPlayback(
+        PlaybackConfig(device_name="fake speaker"),
+        asyncio.get_running_loop(),
+        on_event=events.append,
+        stream_factory=partial(FakeStream, fail_start=True),
+    )
+    with pytest.raises(MediaError, match=r"speaker 'fake speaker' could not be started.*-9985"):
+        sp.start()
+    assert FakeStream.instances[-1].closed and not events
+    await sp.aclose()
