@@ -101,7 +101,6 @@ class WavFileSink:
         self._fmt = fmt
         self._wav: wave.Wave_write | None = None
         self._handle: BinaryIO | None = None
-        self.bytes_written = 0
 
     def _open(self) -> wave.Wave_write:
         if self._wav is None:
@@ -126,7 +125,6 @@ class WavFileSink:
         if chunk.fmt != self._fmt:
             raise MediaError(f"Expected {self._fmt.rate} Hz audio, got {chunk.fmt.rate} Hz.")
         self._open().writeframes(chunk.pcm)
-        self.bytes_written += len(chunk.pcm)
 
     def interrupt(self) -> None:
         """A file has nothing queued: what was written stays written."""

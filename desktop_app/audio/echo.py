@@ -157,7 +157,6 @@ class EchoCanceller:
         self._lead = self.settings.lead_ms / 1000.0
         self._rendered: DropOldest[_Rendered] = DropOldest(render_queue_blocks)
         self._render_times = StreamTimeMapper()
-        self.frames_processed = 0
 
     @property
     def enabled(self) -> bool:
@@ -216,7 +215,6 @@ class EchoCanceller:
             self._take_rendered()
             ref = self.timeline.read(adc_time + self._lead, len(near))
             far = to_pcm16(ref)
-        self.frames_processed += len(near)
         return self._engine.process(near, far)
 
     def reset(self) -> None:

@@ -26,7 +26,11 @@ __all__ = [
 
 
 class ErrorCode(enum.StrEnum):
-    """The ``code`` of an ``{"error": {"code", "message"}}`` reply. Stable: pages may switch on them."""
+    """The ``code`` of an ``{"error": {"code", "message"}}`` reply. Stable: pages may switch on them.
+
+    A failed live session is reported with its error's kind as the code instead (``auth``, ``server_error``,
+    ``connection_lost``, ``reconnect_gave_up``…).
+    """
 
     BAD_JSON = "bad_json"
     """The text frame is not JSON (or not UTF-8)."""
@@ -60,11 +64,6 @@ class ErrorCode(enum.StrEnum):
     """The client sent more messages per second than the relay takes; this one was dropped."""
     TOO_MANY_CLIENTS = "too_many_clients"
     """The relay serves its maximum number of browsers; the connection is closed (1013)."""
-    SEND_QUEUE_FULL = "send_queue_full"
-    """The page stopped reading its messages; the connection is closed."""
-    UPSTREAM = "upstream"
-    """The live session failed; more specific codes come from the error's kind (e.g. ``auth``,
-    ``server_error``, ``connection_lost``, ``reconnect_gave_up``)."""
 
 
 @dataclass(frozen=True, slots=True)

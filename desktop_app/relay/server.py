@@ -52,7 +52,7 @@ class RelayServer:
     """The relay. Constructing it does no I/O; :meth:`start` binds the port.
 
     Args:
-        connector: opens one live session per browser (the current backend; see :meth:`set_connector`).
+        connector: opens one live session per browser (the current backend).
         options: the relay's session options; browsers may override only modality, voice, system
             instruction and transcription.
         config: where to listen and the limits.
@@ -161,19 +161,6 @@ class RelayServer:
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.stop()
-
-    async def serve_forever(self) -> None:
-        """Run until cancelled, then stop."""
-        if self._server is None:
-            await self.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.stop()
-
-    def set_connector(self, connector: LiveConnector) -> None:
-        """Switch the backend for browsers that connect from now on (open sessions keep theirs)."""
-        self._connector = connector
 
     # --- facts ----------------------------------------------------------------------------------
 

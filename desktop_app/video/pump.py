@@ -136,10 +136,6 @@ class VisionPump:
         return self._pacer.config
 
     @property
-    def encoder_config(self) -> EncoderConfig:
-        return self._encoder.config
-
-    @property
     def source_label(self) -> str:
         """The source's label (``camera 0``, ``screen 1``…): the key its privacy masks are stored under."""
         return self._source.label
