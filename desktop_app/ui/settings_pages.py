@@ -181,6 +181,13 @@ class VideoRelayPage(SettingsPage):
         self.video_size = self.field("Longest side", "video_max_side", spin(64, 4096, 64, " px"))
         self.video_quality = self.field("JPEG quality", "video_jpeg_quality", spin(10, 100, 1, " %"))
         self.explain("The preview always runs at the camera's own rate; only these frames are sent.")
+        self.video_speech_aware = self.field(
+            "", "video_speech_aware", QCheckBox("Send frames mainly while I speak")
+        )
+        self.explain(
+            "While you are quiet, one frame every 5 s; when you start speaking, a fresh frame at once. "
+            "Frames cost tokens, and they help most while you talk about what Gemini sees."
+        )
         self.relay_port = self.field("Browser relay port", "relay_port", QSpinBox())
         self.relay_port.setRange(0, 65535)
         self.relay_port.setSpecialValueText("any free port")

@@ -81,6 +81,7 @@ def test_edits_round_trip_through_save_and_load(
     d.video_relay.video_fps.setValue(1.5)
     d.video_relay.video_size.setValue(768)
     d.video_relay.video_quality.setValue(60)
+    d.video_relay.video_speech_aware.setChecked(True)
     d.video_relay.relay_port.setValue(9099)
     d.save_button.click()
     result = d.result_settings()
@@ -101,6 +102,7 @@ def test_edits_round_trip_through_save_and_load(
     )
     assert loaded.video_source == "rtsp://cam.local/stream"
     assert (loaded.video_fps, loaded.video_max_side, loaded.video_jpeg_quality) == (1.5, 768, 60)
+    assert loaded.video_speech_aware is True
     assert (loaded.relay_port, loaded.noise_suppression, loaded.output_transcription) == (9099, False, False)
 
 
