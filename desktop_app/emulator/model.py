@@ -52,6 +52,7 @@ class ModelOptions:
     # Gemini 3.1 Flash Live takes clientContent only to seed history, and only with
     # historyConfig.initialHistoryInClientContent; anything else closes 1007 (research/protocol.md §2.5).
     client_content_history_only: bool = False
+    background_work: bool = False  # extended thinking: replies go on after turnComplete (model_rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ class SimulatedModel:
             output_transcription=setup.output_transcription,
             chunk_ms=self.options.chunk_ms,
             resumption=setup.resumption,
+            thoughts=setup.include_thoughts,
+            background=self.options.background_work,
         )
         self._urgent: deque[Item] = deque()
         self._replies: deque[Reply] = deque()
@@ -273,7 +276,7 @@ class SimulatedModel:
         if cancelled:
             self._urgent.append(Item(messages.ToolCallCancellation(cancelled)))
         self._urgent.append(Item(messages.Interrupted()))
-        self._urgent.append(Item(messages.TurnComplete(head.usage_so_far(self._text_mode))))
+        self._urgent.append(Item(head.interrupted(self._text_mode, self.options.background_work)))
         if self.setup.resumption:
             self._urgent.append(Item(None))
 
