@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, rms_dbfs
 from desktop_app.emulator import media, messages, reply_text
 from desktop_app.emulator.parse import SetupRequest
-from desktop_app.emulator.protocol_errors import invalid
+from desktop_app.emulator.protocol_errors import CLIENT_CONTENT_HISTORY_ONLY, invalid
 from desktop_app.emulator.replies import AUDIO_TOKENS_IN_PER_S, Item, Reply, ReplyStyle
 from desktop_app.emulator.resumption import ResumptionStore, SessionState
 from desktop_app.emulator.vad import EnergyVad, SpeechEnded, SpeechStarted, VadEvent, VadParams
@@ -185,7 +185,7 @@ class SimulatedModel:
                         self._on_vad(vad_event)
             case messages.ClientTurn(texts=texts) if self.options.client_content_history_only:
                 if self._realtime_seen or not self.setup.history_in_client_content:
-                    raise invalid()
+                    raise invalid(CLIENT_CONTENT_HISTORY_ONLY)
                 self._pending_texts.extend(t for t in texts if t)  # seeded history: no reply
             case messages.ClientTurn(texts=texts, turn_complete=complete):
                 self._interrupt()  # "A message here will interrupt any current model generation"

@@ -43,7 +43,7 @@ _FIELDS = (
     ("affectivedialog", OPTION_LABELS["affective_dialog"]),
     ("proactiv", OPTION_LABELS["proactive_audio"]),
     ("responsemodalities", OPTION_LABELS["response_modality"]),
-    ("clientcontent", "typed text sent as client content"),
+    ("clientcontent", "mid-session client content"),
     ("mediaresolution", OPTION_LABELS["media_resolution"]),
     ("languagecodes", OPTION_LABELS["transcription_languages"]),
     ("customvocabulary", OPTION_LABELS["custom_vocabulary"]),

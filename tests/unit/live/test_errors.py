@@ -57,7 +57,7 @@ def test_redact_patterns() -> None:
         (1007, "thinking_config is not supported by models/gemini-3.8-live.", "thinking"),
         (1007, "enable_affective_dialog is not supported by models/gemini-3.8-live.", "affective dialog"),
         (1007, "proactivity.proactive_audio cannot be false on models/gemini-3.8-live.", "proactive audio"),
-        (1007, "client_content is only accepted as initial history.", "typed text sent as client content"),
+        (1007, "client_content is only accepted as initial history.", "mid-session client content"),
         (1007, 'Invalid JSON payload received. Unknown name "mediaResolution"', "media resolution"),
         (1008, "customVocabulary is not supported for this model", "custom vocabulary"),
     ],
