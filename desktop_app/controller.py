@@ -45,6 +45,7 @@ from desktop_app.core.events import (
 from desktop_app.engine import Conversation
 from desktop_app.history import HistoryWriter, TwoChannelRecorder
 from desktop_app.history.paths import new_recording_file
+from desktop_app.live.connect_config import setup_notices
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.server import RelayServer
 from desktop_app.video import VideoSource, VisionPump
@@ -469,9 +470,10 @@ class LiveController:
         if self._backend is None:
             return
         sink = self._audio.sink if self._audio is not None else _SilentSink()
-        conv = Conversation(
-            self._backend.connector, session_options(self._settings), sink=sink, on_event=self._on_event
-        )
+        options = session_options(self._settings)
+        for notice in setup_notices(options):  # a saved option this model refuses: left out, said once
+            self._notice(notice, "model_setup")
+        conv = Conversation(self._backend.connector, options, sink=sink, on_event=self._on_event)
         try:
             await conv.__aenter__()
         except LiveError as err:

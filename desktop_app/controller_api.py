@@ -10,7 +10,11 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
   (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle), ``Transcript`` (streaming
   pieces, ``final``), ``Interrupted``, ``TurnComplete``, ``TurnLatency``, ``UsageUpdate``, ``GoAway``
   (countdown), ``VoiceActivity``, ``ErrorEvent`` (readable; the session goes on unless it is closed),
-  ``ModelAudio`` (ignore in the UI).
+  ``ModelAudio`` (ignore in the UI), ``ModelThought`` (show collapsed), ``InteractionUpdate`` (extended
+  thinking: "working in the background" from IN_PROGRESS until IDLE); ``ErrorEvent(code="model_setup")`` is
+  a saved option the model does not take, left out of the session.
+- The model catalog, for the settings dialog: ``offered_models()`` and ``options_for(model)`` (the settings
+  this model takes beyond the common ones: show only those), ``OPTION_LABELS`` (their names in sentences).
 - ``desktop_app.core.media_events``: ``AudioLevels`` (~20/s, input and output dBFS), ``PreviewFrame``
   (full-rate BGR numpy frame), ``FrameSent`` (the exact JPEG sent, its size and the running count:
   "what Gemini sees"), ``VideoStatus``.
@@ -21,8 +25,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from desktop_app.config import Settings
+from desktop_app.live.models import OPTION_LABELS, ModelSpec, offered_models, options_for  # Qt-free catalog
 
-__all__ = ["Controller"]
+__all__ = ["OPTION_LABELS", "Controller", "ModelSpec", "offered_models", "options_for"]
 
 
 class Controller(Protocol):

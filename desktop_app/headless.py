@@ -23,6 +23,7 @@ from desktop_app.core.errors import AppError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, Interrupted, Role, Transcript, TurnComplete
 from desktop_app.engine import Conversation
 from desktop_app.event_log import EventLog
+from desktop_app.live.connect_config import setup_notices
 from desktop_app.video import (
     FrameSent,
     VideoSource,
@@ -111,6 +112,8 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
         async with open_backend(settings) as handle:
             if handle.notice:
                 print(handle.notice, file=sys.stderr, flush=True)
+            for notice in setup_notices(session_options(settings)):  # options this model does not take
+                print(f"notice: {notice}", file=sys.stderr, flush=True)
             async with Conversation(
                 handle.connector, session_options(settings), sink=sink, on_event=on_event
             ) as conv:
