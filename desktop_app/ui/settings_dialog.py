@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.config import Settings
+from desktop_app.controller_api import offered_models
 from desktop_app.core.errors import ConfigError
 from desktop_app.live.options import DEFAULT_MODEL, VOICES
 from desktop_app.secrets import StoredKey
@@ -58,7 +59,7 @@ from desktop_app.ui.widgets.video_view import bgr_image
 
 __all__ = ["KNOWN_MODELS", "KeyAction", "SettingsDialog", "session_fields"]
 
-KNOWN_MODELS = (DEFAULT_MODEL, "gemini-3.1-flash-live-preview", "gemini-3.8-live")
+KNOWN_MODELS = tuple(spec.id for spec in offered_models())  # the model catalog, default first
 
 _FIELD_NAMES = {
     "backend": "backend",
