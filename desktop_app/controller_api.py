@@ -15,6 +15,9 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
   a saved option the model does not take, left out of the session.
 - The model catalog, for the settings dialog: ``offered_models()`` and ``options_for(model)`` (the settings
   this model takes beyond the common ones: show only those), ``OPTION_LABELS`` (their names in sentences).
+- Usage: fold each ``UsageUpdate`` into a ``SessionUsage`` with ``add_usage(so_far, update,
+  cumulative=model_spec(m).cumulative_usage)``; show ``context_gauge(...)`` and ``estimate_cost(usage, prices_with(model_spec(m).prices, settings...))``
+  with its ``label`` (an estimate).
 - ``desktop_app.core.media_events``: ``AudioLevels`` (~20/s, input and output dBFS), ``PreviewFrame``
   (full-rate BGR numpy frame), ``FrameSent`` (the exact JPEG sent, its size and the running count:
   "what Gemini sees"), ``VideoStatus``.
@@ -25,9 +28,28 @@ from __future__ import annotations
 from typing import Protocol
 
 from desktop_app.config import Settings
-from desktop_app.live.models import OPTION_LABELS, ModelSpec, offered_models, options_for  # Qt-free catalog
+from desktop_app.live.models import (  # the Qt-free model catalog and usage arithmetic, for the window
+    OPTION_LABELS,
+    ModelSpec,
+    model_spec,
+    offered_models,
+    options_for,
+)
+from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estimate_cost, prices_with
 
-__all__ = ["OPTION_LABELS", "Controller", "ModelSpec", "offered_models", "options_for"]
+__all__ = [
+    "OPTION_LABELS",
+    "Controller",
+    "ModelSpec",
+    "SessionUsage",
+    "add_usage",
+    "context_gauge",
+    "estimate_cost",
+    "model_spec",
+    "offered_models",
+    "options_for",
+    "prices_with",
+]
 
 
 class Controller(Protocol):

@@ -19,6 +19,7 @@ from desktop_app.core.events import (
     ModelThought,
     TurnComplete,
     UsageUpdate,
+    VoiceActivity,
 )
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.connect_config import plan_connect
@@ -26,6 +27,7 @@ from desktop_app.live.errors import classify_exception
 from desktop_app.live.messages import map_server_message
 from desktop_app.live.models import CATALOG
 from desktop_app.live.options import Modality, SessionOptions
+from tests.support.audio import blocks, speech_like
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +167,25 @@ async def test_client_content_after_the_first_turn_on_3_1_is_refused_and_named(e
                 pass
     error = classify_exception(caught.value)
     assert str(error).startswith("The model refused the mid-session client content setting.")
+
+
+async def test_the_servers_voice_activity_becomes_heard_you_events(emu: Emulator) -> None:
+    model = "gemini-3.8-live"
+    config = plan_connect(SessionOptions(model=model)).config
+    seen: list[LiveEvent] = []
+    speech = speech_like(1.0)
+
+    async def run() -> None:
+        async with client_for(emu).aio.live.connect(model=model, config=config) as session:
+            for block in blocks(speech + bytes(32_000)):
+                await session.send_realtime_input(
+                    audio=types.Blob(data=block, mime_type="audio/pcm;rate=16000")
+                )
+            async for message in session.receive():
+                seen.extend(map_server_message(message))
+                if any(isinstance(event, TurnComplete) for event in seen):
+                    return
+
+    await asyncio.wait_for(run(), 20)
+    activity = [event for event in seen if isinstance(event, VoiceActivity)]
+    assert activity[:2] == [VoiceActivity(speaking=True), VoiceActivity(speaking=False)]
