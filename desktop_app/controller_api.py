@@ -16,8 +16,8 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
 - The model catalog, for the settings dialog: ``offered_models()`` and ``options_for(model)`` (the settings
   this model takes beyond the common ones: show only those), ``OPTION_LABELS`` (their names in sentences).
 - Usage: fold each ``UsageUpdate`` into a ``SessionUsage`` with ``add_usage(so_far, update,
-  cumulative=model_spec(m).cumulative_usage)``; show ``context_gauge(...)`` and ``estimate_cost(usage, prices_with(model_spec(m).prices, settings...))``
-  with its ``label`` (an estimate).
+  cumulative=model_spec(m).cumulative_usage)``; show ``context_gauge(...)`` and
+  ``estimate_cost(usage, prices_with(model_spec(m).prices, ...))`` with its ``label`` (an estimate).
 - ``desktop_app.core.media_events``: ``AudioLevels`` (~20/s, input and output dBFS), ``PreviewFrame``
   (full-rate BGR numpy frame), ``FrameSent`` (the exact JPEG sent, its size and the running count:
   "what Gemini sees"), ``VideoStatus``.
