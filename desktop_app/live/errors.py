@@ -44,6 +44,7 @@ _FIELDS = (
     ("proactiv", OPTION_LABELS["proactive_audio"]),
     ("responsemodalities", OPTION_LABELS["response_modality"]),
     ("clientcontent", "mid-session client content"),
+    ("functiondeclarations", "blocking function calls"),
     ("mediaresolution", OPTION_LABELS["media_resolution"]),
     ("languagecodes", OPTION_LABELS["transcription_languages"]),
     ("customvocabulary", OPTION_LABELS["custom_vocabulary"]),

@@ -133,6 +133,19 @@ REFUSALS = [
         "The model refused the proactive audio setting.",
     ),
     (
+        "gemini-3.8-live-extended-thinking",
+        {
+            "tools": [
+                types.Tool(
+                    function_declarations=[
+                        types.FunctionDeclaration(name="f", behavior=types.Behavior.BLOCKING)
+                    ]
+                )
+            ]
+        },
+        "The model refused the blocking function calls setting.",
+    ),
+    (
         "gemini-2.5-flash-native-audio-preview-12-2025",
         {"response_modalities": [types.Modality.TEXT]},
         "The Live API refused the session settings; the likely cause is one of: text replies (TEXT modality)",
