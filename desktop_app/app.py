@@ -1,110 +1,90 @@
 """The composition root: the only module that chooses real implementations and wires them together.
 
-Today it picks the backend (Gemini with a key, otherwise the built-in emulator) and turns settings into
-session options; later layers (devices, relay, window) are assembled here too.
+:func:`build_app` assembles every mode from the same services (``desktop_app.services``): the window, the
+headless live mode, the headless slice and the relay-only mode differ only in which services run and what
+they are plugged into. Nothing else constructs services or picks real devices, backends or relays.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import enum
+from collections.abc import Callable
 
-from desktop_app.config import Settings
-from desktop_app.core.errors import ConfigError
-from desktop_app.live.backend import Backend
-from desktop_app.live.genai_session import GenaiConnector
-from desktop_app.live.options import Modality, SessionOptions, VadOptions
-from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector
-from desktop_app.live.session import LiveConnector
+from desktop_app.config import Settings, save_settings
+from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.events import Event
+from desktop_app.core.ports import AudioSink
+from desktop_app.services.app_controller import AppController, Services
+from desktop_app.services.audio import AudioOpener, AudioService, open_real_audio
+from desktop_app.services.backend import BackendOpener, BackendService, open_backend
+from desktop_app.services.bus import Bus
+from desktop_app.services.conversation import ConversationService
+from desktop_app.services.history import HistoryService
+from desktop_app.services.relay import RelayService
+from desktop_app.services.vision import VisionService
 
-__all__ = ["OFFLINE_NOTICE", "BackendHandle", "choose_backend", "open_backend", "session_options"]
-
-log = logging.getLogger(__name__)
-
-OFFLINE_NOTICE = (
-    "Offline demo: no GEMINI_API_KEY is set, so the built-in Live API emulator answers "
-    "(a loopback check of the whole pipeline, not a model). Set GEMINI_API_KEY to talk to Gemini."
-)
+__all__ = ["Mode", "build_app", "open_backend"]
 
 
-def choose_backend(settings: Settings) -> str:
-    """``"gemini"`` or ``"emulator"``: the key decides unless ``settings.backend`` forces one."""
-    if settings.backend == "gemini":
-        if not settings.api_key:
-            raise ConfigError(
-                "The Gemini backend needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), "
-                "or use --backend emulator."
-            )
-        return "gemini"
-    if settings.backend == "emulator":
-        return "emulator"
-    return "gemini" if settings.api_key else "emulator"
+class Mode(enum.Enum):
+    """What runs: the services each mode assembles."""
+
+    WINDOW = "window"  # backend, history, relay, devices, session, vision (with previews)
+    HEADLESS_LIVE = "headless-live"  # the window's parts without the relay and the previews
+    HEADLESS_SLICE = "headless-slice"  # backend, session (into the given sink) and vision: WAV in, WAV out
+    RELAY_ONLY = "relay-only"  # backend and relay
 
 
-def session_options(settings: Settings) -> SessionOptions:
-    """The live session options the user's settings ask for."""
-    return SessionOptions(
-        model=settings.model,
-        modality=Modality(settings.response_modality),
-        voice=settings.voice or None,
-        system_instruction=settings.system_instruction or None,
-        input_transcription=settings.input_transcription,
-        output_transcription=settings.output_transcription,
-        vad=VadOptions(
-            start_sensitivity=settings.vad_start_sensitivity,
-            end_sensitivity=settings.vad_end_sensitivity,
-            silence_duration_ms=settings.vad_silence_ms,
-            prefix_padding_ms=settings.vad_prefix_padding_ms,
-        ),
-        media_resolution=settings.media_resolution or None,
-        speech_language=settings.speech_language or None,
-        transcription_languages=settings.transcription_languages,
-        custom_vocabulary=settings.custom_vocabulary,
-        affective_dialog=settings.affective_dialog,
-        proactive_audio=settings.proactive_audio,
-        thinking_level=settings.thinking_level or None,
-        thinking_budget=None if settings.thinking_budget < 0 else settings.thinking_budget,
-        include_thoughts=settings.include_thoughts,
-    )
+def build_app(
+    settings: Settings,
+    mode: Mode,
+    publish: Callable[[Event], None],
+    *,
+    audio_opener: AudioOpener = open_real_audio,
+    backend_opener: BackendOpener = open_backend,
+    save: Callable[[Settings], object] = save_settings,
+    clock: Clock | None = None,
+    sink: AudioSink | None = None,
+) -> AppController:
+    """Assemble ``mode`` (no I/O: call ``start()`` on the loop thread, and ``stop()`` when done).
 
-
-@dataclass(frozen=True, slots=True)
-class BackendHandle:
-    """An open backend: a connector for sessions, plus the notice to show the user (empty for Gemini)."""
-
-    connector: LiveConnector
-    backend: Backend
-    notice: str = ""
-
-
-def _resilient(backend: Backend) -> LiveConnector:
-    """Sessions that reconnect by themselves (goAway, drops, 1011) for the engine and every relay client."""
-    return ResilientConnector(GenaiConnector(backend), ReconnectPolicy())
-
-
-@asynccontextmanager
-async def open_backend(settings: Settings) -> AsyncIterator[BackendHandle]:
-    """Yield a connector on the chosen backend, starting (and finally stopping) the emulator if needed."""
-    if choose_backend(settings) == "gemini":
-        backend = Backend(name="gemini", api_key=settings.api_key or "")
-        yield BackendHandle(_resilient(backend), backend)
-        return
-
-    from desktop_app.emulator import Emulator, EmulatorConfig
-
-    emulator = Emulator(EmulatorConfig(pace=settings.emulator_pace))
-    await emulator.start()
-    try:
-        backend = Backend(
-            name="emulator",
-            api_key="offline-emulator",
-            base_url=emulator.base_url,
-            ssl_context=emulator.client_ssl_context(),
+    ``publish`` receives every event on the loop thread and must not block. ``sink`` is where the headless
+    slice writes the reply (required for it; the other modes play through the opened speaker). Tests pass
+    fakes for the openers, ``save`` and ``clock``.
+    """
+    clock = clock or MonotonicClock()
+    bus = Bus(publish)
+    backend = BackendService(settings, bus, backend_opener)
+    if mode is Mode.RELAY_ONLY:
+        return AppController(
+            settings, bus, Services(backend, relay=RelayService(settings, bus, backend)), save
         )
-        log.info("using the built-in emulator at %s", emulator.base_url)
-        yield BackendHandle(_resilient(backend), backend, OFFLINE_NOTICE)
-    finally:
-        await emulator.stop()
+    if mode is Mode.HEADLESS_SLICE:
+        if sink is None:
+            raise ValueError("the headless slice needs the sink to write the reply to")
+        reply_sink = sink
+        conversation = ConversationService(settings, bus, backend, lambda: reply_sink, clock)
+        services = Services(
+            backend, conversation, vision=_vision(settings, bus, conversation, previews=False)
+        )
+        return AppController(settings, bus, services, save)
+
+    conversation = ConversationService(settings, bus, backend, lambda: audio.sink, clock)
+    audio = AudioService(settings, bus, audio_opener, conversation.send_mic_block)
+    vision = _vision(settings, bus, conversation, previews=mode is Mode.WINDOW)
+    history = HistoryService(settings, bus, backend, clock)
+    conversation.taps += [vision.on_session_event, history.on_session_event]
+    conversation.on_mic_sent = history.on_mic_sent
+    conversation.on_user_text = history.user_text
+    relay = RelayService(settings, bus, backend) if mode is Mode.WINDOW else None
+    controller = AppController(
+        settings, bus, Services(backend, conversation, audio, vision, relay, history), save
+    )
+    vision.on_change = controller.publish_input  # vision switched itself off: the window must know
+    return controller
+
+
+def _vision(
+    settings: Settings, bus: Bus, conversation: ConversationService, *, previews: bool
+) -> VisionService:
+    return VisionService(settings, bus, conversation.send_frame, previews=previews)

@@ -241,8 +241,8 @@ def _run_window(settings: Settings, screen: str | None) -> int:
         return 2
 
     def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
-        from desktop_app.controller import LiveController  # imported after the window is shown
+        from desktop_app.app import Mode, build_app  # imported after the window is shown
 
-        return LiveController(settings, publish)
+        return build_app(settings, Mode.WINDOW, publish)
 
     return run_window(settings, controller_factory, screen=screen)

@@ -15,7 +15,7 @@ import os
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -305,8 +305,3 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     tmp.write_text(json.dumps(settings.public_dict(), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, target)
     return target
-
-
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    """A copy of ``settings`` with typed ``changes`` applied and validated."""
-    return replace(settings, **changes)

@@ -1,8 +1,24 @@
-"""What the window may ask of the running application: the command side of the Qt bridge.
+"""Everything the window may use of the rest of the application: the UI's one façade.
 
-The window never touches sessions or devices. It calls these coroutines on the loop thread (through
-``LoopThread.submit``) and learns what happened only from events. Every command returns quickly; device and
-network work happens on the loop or in worker threads, never on the caller's thread.
+``desktop_app.ui`` imports only :mod:`desktop_app.core`, this module and its own modules (a test in
+``tests/ui`` checks it). What the UI needs from elsewhere is named here, so a move behind the façade changes
+one import line, not the window:
+
+- :class:`Controller`, the command side of the Qt bridge (below), and :data:`ControllerFactory`;
+- settings: :class:`Settings`, its :class:`Section` and the one diff (:func:`changed_fields`,
+  :func:`changed_sections`, :func:`section_of`, :data:`NEW_SESSION_SECTIONS`), :func:`config_dir`, and the
+  model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`);
+- the API key's store (:class:`KeyStore`, :class:`StoredKey`);
+- past conversations (:class:`HistoryStore` and the reader and export functions the history panel uses);
+- resource paths (:func:`icons_dir`, :func:`sample_wav`, :class:`MissingAssetError`);
+- the loop thread the bridge submits to (:class:`LoopThread`);
+- blocking device probes for the settings dialog and the screen menu (audio: :func:`audio_devices`,
+  :func:`check_microphone`, :func:`play_test_tone`; video: :func:`camera_choices`, :func:`camera_snapshot`,
+  :func:`monitors`). They block: run them off the Qt thread (``CommandRunner.run_blocking``).
+
+The controller: the window never touches sessions or devices. It calls these coroutines on the loop
+thread (through ``LoopThread.submit``) and learns what happened only from events. Every command returns
+quickly; device and network work happens on the loop or in worker threads, never on the caller's thread.
 
 Events the controller publishes (all frozen dataclasses; subscribe once, filter by type):
 
@@ -25,9 +41,24 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
-from desktop_app.config import Settings
+from desktop_app.audio.probes import DeviceLists, MicCheck, audio_devices, check_microphone, play_test_tone
+from desktop_app.config import (
+    NEW_SESSION_SECTIONS,
+    Section,
+    Settings,
+    changed_fields,
+    changed_sections,
+    config_dir,
+    section_of,
+)
+from desktop_app.core.events import Event
+from desktop_app.history import HistoryStore, SessionLog, SessionSummary, load_session, to_markdown, to_srt
+from desktop_app.history.export import format_duration
+from desktop_app.history.paths import recordings_of
+from desktop_app.history.reader import Notice
 from desktop_app.live.models import (  # the Qt-free model catalog and usage arithmetic, for the window
     OPTION_LABELS,
     ModelSpec,
@@ -35,24 +66,73 @@ from desktop_app.live.models import (  # the Qt-free model catalog and usage ari
     offered_models,
     options_for,
 )
+from desktop_app.live.options import DEFAULT_MODEL, VOICES
 from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estimate_cost, prices_with
+from desktop_app.resources import MissingAssetError, icons_dir, sample_wav
+from desktop_app.runtime.loop_thread import LoopThread
+from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.video.probes import MonitorInfo, camera_choices, camera_snapshot, monitors
 
 __all__ = [
+    "DEFAULT_MODEL",
+    "NEW_SESSION_SECTIONS",
     "OPTION_LABELS",
+    "VOICES",
     "Controller",
+    "ControllerFactory",
+    "DeviceLists",
+    "HistoryStore",
+    "KeyStore",
+    "LoopThread",
+    "MicCheck",
+    "MissingAssetError",
     "ModelSpec",
+    "MonitorInfo",
+    "Notice",
+    "Section",
+    "SessionLog",
+    "SessionSummary",
     "SessionUsage",
+    "Settings",
+    "StoredKey",
     "add_usage",
+    "audio_devices",
+    "camera_choices",
+    "camera_snapshot",
+    "changed_fields",
+    "changed_sections",
+    "check_microphone",
+    "config_dir",
     "context_gauge",
     "estimate_cost",
+    "format_duration",
+    "icons_dir",
+    "load_session",
     "model_spec",
+    "monitors",
     "offered_models",
     "options_for",
+    "play_test_tone",
     "prices_with",
+    "recordings_of",
+    "sample_wav",
+    "section_of",
+    "to_markdown",
+    "to_srt",
 ]
 
 
+ControllerFactory = Callable[[Settings, Callable[[Event], None]], "Controller"]
+"""Builds the controller from the settings and the publish callable (no I/O in the constructor). The
+window calls it once, on the Qt thread, after the window is shown; ``publish`` may be called from any
+thread."""
+
+
 class Controller(Protocol):
+    """The commands the window sends (see the module docstring). Each returns quickly, never raises for a
+    device or network failure (that becomes an ``ErrorEvent``), and is called on the loop thread only.
+    Every toggle publishes the new ``InputState``."""
+
     async def start(self) -> None:
         """Open the backend, the relay, the audio devices and the session. Failures become events."""
         ...
@@ -61,13 +141,17 @@ class Controller(Protocol):
         """Shut down in order: session, capture, playback, relay. Safe to call twice."""
         ...
 
-    async def set_mic_muted(self, muted: bool) -> None: ...
+    async def set_mic_muted(self, muted: bool) -> None:
+        """Muted: no microphone audio is sent (the device stays open)."""
+        ...
 
     async def set_push_to_talk(self, enabled: bool) -> None:
         """With push-to-talk on, the microphone is sent only while :meth:`talk` is held."""
         ...
 
-    async def talk(self, pressed: bool) -> None: ...
+    async def talk(self, pressed: bool) -> None:
+        """The push-to-talk key went down (True) or up; ignored while push-to-talk is off."""
+        ...
 
     async def set_camera(self, spec: str | None) -> None:
         """Camera index, file or URL; None turns vision off. Replaces screen sharing."""
@@ -77,11 +161,17 @@ class Controller(Protocol):
         """``"1"``, ``"2"``… or ``"L,T,WxH"``; None stops sharing. Replaces the camera."""
         ...
 
-    async def set_vision_paused(self, paused: bool) -> None: ...
+    async def set_vision_paused(self, paused: bool) -> None:
+        """Paused: frames stop going to Gemini; the source stays open and the preview goes on."""
+        ...
 
-    async def retry_camera(self) -> None: ...
+    async def retry_camera(self) -> None:
+        """Try to reopen a camera that failed (a ``VideoStatus`` said unavailable); no-op otherwise."""
+        ...
 
-    async def send_text(self, text: str) -> None: ...
+    async def send_text(self, text: str) -> None:
+        """A typed turn. Blank text is ignored; when not connected, a notice says it was not sent."""
+        ...
 
     async def set_volume(self, volume: float) -> None:
         """0.0–2.0, applied at once."""

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserText
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
     ErrorEvent,
@@ -39,6 +40,7 @@ from desktop_app.core.events import (
 from desktop_app.core.ports import AudioSink, AudioSource
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector, LiveSession
+from desktop_app.runtime.tasks import TaskSupervisor
 
 __all__ = ["Conversation", "ConversationStats"]
 
@@ -67,7 +69,12 @@ class ConversationStats:
 
 
 class Conversation:
-    """One live conversation on one session. Enter it with ``async with``; all calls on the loop thread."""
+    """One live conversation on one session. Enter it with ``async with``; all calls on the loop thread.
+
+    Pass the application's ``supervisor`` to run the receive loop as one of its named tasks. Either way the
+    loop never dies silently: a LiveError, or any unexpected exception (logged with its traceback), becomes
+    an ``ErrorEvent`` and ``SessionState(CLOSED, reason)``, and :attr:`failure` is set.
+    """
 
     def __init__(
         self,
@@ -77,8 +84,10 @@ class Conversation:
         sink: AudioSink,
         on_event: Callable[[Event], None] = lambda _event: None,
         clock: Clock | None = None,
+        supervisor: TaskSupervisor | None = None,
     ) -> None:
         self._connector = connector
+        self._supervisor = supervisor
         self._options = options
         self._sink = sink
         self._publish = on_event
@@ -116,9 +125,12 @@ class Conversation:
             self._publish(SessionState(SessionPhase.CLOSED, str(err)))
             raise
         self._publish(SessionState(SessionPhase.LIVE, self._connector.backend_name))
-        self._receiver = asyncio.get_running_loop().create_task(
-            self._receive_loop(), name="conversation-receive"
-        )
+        if self._supervisor is not None:  # named and tracked with the application's other tasks
+            self._receiver = self._supervisor.spawn("conversation-receive", self._receive_loop).task
+        else:
+            self._receiver = asyncio.get_running_loop().create_task(
+                self._receive_loop(), name="conversation-receive"
+            )
         return self
 
     async def __aexit__(
@@ -153,7 +165,7 @@ class Conversation:
     async def send_mic_block(self, block: MicAudio) -> None:
         """Send one microphone block and count it (mic-to-wire latency from ``block.captured_at``)."""
         self._raise_if_failed()
-        await self.session.send_audio(block.pcm, block.fmt)
+        await self.session.send(UserAudio(block.pcm, block.fmt))
         self.stats.blocks_sent += 1
         self.stats.audio_bytes_sent += len(block.pcm)
         if block.captured_at:
@@ -162,11 +174,11 @@ class Conversation:
     async def end_audio_stream(self) -> None:
         """Tell the server the microphone paused, so it answers what it has heard."""
         self._raise_if_failed()
-        await self.session.send_audio_stream_end()
+        await self.session.send(AudioStreamEnd())
 
     async def send_text(self, text: str) -> None:
         self._raise_if_failed()
-        await self.session.send_text(text)
+        await self.session.send(UserText(text))
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -204,14 +216,18 @@ class Conversation:
                     async with self._turn_changed:
                         self._turn_changed.notify_all()
         except LiveError as err:
-            self._failure = err
-            self._publish(
-                ErrorEvent(str(err), code=getattr(err, "kind", "live_error"), retryable=err.retryable)
-            )
-            self._publish(SessionState(SessionPhase.CLOSED, str(err)))
+            self._fail(err, getattr(err, "kind", "live_error"))
+        except Exception as err:  # a bug, not the network: say plainly that the session stopped
+            log.error("the live session's receive loop failed", exc_info=err)
+            self._fail(LiveError(f"The live session stopped after an internal error ({err!r})."), "internal")
         finally:
             async with self._turn_changed:
                 self._turn_changed.notify_all()
+
+    def _fail(self, err: LiveError, code: str) -> None:
+        self._failure = err
+        self._publish(ErrorEvent(str(err), code=code, retryable=err.retryable))
+        self._publish(SessionState(SessionPhase.CLOSED, str(err)))
 
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, Interrupted):

@@ -11,28 +11,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from desktop_app.app import open_backend, session_options
+from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.errors import AppError, MediaError
-from desktop_app.core.events import ErrorEvent, Event, Interrupted, Role, Transcript, TurnComplete
+from desktop_app.core.events import (
+    BackendInfo,
+    ErrorEvent,
+    Event,
+    Interrupted,
+    Role,
+    Transcript,
+    TurnComplete,
+)
+from desktop_app.core.media_events import FrameSent, VideoState, VideoStatus
 from desktop_app.engine import Conversation
 from desktop_app.event_log import EventLog
-from desktop_app.live.connect_config import setup_notices
-from desktop_app.video import (
-    FrameSent,
-    VideoSource,
-    VideoState,
-    VideoStatus,
-    VisionPump,
-    source_from_flags,
-)
-from desktop_app.video.from_settings import encoder_from, pacing_from
+from desktop_app.video.source import source_from_flags
 from desktop_app.wavfiles import WavFileSink, WavFileSource
 
 __all__ = ["HeadlessJob", "run_headless"]
@@ -96,41 +95,37 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
 
     printer = TranscriptPrinter(out)
     vision_settled = asyncio.Event()  # the first frame went out, or the source is unavailable
+    errors: list[str] = []
 
     def on_event(event: Event) -> None:
         if events:
             events(event)
         printer(event)
         if isinstance(event, ErrorEvent):
+            errors.append(event.message)
             print(f"notice: {event.message}", file=sys.stderr, flush=True)
+        elif isinstance(event, BackendInfo) and event.notice:
+            print(event.notice, file=sys.stderr, flush=True)
         if isinstance(event, FrameSent) or (
             isinstance(event, VideoStatus) and event.state in (VideoState.UNAVAILABLE, VideoState.ENDED)
         ):
             vision_settled.set()
 
+    app = build_app(settings, Mode.HEADLESS_SLICE, on_event, sink=sink)
     try:
-        async with open_backend(settings) as handle:
-            if handle.notice:
-                print(handle.notice, file=sys.stderr, flush=True)
-            for notice in setup_notices(session_options(settings)):  # options this model does not take
-                print(f"notice: {notice}", file=sys.stderr, flush=True)
-            async with Conversation(
-                handle.connector, session_options(settings), sink=sink, on_event=on_event
-            ) as conv:
-                pump = _vision_pump(video_source, conv, settings, on_event) if video_source else None
-                vision = asyncio.create_task(pump.run(), name="vision-pump") if pump else None
-                try:
-                    if pump is not None:
-                        # the reply should describe a frame; a missing camera means audio only
-                        await asyncio.wait_for(vision_settled.wait(), job.timeout_s)
-                    await _converse(conv, job, settings)
-                    await sink.drain()
-                finally:
-                    if pump is not None and vision is not None:
-                        await pump.stop()
-                        await vision
-                stats = conv.stats
+        await app.start()
+        conv = app.conversation
+        if conv is None:  # the backend or the session refused: its notice says why
+            raise AppError(errors[-1] if errors else "The live session could not be opened.")
+        if video_source is not None and app.services.vision is not None:
+            # the reply should describe a frame; a missing camera means audio only
+            app.services.vision.start_source(video_source)
+            await asyncio.wait_for(vision_settled.wait(), job.timeout_s)
+        await _converse(conv, job, settings)
+        await sink.drain()
+        stats = conv.stats
     finally:
+        await app.stop()
         await sink.aclose()
         if events:
             events.close()
@@ -156,19 +151,6 @@ async def _converse(conv: Conversation, job: HeadlessJob, settings: Settings) ->
         since = conv.stats.turns
         await conv.send_text(job.text)
         await _wait(conv, since, job.timeout_s)
-
-
-def _vision_pump(
-    source: VideoSource, conv: Conversation, settings: Settings, on_event: Callable[[Event], None]
-) -> VisionPump:
-    return VisionPump(
-        source,
-        conv.session.send_video,
-        pacing=pacing_from(settings),
-        encoder=encoder_from(settings, source.label),
-        on_event=on_event,
-        end_with_source=False,
-    )
 
 
 async def _wait(conv: Conversation, since_turns: int, timeout_s: float) -> None:

@@ -1,6 +1,6 @@
 """``--headless`` without ``--input-wav``: a live conversation through the microphone and speaker.
 
-It runs the same :class:`~desktop_app.controller.LiveController` the window uses (without the relay), prints
+It runs the services the window runs (``build_app(settings, Mode.HEADLESS_LIVE, …)``: no relay), prints
 transcript lines as they stream, and ends on Ctrl-C or after ``duration_s``, printing a final line of
 counters: blocks sent, drops, overflows, underruns. With ``record_audio`` (``--record-audio``) it says where
 the two-channel WAV of both sides goes.
@@ -14,8 +14,8 @@ import signal
 import sys
 from typing import TextIO
 
+from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.controller import LiveController
 from desktop_app.core.events import BackendInfo, ErrorEvent, Event
 from desktop_app.core.stats import percentile
 from desktop_app.event_log import EventLog
@@ -40,7 +40,7 @@ async def _run(settings: Settings, duration_s: float | None, log: EventLog | Non
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    controller = LiveController(settings, publish, relay=False)
+    controller = build_app(settings, Mode.HEADLESS_LIVE, publish)
     try:
         await controller.start()
         if controller.recording_path is not None:
@@ -55,7 +55,8 @@ async def _run(settings: Settings, duration_s: float | None, log: EventLog | Non
         latency = ""
         if conv and conv.stats.mic_to_wire_s:
             ms = [s * 1000 for s in conv.stats.mic_to_wire_s]
-            latency = f"; mic-to-wire p50 {percentile(ms, 50):.2f} ms, p99 {percentile(ms, 99):.2f} ms"
+            p50, p99 = percentile(ms, 50), percentile(ms, 99)
+            latency = f"; mic-to-wire p50 {p50:.2f} ms, p99 {p99:.2f} ms"
         return f"sent {sent} blocks{latency}; {counters}"
     finally:
         await controller.stop()

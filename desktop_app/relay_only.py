@@ -6,11 +6,10 @@ import asyncio
 import signal
 import sys
 
-from desktop_app.app import open_backend, session_options
+from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
 from desktop_app.core.errors import AppError
-from desktop_app.relay.config import RelayConfig
-from desktop_app.relay.server import RelayServer
+from desktop_app.core.events import BackendInfo, ErrorEvent, Event
 
 __all__ = ["run_relay_only"]
 
@@ -20,28 +19,29 @@ async def _serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_backend(settings) as handle:
-        if handle.notice:
-            print(handle.notice, file=sys.stderr, flush=True)
-        relay = RelayServer(
-            handle.connector,
-            session_options(settings),
-            RelayConfig(
-                host=settings.relay_host, port=settings.relay_port, allow_origins=settings.relay_allow_origins
-            ),
-            api_key=settings.api_key,
-        )
-        try:
-            await relay.start()
-        except OSError as err:
-            raise AppError(
-                f"The relay could not listen on port {settings.relay_port}: {err.strerror}."
-            ) from None
-        print(f"relay: open {relay.url} in a browser on this machine (Ctrl-C to stop)", flush=True)
-        try:
-            await stop.wait()
-        finally:
-            await relay.stop()
+    errors: list[str] = []
+
+    def publish(event: Event) -> None:
+        if isinstance(event, BackendInfo) and event.notice:
+            print(event.notice, file=sys.stderr, flush=True)
+        elif isinstance(event, ErrorEvent):
+            errors.append(event.message)
+            if event.code not in ("relay", "backend"):  # those two end the run, as one error line
+                print(f"notice: {event.message}", file=sys.stderr, flush=True)
+
+    app = build_app(settings, Mode.RELAY_ONLY, publish)
+    try:
+        await app.start()
+        relay_service = app.services.relay
+        if app.relay is None:
+            failure = relay_service.failure if relay_service is not None else None
+            raise AppError(failure or (errors[-1] if errors else "The relay could not start."))
+        print(f"relay: open {app.relay.url} in a browser on this machine (Ctrl-C to stop)", flush=True)
+        await stop.wait()
+    finally:
+        await app.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 def run_relay_only(settings: Settings) -> int:

@@ -1,10 +1,11 @@
-"""The audio counters the headless CLI prints at the end and the benchmarks read."""
+"""The audio counters the headless CLI prints at the end and the benchmarks read, and the speaker's timing
+records (:attr:`~desktop_app.audio.playback.SpeakerPlayback.last_turn`, ``last_interrupt``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AudioCounters"]
+__all__ = ["AudioCounters", "InterruptTiming", "TurnTiming"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +47,29 @@ class AudioCounters:
             self.underrun_ms + other.underrun_ms,
             self.output_underflows + other.output_underflows,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TurnTiming:
+    """When a new turn's first chunk reached the speaker's ``play()`` and left for the device."""
+
+    received_at: float
+    written_at: float
+    dac_at: float
+
+    @property
+    def to_device_ms(self) -> float:
+        return (self.written_at - self.received_at) * 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptTiming:
+    """When the speaker's ``interrupt()`` was called and when the written output went silent."""
+
+    requested_at: float
+    silent_written_at: float
+    silent_dac_at: float
+
+    @property
+    def to_silence_ms(self) -> float:
+        return (self.silent_written_at - self.requested_at) * 1000.0

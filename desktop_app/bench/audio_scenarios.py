@@ -1,7 +1,7 @@
 """Audio benchmarks on real PortAudio devices (PulseAudio null sinks, started here if needed).
 
 Each ``bench_*`` returns ``[(metric, value, unit), ...]``. They need the Debian packages ``pulseaudio``,
-``pulseaudio-utils`` and ``espeak-ng``; :func:`desktop_app.audio.pulse_rig.ensure_daemon` starts the daemon
+``pulseaudio-utils`` and ``espeak-ng``; :func:`tests.support.pulse_rig.ensure_daemon` starts the daemon
 of DESIGN.md §7 if none runs, and every scenario uses its own private null sinks.
 
 * ``echo_return_loss_enhancement_db``: far-end speech played through the speaker, fed back into the
@@ -36,10 +36,10 @@ from desktop_app.audio import devices
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
-from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
-from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
+from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16, pcm16_to_float, to_pcm16
 from desktop_app.core.events import ModelAudio
 from desktop_app.core.stats import percentile
+from tests.support.pulse_rig import PulseRig, ensure_daemon
 
 Metric = tuple[str, float, str]
 
@@ -67,7 +67,7 @@ def _rig() -> Iterator[PulseRig]:
 def _speech(path: Path, text: str, voice: str) -> tuple[np.ndarray, int]:
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, timeout=60)
     with wave.open(str(path), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32768.0, w.getframerate()
+        return pcm16_to_float(w.readframes(w.getnframes())), w.getframerate()
 
 
 def _db(x: np.ndarray) -> float:
@@ -126,8 +126,8 @@ async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -
         await sp.aclose()
         await consumer
     n = min(len(raw), len(out))
-    r = np.concatenate(raw[:n]) / 32768.0
-    o = np.concatenate(out[:n]) / 32768.0
+    r = pcm16_to_float(np.concatenate(raw[:n]))
+    o = pcm16_to_float(np.concatenate(out[:n]))
     blk = len(raw[0])
     far_only = slice((marks["far"] + 100) * blk, marks["double"] * blk)
     active = 20 * np.log10(_env(r[far_only]) + 1e-12) > -45
@@ -245,7 +245,7 @@ def bench_aec_cpu() -> list[Metric]:
     """CPU of the WebRTC module alone per 10 ms frame (no devices): 20 s of synthetic echo."""
     rng = np.random.default_rng(0)
     far = (rng.standard_normal(16_000 * 20) * 0.1).astype(np.float32)
-    near = (np.roll(far, 960) * 0.5 * 32768).astype(np.int16)  # a 60 ms echo path
+    near = to_pcm16(np.roll(far, 960) * 0.5)  # a 60 ms echo path
     canceller = EchoCanceller(EchoSettings(noise_suppression=True))
     frames = 0
     start = time.process_time()

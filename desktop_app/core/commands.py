@@ -18,10 +18,12 @@ __all__ = [
     "AudioStreamEnd",
     "Command",
     "FunctionResult",
+    "Marker",
     "ToolResponse",
     "UserAudio",
     "UserImage",
     "UserText",
+    "ends_user_turn",
 ]
 
 
@@ -81,3 +83,11 @@ class ToolResponse:
 
 Command = UserAudio | UserImage | UserText | AudioStreamEnd | ActivityStart | ActivityEnd | ToolResponse
 """Everything a live session's ``send`` takes."""
+
+Marker = AudioStreamEnd | ActivityStart | ActivityEnd
+"""The stream markers: no payload, they only say where the user's audio pauses, starts or stops."""
+
+
+def ends_user_turn(command: Command) -> bool:
+    """A typed turn, a stream end or an activity end: the user's turn is over and a reply is awaited."""
+    return isinstance(command, UserText | AudioStreamEnd | ActivityEnd)

@@ -58,22 +58,9 @@ def _content_events(content: types.LiveServerContent) -> list[LiveEvent]:
                     events.append(ModelAudio(pcm=part.inline_data.data))
             elif part.text:
                 events.append(ModelThought(text=part.text) if part.thought else ModelText(text=part.text))
-    if content.input_transcription and content.input_transcription.text:
-        events.append(
-            Transcript(
-                role=Role.USER,
-                text=content.input_transcription.text,
-                final=bool(content.input_transcription.finished),
-            )
-        )
-    if content.output_transcription and content.output_transcription.text:
-        events.append(
-            Transcript(
-                role=Role.MODEL,
-                text=content.output_transcription.text,
-                final=bool(content.output_transcription.finished),
-            )
-        )
+    for role, heard in ((Role.USER, content.input_transcription), (Role.MODEL, content.output_transcription)):
+        if heard and heard.text:
+            events.append(Transcript(role=role, text=heard.text, final=bool(heard.finished)))
     if content.generation_complete:
         events.append(GenerationComplete())
     if content.turn_complete:

@@ -2,7 +2,8 @@
 
 Other threads (Qt, audio callbacks) enter only through :meth:`LoopThread.submit` (run a coroutine, get a
 ``concurrent.futures.Future``) and :meth:`LoopThread.call_soon` (run a plain callable). Only the loop thread
-touches session, relay and device state.
+touches session, relay and device state. The loop logs anything that escapes a task or callback with its
+traceback (:func:`~desktop_app.runtime.tasks.install_exception_handler`); pass ``report`` to hear of it too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from desktop_app.runtime.tasks import install_exception_handler
+
 __all__ = ["LoopThread"]
 
 log = logging.getLogger(__name__)
@@ -23,8 +26,11 @@ T = TypeVar("T")
 class LoopThread:
     """Start with :meth:`start` (returns once the loop is proven running); stop with :meth:`stop`."""
 
-    def __init__(self, name: str = "asyncio-loop") -> None:
+    def __init__(
+        self, name: str = "asyncio-loop", report: Callable[[str, BaseException | None], None] | None = None
+    ) -> None:
         self._name = name
+        self._report = report
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -51,6 +57,7 @@ class LoopThread:
         loop = asyncio.new_event_loop()
         self._loop = loop
         asyncio.set_event_loop(loop)
+        install_exception_handler(loop, self._report)
         loop.call_soon(self._ready.set)
         try:
             loop.run_forever()

@@ -7,7 +7,7 @@ This module imports no Qt at import time, so ``cli.py`` may import it in every m
     if not display_available():
         print(no_display_help(), file=sys.stderr)
         return 2
-    return run_window(settings, lambda s, publish: LiveController(s, publish))
+    return run_window(settings, lambda s, publish: build_app(s, Mode.WINDOW, publish))
 
 :func:`run_window` checks the display itself too (and prints the same help), so calling it directly is safe.
 """
@@ -18,15 +18,11 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from desktop_app import resources
-from desktop_app.config import Settings
-from desktop_app.core.events import Event
-
 if TYPE_CHECKING:
-    from desktop_app.controller_api import Controller
+    from desktop_app.controller_api import ControllerFactory, Settings
 
 __all__ = ["display_available", "no_display_help", "run_window"]
 
@@ -42,9 +38,11 @@ display server). You can:
 
 def no_display_help() -> str:
     """What to do without a display, naming the installed sample utterance as the example input."""
+    from desktop_app.controller_api import MissingAssetError, sample_wav  # late: keeps this module light
+
     try:
-        sample = str(resources.sample_wav())
-    except resources.MissingAssetError:
+        sample = str(sample_wav())
+    except MissingAssetError:
         sample = "IN.wav"
     return _NO_DISPLAY_HELP.format(sample=shlex.quote(sample))
 
@@ -87,7 +85,7 @@ def display_available(
 
 def run_window(
     settings: Settings,
-    controller_factory: Callable[[Settings, Callable[[Event], None]], Controller],
+    controller_factory: ControllerFactory,
     *,
     argv: Sequence[str] | None = None,
     screen: str | None = None,

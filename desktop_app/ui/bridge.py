@@ -31,10 +31,10 @@ from typing import Any, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from desktop_app.controller_api import LoopThread
 from desktop_app.core.events import Event, MicAudio, ModelAudio
 from desktop_app.core.media_events import AudioLevels, PreviewFrame
-from desktop_app.relay.redact import Redactor
-from desktop_app.runtime.loop_thread import LoopThread
+from desktop_app.core.redaction import Redactor
 
 __all__ = ["COALESCED_EVENTS", "CommandRunner", "EventBridge", "readable_error"]
 

@@ -2,7 +2,7 @@
 
 :func:`glyph` renders one (24×24 view box, round strokes) in a colour, cached per name, colour and size.
 :func:`app_icon` loads the application icon from ``assets/icons`` (PNG sizes, falling back to the SVG),
-found through :mod:`desktop_app.resources`.
+found through :func:`desktop_app.controller_api.icons_dir`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from desktop_app import resources
+from desktop_app.controller_api import icons_dir
 
 __all__ = ["GLYPHS", "app_icon", "glyph"]
 
@@ -78,7 +78,7 @@ def app_icon() -> QIcon:
     """The application icon from its PNG sizes (empty icon when the files are missing)."""
     icon = QIcon()
     try:
-        folder = resources.icons_dir()
+        folder = icons_dir()
     except FileNotFoundError:
         return icon
     for png in sorted(folder.glob("gemini-live-desktop-*.png")):

@@ -19,10 +19,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from desktop_app.history import HistoryStore, SessionLog, SessionSummary, load_session, to_markdown, to_srt
-from desktop_app.history.export import format_duration
-from desktop_app.history.paths import recordings_of
-from desktop_app.history.reader import Notice
+from desktop_app.controller_api import (
+    HistoryStore,
+    Notice,
+    SessionLog,
+    SessionSummary,
+    format_duration,
+    load_session,
+    recordings_of,
+    to_markdown,
+    to_srt,
+)
 from desktop_app.ui.transcript_model import EntryKind, TranscriptEntry
 
 __all__ = [

@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-from desktop_app.resources import icons_dir
+from desktop_app.controller_api import icons_dir
 
 __all__ = ["SIZES", "render_icons"]
 

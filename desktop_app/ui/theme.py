@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
-from desktop_app.resources import icons_dir
+from desktop_app.controller_api import icons_dir
 
 __all__ = ["COLORS", "TONE_COLORS", "apply_theme", "set_dynamic", "style_sheet"]
 

@@ -19,7 +19,7 @@ The model keeps at most ``max_entries`` entries and drops the oldest beyond that
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from desktop_app.core.events import (
     Event,
@@ -37,9 +37,11 @@ __all__ = ["ChangeKind", "EntryKind", "TranscriptChange", "TranscriptEntry", "Tr
 
 
 class EntryKind(enum.StrEnum):
-    USER = "user"
-    MODEL = "model"
-    SYSTEM = "system"
+    """Whose line it is. The value is the lower-case name (``"user"``): the state file writes it."""
+
+    USER = enum.auto()
+    MODEL = enum.auto()
+    SYSTEM = enum.auto()
 
 
 @dataclass(slots=True)
@@ -56,22 +58,16 @@ class TranscriptEntry:
     latency_ms: float | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "kind": self.kind.value,
-            "turn": self.turn,
-            "text": self.text,
-            "final": self.final,
-            "interrupted": self.interrupted,
-            "typed": self.typed,
-            "latency_ms": self.latency_ms,
-        }
+        """The entry as JSON-ready values (the state file's transcript)."""
+        return {**asdict(self), "kind": self.kind.value}
 
 
 class ChangeKind(enum.StrEnum):
-    ADDED = "added"
-    UPDATED = "updated"
-    REMOVED = "removed"
+    """What happened to an entry, for the view to redraw."""
+
+    ADDED = enum.auto()
+    UPDATED = enum.auto()
+    REMOVED = enum.auto()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,25 +25,26 @@ import shiboken6
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.config import Settings
-from desktop_app.controller_api import Controller
-from desktop_app.core.events import Event
-from desktop_app.relay.redact import Redactor
-from desktop_app.runtime.loop_thread import LoopThread
-from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.controller_api import (
+    Controller,
+    ControllerFactory,
+    KeyStore,
+    LoopThread,
+    MonitorInfo,
+    Settings,
+    StoredKey,
+    monitors,
+)
+from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner, EventBridge
 from desktop_app.ui.glyphs import app_icon
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.probes import MonitorInfo, monitors
 from desktop_app.ui.theme import apply_theme
 from desktop_app.ui.window_memory import WindowMemory
 
-__all__ = ["ControllerFactory", "WindowApp", "run"]
+__all__ = ["WindowApp", "run"]
 
 log = logging.getLogger(__name__)
-
-ControllerFactory = Callable[[Settings, Callable[[Event], None]], Controller]
-"""Builds the controller from the settings and the publish callable (no I/O in the constructor)."""
 
 
 class WindowApp(QObject):

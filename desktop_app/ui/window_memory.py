@@ -12,7 +12,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
-from desktop_app.config import config_dir
+from desktop_app.controller_api import config_dir
 
 __all__ = ["WindowMemory"]
 

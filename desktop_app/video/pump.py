@@ -3,7 +3,7 @@
 Wiring (all on the loop thread)::
 
     source = open_video_source(args.video)          # or open_screen_source(args.screen)
-    pump = VisionPump(source, session.send_video, on_event=publish)
+    pump = VisionPump(source, lambda jpeg: session.send(UserImage(jpeg)), on_event=publish)
     task = asyncio.create_task(pump.run(), name="vision-pump")
     ...
     pump.set_user_speaking(True)   # from VoiceActivity / local VAD, if speech-aware pacing is on
@@ -14,9 +14,9 @@ Wiring (all on the loop thread)::
     pump.retry()                   # after a VideoStatus(UNAVAILABLE): reopen the camera
     await pump.stop()              # or cancel the task; either way the source is released
 
-``send`` is any ``async (jpeg: bytes) -> None``: pass ``session.send_video``, or a function that forwards to
-whichever session is current, so the pump can outlive reconnects. If it raises, that frame is dropped (not
-counted) and the pump goes on; the session's own error path reports the failure.
+``send`` is any ``async (jpeg: bytes) -> None``: pass ``lambda jpeg: session.send(UserImage(jpeg))``, or a
+function that forwards to whichever session is current, so the pump can outlive reconnects. If it raises,
+that frame is dropped (not counted) and the pump goes on; the session's own error path reports the failure.
 
 What the pump publishes:
 
@@ -56,7 +56,7 @@ __all__ = ["EventSink", "FrameSender", "VisionPump"]
 log = logging.getLogger(__name__)
 
 FrameSender = Callable[[bytes], Awaitable[None]]
-"""Sends one JPEG to the model, e.g. ``LiveSession.send_video``."""
+"""Sends one JPEG to the model, e.g. a ``LiveSession.send`` of a ``UserImage``."""
 
 EventSink = Callable[[Event], None]
 
@@ -66,7 +66,7 @@ class VisionPump:
 
     Args:
         source: an unstarted source; the pump starts it in :meth:`run` and closes it when run ends.
-        send: ``async (jpeg) -> None``, e.g. ``session.send_video``.
+        send: ``async (jpeg) -> None``, e.g. ``lambda jpeg: session.send(UserImage(jpeg))``.
         pacing: frames per second to the model (and speech-aware rates).
         encoder: an :class:`EncoderConfig` or a ready :class:`FrameEncoder` (size, quality, masks).
         on_event: receives :class:`VideoStatus`, :class:`FrameSent` and ``ErrorEvent``.
@@ -134,10 +134,6 @@ class VisionPump:
     @property
     def pacing(self) -> PacingConfig:
         return self._pacer.config
-
-    @property
-    def encoder_config(self) -> EncoderConfig:
-        return self._encoder.config
 
     @property
     def source_label(self) -> str:

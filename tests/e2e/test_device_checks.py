@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.audio.pulse_rig import PulseRig
+from desktop_app.audio.probes import audio_devices, check_microphone, play_test_tone
 from desktop_app.config import Settings
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.ui.bridge import CommandRunner
-from desktop_app.ui.probes import audio_devices, check_microphone, play_test_tone
 from desktop_app.ui.settings_dialog import SettingsDialog
+from tests.support.pulse_rig import PulseRig
 
 
 def _dominant_hz(samples: np.ndarray, rate: int) -> float:
@@ -65,14 +65,14 @@ def test_the_dialog_mic_button_reports_a_working_microphone(
     dialog = SettingsDialog(Settings(), runner)
     qtbot.addWidget(dialog)
     dialog.open()
-    qtbot.waitUntil(lambda: dialog.mic_combo.count() > 1, timeout=10_000)  # the device list arrived
+    qtbot.waitUntil(lambda: dialog.devices.mic_combo.count() > 1, timeout=10_000)  # the device list arrived
     player = routed.play_into_mic(question_wav)
     try:
-        dialog.mic_test.click()
-        qtbot.waitUntil(dialog.mic_test.isEnabled, timeout=15_000)
+        dialog.devices.mic_test.click()
+        qtbot.waitUntil(dialog.devices.mic_test.isEnabled, timeout=15_000)
     finally:
         player.wait(30)
-    assert dialog.mic_result.text().endswith("it works."), dialog.mic_result.text()
-    dialog.speaker_test.click()
-    qtbot.waitUntil(dialog.speaker_test.isEnabled, timeout=15_000)
-    assert dialog.speaker_result.text().startswith("Played a chime on ")
+    assert dialog.devices.mic_result.text().endswith("it works."), dialog.devices.mic_result.text()
+    dialog.devices.speaker_test.click()
+    qtbot.waitUntil(dialog.devices.speaker_test.isEnabled, timeout=15_000)
+    assert dialog.devices.speaker_result.text().startswith("Played a chime on ")

@@ -1,12 +1,11 @@
-"""The application controller on the real emulator and relay, with an in-memory microphone and speaker."""
+"""The window's application (``build_app(…, Mode.WINDOW, …)``) on the real emulator and relay, with an
+in-memory microphone and speaker."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +13,12 @@ import numpy.typing as npt
 import pytest
 
 from desktop_app import resources
+from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.controller import LiveController
 from desktop_app.core.events import (
     BackendInfo,
     ErrorEvent,
-    Event,
     InputState,
-    MicAudio,
-    ModelAudio,
     RelayStatus,
     Role,
     SessionPhase,
@@ -32,80 +28,11 @@ from desktop_app.core.events import (
     TurnLatency,
     VoiceActivity,
 )
-from tests.support.audio import blocks, read_stereo, silence, speech_like
+from desktop_app.services.app_controller import AppController
+from tests.support.audio import read_stereo, silence, speech_like
+from tests.unit.services.fakes import Events, FakeAudio
 
 pytestmark = pytest.mark.integration
-
-
-class QueueSource:
-    """A microphone the test speaks into."""
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-
-    async def blocks(self) -> AsyncIterator[MicAudio]:
-        while (pcm := await self.queue.get()) is not None:
-            yield MicAudio(pcm, captured_at=asyncio.get_running_loop().time())
-            self.queue.task_done()  # the consumer has handled this block
-
-    async def consumed(self) -> None:
-        """Wait until every block spoken so far has been handled by the consumer."""
-        await asyncio.wait_for(self.queue.join(), 10)
-
-    def speak(self, pcm: bytes) -> None:
-        for block in blocks(pcm):
-            self.queue.put_nowait(block)
-
-    async def aclose(self) -> None:
-        self.queue.put_nowait(None)
-
-
-@dataclass
-class MemorySink:
-    played: list[bytes] = field(default_factory=list)
-    volume: float = 1.0
-
-    def play(self, chunk: ModelAudio) -> None:
-        self.played.append(chunk.pcm)
-
-    def interrupt(self) -> None:
-        self.played.clear()
-
-    async def drain(self) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
-
-
-@dataclass
-class FakeAudio:
-    source: QueueSource = field(default_factory=QueueSource)
-    sink: MemorySink = field(default_factory=MemorySink)
-    notices: list[str] = field(default_factory=list)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, event: Event) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    async def wait_for(self, check: Callable[[Event], bool], timeout: float = 20) -> Event:
-        async def _wait() -> Event:
-            seen = 0
-            while True:
-                for event in self.events[seen:]:
-                    if check(event):
-                        return event
-                seen = len(self.events)
-                self._changed.clear()
-                await self._changed.wait()
-
-        return await asyncio.wait_for(_wait(), timeout)
 
 
 @pytest.fixture
@@ -113,19 +40,20 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(backend="emulator", emulator_pace=0.0, relay_port=0)
 
 
-async def start(settings: Settings, audio: FakeAudio, rec: Recorder, saved: list[Settings]) -> LiveController:
-    controller = LiveController(
+async def start(settings: Settings, audio: FakeAudio, rec: Events, saved: list[Settings]) -> AppController:
+    controller = build_app(
         settings,
+        Mode.WINDOW,
         rec,
-        audio_opener=lambda options, loop, publish: audio,
-        save=saved.append,  # type: ignore[arg-type,return-value]
+        audio_opener=lambda options, loop, publish: audio,  # type: ignore[arg-type,return-value]
+        save=saved.append,
     )
     await controller.start()
     return controller
 
 
 async def test_start_speak_type_and_stop(settings: Settings) -> None:
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(settings, audio, rec, saved)
     try:
         info = await rec.wait_for(lambda e: isinstance(e, BackendInfo))
@@ -153,7 +81,7 @@ async def test_start_speak_type_and_stop(settings: Settings) -> None:
 
 
 async def test_muting_stops_the_microphone_and_flushes_the_turn(settings: Settings) -> None:
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(settings, audio, rec, saved)
     try:
         await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
@@ -178,7 +106,7 @@ async def test_muting_stops_the_microphone_and_flushes_the_turn(settings: Settin
 
 
 async def test_settings_that_shape_the_session_reconnect(settings: Settings) -> None:
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(settings, audio, rec, saved)
     try:
         await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
@@ -197,7 +125,7 @@ async def test_settings_that_shape_the_session_reconnect(settings: Settings) -> 
 
 
 async def test_a_refused_model_is_a_notice_not_a_crash(settings: Settings) -> None:
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     bad = Settings(backend="emulator", emulator_pace=0.0, relay_port=0, model="gemini-0.0-gone")
     controller = await start(bad, audio, rec, saved)
     try:
@@ -217,7 +145,7 @@ async def test_a_missing_web_page_is_a_relay_notice_and_the_conversation_still_r
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(resources, "ASSETS_PACKAGE", "desktop_app._no_such_assets")  # a broken install
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(settings, audio, rec, saved)
     try:
         notice = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "relay")
@@ -236,7 +164,7 @@ async def test_the_conversation_is_kept_in_history(settings: Settings) -> None:
     from desktop_app.history import HistoryStore, to_markdown
     from desktop_app.history.reader import load_session
 
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(settings, audio, rec, saved)
     try:
         await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
@@ -269,7 +197,7 @@ def _energy(channel: npt.NDArray[np.float64], rate: int) -> float:
 async def test_record_audio_writes_the_user_left_and_the_model_right(settings: Settings) -> None:
     from desktop_app.history import HistoryStore, load_session
 
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(dataclasses.replace(settings, record_audio=True), audio, rec, saved)
     spoken = speech_like(1.0)
     try:
@@ -308,7 +236,7 @@ async def test_without_record_audio_no_wav_is_written_and_turning_it_on_starts_o
 ) -> None:
     from desktop_app.history import history_dir
 
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(settings, audio, rec, saved)
     try:
         await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)

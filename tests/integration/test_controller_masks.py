@@ -13,7 +13,8 @@ import pytest
 
 from desktop_app.config import Settings
 from desktop_app.core.media_events import FrameSent, VideoState, VideoStatus
-from tests.integration.test_controller import FakeAudio, Recorder, start
+from tests.integration.test_controller import start
+from tests.unit.services.fakes import Events, FakeAudio
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ def detailed_clip(path: Path, seconds: float = 4.0) -> Path:
 async def test_a_mask_stored_while_the_camera_runs_applies_to_the_next_frame(tmp_path: Path) -> None:
     clip = detailed_clip(tmp_path / "detail.mp4")
     settings = Settings(backend="emulator", emulator_pace=0.0, relay_port=0, video_fps=2.0)
-    audio, rec, saved = FakeAudio(), Recorder(), []
+    audio, rec, saved = FakeAudio(), Events(), []
     controller = await start(settings, audio, rec, saved)
     try:
         await controller.set_camera(str(clip))
@@ -41,10 +42,10 @@ async def test_a_mask_stored_while_the_camera_runs_applies_to_the_next_frame(tmp
         masked = dataclasses.replace(settings, video_masks=("file detail.mp4: 0 0 1 1",))
         assert await controller.apply_settings(masked) is False  # no new session for a mask
         assert saved[-1].video_masks == masked.video_masks
-        count = len([e for e in rec.events if isinstance(e, FrameSent)])
+        count = len([e for e in rec.seen if isinstance(e, FrameSent)])
         after = await rec.wait_for(lambda e: isinstance(e, FrameSent) and e.count > count + 1)
         assert isinstance(after, FrameSent) and after.nbytes < first.nbytes / 10
-        starts = [e for e in rec.events if isinstance(e, VideoStatus) and e.state is VideoState.STARTING]
+        starts = [e for e in rec.seen if isinstance(e, VideoStatus) and e.state is VideoState.STARTING]
         assert len(starts) == 1  # the source was not restarted
     finally:
         await controller.stop()

@@ -27,6 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.commands import UserText
 from desktop_app.core.errors import (
     ConnectionLostError,
     InvalidRequestError,
@@ -53,7 +54,7 @@ from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import RelayConfig, RelayServer
 from desktop_app.relay.codec import decode_frame
-from desktop_app.relay.messages import BrowserSetup, ProtocolError, RealtimeInput, TextTurn
+from desktop_app.relay.messages import BrowserSetup, ProtocolError, RealtimeInput
 from desktop_app.relay.protocol import (
     Close,
     Forward,
@@ -181,7 +182,7 @@ frames = small_frames | st.just(Oversize())
 @given(frames)
 def test_the_codec_never_raises_and_keeps_errors_short(frame: Frame) -> None:
     result = decode_frame(wire(frame))
-    assert isinstance(result, BrowserSetup | RealtimeInput | TextTurn | ProtocolError)
+    assert isinstance(result, BrowserSetup | RealtimeInput | UserText | ProtocolError)
     problems = [result] if isinstance(result, ProtocolError) else []
     if isinstance(result, RealtimeInput):
         problems += list(result.problems)

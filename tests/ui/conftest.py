@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_app.config import Settings
+from desktop_app.controller_api import MonitorInfo
 from desktop_app.core.events import Event
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore
-from desktop_app.ui.probes import MonitorInfo
 from desktop_app.ui.theme import apply_theme
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory

@@ -121,7 +121,7 @@ def test_offline_banner_and_backend_label(harness: Harness) -> None:
     assert isinstance(dialog, SettingsDialog) and dialog.isVisible()
     harness.qtbot.waitActive(dialog)
     assert dialog.tabs.currentIndex() == 0
-    harness.wait(lambda: dialog.api_key.hasFocus())
+    harness.wait(lambda: dialog.gemini.api_key.hasFocus())
     dialog.reject()
     harness.emit(BackendInfo("gemini", "gemini-x"))
     harness.wait(lambda: not w.banner.isVisible())
@@ -402,9 +402,9 @@ def test_settings_that_need_a_new_session_say_so_and_apply_on_save(harness: Harn
     harness.wait(lambda: w.dialog is not None and w.dialog.isVisible())
     dialog = w.dialog
     assert dialog.reconnect_note.text() == ""
-    dialog.video_fps.setValue(2.0)
+    dialog.video_relay.video_fps.setValue(2.0)
     assert dialog.reconnect_note.text() == "", "the frame rate applies without a new session"
-    dialog.voice.setCurrentIndex(dialog.voice.findData("Kore"))
+    dialog.gemini.voice.setCurrentIndex(dialog.gemini.voice.findData("Kore"))
     assert "voice" in dialog.reconnect_note.text() and "reconnects" in dialog.reconnect_note.text()
     assert dialog.save_button.text() == "Save and reconnect"
     dialog.save_button.click()
@@ -418,7 +418,7 @@ def test_settings_that_need_a_new_session_say_so_and_apply_on_save(harness: Harn
 def test_a_typed_key_goes_to_the_keyring_and_is_never_shown_again(harness: Harness) -> None:
     w = harness.window
     dialog = w.open_settings()
-    dialog.api_key.setText("AIzaSyTESTKEY-0123456789abcdefghijkWXYZ")
+    dialog.gemini.api_key.setText("AIzaSyTESTKEY-0123456789abcdefghijkWXYZ")
     dialog.save_button.click()
     store = harness.app._key_store
     harness.wait(lambda: store.load().key == "AIzaSyTESTKEY-0123456789abcdefghijkWXYZ")
@@ -426,9 +426,9 @@ def test_a_typed_key_goes_to_the_keyring_and_is_never_shown_again(harness: Harne
     assert harness.controller.last("apply_settings")[0].api_key == "AIzaSyTESTKEY-0123456789abcdefghijkWXYZ"
     harness.wait(lambda: w._stored_key.key is not None)
     again = w.open_settings()
-    assert again.api_key.text() == ""
-    assert "••••WXYZ" in again.api_key.placeholderText()
-    assert "AIza" not in again.api_key.placeholderText() + again.key_status.text()
+    assert again.gemini.api_key.text() == ""
+    assert "••••WXYZ" in again.gemini.api_key.placeholderText()
+    assert "AIza" not in again.gemini.api_key.placeholderText() + again.gemini.key_status.text()
     again.reject()
 
 

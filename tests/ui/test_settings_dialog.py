@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.audio.devices import AudioDevice
 from desktop_app.config import Settings, load_settings, save_settings, settings_path
+from desktop_app.controller_api import DeviceLists
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyLocation, KeyStore, StoredKey
 from desktop_app.ui.bridge import CommandRunner
-from desktop_app.ui.probes import DeviceLists
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 
 
@@ -50,13 +50,17 @@ def test_the_dialog_shows_the_current_settings(qtbot: QtBot, runner: CommandRunn
         echo_cancellation=False,
     )
     d = _dialog(qtbot, runner, s)
-    assert d.model.currentText() == "my-custom-live-model"
-    assert d.voice.currentData() == "Kore" and d.modality.currentData() == "TEXT"
-    assert d.system_instruction.toPlainText() == "Be brief."
-    assert d.vad_start.currentData() == "low" and d.vad_silence.value() == 800
-    assert d.mic_combo.currentData() == "USB Mic"
-    assert d.camera_combo.currentText() == "/tmp/clip.mp4"
-    assert (d.video_fps.value(), d.relay_port.value(), d.echo.isChecked()) == (0.5, 9191, False)
+    assert d.gemini.model.currentText() == "my-custom-live-model"
+    assert d.gemini.voice.currentData() == "Kore" and d.gemini.modality.currentData() == "TEXT"
+    assert d.gemini.system_instruction.toPlainText() == "Be brief."
+    assert d.conversation.vad_start.currentData() == "low" and d.conversation.vad_silence.value() == 800
+    assert d.devices.mic_combo.currentData() == "USB Mic"
+    assert d.devices.camera_combo.currentText() == "/tmp/clip.mp4"
+    assert (
+        d.video_relay.video_fps.value(),
+        d.video_relay.relay_port.value(),
+        d.devices.echo.isChecked(),
+    ) == (0.5, 9191, False)
     assert d.edited_settings() == s, "opening and saving without edits changes nothing"
     assert d.changed_fields() == set()
 
@@ -65,19 +69,19 @@ def test_edits_round_trip_through_save_and_load(
     qtbot: QtBot, runner: CommandRunner, _private_config: Path
 ) -> None:
     d = _dialog(qtbot, runner, Settings())
-    d.voice.setCurrentIndex(d.voice.findData("Charon"))
-    d.modality.setCurrentIndex(d.modality.findData("TEXT"))
-    d.system_instruction.setPlainText("  Answer in French.  ")
-    d.vad_end.setCurrentIndex(d.vad_end.findData("low"))
-    d.vad_silence.setValue(1200)
-    d.vad_padding.setValue(100)
-    d.output_transcription.setChecked(False)
-    d.camera_combo.setEditText("rtsp://cam.local/stream")
-    d.noise.setChecked(False)
-    d.video_fps.setValue(1.5)
-    d.video_size.setValue(768)
-    d.video_quality.setValue(60)
-    d.relay_port.setValue(9099)
+    d.gemini.voice.setCurrentIndex(d.gemini.voice.findData("Charon"))
+    d.gemini.modality.setCurrentIndex(d.gemini.modality.findData("TEXT"))
+    d.gemini.system_instruction.setPlainText("  Answer in French.  ")
+    d.conversation.vad_end.setCurrentIndex(d.conversation.vad_end.findData("low"))
+    d.conversation.vad_silence.setValue(1200)
+    d.conversation.vad_padding.setValue(100)
+    d.conversation.output_transcription.setChecked(False)
+    d.devices.camera_combo.setEditText("rtsp://cam.local/stream")
+    d.devices.noise.setChecked(False)
+    d.video_relay.video_fps.setValue(1.5)
+    d.video_relay.video_size.setValue(768)
+    d.video_relay.video_quality.setValue(60)
+    d.video_relay.relay_port.setValue(9099)
     d.save_button.click()
     result = d.result_settings()
     assert d.key_action is KeyAction.KEEP
@@ -102,18 +106,18 @@ def test_edits_round_trip_through_save_and_load(
 
 def test_the_note_names_what_needs_a_new_session(qtbot: QtBot, runner: CommandRunner) -> None:
     d = _dialog(qtbot, runner, Settings())
-    d.relay_port.setValue(9100)
-    d.video_size.setValue(512)
+    d.video_relay.relay_port.setValue(9100)
+    d.video_relay.video_size.setValue(512)
     assert d.reconnect_note.text() == "" and not d.needs_new_session()
-    d.vad_silence.setValue(900)
-    d.system_instruction.setPlainText("Be nice.")
+    d.conversation.vad_silence.setValue(900)
+    d.gemini.system_instruction.setPlainText("Be nice.")
     assert d.needs_new_session()
     assert d.reconnect_note.text() == (
         "Changing the activity detection, system instruction starts a new session: "
         "the conversation reconnects on Save."
     )
-    d.vad_silence.setValue(Settings().vad_silence_ms)
-    d.system_instruction.setPlainText("")
+    d.conversation.vad_silence.setValue(Settings().vad_silence_ms)
+    d.gemini.system_instruction.setPlainText("")
     assert d.reconnect_note.text() == "" and d.save_button.text() == "Save"
 
 
@@ -121,17 +125,17 @@ def test_a_saved_key_is_masked_and_can_be_replaced_or_forgotten(qtbot: QtBot, ru
     stored = StoredKey("AIzaSy-secret-secret-1234", KeyLocation.KEYRING)
     s = Settings(api_key=stored.key)
     d = _dialog(qtbot, runner, s, stored_key=stored)
-    assert d.api_key.text() == ""
-    assert "••••1234" in d.api_key.placeholderText()
-    assert "secret" not in d.api_key.placeholderText() + d.key_status.text()
-    assert "system keyring" in d.key_status.text()
-    d.forget_key.click()
-    assert "forgotten" in d.key_status.text() and "API key" in d.reconnect_note.text()
+    assert d.gemini.api_key.text() == ""
+    assert "••••1234" in d.gemini.api_key.placeholderText()
+    assert "secret" not in d.gemini.api_key.placeholderText() + d.gemini.key_status.text()
+    assert "system keyring" in d.gemini.key_status.text()
+    d.gemini.forget_key.click()
+    assert "forgotten" in d.gemini.key_status.text() and "API key" in d.reconnect_note.text()
     d.save_button.click()
     assert d.key_action is KeyAction.FORGET and d.result_settings().api_key is None
 
     d2 = _dialog(qtbot, runner, s, stored_key=stored)
-    d2.api_key.setText("  AIzaSy-new-key-0000  ")
+    d2.gemini.api_key.setText("  AIzaSy-new-key-0000  ")
     d2.save_button.click()
     assert d2.key_action is KeyAction.SAVE and d2.result_settings().api_key == "AIzaSy-new-key-0000"
 
@@ -141,7 +145,7 @@ def test_the_key_note_mentions_the_environment_and_a_file_fallback(
 ) -> None:
     stored = StoredKey("k" * 20, KeyLocation.FILE, "No system keyring is available, so …")
     d = _dialog(qtbot, runner, Settings(), stored_key=stored, env_key=True)
-    text = d.key_status.text()
+    text = d.gemini.key_status.text()
     assert "GEMINI_API_KEY is set in the environment" in text
     assert "a private file" in text and "No system keyring is available" in text
 
@@ -149,23 +153,26 @@ def test_the_key_note_mentions_the_environment_and_a_file_fallback(
 def test_device_lists_fill_the_pickers_and_keep_a_missing_choice(qtbot: QtBot, runner: CommandRunner) -> None:
     d = _dialog(qtbot, runner, Settings(input_device="Old headset"))
     mic = AudioDevice(3, "pulse", "ALSA", 32, 32, 44100.0, is_default_input=True, is_default_output=True)
-    d._fill_devices(DeviceLists(inputs=(mic,), outputs=(mic,)))
-    assert [d.mic_combo.itemText(i) for i in range(d.mic_combo.count())] == [
+    d.devices._fill_devices(DeviceLists(inputs=(mic,), outputs=(mic,)))
+    assert [d.devices.mic_combo.itemText(i) for i in range(d.devices.mic_combo.count())] == [
         "System default",
         "pulse (ALSA)",
         "Old headset (not connected)",
     ]
-    assert d.mic_combo.currentData() == "Old headset"
-    assert [d.speaker_combo.itemData(i) for i in range(d.speaker_combo.count())] == [None, "pulse"]
+    assert d.devices.mic_combo.currentData() == "Old headset"
+    assert [d.devices.speaker_combo.itemData(i) for i in range(d.devices.speaker_combo.count())] == [
+        None,
+        "pulse",
+    ]
 
 
 def test_a_microphone_check_on_a_missing_device_explains_itself(qtbot: QtBot, runner: CommandRunner) -> None:
     d = _dialog(qtbot, runner, Settings(input_device="no-such-microphone-xyz"))
-    d.mic_test.click()
-    assert not d.mic_test.isEnabled()
-    qtbot.waitUntil(d.mic_test.isEnabled, timeout=10_000)
-    assert "no-such-microphone-xyz" in d.mic_result.text()
-    assert "Traceback" not in d.mic_result.text()
+    d.devices.mic_test.click()
+    assert not d.devices.mic_test.isEnabled()
+    qtbot.waitUntil(d.devices.mic_test.isEnabled, timeout=10_000)
+    assert "no-such-microphone-xyz" in d.devices.mic_result.text()
+    assert "Traceback" not in d.devices.mic_result.text()
 
 
 def test_the_camera_preview_shows_a_picture_from_a_video_file(
@@ -177,15 +184,19 @@ def test_the_camera_preview_shows_a_picture_from_a_video_file(
         writer.write(np.full((180, 320, 3), (30, 160, 220), np.uint8))
     writer.release()
     d = _dialog(qtbot, runner, Settings(video_source=str(clip)))
-    d.camera_test.click()
-    qtbot.waitUntil(lambda: d.camera_preview.pixmap() is not None and not d.camera_preview.pixmap().isNull())
-    image = d.camera_preview.pixmap().toImage()
+    d.devices.camera_test.click()
+    qtbot.waitUntil(
+        lambda: (
+            d.devices.camera_preview.pixmap() is not None and not d.devices.camera_preview.pixmap().isNull()
+        )
+    )
+    image = d.devices.camera_preview.pixmap().toImage()
     color = image.pixelColor(image.width() // 2, image.height() // 2)
     assert abs(color.red() - 220) < 20 and abs(color.blue() - 30) < 20, "BGR must show as RGB"
 
-    d.camera_combo.setEditText(str(tmp_path / "missing.mp4"))
-    d.camera_test.click()
-    qtbot.waitUntil(lambda: "missing.mp4" in d.camera_preview.text(), timeout=10_000)
+    d.devices.camera_combo.setEditText(str(tmp_path / "missing.mp4"))
+    d.devices.camera_test.click()
+    qtbot.waitUntil(lambda: "missing.mp4" in d.devices.camera_preview.text(), timeout=10_000)
 
 
 def test_key_store_round_trip_matches_what_the_dialog_saves(tmp_path: Path) -> None:
@@ -198,11 +209,11 @@ def test_recording_both_sides_is_a_checkbox_that_round_trips_without_a_new_sessi
     qtbot: QtBot, runner: CommandRunner
 ) -> None:
     d = _dialog(qtbot, runner, Settings())
-    assert not d.record_audio.isChecked()
-    assert d.record_audio.text() == "Record both sides to a WAV file"
-    d.record_audio.setChecked(True)
+    assert not d.conversation.record_audio.isChecked()
+    assert d.conversation.record_audio.text() == "Record both sides to a WAV file"
+    d.conversation.record_audio.setChecked(True)
     assert d.changed_fields() == {"record_audio"} and not d.needs_new_session()
     d.save_button.click()
     save_settings(d.result_settings())
     assert load_settings().record_audio is True
-    assert _dialog(qtbot, runner, load_settings()).record_audio.isChecked()
+    assert _dialog(qtbot, runner, load_settings()).conversation.record_audio.isChecked()

@@ -131,3 +131,20 @@ def test_the_oldest_entries_go_beyond_the_limit() -> None:
     assert removed == ["m0", "m1"] and m.dropped == 2
     with pytest.raises(ValueError):
         TranscriptModel(max_entries=0)
+
+
+def test_an_entry_as_plain_data_is_what_the_state_file_writes() -> None:
+    m = TranscriptModel()
+    m.apply(Transcript(Role.MODEL, "Hello", final=True))
+    entry = m.entries[0].as_dict()
+    assert entry == {
+        "id": m.entries[0].id,
+        "kind": "model",
+        "turn": 1,
+        "text": "Hello",
+        "final": True,
+        "interrupted": False,
+        "typed": False,
+        "latency_ms": None,
+    }
+    assert type(entry["kind"]) is str, "the kind is written as its plain value, not the enum"

@@ -1,5 +1,6 @@
-"""The window driving the real LiveController: the built-in emulator over TLS, the real relay and SDK, with an
-in-memory microphone and speaker (the PulseAudio version of this is tests/e2e). Offscreen Qt."""
+"""The window driving the real application (build_app, Mode.WINDOW): the built-in emulator over TLS, the real
+relay and SDK, with an in-memory microphone and speaker (the PulseAudio version of this is tests/e2e).
+Offscreen Qt."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.controller import LiveController
 from desktop_app.core.events import MicAudio, ModelAudio
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore
+from desktop_app.services.app_controller import AppController
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
 from tests.support.audio import blocks, silence, speech_like
@@ -86,9 +88,10 @@ def running(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[WindowApp, MemoryAud
     audio = MemoryAudio(QueueMicrophone(loop))
     saved: list[Settings] = []
 
-    def factory(settings: Settings, publish: Any) -> LiveController:
-        return LiveController(
+    def factory(settings: Settings, publish: Any) -> AppController:
+        return build_app(
             settings,
+            Mode.WINDOW,
             publish,
             audio_opener=lambda options, event_loop, on_event: audio,  # type: ignore[arg-type,return-value]
             save=saved.append,  # type: ignore[arg-type]
@@ -168,7 +171,7 @@ def test_closing_stops_session_devices_relay_and_threads(
     assert app.clean
     assert audio.source.closed and audio.sink.closed, "the devices were closed"
     controller = app.controller
-    assert isinstance(controller, LiveController)
+    assert isinstance(controller, AppController)
     assert controller.relay is None and controller.conversation is None and controller.audio is None
     names = {t.name for t in threading.enumerate()}
     assert "window-controller-loop" not in names
@@ -184,7 +187,7 @@ def test_closing_while_the_controller_is_still_starting_is_orderly(
         app.window.close()  # start() is most likely still opening the emulator and the relay
     assert app.clean
     controller = app.controller
-    assert isinstance(controller, LiveController)
+    assert isinstance(controller, AppController)
     assert controller.relay is None and controller.conversation is None
     assert "window-controller-loop" not in {t.name for t in threading.enumerate()}
     assert audio.source.closed or controller.audio is None

@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from desktop_app.core.errors import AuthError, ServerError
+from desktop_app.core.errors import AuthError, LiveError, ServerError
 from desktop_app.core.events import (
     ErrorEvent,
     Event,
@@ -15,8 +15,8 @@ from desktop_app.core.events import (
     TurnComplete,
 )
 from desktop_app.engine import Conversation
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
-from tests.support.fake_live import FakeConnector
 
 
 class RecordingSink:
@@ -55,7 +55,7 @@ async def test_audio_is_sent_and_replies_reach_the_sink() -> None:
         await conv.stream_audio(ListSource([b"\x00\x01" * 320, b"\x00\x02" * 320]))
         await conv.end_audio_stream()
         session = connector.sessions[0]
-        assert [kind for kind, _ in session.sent] == ["audio", "audio", "audio_stream_end"]
+        assert session.kinds() == ["UserAudio", "UserAudio", "AudioStreamEnd"]
         session.emit(ModelAudio(b"ab"), ModelAudio(b"cd"), TurnComplete())
         await conv.wait_for_reply(since_turns=0, timeout=5)
     assert sink.played == [b"ab", b"cd"]
@@ -90,7 +90,7 @@ async def test_a_server_close_surfaces_as_a_classified_error() -> None:
 
 async def test_a_refused_connect_raises_and_reports_closed() -> None:
     seen: list[Event] = []
-    connector = FakeConnector(refuse_with=AuthError("The API key was refused.", code=1007))
+    connector = FakeConnector(refusals=[AuthError("The API key was refused.", code=1007)])
     with pytest.raises(AuthError):
         async with Conversation(connector, SessionOptions(), sink=RecordingSink(), on_event=seen.append):
             pass
@@ -101,3 +101,25 @@ async def test_wait_for_reply_times_out() -> None:
     async with Conversation(FakeConnector(), SessionOptions(), sink=RecordingSink()) as conv:
         with pytest.raises(asyncio.TimeoutError):
             await conv.wait_for_reply(since_turns=0, timeout=0.05)
+
+
+class BrokenSink(RecordingSink):
+    def play(self, chunk: ModelAudio) -> None:
+        raise RuntimeError("speaker bug")
+
+
+@pytest.mark.allow_warnings("desktop_app.engine", "receive loop failed")
+async def test_a_bug_in_the_receive_loop_closes_the_session_plainly(caplog: pytest.LogCaptureFixture) -> None:
+    connector, seen = FakeConnector(), []
+    async with Conversation(connector, SessionOptions(), sink=BrokenSink(), on_event=seen.append) as conv:
+        connector.sessions[0].emit(ModelAudio(b"ab"), TurnComplete())
+        with pytest.raises(LiveError, match="internal error"):
+            await conv.wait_for_reply(since_turns=0, timeout=5)
+        assert conv.failure is not None
+        with pytest.raises(LiveError):
+            await conv.send_text("still there?")
+    [error] = [e for e in seen if isinstance(e, ErrorEvent)]
+    assert error.code == "internal" and "speaker bug" in error.message and not error.retryable
+    closed = [e for e in seen if isinstance(e, SessionState) and e.phase is SessionPhase.CLOSED]
+    assert closed[0].detail.startswith("The live session stopped")  # the reason, not an empty CLOSED
+    assert "Traceback" in caplog.text and "speaker bug" in caplog.text

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.controller_api import MonitorInfo
 from desktop_app.core.events import InputState
 from desktop_app.ui.glyphs import glyph
-from desktop_app.ui.probes import MonitorInfo
 from desktop_app.ui.theme import COLORS, set_dynamic
 
 __all__ = ["ControlBar"]

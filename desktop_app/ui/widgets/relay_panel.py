@@ -78,12 +78,6 @@ class RelayPanel(QWidget):
         self._clients.addItems(list(status.clients))
         self._clients.setVisible(n > 0)
 
-    def show_unavailable(self, reason: str) -> None:
-        self.url = ""
-        self._url.setText(reason)
-        self._open.setEnabled(False)
-        self._copy.setEnabled(False)
-
     def _on_open(self) -> None:
         if self.url:
             self.open_requested.emit(QUrl(self.url))

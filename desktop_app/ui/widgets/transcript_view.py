@@ -56,9 +56,11 @@ _EMPTY = "Say hello, or type below.\nWhat you say and what Gemini answers appear
 
 
 class RowKind(enum.StrEnum):
-    BUBBLE = "bubble"
-    SYSTEM = "system"
-    DIVIDER = "divider"
+    """What a painted line is (the value, the lower-case name, is what the snapshot lists)."""
+
+    BUBBLE = enum.auto()
+    SYSTEM = enum.auto()
+    DIVIDER = enum.auto()
 
 
 @dataclass(slots=True)

@@ -4,7 +4,6 @@ import threading
 import pytest
 
 from desktop_app.runtime.loop_thread import LoopThread
-from desktop_app.runtime.tasks import TaskSupervisor
 
 
 def test_submit_runs_on_the_named_loop_thread_and_stop_joins() -> None:
@@ -43,24 +42,26 @@ def test_stop_cancels_leftover_tasks() -> None:
     assert cancelled.is_set()
 
 
-@pytest.mark.allow_warnings("desktop_app.runtime", "boom")  # a failed task is logged with its traceback
-async def test_supervisor_reports_failures_and_cancels() -> None:
-    failures: list[tuple[str, str]] = []
-    sup = TaskSupervisor(on_failure=lambda name, exc: failures.append((name, str(exc))))
-    done = asyncio.Event()
+@pytest.mark.allow_warnings("desktop_app.runtime.tasks", "Exception in callback")
+def test_an_error_that_escapes_every_task_is_logged_and_reported(caplog: pytest.LogCaptureFixture) -> None:
+    reported: list[tuple[str, str]] = []
+    got = threading.Event()
 
-    async def boom() -> None:
-        raise ValueError("bad thing")
+    def report(message: str, exc: BaseException | None) -> None:
+        reported.append((message, repr(exc)))
+        got.set()
 
-    async def wait_forever() -> None:
-        await done.wait()
+    lt = LoopThread(report=report)
+    lt.start()
+    try:
 
-    failing = sup.spawn(boom(), name="boom")
-    sup.spawn(wait_forever(), name="waiter")
-    with pytest.raises(ValueError):
-        await failing
-    await asyncio.sleep(0)  # let the done-callback run (one loop iteration, not a timing wait)
-    assert failures == [("boom", "bad thing")]
-    assert sup.running == ["waiter"]
-    await sup.cancel_all(timeout=2)
-    assert sup.running == []
+        def broken_callback() -> None:
+            raise KeyError("lost")
+
+        lt.call_soon(broken_callback)
+        assert got.wait(5)
+    finally:
+        lt.stop()
+    assert reported and "KeyError('lost')" in reported[0][1]
+    [record] = [r for r in caplog.records if r.name == "desktop_app.runtime.tasks"]
+    assert record.exc_info is not None and "broken_callback" in caplog.text

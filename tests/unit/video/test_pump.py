@@ -1,4 +1,4 @@
-"""VisionPump against a recording sender (the LiveSession.send_video seam) and real capture threads."""
+"""VisionPump against a recording sender (the pump's send(jpeg) seam) and real capture threads."""
 
 from __future__ import annotations
 

@@ -1,20 +1,14 @@
-"""Blocking device look-ups and checks for the settings dialog and the screen-share menu. No Qt here.
+"""Blocking audio device look-ups and checks for the settings dialog: list, record a moment, play a chime.
 
-Every function may block (PortAudio, OpenCV, X11), so the window runs them in a worker thread through
-:meth:`desktop_app.ui.bridge.CommandRunner.run_blocking`, never on the Qt thread. Failures raise
-:class:`~desktop_app.core.errors.MediaError` with a sentence for people.
-
-- :func:`audio_devices` lists microphones and speakers; :func:`camera_choices` the cameras;
-  :func:`monitors` the screens ``mss`` can capture.
-- :func:`check_microphone` records a moment and reports its level; :func:`play_test_tone` plays a short
-  chime; :func:`camera_snapshot` grabs one picture.
+Every function may block (PortAudio), so callers run them in a worker thread (the window does so through
+``CommandRunner.run_blocking``), never on a UI thread. Failures raise
+:class:`~desktop_app.core.errors.MediaError` with a sentence for people. ``sounddevice`` is imported only
+when a device is used.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,20 +16,9 @@ import numpy.typing as npt
 
 from desktop_app.audio.devices import AudioDevice, DeviceKind, list_devices, resolve_device
 from desktop_app.audio.levels import LevelMeter
-from desktop_app.core.errors import AppError, MediaError
+from desktop_app.core.errors import MediaError
 
-__all__ = [
-    "DeviceLists",
-    "MicCheck",
-    "MonitorInfo",
-    "audio_devices",
-    "camera_choices",
-    "camera_snapshot",
-    "check_microphone",
-    "chime",
-    "monitors",
-    "play_test_tone",
-]
+__all__ = ["DeviceLists", "MicCheck", "audio_devices", "check_microphone", "chime", "play_test_tone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,51 +40,12 @@ class MicCheck:
         return self.peak_dbfs > -50.0
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorInfo:
-    """A monitor as ``mss`` numbers it (1 is the first): pass ``str(number)`` to ``set_screen``."""
-
-    number: int
-    width: int
-    height: int
-    left: int
-    top: int
-
-    @property
-    def label(self) -> str:
-        return f"Screen {self.number} ({self.width}×{self.height})"
-
-
 def audio_devices() -> DeviceLists:
     devices = list_devices()
     return DeviceLists(
         inputs=tuple(d for d in devices if d.supports(DeviceKind.INPUT)),
         outputs=tuple(d for d in devices if d.supports(DeviceKind.OUTPUT)),
     )
-
-
-def camera_choices() -> list[str]:
-    """Camera numbers worth offering: the ``/dev/videoN`` nodes on Linux, else just ``"0"``."""
-    if sys.platform.startswith("linux"):
-        numbers = sorted(int(p.name[5:]) for p in Path("/dev").glob("video*") if p.name[5:].isdigit())
-        return [str(n) for n in numbers]
-    return ["0"]
-
-
-def monitors(display: str | None = None) -> list[MonitorInfo]:
-    """Every monitor of the desktop (not the combined virtual screen)."""
-    import mss
-
-    try:
-        factory = getattr(mss, "MSS", None) or mss.mss
-        grabber = factory(display=display) if display else factory()
-        with grabber as sct:
-            found: list[dict[str, int]] = list(sct.monitors)
-    except mss.ScreenShotError as err:
-        raise MediaError(f"The screens cannot be listed ({err}).") from err
-    return [
-        MonitorInfo(i, m["width"], m["height"], m["left"], m["top"]) for i, m in enumerate(found) if i > 0
-    ]
 
 
 def _sd() -> Any:
@@ -160,23 +104,3 @@ def play_test_tone(device: str | None) -> str:
     except Exception as err:
         raise MediaError(f"The speaker {resolved.device.name!r} could not be opened: {err}.") from err
     return resolved.device.name
-
-
-def camera_snapshot(spec: str) -> npt.NDArray[np.uint8]:
-    """One BGR picture from a camera number, video file or stream URL."""
-    from desktop_app.video.camera import OpenCvGrabber
-    from desktop_app.video.spec import parse_video_spec
-
-    try:
-        grabber = OpenCvGrabber(parse_video_spec(spec))
-        grabber.open()
-    except AppError as err:
-        raise MediaError(str(err)) from err
-    try:
-        return grabber.grab()
-    except AppError as err:
-        raise MediaError(str(err)) from err
-    except Exception as err:  # EndOfStream on an empty file, and the like
-        raise MediaError(f"No picture came from {spec!r}.") from err
-    finally:
-        grabber.close()

@@ -1,0 +1,248 @@
+"""The application behind the window and the headless live mode: a thin façade over the services.
+
+:class:`AppController` implements :class:`desktop_app.controller_api.Controller` by delegating to the
+services it was built with (see :func:`desktop_app.app.build_app`); it owns no device, session or socket
+itself. It starts them in order, stops them in reverse, publishes :class:`InputState` after every toggle,
+and applies new settings by asking :func:`~desktop_app.config.changed_sections` which services must hear
+of them. Failures never escape as exceptions: they become ``ErrorEvent`` notices and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.audio.factory import AudioIO
+from desktop_app.config import NEW_SESSION_SECTIONS, Section, Settings, changed_sections
+from desktop_app.core.errors import AppError
+from desktop_app.core.events import InputState
+from desktop_app.engine import Conversation
+from desktop_app.relay.server import RelayServer
+from desktop_app.runtime.tasks import install_exception_handler
+from desktop_app.services.audio import AudioService
+from desktop_app.services.backend import BackendService
+from desktop_app.services.bus import Bus, Service
+from desktop_app.services.conversation import ConversationService
+from desktop_app.services.history import HistoryService
+from desktop_app.services.mic_gate import GateStep
+from desktop_app.services.relay import RelayService
+from desktop_app.services.vision import VisionService
+
+__all__ = ["AppController", "Services"]
+
+
+@dataclass(slots=True)
+class Services:
+    """The services one mode runs; None for a part the mode leaves out."""
+
+    backend: BackendService
+    conversation: ConversationService | None = None
+    audio: AudioService | None = None
+    vision: VisionService | None = None
+    relay: RelayService | None = None
+    history: HistoryService | None = None
+
+    def in_start_order(self) -> list[Service]:
+        """Backend, history, relay, audio, session, vision: each after what it needs."""
+        parts = (self.backend, self.history, self.relay, self.audio, self.conversation, self.vision)
+        return [p for p in parts if p is not None]
+
+    def in_stop_order(self) -> list[Service]:
+        """Session, capture (vision, microphone), playback, relay, backend, and history last."""
+        parts = (self.conversation, self.vision, self.audio, self.relay, self.backend, self.history)
+        return [p for p in parts if p is not None]
+
+
+class AppController:
+    """See the module docstring. Construct anywhere (no I/O); call every method on the loop thread.
+
+    Args:
+        save: writes the settings in :meth:`apply_settings` (an OSError becomes a notice).
+    """
+
+    def __init__(
+        self, settings: Settings, bus: Bus, services: Services, save: Callable[[Settings], object]
+    ) -> None:
+        self._settings = settings
+        self._bus = bus
+        self._s = services
+        self._save = save
+        self._stopped = False
+
+    # --- what the modes and tests read --------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def services(self) -> Services:
+        return self._s
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._s.conversation.conversation if self._s.conversation else None
+
+    @property
+    def audio(self) -> AudioIO | None:
+        return self._s.audio.audio if self._s.audio else None
+
+    @property
+    def relay(self) -> RelayServer | None:
+        return self._s.relay.relay if self._s.relay else None
+
+    @property
+    def recording_path(self) -> Path | None:
+        """The WAV being recorded (``record_audio``; user left, model right), or None when not recording."""
+        return self._s.history.recording_path if self._s.history else None
+
+    @property
+    def input_state(self) -> InputState:
+        audio, vision = self._s.audio, self._s.vision
+        gate = audio.gate if audio else None
+        return InputState(
+            mic_muted=gate.muted if gate else False,
+            push_to_talk=gate.push_to_talk if gate else False,
+            talking=gate.talking if gate else False,
+            camera=vision.camera if vision else None,
+            screen=vision.screen if vision else None,
+            vision_paused=vision.paused if vision else False,
+            headphones=audio.headphones if audio else not self._settings.echo_cancellation,
+            volume=audio.volume if audio else self._settings.output_volume,
+        )
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the backend, history, relay, audio, session and (if set) the camera. Problems are events."""
+        self._stopped = False
+        install_exception_handler(asyncio.get_running_loop(), self._loop_error)
+        try:
+            await self._s.backend.start()
+        except AppError as err:
+            self._bus.notice(str(err), "backend")
+            return
+        for service in self._s.in_start_order()[1:]:
+            await service.start()
+        self.publish_input()
+
+    async def stop(self) -> None:
+        """Shut down in order: session, capture (vision, microphone), playback, relay, backend, history."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for service in self._s.in_stop_order():
+            await service.stop()
+        await self._bus.supervisor.cancel_all()  # each service stopped its own; this is the safety net
+
+    # --- commands -----------------------------------------------------------------------------------
+
+    async def set_mic_muted(self, muted: bool) -> None:
+        if self._s.audio is not None:
+            await self._gate(self._s.audio.gate.mute(muted))
+
+    async def set_push_to_talk(self, enabled: bool) -> None:
+        if self._s.audio is not None:
+            await self._gate(self._s.audio.gate.set_push_to_talk(enabled))
+
+    async def talk(self, pressed: bool) -> None:
+        if self._s.audio is not None:
+            await self._gate(self._s.audio.gate.talk(pressed))
+
+    async def set_camera(self, spec: str | None) -> None:
+        if self._s.vision is not None:
+            await self._s.vision.set_camera(spec)
+        self.publish_input()
+
+    async def set_screen(self, monitor: str | None) -> None:
+        if self._s.vision is not None:
+            await self._s.vision.set_screen(monitor)
+        self.publish_input()
+
+    async def set_vision_paused(self, paused: bool) -> None:
+        if self._s.vision is not None:
+            self._s.vision.set_paused(paused)
+        self.publish_input()
+
+    async def retry_camera(self) -> None:
+        if self._s.vision is not None:
+            self._s.vision.retry()
+
+    async def send_text(self, text: str) -> None:
+        text = text.strip()
+        if text and self._s.conversation is not None:
+            await self._s.conversation.send_text(text)
+
+    async def set_volume(self, volume: float) -> None:
+        if self._s.audio is not None:
+            volume = self._s.audio.set_volume(volume)
+        self._settings = dataclasses.replace(self._settings, output_volume=min(2.0, max(0.0, volume)))
+        self.publish_input()
+
+    async def set_headphones(self, on: bool) -> None:
+        self._settings = dataclasses.replace(self._settings, echo_cancellation=not on)
+        if self._s.audio is not None:
+            await self._s.audio.set_headphones(on)
+            self._use_new_sink()
+        self.publish_input()
+
+    async def apply_settings(self, settings: Settings) -> bool:
+        """Save ``settings`` and apply what changed; True when a new session was opened."""
+        old, self._settings = self._settings, settings
+        try:
+            self._save(settings)
+        except OSError as err:
+            self._bus.notice(f"The settings could not be saved ({err}).", "settings")
+        changed = changed_sections(old, settings)
+        s = self._s
+        if Section.BACKEND in changed:
+            await self._reopen_backend(settings)
+        services: list[Service | None] = [s.conversation, s.relay, s.audio, s.vision, s.history]
+        for service in services:
+            if service is None or not service.sections & changed:
+                continue
+            if service is s.history and self._stopped:
+                continue
+            await service.apply_settings(settings)
+            if service is s.audio:
+                self._use_new_sink()
+        if Section.VOLUME in changed:
+            await self.set_volume(settings.output_volume)
+        elif Section.VIDEO_SOURCE in changed:
+            self.publish_input()
+        return bool(changed & NEW_SESSION_SECTIONS)
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    async def _gate(self, step: GateStep) -> None:
+        assert self._s.audio is not None
+        self._s.audio.set_gate(step)
+        self.publish_input()
+        if step.paused and self._s.conversation is not None:
+            await self._s.conversation.mic_paused()
+
+    async def _reopen_backend(self, settings: Settings) -> None:
+        """Close what runs on the backend, then reopen it; the session and relay reopen on it next."""
+        s = self._s
+        for service in (s.conversation, s.relay):
+            if service is not None:
+                await service.stop()
+        try:
+            await s.backend.apply_settings(settings)
+        except AppError as err:
+            self._bus.notice(str(err), "backend")
+
+    def _use_new_sink(self) -> None:
+        """After the devices reopened: the speaker, or a silent sink if none opened (never a closed one)."""
+        if self._s.conversation is not None and self._s.audio is not None:
+            self._s.conversation.use_sink(self._s.audio.sink)
+
+    def publish_input(self) -> None:
+        self._bus.publish(self.input_state)
+
+    def _loop_error(self, message: str, exc: BaseException | None) -> None:
+        detail = f" ({exc!r})" if exc is not None else ""
+        self._bus.notice(f"An internal error occurred: {message}{detail}.", "internal")

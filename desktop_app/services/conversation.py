@@ -1,0 +1,155 @@
+"""The conversation service: the live session on the current backend, what goes into it, and turn latency.
+
+It opens one :class:`~desktop_app.engine.Conversation` and reopens it when the session's settings change.
+Microphone blocks, frames and typed text are sent to whichever session is current; the session's events
+pass through :attr:`ConversationService.taps` (vision's speech-aware pacing, the recorder) and are then
+published, with a :class:`TurnLatency` measured from the end of the user's speech to the first reply audio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from desktop_app.config import Section, Settings
+from desktop_app.core.clock import Clock
+from desktop_app.core.commands import UserImage
+from desktop_app.core.errors import LiveError
+from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, TurnLatency, VoiceActivity
+from desktop_app.core.ports import AudioSink
+from desktop_app.engine import Conversation
+from desktop_app.live.connect_config import setup_notices
+from desktop_app.services.backend import BackendService, session_options
+from desktop_app.services.bus import Bus
+
+__all__ = ["ConversationService"]
+
+
+class ConversationService:
+    """Call on the loop thread. ``sink`` gives the speaker to play replies through (looked up at start)."""
+
+    sections = frozenset({Section.BACKEND, Section.SESSION})
+
+    def __init__(
+        self,
+        settings: Settings,
+        bus: Bus,
+        backend: BackendService,
+        sink: Callable[[], AudioSink],
+        clock: Clock,
+    ) -> None:
+        self._settings = settings
+        self._bus = bus
+        self._backend = backend
+        self._sink = sink
+        self._clock = clock
+        self._speech_ended_at: float | None = None
+        self.conversation: Conversation | None = None
+        self.taps: list[Callable[[Event], None]] = []
+        """Called with every session event before it is published (on the loop thread, must not block)."""
+        self.on_mic_sent: Callable[[MicAudio], None] | None = None
+        """Called with each microphone block after it was sent (the recorder)."""
+        self.on_user_text: Callable[[str], None] | None = None
+        """Called with each typed turn just before it is sent (the history)."""
+
+    @property
+    def live(self) -> Conversation | None:
+        """The conversation if it is open and has not failed."""
+        conv = self.conversation
+        return conv if conv is not None and conv.failure is None else None
+
+    async def start(self) -> None:
+        """Open a session on the backend; a refusal is a notice (the error's kind is its code)."""
+        handle = self._backend.handle
+        if handle is None or self.conversation is not None:
+            return
+        options = session_options(self._settings)
+        for notice in setup_notices(options):  # a saved option this model refuses: left out, said once
+            self._bus.notice(notice, "model_setup")
+        conv = Conversation(
+            handle.connector,
+            options,
+            sink=self._sink(),
+            on_event=self._on_event,
+            clock=self._clock,
+            supervisor=self._bus.supervisor,
+        )
+        try:
+            await conv.__aenter__()
+        except LiveError as err:
+            self._bus.notice(str(err), err.kind, retryable=err.retryable)
+            return
+        self.conversation = conv
+
+    async def stop(self) -> None:
+        if self.conversation is not None:
+            conv, self.conversation = self.conversation, None
+            await conv.close()
+
+    async def apply_settings(self, settings: Settings) -> None:
+        """Open a new session with ``settings`` (after a backend change: on the new backend)."""
+        self._settings = settings
+        await self.stop()
+        await self.start()
+
+    def use_sink(self, sink: AudioSink) -> None:
+        """Play the rest of the conversation through ``sink`` (after the speaker was reopened)."""
+        if self.conversation is not None:
+            self.conversation.set_sink(sink)
+
+    # --- sending ------------------------------------------------------------------------------------
+
+    async def send_mic_block(self, block: MicAudio) -> None:
+        """Send one block to the current session; dropped when there is none (its failure was reported)."""
+        conv = self.live
+        if conv is None:
+            return
+        try:
+            await conv.send_mic_block(block)
+        except LiveError:
+            return  # the session's receive loop reports the failure once
+        if self.on_mic_sent is not None:  # after the send: recording never delays the microphone
+            self.on_mic_sent(block)
+
+    async def mic_paused(self) -> None:
+        """The microphone was paused: let the server answer what it heard instead of waiting for silence."""
+        self._speech_ended_at = self._clock.now()
+        conv = self.live
+        if conv is not None:
+            with contextlib.suppress(LiveError):
+                await conv.end_audio_stream()
+
+    async def send_text(self, text: str) -> None:
+        """Send a typed turn; a notice when there is no live session to send it to or the send fails."""
+        conv = self.live
+        if conv is None:
+            self._bus.notice("Not connected: the message was not sent. Reconnect and try again.", "not_live")
+            return
+        if self.on_user_text is not None:
+            self.on_user_text(text)
+        try:
+            await conv.send_text(text)
+        except LiveError as err:
+            self._bus.notice(str(err), err.kind, retryable=err.retryable)
+
+    async def send_frame(self, jpeg: bytes) -> None:
+        """Send a frame to whichever session is current (the vision pump outlives reconnects)."""
+        conv = self.live
+        if conv is None:
+            raise LiveError("No live session to send the frame to.")
+        await conv.session.send(UserImage(jpeg))
+
+    # --- receiving ----------------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        """Session events: measure turn latency, feed the taps, publish."""
+        if isinstance(event, VoiceActivity) and not event.speaking:
+            self._speech_ended_at = self._clock.now()
+        elif isinstance(event, ModelAudio) and self._speech_ended_at is not None:
+            self._bus.publish(TurnLatency((self._clock.now() - self._speech_ended_at) * 1000))
+            self._speech_ended_at = None
+        elif isinstance(event, TurnComplete):
+            self._speech_ended_at = None
+        for tap in self.taps:
+            tap(event)
+        self._bus.publish(event)

@@ -1,0 +1,168 @@
+"""The vision service: one camera or screen at a time, pumped into the current session.
+
+:func:`build_vision_pump` is the one place a :class:`~desktop_app.video.VisionPump` is built from settings.
+The pump runs supervised with the STOP policy (a pump runs once): if it fails, the failure is reported,
+vision is switched off and the owner is told (``on_change``), so the window never shows a camera that is
+no longer sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from desktop_app.config import Section, Settings, changed_sections
+from desktop_app.core.errors import AppError
+from desktop_app.core.events import Event, VoiceActivity
+from desktop_app.core.media_events import PreviewFrame
+from desktop_app.runtime.tasks import Policy, Supervised, TaskFailure
+from desktop_app.services.bus import Bus
+from desktop_app.video import VideoSource, VisionPump
+from desktop_app.video.from_settings import encoder_from, pacing_from
+from desktop_app.video.pump import FrameSender
+from desktop_app.video.source import open_screen_source, open_video_source
+
+__all__ = ["VisionService", "build_vision_pump"]
+
+
+def build_vision_pump(
+    source: VideoSource,
+    send: FrameSender,
+    settings: Settings,
+    on_event: Callable[[Event], None],
+    *,
+    on_preview: Callable[[PreviewFrame], None] | None = None,
+    paused: bool = False,
+) -> VisionPump:
+    """A pump (not yet running) for ``source`` at the rate, size and quality ``settings`` ask for."""
+    return VisionPump(
+        source,
+        send,
+        pacing=pacing_from(settings),
+        encoder=encoder_from(settings, source.label),
+        on_event=on_event,
+        on_preview=on_preview,
+        paused=paused,
+        end_with_source=False,
+    )
+
+
+class VisionService:
+    """Call on the loop thread.
+
+    Args:
+        send: sends one JPEG to the current session (raise to drop the frame).
+        previews: publish every preview frame (the window shows them; headless modes do not).
+        on_change: called when the service switched vision off by itself (a failed pump).
+    """
+
+    sections = frozenset({Section.VIDEO, Section.VIDEO_SOURCE})
+
+    def __init__(
+        self,
+        settings: Settings,
+        bus: Bus,
+        send: FrameSender,
+        *,
+        previews: bool = True,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._settings = settings
+        self._bus = bus
+        self._send = send
+        self._previews = previews
+        self.on_change = on_change
+        self.pump: VisionPump | None = None
+        self._task: Supervised | None = None
+        self.camera: str | None = None
+        self.screen: str | None = None
+        self.paused = False
+
+    async def start(self) -> None:
+        """Open the camera the settings name, if any."""
+        if self._settings.video_source:
+            await self.set_camera(self._settings.video_source)
+
+    async def stop(self) -> None:
+        """Stop the pump and release the source. Safe to call twice."""
+        if self.pump is not None:
+            pump, task = self.pump, self._task
+            self.pump = self._task = None
+            await pump.stop()
+            if task is not None:
+                await task.stop()
+
+    async def apply_settings(self, settings: Settings) -> None:
+        """Reconfigure the running pump; switch the camera if the source changed."""
+        old, self._settings = self._settings, settings
+        changed = changed_sections(old, settings)
+        if Section.VIDEO in changed and self.pump is not None:
+            self.pump.apply_settings(settings)
+        if Section.VIDEO_SOURCE in changed:
+            await self.set_camera(settings.video_source)
+
+    # --- commands -----------------------------------------------------------------------------------
+
+    async def set_camera(self, spec: str | None) -> None:
+        """Camera index, file or URL; None turns vision off. A source that cannot open is a notice."""
+        await self.stop()
+        self.camera, self.screen = spec, None
+        if spec:
+            try:
+                source = open_video_source(spec)
+            except AppError as err:
+                self.camera = None
+                self._bus.notice(str(err), "video")
+            else:
+                self.start_source(source)
+
+    async def set_screen(self, monitor: str | None) -> None:
+        """``"1"``, ``"L,T,WxH"``… (``""``: the first monitor); None stops sharing."""
+        await self.stop()
+        self.screen, self.camera = monitor, None
+        if monitor is not None:
+            try:
+                source = open_screen_source(monitor or None)
+            except AppError as err:
+                self.screen = None
+                self._bus.notice(str(err), "video")
+            else:
+                self.start_source(source)
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if self.pump is not None:
+            if paused:
+                self.pump.pause()
+            else:
+                self.pump.resume()
+
+    def retry(self) -> None:
+        if self.pump is not None:
+            self.pump.retry()
+
+    def on_session_event(self, event: Event) -> None:
+        """Speech-aware pacing: tell the pump when the user speaks (a tap on the session's events)."""
+        if isinstance(event, VoiceActivity) and self.pump is not None:
+            self.pump.set_user_speaking(event.speaking)
+
+    def start_source(self, source: VideoSource) -> None:
+        """Pump an unstarted ``source`` (the headless slice opens its own from the flags). Stop first."""
+        pump = build_vision_pump(
+            source,
+            self._send,
+            self._settings,
+            self._bus.publish,
+            on_preview=self._bus.publish if self._previews else None,
+            paused=self.paused,
+        )
+        self.pump = pump
+        self._task = self._bus.supervisor.spawn(
+            "vision-pump", pump.run, policy=Policy.STOP, on_stopped=lambda f: self._failed(pump, f)
+        )
+
+    def _failed(self, pump: VisionPump, _failure: TaskFailure) -> None:
+        if self.pump is not pump:
+            return
+        self.pump = self._task = None
+        self.camera = self.screen = None
+        self.on_change()

@@ -1,0 +1,246 @@
+"""The settings dialog's Devices page: microphone, speaker and camera, each with a test, and audio processing.
+
+:class:`DevicesPage` lists the devices and runs the three tests (microphone level, speaker chime, camera
+picture) through the window's :class:`~desktop_app.ui.bridge.CommandRunner` in worker threads, so the
+dialog never blocks; every answer, a failure included, is shown as a sentence beside the device. It starts
+listing as soon as it is built. Like the other pages (:mod:`desktop_app.ui.settings_fields`), :meth:`load`
+fills it and :meth:`values` returns its fields as ``Settings`` keyword arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from desktop_app.controller_api import (
+    DeviceLists,
+    MicCheck,
+    Settings,
+    audio_devices,
+    camera_choices,
+    camera_snapshot,
+    check_microphone,
+    play_test_tone,
+)
+from desktop_app.ui.bridge import CommandRunner
+from desktop_app.ui.settings_fields import SettingsPage, select
+from desktop_app.ui.theme import COLORS
+from desktop_app.ui.widgets.video_view import bgr_image
+
+__all__ = ["DevicesPage"]
+
+
+def _camera_label(spec: str) -> str:
+    return f"Camera {spec}" if spec.isdigit() else spec
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(widgets[0], 1)
+    for widget in widgets[1:]:
+        row.addWidget(widget)
+    return row
+
+
+class DevicesPage(SettingsPage):
+    """See the module docstring. ``runner`` runs the blocking device work off the Qt thread."""
+
+    def __init__(self, runner: CommandRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self.mic_test = QPushButton("Test")
+        self.mic_test.setToolTip("Record 1.5 seconds and show the level")
+        self.mic_test.clicked.connect(self._test_mic)
+        self.mic_combo, self.mic_result = self._tested_device("Microphone", "input_device", self.mic_test)
+        self.speaker_test = QPushButton("Play tone")
+        self.speaker_test.clicked.connect(self._test_speaker)
+        self.speaker_combo, self.speaker_result = self._tested_device(
+            "Speaker", "output_device", self.speaker_test
+        )
+        self.camera_combo = QComboBox()
+        self.camera_combo.setEditable(True)
+        self.camera_combo.addItem("Off", "")
+        camera_edit = self.camera_combo.lineEdit()
+        if camera_edit is not None:
+            camera_edit.setPlaceholderText("Camera number, video file or stream URL")
+        browse = QPushButton("File…")
+        browse.clicked.connect(self._browse_video)
+        self.camera_test = QPushButton("Preview")
+        self.camera_test.clicked.connect(self._test_camera)
+        self.row("Camera", _row(self.camera_combo, browse, self.camera_test))
+        self.camera_preview = QLabel()
+        self.camera_preview.setFixedSize(QSize(256, 144))
+        self.camera_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.camera_preview.setStyleSheet(
+            f"background: {COLORS['video_bg']}; border-radius: 8px; color: {COLORS['faint']};"
+        )
+        self.camera_preview.setText("No preview")
+        self.row("", self.camera_preview)
+        self.echo = self.field(
+            "Processing",
+            "echo_cancellation",
+            QCheckBox("Echo cancellation (turn off when wearing headphones)"),
+        )
+        self.noise = self.field("", "noise_suppression", QCheckBox("Noise suppression"))
+        self._runner.run_blocking(
+            "Listing audio devices",
+            audio_devices,
+            on_result=self._fill_devices,
+            on_error=self.mic_result.setText,
+            owner=self,
+        )
+        self._runner.run_blocking(
+            "Listing cameras",
+            camera_choices,
+            on_result=self._fill_cameras,
+            on_error=self.camera_preview.setText,
+            owner=self,
+        )
+
+    def _tested_device(self, label: str, name: str, test: QPushButton) -> tuple[QComboBox, QLabel]:
+        """A row with the device list bound to ``name`` ("System default" first) and its ``test`` button,
+        and the line under it where the test answers."""
+        combo = self.fields.bind(name, QComboBox())
+        combo.addItem("System default", None)
+        self.row(label, _row(combo, test))
+        return combo, self.explain("")
+
+    # --- values ------------------------------------------------------------------------------------
+
+    def load(self, s: Settings) -> None:
+        super().load(s)
+        camera = s.video_source or ""
+        select(self.camera_combo, camera, _camera_label(camera))
+
+    def values(self) -> dict[str, Any]:
+        return super().values() | {"video_source": self.camera_spec()}
+
+    def camera_spec(self) -> str | None:
+        """The chosen camera: a listed one's spec, else the typed text (None for "Off" or nothing)."""
+        text = self.camera_combo.currentText().strip()
+        index = self.camera_combo.findText(text)
+        if index >= 0:
+            data = self.camera_combo.itemData(index)
+            return str(data) if data else None
+        return text or None
+
+    # --- device lists ------------------------------------------------------------------------------
+
+    def _fill_devices(self, lists: DeviceLists) -> None:
+        for combo, devices in ((self.mic_combo, lists.inputs), (self.speaker_combo, lists.outputs)):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("System default", None)
+            for d in devices:
+                combo.addItem(f"{d.name} ({d.hostapi})", d.name)
+            if current and combo.findData(current) < 0:
+                combo.addItem(f"{current} (not connected)", current)
+            select(combo, current)
+            combo.blockSignals(False)
+
+    def _fill_cameras(self, numbers: Iterable[str]) -> None:
+        for n in numbers:
+            if self.camera_combo.findData(n) < 0:
+                self.camera_combo.addItem(_camera_label(n), n)
+
+    # --- tests -------------------------------------------------------------------------------------
+
+    def _check(
+        self,
+        what: str,
+        probe: Callable[[str | None], Any],
+        combo: QComboBox,
+        show: tuple[QPushButton, QLabel],
+        busy_text: str,
+        describe: Callable[[Any], str],
+    ) -> None:
+        """Run ``probe`` on ``combo``'s device off the Qt thread, its button disabled meanwhile, and show
+        ``describe(answer)`` (or the failure) in its label."""
+        button, label = show
+        button.setEnabled(False)
+        label.setText(busy_text)
+
+        def shown(answer: Any) -> None:
+            button.setEnabled(True)
+            label.setText(describe(answer))
+
+        def failed(message: str) -> None:
+            button.setEnabled(True)
+            label.setText(message)
+
+        self._runner.run_blocking(
+            what, probe, combo.currentData(), on_result=shown, on_error=failed, owner=self
+        )
+
+    def _test_mic(self) -> None:
+        def describe(check: MicCheck) -> str:
+            verdict = (
+                "it works." if check.heard_something else "that is near silence: is the microphone muted?"
+            )
+            levels = f"{check.rms_dbfs:.0f} dBFS average, {check.peak_dbfs:.0f} dBFS peak"
+            return f"{check.device}: {levels}; {verdict}"
+
+        self._check(
+            "Testing the microphone",
+            check_microphone,
+            self.mic_combo,
+            (self.mic_test, self.mic_result),
+            "Listening for 1.5 seconds… say something.",
+            describe,
+        )
+
+    def _test_speaker(self) -> None:
+        self._check(
+            "Testing the speaker",
+            play_test_tone,
+            self.speaker_combo,
+            (self.speaker_test, self.speaker_result),
+            "Playing a short chime…",
+            lambda name: f"Played a chime on {name}. Did you hear two notes?",
+        )
+
+    def _test_camera(self) -> None:
+        spec = self.camera_spec()
+        if not spec:
+            self.camera_preview.setText("Choose a camera first")
+            return
+        self.camera_test.setEnabled(False)
+        self.camera_preview.setText("Opening…")
+
+        def shown(frame: npt.NDArray[np.uint8]) -> None:
+            self.camera_test.setEnabled(True)
+            image = bgr_image(np.ascontiguousarray(frame)).copy()
+            self.camera_preview.setPixmap(
+                QPixmap.fromImage(image).scaled(
+                    self.camera_preview.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+
+        def failed(message: str) -> None:
+            self.camera_test.setEnabled(True)
+            self.camera_preview.setText(message)
+            self.camera_preview.setWordWrap(True)
+
+        self._runner.run_blocking(
+            "Previewing the camera", camera_snapshot, spec, on_result=shown, on_error=failed, owner=self
+        )
+
+    def _browse_video(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            "Use a video file as the camera",
+            "",
+            "Videos (*.mp4 *.mkv *.avi *.mov *.webm);;All files (*)",
+        )
+        if path:
+            self.camera_combo.addItem(path, path)
+            self.camera_combo.setCurrentIndex(self.camera_combo.count() - 1)

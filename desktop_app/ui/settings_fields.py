@@ -1,0 +1,170 @@
+"""What every settings page is made of: a form, notes under fields, and settings bound to their widgets.
+
+A page subclasses :class:`SettingsPage` and adds each widget as the row of the settings field it edits,
+``self.field("Silence before replying", "vad_silence_ms", spin_box)``; :meth:`SettingsPage.load` then
+fills every bound widget from a :class:`~desktop_app.controller_api.Settings`, :meth:`SettingsPage.values`
+reads them back as ``Settings`` keyword arguments (unvalidated: the dialog validates by building the
+settings) and :attr:`SettingsPage.edited` fires on any edit. A field is named once, so it cannot be loaded
+and forgotten on the way back. A page with a field no widget holds plainly (the camera's typed spec, the
+model's free text) overrides both and calls ``super()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLayout,
+    QPlainTextEdit,
+    QSizePolicy,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop_app.controller_api import Settings
+
+__all__ = ["FieldBinder", "SettingsPage", "combo", "select", "spin"]
+
+BoundWidget = QComboBox | QCheckBox | QSpinBox | QDoubleSpinBox | QPlainTextEdit
+W = TypeVar("W", QComboBox, QCheckBox, QSpinBox, QDoubleSpinBox, QPlainTextEdit)
+
+
+def select(combo: QComboBox, value: Any, label: str | None = None) -> None:
+    """Select the item holding ``value``, first adding it (shown as ``label``, default the value) when
+    the combo lacks it. None selects the item holding None (e.g. "System default") or the first."""
+    if value is not None and combo.findData(value) < 0:
+        combo.addItem(label or str(value), value)
+    combo.setCurrentIndex(max(0, combo.findData(value)))
+
+
+def combo(*items: tuple[str, Any]) -> QComboBox:
+    """A combo box of ``(label, value)`` items."""
+    box = QComboBox()
+    for label, value in items:
+        box.addItem(label, value)
+    return box
+
+
+def spin(low: int, high: int, step: int, suffix: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    return box
+
+
+def _form(page: QWidget) -> QFormLayout:
+    """The form layout every page uses, installed on ``page``."""
+    layout = QFormLayout(page)
+    layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    layout.setHorizontalSpacing(14)
+    layout.setVerticalSpacing(10)
+    layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+    return layout
+
+
+def _note(text: str) -> QLabel:
+    """A faint, wrapping explanation under a field."""
+    label = QLabel(text)
+    label.setObjectName("faint")
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(300)
+    return label
+
+
+class FieldBinder:
+    """Settings fields bound to the widgets that edit them (see the module docstring). Combo boxes hold
+    values as item data; text is stripped; a double spin box's value is rounded to its decimals.
+    ``on_edit`` is called whenever a bound widget changes."""
+
+    def __init__(self, on_edit: Callable[[], None]) -> None:
+        self._bound: list[tuple[str, BoundWidget]] = []
+        self._on_edit = on_edit
+
+    def bind(self, name: str, widget: W) -> W:
+        """Bind ``widget`` to the settings field ``name``; returns the widget."""
+        self._bound.append((name, widget))
+        on_edit = self._on_edit
+
+        def edit(*_new_value: object) -> None:
+            on_edit()
+
+        if isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(edit)
+            widget.editTextChanged.connect(edit)
+        elif isinstance(widget, QCheckBox):
+            widget.toggled.connect(edit)
+        elif isinstance(widget, QPlainTextEdit):
+            widget.textChanged.connect(edit)
+        else:
+            widget.valueChanged.connect(edit)
+        return widget
+
+    def load(self, s: Settings) -> None:
+        for name, widget in self._bound:
+            value = getattr(s, name)
+            if isinstance(widget, QComboBox):
+                select(widget, value)
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(value)
+            elif isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(value)
+            else:
+                widget.setValue(value)
+
+    def values(self) -> dict[str, Any]:
+        return {name: _value_of(widget) for name, widget in self._bound}
+
+
+def _value_of(widget: BoundWidget) -> Any:
+    if isinstance(widget, QComboBox):
+        return widget.currentData()
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QPlainTextEdit):
+        return widget.toPlainText().strip()
+    if isinstance(widget, QDoubleSpinBox):
+        return round(widget.value(), widget.decimals())
+    return widget.value()
+
+
+class SettingsPage(QWidget):
+    """A page of the settings dialog, laid out as a form (see the module docstring). The dialog calls
+    :meth:`load` once, and :meth:`values` on every :attr:`edited` and on Save."""
+
+    edited = Signal()
+    """A bound field was edited."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = _form(self)
+        self.fields = FieldBinder(self.edited.emit)
+
+    def field(self, label: str, name: str, widget: W) -> W:
+        """Add ``widget`` as the row ``label``, bound to the settings field ``name``; returns it."""
+        self.form.addRow(label, self.fields.bind(name, widget))
+        return widget
+
+    def row(self, label: str, item: QWidget | QLayout) -> None:
+        """Add an unbound row (a button row, a preview, a second checkbox under an empty label)."""
+        self.form.addRow(label, item)
+
+    def explain(self, text: str) -> QLabel:
+        """Add a note row under the previous field; returns the label (to change its text later)."""
+        label = _note(text)
+        self.form.addRow("", label)
+        return label
+
+    def load(self, s: Settings) -> None:
+        self.fields.load(s)
+
+    def values(self) -> dict[str, Any]:
+        return self.fields.values()
