@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     session.add_argument("--modality", dest="response_modality", choices=("AUDIO", "TEXT"))
     session.add_argument("--system-instruction")
     session.add_argument("--emulator-pace", type=float, help="emulator reply speed (1 = real time, 0 = max)")
+    model = p.add_argument_group("model options (sent only where the model takes them, else a notice)")
+    model.add_argument("--media-resolution", choices=("low", "medium", "high"))
+    model.add_argument("--speech-language", metavar="BCP47", help="e.g. de-DE")
+    model.add_argument("--transcription-languages", metavar="BCP47,...", help="transcription language hints")
+    model.add_argument("--custom-vocabulary", metavar="WORD,...", help="names and terms to expect")
+    model.add_argument("--thinking-level", choices=("minimal", "low", "medium", "high"))
+    model.add_argument("--thinking-budget", type=int, metavar="TOKENS", help="2.5 models; 0 = no thinking")
+    for flag in ("--affective-dialog", "--proactive-audio", "--include-thoughts"):
+        model.add_argument(flag, action="store_const", const=True, help="turn on (2.5 / thinking models)")
     return p
 
 
@@ -109,6 +118,15 @@ _SETTING_FLAGS = (
     "output_device",
     "relay_port",
     "relay_host",
+    "media_resolution",
+    "speech_language",
+    "transcription_languages",
+    "custom_vocabulary",
+    "thinking_level",
+    "thinking_budget",
+    "affective_dialog",
+    "proactive_audio",
+    "include_thoughts",
 )
 
 

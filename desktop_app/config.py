@@ -59,6 +59,7 @@ class Section(enum.StrEnum):
     VIDEO = "video"  # frame rate, size and quality: reconfigure the running vision pump
     RELAY = "relay"  # where the browser relay listens: restart the relay
     HISTORY = "history"  # the history file and the recording
+    ESTIMATE = "estimate"  # prices for the cost estimate: applied at once, nothing restarts
 
 
 NEW_SESSION_SECTIONS = frozenset({Section.BACKEND, Section.SESSION})
@@ -89,6 +90,19 @@ class Settings:
     vad_end_sensitivity: str = _in(Section.SESSION, "high")
     vad_silence_ms: int = _in(Section.SESSION, 500)
     vad_prefix_padding_ms: int = _in(Section.SESSION, 20)
+    # model-specific (live/models.py options_for says which the model takes; the rest are left out)
+    media_resolution: str = _in(Section.SESSION, "")  # "" (model default) | low | medium | high
+    speech_language: str = _in(Section.SESSION, "")  # BCP-47, e.g. "de-DE"; "" = the model chooses
+    transcription_languages: tuple[str, ...] = _in(Section.SESSION, ())  # BCP-47 hints
+    custom_vocabulary: tuple[str, ...] = _in(Section.SESSION, ())  # names and terms to expect
+    affective_dialog: bool = _in(Section.SESSION, False)
+    proactive_audio: bool = _in(Section.SESSION, False)  # opt-in on 2.5; always on for 3.8
+    thinking_level: str = _in(Section.SESSION, "")  # "" (model default) | minimal | low | medium | high
+    thinking_budget: int = _in(Section.SESSION, -1)  # tokens; -1 = dynamic, 0 = no thinking
+    include_thoughts: bool = _in(Section.SESSION, False)  # thought summaries, shown collapsed
+    # cost estimate: US$ per million tokens; None = the model catalog's figures
+    price_input_per_mtok: float | None = _in(Section.ESTIMATE, None)
+    price_output_per_mtok: float | None = _in(Section.ESTIMATE, None)
     # audio devices: a change reopens the microphone and speaker
     input_device: str | None = _in(Section.AUDIO, None)
     output_device: str | None = _in(Section.AUDIO, None)
@@ -154,6 +168,8 @@ def _validate(s: Settings) -> None:
         "response_modality": ("AUDIO", "TEXT"),
         "vad_start_sensitivity": ("high", "low"),
         "vad_end_sensitivity": ("high", "low"),
+        "media_resolution": ("", "low", "medium", "high"),
+        "thinking_level": ("", "minimal", "low", "medium", "high"),
     }
     for name, allowed in choices.items():
         if getattr(s, name) not in allowed:
@@ -168,6 +184,7 @@ def _validate(s: Settings) -> None:
         "vad_silence_ms": (0, 10_000),
         "vad_prefix_padding_ms": (0, 5_000),
         "emulator_pace": (0.0, 100.0),
+        "thinking_budget": (-1, 32_768),
     }
     for name, (low, high) in ranges.items():
         value = getattr(s, name)
@@ -175,6 +192,10 @@ def _validate(s: Settings) -> None:
             raise ConfigError(f"Setting {name}={value} is out of range ({low:g}–{high:g}).")
     for entry in s.video_masks:
         parse_mask_entry(entry)
+    for name in ("price_input_per_mtok", "price_output_per_mtok"):
+        price = getattr(s, name)
+        if price is not None and not 0 <= price <= 1_000:
+            raise ConfigError(f"Setting {name}={price} is out of range (0–1000 US$ per million tokens).")
 
 
 _HINTS = typing.get_type_hints(Settings)

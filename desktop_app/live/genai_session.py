@@ -29,7 +29,7 @@ from desktop_app.core.commands import (
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import LiveEvent, SetupComplete
 from desktop_app.live.backend import Backend
-from desktop_app.live.connect_config import build_connect_config
+from desktop_app.live.connect_config import plan_connect
 from desktop_app.live.errors import classify_exception
 from desktop_app.live.messages import map_server_message
 from desktop_app.live.options import SessionOptions
@@ -149,14 +149,14 @@ class GenaiConnector:
     async def connect(self, options: SessionOptions) -> AsyncIterator[GenaiSession]:
         """Open a live session with ``options``; raise a classified LiveError if it is refused."""
         secrets = (self._backend.api_key,)
-        config = build_connect_config(options)
+        plan = plan_connect(options)  # its notices are the caller's to show: setup_notices(options)
         try:
-            manager = self._sdk_client().aio.live.connect(model=options.model, config=config)
+            manager = self._sdk_client().aio.live.connect(model=options.model, config=plan.config)
             sdk_session = await manager.__aenter__()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            raise classify_exception(exc, secrets=secrets) from None
+            raise classify_exception(exc, secrets=secrets, sent=plan.sent) from None
         session = GenaiSession(sdk_session, secrets)
         try:
             yield session

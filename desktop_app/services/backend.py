@@ -70,6 +70,15 @@ def session_options(settings: Settings) -> SessionOptions:
             silence_duration_ms=settings.vad_silence_ms,
             prefix_padding_ms=settings.vad_prefix_padding_ms,
         ),
+        media_resolution=settings.media_resolution or None,
+        speech_language=settings.speech_language or None,
+        transcription_languages=settings.transcription_languages,
+        custom_vocabulary=settings.custom_vocabulary,
+        affective_dialog=settings.affective_dialog,
+        proactive_audio=settings.proactive_audio,
+        thinking_level=settings.thinking_level or None,
+        thinking_budget=None if settings.thinking_budget < 0 else settings.thinking_budget,
+        include_thoughts=settings.include_thoughts,
     )
 
 

@@ -18,6 +18,7 @@ from desktop_app.core.errors import LiveError
 from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, TurnLatency, VoiceActivity
 from desktop_app.core.ports import AudioSink
 from desktop_app.engine import Conversation
+from desktop_app.live.connect_config import setup_notices
 from desktop_app.services.backend import BackendService, session_options
 from desktop_app.services.bus import Bus
 
@@ -62,9 +63,12 @@ class ConversationService:
         handle = self._backend.handle
         if handle is None or self.conversation is not None:
             return
+        options = session_options(self._settings)
+        for notice in setup_notices(options):  # a saved option this model refuses: left out, said once
+            self._bus.notice(notice, "model_setup")
         conv = Conversation(
             handle.connector,
-            session_options(self._settings),
+            options,
             sink=self._sink(),
             on_event=self._on_event,
             clock=self._clock,

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey
+from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey, offered_models
 from desktop_app.ui.settings_fields import SettingsPage, combo, spin
 
 __all__ = ["KNOWN_MODELS", "ConversationPage", "GeminiPage", "KeyAction", "VideoRelayPage"]
 
-KNOWN_MODELS = (DEFAULT_MODEL, "gemini-3.1-flash-live-preview", "gemini-3.8-live")
+KNOWN_MODELS = tuple(spec.id for spec in offered_models())  # the model catalog, default first
 
 _NEW_KEY_HINT = "Paste your Gemini API key (from aistudio.google.com)"
 

@@ -129,7 +129,10 @@ async def test_a_refused_model_is_a_notice_not_a_crash(settings: Settings) -> No
     bad = Settings(backend="emulator", emulator_pace=0.0, relay_port=0, model="gemini-0.0-gone")
     controller = await start(bad, audio, rec, saved)
     try:
-        notice = await rec.wait_for(lambda e: isinstance(e, ErrorEvent))
+        unknown = await rec.wait_for(lambda e: isinstance(e, ErrorEvent))  # said before connecting
+        assert isinstance(unknown, ErrorEvent) and unknown.code == "model_setup"
+        assert unknown.message.startswith("gemini-0.0-gone is not in this version's model list")
+        notice = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code != "model_setup")
         assert isinstance(notice, ErrorEvent) and notice.code == "model_not_found"
         await controller.send_text("hello?")
         not_live = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "not_live")
