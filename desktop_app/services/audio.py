@@ -17,7 +17,7 @@ from desktop_app.core.errors import AppError
 from desktop_app.core.events import Event, MicAudio
 from desktop_app.core.ports import AudioSink
 from desktop_app.runtime.tasks import Policy, Supervised
-from desktop_app.services.bus import Bus
+from desktop_app.services.bus import Bus, ServiceBase
 from desktop_app.services.mic_gate import GateStep, MicGate
 
 __all__ = ["AudioOpener", "AudioService", "open_real_audio"]
@@ -33,7 +33,7 @@ def open_real_audio(
     return open_audio(options, loop, on_event=publish, allow_missing=True)
 
 
-class AudioService:
+class AudioService(ServiceBase):
     """Owns the devices and the gate. Call on the loop thread.
 
     Args:
@@ -49,8 +49,7 @@ class AudioService:
         opener: AudioOpener,
         forward: Callable[[MicAudio], Awaitable[None]],
     ) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._opener = opener
         self._forward = forward
         self._pump: Supervised | None = None
