@@ -135,7 +135,7 @@ async def test_volume_applies_at_once_and_video_settings_reach_the_running_pump(
         state = [e for e in rig.events if isinstance(e, InputState)][-1]
         assert state.volume == 0.5 and state.camera == "0"
         vision = app.services.vision
-        assert vision is not None and vision.pump is not None and vision.pump.pacing.fps == 2.0
+        assert vision is not None and vision.pump is not None and vision.pump.state().pacing.fps == 2.0
         assert rig.sessions == 1
     finally:
         await app.stop()
