@@ -16,7 +16,7 @@ from desktop_app.config import Section, Settings
 from desktop_app.core.errors import AppError
 from desktop_app.core.events import Event, MicAudio
 from desktop_app.core.ports import AudioSink
-from desktop_app.runtime.tasks import Policy, Supervised
+from desktop_app.runtime.tasks import Policy, Supervised, stop_task
 from desktop_app.services.bus import Bus, ServiceBase
 from desktop_app.services.mic_gate import GateStep, MicGate
 
@@ -96,9 +96,8 @@ class AudioService(ServiceBase):
             return
         audio, self.audio = self.audio, None
         await audio.source.aclose()
-        if self._pump is not None:
-            pump, self._pump = self._pump, None
-            await pump.stop()
+        pump, self._pump = self._pump, None
+        await stop_task(pump)
         await audio.sink.aclose()
 
     async def apply_settings(self, settings: Settings) -> None:

@@ -17,7 +17,7 @@ from desktop_app.core.errors import MediaError
 from desktop_app.core.events import Event, Interrupted, MicAudio, ModelAudio
 from desktop_app.history import HistoryWriter, TwoChannelRecorder
 from desktop_app.history.paths import new_recording_file
-from desktop_app.runtime.tasks import Policy, Supervised
+from desktop_app.runtime.tasks import Policy, Supervised, stop_task
 from desktop_app.services.backend import BackendService
 from desktop_app.services.bus import Bus, ServiceBase
 
@@ -147,9 +147,8 @@ class HistoryService(ServiceBase):
             self._bus.notice(f"Recording stopped: {recorder.path} cannot be written ({err}).", "recording")
 
     async def _close_recorder(self) -> None:
-        if self._tick is not None:
-            tick, self._tick = self._tick, None
-            await tick.stop()
+        tick, self._tick = self._tick, None
+        await stop_task(tick)
         if self._recorder is not None:
             recorder, self._recorder = self._recorder, None
             try:

@@ -14,7 +14,7 @@ from desktop_app.core.events import RelayStatus
 from desktop_app.live.session import LiveConnector
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.server import RelayServer
-from desktop_app.runtime.tasks import Policy, Supervised
+from desktop_app.runtime.tasks import Policy, Supervised, stop_task
 from desktop_app.services.backend import BackendService, session_options
 from desktop_app.services.bus import Bus, ServiceBase
 
@@ -86,9 +86,8 @@ class RelayService(ServiceBase):
 
     async def stop(self) -> None:
         """Stop the watcher and the relay (its browser sessions close). Safe to call twice."""
-        if self._watch is not None:
-            watch, self._watch = self._watch, None
-            await watch.stop()
+        watch, self._watch = self._watch, None
+        await stop_task(watch)
         if self.relay is not None:
             relay, self.relay = self.relay, None
             await relay.stop()
