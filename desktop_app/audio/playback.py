@@ -45,7 +45,7 @@ from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterCon
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
 from desktop_app.audio.stream_times import StreamTimeMapper
-from desktop_app.audio.streams import DeviceShell, DeviceStream
+from desktop_app.audio.streams import DeviceShell
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.events import Event, ModelAudio
@@ -98,6 +98,9 @@ class SpeakerPlayback(DeviceShell):
     device; raises MediaError), use from the loop thread, :meth:`aclose`.
     """
 
+    kind = "output"
+    unavailable = "Replies still appear as text."
+
     def __init__(
         self,
         config: PlaybackConfig,
@@ -108,17 +111,9 @@ class SpeakerPlayback(DeviceShell):
         on_event: Callable[[Event], None] | None = None,
         stream_factory: Callable[..., Any] | None = None,
     ) -> None:
+        super().__init__(loop, config, levels=levels, on_event=on_event, stream_factory=stream_factory)
         self.config = config
         self._canceller = canceller if canceller is not None and canceller.wants_render else None
-        self._levels = levels
-        self._device = DeviceStream(
-            loop,
-            kind="output",
-            config=config,
-            unavailable="Replies still appear as text.",
-            on_event=on_event,
-            factory=stream_factory,
-        )
         self._lock = threading.Lock()
         self._jb: JitterBuffer | None = None
         self._resampler: StreamResampler | None = None
