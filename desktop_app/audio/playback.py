@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.audio.counters import AudioCounters, InterruptTiming, TurnTiming
+from desktop_app.audio.counters import AudioCounters, SpeakerTiming
 from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
@@ -124,8 +124,8 @@ class SpeakerPlayback(DeviceShell):
         )
         self._pending_turn: float | None = None
         self._pending_interrupt: float | None = None
-        self.last_turn: TurnTiming | None = None
-        self.last_interrupt: InterruptTiming | None = None
+        self.last_turn: SpeakerTiming | None = None
+        self.last_interrupt: SpeakerTiming | None = None
         self._recent: deque[float] = deque(maxlen=10)  # callback times, for :attr:`ready`
         self._times = StreamTimeMapper()
 
@@ -256,11 +256,11 @@ class SpeakerPlayback(DeviceShell):
                 self._levels.add_output(samples)
             if result.turn_started_at >= 0 and self._pending_turn is not None:
                 offset = result.turn_started_at / self.rate
-                self.last_turn = TurnTiming(self._pending_turn, cb_time, dac_time + offset)
+                self.last_turn = SpeakerTiming(self._pending_turn, cb_time, dac_time + offset)
                 self._pending_turn = None
             if result.silent_at >= 0 and self._pending_interrupt is not None:
                 offset = result.silent_at / self.rate
-                self.last_interrupt = InterruptTiming(self._pending_interrupt, cb_time, dac_time + offset)
+                self.last_interrupt = SpeakerTiming(self._pending_interrupt, cb_time, dac_time + offset)
                 self._pending_interrupt = None
         self._device.notify()
 

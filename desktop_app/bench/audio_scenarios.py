@@ -202,8 +202,8 @@ async def _interrupts(count: int) -> tuple[list[float], list[float]]:
             await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
             timing = sp.last_interrupt
             assert timing is not None and turn is not None
-            written.append(timing.to_silence_ms)
-            at_dac.append((timing.silent_dac_at - timing.requested_at) * 1000.0)
+            written.append(timing.written_ms)
+            at_dac.append(timing.dac_ms)
             sp.last_interrupt = None
             sp.last_turn = None
     finally:
@@ -234,7 +234,7 @@ async def _first_audio(count: int) -> list[float]:
             sp.play(ModelAudio(chunk))
             await sp.wait_for(lambda: sp.last_turn is not None, 5)
             assert sp.last_turn is not None
-            out.append(sp.last_turn.to_device_ms)
+            out.append(sp.last_turn.written_ms)
             sp.last_turn = None
             sp.interrupt()  # end the turn so the next chunk starts a new one
             await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
