@@ -33,7 +33,7 @@ from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
 from desktop_app.audio.stream_times import StreamTimeMapper, adc_delay
-from desktop_app.audio.streams import DeviceShell, DeviceStream
+from desktop_app.audio.streams import DeviceShell
 from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.events import Event, MicAudio
@@ -78,6 +78,9 @@ class MicCapture(DeviceShell):
     :meth:`blocks` once, then :meth:`aclose`.
     """
 
+    kind = "input"
+    unavailable = "Typed messages still work."
+
     def __init__(
         self,
         config: CaptureConfig,
@@ -90,19 +93,11 @@ class MicCapture(DeviceShell):
         stream_factory: Callable[..., Any] | None = None,
     ) -> None:
         """``on_raw_block(pcm16, adc_time)`` sees each 16 kHz block before echo cancellation (loop thread;
-        for echo measurements and self-tests). ``stream_factory`` replaces ``sounddevice.InputStream``."""
+        for echo measurements and self-tests)."""
+        super().__init__(loop, config, levels=levels, on_event=on_event, stream_factory=stream_factory)
         self.config = config
         self._canceller = canceller
-        self._levels = levels
         self._on_raw_block = on_raw_block
-        self._device = DeviceStream(
-            loop,
-            kind="input",
-            config=config,
-            unavailable="Typed messages still work.",
-            on_event=on_event,
-            factory=stream_factory,
-        )
         self._handoff: Handoff[_Block] = Handoff(
             loop, maxlen=config.queue_ms // config.block_ms, on_ready=self._device.notify
         )

@@ -1,11 +1,11 @@
 """The audio counters the headless CLI prints at the end and the benchmarks read, and the speaker's timing
-records (:attr:`~desktop_app.audio.playback.SpeakerPlayback.last_turn`, ``last_interrupt``)."""
+records (:class:`SpeakerTiming`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AudioCounters", "InterruptTiming", "TurnTiming"]
+__all__ = ["AudioCounters", "SpeakerTiming"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,26 +50,22 @@ class AudioCounters:
 
 
 @dataclass(frozen=True, slots=True)
-class TurnTiming:
-    """When a new turn's first chunk reached the speaker's ``play()`` and left for the device."""
+class SpeakerTiming:
+    """How fast the speaker acted on a call: a new turn's first chunk given to ``play()``
+    (:attr:`~desktop_app.audio.playback.SpeakerPlayback.last_turn`), or ``interrupt()`` (``last_interrupt``).
 
-    received_at: float
+    ``asked_at``: the call; ``written_at``: the callback that wrote the turn's first sample (for an
+    interrupt: the first silent one); ``dac_at``: when PortAudio predicts that sample reaches the DAC.
+    """
+
+    asked_at: float
     written_at: float
     dac_at: float
 
     @property
-    def to_device_ms(self) -> float:
-        return (self.written_at - self.received_at) * 1000.0
-
-
-@dataclass(frozen=True, slots=True)
-class InterruptTiming:
-    """When the speaker's ``interrupt()`` was called and when the written output went silent."""
-
-    requested_at: float
-    silent_written_at: float
-    silent_dac_at: float
+    def written_ms(self) -> float:
+        return (self.written_at - self.asked_at) * 1000.0
 
     @property
-    def to_silence_ms(self) -> float:
-        return (self.silent_written_at - self.requested_at) * 1000.0
+    def dac_ms(self) -> float:
+        return (self.dac_at - self.asked_at) * 1000.0

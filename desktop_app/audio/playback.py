@@ -38,14 +38,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.audio.counters import AudioCounters, InterruptTiming, TurnTiming
+from desktop_app.audio.counters import AudioCounters, SpeakerTiming
 from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
 from desktop_app.audio.stream_times import StreamTimeMapper
-from desktop_app.audio.streams import DeviceShell, DeviceStream
+from desktop_app.audio.streams import DeviceShell
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.events import Event, ModelAudio
@@ -98,6 +98,9 @@ class SpeakerPlayback(DeviceShell):
     device; raises MediaError), use from the loop thread, :meth:`aclose`.
     """
 
+    kind = "output"
+    unavailable = "Replies still appear as text."
+
     def __init__(
         self,
         config: PlaybackConfig,
@@ -108,17 +111,9 @@ class SpeakerPlayback(DeviceShell):
         on_event: Callable[[Event], None] | None = None,
         stream_factory: Callable[..., Any] | None = None,
     ) -> None:
+        super().__init__(loop, config, levels=levels, on_event=on_event, stream_factory=stream_factory)
         self.config = config
         self._canceller = canceller if canceller is not None and canceller.wants_render else None
-        self._levels = levels
-        self._device = DeviceStream(
-            loop,
-            kind="output",
-            config=config,
-            unavailable="Replies still appear as text.",
-            on_event=on_event,
-            factory=stream_factory,
-        )
         self._lock = threading.Lock()
         self._jb: JitterBuffer | None = None
         self._resampler: StreamResampler | None = None
@@ -129,8 +124,8 @@ class SpeakerPlayback(DeviceShell):
         )
         self._pending_turn: float | None = None
         self._pending_interrupt: float | None = None
-        self.last_turn: TurnTiming | None = None
-        self.last_interrupt: InterruptTiming | None = None
+        self.last_turn: SpeakerTiming | None = None
+        self.last_interrupt: SpeakerTiming | None = None
         self._recent: deque[float] = deque(maxlen=10)  # callback times, for :attr:`ready`
         self._times = StreamTimeMapper()
 
@@ -261,11 +256,11 @@ class SpeakerPlayback(DeviceShell):
                 self._levels.add_output(samples)
             if result.turn_started_at >= 0 and self._pending_turn is not None:
                 offset = result.turn_started_at / self.rate
-                self.last_turn = TurnTiming(self._pending_turn, cb_time, dac_time + offset)
+                self.last_turn = SpeakerTiming(self._pending_turn, cb_time, dac_time + offset)
                 self._pending_turn = None
             if result.silent_at >= 0 and self._pending_interrupt is not None:
                 offset = result.silent_at / self.rate
-                self.last_interrupt = InterruptTiming(self._pending_interrupt, cb_time, dac_time + offset)
+                self.last_interrupt = SpeakerTiming(self._pending_interrupt, cb_time, dac_time + offset)
                 self._pending_interrupt = None
         self._device.notify()
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
+from desktop_app.audio.levels import LevelPublisher
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 
@@ -249,10 +250,33 @@ class DeviceStream:
 
 
 class DeviceShell:
-    """What the capture and playback shells report from their :class:`DeviceStream` (``self._device``,
-    which the subclass creates). A subclass defines :attr:`ready` and :meth:`close`."""
+    """What the capture and playback shells share: their :class:`DeviceStream` (``self._device``), the level
+    publisher (``self._levels``) and what they report from the stream. A subclass sets :attr:`kind` and
+    :attr:`unavailable`, calls ``super().__init__`` first, and defines :attr:`ready` and :meth:`close`.
+    ``stream_factory`` replaces ``sounddevice.InputStream``/``OutputStream`` (tests)."""
 
-    _device: DeviceStream
+    kind: Literal["input", "output"]
+    unavailable: str
+    """The end of the device's error message: what still works without it."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        config: StreamConfig,
+        *,
+        levels: LevelPublisher | None,
+        on_event: Callable[[Event], None] | None,
+        stream_factory: Callable[..., Any] | None,
+    ) -> None:
+        self._levels = levels
+        self._device = DeviceStream(
+            loop,
+            kind=self.kind,
+            config=config,
+            unavailable=self.unavailable,
+            on_event=on_event,
+            factory=stream_factory,
+        )
 
     @property
     def rate(self) -> int:

@@ -26,8 +26,9 @@ import subprocess
 import tempfile
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soxr
@@ -83,6 +84,17 @@ def _env(x: np.ndarray, frame: int = 160) -> np.ndarray:
 def _pct(values: list[float], q: float) -> float:
     """The ``q`` percentile, or NaN when a run produced no samples (the metric still gets a line)."""
     return percentile(values, q) if values else float("nan")
+
+
+Measure = Callable[[], Coroutine[Any, Any, list[float]]]
+
+
+def _rig_p50_p99(name: str, measure: Measure, *, tag: str = "") -> list[Metric]:
+    """Run ``measure`` on the PulseAudio rig; its median and 99th percentile as ``name[{tag}p50]`` and
+    ``name[{tag}p99]`` (ms)."""
+    with _rig():
+        values = asyncio.run(measure())
+    return [(f"{name}[{tag}p{q}]", _pct(values, q), "ms") for q in (50, 99)]
 
 
 async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -> tuple[float, float, float]:
@@ -190,8 +202,8 @@ async def _interrupts(count: int) -> tuple[list[float], list[float]]:
             await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
             timing = sp.last_interrupt
             assert timing is not None and turn is not None
-            written.append(timing.to_silence_ms)
-            at_dac.append((timing.silent_dac_at - timing.requested_at) * 1000.0)
+            written.append(timing.written_ms)
+            at_dac.append(timing.dac_ms)
             sp.last_interrupt = None
             sp.last_turn = None
     finally:
@@ -222,7 +234,7 @@ async def _first_audio(count: int) -> list[float]:
             sp.play(ModelAudio(chunk))
             await sp.wait_for(lambda: sp.last_turn is not None, 5)
             assert sp.last_turn is not None
-            out.append(sp.last_turn.to_device_ms)
+            out.append(sp.last_turn.written_ms)
             sp.last_turn = None
             sp.interrupt()  # end the turn so the next chunk starts a new one
             await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
@@ -233,12 +245,7 @@ async def _first_audio(count: int) -> list[float]:
 
 
 def bench_first_audio_to_device() -> list[Metric]:
-    with _rig():
-        values = asyncio.run(_first_audio(30))
-    return [
-        ("first_audio_to_device_ms[sink,p50]", _pct(values, 50), "ms"),
-        ("first_audio_to_device_ms[sink,p99]", _pct(values, 99), "ms"),
-    ]
+    return _rig_p50_p99("first_audio_to_device_ms", lambda: _first_audio(30), tag="sink,")
 
 
 def bench_aec_cpu() -> list[Metric]:
@@ -313,9 +320,4 @@ async def _mic_latency(blocks: int) -> list[float]:
 
 
 def bench_mic_block_to_engine() -> list[Metric]:
-    with _rig():
-        lat = asyncio.run(_mic_latency(500))
-    return [
-        ("mic_block_to_engine_ms[p50]", _pct(lat, 50), "ms"),
-        ("mic_block_to_engine_ms[p99]", _pct(lat, 99), "ms"),
-    ]
+    return _rig_p50_p99("mic_block_to_engine_ms", lambda: _mic_latency(500))

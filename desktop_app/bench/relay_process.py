@@ -26,7 +26,7 @@ from desktop_app.core.events import ModelAudio
 from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.relay import RelayConfig, RelayServer
-from desktop_app.relay.protocol import ProtocolLimits
+from desktop_app.relay.protocol_values import ProtocolLimits
 
 __all__ = ["RelayProcess"]
 

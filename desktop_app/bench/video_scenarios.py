@@ -7,7 +7,7 @@ emulator) beside the caller's own audio loop::
 
     async with vision_load(lambda jpeg: session.send(UserImage(jpeg)), fps=2.0) as pump:
         ...time the audio sends...
-    # pump.frames_sent tells how many frames went out meanwhile
+    # pump.state().frames_sent tells how many frames went out meanwhile
 """
 
 from __future__ import annotations

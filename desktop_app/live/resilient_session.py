@@ -96,10 +96,6 @@ class ResilientSession:
         return self._session_id
 
     @property
-    def policy(self) -> ReconnectPolicy:
-        return self._policy
-
-    @property
     def core(self) -> ReconnectCore:
         """The policy state (newest handle, failure count, recent transcript); read-only use."""
         return self._state.reconnect

@@ -30,13 +30,13 @@ from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector, LiveSession
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.outbox import SendQueue
-from desktop_app.relay.protocol import (
+from desktop_app.relay.protocol import RelayProtocol
+from desktop_app.relay.protocol_values import (
     Action,
     Close,
     CloseCode,
     Forward,
     OpenSession,
-    RelayProtocol,
     Reply,
     close_reason,
 )

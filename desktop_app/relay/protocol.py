@@ -66,19 +66,7 @@ from desktop_app.relay.protocol_values import (
 )
 from desktop_app.relay.ratelimit import TokenBucket
 
-__all__ = [
-    "Action",
-    "ClientStats",
-    "Close",
-    "CloseCode",
-    "Forward",
-    "OpenSession",
-    "Phase",
-    "ProtocolLimits",
-    "RelayProtocol",
-    "Reply",
-    "close_reason",
-]
+__all__ = ["RelayProtocol"]
 
 
 def _identity(text: str) -> str:

@@ -34,7 +34,7 @@ from desktop_app.relay.config import DEFAULT_HOST, DEFAULT_PORT, RelayConfig
 from desktop_app.relay.connection import BrowserConnection
 from desktop_app.relay.messages import ErrorCode
 from desktop_app.relay.origin import HostPolicy, OriginPolicy, is_loopback_host
-from desktop_app.relay.protocol import CloseCode, close_reason
+from desktop_app.relay.protocol_values import CloseCode, close_reason
 from desktop_app.relay.redact import RedactingFilter, Redactor
 from desktop_app.relay.responses import file_response, json_response, plain
 from desktop_app.relay.static import resolve_static

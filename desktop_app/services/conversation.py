@@ -20,12 +20,12 @@ from desktop_app.core.ports import AudioSink
 from desktop_app.engine import Conversation
 from desktop_app.live.connect_config import setup_notices
 from desktop_app.services.backend import BackendService, session_options
-from desktop_app.services.bus import Bus
+from desktop_app.services.bus import Bus, ServiceBase
 
 __all__ = ["ConversationService"]
 
 
-class ConversationService:
+class ConversationService(ServiceBase):
     """Call on the loop thread. ``sink`` gives the speaker to play replies through (looked up at start)."""
 
     sections = frozenset({Section.BACKEND, Section.SESSION})
@@ -38,8 +38,7 @@ class ConversationService:
         sink: Callable[[], AudioSink],
         clock: Clock,
     ) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._backend = backend
         self._sink = sink
         self._clock = clock

@@ -38,6 +38,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.errors import AppError
@@ -51,7 +52,7 @@ from desktop_app.video.pacing import FramePacer, PacingConfig
 from desktop_app.video.slot import CapturedFrame, LoopWaker, SourceStatus
 from desktop_app.video.source import VideoSource
 
-__all__ = ["EventSink", "FrameSender", "VisionPump"]
+__all__ = ["EventSink", "FrameSender", "PumpState", "VisionPump"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,25 @@ FrameSender = Callable[[bytes], Awaitable[None]]
 """Sends one JPEG to the model, e.g. a ``LiveSession.send`` of a ``UserImage``."""
 
 EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PumpState:
+    """What :meth:`VisionPump.state` reports.
+
+    * ``status``: the last :class:`VideoStatus` published; ``paused``: whether sending is paused now
+      (the status follows on the pump's next turn).
+    * ``frames_sent``: frames the session accepted; ``send_failures``: frames encoded but not accepted.
+    * ``pacing``: the current pace; ``source_label``: ``camera 0``, ``screen 1``… (the key its privacy
+      masks are stored under).
+    """
+
+    status: VideoStatus
+    paused: bool
+    frames_sent: int
+    send_failures: int
+    pacing: PacingConfig
+    source_label: str
 
 
 class VisionPump:
@@ -111,34 +131,10 @@ class VisionPump:
         self.mirror: LatestValue[FrameSent] = LatestValue()
         """The newest frame sent ("what Gemini sees")."""
 
-    # --- state -------------------------------------------------------------------------------------
-
-    @property
-    def status(self) -> VideoStatus:
-        """The last :class:`VideoStatus` published."""
-        return self._status
-
-    @property
-    def frames_sent(self) -> int:
-        return self._count
-
-    @property
-    def send_failures(self) -> int:
-        """Frames that were encoded but that the session did not accept."""
-        return self._failures
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @property
-    def pacing(self) -> PacingConfig:
-        return self._pacer.config
-
-    @property
-    def source_label(self) -> str:
-        """The source's label (``camera 0``, ``screen 1``…): the key its privacy masks are stored under."""
-        return self._source.label
+    def state(self) -> PumpState:
+        """A snapshot of what the pump reports now; take a new one to see later changes."""
+        pacing, label = self._pacer.config, self._source.label
+        return PumpState(self._status, self._paused, self._count, self._failures, pacing, label)
 
     # --- commands (loop thread) ----------------------------------------------------------------------
 

@@ -125,7 +125,7 @@ async def test_far_end_is_cancelled_and_near_end_survives_double_talk(
         f"{cancelled:.1%} of {len(per_frame)} voiced 10 ms frames cancelled by >= 20 dB, frames below: "
         f"{np.flatnonzero(per_frame < 20.0)[:30].tolist()}; timeline resyncs "
         f"{canceller.timeline.resyncs}, late reads {canceller.timeline.late_reads}, anchor resets "
-        f"{canceller.timeline.anchor_resets}; {(mic.counters() + sp.counters()).line()}"
+        f"{canceller.timeline.clock.resets}; {(mic.counters() + sp.counters()).line()}"
     )
     print(
         f"ERLE on the loopback path: {erle:.1f} dB (echo {echo_in:.1f} -> {echo_out:.1f} dBFS); {diagnosis}"

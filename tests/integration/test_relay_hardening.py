@@ -55,14 +55,8 @@ from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import RelayConfig, RelayServer
 from desktop_app.relay.codec import decode_frame
 from desktop_app.relay.messages import BrowserSetup, ProtocolError, RealtimeInput
-from desktop_app.relay.protocol import (
-    Close,
-    Forward,
-    OpenSession,
-    ProtocolLimits,
-    RelayProtocol,
-    Reply,
-)
+from desktop_app.relay.protocol import RelayProtocol
+from desktop_app.relay.protocol_values import Close, Forward, OpenSession, ProtocolLimits, Reply
 from desktop_app.runtime.loop_thread import LoopThread
 from tests.integration.relay_client import AUDIO_SETUP, WAIT, open_client, recv_json
 

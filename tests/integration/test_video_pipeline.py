@@ -209,7 +209,7 @@ async def test_frames_reach_the_emulator_through_the_sdk(
         # Pause vision: no more frames leave, while audio goes on and gets its answer.
         pump.pause()
         await pump.settle()
-        sent = pump.frames_sent
+        sent = pump.state().frames_sent
         await emulator.wait_until(lambda s: s.video_frames_in == sent)
         for block in speech(1.0):
             await session.send(UserAudio(block))

@@ -141,7 +141,7 @@ async def test_playback_prefills_plays_and_records_turn_timing() -> None:
     out = stream.render(now=5.0)
     assert np.allclose(out, 0.5, atol=1e-4)
     await sp.wait_for(lambda: sp.last_turn is not None, 5)
-    assert sp.last_turn is not None and sp.last_turn.written_at >= sp.last_turn.received_at
+    assert sp.last_turn is not None and sp.last_turn.written_at >= sp.last_turn.asked_at
     assert sp.last_turn.dac_at > sp.last_turn.written_at
     await sp.aclose()
 
@@ -168,7 +168,7 @@ async def test_interrupt_fades_within_one_block_and_drops_the_queue() -> None:
     assert np.all(stream.render() == 0.0), "the rest of the 2 s reply is gone"
     await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
     assert sp.last_interrupt is not None
-    assert sp.last_interrupt.silent_written_at >= sp.last_interrupt.requested_at
+    assert sp.last_interrupt.written_at >= sp.last_interrupt.asked_at
     await sp.aclose()
 
 

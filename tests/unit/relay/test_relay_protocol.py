@@ -36,7 +36,8 @@ from desktop_app.core.events import (
 )
 from desktop_app.live.options import Modality, SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
-from desktop_app.relay.protocol import (
+from desktop_app.relay.protocol import RelayProtocol
+from desktop_app.relay.protocol_values import (
     Action,
     Close,
     CloseCode,
@@ -44,7 +45,6 @@ from desktop_app.relay.protocol import (
     OpenSession,
     Phase,
     ProtocolLimits,
-    RelayProtocol,
     Reply,
     close_reason,
 )

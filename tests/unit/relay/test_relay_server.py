@@ -30,7 +30,7 @@ from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import RelayConfig, RelayServer, run_relay
-from desktop_app.relay.protocol import ProtocolLimits
+from desktop_app.relay.protocol_values import ProtocolLimits
 
 KEY = "AIzaSyRELAYTESTKEY_0123456789abcdefghij"
 WAIT = 5.0

@@ -207,10 +207,10 @@ async def test_a_bug_in_the_recorder_tick_is_reported_and_the_tick_restarts(
     app = _app(replace(SETTINGS, record_audio=True), Mode.HEADLESS_LIVE, events, FakeConnector(), FakeAudio())
     await app.start()
     try:
-        assert app.recording_path is not None
+        assert app.running().recording_path is not None
         error = await events.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "internal")
         assert isinstance(error, ErrorEvent) and "recording" in error.message and "restarted" in error.message
         await asyncio.wait_for(ticked_again.wait(), 10)  # the restarted tick runs again
-        assert app.recording_path is not None, "the recording goes on"
+        assert app.running().recording_path is not None, "the recording goes on"
     finally:
         await app.stop()
