@@ -11,6 +11,9 @@ added or changed, so a view redraws only those. Rules:
   model had said nothing yet). :class:`TurnComplete` ends the turn; the next content starts a new one.
 - :class:`TurnLatency` attaches to the turn's model entry, even when it arrives before the first word.
 - Typed turns (:meth:`add_typed`) appear at once, without waiting for the server.
+- Thought summaries (:class:`ModelThought`, when the user asked for them) join into one THOUGHT entry per
+  stretch of thinking, closed by the model's answer, the turn's end or ``InteractionUpdate(IDLE)``. A thought
+  that comes after the turn ended (background work of extended thinking) belongs to the turn it follows.
 - Session state changes that matter to a reader (connection lost, reconnected, closed) become system lines.
 
 The model keeps at most ``max_entries`` entries and drops the oldest beyond that (``dropped`` counts them).
@@ -23,8 +26,11 @@ from dataclasses import asdict, dataclass, field
 
 from desktop_app.core.events import (
     Event,
+    Interaction,
+    InteractionUpdate,
     Interrupted,
     ModelText,
+    ModelThought,
     Role,
     SessionPhase,
     SessionState,
@@ -42,6 +48,7 @@ class EntryKind(enum.StrEnum):
     USER = enum.auto()
     MODEL = enum.auto()
     SYSTEM = enum.auto()
+    THOUGHT = enum.auto()  # a thought summary: shown collapsed, never spoken
 
 
 @dataclass(slots=True)
@@ -119,6 +126,10 @@ class TranscriptModel:
             if not self._accept_model_source(ModelText):
                 return []
             return self._append(EntryKind.MODEL, event.text, final=False)
+        if isinstance(event, ModelThought):
+            return self._thought(event.text)
+        if isinstance(event, InteractionUpdate):
+            return self._close(EntryKind.THOUGHT) if event.status is Interaction.IDLE else []
         if isinstance(event, Interrupted):
             return self._interrupt()
         if isinstance(event, TurnComplete):
@@ -147,9 +158,22 @@ class TranscriptModel:
             self._turn.model_source = source
         return self._turn.model_source is source
 
+    def _thought(self, text: str) -> list[TranscriptChange]:
+        if not text or EntryKind.THOUGHT in self._turn.open:
+            return self._append(EntryKind.THOUGHT, text, final=False)
+        after_turn = not self._turn.has_content and self._turn.number > 1
+        changes = self._append(EntryKind.THOUGHT, text, final=False)
+        if after_turn:  # background work of the turn just ended: it belongs there, and opens no new turn
+            self._turn.open[EntryKind.THOUGHT].turn = self._turn.number - 1
+            self._turn.has_content = False
+        return changes
+
     def _append(self, kind: EntryKind, text: str, *, final: bool) -> list[TranscriptChange]:
         if not text and not final:
             return []
+        head = self._close(EntryKind.THOUGHT) if kind is EntryKind.MODEL and text else []
+        if head:
+            return head + self._append(kind, text, final=final)
         entry = self._turn.open.get(kind)
         if entry is None:
             if not text:
@@ -179,7 +203,7 @@ class TranscriptModel:
         return [TranscriptChange(ChangeKind.ADDED, marker), *self._trim()]
 
     def _end_turn(self) -> list[TranscriptChange]:
-        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        changes = self._close_all()
         if self._turn.has_content:
             self._turn = _Turn(number=self._turn.number + 1)
         else:
@@ -211,7 +235,7 @@ class TranscriptModel:
             text = f"Session closed: {event.detail}"
         if not text:
             return []
-        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        changes = self._close_all()
         entry = self._new(EntryKind.SYSTEM, text, final=True)
         return [*changes, TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
 
@@ -231,6 +255,9 @@ class TranscriptModel:
             return []
         entry.final = True
         return [TranscriptChange(ChangeKind.UPDATED, entry)]
+
+    def _close_all(self) -> list[TranscriptChange]:
+        return self._close(EntryKind.USER) + self._close(EntryKind.MODEL) + self._close(EntryKind.THOUGHT)
 
     def _last(self, kind: EntryKind, turn: int) -> TranscriptEntry | None:
         for entry in reversed(self._entries):
