@@ -159,8 +159,13 @@ class TranscriptModel:
         return self._turn.model_source is source
 
     def _thought(self, text: str) -> list[TranscriptChange]:
-        if not text or EntryKind.THOUGHT in self._turn.open:
+        open_thought = self._turn.open.get(EntryKind.THOUGHT)
+        if open_thought is not None:
+            if open_thought.text[-1:] in (".", "!", "?", ":") and text[:1] and not text[0].isspace():
+                text = " " + text  # separate parts are separate sentences
             return self._append(EntryKind.THOUGHT, text, final=False)
+        if not text:
+            return []
         after_turn = not self._turn.has_content and self._turn.number > 1
         changes = self._append(EntryKind.THOUGHT, text, final=False)
         if after_turn:  # background work of the turn just ended: it belongs there, and opens no new turn
