@@ -13,7 +13,8 @@ added or changed, so a view redraws only those. Rules:
 - Typed turns (:meth:`add_typed`) appear at once, without waiting for the server.
 - Thought summaries (:class:`ModelThought`, when the user asked for them) join into one THOUGHT entry per
   stretch of thinking, closed by the model's answer, the turn's end or ``InteractionUpdate(IDLE)``. A thought
-  that comes after the turn ended (background work of extended thinking) belongs to the turn it follows.
+  that comes while the model works on after the turn ended (``InteractionUpdate`` IN_PROGRESS, extended
+  thinking) belongs to the turn it follows.
 - Session state changes that matter to a reader (connection lost, reconnected, closed) become system lines.
 
 The model keeps at most ``max_entries`` entries and drops the oldest beyond that (``dropped`` counts them).
@@ -104,6 +105,7 @@ class TranscriptModel:
         self._turn = _Turn()
         self._phase: SessionPhase | None = None
         self._was_live = False
+        self._working = False  # between InteractionUpdate IN_PROGRESS and IDLE (background work)
         self.dropped = 0
 
     @property
@@ -129,6 +131,8 @@ class TranscriptModel:
         if isinstance(event, ModelThought):
             return self._thought(event.text)
         if isinstance(event, InteractionUpdate):
+            if event.status is not None:
+                self._working = event.status is Interaction.IN_PROGRESS
             return self._close(EntryKind.THOUGHT) if event.status is Interaction.IDLE else []
         if isinstance(event, Interrupted):
             return self._interrupt()
@@ -166,7 +170,7 @@ class TranscriptModel:
             return self._append(EntryKind.THOUGHT, text, final=False)
         if not text:
             return []
-        after_turn = not self._turn.has_content and self._turn.number > 1
+        after_turn = self._working and not self._turn.has_content and self._turn.number > 1
         changes = self._append(EntryKind.THOUGHT, text, final=False)
         if after_turn:  # background work of the turn just ended: it belongs there, and opens no new turn
             self._turn.open[EntryKind.THOUGHT].turn = self._turn.number - 1

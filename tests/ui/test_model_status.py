@@ -83,6 +83,15 @@ def test_a_thought_after_the_turn_belongs_to_that_turn_and_closes_at_idle() -> N
     assert model.entries[-1].turn == 2  # the background thought opened no empty turn
 
 
+def test_a_thought_opening_a_turn_belongs_to_that_turn() -> None:
+    model = TranscriptModel()  # no background work: a thought before the user's words opens turn 2
+    model.apply(Transcript(Role.MODEL, "Hello.", final=True))
+    model.apply(TurnComplete())
+    model.apply(ModelThought("They might ask about the weather."))
+    model.apply(Transcript(Role.USER, "Weather?", final=True))
+    assert [(e.kind, e.turn) for e in model.entries[1:]] == [(EntryKind.THOUGHT, 2), (EntryKind.USER, 2)]
+
+
 def test_usage_follows_the_models_rules_with_thoughts_and_tools_apart() -> None:
     usage = UsageStatus("gemini-3.8-live")
     assert usage.tokens_text == "Tokens —" and usage.cost_text == "≈ $0.0000 (estimate)"
