@@ -28,6 +28,8 @@ from desktop_app.core.events import (
     ErrorEvent,
     Event,
     GenerationComplete,
+    Interaction,
+    InteractionUpdate,
     Interrupted,
     MicAudio,
     ModelAudio,
@@ -38,6 +40,7 @@ from desktop_app.core.events import (
     TurnComplete,
 )
 from desktop_app.core.ports import AudioSink, AudioSource
+from desktop_app.live.models import model_spec
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector, LiveSession
 from desktop_app.runtime.tasks import TaskSupervisor
@@ -99,6 +102,8 @@ class Conversation:
         self._turn_changed = asyncio.Condition()
         self._dropping_interrupted_turn = False
         self._turn_open = False  # model content seen since the last TurnComplete
+        self._background_work = model_spec(options.model).background_work  # turn_complete is not "done"
+        self._working = False  # a background model's turn ended and its IDLE has not come yet
         self._failure: LiveError | None = None
 
     @property
@@ -186,11 +191,13 @@ class Conversation:
         """Wait until a model turn has completed after ``since_turns`` turns and no other turn is under way.
 
         Take ``since_turns`` from ``stats.turns`` before sending the input you want answered. Raises the
-        session's LiveError if it ends first, and TimeoutError after ``timeout`` seconds.
+        session's LiveError if it ends first, and TimeoutError after ``timeout`` seconds. On a model whose
+        catalog entry says ``background_work`` (extended thinking) the reply counts only once the server
+        said ``interaction_status`` IDLE after the turn: pass a ``timeout`` if the server may never say it.
         """
 
         def answered() -> bool:
-            return self.stats.turns > since_turns and not self._turn_open
+            return self.stats.turns > since_turns and not self._turn_open and not self._working
 
         def ended() -> bool:
             return self._failure is not None or self._receiver is None or self._receiver.done()
@@ -212,7 +219,7 @@ class Conversation:
         try:
             async for event in self.session.events():
                 self._dispatch(event)
-                if isinstance(event, TurnComplete):
+                if isinstance(event, TurnComplete | InteractionUpdate):
                     async with self._turn_changed:
                         self._turn_changed.notify_all()
         except LiveError as err:
@@ -244,6 +251,9 @@ class Conversation:
             self.stats.turns += 1
             self._dropping_interrupted_turn = False
             self._turn_open = False
+            self._working = self._background_work  # until IDLE (it rides with or follows turn_complete)
+        elif isinstance(event, InteractionUpdate) and event.status is not None:
+            self._working = event.status is Interaction.IN_PROGRESS
         if isinstance(event, _TURN_CONTENT):
             self._turn_open = True
         self._publish(event)

@@ -293,6 +293,7 @@ class MainWindow(EventView):
             self._runner.set_redactor(Redactor([settings.api_key, old.api_key]))
         if not changed_fields(old, settings):
             return
+        self.status.set_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)  # the estimate
 
         def applied(reconnected: bool) -> None:
             text = "Settings saved; a new session started." if reconnected else "Settings saved."

@@ -11,6 +11,10 @@ added or changed, so a view redraws only those. Rules:
   model had said nothing yet). :class:`TurnComplete` ends the turn; the next content starts a new one.
 - :class:`TurnLatency` attaches to the turn's model entry, even when it arrives before the first word.
 - Typed turns (:meth:`add_typed`) appear at once, without waiting for the server.
+- Thought summaries (:class:`ModelThought`, when the user asked for them) join into one THOUGHT entry per
+  stretch of thinking, closed by the model's answer, the turn's end or ``InteractionUpdate(IDLE)``. A thought
+  that comes while the model works on after the turn ended (``InteractionUpdate`` IN_PROGRESS, extended
+  thinking) belongs to the turn it follows.
 - Session state changes that matter to a reader (connection lost, reconnected, closed) become system lines.
 
 The model keeps at most ``max_entries`` entries and drops the oldest beyond that (``dropped`` counts them).
@@ -23,8 +27,11 @@ from dataclasses import asdict, dataclass, field
 
 from desktop_app.core.events import (
     Event,
+    Interaction,
+    InteractionUpdate,
     Interrupted,
     ModelText,
+    ModelThought,
     Role,
     SessionPhase,
     SessionState,
@@ -42,6 +49,7 @@ class EntryKind(enum.StrEnum):
     USER = enum.auto()
     MODEL = enum.auto()
     SYSTEM = enum.auto()
+    THOUGHT = enum.auto()  # a thought summary: shown collapsed, never spoken
 
 
 @dataclass(slots=True)
@@ -97,6 +105,7 @@ class TranscriptModel:
         self._turn = _Turn()
         self._phase: SessionPhase | None = None
         self._was_live = False
+        self._working = False  # between InteractionUpdate IN_PROGRESS and IDLE (background work)
         self.dropped = 0
 
     @property
@@ -119,6 +128,12 @@ class TranscriptModel:
             if not self._accept_model_source(ModelText):
                 return []
             return self._append(EntryKind.MODEL, event.text, final=False)
+        if isinstance(event, ModelThought):
+            return self._thought(event.text)
+        if isinstance(event, InteractionUpdate):
+            if event.status is not None:
+                self._working = event.status is Interaction.IN_PROGRESS
+            return self._close(EntryKind.THOUGHT) if event.status is Interaction.IDLE else []
         if isinstance(event, Interrupted):
             return self._interrupt()
         if isinstance(event, TurnComplete):
@@ -147,9 +162,27 @@ class TranscriptModel:
             self._turn.model_source = source
         return self._turn.model_source is source
 
+    def _thought(self, text: str) -> list[TranscriptChange]:
+        open_thought = self._turn.open.get(EntryKind.THOUGHT)
+        if open_thought is not None:
+            if open_thought.text[-1:] in (".", "!", "?", ":") and text[:1] and not text[0].isspace():
+                text = " " + text  # separate parts are separate sentences
+            return self._append(EntryKind.THOUGHT, text, final=False)
+        if not text:
+            return []
+        after_turn = self._working and not self._turn.has_content and self._turn.number > 1
+        changes = self._append(EntryKind.THOUGHT, text, final=False)
+        if after_turn:  # background work of the turn just ended: it belongs there, and opens no new turn
+            self._turn.open[EntryKind.THOUGHT].turn = self._turn.number - 1
+            self._turn.has_content = False
+        return changes
+
     def _append(self, kind: EntryKind, text: str, *, final: bool) -> list[TranscriptChange]:
         if not text and not final:
             return []
+        head = self._close(EntryKind.THOUGHT) if kind is EntryKind.MODEL and text else []
+        if head:
+            return head + self._append(kind, text, final=final)
         entry = self._turn.open.get(kind)
         if entry is None:
             if not text:
@@ -179,7 +212,7 @@ class TranscriptModel:
         return [TranscriptChange(ChangeKind.ADDED, marker), *self._trim()]
 
     def _end_turn(self) -> list[TranscriptChange]:
-        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        changes = self._close_all()
         if self._turn.has_content:
             self._turn = _Turn(number=self._turn.number + 1)
         else:
@@ -211,7 +244,7 @@ class TranscriptModel:
             text = f"Session closed: {event.detail}"
         if not text:
             return []
-        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        changes = self._close_all()
         entry = self._new(EntryKind.SYSTEM, text, final=True)
         return [*changes, TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
 
@@ -231,6 +264,9 @@ class TranscriptModel:
             return []
         entry.final = True
         return [TranscriptChange(ChangeKind.UPDATED, entry)]
+
+    def _close_all(self) -> list[TranscriptChange]:
+        return self._close(EntryKind.USER) + self._close(EntryKind.MODEL) + self._close(EntryKind.THOUGHT)
 
     def _last(self, kind: EntryKind, turn: int) -> TranscriptEntry | None:
         for entry in reversed(self._entries):

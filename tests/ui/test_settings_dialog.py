@@ -70,6 +70,7 @@ def test_edits_round_trip_through_save_and_load(
 ) -> None:
     d = _dialog(qtbot, runner, Settings())
     d.gemini.voice.setCurrentIndex(d.gemini.voice.findData("Charon"))
+    d.gemini.model.setEditText("my-text-model")  # text replies: the catalog's native-audio models refuse TEXT
     d.gemini.modality.setCurrentIndex(d.gemini.modality.findData("TEXT"))
     d.gemini.system_instruction.setPlainText("  Answer in French.  ")
     d.conversation.vad_end.setCurrentIndex(d.conversation.vad_end.findData("low"))
@@ -90,7 +91,8 @@ def test_edits_round_trip_through_save_and_load(
     assert path == settings_path() and path.is_relative_to(_private_config)
     loaded = load_settings()
     assert loaded == result
-    assert (loaded.voice, loaded.response_modality, loaded.system_instruction) == (
+    assert (loaded.model, loaded.voice, loaded.response_modality, loaded.system_instruction) == (
+        "my-text-model",
         "Charon",
         "TEXT",
         "Answer in French.",

@@ -5,6 +5,9 @@ The view draws what a :class:`~desktop_app.ui.transcript_model.TranscriptModel` 
 becomes solid when final; an interrupted reply says so. A thin divider starts each new turn. The view
 stays scrolled to the bottom unless the reader has scrolled up. Ctrl+C copies the selected lines.
 
+A thought summary is a collapsed bubble ("Thoughts ▸"): a click, or Enter or Space on the current line (the
+view takes Tab focus), opens or closes it (:meth:`TranscriptView.toggle`).
+
 It is a list view with a painting delegate, not a widget per line: a long conversation costs only its
 text (a widget per bubble cost about 100 KB each, which a ten-minute session felt).
 """
@@ -70,17 +73,27 @@ class Row:
     kind: RowKind
     entry: TranscriptEntry | None = None
     label: str = ""
+    expanded: bool = False  # a thought summary's disclosure is open
+
+    @property
+    def thought(self) -> bool:
+        return self.entry is not None and self.entry.kind is EntryKind.THOUGHT
 
     @property
     def text(self) -> str:
         if self.entry is None:
             return self.label
+        if self.thought and not self.expanded:
+            words = len(self.entry.text.split())
+            return f"▸ Thoughts ({words:,} words): Enter or click to open"
         if self.entry.text:
             return self.entry.text.strip()
         return "(interrupted before it spoke)" if self.entry.interrupted else ""
 
     @property
     def who(self) -> str:
+        if self.thought:
+            return "GEMINI THOUGHT"
         return "YOU" if self.entry is not None and self.entry.kind is EntryKind.USER else "GEMINI"
 
     @property
@@ -93,6 +106,8 @@ class Row:
             parts.append("typed")
         if e.latency_ms is not None:
             parts.append(f"{e.latency_ms:,.0f} ms")
+        if self.thought:
+            parts.append("▾ open" if self.expanded else "collapsed")
         if e.interrupted:
             parts.append("⏸ interrupted")
         elif not e.final:
@@ -118,6 +133,8 @@ def bubble_look(row: Row, selected: bool = False) -> BubbleLook:
     if selected:
         border = COLORS["accent"]
     fill = COLORS["user_bubble"] if user else COLORS["model_bubble"]
+    if row.thought and not selected:
+        fill, border = COLORS["bg"], COLORS["border"]  # quieter than an answer
     return BubbleLook(fill, border, dashed=e is not None and not e.final)
 
 
@@ -245,7 +262,7 @@ class _Delegate(QStyledItemDelegate):
         p.setPen(QColor(COLORS["faint"]))
         p.drawText(head, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), row.meta)
         p.setFont(f.text)
-        p.setPen(QColor(COLORS["text"] if e.text else COLORS["muted"]))
+        p.setPen(QColor(COLORS["text"] if e.text and not row.thought else COLORS["muted"]))
         body = QRectF(
             inner.left(), inner.top() + small_h + _GAP, inner.width(), inner.height() - small_h - _GAP
         )
@@ -268,7 +285,7 @@ class TranscriptView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setUniformItemSizes(False)
         self.setMouseTracking(False)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it: thoughts open from the keyboard
         self.setStyleSheet(
             "QListView { background: transparent; } QListView::item { background: transparent; }"
         )
@@ -277,6 +294,7 @@ class TranscriptView(QListView):
         self._stick = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range)
+        self.clicked.connect(lambda index: self.toggle(index.row()))
         self.setAccessibleName("Conversation transcript")
 
     # --- reading (for tests and the state file) --------------------------------------------------
@@ -302,6 +320,18 @@ class TranscriptView(QListView):
 
     def divider_texts(self) -> list[str]:
         return [r.text for r in self._rows.rows if r.kind is RowKind.DIVIDER]
+
+    def thoughts(self) -> list[Row]:
+        return [r for r in self._rows.rows if r.thought]
+
+    def toggle(self, number: int) -> bool:
+        """Open or close the thought summary on line ``number``; False when it is not a thought."""
+        if not 0 <= number < len(self._rows.rows) or not self._rows.rows[number].thought:
+            return False
+        row = self._rows.rows[number]
+        row.expanded = not row.expanded
+        self._changed(row)
+        return True
 
     # --- updates ---------------------------------------------------------------------------------
 
@@ -354,12 +384,17 @@ class TranscriptView(QListView):
     # --- keyboard: copy ---------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        opening = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if opening and self.toggle(self.currentIndex().row()):
+            return
         if event.matches(QKeySequence.StandardKey.Copy):
             chosen = sorted(i.row() for i in self.selectedIndexes())
             lines = []
             for number in chosen:
                 row = self._rows.rows[number]
-                if row.kind is RowKind.BUBBLE:
+                if row.thought and row.entry is not None:
+                    lines.append(f"Gemini (thought): {row.entry.text.strip()}")
+                elif row.kind is RowKind.BUBBLE:
                     lines.append(f"{row.who.capitalize()}: {row.text}")
                 elif row.kind is RowKind.SYSTEM:
                     lines.append(row.text)
