@@ -98,7 +98,8 @@ class ToolRuntime:
         self._consent = consent
         self._send = send
         self._publish = publish
-        self._supports_scheduling = supports_scheduling
+        self.supports_scheduling = supports_scheduling
+        """Whether answers carry scheduling: set it from the model catalog when a new session opens."""
         self._supervisor = supervisor
         self._max_concurrent = max_concurrent
         self._consent_timeout_s = consent_timeout_s
@@ -192,7 +193,7 @@ class ToolRuntime:
             outcome = self._fail(ErrorCode.TOOL_FAILED, f"Internal error: {type(exc).__name__}.", "")
         scheduling = self._scheduling.get(call.name, outcome.scheduling)
         result = self._book.answer(
-            call.id, outcome.response, scheduling if self._supports_scheduling else None
+            call.id, outcome.response, scheduling if self.supports_scheduling else None
         )
         if result is not None:
             self._activity(
