@@ -14,8 +14,9 @@ from typing import Any, Protocol
 
 from desktop_app.core.commands import Command, UserImage
 from desktop_app.core.errors import AppError
+from desktop_app.core.masks import masks_for
 from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec
-from desktop_app.video.encode import EncodedFrame, FrameEncoder
+from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
 from desktop_app.video.screen import ScreenGrabber
 from desktop_app.video.spec import ScreenSpec
 
@@ -29,20 +30,33 @@ class ScreenshotPort(Protocol):
 
 
 class ScreenCapture:
-    """Captures ``spec`` once per call with :class:`ScreenGrabber` and encodes it with ``encoder``."""
+    """Captures ``spec`` once per call with :class:`ScreenGrabber` and encodes it with ``encoder``.
+
+    Pass the encoder screen sharing would use (:meth:`for_settings`), so the user's privacy masks for this
+    screen apply to the screenshot too.
+    """
+
+    @classmethod
+    def for_settings(
+        cls, masks: tuple[str, ...], max_side: int, quality: int, spec: ScreenSpec | None = None
+    ) -> ScreenCapture:
+        """A capture of ``spec`` (monitor 1) with the saved ``video_masks`` for it, size and quality."""
+        spec = spec or ScreenSpec()
+        config = EncoderConfig(max_side, quality, masks_for(masks, spec.label))
+        return cls(spec, FrameEncoder(config))
 
     def __init__(
         self, spec: ScreenSpec | None = None, encoder: FrameEncoder | None = None, display: str | None = None
     ) -> None:
         self._spec = spec or ScreenSpec()
-        self._encoder = encoder or FrameEncoder()
+        self.encoder = encoder or FrameEncoder()
         self._display = display
 
     def _grab(self) -> EncodedFrame:
         grabber = ScreenGrabber(self._spec, display=self._display)
         try:
             grabber.open()
-            return self._encoder.encode(grabber.grab())
+            return self.encoder.encode(grabber.grab())
         finally:
             grabber.close()
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from desktop_app.config import Settings
 from desktop_app.core.events import ToolsChanged
 from desktop_app.runtime.tasks import TaskSupervisor
-from desktop_app.tools.builtin_screen import ScreenshotPort
+from desktop_app.tools.builtin_screen import ScreenCapture, ScreenshotPort
 from desktop_app.tools.builtins import builtin_tools
 from desktop_app.tools.consent import ConsentBroker
 from desktop_app.tools.mcp_config import parse_mcp_servers
@@ -46,6 +46,7 @@ class ToolSuite:
         runtime: ToolRuntime,
         timers: TimerService,
         servers: McpServers,
+        screenshots: ScreenshotPort,
         *,
         enabled: bool = True,
     ) -> None:
@@ -53,6 +54,7 @@ class ToolSuite:
         self.registry = runtime.registry
         self.timers = timers
         self.servers = servers
+        self.screenshots = screenshots
         self.enabled = enabled
 
     @classmethod
@@ -75,12 +77,15 @@ class ToolSuite:
         """Build (no I/O) from ``settings``: built-ins, the saved policies and the configured MCP servers."""
         registry = ToolRegistry(on_change=lambda names: publish(ToolsChanged(names)))
         timers = TimerService(notifier or SystemNotifier(), send, supervisor=supervisor)
+        shots = screenshots or ScreenCapture.for_settings(
+            settings.video_masks, settings.video_max_side, settings.video_jpeg_quality
+        )
         for spec in builtin_tools(
             send,
             timers,
             clipboard=clipboard,
             browser=browser,
-            screenshots=screenshots,
+            screenshots=shots,
             history_dir=history_dir,
         ):
             registry.add(spec)
@@ -97,7 +102,7 @@ class ToolSuite:
         servers = McpServers(
             parse_mcp_servers(settings.mcp_servers), registry, publish, supervisor=supervisor
         )
-        return cls(runtime, timers, servers, enabled=settings.tools_enabled)
+        return cls(runtime, timers, servers, shots, enabled=settings.tools_enabled)
 
     async def start(self) -> None:
         await self.runtime.start()

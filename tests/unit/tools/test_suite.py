@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from desktop_app.config import Settings
 from desktop_app.core.events import ToolsChanged
+from desktop_app.core.masks import MaskRect
+from desktop_app.tools.builtin_screen import ScreenCapture
 from desktop_app.tools.consent import ConsentAnswer, ScriptedConsent
 from desktop_app.tools.suite import ToolSuite
 from tests.unit.tools.helpers import Recorder, call, settle
@@ -34,6 +36,15 @@ async def test_the_suite_declares_the_builtins_the_settings_allow_and_answers_ca
     await settle(suite.runtime)
     assert rec.result("c2").response["error"]["code"] == "bad_arguments" and saved == []
     await suite.stop()
+
+
+def test_the_screenshot_uses_the_saved_masks_of_screen_1() -> None:
+    settings = Settings(video_masks=("screen 1: 0.5 0 0.5 0.5", "camera 0: 0 0 0.1 0.1"), video_max_side=800)
+    suite = _suite(settings, Recorder(), [])
+    capture = suite.screenshots
+    assert isinstance(capture, ScreenCapture)
+    assert capture.encoder.config.masks == (MaskRect(0.5, 0, 0.5, 0.5),)
+    assert capture.encoder.config.max_long_side == 800
 
 
 async def test_tools_off_declares_nothing_and_starts_no_server() -> None:
