@@ -29,7 +29,7 @@ ops = st.lists(
 )
 
 
-async def _scenario(script: list[tuple[str, Any]]) -> None:
+async def _scenario(script: list[tuple[str, Any]], stop_early: bool) -> None:
     gates: dict[str, asyncio.Event] = {}
 
     async def gated(args: dict[str, Any]) -> Any:
@@ -93,6 +93,17 @@ async def _scenario(script: list[tuple[str, Any]]) -> None:
                 await asyncio.sleep(0)  # one loop iteration: interleave, not a timing wait
         elif op == "release" and ids:
             gates.setdefault(ids[arg % len(ids)], asyncio.Event()).set()
+    if stop_early:  # the session goes away with calls open: they are dropped, nothing more is sent
+        await runtime.stop()
+        sent = len(rec.sent)
+        for call_id in ids:
+            gates.setdefault(call_id, asyncio.Event()).set()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(rec.sent) == sent and runtime.open_calls == ()
+        counts = Counter(r.id for r in rec.results)
+        assert all(counts[i] <= (0 if i in cancelled_before_answer else 1) for i in ids), script
+        return
     for call_id in ids:
         gates.setdefault(call_id, asyncio.Event()).set()
     await settle(runtime)
@@ -105,6 +116,8 @@ async def _scenario(script: list[tuple[str, Any]]) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(ops)
-def test_every_call_is_answered_exactly_once_unless_cancelled_first(script: list[tuple[str, Any]]) -> None:
-    asyncio.run(_scenario(script))
+@given(ops, st.booleans())
+def test_every_call_is_answered_exactly_once_unless_cancelled_first(
+    script: list[tuple[str, Any]], stop_early: bool
+) -> None:
+    asyncio.run(_scenario(script, stop_early))
