@@ -32,13 +32,15 @@ SERVER = Path(__file__).resolve().parents[1] / "support" / "mcp_test_server.py"
 class Rig:
     """A registry, an MCP manager and a runtime that allows everything once asked."""
 
-    def __init__(self, *configs: StdioServer | HttpServer) -> None:
+    def __init__(self, *configs: StdioServer | HttpServer, call_timeout_s: float = 60.0) -> None:
         self.changed = asyncio.Event()
         self.names: tuple[str, ...] = ()
         self.errors: list[ErrorEvent] = []
         self.failed = asyncio.Event()
         self.registry = ToolRegistry(on_change=self._changed)
-        self.servers = McpServers(configs, self.registry, self._publish, health_interval_s=30)
+        self.servers = McpServers(
+            configs, self.registry, self._publish, health_interval_s=30, call_timeout_s=call_timeout_s
+        )
         self.rec = Recorder()
         self.consent = ScriptedConsent(lambda _r: ConsentAnswer.ALLOW_ONCE)
         self.runtime = ToolRuntime(
@@ -71,8 +73,8 @@ async def rig_factory() -> AsyncIterator[list[Rig]]:
         await rig.servers.stop()
 
 
-async def _started(rigs: list[Rig], *configs: StdioServer | HttpServer) -> Rig:
-    rig = Rig(*configs)
+async def _started(rigs: list[Rig], *configs: StdioServer | HttpServer, **kw: Any) -> Rig:
+    rig = Rig(*configs, **kw)
     rigs.append(rig)
     await rig.runtime.start()
     await rig.servers.start()
@@ -125,6 +127,15 @@ async def test_a_crashed_server_is_a_notice_and_its_tools_leave(rig_factory: lis
     assert gone["error"]["code"] == "unknown_tool"  # answered, never left hanging
 
 
+async def test_a_call_that_times_out_is_answered_and_the_server_stays(rig_factory: list[Rig]) -> None:
+    rig = await _started(rig_factory, _stdio(), call_timeout_s=0.3)
+    await rig.servers.wait_settled("test")
+    slow = await rig.call("test.slow", seconds=30)
+    assert slow["error"]["code"] == "tool_failed"
+    assert (await rig.call("test.shout", text="still here"))["output"]["text"] == "STILL HERE"
+    assert rig.servers.status["test"] == "ready" and rig.errors == []
+
+
 async def test_a_server_that_cannot_start_is_a_notice_only(rig_factory: list[Rig]) -> None:
     rig = await _started(rig_factory, StdioServer("ghost", "/nonexistent/mcp-server"), _stdio("ok"))
     assert (await rig.servers.wait_settled("ghost")).startswith("failed")
@@ -145,7 +156,7 @@ async def test_stopping_ends_the_server_process(rig_factory: list[Rig]) -> None:
 
 
 @pytest.fixture
-def http_server() -> Iterator[str]:
+def http_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     proc = subprocess.Popen(
         [sys.executable, str(SERVER), "http"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
     )
@@ -165,22 +176,39 @@ def http_server() -> Iterator[str]:
     threading.Thread(target=drain, daemon=True).start()
     try:
         assert found.wait(30) and url, "the HTTP MCP server did not start"
-        yield url[0]
+        yield url[0], proc
     finally:
         proc.terminate()
         proc.wait(10)
 
 
 async def test_a_streamable_http_server_pasted_as_json_works(
-    rig_factory: list[Rig], http_server: str
+    rig_factory: list[Rig], http_server: tuple[str, subprocess.Popen[str]]
 ) -> None:
-    pasted = f'{{"mcpServers": {{"web": {{"url": "{http_server}", "headers": {{"X-Test": "1"}}}}}}}}'
+    url, _proc = http_server
+    pasted = f'{{"mcpServers": {{"web": {{"url": "{url}", "headers": {{"X-Test": "1"}}}}}}}}'
     [config] = parse_mcp_servers(pasted)
     rig = await _started(rig_factory, config)
     assert await rig.servers.wait_settled("web") == "ready"
     assert (await rig.call("web.shout", text="over http"))["output"]["text"] == "OVER HTTP"
     assert (await rig.call("web.add", a=1, b=2))["output"]["structured"] == {"result": 3}
     await rig.servers.stop()  # while the server still runs: the session is ended politely (DELETE)
+
+
+@pytest.mark.allow_warnings("mcp", "")  # the SDK logs the lost connection on its own
+async def test_an_http_server_that_goes_away_is_a_notice(
+    rig_factory: list[Rig], http_server: tuple[str, subprocess.Popen[str]]
+) -> None:
+    url, proc = http_server
+    rig = await _started(rig_factory, HttpServer("web", url))
+    assert await rig.servers.wait_settled("web") == "ready"
+    proc.kill()
+    proc.wait(10)
+    failed = await rig.call("web.shout", text="anyone?")
+    assert failed["error"]["code"] == "tool_failed"
+    async with asyncio.timeout(30):
+        await rig.failed.wait()
+    assert rig.servers.status["web"].startswith("failed") and "web" in rig.errors[0].message
 
 
 def test_tool_names_are_cleaned_to_valid_function_names() -> None:
