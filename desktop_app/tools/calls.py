@@ -1,8 +1,9 @@
 """The sans-I/O book of open function calls: every call gets exactly one answer, a cancelled one none.
 
-The runtime opens a call when it arrives, and turns each outcome into a :class:`FunctionResult` through
-:meth:`CallBook.answer`, which returns None when the call was cancelled or already answered: send only what
-it returns. :meth:`CallBook.cancel` closes a call without an answer. No clocks, tasks or I/O here.
+The runtime opens a call when it arrives (getting a ticket), and turns each outcome into a
+:class:`FunctionResult` through :meth:`CallBook.answer` with that ticket, which returns None when the call was
+cancelled or already answered, even if the server has since reused its id: send only what it returns.
+:meth:`CallBook.cancel` closes a call without an answer. No clocks, tasks or I/O here.
 """
 
 from __future__ import annotations
@@ -52,10 +53,10 @@ class Opened(enum.Enum):
     FULL = "full"  # too many open calls: answer it at once with BUSY (call answer() with it)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Open:
     name: str
-    cancelled: bool = False
+    ticket: int
 
 
 class CallBook:
@@ -66,16 +67,20 @@ class CallBook:
             raise ValueError("max_open must be at least 1")
         self._max_open = max_open
         self._open: dict[str, _Open] = {}
-        self._overflow: dict[str, str] = {}  # FULL calls awaiting their BUSY answer
+        self._overflow: dict[str, _Open] = {}  # FULL calls awaiting their BUSY answer (one loop turn)
+        self._tickets = 0
 
-    def open(self, call_id: str, name: str) -> Opened:
+    def open(self, call_id: str, name: str) -> tuple[Opened, int]:
+        """Open a call; how, and the ticket to answer it with (0 for a DUPLICATE, which is not opened)."""
         if call_id in self._open or call_id in self._overflow:
-            return Opened.DUPLICATE
+            return Opened.DUPLICATE, 0
+        self._tickets += 1
+        entry = _Open(name, self._tickets)
         if len(self._open) >= self._max_open:
-            self._overflow[call_id] = name
-            return Opened.FULL
-        self._open[call_id] = _Open(name)
-        return Opened.NEW
+            self._overflow[call_id] = entry
+            return Opened.FULL, entry.ticket
+        self._open[call_id] = entry
+        return Opened.NEW, entry.ticket
 
     def cancel(self, call_id: str) -> bool:
         """Close ``call_id`` without an answer. True if it was open (then stop its work)."""
@@ -87,18 +92,19 @@ class CallBook:
     def answer(
         self,
         call_id: str,
+        ticket: int,
         response: dict[str, Any],
         scheduling: ResponseScheduling | None = None,
         will_continue: bool | None = None,
     ) -> FunctionResult | None:
-        """Close ``call_id`` and return its answer, or None if it is not open (cancelled or answered)."""
-        name = self._overflow.pop(call_id, None)
-        if name is None:
-            entry = self._open.pop(call_id, None)
-            if entry is None:
-                return None
-            name = entry.name
-        return FunctionResult(call_id, name, response, scheduling, will_continue)
+        """Close the call opened with ``ticket`` and return its answer; None if that call is not open
+        (cancelled, answered, or its id now belongs to a newer call)."""
+        for table in (self._open, self._overflow):
+            entry = table.get(call_id)
+            if entry is not None and entry.ticket == ticket:
+                del table[call_id]
+                return FunctionResult(call_id, entry.name, response, scheduling, will_continue)
+        return None
 
     def is_open(self, call_id: str) -> bool:
         return call_id in self._open or call_id in self._overflow

@@ -68,6 +68,7 @@ class _Outcome:
 @dataclass(frozen=True, slots=True)
 class _Running:
     call: FunctionCall
+    ticket: int
     started: float
     task: Supervised
 
@@ -166,9 +167,12 @@ class ToolRuntime:
         self._forget(call_id)
 
     def _begin(self, call: FunctionCall) -> None:
-        if not self._running or self._supervisor is None:
-            raise RuntimeError("ToolRuntime.start() was not called (or stop() was)")
-        opened = self._book.open(call.id, call.name)
+        if self._supervisor is None or self._slots is None:
+            raise RuntimeError("ToolRuntime.start() was not called")
+        if not self._running:  # a late event from a session that is going away
+            log.info("tool call %s (%s) arrived after stop(): ignored", call.id, call.name)
+            return
+        opened, ticket = self._book.open(call.id, call.name)
         if opened is Opened.DUPLICATE:
             log.info("a second call with the open id %s (%s) was ignored", call.id, call.name)
             return
@@ -176,13 +180,13 @@ class ToolRuntime:
         started = self._clock.now()
         full = opened is Opened.FULL
         task = self._supervisor.spawn(
-            f"tool-call {call.name} {call.id}", lambda: self._run(call, started, full=full)
+            f"tool-call {call.name} {call.id}", lambda: self._run(call, ticket, started, full=full)
         )
-        self._tasks[call.id] = _Running(call, started, task)
+        self._tasks[call.id] = _Running(call, ticket, started, task)
 
     # --- one call ----------------------------------------------------------------------------------
 
-    async def _run(self, call: FunctionCall, started: float, *, full: bool) -> None:
+    async def _run(self, call: FunctionCall, ticket: int, started: float, *, full: bool) -> None:
         try:
             if full:
                 outcome = self._fail(ErrorCode.BUSY, "Too many tool calls are open; try again shortly.", "")
@@ -193,7 +197,7 @@ class ToolRuntime:
             outcome = self._fail(ErrorCode.TOOL_FAILED, f"Internal error: {type(exc).__name__}.", "")
         scheduling = self._scheduling.get(call.name, outcome.scheduling)
         result = self._book.answer(
-            call.id, outcome.response, scheduling if self.supports_scheduling else None
+            call.id, ticket, outcome.response, scheduling if self.supports_scheduling else None
         )
         if result is not None:
             self._activity(
@@ -208,7 +212,9 @@ class ToolRuntime:
                 await self._send(ToolResponse((result,)))
             except Exception as exc:  # the session closed under us: nothing more to do for this call
                 log.info("the answer to tool call %s could not be sent: %s", call.id, exc)
-        self._forget(call.id)
+        running = self._tasks.get(call.id)
+        if running is not None and running.ticket == ticket:
+            self._forget(call.id)  # (a tool that swallowed its cancellation must not drop a newer call)
 
     def _forget(self, call_id: str) -> None:
         self._tasks.pop(call_id, None)

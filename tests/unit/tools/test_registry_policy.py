@@ -74,16 +74,22 @@ def test_policy_entries_parse_merge_and_persist() -> None:
 
 def test_the_call_book_answers_once_and_never_after_a_cancel() -> None:
     book = CallBook(max_open=1)
-    assert book.open("1", "t") is Opened.NEW
-    assert book.open("1", "t") is Opened.DUPLICATE
-    assert book.open("2", "t") is Opened.FULL
-    busy = book.answer("2", error_response(ErrorCode.BUSY, "busy"))
+    opened, one = book.open("1", "t")
+    assert opened is Opened.NEW and book.open("1", "t") == (Opened.DUPLICATE, 0)
+    opened, two = book.open("2", "t")
+    assert opened is Opened.FULL
+    busy = book.answer("2", two, error_response(ErrorCode.BUSY, "busy"))
     assert busy is not None and busy.response["error"]["code"] == "busy"
-    first = book.answer("1", {"output": 1}, ResponseScheduling.SILENT)
+    first = book.answer("1", one, {"output": 1}, ResponseScheduling.SILENT)
     assert first == FunctionResult("1", "t", {"output": 1}, ResponseScheduling.SILENT)
-    assert book.answer("1", {"output": 2}) is None
-    assert book.open("3", "t") is Opened.NEW and book.cancel("3")
-    assert book.answer("3", {}) is None and not book.cancel("3") and book.open_ids == ()
+    assert book.answer("1", one, {"output": 2}) is None
+    opened, three = book.open("3", "t")
+    assert opened is Opened.NEW and book.cancel("3")
+    assert book.answer("3", three, {}) is None and not book.cancel("3") and book.open_ids == ()
+    _, old = book.open("4", "t")
+    book.cancel("4")
+    _, new = book.open("4", "t")  # the id reused by a newer call: the old ticket cannot answer it
+    assert book.answer("4", old, {}) is None and book.answer("4", new, {}) is not None
     with pytest.raises(ValueError):
         CallBook(0)
 

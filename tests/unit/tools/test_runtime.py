@@ -302,7 +302,51 @@ async def test_a_send_that_fails_is_logged_not_raised() -> None:
     await runtime.stop()
 
 
-async def test_events_before_start_are_refused() -> None:
-    runtime, _rec = make_runtime(spec())
+async def test_events_before_start_are_refused_and_after_stop_ignored() -> None:
+    runtime, rec = make_runtime(spec())
     with pytest.raises(RuntimeError):
         runtime.on_event(call("c1", text="x"))
+    await runtime.start()
+    await runtime.stop()
+    runtime.on_event(call("c2", text="late"))
+    assert runtime.open_calls == () and rec.sent == []
+    await runtime.start()  # a new session
+    runtime.on_event(call("c3", text="again"))
+    await settle(runtime)
+    assert rec.result("c3").response == {"output": {"echo": "again"}}
+    await runtime.stop()
+
+
+async def test_a_tool_that_swallows_its_cancellation_sends_nothing_and_keeps_a_reused_id() -> None:
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def stubborn(args: dict[str, Any]) -> Any:
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await release.wait()  # ignores the cancellation (badly written tool)
+        return "late"
+
+    runtime, rec = make_runtime(spec("stubborn", handler=stubborn), spec())
+    await runtime.start()
+    runtime.on_event(call("c1", "stubborn", text=""))
+    await entered.wait()
+    runtime.on_event(ToolCallCancellation(("c1",)))
+    gate = asyncio.Event()
+
+    async def held(args: dict[str, Any]) -> Any:
+        await gate.wait()
+        return "new"
+
+    runtime.registry.add(spec("held", handler=held))
+    runtime.on_event(call("c1", "held", text=""))  # the server reuses the id for a new call
+    release.set()
+    for _ in range(10):
+        await asyncio.sleep(0)  # let the stubborn task finish (loop iterations, not a timing wait)
+    assert rec.sent == [] and runtime.open_calls == ("c1",)
+    gate.set()
+    await settle(runtime)
+    assert [r.response for r in rec.results] == [{"output": "new"}]
+    await runtime.stop()
