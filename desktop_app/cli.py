@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--thinking-budget", type=int, metavar="TOKENS", help="2.5 models; 0 = no thinking")
     for flag in ("--affective-dialog", "--proactive-audio", "--include-thoughts"):
         model.add_argument(flag, action="store_const", const=True, help="turn on (2.5 / thinking models)")
+
+    tools = p.add_argument_group("tools")
+    tools.add_argument("--allow-tool", action="append", metavar="NAME", help="run this tool without asking")
+    tools.add_argument(
+        "--deny-tool", action="append", metavar="NAME", help="never run this tool (wins over --allow-tool)"
+    )
     return p
 
 
@@ -157,6 +163,18 @@ def _with_cli_masks(settings: Settings, args: argparse.Namespace) -> Settings:
     return replace(settings, video_masks=replace_masks(settings.video_masks, label, masks))
 
 
+def _with_cli_tools(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``--allow-tool`` / ``--deny-tool`` set those tools' policies on top of the saved ones."""
+    if not (args.allow_tool or args.deny_tool):
+        return settings
+    from desktop_app.tools.policy import merge_policy_entries
+
+    entries = merge_policy_entries(
+        settings.tool_policies, allow=args.allow_tool or (), deny=args.deny_tool or ()
+    )
+    return replace(settings, tool_policies=entries)
+
+
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -173,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
-        settings = _with_cli_masks(load_settings(_overrides(args)), args)
+        settings = _with_cli_tools(_with_cli_masks(load_settings(_overrides(args)), args), args)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -24,6 +24,8 @@ import platformdirs
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.masks import parse_mask_entry
 from desktop_app.live.options import DEFAULT_MODEL, DEFAULT_VOICE, VOICES, canonical_voice
+from desktop_app.tools.mcp_config import parse_mcp_servers
+from desktop_app.tools.policy import parse_policy_entries
 
 __all__ = [
     "APP_NAME",
@@ -60,6 +62,7 @@ class Section(enum.StrEnum):
     RELAY = "relay"  # where the browser relay listens: restart the relay
     HISTORY = "history"  # the history file and the recording
     ESTIMATE = "estimate"  # prices for the cost estimate: applied at once, nothing restarts
+    TOOLS = "tools"  # tools, their policies and MCP servers: reload the tool service
 
 
 NEW_SESSION_SECTIONS = frozenset({Section.BACKEND, Section.SESSION})
@@ -126,6 +129,11 @@ class Settings:
     # history
     history: bool = _in(Section.HISTORY, True)
     record_audio: bool = _in(Section.HISTORY, False)  # both sides to a two-channel WAV by the history
+    # tools: a change reloads the tool service (a changed set of tools is declared by the next session)
+    tools_enabled: bool = _in(Section.TOOLS, True)
+    tool_policies: tuple[str, ...] = _in(Section.TOOLS, ())  # "NAME=allow|ask|deny": tools/policy.py
+    tool_consent_timeout_s: float = _in(Section.TOOLS, 30.0)  # no answer on a consent card = deny
+    mcp_servers: str = _in(Section.TOOLS, "")  # the mcpServers JSON of other MCP clients: tools/mcp_config.py
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -185,6 +193,7 @@ def _validate(s: Settings) -> None:
         "vad_prefix_padding_ms": (0, 5_000),
         "emulator_pace": (0.0, 100.0),
         "thinking_budget": (-1, 32_768),
+        "tool_consent_timeout_s": (5.0, 600.0),
     }
     for name, (low, high) in ranges.items():
         value = getattr(s, name)
@@ -196,6 +205,8 @@ def _validate(s: Settings) -> None:
         price = getattr(s, name)
         if price is not None and not 0 <= price <= 1_000:
             raise ConfigError(f"Setting {name}={price} is out of range (0–1000 US$ per million tokens).")
+    parse_policy_entries(s.tool_policies)
+    parse_mcp_servers(s.mcp_servers)
 
 
 _HINTS = typing.get_type_hints(Settings)

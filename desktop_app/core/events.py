@@ -38,8 +38,11 @@ __all__ = [
     "SessionPhase",
     "SessionState",
     "SetupComplete",
+    "ToolActivity",
     "ToolCall",
     "ToolCallCancellation",
+    "ToolPhase",
+    "ToolsChanged",
     "Transcript",
     "TurnComplete",
     "TurnLatency",
@@ -213,6 +216,45 @@ class ToolCall(Event):
 @dataclass(frozen=True, slots=True)
 class ToolCallCancellation(Event):
     ids: tuple[str, ...]
+
+
+class ToolPhase(enum.StrEnum):
+    """Where one function call stands, as :class:`ToolActivity` reports it."""
+
+    ASKING = "asking"  # waiting for the user's consent (show a card with Allow once / Always / Deny)
+    RUNNING = "running"
+    DONE = "done"  # answered with the tool's result
+    FAILED = "failed"  # answered with a structured error: denied, unknown, bad arguments, timeout, raised
+    CANCELLED = "cancelled"  # the server cancelled it: nothing was sent (withdraw the card if one shows)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolActivity(Event):
+    """One step of one function call: for the transcript, the consent card and the audit trail.
+
+    ``args`` and ``summary`` are short readable texts. ``decision`` says why the call ran or did not:
+    ``allow`` (policy), ``allowed once`` / ``always allowed`` (the user), ``denied by policy``,
+    ``denied by the user``, ``no answer`` (consent timed out), ``headless`` ("ask" without a window), or
+    empty before it is known. ``error`` is the error code sent to the model (empty on success).
+    ``duration_ms`` is set on the final phases: from the call's arrival to its answer.
+    """
+
+    call_id: str
+    name: str
+    phase: ToolPhase
+    args: str = ""
+    decision: str = ""
+    summary: str = ""
+    error: str = ""
+    duration_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolsChanged(Event):
+    """The set of tools changed (an MCP server started, stopped or changed its list): ``names`` is the
+    new set. The session declared at setup keeps the old set until a new session is opened."""
+
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,7 @@ def _html_text(text: str) -> str:
 
 
 def _notice_line(notice: Notice) -> str:
-    what = {"error": "error", "reconnecting": "reconnecting", "closed": "session closed"}.get(
+    what = {"error": "error", "reconnecting": "reconnecting", "closed": "session closed", "tool": "tool"}.get(
         notice.kind, notice.kind
     )
     return f"> _{_clock(notice.t)} — {what}: {_clean(notice.text)}_\n"

@@ -94,7 +94,7 @@ class Notice:
     """Something that happened between the words: an error, a reconnect, the session closing."""
 
     t: float
-    kind: str  # "error", "reconnecting", "live", "closed"
+    kind: str  # "error", "reconnecting", "live", "closed", "tool" (a function call's outcome)
     text: str
 
 
@@ -240,6 +240,8 @@ def load_session(path: Path) -> SessionLog:
                 log.notices.append(Notice(at, "reconnecting", detail))
             elif phase == "closed" and detail:
                 log.notices.append(Notice(at, "closed", detail))
+        elif kind == "tool_activity" and record.get("phase") in _TOOL_FINAL:
+            log.notices.append(Notice(at, "tool", _tool_text(record)))
         elif kind == "session_end":
             log.complete = True
     build.finish(None, complete=False)
@@ -275,6 +277,26 @@ def join_thought(so_far: str, piece: str) -> str:
     if so_far and piece and so_far[-1] in ".!?:" and not piece[0].isspace():
         return f"{so_far} {piece}"
     return so_far + piece
+
+
+_TOOL_FINAL = ("done", "failed", "cancelled")
+
+
+def _tool_text(record: dict[str, Any]) -> str:
+    """One audit line: ``name(args) — decision, outcome: summary (N ms)``."""
+    name, args = str(record.get("name") or "?"), str(record.get("args") or "")
+    phase, error = str(record.get("phase")), str(record.get("error") or "")
+    outcome = {"done": "done", "cancelled": "cancelled"}.get(
+        phase, f"failed ({error})" if error else "failed"
+    )
+    decision = str(record.get("decision") or "")
+    parts = [f"{name}({args})", "—", f"{decision}, {outcome}" if decision else outcome]
+    if record.get("summary"):
+        parts[-1] += f": {record['summary']}"
+    ms = _number(record.get("duration_ms"))
+    if ms is not None:
+        parts.append(f"({ms:.0f} ms)")
+    return " ".join(parts)
 
 
 def _number(value: object) -> float | None:
