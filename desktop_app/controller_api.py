@@ -10,6 +10,11 @@ one import line, not the window:
   model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`);
 - the API key's store (:class:`KeyStore`, :class:`StoredKey`);
 - past conversations (:class:`HistoryStore` and the reader and export functions the history panel uses);
+- tools (issue 14): the consent port the window implements (:class:`ConsentBroker`, :class:`ConsentRequest`,
+  :class:`ConsentAnswer`), the desktop ports it provides (:class:`ClipboardPort`, :class:`BrowserPort`;
+  they raise :class:`ToolError`), what the Tools tab lists and edits (:class:`ToolSpec`, :class:`Risk`,
+  :class:`Policy`, :func:`parse_policy_entries`, :func:`format_policy_entries`) and the MCP servers'
+  check (:func:`parse_mcp_servers`);
 - resource paths (:func:`icons_dir`, :func:`sample_wav`, :class:`MissingAssetError`);
 - the loop thread the bridge submits to (:class:`LoopThread`);
 - blocking device probes for the settings dialog and the screen menu (audio: :func:`audio_devices`,
@@ -71,6 +76,11 @@ from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estim
 from desktop_app.resources import MissingAssetError, icons_dir, sample_wav
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest
+from desktop_app.tools.mcp_config import parse_mcp_servers
+from desktop_app.tools.policy import format_policy_entries, parse_policy_entries
+from desktop_app.tools.ports import BrowserPort, ClipboardPort
+from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec
 from desktop_app.video.probes import MonitorInfo, camera_choices, camera_snapshot, monitors
 
 __all__ = [
@@ -78,6 +88,11 @@ __all__ = [
     "NEW_SESSION_SECTIONS",
     "OPTION_LABELS",
     "VOICES",
+    "BrowserPort",
+    "ClipboardPort",
+    "ConsentAnswer",
+    "ConsentBroker",
+    "ConsentRequest",
     "Controller",
     "ControllerFactory",
     "DeviceLists",
@@ -89,12 +104,16 @@ __all__ = [
     "ModelSpec",
     "MonitorInfo",
     "Notice",
+    "Policy",
+    "Risk",
     "Section",
     "SessionLog",
     "SessionSummary",
     "SessionUsage",
     "Settings",
     "StoredKey",
+    "ToolError",
+    "ToolSpec",
     "add_usage",
     "audio_devices",
     "camera_choices",
@@ -106,12 +125,15 @@ __all__ = [
     "context_gauge",
     "estimate_cost",
     "format_duration",
+    "format_policy_entries",
     "icons_dir",
     "load_session",
     "model_spec",
     "monitors",
     "offered_models",
     "options_for",
+    "parse_mcp_servers",
+    "parse_policy_entries",
     "play_test_tone",
     "prices_with",
     "recordings_of",

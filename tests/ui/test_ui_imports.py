@@ -16,7 +16,9 @@ ALLOWED = ("desktop_app.core", "desktop_app.controller_api", "desktop_app.ui")
 QT_FREE = (
     "app_main.py",
     "connection_status.py",
+    "consent_desk.py",
     "history_model.py",
+    "tool_view.py",
     "transcript_model.py",
     "usage_status.py",
 )
