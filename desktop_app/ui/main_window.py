@@ -166,6 +166,7 @@ class MainWindow(EventView):
     def attach(self, controller: Controller) -> None:
         """Give the window its controller (after the window is shown: the import is the slow part)."""
         self.controller = controller
+        self.tools.attach(controller, self._runner)  # consent cards and the Qt ports, when it runs tools
 
     def _command(
         self,

@@ -35,6 +35,8 @@ from desktop_app.core.events import (
     RelayStatus,
     SessionPhase,
     SessionState,
+    ToolActivity,
+    ToolsChanged,
     Transcript,
     TurnComplete,
     TurnLatency,
@@ -46,6 +48,7 @@ from desktop_app.ui.connection_status import ConnectionStatus
 from desktop_app.ui.state_file import StateFile
 from desktop_app.ui.transcript_model import TranscriptModel
 from desktop_app.ui.window_layout import WindowLayout
+from desktop_app.ui.window_tools import WindowTools
 
 __all__ = ["EventView"]
 
@@ -80,6 +83,7 @@ class EventView(WindowLayout):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._refresh_connection)
+        self.tools = WindowTools(self, self.transcript, self.transcript_view, self._tool_notice)
         self.state_file = StateFile.from_env(self.snapshot, parent=self)
         self._show_vision_off()
 
@@ -96,7 +100,9 @@ class EventView(WindowLayout):
             self.mic_meter.set_levels(event.input_dbfs, event.input_peak_dbfs)
             self.speaker_meter.set_levels(event.output_dbfs, event.output_peak_dbfs)
             return
-        if isinstance(event, Transcript | ModelText | ModelThought | Interrupted | TurnComplete):
+        if isinstance(
+            event, Transcript | ModelText | ModelThought | Interrupted | TurnComplete | ToolActivity
+        ):
             self.transcript_view.apply(self.transcript.apply(event))
         elif isinstance(event, TurnLatency):
             self.last_latency_ms = event.ms
@@ -135,7 +141,12 @@ class EventView(WindowLayout):
                 self._refresh_connection()
         elif isinstance(event, ErrorEvent):
             self._show_error(event)
+        elif isinstance(event, ToolsChanged):
+            self.tools.refresh()
         self._dirty()
+
+    def _tool_notice(self, text: str) -> None:
+        self.notices.add(text, "warning", timeout_s=15)
 
     def _show_error(self, event: ErrorEvent) -> None:
         if event.code.endswith("notice"):
