@@ -39,6 +39,7 @@ from desktop_app.controller_api import (
     HistoryStore,
     KeyStore,
     MonitorInfo,
+    Policy,
     Settings,
     StoredKey,
     changed_fields,
@@ -50,6 +51,7 @@ from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
+from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.window_events import EventView
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
 from desktop_app.ui.window_memory import WindowMemory
@@ -112,6 +114,7 @@ class MainWindow(EventView):
         )
         self.video.masks_edited.connect(self._masks_edited)
         self.relay_panel.open_requested.connect(self._open_url)
+        self.tools.always_allowed.connect(self._tool_always_allowed)
         self.composer.returnPressed.connect(self.send_typed)
         self.send_button.clicked.connect(self.send_typed)
 
@@ -221,7 +224,12 @@ class MainWindow(EventView):
             return self.dialog
         env_key = bool(os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY"))
         dialog = SettingsDialog(
-            self.settings, self._runner, stored_key=self._stored_key, env_key=env_key, parent=self
+            self.settings,
+            self._runner,
+            stored_key=self._stored_key,
+            env_key=env_key,
+            tools=self.tools.specs,
+            parent=self,
         )
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
@@ -287,6 +295,11 @@ class MainWindow(EventView):
         """The user drew or removed a privacy mask on the preview: store it like any other setting."""
         entries = replace_masks(self.settings.video_masks, source, masks)
         self.apply_settings(dataclasses.replace(self.settings, video_masks=entries))
+
+    def _tool_always_allowed(self, name: str) -> None:
+        """The runtime saved "allow" for ``name``: keep the window's copy of the settings in step."""
+        entries = with_policy(self.settings.tool_policies, name, Policy.ALLOW)
+        self.settings = dataclasses.replace(self.settings, tool_policies=entries)
 
     def apply_settings(self, settings: Settings) -> None:
         old, self.settings = self.settings, settings

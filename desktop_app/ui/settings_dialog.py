@@ -17,6 +17,7 @@ the dialog never blocks.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
@@ -26,6 +27,7 @@ from desktop_app.controller_api import (
     NEW_SESSION_SECTIONS,
     Settings,
     StoredKey,
+    ToolSpec,
     changed_fields,
     section_of,
 )
@@ -34,6 +36,7 @@ from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.settings_devices import DevicesPage
 from desktop_app.ui.settings_model import ModelPage, only_taken
 from desktop_app.ui.settings_pages import ConversationPage, GeminiPage, KeyAction, VideoRelayPage
+from desktop_app.ui.settings_tools import ToolsPage
 from desktop_app.ui.theme import COLORS
 
 __all__ = ["KeyAction", "SettingsDialog"]
@@ -67,6 +70,7 @@ class SettingsDialog(QDialog):
         *,
         stored_key: StoredKey | None = None,
         env_key: bool = False,
+        tools: Sequence[ToolSpec] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -82,12 +86,14 @@ class SettingsDialog(QDialog):
         self.conversation = ConversationPage()
         self.devices = DevicesPage(runner)
         self.video_relay = VideoRelayPage()
+        self.tools = ToolsPage(tools)  # every tool's policy (``tools``: the run's tools), the MCP servers
         self.tabs = QTabWidget()
         self.tabs.addTab(self.gemini, "Gemini")
         self.tabs.addTab(self.model_options, "Model")
         self.tabs.addTab(self.conversation, "Conversation")
         self.tabs.addTab(self.devices, "Devices")
         self.tabs.addTab(self.video_relay, "Video && relay")
+        self.tabs.addTab(self.tools, "Tools")
 
         self.reconnect_note = QLabel("")
         self.reconnect_note.setWordWrap(True)
@@ -117,6 +123,8 @@ class SettingsDialog(QDialog):
             page.load(settings)
         for page in pages:
             page.edited.connect(self._update_note)
+        self.tools.load(settings)
+        self.tools.edited.connect(self._update_note)
         self.gemini.model.currentTextChanged.connect(self._model_changed)
         self._model_changed(settings.model)
         self._update_note()
@@ -131,7 +139,7 @@ class SettingsDialog(QDialog):
     def edited_settings(self) -> Settings:
         """The settings as edited so far. Raises ConfigError for a value out of range."""
         values = self.gemini.values() | self.model_options.values() | self.conversation.values()
-        values |= self.devices.values() | self.video_relay.values()
+        values |= self.devices.values() | self.video_relay.values() | self.tools.values()
         return dataclasses.replace(
             self._original,
             **only_taken(values, values["model"]),  # never a value the chosen model refuses

@@ -5,6 +5,7 @@
 - :class:`ConsentPrompt` is what a consent card shows (built from the runtime's ``ConsentRequest`` with
   :meth:`ConsentPrompt.of`); :class:`CardState` is where the card stands.
 - :func:`tool_line` is the compact transcript line of one ``ToolActivity``.
+- :func:`with_policy` is the ``tool_policies`` setting with one tool's choice set ("Always allow").
 - :class:`Grounding` is the search queries and sources (title, uri) of one reply, shown as chips under it;
   :func:`safe_link` is the http/https check a chip passes before it opens a browser.
 """
@@ -18,7 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from desktop_app.controller_api import ConsentAnswer, ConsentRequest
+from desktop_app.controller_api import (
+    ConsentAnswer,
+    ConsentRequest,
+    Policy,
+    format_policy_entries,
+    parse_policy_entries,
+)
 from desktop_app.core.events import ToolActivity, ToolPhase
 
 __all__ = [
@@ -30,6 +37,7 @@ __all__ = [
     "safe_link",
     "state_of_answer",
     "tool_line",
+    "with_policy",
 ]
 
 _MAX_VALUE = 160  # characters of one string value before it is elided
@@ -136,6 +144,11 @@ def tool_line(activity: ToolActivity) -> str:
     elif summary:
         line += f" → {summary}"
     return line
+
+
+def with_policy(entries: Iterable[str], name: str, policy: Policy) -> tuple[str, ...]:
+    """The ``tool_policies`` entries with ``name`` set to ``policy`` (sorted, one entry per tool)."""
+    return format_policy_entries(parse_policy_entries(entries) | {name: policy})
 
 
 def safe_link(uri: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
@@ -32,6 +32,10 @@ __all__ = ["WindowTools"]
 
 class WindowTools(QObject):
     """See the module docstring. ``notice(text)`` shows a warning to the user."""
+
+    always_allowed = Signal(str)
+    """The user chose "Always allow this tool" for the tool of this name (the runtime saves it; the window
+    keeps its copy of the settings in step, so a later settings save does not undo it)."""
 
     def __init__(
         self,
@@ -113,6 +117,8 @@ class WindowTools(QObject):
         self._apply(changes)
         if not self.desk.answer(call_id, answer):
             self._notice("That tool call was no longer waiting for an answer.")
+        elif answer is ConsentAnswer.ALWAYS and changes[0].entry.prompt is not None:
+            self.always_allowed.emit(changes[0].entry.prompt.tool)
 
     def answer_oldest(self, answer: ConsentAnswer) -> bool:
         """Answer the oldest waiting card (the window's Alt keys); False when none waits."""

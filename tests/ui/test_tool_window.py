@@ -129,6 +129,9 @@ def test_each_button_and_its_key_gives_its_decision(
     if answer is ConsentAnswer.ALWAYS:
         runtime = ctl.runtime
         assert runtime is not None and runtime.policies.policy_for(ctl.specs[0]) is Policy.ALLOW
+        assert tools.window.settings.tool_policies == ("echo_text=allow",)  # a later save keeps it
+    else:
+        assert tools.window.settings.tool_policies == ()
 
 
 def test_the_keys_are_alt_letters_that_do_not_type_into_the_composer() -> None:
@@ -259,3 +262,15 @@ def test_source_chips_show_under_the_reply_and_open_by_click_or_key(
     qtbot.mouseClick(chips.chips[1], Qt.MouseButton.LeftButton)  # refused: not http/https
     assert len(opened) == 2
     assert any("javascript:x" in n.text for n in tools.window.notices.notices())
+
+
+def test_the_tools_tab_lists_the_run_s_tools_and_a_policy_edit_reaches_the_controller(tools: Harness) -> None:
+    dialog = tools.window.open_settings()
+    assert dialog.tools.table.rowCount() == 2
+    box = dialog.tools.policy_box("clock_now")
+    box.setCurrentIndex(box.findData("ask"))
+    dialog.save_button.click()
+    tools.wait(lambda: _ctl(tools).last("apply_settings") is not None)
+    (applied,) = _ctl(tools).last("apply_settings") or ()
+    assert applied.tool_policies == ("clock_now=ask",)
+    assert tools.window.settings.tool_policies == ("clock_now=ask",)
