@@ -12,7 +12,7 @@ one import line, not the window:
 - past conversations (:class:`HistoryStore` and the reader and export functions the history panel uses);
 - tools (issue 14): the consent port the window implements (:class:`ConsentBroker`, :class:`ConsentRequest`,
   :class:`ConsentAnswer`), the desktop ports it provides (:class:`ClipboardPort`, :class:`BrowserPort`;
-  they raise :class:`ToolError`), what the Tools tab lists and edits (:class:`ToolSpec`, :class:`Risk`,
+  they raise :class:`ToolError`), what the Tools tab edits (:class:`Risk`,
   :class:`Policy`, :func:`parse_policy_entries`, :func:`format_policy_entries`) and the MCP servers'
   check (:func:`parse_mcp_servers`);
 - resource paths (:func:`icons_dir`, :func:`sample_wav`, :class:`MissingAssetError`);
@@ -80,7 +80,7 @@ from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentReque
 from desktop_app.tools.mcp_config import parse_mcp_servers
 from desktop_app.tools.policy import format_policy_entries, parse_policy_entries
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
-from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec
+from desktop_app.tools.spec import Policy, Risk, ToolError
 from desktop_app.video.probes import MonitorInfo, camera_choices, camera_snapshot, monitors
 
 __all__ = [
@@ -113,7 +113,6 @@ __all__ = [
     "Settings",
     "StoredKey",
     "ToolError",
-    "ToolSpec",
     "add_usage",
     "audio_devices",
     "camera_choices",

@@ -8,8 +8,10 @@ timeout, or the server cancelled the call) ``withdraw(call_id, state)`` is calle
 :attr:`CardState.TIMED_OUT` or :attr:`CardState.CANCELLED`. ``show`` and ``withdraw`` are called on the loop
 thread: the window passes callables that hop to the Qt thread (:class:`~desktop_app.ui.tool_ports.QtHop`).
 
-:class:`ToolHost` is what the window asks of its controller for tools; a controller without it simply
-has no tools in the window (the Tools tab then lists only the saved choices).
+:class:`ToolHost` is what the window asks of its controller for tools (the shape of the controller's
+``set_consent`` and ``tool_specs``); a controller without it simply has no tools in the window (the Tools
+tab then lists only the saved choices). :class:`DesktopPortsHost` is the optional command that hands the
+window's clipboard and browser to the built-in tools.
 """
 
 from __future__ import annotations
@@ -25,30 +27,32 @@ from desktop_app.controller_api import (
     ConsentAnswer,
     ConsentBroker,
     ConsentRequest,
-    ToolSpec,
 )
-from desktop_app.ui.tool_view import CardState, ConsentPrompt
+from desktop_app.ui.tool_view import CardState, ConsentPrompt, ListedTool
 
-__all__ = ["ConsentDesk", "ToolHost"]
+__all__ = ["ConsentDesk", "DesktopPortsHost", "ToolHost"]
 
 _TIMEOUT_SLACK = 0.95  # a cancellation this close to the consent timeout is the timeout
 
 
 @runtime_checkable
 class ToolHost(Protocol):
-    """The tool commands of a controller (coroutines, run on the loop thread like every command)."""
+    """The tool commands of a controller. Plain methods: call them on the loop thread."""
 
-    async def set_consent(self, broker: ConsentBroker) -> None:
-        """Ask ``broker`` (instead of the headless deny) whenever a call's policy is "ask"."""
+    def set_consent(self, broker: ConsentBroker | None) -> None:
+        """Ask ``broker`` whenever a call's policy is "ask" (None: "ask" means deny, with a notice)."""
         ...
 
-    async def set_desktop_ports(self, clipboard: ClipboardPort, browser: BrowserPort) -> None:
-        """The built-in tools use the window's clipboard and browser from now on."""
-        ...
-
-    async def tool_specs(self) -> Sequence[ToolSpec]:
+    def tool_specs(self) -> Sequence[ListedTool]:
         """Every tool of this run (built-ins and MCP servers' tools), for the Tools tab."""
         ...
+
+
+@runtime_checkable
+class DesktopPortsHost(Protocol):
+    """A controller whose built-in tools can use the window's clipboard and browser (loop thread)."""
+
+    def set_desktop_ports(self, clipboard: ClipboardPort, browser: BrowserPort) -> None: ...
 
 
 def _settle(future: asyncio.Future[ConsentAnswer], answer: ConsentAnswer) -> None:

@@ -27,7 +27,6 @@ from desktop_app.controller_api import (
     NEW_SESSION_SECTIONS,
     Settings,
     StoredKey,
-    ToolSpec,
     changed_fields,
     section_of,
 )
@@ -38,6 +37,7 @@ from desktop_app.ui.settings_model import ModelPage, only_taken
 from desktop_app.ui.settings_pages import ConversationPage, GeminiPage, KeyAction, VideoRelayPage
 from desktop_app.ui.settings_tools import ToolsPage
 from desktop_app.ui.theme import COLORS
+from desktop_app.ui.tool_view import ListedTool
 
 __all__ = ["KeyAction", "SettingsDialog"]
 
@@ -70,7 +70,7 @@ class SettingsDialog(QDialog):
         *,
         stored_key: StoredKey | None = None,
         env_key: bool = False,
-        tools: Sequence[ToolSpec] = (),
+        tools: Sequence[ListedTool] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from desktop_app.controller_api import (
     Policy,
     Settings,
-    ToolSpec,
     format_policy_entries,
     parse_mcp_servers,
     parse_policy_entries,
@@ -38,6 +37,7 @@ from desktop_app.controller_api import (
 from desktop_app.core.errors import ConfigError
 from desktop_app.ui.settings_fields import SettingsPage, combo, select
 from desktop_app.ui.theme import COLORS
+from desktop_app.ui.tool_view import ListedTool
 
 __all__ = ["GROUNDING_FIELD", "ToolsPage"]
 
@@ -59,7 +59,7 @@ class _Row:
 class ToolsPage(SettingsPage):
     """See the module docstring. ``specs`` are the tools of this run (empty before the app has started)."""
 
-    def __init__(self, specs: Sequence[ToolSpec] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, specs: Sequence[ListedTool] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._specs = tuple(specs)
         self._saved: dict[str, Policy] = {}
@@ -102,7 +102,7 @@ class ToolsPage(SettingsPage):
             self._saved = parse_policy_entries(s.tool_policies)
         except ConfigError:  # (the settings were validated when built: this cannot happen)
             self._saved = {}
-        rows = [_Row(t.name, t.source, _RISK.get(str(t.risk), str(t.risk)), t.policy) for t in self._specs]
+        rows = [_Row(t.name, t.source, _RISK.get(str(t.risk), str(t.risk)), t.default) for t in self._specs]
         known = {t.name for t in self._specs}
         rows += [_Row(name, "not running", "—", None) for name in sorted(self._saved) if name not in known]
         self._rows = rows

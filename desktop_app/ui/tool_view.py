@@ -6,17 +6,19 @@
   :meth:`ConsentPrompt.of`); :class:`CardState` is where the card stands.
 - :func:`tool_line` is the compact transcript line of one ``ToolActivity``.
 - :func:`with_policy` is the ``tool_policies`` setting with one tool's choice set ("Always allow").
-- :class:`Grounding` is the search queries and sources (title, uri) of one reply, shown as chips under it;
+- :class:`SourceList` is the search queries and sources (title, uri) of one reply, shown as chips under it
+  (:meth:`SourceList.of_event` reads any :class:`GroundingLike`, such as the session's ``Grounding`` event);
   :func:`safe_link` is the http/https check a chip passes before it opens a browser.
+- :class:`ListedTool` is what the Tools tab reads of each tool (the controller's ``tool_specs()`` rows).
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from desktop_app.controller_api import (
@@ -31,8 +33,10 @@ from desktop_app.core.events import ToolActivity, ToolPhase
 __all__ = [
     "CardState",
     "ConsentPrompt",
-    "Grounding",
+    "GroundingLike",
+    "ListedTool",
     "Source",
+    "SourceList",
     "pretty_args",
     "safe_link",
     "state_of_answer",
@@ -173,14 +177,18 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class Grounding:
+class SourceList:
     """The Google Search grounding of one reply: the queries the model ran and the sources it used."""
 
     queries: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
 
     @classmethod
-    def of(cls, queries: Iterable[str], sources: Iterable[tuple[str, str]]) -> Grounding:
+    def of_event(cls, grounding: GroundingLike) -> SourceList:
+        return cls.of(grounding.queries, [(s.title, s.uri) for s in grounding.sources])
+
+    @classmethod
+    def of(cls, queries: Iterable[str], sources: Iterable[tuple[str, str]]) -> SourceList:
         """From plain values: ``sources`` as ``(title, uri)`` pairs; duplicates of a uri are dropped."""
         seen: set[str] = set()
         kept = []
@@ -192,3 +200,38 @@ class Grounding:
 
     def __bool__(self) -> bool:
         return bool(self.queries or self.sources)
+
+
+class _Linked(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def uri(self) -> str: ...
+
+
+@runtime_checkable
+class GroundingLike(Protocol):
+    """An event with search ``queries`` and ``sources`` (each with ``title`` and ``uri``): the session's
+    Google Search grounding of the reply being given."""
+
+    @property
+    def queries(self) -> Sequence[str]: ...
+    @property
+    def sources(self) -> Sequence[_Linked]: ...
+
+
+class ListedTool(Protocol):
+    """One tool as the Tools tab lists it: ``policy`` applies now, ``default`` is the tool's own."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def risk(self) -> str: ...
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def default(self) -> Policy: ...
+    @property
+    def source(self) -> str: ...

@@ -46,7 +46,7 @@ from desktop_app.core.events import (
     TurnComplete,
     TurnLatency,
 )
-from desktop_app.ui.tool_view import CardState, ConsentPrompt, Grounding, tool_line
+from desktop_app.ui.tool_view import CardState, ConsentPrompt, SourceList, tool_line
 
 __all__ = ["ChangeKind", "EntryKind", "TranscriptChange", "TranscriptEntry", "TranscriptModel"]
 
@@ -78,7 +78,7 @@ class TranscriptEntry:
     call_id: str = ""  # TOOL and CONSENT entries: the function call's id
     prompt: ConsentPrompt | None = None  # CONSENT: what the card shows
     card: CardState | None = None  # CONSENT: where it stands
-    grounding: Grounding | None = None  # SOURCES
+    grounding: SourceList | None = None  # SOURCES
 
     def as_dict(self) -> dict[str, object]:
         """The entry as JSON-ready values (the state file's transcript); tool fields only when set."""
@@ -200,7 +200,7 @@ class TranscriptModel:
         """The consent cards still waiting, oldest first."""
         return [e for e in self._entries if e.kind is EntryKind.CONSENT and e.card is CardState.WAITING]
 
-    def add_grounding(self, grounding: Grounding) -> list[TranscriptChange]:
+    def add_grounding(self, grounding: SourceList) -> list[TranscriptChange]:
         """The search sources of the reply now being given (or of the turn that just ended)."""
         if not grounding:
             return []

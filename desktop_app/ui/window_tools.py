@@ -4,10 +4,10 @@
 owns the window's :class:`~desktop_app.ui.consent_desk.ConsentDesk` (the runtime's consent broker), the
 Qt clipboard and browser ports, and the keys that answer the oldest waiting card (Alt+A allow once, Alt+W
 always allow this tool, Alt+D deny). :meth:`WindowTools.attach` gives them to a controller that is a
-:class:`~desktop_app.ui.consent_desk.ToolHost` and fetches its tools (:attr:`WindowTools.specs`, for the
-Tools tab; fetched again on every ``ToolsChanged``). :meth:`WindowTools.show_grounding` puts a reply's
-search sources under it. Everything here runs on the Qt thread; the desk and the ports cross to the loop
-thread themselves.
+:class:`~desktop_app.ui.consent_desk.ToolHost` (the ports only to a ``DesktopPortsHost``) and fetches its
+tools (:attr:`WindowTools.specs`, for the Tools tab; fetched again on every ``ToolsChanged`` and each time
+a session goes live). :meth:`WindowTools.show_grounding` puts a reply's search sources under it.
+Everything here runs on the Qt thread; the desk and the ports cross to the loop thread themselves.
 """
 
 from __future__ import annotations
@@ -18,11 +18,18 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
-from desktop_app.controller_api import ConsentAnswer, Controller, ToolSpec
+from desktop_app.controller_api import ConsentAnswer, Controller
 from desktop_app.ui.bridge import CommandRunner
-from desktop_app.ui.consent_desk import ConsentDesk, ToolHost
+from desktop_app.ui.consent_desk import ConsentDesk, DesktopPortsHost, ToolHost
 from desktop_app.ui.tool_ports import QtBrowser, QtClipboard, QtHop
-from desktop_app.ui.tool_view import CardState, ConsentPrompt, Grounding, state_of_answer
+from desktop_app.ui.tool_view import (
+    CardState,
+    ConsentPrompt,
+    GroundingLike,
+    ListedTool,
+    SourceList,
+    state_of_answer,
+)
 from desktop_app.ui.transcript_model import TranscriptChange, TranscriptModel
 from desktop_app.ui.widgets.consent_card import SHORTCUTS
 from desktop_app.ui.widgets.transcript_view import TranscriptView
@@ -56,7 +63,7 @@ class WindowTools(QObject):
         )
         self.clipboard = QtClipboard(self.hop)
         self.browser = QtBrowser(self.hop)
-        self.specs: tuple[ToolSpec, ...] = ()
+        self.specs: tuple[ListedTool, ...] = ()
         self._host: ToolHost | None = None
         self._runner: CommandRunner | None = None
         view.consent_answered.connect(self.answer)
@@ -73,24 +80,34 @@ class WindowTools(QObject):
     # --- the controller ----------------------------------------------------------------------------
 
     def attach(self, controller: Controller, runner: CommandRunner) -> bool:
-        """Give the desk and the ports to ``controller`` when it runs tools; False when it does not."""
+        """Give the desk (and the ports) to ``controller`` when it runs tools; False when it does not."""
         if not isinstance(controller, ToolHost):
             return False
         host: ToolHost = controller
         self._host, self._runner = host, runner
-        runner.submit("Asking for tool consent here", host.set_consent, self.desk)
-        runner.submit("Giving the tools the clipboard", host.set_desktop_ports, self.clipboard, self.browser)
+        desk, clipboard, browser = self.desk, self.clipboard, self.browser
+
+        async def plug_in() -> None:  # on the loop thread, where the controller's methods run
+            host.set_consent(desk)
+            if isinstance(host, DesktopPortsHost):
+                host.set_desktop_ports(clipboard, browser)
+
+        runner.submit("Asking for tool consent in the window", plug_in)
         self.refresh()
         return True
 
     def refresh(self) -> None:
-        """Fetch the tool list again (after ``ToolsChanged``); nothing before :meth:`attach`."""
-        if self._host is not None and self._runner is not None:
-            self._runner.submit(
-                "Listing the tools", self._host.tool_specs, on_result=self._got_specs, owner=self
-            )
+        """Fetch the tool list again (``ToolsChanged``, a new session); nothing before :meth:`attach`."""
+        host, runner = self._host, self._runner
+        if host is None or runner is None:
+            return
 
-    def _got_specs(self, specs: Sequence[ToolSpec]) -> None:
+        async def listed() -> Sequence[ListedTool]:
+            return host.tool_specs()
+
+        runner.submit("Listing the tools", listed, on_result=self._got_specs, owner=self)
+
+    def _got_specs(self, specs: Sequence[ListedTool]) -> None:
         self.specs = tuple(specs)
 
     # --- cards -------------------------------------------------------------------------------------
@@ -130,9 +147,10 @@ class WindowTools(QObject):
 
     # --- sources -----------------------------------------------------------------------------------
 
-    def show_grounding(self, grounding: Grounding) -> None:
+    def show_grounding(self, grounding: SourceList | GroundingLike) -> None:
         """Show ``grounding``'s sources as chips under the reply now being given."""
-        self._apply(self._transcript.add_grounding(grounding))
+        sources = grounding if isinstance(grounding, SourceList) else SourceList.of_event(grounding)
+        self._apply(self._transcript.add_grounding(sources))
 
     def _apply(self, changes: list[TranscriptChange]) -> None:
         self._view.apply(changes)

@@ -3,7 +3,7 @@ consent desk, with one "ask" tool (``echo_text``) and one "allow" tool (``clock_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from desktop_app.controller_api import BrowserPort, ClipboardPort, ConsentBroker
@@ -13,6 +13,18 @@ from desktop_app.tools.registry import ToolRegistry
 from desktop_app.tools.runtime import ToolRuntime
 from desktop_app.tools.spec import Policy, Risk, ToolSpec
 from tests.ui.fake_controller import RecordingController
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRow:
+    """A tool as the controller lists it for the Tools tab (the shape of the tool service's ToolInfo)."""
+
+    name: str
+    description: str
+    risk: Risk
+    policy: Policy
+    default: Policy
+    source: str
 
 
 async def _echo(args: dict[str, Any]) -> str:
@@ -44,17 +56,23 @@ class ToolController(RecordingController):
         self.sent: list[Command] = []
         self.runtime: ToolRuntime | None = None
 
-    async def set_consent(self, broker: ConsentBroker) -> None:
+    def set_consent(self, broker: ConsentBroker | None) -> None:
         self._record("set_consent")
         self.broker = broker
 
-    async def set_desktop_ports(self, clipboard: ClipboardPort, browser: BrowserPort) -> None:
+    def set_desktop_ports(self, clipboard: ClipboardPort, browser: BrowserPort) -> None:
         self._record("set_desktop_ports")
         self.ports = (clipboard, browser)
 
-    async def tool_specs(self) -> Sequence[ToolSpec]:
+    def tool_specs(self) -> tuple[ToolRow, ...]:
         self._record("tool_specs")
-        return list(self.specs)
+        book = self.runtime.policies if self.runtime is not None else None
+        return tuple(
+            ToolRow(
+                s.name, s.description, s.risk, book.policy_for(s) if book else s.policy, s.policy, s.source
+            )
+            for s in self.specs
+        )
 
     async def start(self) -> None:
         await super().start()

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from desktop_app.controller_api import ConsentAnswer, ConsentRequest, Risk
-from desktop_app.ui.consent_desk import ConsentDesk, ToolHost
+from desktop_app.ui.consent_desk import ConsentDesk, DesktopPortsHost, ToolHost
 from desktop_app.ui.tool_view import CardState, ConsentPrompt
 
 
@@ -71,9 +71,12 @@ def test_a_controller_without_tool_commands_is_not_a_tool_host() -> None:
         async def start(self) -> None: ...
 
     class Host:
-        async def set_consent(self, broker: object) -> None: ...
-        async def set_desktop_ports(self, clipboard: object, browser: object) -> None: ...
-        async def tool_specs(self) -> list[object]:
-            return []
+        def set_consent(self, broker: object) -> None: ...
+        def tool_specs(self) -> tuple[object, ...]:
+            return ()
+
+    class PortsHost(Host):
+        def set_desktop_ports(self, clipboard: object, browser: object) -> None: ...
 
     assert not isinstance(Bare(), ToolHost) and isinstance(Host(), ToolHost)
+    assert not isinstance(Host(), DesktopPortsHost) and isinstance(PortsHost(), DesktopPortsHost)

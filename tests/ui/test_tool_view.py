@@ -10,7 +10,7 @@ from desktop_app.core.events import ToolActivity, ToolPhase
 from desktop_app.ui.tool_view import (
     CardState,
     ConsentPrompt,
-    Grounding,
+    SourceList,
     pretty_args,
     safe_link,
     state_of_answer,
@@ -56,13 +56,13 @@ def test_only_http_and_https_links_with_a_host_are_safe() -> None:
 
 
 def test_grounding_drops_duplicate_sources_and_blank_queries() -> None:
-    g = Grounding.of(
+    g = SourceList.of(
         ["weather", " "], [("A", "https://a.org"), ("A again", "https://a.org"), ("", "https://b.org/x")]
     )
     assert g.queries == ("weather",)
     assert [s.uri for s in g.sources] == ["https://a.org", "https://b.org/x"]
     assert g.sources[1].label == "b.org"
-    assert not Grounding.of([], [])
+    assert not SourceList.of([], [])
 
 
 def test_each_answer_has_its_card_state() -> None:
@@ -109,9 +109,9 @@ def test_sources_join_the_reply_they_follow() -> None:
     m = TranscriptModel()
     m.apply(Transcript(Role.MODEL, "It is sunny.", final=True))
     m.apply(TurnComplete())
-    (added,) = m.add_grounding(Grounding.of(["weather"], [("Met", "https://met.example")]))
+    (added,) = m.add_grounding(SourceList.of(["weather"], [("Met", "https://met.example")]))
     assert added.entry.kind is EntryKind.SOURCES and added.entry.turn == 1
-    assert m.add_grounding(Grounding()) == []
+    assert m.add_grounding(SourceList()) == []
 
 
 def test_trimming_forgets_the_call_so_a_late_activity_adds_a_new_line() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.config import Settings
 from desktop_app.controller_api import ConsentAnswer, ToolError
-from desktop_app.core.events import Role, Transcript
+from desktop_app.core.events import Event, Role, Transcript
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore
 from desktop_app.tools.spec import Policy
-from desktop_app.ui.tool_view import CardState, Grounding
+from desktop_app.ui.tool_view import CardState
 from desktop_app.ui.widgets.consent_card import SHORTCUTS, ConsentCard
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
@@ -239,21 +240,32 @@ def test_the_browser_port_opens_only_web_links(tools: Harness, monkeypatch: pyte
     assert opened == ["https://example.org/page"]
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    title: str
+    uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Grounding(Event):
+    """The shape of the session's Grounding event (queries, sources with title and uri)."""
+
+    queries: tuple[str, ...] = ()
+    sources: tuple[_Source, ...] = ()
+
+
 def test_source_chips_show_under_the_reply_and_open_by_click_or_key(
     tools: Harness, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(QUrl(url).toString()) or True)
-    tools.window.on_event(Transcript(Role.MODEL, "It is sunny.", final=True))
-    tools.window.tools.show_grounding(
-        Grounding.of(
-            ["weather today"], [("Met Office", "https://met.example/today"), ("Bad", "javascript:x")]
-        )
-    )
-    (chips,) = tools.window.transcript_view.source_chips()
+    sources = (_Source("Met Office", "https://met.example/today"), _Source("Bad", "javascript:x"))
+    tools.emit(Transcript(Role.MODEL, "It is sunny.", final=True), _Grounding(("weather today",), sources))
+    view = tools.window.transcript_view
+    tools.wait(lambda: bool(view.source_chips()))
+    (chips,) = view.source_chips()
     assert [c.text() for c in chips.chips] == ["Met Office", "Bad"]
-    kinds = [k for k, _t in tools.window.transcript_view.visible_texts()]
-    assert kinds[-2:] == ["model", "sources"]
+    assert [k for k, _t in view.visible_texts()][-2:] == ["model", "sources"]
     assert chips.chips[0].focusPolicy() == Qt.FocusPolicy.StrongFocus
     qtbot.mouseClick(chips.chips[0], Qt.MouseButton.LeftButton)
     chips.chips[0].setFocus()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.tool_ports import open_link
-from desktop_app.ui.tool_view import Grounding, Source
+from desktop_app.ui.tool_view import Source, SourceList
 
 __all__ = ["SourceChips"]
 
@@ -25,7 +25,7 @@ class SourceChips(QWidget):
     open_failed = Signal(str)
     """The uri of a chip whose link was refused (not http/https) or that no browser opened."""
 
-    def __init__(self, grounding: Grounding, parent: QWidget | None = None) -> None:
+    def __init__(self, grounding: SourceList, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.grounding = grounding
         self.setAccessibleName("Search sources")
