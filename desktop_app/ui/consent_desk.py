@@ -7,6 +7,7 @@ meanwhile: only the runtime's task for that call waits. When the runtime cancels
 timeout, or the server cancelled the call) ``withdraw(call_id, state)`` is called with
 :attr:`CardState.TIMED_OUT` or :attr:`CardState.CANCELLED`. ``show`` and ``withdraw`` are called on the loop
 thread: the window passes callables that hop to the Qt thread (:class:`~desktop_app.ui.tool_ports.QtHop`).
+The desk holds one future per waiting card; the runtime bounds how many calls are open at once.
 
 :class:`ToolHost` is what the window asks of its controller for tools (the shape of the controller's
 ``set_consent`` and ``tool_specs``); a controller without it simply has no tools in the window (the Tools

@@ -3,8 +3,10 @@
 The tool runtime calls its ports on the asyncio loop thread, but Qt's clipboard and ``QDesktopServices``
 belong to the Qt thread. :class:`QtHop` is the crossing: construct it on the Qt thread; from the loop
 thread, ``await hop.call(fn)`` runs ``fn()`` on the Qt thread and returns its value (or raises what it
-raised), and ``hop.post(fn)`` runs it there without waiting. Nothing is queued beyond Qt's own event queue,
-and a call made after the window closed fails at once with a ``ToolError`` (no one would ever answer it).
+raised), and ``hop.post(fn)`` runs it there without waiting. The only queue is Qt's own event queue, and
+it stays short without a drop policy of its own: the tool runtime caps the open calls (``max_open``) and
+each call posts at most a card, its withdrawal and one port call. A call made after the window closed
+fails at once with a ``ToolError`` (no one would ever answer it); a post then is dropped.
 
 :class:`QtClipboard` and :class:`QtBrowser` implement the tools' ``ClipboardPort`` and ``BrowserPort``.
 """

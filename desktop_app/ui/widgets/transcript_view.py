@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -303,7 +304,11 @@ class TranscriptView(QListView):
         row = Row(RowKind.WIDGET, entry=entry, widget=widget)
         self._entry_rows[entry.id] = row
         self._rows.append(row)
-        self.setIndexWidget(self._rows.index(len(self._rows.rows) - 1), widget)
+        holder = QWidget()  # the line's spacing below the card, as bubbles have
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(1, 0, 1, _SPACING)
+        box.addWidget(widget)
+        self.setIndexWidget(self._rows.index(len(self._rows.rows) - 1), holder)
 
     def _changed(self, row: Row) -> None:
         number = self._index_of(row)
