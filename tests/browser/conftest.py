@@ -24,6 +24,8 @@ from desktop_app.relay import RelayConfig, RelayServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("GLD_BROWSER_ARTIFACTS", Path(__file__).parent / "artifacts"))
+WEB = Path(__file__).resolve().parents[2] / "assets" / "web"
+"""This checkout's page: the shared venv's editable install may point at another checkout's assets."""
 SPEECH = "Hello Gemini. Can you hear me? This is the browser test speaking."
 
 
@@ -78,7 +80,8 @@ async def relay(emulator: Emulator) -> AsyncIterator[RelayServer]:
     connector = GenaiConnector(
         Backend("emulator", "browser-key", emulator.base_url, emulator.client_ssl_context())
     )
-    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0), api_key="browser-key") as server:
+    config = RelayConfig(port=0, web_root=WEB)
+    async with RelayServer(connector, SessionOptions(), config, api_key="browser-key") as server:
         yield server
 
 

@@ -4,30 +4,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from desktop_app.core.commands import FunctionResult, ToolResponse
+from desktop_app.core.commands import ToolResponse
 from desktop_app.core.events import FunctionCall, ToolCall
 from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.relay import RelayConfig, RelayServer
 from desktop_app.relay.page_tools import GOOGLE_SEARCH, BrowserTools
-from desktop_app.tools.runtime import Send
-from desktop_app.tools.spec import Policy, ToolSpec
-from desktop_app.tools.timers import TimerService
-from tests.integration.relay_client import Message, open_client, recv_until
-
-
-async def _lookup(args: dict[str, Any]) -> Any:
-    return {"answer": f"found {args['q']}"}
-
-
-def _specs(_send: Send, _timers: TimerService) -> Sequence[ToolSpec]:
-    parameters = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
-    return [ToolSpec("lookup", "Looks something up.", _lookup, parameters, policy=Policy.ASK)]
+from tests.integration.relay_client import Message, lookup_tool, open_client, recv_until, tool_answer
 
 
 @pytest.fixture
@@ -37,21 +25,13 @@ def connector() -> FakeConnector:
 
 @pytest.fixture
 async def relay(connector: FakeConnector) -> AsyncIterator[RelayServer]:
-    tools = BrowserTools(frozenset({GOOGLE_SEARCH, "lookup"}), source=_specs)
+    tools = BrowserTools(frozenset({GOOGLE_SEARCH, "lookup"}), source=lookup_tool)
     async with RelayServer(connector, SessionOptions(), RelayConfig(port=0), tools=tools) as server:
         yield server
 
 
 def has(key: str) -> Any:
     return lambda message: key in message
-
-
-async def answered(session: FakeSession) -> FunctionResult:
-    """The one FunctionResult the session was sent (waits for it)."""
-    await session.changes.wait_for(lambda: any(isinstance(c, ToolResponse) for c in session.sent))
-    [response] = [c for c in session.sent if isinstance(c, ToolResponse)]
-    [result] = response.results
-    return result
 
 
 async def call_and_wait_for_card(ws: Any, session: FakeSession, call_id: str) -> Message:
@@ -72,7 +52,7 @@ async def test_allow_once_from_the_page_runs_the_tool_and_answers_the_session(
         assert result["outcome"] == "done"
         assert result["decision"] == "allowed once"
         assert "found otters" in result["summary"]
-        answer = await answered(session)
+        answer = await tool_answer(session)
         assert (answer.id, answer.name) == ("c1", "lookup")
         assert answer.response == {"output": {"answer": "found otters"}}
 
@@ -86,7 +66,7 @@ async def test_deny_from_the_page_answers_the_session_with_denied(
         await ws.send(json.dumps({"tool_consent": {"id": "c2", "decision": "deny"}}))
         result = (await recv_until(ws, has("tool_result")))[-1]["tool_result"]
         assert (result["outcome"], result["decision"]) == ("denied", "denied by the user")
-        answer = await answered(session)
+        answer = await tool_answer(session)
         assert answer.response["error"]["code"] == "denied"
         # a second answer for the same card is a clear error, and the connection goes on
         await ws.send(json.dumps({"tool_consent": {"id": "c2", "decision": "allow_once"}}))
@@ -112,5 +92,5 @@ async def test_by_default_pages_get_no_local_tools_and_every_call_is_still_answe
         [call] = [m["tool_call"] for m in messages if "tool_call" in m]
         assert call["needs_consent"] is False
         assert messages[-1]["tool_result"]["outcome"] == "unknown_tool"
-        answer = await answered(session)
+        answer = await tool_answer(session)
         assert answer.response["error"]["code"] == "unknown_tool"
