@@ -187,9 +187,10 @@ class BrowserConnection:
         """Open the one live session and relay until it ends, fails or the browser is closed."""
         connector = self._connector()
         self._backend = connector.backend_name
+        page = self._tools.open(self._publish, model=options.model)
         try:
-            async with connector.connect(options) as session:
-                outcome = await self._run_session(session)
+            async with connector.connect(page.session_options(options)) as session:
+                outcome = await self._run_session(session, page)
         except LiveError as err:
             log.info(
                 "relay client %d: live session failed: %s (%s)",
@@ -201,12 +202,11 @@ class BrowserConnection:
         if outcome is not None:
             self._close = (outcome.code, outcome.reason)
 
-    async def _run_session(self, session: LiveSession) -> Close | None:
+    async def _run_session(self, session: LiveSession, page: PageToolSession) -> Close | None:
         """Run reader and pump on the open session; the Close (if any) says how the browser is closed."""
         self._first_close(self.protocol.session_opened())
-        model = self.protocol.options.model if self.protocol.options is not None else ""
-        self._page = self._tools.open(session.send, self._publish, model=model)
-        await self._page.start()
+        self._page = page
+        await page.start(session.send)
         reader = asyncio.create_task(self._read_loop(session), name=f"relay-client-{self.client_id}-read")
         pump = asyncio.create_task(self._pump(session), name=f"relay-client-{self.client_id}-pump")
         try:
@@ -216,7 +216,7 @@ class BrowserConnection:
                 if not task.done():
                     task.cancel()
             await asyncio.wait({reader, pump})
-            page, self._page = self._page, None
+            self._page = None
             await page.stop()  # waiting cards count as deny; nothing more is sent on this session
         first = pump if pump in done else reader
         # A send that failed because the session failed surfaces as the pump's LiveError too;

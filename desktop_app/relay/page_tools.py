@@ -6,8 +6,9 @@ server holds one :class:`BrowserTools`; each browser connection opens a :class:`
 live session::
 
     tools = BrowserTools.from_settings(settings)            # the relay's, built once
-    page = tools.open(session.send, publish, model=options.model)
-    await page.start()
+    page = tools.open(publish, model=options.model)         # at the browser's setup
+    connector.connect(page.session_options(options))        # declares the page's tools
+    await page.start(session.send)                          # once the session is open
     page.runtime.on_event(tool_call_event)                  # ToolCall / ToolCallCancellation
     page.consent.answer(call_id, ConsentAnswer.ALLOW_ONCE)  # the page's tool_consent
     await page.stop()                                       # the page left: pending cards count as deny
@@ -20,12 +21,17 @@ saved policies.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from desktop_app.config import Settings
+from desktop_app.core.commands import Command
+from desktop_app.core.errors import ConnectionLostError
 from desktop_app.live.models import model_spec
+from desktop_app.live.options import SessionOptions
 from desktop_app.tools.builtins import builtin_tools
 from desktop_app.tools.consent import ConsentAnswer, ConsentRequest
 from desktop_app.tools.policy import PolicyBook
@@ -121,10 +127,10 @@ class BrowserTools:
     def local(self) -> frozenset[str]:
         return self.allowed - {GOOGLE_SEARCH}
 
-    def open(self, send: Send, publish: Publish, *, model: str) -> PageToolSession:
-        """One browser session's tools (no I/O): ``send`` is its live session's send port, ``publish``
-        gets the runtime's :class:`~desktop_app.core.events.ToolActivity` events."""
-        return PageToolSession(self, send, publish, scheduling=model_spec(model).scheduling)
+    def open(self, publish: Publish, *, model: str) -> PageToolSession:
+        """One browser session's tools (no I/O) for a session on ``model``: ``publish`` gets the runtime's
+        :class:`~desktop_app.core.events.ToolActivity` events."""
+        return PageToolSession(self, publish, scheduling=model_spec(model).scheduling)
 
 
 class PageToolSession:
@@ -134,8 +140,10 @@ class PageToolSession:
     tool with ``unknown_tool``), so no call of a page's session is left unanswered. Use from the loop thread.
     """
 
-    def __init__(self, tools: BrowserTools, send: Send, publish: Publish, *, scheduling: bool) -> None:
+    def __init__(self, tools: BrowserTools, publish: Publish, *, scheduling: bool) -> None:
         self.consent = PageConsent()
+        self._session_send: Send | None = None
+        send = self._send
         self._timers = TimerService(SystemNotifier(), send)
         registry = ToolRegistry()
         if tools.local:
@@ -157,7 +165,16 @@ class PageToolSession:
         """The local tools this session declares (none by default)."""
         return self.runtime.declarations()
 
-    async def start(self) -> None:
+    def session_options(self, options: SessionOptions) -> SessionOptions:
+        """``options`` declaring this page's tools and search grounding, in the ``tools`` and
+        ``google_search`` fields of :class:`SessionOptions` (left as they are where it has none)."""
+        wanted: dict[str, Any] = {"tools": tuple(self.declarations()), "google_search": self.google_search}
+        known = {f.name for f in dataclasses.fields(options)}
+        return dataclasses.replace(options, **{k: v for k, v in wanted.items() if k in known})
+
+    async def start(self, send: Send) -> None:
+        """The live session is open: answers, screenshots and timer notes go to ``send`` from now on."""
+        self._session_send = send
         await self.runtime.start()
 
     async def stop(self) -> None:
@@ -165,3 +182,9 @@ class PageToolSession:
         self.consent.close()
         await self.runtime.stop()
         await self._timers.stop()
+        self._session_send = None
+
+    async def _send(self, command: Command) -> None:
+        if self._session_send is None:
+            raise ConnectionLostError("The browser's live session is not open.")
+        await self._session_send(command)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import fields
 from typing import Any
 
 import pytest
 
 from desktop_app.config import Settings
-from desktop_app.core.commands import Command
 from desktop_app.core.events import (
     Event,
     FunctionCall,
@@ -232,10 +232,6 @@ async def test_a_cancelled_question_withdraws_its_card() -> None:
 # --- what browser sessions may use ---------------------------------------------------------------
 
 
-async def _send(_command: Command) -> None:
-    return None
-
-
 def _publish(_event: Event) -> None:
     return None
 
@@ -246,7 +242,7 @@ def test_default_is_search_grounding_only() -> None:
     tools = BrowserTools.from_settings(settings)
     assert tools.google_search
     assert tools.local == frozenset()
-    page = tools.open(_send, _publish, model="gemini-3.8-live")
+    page = tools.open(_publish, model="gemini-3.8-live")
     assert page.declarations() == []
     assert page.google_search
 
@@ -254,10 +250,19 @@ def test_default_is_search_grounding_only() -> None:
 def test_listed_local_tools_are_declared_and_nothing_else() -> None:
     tools = BrowserTools.from_settings(Settings(browser_tools=("get_current_time",)))
     assert not tools.google_search
-    page = tools.open(_send, _publish, model="gemini-3.8-live")
+    page = tools.open(_publish, model="gemini-3.8-live")
     assert [d.name for d in page.declarations()] == ["get_current_time"]
 
 
 def test_tools_off_means_nothing_for_browsers_either() -> None:
     tools = BrowserTools.from_settings(Settings(tools_enabled=False))
     assert tools.allowed == frozenset()
+
+
+def test_session_options_declare_the_pages_tools_and_keep_the_rest() -> None:
+    page = BrowserTools(frozenset({"get_current_time"})).open(_publish, model="gemini-3.8-live")
+    options = page.session_options(SessionOptions(voice="Kore"))
+    assert options.voice == "Kore"
+    if "tools" in {f.name for f in fields(SessionOptions)}:  # the session's tool fields (issue 14)
+        assert [d.name for d in getattr(options, "tools")] == ["get_current_time"]  # noqa: B009
+        assert getattr(options, "google_search") is False  # noqa: B009
