@@ -38,7 +38,7 @@ class RelayService(ServiceBase):
     program goes on without it. Call on the loop thread.
     """
 
-    sections = frozenset({Section.BACKEND, Section.RELAY, Section.SESSION})
+    sections = frozenset({Section.BACKEND, Section.RELAY, Section.SESSION, Section.TOOLS})
 
     def __init__(self, settings: Settings, bus: Bus, backend: BackendService) -> None:
         super().__init__(settings, bus)
@@ -101,3 +101,5 @@ class RelayService(ServiceBase):
         if changed_sections(old, settings) & {Section.BACKEND, Section.RELAY}:
             await self.stop()
             await self.start()
+        elif self.relay is not None:  # the tools browsers may use: new browser connections take them
+            self.relay.tools = BrowserTools.from_settings(settings)

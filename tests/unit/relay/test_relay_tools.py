@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -19,13 +19,17 @@ from desktop_app.core.events import (
     ToolCallCancellation,
     ToolPhase,
 )
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
-from desktop_app.relay import codec
+from desktop_app.relay import RelayServer, codec
 from desktop_app.relay.messages import ErrorCode, ProtocolError, ToolConsent
 from desktop_app.relay.page_tools import BrowserTools, PageConsent
 from desktop_app.relay.protocol import RelayProtocol
 from desktop_app.relay.protocol_values import AnswerConsent, OpenSession, Reply, RunTools
 from desktop_app.relay.tool_codec import encode_grounding, encode_tool_call, encode_tool_result
+from desktop_app.services.backend import BackendService
+from desktop_app.services.bus import Bus
+from desktop_app.services.relay import RelayService
 from desktop_app.tools.consent import ConsentAnswer, ConsentRequest
 from desktop_app.tools.spec import Risk
 
@@ -266,3 +270,19 @@ def test_session_options_declare_the_pages_tools_and_keep_the_rest() -> None:
     if "tools" in {f.name for f in fields(SessionOptions)}:  # the session's tool fields (issue 14)
         assert [d.name for d in getattr(options, "tools")] == ["get_current_time"]  # noqa: B009
         assert getattr(options, "google_search") is False  # noqa: B009
+
+
+def _no_backend(_settings: Settings) -> Any:
+    raise AssertionError("the backend is not opened here")
+
+
+async def test_a_tools_setting_reaches_the_next_browser_connections_without_a_relay_restart() -> None:
+    settings = Settings(history=False)
+    bus = Bus(lambda _event: None)
+    service = RelayService(settings, bus, BackendService(settings, bus, opener=_no_backend))
+    relay = RelayServer(FakeConnector(), SessionOptions(), tools=BrowserTools.from_settings(settings))
+    service.relay = relay  # as if started (not bound: nothing here needs the port)
+    await service.apply_settings(replace(settings, browser_tools=("get_current_time",)))
+    assert service.relay is relay, "the relay was not restarted"
+    assert relay.tools.local == {"get_current_time"}
+    assert not relay.tools.google_search
