@@ -3,9 +3,11 @@ click or from the keyboard, reaches the (fake) live session as its ToolResponse.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
+from playwright.async_api import WebSocketRoute
 
 from desktop_app.core.events import FunctionCall, ToolCall
 from desktop_app.live.fake_session import FakeConnector, FakeSession
@@ -72,3 +74,31 @@ async def test_deny_is_reachable_from_the_keyboard(
     answer = await tool_answer(session)
     assert answer.response["error"]["code"] == "denied"
     await wait_page(page, "window.__gld.tools[0]?.outcome === 'denied'")
+
+
+async def test_grounding_sources_show_as_web_links_only(
+    fake_relay: tuple[RelayServer, FakeConnector], browser_page: BrowserPage
+) -> None:
+    relay, _connector = fake_relay
+    page = browser_page.page
+    routes: list[WebSocketRoute] = []
+
+    def through_the_relay(route: WebSocketRoute) -> None:
+        route.connect_to_server()  # everything passes; the test adds one relay → page message
+        routes.append(route)
+
+    await page.route_web_socket("**/ws", through_the_relay)
+    await page.goto(relay.url)
+    await page.click("#connect")
+    await wait_page(page, "window.__gld.state === 'live'")
+    sources = [
+        {"title": "Otters (emulator)", "uri": "https://example.com/otters"},
+        {"title": "Bad", "uri": "javascript:alert(1)"},
+    ]
+    routes[0].send(json.dumps({"grounding": {"queries": ["sea otters"], "sources": sources}}))
+    await wait_page(page, "window.__gld.sources.length === 1")
+    links = page.locator(".turn.sources a")
+    assert await links.count() == 1
+    assert await links.get_attribute("href") == "https://example.com/otters"
+    assert await links.get_attribute("rel") == "noopener noreferrer"
+    assert "Searched: sea otters" in await page.locator(".turn.sources").inner_text()
