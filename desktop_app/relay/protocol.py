@@ -7,8 +7,7 @@ what happened to the session (opened, failed, ended), and carries out the action
 - :class:`Forward` — send one command (audio, a frame, a typed turn, a stream end) to the live session;
 - :class:`Reply` — queue a JSON frame for the browser (``flush_audio`` first drops queued audio);
 - :class:`Close` — close the browser connection with this code and reason;
-- :class:`RunTools` / :class:`AnswerConsent` — a tool call (or cancellation) for this connection's tool
-  runtime; the page's answer to a consent card (:mod:`desktop_app.relay.page_tools`).
+- :class:`RunTools` / :class:`AnswerConsent` — for the connection's tools (:mod:`.page_tools`).
 
 Policy, in one place:
 
@@ -331,8 +330,7 @@ class RelayProtocol:
         return [Reply(f) for f in self._tool_frames.activity(event)] if self.phase is Phase.LIVE else []
 
     def unknown_call(self, call_id: str) -> list[Action]:
-        """A ``tool_consent`` for a call no card waits on (answered, timed out, cancelled): an error that
-        does not count against ``max_errors`` (a late click races the timeout; it is not a bad client)."""
+        """A ``tool_consent`` no card waits on: an error, not counted (a late click is no bad client)."""
         message = f"No consent card waits for the tool call '{call_id[:40]}': it was answered or withdrawn."
         return [self._error_reply(ErrorCode.UNKNOWN_CALL, message)]
 
