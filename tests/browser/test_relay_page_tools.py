@@ -4,30 +4,18 @@ click or from the keyboard, reaches the (fake) live session as its ToolResponse.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import WebSocketRoute
 
 from desktop_app.core.events import FunctionCall, ToolCall
 from desktop_app.live.fake_session import FakeConnector, FakeSession
-from desktop_app.live.options import SessionOptions
-from desktop_app.relay import RelayConfig, RelayServer
-from desktop_app.relay.page_tools import GOOGLE_SEARCH, BrowserTools
-from tests.browser.conftest import WEB, BrowserPage, screenshot_path
+from desktop_app.relay import RelayServer
+from tests.browser.conftest import BrowserPage, screenshot_path
 from tests.browser.pagestate import gld, wait_page
-from tests.integration.relay_client import lookup_tool, tool_answer
+from tests.integration.relay_client import tool_answer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-async def fake_relay() -> AsyncIterator[tuple[RelayServer, FakeConnector]]:
-    connector = FakeConnector()
-    tools = BrowserTools(frozenset({GOOGLE_SEARCH, "lookup"}), source=lookup_tool)
-    config = RelayConfig(port=0, web_root=WEB)
-    async with RelayServer(connector, SessionOptions(), config, tools=tools) as relay:
-        yield relay, connector
 
 
 async def _card(fake_relay: tuple[RelayServer, FakeConnector], browser_page: BrowserPage) -> FakeSession:
