@@ -326,8 +326,9 @@ class RelayProtocol:
         ]
 
     def tool_activity(self, event: ToolActivity) -> list[Action]:
-        """A step of one of this connection's tool calls: ``tool_call`` / ``tool_result`` for the page."""
-        return [Reply(f) for f in self._tool_frames.activity(event)] if self.phase is Phase.LIVE else []
+        """A step of one of this connection's tool calls: ``tool_call`` / ``tool_result`` (redacted)."""
+        live = self.phase is Phase.LIVE
+        return [Reply(self._redact(f)) for f in self._tool_frames.activity(event)] if live else []
 
     def unknown_call(self, call_id: str) -> list[Action]:
         """A ``tool_consent`` no card waits on: an error, not counted (a late click is no bad client)."""

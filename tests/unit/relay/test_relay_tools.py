@@ -26,6 +26,7 @@ from desktop_app.relay.messages import ErrorCode, ProtocolError, ToolConsent
 from desktop_app.relay.page_tools import BrowserTools, PageConsent
 from desktop_app.relay.protocol import RelayProtocol
 from desktop_app.relay.protocol_values import AnswerConsent, OpenSession, Reply, RunTools
+from desktop_app.relay.redact import Redactor
 from desktop_app.relay.tool_codec import encode_grounding, encode_tool_call, encode_tool_result
 from desktop_app.services.backend import BackendService
 from desktop_app.services.bus import Bus
@@ -183,6 +184,17 @@ def test_a_call_refused_before_running_gets_call_and_result_with_the_error_code(
     assert result["tool_result"]["outcome"] == "unknown_tool"
     cancelled = ToolActivity("c4", "clock", ToolPhase.CANCELLED)
     assert frames(proto.tool_activity(cancelled))[-1]["tool_result"]["outcome"] == "cancelled"
+
+
+def test_tool_frames_never_carry_the_api_key() -> None:
+    key = "AIzaSyTHISISAFAKEKEYFORTESTS0123456789ab"
+    proto = RelayProtocol(SessionOptions(), redact=Redactor([key]))
+    proto.receive(AUDIO_SETUP)
+    proto.live_event(ToolCall((FunctionCall("c5", "read_clipboard", {"note": key}),)))
+    done = ToolActivity("c5", "read_clipboard", ToolPhase.DONE, decision="allow", summary=f"text: {key}")
+    sent = [a.frame for a in proto.tool_activity(done) if isinstance(a, Reply)]
+    assert len(sent) == 2
+    assert all(key not in frame for frame in sent)
 
 
 def test_a_late_consent_is_an_error_that_does_not_spend_the_error_budget() -> None:
