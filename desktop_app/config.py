@@ -134,6 +134,8 @@ class Settings:
     tool_policies: tuple[str, ...] = _in(Section.TOOLS, ())  # "NAME=allow|ask|deny": tools/policy.py
     tool_consent_timeout_s: float = _in(Section.TOOLS, 30.0)  # no answer on a consent card = deny
     mcp_servers: str = _in(Section.TOOLS, "")  # the mcpServers JSON of other MCP clients: tools/mcp_config.py
+    # what browser (relay) sessions may use: "google_search" and local tool names: relay/page_tools.py
+    browser_tools: tuple[str, ...] = _in(Section.TOOLS, ("google_search",))
 
     def __post_init__(self) -> None:
         _validate(self)

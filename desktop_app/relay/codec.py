@@ -4,7 +4,7 @@ Decoding never raises on bad input: :func:`decode_frame` returns a :class:`Proto
 and a ``realtime_input`` message with some bad chunks still yields its good ones. Field names are
 accepted in snake_case (the tutorial's page) and lowerCamelCase (the Live API's canonical JSON); base64
 in the standard or the URL-safe alphabet. The ``setup`` body is decoded by
-:mod:`desktop_app.relay.setup_codec`.
+:mod:`desktop_app.relay.setup_codec`, ``tool_consent`` and the tool replies by :mod:`.tool_codec`.
 
 Encoding: one function per reply kind, each returning the compact JSON text to send.
 """
@@ -29,6 +29,7 @@ from desktop_app.relay.messages import (
     RealtimeInput,
 )
 from desktop_app.relay.setup_codec import decode_setup
+from desktop_app.relay.tool_codec import decode_tool_consent
 
 __all__ = [
     "IMAGE_MIME_TYPES",
@@ -54,7 +55,7 @@ MAX_TEXT_CHARS: Final = 32_000
 _URLSAFE_TO_STANDARD: Final = str.maketrans("-_", "+/")
 _MIME_RATE: Final = re.compile(r"^\s*rate\s*=\s*(\d{1,6})\s*$", re.IGNORECASE)
 
-_KINDS: Final = ("setup", "realtime_input", "client_content")
+_KINDS: Final = ("setup", "realtime_input", "client_content", "tool_consent")
 
 
 def decode_base64(text: str) -> bytes | None:
@@ -121,6 +122,8 @@ def decode_frame(frame: str | bytes) -> ClientMessage | ProtocolError:
         return decode_realtime_input(body)
     if kind == "client_content":
         return decode_client_content(body)
+    if kind == "tool_consent":
+        return decode_tool_consent(body)
     return ProtocolError(
         ErrorCode.UNKNOWN_KIND,
         f"Unknown message kind '{short(raw_kind)}'; expected one of: " + ", ".join(_KINDS) + ".",

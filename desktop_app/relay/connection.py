@@ -3,7 +3,8 @@
 Tasks per connection: a writer (drains the bounded :class:`~desktop_app.relay.outbox.SendQueue` into
 the socket) and, while the live session is open, a reader (browser frames → protocol → session sends) and
 a pump (session events → protocol → send queue). The reader runs only while the session is open, so a
-browser that streams while it connects is held back by TCP flow control rather than losing data.
+browser that streams while it connects is held back by TCP flow control rather than losing data. The open
+session has its own tools and consent (:class:`~desktop_app.relay.page_tools.PageToolSession`).
 
 One live session per browser, opened once: a resilient session reconnects by itself (its sends buffer
 during the gap, its ``SessionState`` events become ``{"session"}`` messages); any failure it raises, or a
@@ -26,26 +27,29 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from desktop_app.core.errors import LiveError
+from desktop_app.core.events import Event, ToolActivity
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector, LiveSession
 from desktop_app.relay.config import RelayConfig
+from desktop_app.relay.ending import why_closed
 from desktop_app.relay.outbox import SendQueue
+from desktop_app.relay.page_tools import BrowserTools, PageToolSession
 from desktop_app.relay.protocol import RelayProtocol
 from desktop_app.relay.protocol_values import (
     Action,
+    AnswerConsent,
     Close,
     CloseCode,
     Forward,
     OpenSession,
     Reply,
+    RunTools,
     close_reason,
 )
 
 __all__ = ["BrowserConnection"]
 
 log = logging.getLogger("desktop_app.relay")
-
-_KEEPALIVE_TIMEOUT = "keepalive ping timeout"  # the close reason websockets sends when a pong never came
 
 
 class _QueueFull(Exception):
@@ -63,6 +67,7 @@ class BrowserConnection:
         redact: applied to all text that is logged or sent.
         client_id: a small number for logs and ``/status``.
         origin: the upgrade's ``Origin`` header, for ``/status``.
+        tools: what this browser's session may use (default: search grounding only).
     """
 
     def __init__(
@@ -75,6 +80,7 @@ class BrowserConnection:
         redact: Callable[[str], str],
         client_id: int,
         origin: str | None,
+        tools: BrowserTools | None = None,
     ) -> None:
         self._ws = ws
         self._connector = connector
@@ -82,6 +88,8 @@ class BrowserConnection:
         self._redact = redact
         self.client_id = client_id
         self.origin = origin
+        self._tools = tools or BrowserTools()
+        self._page: PageToolSession | None = None
         self.protocol = RelayProtocol(base, redact=redact, limits=config.limits)
         self._outbox = SendQueue(config.send_queue_frames)
         self._high_water = max(1, config.send_queue_frames // 2)
@@ -89,8 +97,7 @@ class BrowserConnection:
         self._connected_at = time.monotonic()
         self._backend = ""
         self.ending = ""
-        """Why the connection ended, once it has: ``setup_timeout``, ``unresponsive`` (no pong to a
-        keepalive ping), ``left`` (the browser closed), or the relay's close reason."""
+        """Why the connection ended, once it has: ``setup_timeout`` or :func:`~.ending.why_closed`'s."""
 
     # --- public -------------------------------------------------------------------------------
 
@@ -180,9 +187,10 @@ class BrowserConnection:
         """Open the one live session and relay until it ends, fails or the browser is closed."""
         connector = self._connector()
         self._backend = connector.backend_name
+        page = self._tools.open(self._publish, model=options.model)
         try:
-            async with connector.connect(options) as session:
-                outcome = await self._run_session(session)
+            async with connector.connect(page.session_options(options)) as session:
+                outcome = await self._run_session(session, page)
         except LiveError as err:
             log.info(
                 "relay client %d: live session failed: %s (%s)",
@@ -194,9 +202,11 @@ class BrowserConnection:
         if outcome is not None:
             self._close = (outcome.code, outcome.reason)
 
-    async def _run_session(self, session: LiveSession) -> Close | None:
+    async def _run_session(self, session: LiveSession, page: PageToolSession) -> Close | None:
         """Run reader and pump on the open session; the Close (if any) says how the browser is closed."""
         self._first_close(self.protocol.session_opened())
+        self._page = page
+        await page.start(session.send)
         reader = asyncio.create_task(self._read_loop(session), name=f"relay-client-{self.client_id}-read")
         pump = asyncio.create_task(self._pump(session), name=f"relay-client-{self.client_id}-pump")
         try:
@@ -206,6 +216,8 @@ class BrowserConnection:
                 if not task.done():
                     task.cancel()
             await asyncio.wait({reader, pump})
+            self._page = None
+            await page.stop()  # waiting cards count as deny; nothing more is sent on this session
         first = pump if pump in done else reader
         # A send that failed because the session failed surfaces as the pump's LiveError too;
         # prefer the pump's outcome when both finished.
@@ -261,21 +273,33 @@ class BrowserConnection:
         """Carry out a non-session action; True when it closes the connection."""
         if isinstance(action, Reply):
             self._enqueue(action)
-            return False
-        if isinstance(action, Close):
+        elif isinstance(action, Close):
             self._close = (action.code, action.reason)
             return True
+        elif isinstance(action, RunTools) and self._page is not None:
+            self._page.runtime.on_event(action.event)
+        elif isinstance(action, AnswerConsent) and not (
+            self._page is not None and self._page.consent.answer(action.call_id, action.decision)
+        ):
+            self._first_close(self.protocol.unknown_call(action.call_id))
         return False
 
     def _first_close(self, actions: list[Action]) -> Close | None:
-        """Queue the replies in ``actions``; return the Close among them, if any."""
+        """Carry out the replies and tool actions in ``actions``; return the Close among them, if any."""
         terminal: Close | None = None
         for action in actions:
-            if isinstance(action, Reply):
-                self._enqueue(action)
-            elif isinstance(action, Close) and terminal is None:
+            if not isinstance(action, Close):
+                self._dispatch(action)
+            elif terminal is None:
                 terminal = action
         return terminal
+
+    def _publish(self, event: Event) -> None:
+        """A tool step → page frames; a full queue drops them (the pump closes a page that stops reading)."""
+        if isinstance(event, ToolActivity):
+            for action in self.protocol.tool_activity(event):
+                if isinstance(action, Reply) and not self._outbox.put(action.frame):
+                    log.info("relay client %d: send queue full, a tool frame was dropped", self.client_id)
 
     def _finish(self, actions: list[Action]) -> None:
         for action in actions:
@@ -305,7 +329,7 @@ class BrowserConnection:
     async def _shutdown(self, writer: asyncio.Task[None]) -> None:
         self._outbox.close()
         if not self.ending:
-            self.ending = self._why_closed()
+            self.ending = why_closed(self._ws, self._close)
         code, reason = self._close or (CloseCode.NORMAL, "")
         try:
             async with asyncio.timeout(self._config.close_timeout_s):
@@ -324,14 +348,3 @@ class BrowserConnection:
         )
         with contextlib.suppress(Exception):
             await self._ws.close(code, close_reason(reason))
-
-    def _why_closed(self) -> str:
-        if self._close is not None:
-            return self._close[1] or "closed"
-        protocol = self._ws.protocol
-        sent = protocol.close_sent
-        if sent is not None and sent.reason == _KEEPALIVE_TIMEOUT:
-            return "unresponsive"
-        if sent is not None and not protocol.close_rcvd_then_sent:
-            return f"closed by the relay ({sent.code})"
-        return "left"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from desktop_app.core.commands import UserAudio, UserImage, UserText
 from desktop_app.live.options import Modality
+from desktop_app.tools.consent import ConsentAnswer
 
 __all__ = [
     "BrowserSetup",
@@ -22,6 +23,7 @@ __all__ = [
     "MediaChunk",
     "ProtocolError",
     "RealtimeInput",
+    "ToolConsent",
 ]
 
 
@@ -37,7 +39,7 @@ class ErrorCode(enum.StrEnum):
     NOT_AN_OBJECT = "not_an_object"
     """The JSON is valid but not an object with exactly one key."""
     UNKNOWN_KIND = "unknown_kind"
-    """The object's key is not ``setup``, ``realtime_input`` or ``client_content``."""
+    """The object's key is not ``setup``, ``realtime_input``, ``client_content`` or ``tool_consent``."""
     WRONG_TYPE = "wrong_type"
     """A field has the wrong JSON type or an unknown name."""
     UNKNOWN_MIME = "unknown_mime"
@@ -62,6 +64,8 @@ class ErrorCode(enum.StrEnum):
     """The client kept sending invalid messages; the connection is closed."""
     RATE_LIMITED = "rate_limited"
     """The client sent more messages per second than the relay takes; this one was dropped."""
+    UNKNOWN_CALL = "unknown_call"
+    """A ``tool_consent`` names no call that is waiting for this page's consent (answered, withdrawn)."""
     TOO_MANY_CLIENTS = "too_many_clients"
     """The relay serves its maximum number of browsers; the connection is closed (1013)."""
 
@@ -115,5 +119,13 @@ class RealtimeInput:
     audio_stream_end: bool = False
 
 
-ClientMessage = BrowserSetup | RealtimeInput | UserText
+@dataclass(frozen=True, slots=True)
+class ToolConsent:
+    """The page's answer to a consent card: ``{"tool_consent": {"id", "decision"}}``."""
+
+    call_id: str
+    decision: ConsentAnswer
+
+
+ClientMessage = BrowserSetup | RealtimeInput | UserText | ToolConsent
 """What one valid browser frame decodes to (a typed turn is already the core command)."""

@@ -6,7 +6,8 @@ what happened to the session (opened, failed, ended), and carries out the action
 - :class:`OpenSession` — open the live session with these options (after a valid ``setup``);
 - :class:`Forward` — send one command (audio, a frame, a typed turn, a stream end) to the live session;
 - :class:`Reply` — queue a JSON frame for the browser (``flush_audio`` first drops queued audio);
-- :class:`Close` — close the browser connection with this code and reason.
+- :class:`Close` — close the browser connection with this code and reason;
+- :class:`RunTools` / :class:`AnswerConsent` — for the connection's tools (:mod:`.page_tools`).
 
 Policy, in one place:
 
@@ -28,6 +29,8 @@ Policy, in one place:
 - When the live session fails for good the browser gets ``{"error"}``, ``{"session": {"state": "closed"}}``
   and a close: 1013 (try again later) when the failure was transient (the reconnect cap was reached, or a
   plain connector's drop), 1011 when it was fatal (a refused key, 1007, 1008). Nothing is retried here.
+- Tool calls go to the connection's own tool runtime; the page sees them as ``tool_call``/``tool_result``
+  (:mod:`.tool_frames`) and answers consent cards with ``tool_consent``.
 """
 
 from __future__ import annotations
@@ -45,15 +48,19 @@ from desktop_app.core.events import (
     Role,
     SessionPhase,
     SessionState,
+    ToolActivity,
+    ToolCall,
+    ToolCallCancellation,
     Transcript,
     TurnComplete,
 )
 from desktop_app.live.options import Modality, SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import codec
-from desktop_app.relay.messages import BrowserSetup, ErrorCode, ProtocolError, RealtimeInput
+from desktop_app.relay.messages import BrowserSetup, ErrorCode, ProtocolError, RealtimeInput, ToolConsent
 from desktop_app.relay.protocol_values import (
     Action,
+    AnswerConsent,
     ClientStats,
     Close,
     CloseCode,
@@ -62,9 +69,11 @@ from desktop_app.relay.protocol_values import (
     Phase,
     ProtocolLimits,
     Reply,
+    RunTools,
     close_reason,
 )
 from desktop_app.relay.ratelimit import TokenBucket
+from desktop_app.relay.tool_frames import ToolFrames
 
 __all__ = ["RelayProtocol"]
 
@@ -105,6 +114,7 @@ class RelayProtocol:
         self._errors = 0
         self._announced = False
         self._forward_output_transcription = True
+        self._tool_frames = ToolFrames()
         self._bucket = TokenBucket(limits.rate_per_s, limits.rate_burst) if limits.rate_per_s > 0 else None
         self._rate_limited_frame = codec.encode_error(
             ErrorCode.RATE_LIMITED,
@@ -140,6 +150,8 @@ class RelayProtocol:
         if isinstance(message, UserText):
             self.stats.texts_in += 1
             return [Forward(message)]
+        if isinstance(message, ToolConsent):
+            return [AnswerConsent(message.call_id, message.decision)]
         return self._realtime(message)
 
     def _accept_setup(self, setup: BrowserSetup) -> list[Action]:
@@ -265,7 +277,11 @@ class RelayProtocol:
             return [Reply(codec.encode_flag("turn_complete"))]
         if isinstance(event, SessionState):
             return self._session_state(event.phase)
-        # setup complete (announced on open), usage, tool calls, VAD signals: not forwarded; goAway and
+        if isinstance(event, ToolCall | ToolCallCancellation):
+            if isinstance(event, ToolCall):
+                self._tool_frames.calls(event)
+            return [RunTools(event)]
+        # setup complete (announced on open), usage, VAD signals: not forwarded; goAway and
         # resumption handles are the live session's business (a plain session rides goAway to the cut)
         return []
 
@@ -308,6 +324,16 @@ class RelayProtocol:
             Reply(codec.encode_session_state("closed")),
             *self._close(CloseCode.NORMAL, "The live session ended."),
         ]
+
+    def tool_activity(self, event: ToolActivity) -> list[Action]:
+        """A step of one of this connection's tool calls: ``tool_call`` / ``tool_result`` (redacted)."""
+        live = self.phase is Phase.LIVE
+        return [Reply(self._redact(f)) for f in self._tool_frames.activity(event)] if live else []
+
+    def unknown_call(self, call_id: str) -> list[Action]:
+        """A ``tool_consent`` no card waits on: an error, not counted (a late click is no bad client)."""
+        message = f"No consent card waits for the tool call '{call_id[:40]}': it was answered or withdrawn."
+        return [self._error_reply(ErrorCode.UNKNOWN_CALL, message)]
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The values the relay protocol state machine (:mod:`desktop_app.relay.protocol`) takes and returns.
 
 The actions the I/O shell carries out (:class:`OpenSession`, :class:`Forward`, :class:`Reply`,
-:class:`Close`), the close codes, the per-connection limits and counters. Plain values, no behaviour.
+:class:`Close`, :class:`RunTools`, :class:`AnswerConsent`), the close codes, the per-connection limits and
+counters. Plain values, no behaviour.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import enum
 from dataclasses import dataclass, fields
 
 from desktop_app.core.commands import Command
+from desktop_app.core.events import ToolCall, ToolCallCancellation
 from desktop_app.live.options import SessionOptions
+from desktop_app.tools.consent import ConsentAnswer
 
 __all__ = [
     "Action",
+    "AnswerConsent",
     "ClientStats",
     "Close",
     "CloseCode",
@@ -22,6 +26,7 @@ __all__ = [
     "Phase",
     "ProtocolLimits",
     "Reply",
+    "RunTools",
     "close_reason",
 ]
 
@@ -68,7 +73,23 @@ class Close:
     reason: str
 
 
-Action = OpenSession | Forward | Reply | Close
+@dataclass(frozen=True, slots=True)
+class RunTools:
+    """Hand a ``ToolCall`` or ``ToolCallCancellation`` to this connection's tool runtime."""
+
+    event: ToolCall | ToolCallCancellation
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerConsent:
+    """The page answered the consent card of call ``call_id``: give the answer to the waiting question
+    (when none waits, reply with :meth:`~desktop_app.relay.protocol.RelayProtocol.unknown_call`)."""
+
+    call_id: str
+    decision: ConsentAnswer
+
+
+Action = OpenSession | Forward | Reply | Close | RunTools | AnswerConsent
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from desktop_app.relay.config import DEFAULT_HOST, DEFAULT_PORT, RelayConfig
 from desktop_app.relay.connection import BrowserConnection
 from desktop_app.relay.messages import ErrorCode
 from desktop_app.relay.origin import HostPolicy, OriginPolicy, is_loopback_host
+from desktop_app.relay.page_tools import BrowserTools
 from desktop_app.relay.protocol_values import CloseCode, close_reason
 from desktop_app.relay.redact import RedactingFilter, Redactor
 from desktop_app.relay.responses import file_response, json_response, plain
@@ -58,6 +59,8 @@ class RelayServer:
         config: where to listen and the limits.
         api_key: given only so it can be redacted from everything sent or logged.
         redact: a custom redactor instead (``str → str``); combined with ``api_key`` when both are given.
+        tools: what browser sessions may use (default: Google Search grounding only, no local tools);
+            each browser connection gets its own tool runtime and asks its own page for consent.
 
     Raises:
         ConfigError: an ``allow_origins`` entry is malformed or is the ``*`` wildcard.
@@ -71,8 +74,10 @@ class RelayServer:
         *,
         api_key: str | None = None,
         redact: Callable[[str], str] | None = None,
+        tools: BrowserTools | None = None,
     ) -> None:
         self._connector = connector
+        self.tools = tools or BrowserTools()
         self._options = options
         self._config = config or RelayConfig()
         key_redactor = Redactor([api_key])
@@ -262,6 +267,7 @@ class RelayServer:
             redact=self._redact,
             client_id=client_id,
             origin=origin,
+            tools=self.tools,
         )
         self._clients[client_id] = client
         self._note_clients_changed()

@@ -13,6 +13,7 @@ from desktop_app.core.errors import AppError
 from desktop_app.core.events import RelayStatus
 from desktop_app.live.session import LiveConnector
 from desktop_app.relay.config import RelayConfig
+from desktop_app.relay.page_tools import BrowserTools
 from desktop_app.relay.server import RelayServer
 from desktop_app.runtime.tasks import Policy, Supervised, stop_task
 from desktop_app.services.backend import BackendService, session_options
@@ -26,7 +27,8 @@ def build_relay(connector: LiveConnector, settings: Settings) -> RelayServer:
     config = RelayConfig(
         host=settings.relay_host, port=settings.relay_port, allow_origins=settings.relay_allow_origins
     )
-    return RelayServer(connector, session_options(settings), config, api_key=settings.api_key)
+    tools = BrowserTools.from_settings(settings)
+    return RelayServer(connector, session_options(settings), config, api_key=settings.api_key, tools=tools)
 
 
 class RelayService(ServiceBase):
@@ -36,7 +38,7 @@ class RelayService(ServiceBase):
     program goes on without it. Call on the loop thread.
     """
 
-    sections = frozenset({Section.BACKEND, Section.RELAY, Section.SESSION})
+    sections = frozenset({Section.BACKEND, Section.RELAY, Section.SESSION, Section.TOOLS})
 
     def __init__(self, settings: Settings, bus: Bus, backend: BackendService) -> None:
         super().__init__(settings, bus)
@@ -99,3 +101,5 @@ class RelayService(ServiceBase):
         if changed_sections(old, settings) & {Section.BACKEND, Section.RELAY}:
             await self.stop()
             await self.start()
+        elif self.relay is not None:  # the tools browsers may use: new browser connections take them
+            self.relay.tools = BrowserTools.from_settings(settings)

@@ -18,12 +18,17 @@ from playwright.async_api import ConsoleMessage, Page, async_playwright
 
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.relay import RelayConfig, RelayServer
+from desktop_app.relay.page_tools import GOOGLE_SEARCH, BrowserTools
+from tests.integration.relay_client import lookup_tool
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("GLD_BROWSER_ARTIFACTS", Path(__file__).parent / "artifacts"))
+WEB = Path(__file__).resolve().parents[2] / "assets" / "web"
+"""This checkout's page: the shared venv's editable install may point at another checkout's assets."""
 SPEECH = "Hello Gemini. Can you hear me? This is the browser test speaking."
 
 
@@ -78,8 +83,19 @@ async def relay(emulator: Emulator) -> AsyncIterator[RelayServer]:
     connector = GenaiConnector(
         Backend("emulator", "browser-key", emulator.base_url, emulator.client_ssl_context())
     )
-    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0), api_key="browser-key") as server:
+    config = RelayConfig(port=0, web_root=WEB)
+    async with RelayServer(connector, SessionOptions(), config, api_key="browser-key") as server:
         yield server
+
+
+@pytest.fixture
+async def fake_relay() -> AsyncIterator[tuple[RelayServer, FakeConnector]]:
+    """A relay on a fake live session whose pages may use ``lookup`` (policy "ask") and search grounding."""
+    connector = FakeConnector()
+    tools = BrowserTools(frozenset({GOOGLE_SEARCH, "lookup"}), source=lookup_tool)
+    config = RelayConfig(port=0, web_root=WEB)
+    async with RelayServer(connector, SessionOptions(), config, tools=tools) as relay:
+        yield relay, connector
 
 
 @dataclass

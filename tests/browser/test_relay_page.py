@@ -16,7 +16,7 @@ from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
 from desktop_app.live.resilient_session import ResilientConnector
 from desktop_app.relay import RelayConfig, RelayServer
-from tests.browser.conftest import BrowserPage, MediaFiles, screenshot_path
+from tests.browser.conftest import WEB, BrowserPage, MediaFiles, screenshot_path
 from tests.browser.pagestate import assert_text_mode_reply, gld, interrupt_a_long_reply, wait_page
 
 pytestmark = pytest.mark.browser
@@ -96,7 +96,8 @@ async def resilient_relay(
         GenaiConnector(Backend("emulator", "browser-key", emulator.base_url, emulator.client_ssl_context())),
         policy,
     )
-    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0), api_key="browser-key") as server:
+    config = RelayConfig(port=0, web_root=WEB)
+    async with RelayServer(connector, SessionOptions(), config, api_key="browser-key") as server:
         yield server
 
 

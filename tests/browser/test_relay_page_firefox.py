@@ -21,12 +21,15 @@ import numpy as np
 import pytest
 
 from desktop_app.core.audio_format import MODEL_FORMAT
+from desktop_app.core.events import FunctionCall, ToolCall
 from desktop_app.emulator import Emulator
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.relay import RelayServer
 from tests.browser.conftest import screenshot_path
 from tests.browser.firefox import FirefoxPage, launch_firefox
 from tests.browser.pagestate import assert_text_mode_reply, gld, interrupt_a_long_reply, wait_page
 from tests.browser.test_worklets import MIC_RENDER, assert_mic_filtered, assert_mic_render
+from tests.integration.relay_client import tool_answer
 from tests.support.pulse_rig import PulseRig, Recorder, ensure_daemon
 
 pytestmark = pytest.mark.browser
@@ -182,3 +185,21 @@ async def test_mic_worklet_resamples_and_filters_in_firefox(
     for rate in (48_000, 44_100, 16_000):
         assert_mic_render(await page.evaluate(MIC_RENDER, [rate, 440, 2.0]), rate)
     assert_mic_filtered(await page.evaluate(MIC_RENDER, [48_000, 12_000, 1.0]))
+
+
+async def test_consent_card_allow_answers_the_session_in_firefox(
+    fake_relay: tuple[RelayServer, FakeConnector], firefox_page: FirefoxPage
+) -> None:
+    relay, connector = fake_relay
+    page = firefox_page
+    await page.navigate(relay.url)
+    await page.click("#connect")
+    await wait_page(page, "window.__gld.state === 'live'")
+    [session] = await connector.wait_sessions(1)
+    session.emit(ToolCall((FunctionCall("c1", "lookup", {"q": "otters"}),)))
+    allow = '[data-call-id="c1"] button[data-decision="allow_once"]'
+    await wait_page(page, f"document.querySelector('{allow}') !== null")
+    await page.click(allow)
+    answer = await tool_answer(session)
+    assert (answer.id, answer.response) == ("c1", {"output": {"answer": "found otters"}})
+    await wait_page(page, "window.__gld.tools[0]?.outcome === 'done'")

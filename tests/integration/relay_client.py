@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from desktop_app.core.commands import FunctionResult, ToolResponse
+from desktop_app.live.fake_session import FakeSession
 from desktop_app.relay import RelayServer
+from desktop_app.tools.runtime import Send
+from desktop_app.tools.spec import Policy, ToolSpec
+from desktop_app.tools.timers import TimerService
 
 WAIT = 20.0
 AUDIO_SETUP = {"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}}
@@ -78,3 +83,21 @@ async def open_client(
     assert await recv_json(ws) == {"setup_complete": True}
     assert await recv_json(ws) == {"session": {"state": "connected"}}
     return ws
+
+
+async def _lookup(args: dict[str, Any]) -> Any:
+    return {"answer": f"found {args['q']}"}
+
+
+def lookup_tool(_send: Send, _timers: TimerService) -> Sequence[ToolSpec]:
+    """A ``BrowserTools.source`` with one tool, ``lookup(q)``, whose policy is "ask"."""
+    parameters = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
+    return [ToolSpec("lookup", "Looks something up.", _lookup, parameters, policy=Policy.ASK)]
+
+
+async def tool_answer(session: FakeSession) -> FunctionResult:
+    """The one FunctionResult the fake live session was sent (waits for it)."""
+    await session.changes.wait_for(lambda: any(isinstance(c, ToolResponse) for c in session.sent))
+    [response] = [c for c in session.sent if isinstance(c, ToolResponse)]
+    [result] = response.results
+    return result

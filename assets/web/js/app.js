@@ -6,6 +6,7 @@ import { Camera } from "./camera.js";
 import { Microphone } from "./mic.js";
 import { Player } from "./player.js";
 import { RelayClient } from "./relay-client.js";
+import { ToolCards } from "./tools.js";
 
 const VOICES = [
   "Zephyr", "Puck", "Charon", "Kore", "Fenrir", "Leda", "Orus", "Aoede", "Callirrhoe", "Autonoe",
@@ -47,6 +48,8 @@ const gld = {
   micOn: false,
   cameraOn: false,
   transcript: [], // {role: "user" | "model", text, final}
+  tools: [], // this session's tool calls: {id, name, args, needsConsent, answer, outcome, decision, summary}
+  sources: [], // grounding sources shown as links: {title, uri}
   errors: [], // {code, message}
 };
 window.__gld = gld;
@@ -74,6 +77,13 @@ const mic = new Microphone({
       if (gld.state === "reconnecting") gld.audioChunksSentReconnecting++;
     } else gld.audioChunksDropped++;
   },
+});
+
+const toolCards = new ToolCards({
+  container: $("transcript"),
+  answer: (id, decision) => Boolean(relay && relay.sendJson({ tool_consent: { id, decision } })),
+  record: gld.tools,
+  sources: gld.sources,
 });
 
 const camera = new Camera({
@@ -178,6 +188,12 @@ function onMessage(message) {
   if (typeof message.input_transcription === "string") addWords("user", message.input_transcription);
   if (typeof message.output_transcription === "string") addWords("model", message.output_transcription);
   if (typeof message.text === "string") addWords("model", message.text);
+  if (message.tool_call && typeof message.tool_call === "object") {
+    closeTurn("model");
+    toolCards.call(message.tool_call);
+  }
+  if (message.tool_result && typeof message.tool_result === "object") toolCards.result(message.tool_result);
+  if (message.grounding && typeof message.grounding === "object") toolCards.grounding(message.grounding);
   if (message.turn_complete) {
     gld.turnsCompleted++;
     player.drain();
@@ -207,6 +223,7 @@ function describeLive() {
 
 function onClose({ code, reason }) {
   relay = null;
+  toolCards.closeAll();
   const wasLive = gld.state !== "idle" && gld.state !== "closed";
   stopMedia();
   closeTurn("user");
