@@ -10,6 +10,8 @@ one import line, not the window:
   model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`);
 - the API key's store (:class:`KeyStore`, :class:`StoredKey`);
 - past conversations (:class:`HistoryStore` and the reader and export functions the history panel uses);
+- tools: :class:`ToolInfo` (the Tools tab's rows), :class:`Policy`, :class:`Risk`, and the consent port
+  the window implements (:class:`ConsentBroker`, :class:`ConsentRequest`, :class:`ConsentAnswer`);
 - resource paths (:func:`icons_dir`, :func:`sample_wav`, :class:`MissingAssetError`);
 - the loop thread the bridge submits to (:class:`LoopThread`);
 - blocking device probes for the settings dialog and the screen menu (audio: :func:`audio_devices`,
@@ -29,6 +31,10 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
   ``ModelAudio`` (ignore in the UI), ``ModelThought`` (show collapsed), ``InteractionUpdate`` (extended
   thinking: "working in the background" from IN_PROGRESS until IDLE); ``ErrorEvent(code="model_setup")`` is
   a saved option the model does not take, left out of the session.
+- Tools: ``ToolActivity`` (one step of a call: asking/running/done/failed/cancelled; show it in the
+  transcript, with a consent card while ``asking`` when no broker is set), ``ToolsChanged``, ``Grounding``
+  (the reply's search queries and sources: source chips under the reply); ``ErrorEvent(code=
+  "tools_changed")`` says the session was reopened to declare a changed set of tools.
 - The model catalog, for the settings dialog: ``offered_models()`` and ``options_for(model)`` (the settings
   this model takes beyond the common ones: show only those), ``OPTION_LABELS`` (their names in sentences).
 - Usage: fold each ``UsageUpdate`` into a ``SessionUsage`` with ``add_usage(so_far, update,
@@ -71,6 +77,9 @@ from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estim
 from desktop_app.resources import MissingAssetError, icons_dir, sample_wav
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.services.tools import ToolInfo
+from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest
+from desktop_app.tools.spec import Policy, Risk
 from desktop_app.video.probes import MonitorInfo, camera_choices, camera_snapshot, monitors
 
 __all__ = [
@@ -78,6 +87,9 @@ __all__ = [
     "NEW_SESSION_SECTIONS",
     "OPTION_LABELS",
     "VOICES",
+    "ConsentAnswer",
+    "ConsentBroker",
+    "ConsentRequest",
     "Controller",
     "ControllerFactory",
     "DeviceLists",
@@ -89,12 +101,15 @@ __all__ = [
     "ModelSpec",
     "MonitorInfo",
     "Notice",
+    "Policy",
+    "Risk",
     "Section",
     "SessionLog",
     "SessionSummary",
     "SessionUsage",
     "Settings",
     "StoredKey",
+    "ToolInfo",
     "add_usage",
     "audio_devices",
     "camera_choices",
@@ -183,4 +198,18 @@ class Controller(Protocol):
 
     async def apply_settings(self, settings: Settings) -> bool:
         """Save and apply; returns True when the change needed (and got) a new session."""
+        ...
+
+    def set_consent(self, broker: ConsentBroker | None) -> None:
+        """Answer "ask" calls with ``broker`` (its ``ask`` runs on the loop thread and may be cancelled:
+        withdraw the card then). None: "ask" means deny, with a notice. Call on the loop thread."""
+        ...
+
+    def tool_specs(self) -> tuple[ToolInfo, ...]:
+        """Every tool of this run with the policy that applies now (empty before start or without tools)."""
+        ...
+
+    async def set_tool_policy(self, name: str, policy: Policy) -> None:
+        """Save ``policy`` for tool ``name`` (persisted in ``tool_policies``); a change to or from deny
+        reopens the session at a quiet moment to declare the new set."""
         ...
