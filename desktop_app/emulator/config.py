@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_app.emulator.protocol_errors import INTERNAL
-from desktop_app.emulator.tool_calls import ToolTrigger
+from desktop_app.emulator.tool_calls import DEMO_TRIGGERS, ToolTrigger
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -110,6 +110,8 @@ class EmulatorConfig:
         faults: initial fault injection; the emulator copies it into ``Emulator.faults``.
         tool_triggers: scripted calls for typed turns: a turn holding a trigger's phrase calls its
             function with its arguments (if declared); a turn naming a declared function calls it anyway.
+            The default, ``DEMO_TRIGGERS``, maps "what time is it", "open the project page", "what's on
+            my screen" and "remind me in 10 minutes" to the built-in tools.
         speech_triggers: scripted calls for speech (the emulator cannot transcribe): each utterance takes
             the next trigger of this list, per connection, and calls its function if declared.
     """
@@ -130,7 +132,7 @@ class EmulatorConfig:
     voice_activity: bool = True
     max_utterance_s: float = 30.0
     faults: Faults = field(default_factory=Faults)
-    tool_triggers: tuple[ToolTrigger, ...] = ()
+    tool_triggers: tuple[ToolTrigger, ...] = DEMO_TRIGGERS
     speech_triggers: tuple[ToolTrigger, ...] = ()
 
     def __post_init__(self) -> None:

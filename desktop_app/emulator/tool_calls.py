@@ -37,6 +37,7 @@ from desktop_app.emulator.protocol_errors import invalid
 
 __all__ = [
     "BLOCKING_ONLY_MODELS",
+    "DEMO_TRIGGERS",
     "EMULATOR_SOURCES",
     "NON_BLOCKING_DEFAULT_MODELS",
     "PendingCalls",
@@ -72,11 +73,25 @@ def new_call_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class ToolTrigger:
-    """A scripted call: text holding ``phrase`` (any case; empty for speech) calls ``name`` with ``args``."""
+    """A scripted call: text holding ``phrase`` (any case; empty for speech) calls ``name`` with ``args``.
+
+    Only a declared function is called, unless ``undeclared`` (a model that names a function it was not
+    given: the client must answer "unknown tool").
+    """
 
     name: str
     args: Mapping[str, Any] = field(default_factory=dict)
     phrase: str = ""
+    undeclared: bool = False
+
+
+DEMO_TRIGGERS: tuple[ToolTrigger, ...] = (
+    ToolTrigger("get_current_time", phrase="what time is it"),
+    ToolTrigger("open_url", {"url": "https://github.com/google-gemini"}, phrase="open the project page"),
+    ToolTrigger("take_screenshot", phrase="what's on my screen"),
+    ToolTrigger("set_timer", {"seconds": 600, "label": "reminder"}, phrase="remind me in 10 minutes"),
+)
+"""The emulator's default typed triggers: the sentences of issue 14's "done when" list, for demos."""
 
 
 def check_tools(setup: SetupRequest) -> None:
@@ -139,7 +154,7 @@ def triggered_calls(
     calls = [
         (t.name, dict(t.args))
         for t in triggers
-        if t.phrase and t.phrase.lower() in lowered and t.name in declared
+        if t.phrase and t.phrase.lower() in lowered and (t.name in declared or t.undeclared)
     ]
     named = {name for name, _args in calls}
     calls += [(n, {}) for n in reply_text.named_functions(text, declared) if n not in named]

@@ -121,7 +121,8 @@ class ToolService(ServiceBase):
         self.consent = consent
         self.on_policies = on_policies
         self._history_dir = history_dir
-        self._factory = suite_factory
+        self.suite_factory = suite_factory
+        """Builds the suite at :meth:`start` (tests swap in one with fake desktop ports before start)."""
         self.suite: ToolSuite | None = None
         self.reopen: Callable[[], Coroutine[Any, Any, None]] | None = None
         """Opens a new session with :meth:`session_tools` (set by build_app); None: never reopened."""
@@ -134,7 +135,7 @@ class ToolService(ServiceBase):
     async def start(self) -> None:
         if self.suite is not None:
             return
-        suite = self._factory(
+        suite = self.suite_factory(
             self._settings,
             self._send,
             self._publish,
