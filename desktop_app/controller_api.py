@@ -33,8 +33,8 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
   a saved option the model does not take, left out of the session.
 - Tools: ``ToolActivity`` (one step of a call: asking/running/done/failed/cancelled; show it in the
   transcript, with a consent card while ``asking`` when no broker is set), ``ToolsChanged``, ``Grounding``
-  (the reply's search queries and sources: source chips under the reply); ``ErrorEvent(code=
-  "tools_changed")`` says the session was reopened to declare a changed set of tools.
+  (the reply's search queries and sources: source chips under the reply). After a ``ToolsChanged`` that
+  changes what is declared, the session is reopened at the next quiet moment (its ``SessionState`` shows).
 - The model catalog, for the settings dialog: ``offered_models()`` and ``options_for(model)`` (the settings
   this model takes beyond the common ones: show only those), ``OPTION_LABELS`` (their names in sentences).
 - Usage: fold each ``UsageUpdate`` into a ``SessionUsage`` with ``add_usage(so_far, update,

@@ -229,5 +229,4 @@ class ToolService(ServiceBase):
         self._reopen_pending = False
         reopen = self.reopen
         log.info("the declared tools changed: the session is reopened to declare them")
-        self._bus.notice("The tools changed: a new session was opened to offer them.", "tools_changed")
         self._bus.supervisor.spawn("tools-reopen", reopen)
