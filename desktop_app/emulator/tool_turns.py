@@ -46,9 +46,9 @@ class ToolTurns:
         reply = Reply(items=deque([Item(messages.ToolCall(calls))]), prompt=prompt, turn=turn)
         reply.waiting_for = {c.id: c.name for c in calls if self._calls.blocking(c.name)}
         self._replies.append(reply)
-        if not reply.waiting_for:
+        if not reply.waiting_for:  # ~2 s, the sentence's length: at real-time pace an answer comes mid-reply
             reply.compose(
-                reply_text.calling(turn, [c.name for c in calls]), media.synth_voice(0.8), self._style
+                reply_text.calling(turn, [c.name for c in calls]), media.synth_voice(2.0), self._style
             )
 
     def _on_tool_response(self, event: messages.ToolResponse) -> None:
