@@ -19,13 +19,14 @@ from desktop_app.core.events import (
     ToolCall,
     ToolCallCancellation,
     ToolPhase,
+    ToolsChanged,
     TurnComplete,
 )
 from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.services.app_controller import AppController
 from desktop_app.services.tools import SwitchableConsent
 from desktop_app.tools.consent import ConsentAnswer, ConsentRequest, ScriptedConsent
-from desktop_app.tools.spec import Policy
+from desktop_app.tools.spec import Policy, ToolSpec
 from tests.unit.services.fakes import Events, FakeAudio, MemorySink, fake_backend
 
 
@@ -228,3 +229,23 @@ def test_the_catalogue_of_parts_includes_tools_in_every_live_mode() -> None:
         assert order.index(app.services.tools) < order.index(app.services.conversation)  # type: ignore[arg-type]
     relay_only = build_app(Settings(), Mode.RELAY_ONLY, lambda _event: None)
     assert relay_only.services.tools is None
+
+
+async def test_a_changed_tool_list_reopens_at_once_when_quiet_and_the_new_session_declares_it() -> None:
+    rig = Rig()
+    app = rig.build(Settings())
+    await app.start()
+    try:
+        first = await rig.session()
+        assert app.services.tools is not None and app.services.tools.suite is not None
+
+        async def hello(_args: dict[str, object]) -> str:
+            return "hi"
+
+        # what an MCP server's list change does: the registry changes and says so (ToolsChanged)
+        app.services.tools.suite.registry.add(ToolSpec("mcp.hello", "Says hi.", hello, policy=Policy.ALLOW))
+        await rig.events.wait_for(lambda e: isinstance(e, ToolsChanged))
+        second = await rig.session(2)
+        assert "mcp.hello" in _declared(second) and "mcp.hello" not in _declared(first)
+    finally:
+        await app.stop()
