@@ -227,6 +227,10 @@ class ToolService(ServiceBase):
         if self.suite is not None and self.suite.runtime.open_calls:
             return
         self._reopen_pending = False
-        reopen = self.reopen
-        log.info("the declared tools changed: the session is reopened to declare them")
-        self._bus.supervisor.spawn("tools-reopen", reopen)
+        self._bus.supervisor.spawn("tools-reopen", self._reopen)
+
+    async def _reopen(self) -> None:
+        # still needed? a settings change may have opened a new session (declaring the new set) meanwhile
+        if self.reopen is not None and self._declared is not None and self._declared_now() != self._declared:
+            log.info("the declared tools changed: the session is reopened to declare them")
+            await self.reopen()
