@@ -18,6 +18,7 @@ answered. (A resumed session keeps its setup, so waiting for the next reconnect 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.config import Section, Settings
+from desktop_app.core.commands import Command, ResponseScheduling, ToolResponse
 from desktop_app.core.events import (
     Event,
     Interrupted,
@@ -129,6 +131,10 @@ class ToolService(ServiceBase):
         self._declared: tuple[str, ...] | None = None  # what the open session declared (None: no session)
         self._busy = False  # the model is replying or the user is speaking
         self._reopen_pending = False
+        self._replying = False  # model output since the last turnComplete
+        self._turns = 0  # turnComplete messages seen
+        self._spoken_by = 0  # the turn count by which every answer sent so far has been spoken
+        self._change = asyncio.Event()  # set (and replaced) whenever the two counts above may change
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -137,7 +143,7 @@ class ToolService(ServiceBase):
             return
         suite = self.suite_factory(
             self._settings,
-            self._send,
+            self._send_through,
             self._publish,
             consent=self.consent,
             supports_scheduling=model_spec(self._settings.model).scheduling,
@@ -184,13 +190,44 @@ class ToolService(ServiceBase):
         match event:
             case ModelAudio() | ModelText() | ModelThought() | ToolCall():
                 self._busy = True
+                self._replying = self._replying or not isinstance(event, ToolCall)
             case VoiceActivity(speaking=speaking):
                 self._busy = speaking
             case TurnComplete() | Interrupted():
                 self._busy = False
+                if isinstance(event, TurnComplete):
+                    self._turns += 1
+                    self._replying = False
+                    self._changed()
                 self._reopen_when_quiet()
             case _:
                 pass
+
+    async def settled(self) -> None:
+        """Return once no call is open and the model has had its turns to speak every answer sent.
+
+        An answer that is not SILENT is spoken in a turn of its own after the reply in progress when it
+        was sent (the emulator does so; a service that folds it into fewer turns makes this wait until the
+        caller's timeout). For one-shot runs (the headless slice): wrap it in a timeout.
+        """
+        while (self.suite is not None and self.suite.runtime.open_calls) or self._turns < self._spoken_by:
+            change = self._change
+            await change.wait()
+
+    async def _send_through(self, command: Command) -> None:
+        """The suite's send port: note when a spoken answer goes out, then send."""
+        if isinstance(command, ToolResponse) and any(
+            r.scheduling is not ResponseScheduling.SILENT for r in command.results
+        ):
+            self._spoken_by = max(self._spoken_by, self._turns + (2 if self._replying else 1))
+        try:
+            await self._send(command)
+        finally:
+            self._changed()
+
+    def _changed(self) -> None:
+        change, self._change = self._change, asyncio.Event()
+        change.set()
 
     # --- internals ----------------------------------------------------------------------------------
 
@@ -203,6 +240,8 @@ class ToolService(ServiceBase):
             ToolPhase.FAILED,
             ToolPhase.CANCELLED,
         ):
+            if event.phase is ToolPhase.CANCELLED:  # (an answer wakes settled() once it was sent)
+                self._changed()
             self._reopen_when_quiet()
 
     def _policies_saved(self, entries: tuple[str, ...]) -> None:

@@ -249,3 +249,25 @@ async def test_a_changed_tool_list_reopens_at_once_when_quiet_and_the_new_sessio
         assert "mcp.hello" in _declared(second) and "mcp.hello" not in _declared(first)
     finally:
         await app.stop()
+
+
+async def test_settled_waits_for_the_turn_that_speaks_an_answer_sent_mid_reply() -> None:
+    rig = Rig()
+    app = rig.build(Settings())
+    await app.start()
+    try:
+        tools = app.services.tools
+        assert tools is not None
+        session = await rig.session()
+        await tools.settled()  # nothing asked: settled at once
+        session.emit(ModelAudio(b"\0\0" * 240), ToolCall((FunctionCall("c1", "get_current_time"),)))
+        await rig.answers(session)  # answered (WHEN_IDLE) while the model's reply is under way
+        waiting = asyncio.ensure_future(tools.settled())
+        session.emit(TurnComplete())  # the reply in progress ends ...
+        await rig.events.wait_for(lambda e: isinstance(e, TurnComplete))
+        with pytest.raises(TimeoutError):  # the answer is spoken in the next turn, not this one
+            await asyncio.wait_for(asyncio.shield(waiting), 0.3)
+        session.emit(ModelAudio(b"\0\0" * 240), TurnComplete())  # ... then the turn that speaks it
+        await asyncio.wait_for(waiting, 5)
+    finally:
+        await app.stop()
