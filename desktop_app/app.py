@@ -21,7 +21,9 @@ from desktop_app.services.bus import Bus
 from desktop_app.services.conversation import ConversationService
 from desktop_app.services.history import HistoryService
 from desktop_app.services.relay import RelayService
+from desktop_app.services.tools import SwitchableConsent, ToolService
 from desktop_app.services.vision import VisionService
+from desktop_app.tools.consent import ConsentBroker, HeadlessConsent
 
 __all__ = ["Mode", "build_app", "open_backend"]
 
@@ -29,9 +31,9 @@ __all__ = ["Mode", "build_app", "open_backend"]
 class Mode(enum.Enum):
     """What runs: the services each mode assembles."""
 
-    WINDOW = "window"  # backend, history, relay, devices, session, vision (with previews)
+    WINDOW = "window"  # backend, history, relay, devices, tools, session, vision (with previews)
     HEADLESS_LIVE = "headless-live"  # the window's parts without the relay and the previews
-    HEADLESS_SLICE = "headless-slice"  # backend, session (into the given sink) and vision: WAV in, WAV out
+    HEADLESS_SLICE = "headless-slice"  # backend, tools, session (into the given sink), vision: WAV in/out
     RELAY_ONLY = "relay-only"  # backend and relay
 
 
@@ -64,10 +66,13 @@ def build_app(
             raise ValueError("the headless slice needs the sink to write the reply to")
         reply_sink = sink
         conversation = ConversationService(settings, bus, backend, lambda: reply_sink, clock)
+        tools = _tools(settings, bus, conversation, _headless_consent(bus))
         services = Services(
-            backend, conversation, vision=_vision(settings, bus, conversation, previews=False)
+            backend, conversation, vision=_vision(settings, bus, conversation, previews=False), tools=tools
         )
-        return AppController(settings, bus, services, save)
+        controller = AppController(settings, bus, services, save)
+        tools.on_policies = controller.remember_tool_policies
+        return controller
 
     conversation = ConversationService(settings, bus, backend, lambda: audio.sink, clock)
     audio = AudioService(settings, bus, audio_opener, conversation.send_mic_block)
@@ -77,11 +82,30 @@ def build_app(
     conversation.on_mic_sent = history.on_mic_sent
     conversation.on_user_text = history.user_text
     relay = RelayService(settings, bus, backend) if mode is Mode.WINDOW else None
+    headless = _headless_consent(bus)
+    consent = SwitchableConsent(headless) if mode is Mode.WINDOW else headless  # the window sets its broker
+    tools = _tools(settings, bus, conversation, consent)
     controller = AppController(
-        settings, bus, Services(backend, conversation, audio, vision, relay, history), save
+        settings, bus, Services(backend, conversation, audio, vision, relay, history, tools), save
     )
+    tools.on_policies = controller.remember_tool_policies
     vision.on_change = controller.publish_input  # vision switched itself off: the window must know
     return controller
+
+
+def _headless_consent(bus: Bus) -> HeadlessConsent:
+    return HeadlessConsent(lambda text: bus.notice(text, "tool_consent"))
+
+
+def _tools(
+    settings: Settings, bus: Bus, conversation: ConversationService, consent: ConsentBroker
+) -> ToolService:
+    """The tool service, hooked into the session: declarations at setup, calls answered, reopen on change."""
+    tools = ToolService(settings, bus, conversation.send_command, consent)
+    conversation.session_tools = tools.session_tools
+    conversation.taps.append(tools.on_session_event)
+    tools.reopen = conversation.reopen
+    return tools
 
 
 def _vision(

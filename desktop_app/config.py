@@ -133,6 +133,7 @@ class Settings:
     tools_enabled: bool = _in(Section.TOOLS, True)
     tool_policies: tuple[str, ...] = _in(Section.TOOLS, ())  # "NAME=allow|ask|deny": tools/policy.py
     tool_consent_timeout_s: float = _in(Section.TOOLS, 30.0)  # no answer on a consent card = deny
+    google_search: bool = _in(Section.TOOLS, True)  # googleSearch grounding, on models the catalog offers it
     mcp_servers: str = _in(Section.TOOLS, "")  # the mcpServers JSON of other MCP clients: tools/mcp_config.py
     # what browser (relay) sessions may use: "google_search" and local tool names: relay/page_tools.py
     browser_tools: tuple[str, ...] = _in(Section.TOOLS, ("google_search",))

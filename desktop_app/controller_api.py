@@ -14,7 +14,7 @@ one import line, not the window:
   :class:`ConsentAnswer`), the desktop ports it provides (:class:`ClipboardPort`, :class:`BrowserPort`;
   they raise :class:`ToolError`), what the Tools tab edits (:class:`Risk`,
   :class:`Policy`, :func:`parse_policy_entries`, :func:`format_policy_entries`) and the MCP servers'
-  check (:func:`parse_mcp_servers`);
+  check (:func:`parse_mcp_servers`); :class:`ToolInfo` (the Tools tab's rows);
 - resource paths (:func:`icons_dir`, :func:`sample_wav`, :class:`MissingAssetError`);
 - the loop thread the bridge submits to (:class:`LoopThread`);
 - blocking device probes for the settings dialog and the screen menu (audio: :func:`audio_devices`,
@@ -34,6 +34,10 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
   ``ModelAudio`` (ignore in the UI), ``ModelThought`` (show collapsed), ``InteractionUpdate`` (extended
   thinking: "working in the background" from IN_PROGRESS until IDLE); ``ErrorEvent(code="model_setup")`` is
   a saved option the model does not take, left out of the session.
+- Tools: ``ToolActivity`` (one step of a call: asking/running/done/failed/cancelled; show it in the
+  transcript, with a consent card while ``asking`` when no broker is set), ``ToolsChanged``, ``Grounding``
+  (the reply's search queries and sources: source chips under the reply). After a ``ToolsChanged`` that
+  changes what is declared, the session is reopened at the next quiet moment (its ``SessionState`` shows).
 - The model catalog, for the settings dialog: ``offered_models()`` and ``options_for(model)`` (the settings
   this model takes beyond the common ones: show only those), ``OPTION_LABELS`` (their names in sentences).
 - Usage: fold each ``UsageUpdate`` into a ``SessionUsage`` with ``add_usage(so_far, update,
@@ -76,6 +80,7 @@ from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estim
 from desktop_app.resources import MissingAssetError, icons_dir, sample_wav
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.services.tools import ToolInfo
 from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest
 from desktop_app.tools.mcp_config import parse_mcp_servers
 from desktop_app.tools.policy import format_policy_entries, parse_policy_entries
@@ -113,6 +118,7 @@ __all__ = [
     "Settings",
     "StoredKey",
     "ToolError",
+    "ToolInfo",
     "add_usage",
     "audio_devices",
     "camera_choices",
@@ -204,4 +210,18 @@ class Controller(Protocol):
 
     async def apply_settings(self, settings: Settings) -> bool:
         """Save and apply; returns True when the change needed (and got) a new session."""
+        ...
+
+    def set_consent(self, broker: ConsentBroker | None) -> None:
+        """Answer "ask" calls with ``broker`` (its ``ask`` runs on the loop thread and may be cancelled:
+        withdraw the card then). None: "ask" means deny, with a notice. Call on the loop thread."""
+        ...
+
+    def tool_specs(self) -> tuple[ToolInfo, ...]:
+        """Every tool of this run with the policy that applies now (empty before start or without tools)."""
+        ...
+
+    async def set_tool_policy(self, name: str, policy: Policy) -> None:
+        """Save ``policy`` for tool ``name`` (persisted in ``tool_policies``); a change to or from deny
+        reopens the session at a quiet moment to declare the new set."""
         ...

@@ -31,6 +31,7 @@ from desktop_app.core.events import (
 from desktop_app.core.media_events import FrameSent, VideoState, VideoStatus
 from desktop_app.engine import Conversation
 from desktop_app.event_log import EventLog
+from desktop_app.services.tools import ToolService
 from desktop_app.video.source import source_from_flags
 from desktop_app.wavfiles import WavFileSink, WavFileSource
 
@@ -121,7 +122,7 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
             # the reply should describe a frame; a missing camera means audio only
             app.services.vision.start_source(video_source)
             await asyncio.wait_for(vision_settled.wait(), job.timeout_s)
-        await _converse(conv, job, settings)
+        await _converse(conv, job, settings, app.services.tools)
         await sink.drain()
         stats = conv.stats
     finally:
@@ -138,26 +139,34 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
     )
 
 
-async def _converse(conv: Conversation, job: HeadlessJob, settings: Settings) -> None:
-    """Send the WAV (then ``audio_stream_end``) and the text, each followed by waiting for its reply."""
+async def _converse(
+    conv: Conversation, job: HeadlessJob, settings: Settings, tools: ToolService | None
+) -> None:
+    """Send the WAV (then ``audio_stream_end``) and the text, each followed by waiting for its reply (and
+    for the tool results it asked for to be spoken)."""
     if job.input_wav is not None:
         since = conv.stats.turns
         await conv.stream_audio(
             WavFileSource(job.input_wav, block_ms=settings.block_ms, realtime=not job.fast)
         )
         await conv.end_audio_stream()
-        await _wait(conv, since, job.timeout_s)
+        await _wait(conv, since, job.timeout_s, tools)
     if job.text:
         since = conv.stats.turns
         await conv.send_text(job.text)
-        await _wait(conv, since, job.timeout_s)
+        await _wait(conv, since, job.timeout_s, tools)
 
 
-async def _wait(conv: Conversation, since_turns: int, timeout_s: float) -> None:
+async def _wait(conv: Conversation, since_turns: int, timeout_s: float, tools: ToolService | None) -> None:
     try:
         await conv.wait_for_reply(since_turns, timeout=timeout_s)
     except TimeoutError:
         raise AppError(f"No reply from the model within {timeout_s:g} s.") from None
+    if tools is not None:  # a tool's result comes in a later turn (NON_BLOCKING calls)
+        try:
+            await asyncio.wait_for(tools.settled(), timeout_s)
+        except TimeoutError:
+            print(f"notice: a tool's result was not spoken within {timeout_s:g} s", file=sys.stderr)
 
 
 def run_headless(job: HeadlessJob, settings: Settings, out: TextIO = sys.stdout) -> int:

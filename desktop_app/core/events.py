@@ -22,6 +22,8 @@ __all__ = [
     "FunctionCall",
     "GenerationComplete",
     "GoAway",
+    "Grounding",
+    "GroundingSource",
     "InputState",
     "Interaction",
     "InteractionUpdate",
@@ -250,6 +252,25 @@ class ToolActivity(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class GroundingSource:
+    """One web source a grounded reply drew on: its page title and link (either may be empty)."""
+
+    title: str
+    uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grounding(Event):
+    """Google Search grounding of the current reply: the queries the model ran and the sources it used.
+
+    Shown under the reply as source chips and kept in history; arrives with the reply it belongs to.
+    """
+
+    queries: tuple[str, ...] = ()
+    sources: tuple[GroundingSource, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ToolsChanged(Event):
     """The set of tools changed (an MCP server started, stopped or changed its list): ``names`` is the
     new set. The session declared at setup keeps the old set until a new session is opened."""
@@ -337,6 +358,7 @@ LiveEvent = (
     | ResumptionUpdate
     | ToolCall
     | ToolCallCancellation
+    | Grounding
     | VoiceActivity
     | InteractionUpdate
     | SessionState

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_app.emulator.protocol_errors import INTERNAL
+from desktop_app.emulator.tool_calls import DEMO_TRIGGERS, ToolTrigger
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -107,6 +108,12 @@ class EmulatorConfig:
         voice_activity: send ``voiceActivity`` start/end messages when the VAD fires.
         max_utterance_s: cut an utterance that runs longer than this.
         faults: initial fault injection; the emulator copies it into ``Emulator.faults``.
+        tool_triggers: scripted calls for typed turns: a turn holding a trigger's phrase calls its
+            function with its arguments (if declared); a turn naming a declared function calls it anyway.
+            The default, ``DEMO_TRIGGERS``, maps "what time is it", "open the project page", "what's on
+            my screen" and "remind me in 10 minutes" to the built-in tools.
+        speech_triggers: scripted calls for speech (the emulator cannot transcribe): each utterance takes
+            the next trigger of this list, per connection, and calls its function if declared.
     """
 
     host: str = "127.0.0.1"
@@ -125,6 +132,8 @@ class EmulatorConfig:
     voice_activity: bool = True
     max_utterance_s: float = 30.0
     faults: Faults = field(default_factory=Faults)
+    tool_triggers: tuple[ToolTrigger, ...] = DEMO_TRIGGERS
+    speech_triggers: tuple[ToolTrigger, ...] = ()
 
     def __post_init__(self) -> None:
         if not _is_loopback(self.host):
@@ -167,6 +176,8 @@ class EmulatorStats:
     turns: int = 0
     interruptions: int = 0
     tool_calls: int = 0
+    tool_cancellations: int = 0  # ids in toolCallCancellation messages sent
+    tool_responses: list[tuple[str, str | None]] = field(default_factory=list)  # (id, scheduling) received
     go_aways: int = 0
     resumptions: int = 0
     drops: int = 0

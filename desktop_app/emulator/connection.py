@@ -29,6 +29,8 @@ from desktop_app.emulator.messages import (
     Interrupted,
     ServerOutput,
     ToolCall,
+    ToolCallCancellation,
+    ToolResponse,
     TurnComplete,
     VideoIn,
 )
@@ -36,6 +38,7 @@ from desktop_app.emulator.model import ModelOptions, Outgoing, SimulatedModel
 from desktop_app.emulator.model_rules import BACKGROUND_MODELS, check_setup
 from desktop_app.emulator.parse import parse_client_message, parse_setup
 from desktop_app.emulator.resumption import SessionState, new_session_id
+from desktop_app.emulator.tool_calls import check_tools
 
 if TYPE_CHECKING:
     from desktop_app.emulator.server import Emulator
@@ -166,6 +169,7 @@ class Connection:
         if setup.response_modalities == ("TEXT",) and setup.model_id not in self.config.text_models:
             raise errors.invalid()  # native-audio models "always respond with audio output"
         check_setup(setup)  # what this model refuses, per its documentation
+        check_tools(setup)  # malformed function declarations, per the API reference
         state = self._session_state(setup.resume_handle)
         self.model = SimulatedModel(
             setup,
@@ -176,6 +180,8 @@ class Connection:
                 voice_activity=self.config.voice_activity,
                 client_content_history_only=setup.model_id in self.config.history_only_models,
                 background_work=setup.model_id in BACKGROUND_MODELS,
+                tool_triggers=self.config.tool_triggers,
+                speech_triggers=self.config.speech_triggers,
             ),
             store=self.emulator.store,
         )
@@ -197,6 +203,9 @@ class Connection:
                     self.stats.audio_in_s += len(event.pcm) / (2 * event.rate)
                 elif isinstance(event, VideoIn):
                     self.stats.video_frames_in += 1
+                elif isinstance(event, ToolResponse):
+                    schedulings = event.schedulings or (None,) * len(event.ids)
+                    self.stats.tool_responses.extend(zip(event.ids, schedulings, strict=False))
                 self.model.handle(event)
             self._wake.set()
             self.emulator.changed()
@@ -288,6 +297,8 @@ class Connection:
             stats.interruptions += 1
         elif isinstance(output, ToolCall):
             stats.tool_calls += len(output.calls)
+        elif isinstance(output, ToolCallCancellation):
+            stats.tool_cancellations += len(output.ids)
         elif isinstance(output, GoAway):
             stats.go_aways += 1
 

@@ -83,6 +83,10 @@ def to_json(output: messages.ServerOutput) -> dict[str, Any]:
             }
         case messages.ToolCallCancellation(ids=ids):
             return {"toolCallCancellation": {"ids": list(ids)}}
+        case messages.Grounding(queries=queries, sources=sources):
+            chunks = [{"web": {"title": title, "uri": uri}} for title, uri in sources]
+            meta = {"webSearchQueries": list(queries), "groundingChunks": chunks}
+            return {"serverContent": {"groundingMetadata": meta}}
         case messages.GoAway(time_left_s=time_left):
             return {"goAway": {"timeLeft": format_duration(time_left)}}
         case messages.SessionResumptionUpdate(new_handle=handle, resumable=resumable):

@@ -23,6 +23,7 @@ __all__ = [
     "FunctionCall",
     "GenerationComplete",
     "GoAway",
+    "Grounding",
     "InputTranscription",
     "InteractionStatus",
     "Interrupted",
@@ -100,6 +101,7 @@ class ToolResponse:
     ids: tuple[str, ...]
     names: tuple[str, ...]
     responses: tuple[Any, ...]
+    schedulings: tuple[str | None, ...] = ()  # per response; None when it carried no ``scheduling``
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,14 @@ class ToolCallCancellation:
 
 
 @dataclass(frozen=True, slots=True)
+class Grounding:
+    """``serverContent.groundingMetadata``: the search queries and (title, uri) web sources of a reply."""
+
+    queries: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class GoAway:
     """``goAway{timeLeft}``: the server will close this connection after ``time_left_s``."""
 
@@ -278,6 +288,7 @@ ServerOutput = (
     | Interrupted
     | ToolCall
     | ToolCallCancellation
+    | Grounding
     | GoAway
     | SessionResumptionUpdate
     | VoiceActivity

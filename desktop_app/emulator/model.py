@@ -9,7 +9,10 @@ not popped yet, and its usage counts only what was.
 What it does (DESIGN.md §6): end of speech → the utterance echoed back at 24 kHz plus a transcription that
 describes what arrived (duration, level, latest camera frame); text → ``You said: "…"`` with a synthetic
 voice; a text that names a declared function → ``toolCall``, answered after the ``toolResponse``; speech or
-text during a reply (with START_OF_ACTIVITY_INTERRUPTS) → ``interrupted`` then ``turnComplete``.
+text during a reply (with START_OF_ACTIVITY_INTERRUPTS) → ``interrupted`` then ``turnComplete``. Function
+calls (``tool_calls``): a BLOCKING call holds the turn until its answer; a NON_BLOCKING one lets the turn go
+on, and its answer is spoken per its scheduling (SILENT: not at all; WHEN_IDLE: after the current reply;
+INTERRUPT: at once, interrupting it). A barge-in cancels every pending call (``toolCallCancellation``).
 
 This module holds the turn logic; a turn's message queue and token bill are ``replies``', its words
 ``reply_text``'s, and the snapshots behind resumption handles ``resumption``'s.
@@ -18,17 +21,17 @@ This module holds the turn logic; a turn's message queue and token bill are ``re
 from __future__ import annotations
 
 import math
-import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, rms_dbfs
-from desktop_app.emulator import media, messages, reply_text
+from desktop_app.emulator import media, messages, reply_text, tool_calls
 from desktop_app.emulator.parse import SetupRequest
 from desktop_app.emulator.protocol_errors import CLIENT_CONTENT_HISTORY_ONLY, invalid
 from desktop_app.emulator.replies import AUDIO_TOKENS_IN_PER_S, Item, Reply, ReplyStyle
 from desktop_app.emulator.resumption import ResumptionStore, SessionState
+from desktop_app.emulator.tool_turns import ToolTurns
 from desktop_app.emulator.vad import EnergyVad, SpeechEnded, SpeechStarted, VadEvent, VadParams
 
 __all__ = [
@@ -36,10 +39,6 @@ __all__ = [
     "Outgoing",
     "SimulatedModel",
 ]
-
-
-def _new_call_id() -> str:
-    return f"function-call-{secrets.token_hex(8)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +52,8 @@ class ModelOptions:
     # historyConfig.initialHistoryInClientContent; anything else closes 1007 (research/protocol.md §2.5).
     client_content_history_only: bool = False
     background_work: bool = False  # extended thinking: replies go on after turnComplete (model_rules)
+    tool_triggers: tuple[tool_calls.ToolTrigger, ...] = ()  # typed phrase → a call with arguments
+    speech_triggers: tuple[tool_calls.ToolTrigger, ...] = ()  # the next utterance → the next call
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ class Outgoing:
     audio_s: float = 0.0
 
 
-class SimulatedModel:
+class SimulatedModel(ToolTurns):
     """The emulator's stand-in for a Live model, for one connection.
 
     Args:
@@ -84,7 +85,7 @@ class SimulatedModel:
         *,
         options: ModelOptions | None = None,
         store: ResumptionStore | None = None,
-        new_call_id: Callable[[], str] = _new_call_id,
+        new_call_id: Callable[[], str] = tool_calls.new_call_id,
     ) -> None:
         self.setup = setup
         self.options = options or ModelOptions()
@@ -119,6 +120,8 @@ class SimulatedModel:
         self._frame_info: tuple[messages.VideoIn, media.FrameInfo | None] | None = None
         self._frames_since_turn = 0
         self._realtime_seen = False
+        self._calls = tool_calls.PendingCalls(setup)
+        self._speech_triggers = deque(self.options.speech_triggers)
         self._urgent.append(Item(messages.SetupComplete(session_id=state.session_id)))
         if setup.resumption:
             self._urgent.append(Item(None))
@@ -194,8 +197,8 @@ class SimulatedModel:
                     text = "\n".join(self._pending_texts)
                     self._pending_texts.clear()
                     self._answer_text(text)
-            case messages.ToolResponse(ids=ids, responses=responses):
-                self._on_tool_response(ids, responses)
+            case messages.ToolResponse():
+                self._on_tool_response(event)
             case messages.ContextUpdate():
                 pass
 
@@ -267,14 +270,14 @@ class SimulatedModel:
 
     # ------------------------------------------------------------------ turns
 
-    def _interrupt(self) -> None:
+    def _interrupt(self, *, cancel_calls: bool = True) -> None:
+        cancelled = self._calls.cancel_all() if cancel_calls else ()
+        if cancelled:  # the user barged in while calls were pending
+            self._urgent.append(Item(messages.ToolCallCancellation(cancelled)))
         if not self._replies:
             return
         head = self._replies[0]
-        cancelled = tuple(head.waiting_for)
         self._replies.clear()
-        if cancelled:
-            self._urgent.append(Item(messages.ToolCallCancellation(cancelled)))
         self._urgent.append(Item(messages.Interrupted()))
         self._urgent.append(Item(head.interrupted(self._text_mode, self.options.background_work)))
         if self.setup.resumption:
@@ -297,6 +300,10 @@ class SimulatedModel:
         duration = MIC_FORMAT.duration_s(len(audio16))
         if self.setup.input_transcription:
             self._urgent.append(Item(messages.InputTranscription(f"[speech {duration:.1f} s]")))
+        trigger = self._speech_triggers.popleft() if self._speech_triggers else None
+        if trigger is not None and trigger.name in self.setup.function_names:
+            self._call(turn, self._prompt(AUDIO=1), [(trigger.name, dict(trigger.args))])
+            return
         if audio16:
             reply_audio = media.resample(audio16, MIC_FORMAT.rate, MODEL_FORMAT.rate)
         else:
@@ -308,35 +315,24 @@ class SimulatedModel:
     def _answer_text(self, text: str) -> None:
         turn = self._next_turn()
         prompt = self._prompt(TEXT=math.ceil(len(text) / 4))
-        called = reply_text.named_functions(text, self.setup.function_names)
+        called = tool_calls.triggered_calls(text, self.setup, self.options.tool_triggers)
         if called:
-            calls = tuple(messages.FunctionCall(id=self._new_call_id(), name=name) for name in called)
-            reply = Reply(items=deque([Item(messages.ToolCall(calls))]), prompt=prompt, turn=turn)
-            reply.waiting_for = {call.id: call.name for call in calls}
-            self._replies.append(reply)
+            self._call(turn, prompt, called)
             return
         said = reply_text.said_text(turn, text)
         audio = media.synth_voice(min(4.0, 0.5 + 0.03 * len(said)))
-        self._queue_reply(turn, prompt, said, audio)
+        reply = self._queue_reply(turn, prompt, said, audio)
+        if tool_calls.declared_search(self.setup) and tool_calls.asks_to_search(text):
+            at = next(
+                i for i, it in enumerate(reply.items) if isinstance(it.output, messages.GenerationComplete)
+            )
+            reply.items.insert(at, Item(messages.Grounding((text[:100],), tool_calls.EMULATOR_SOURCES)))
 
-    def _on_tool_response(self, ids: tuple[str, ...], responses: tuple[object, ...]) -> None:
-        head = self._replies[0] if self._replies else None
-        if head is None or not head.waiting_for:
-            return  # nothing was asked (or the call was cancelled): ignored, as the service does
-        answered = []
-        for call_id, response in zip(ids, responses, strict=False):
-            name = head.waiting_for.pop(call_id, None)
-            if name is not None:
-                answered.append((name, response))
-        if not answered or head.waiting_for:
-            return
-        text = reply_text.function_results(head.turn, answered)
-        head.compose(text, media.synth_voice(1.0), self._style)
-
-    def _queue_reply(self, turn: int, prompt: dict[str, int], text: str, audio: bytes) -> None:
+    def _queue_reply(self, turn: int, prompt: dict[str, int], text: str, audio: bytes) -> Reply:
         reply = Reply(items=deque(), prompt=prompt, turn=turn)
         self._replies.append(reply)
         reply.compose(text, audio, self._style)
+        return reply
 
     def _describe_frame(self) -> str:
         frame = self._frame

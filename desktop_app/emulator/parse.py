@@ -184,6 +184,7 @@ def parse_client_message(message: Mapping[str, Any]) -> list[messages.ClientEven
                 ids=tuple(str(r.get("id", "")) for r in responses),
                 names=tuple(str(r.get("name", "")) for r in responses),
                 responses=tuple(r.get("response") for r in responses),
+                schedulings=tuple(r.get("scheduling") for r in responses),
             )
         )
     elif "contextUpdate" in message:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from desktop_app.emulator import media, messages
 
-__all__ = ["frame_note", "function_results", "heard_speech", "named_functions", "said_text"]
+__all__ = ["calling", "frame_note", "function_results", "heard_speech", "named_functions", "said_text"]
 
 
 def heard_speech(turn: int, duration_s: float, level_dbfs: float, has_audio: bool, frame: str) -> str:
@@ -40,6 +40,11 @@ def function_results(turn: int, answered: Sequence[tuple[str, object]]) -> str:
         f"{name} returned {json.dumps(response, default=str)[:120]}" for name, response in answered
     )
     return f"Offline emulator, turn {turn}: the function {results}."
+
+
+def calling(turn: int, names: Sequence[str]) -> str:
+    """What the model says after starting NON_BLOCKING calls: it goes on without their results."""
+    return f"Offline emulator, turn {turn}: I called {', '.join(names)} and will tell you when it answers."
 
 
 def named_functions(text: str, function_names: Sequence[str]) -> list[str]:

@@ -85,7 +85,25 @@ def _turn_lines(turn: Turn) -> list[tuple[float, int, str]]:
         if turn.background:
             suffix += " *(went on working in the background)*"
         out.append((at, 1, f"**{MODEL_LABEL}** ({_clock(at)}): {_clean(turn.model)}{suffix}\n"))
+    if turn.sources or turn.search_queries:
+        at = turn.model_start if turn.model_start is not None else (turn.end or 0.0)
+        out.append((at, 1, _sources_line(turn)))
     return out
+
+
+def _sources_line(turn: Turn) -> str:
+    """``Sources: [title](uri), …`` with the searches run, under the reply they grounded."""
+    links = [
+        f"[{_link_text(title or uri)}](<{uri}>)" if uri else _clean(title) for title, uri in turn.sources
+    ]
+    line = "Sources: " + (", ".join(links) if links else "none")
+    if turn.search_queries:
+        line += " (searched: " + "; ".join(_clean(q) for q in turn.search_queries) + ")"
+    return line + "\n"
+
+
+def _link_text(text: str) -> str:
+    return _clean(text).replace("[", "\\[").replace("]", "\\]")
 
 
 def _html_text(text: str) -> str:

@@ -78,6 +78,8 @@ class Turn:
     thoughts: str = ""  # thought summaries (``model_thought``), also those that came after the turn ended
     thought_start: float | None = None
     background: bool = False  # the model went on working after the turn (``interaction_update`` IN_PROGRESS)
+    search_queries: list[str] = field(default_factory=list)  # Google Search grounding (``grounding``)
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (title, uri), each once, in order
 
     @property
     def start(self) -> float | None:
@@ -218,6 +220,8 @@ def load_session(path: Path) -> SessionLog:
                 build.owner().background = build.working = True
             elif status == "idle":
                 build.working = False
+        elif kind == "grounding":
+            _ground(build.owner(), record)
         elif kind == "user_text":
             build.user(at, str(record.get("text") or ""), typed=True)
         elif kind == "interrupted":
@@ -277,6 +281,18 @@ def join_thought(so_far: str, piece: str) -> str:
     if so_far and piece and so_far[-1] in ".!?:" and not piece[0].isspace():
         return f"{so_far} {piece}"
     return so_far + piece
+
+
+def _ground(turn: Turn, record: dict[str, Any]) -> None:
+    """Add a ``grounding`` record's queries and web sources to ``turn`` (each once)."""
+    for query in record.get("queries") or ():
+        if isinstance(query, str) and query and query not in turn.search_queries:
+            turn.search_queries.append(query)
+    for source in record.get("sources") or ():
+        if isinstance(source, dict):
+            pair = (str(source.get("title") or ""), str(source.get("uri") or ""))
+            if any(pair) and pair not in turn.sources:
+                turn.sources.append(pair)
 
 
 _TOOL_FINAL = ("done", "failed", "cancelled")

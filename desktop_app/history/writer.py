@@ -7,8 +7,9 @@ File format (version 1), one JSON object per line, UTF-8:
 - then one line per event, in the shape of :func:`desktop_app.event_log.event_record` plus ``"t"``
   (seconds since the start): transcripts, model text, turn boundaries (``turn_complete``,
   ``generation_complete``), ``interrupted``, ``error_event``, ``session_state`` (connecting, live,
-  reconnecting with the reason, closed), ``usage_update``, tool calls, voice activity. Audio is not
-  written here (bytes would be lengths anyway; see :mod:`.recorder` for the opt-in WAV);
+  reconnecting with the reason, closed), ``usage_update``, tool calls, ``grounding`` (search queries and
+  sources), voice activity. Audio is not written here (bytes would be lengths anyway; see :mod:`.recorder`
+  for the opt-in WAV);
 - ``{"type": "user_text", "t", "text"}`` for typed turns (the service does not transcribe them back);
 - last line, on a clean close: ``{"type": "session_end", "t", "ended_at", "reason"}``.
 

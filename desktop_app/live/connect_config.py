@@ -19,6 +19,7 @@ from google.genai import types
 
 from desktop_app.live.models import (
     OPTION_LABELS,
+    FunctionCalls,
     ModelSpec,
     Proactivity,
     ThinkingKind,
@@ -26,6 +27,7 @@ from desktop_app.live.models import (
     unknown_model_notice,
 )
 from desktop_app.live.options import Modality, SessionOptions
+from desktop_app.live.tool_declarations import build_tools
 
 __all__ = ["ConnectPlan", "build_connect_config", "plan_connect", "setup_notices"]
 
@@ -121,6 +123,13 @@ def plan_connect(options: SessionOptions) -> ConnectPlan:
         )
     if options.session_resumption:
         config.session_resumption = types.SessionResumptionConfig(handle=options.resume_handle)
+    tools = build_tools(
+        options.tools,
+        blocking=spec.function_calls is FunctionCalls.BLOCKING_ONLY,
+        google_search=options.google_search and spec.google_search,  # off silently: a default, not a choice
+    )
+    if tools:
+        config.tools = list(tools)
     return ConnectPlan(config, tuple(plan.notices), tuple(plan.sent))
 
 

@@ -33,6 +33,7 @@ from desktop_app.live.connect_config import plan_connect
 from desktop_app.live.errors import classify_exception
 from desktop_app.live.messages import map_server_message
 from desktop_app.live.options import SessionOptions
+from desktop_app.live.tool_declarations import function_response
 
 __all__ = ["GenaiConnector", "GenaiSession"]
 
@@ -73,7 +74,7 @@ class GenaiSession:
             case ActivityEnd():
                 sending = sdk.send_realtime_input(activity_end=types.ActivityEnd())
             case ToolResponse(results):
-                answers = [types.FunctionResponse(id=r.id, name=r.name, response=r.response) for r in results]
+                answers = [function_response(r) for r in results]  # keeps scheduling and will_continue
                 sending = sdk.send_tool_response(function_responses=answers)
             case _:
                 assert_never(command)

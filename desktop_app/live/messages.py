@@ -14,6 +14,8 @@ from desktop_app.core.events import (
     FunctionCall,
     GenerationComplete,
     GoAway,
+    Grounding,
+    GroundingSource,
     Interrupted,
     LiveEvent,
     ModelAudio,
@@ -46,6 +48,19 @@ def parse_duration_s(value: object) -> float | None:
     return None
 
 
+def _grounding(meta: types.GroundingMetadata | None) -> Grounding | None:
+    """The queries and web sources of ``meta``; None when it carries neither."""
+    if meta is None:
+        return None
+    queries = tuple(q for q in (meta.web_search_queries or ()) if q)
+    sources = tuple(
+        GroundingSource(title=chunk.web.title or "", uri=chunk.web.uri or "")
+        for chunk in meta.grounding_chunks or ()
+        if chunk.web is not None and (chunk.web.uri or chunk.web.title)
+    )
+    return Grounding(queries, sources) if queries or sources else None
+
+
 def _content_events(content: types.LiveServerContent) -> list[LiveEvent]:
     events: list[LiveEvent] = []
     if content.interrupted:
@@ -66,6 +81,9 @@ def _content_events(content: types.LiveServerContent) -> list[LiveEvent]:
     if content.turn_complete:
         reason = content.turn_complete_reason
         events.append(TurnComplete(reason=str(reason.value) if reason is not None else None))
+    grounding = _grounding(content.grounding_metadata)
+    if grounding is not None:
+        events.append(grounding)
     interaction = interaction_update(content)  # alongside turn_complete: extended thinking keeps working
     if interaction is not None:
         events.append(interaction)

@@ -100,6 +100,7 @@ class ModelSpec:
     transcription_languages: bool = False  # AudioTranscriptionConfig.language_codes
     custom_vocabulary: bool = False  # AudioTranscriptionConfig.custom_vocabulary
     background_work: bool = False  # turn_complete is not "done": follow interaction_status
+    google_search: bool = False  # the googleSearch tool (grounding metadata with the reply)
     cumulative_usage: bool = False  # usage_metadata counts the session so far (else this turn only)
     voices: tuple[str, ...] = VOICES
     context_tokens: int = _CONTEXT_TOKENS
@@ -120,6 +121,7 @@ _GEMINI_3_8 = ModelSpec(
     proactivity=Proactivity.ALWAYS,
     function_calls=FunctionCalls.NON_BLOCKING_DEFAULT,
     client_content=ClientContent.WHOLE_SESSION,
+    google_search=True,  # the model page: "Google Search grounding"
     media_resolution=True,
     speech_language=True,  # unverified
     transcription_languages=True,  # unverified

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -16,6 +17,7 @@ __all__ = [
     "VOICES",
     "Modality",
     "SessionOptions",
+    "ToolDeclaration",
     "VadOptions",
     "canonical_voice",
 ]
@@ -40,6 +42,17 @@ _VOICES_BY_FOLDED_NAME = {v.casefold(): v for v in VOICES}
 def canonical_voice(name: str) -> str | None:
     """The voice in :data:`VOICES` that ``name`` spells in any case (``"kore"`` → ``"Kore"``), else None."""
     return _VOICES_BY_FOLDED_NAME.get(name.strip().casefold())
+
+
+class ToolDeclaration(Protocol):
+    """A function the session declares (what :class:`desktop_app.tools.spec.ToolDeclaration` provides)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def parameters(self) -> dict[str, Any]: ...
 
 
 class Modality(enum.StrEnum):
@@ -89,6 +102,9 @@ class SessionOptions:
     thinking_level: str | None = None  # a level the model lists; None = the model's default
     thinking_budget: int | None = None  # tokens (0 = no thinking); None = dynamic
     include_thoughts: bool = False  # thought summaries
+    # Tools: declared with the behaviour the model's catalog entry gives (BLOCKING or NON_BLOCKING).
+    tools: tuple[ToolDeclaration, ...] = ()  # the enabled functions (the tool service's declarations)
+    google_search: bool = False  # Google Search grounding, sent only where the catalog offers it
 
     def resuming(self, handle: str | None) -> SessionOptions:
         """A copy that resumes from ``handle`` (or starts fresh when None)."""

@@ -7,28 +7,17 @@ False for models that run them asynchronously (NON_BLOCKING, with response sched
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
 
 from google.genai import types
 
 from desktop_app.core.commands import FunctionResult
+from desktop_app.live.options import ToolDeclaration
 
-__all__ = ["Declaration", "build_tools", "function_response"]
-
-
-class Declaration(Protocol):
-    """What :class:`desktop_app.tools.spec.ToolDeclaration` provides."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def parameters(self) -> dict[str, Any]: ...
+__all__ = ["build_tools", "function_response"]
 
 
 def build_tools(
-    declarations: Iterable[Declaration], *, blocking: bool, google_search: bool = False
+    declarations: Iterable[ToolDeclaration], *, blocking: bool, google_search: bool = False
 ) -> list[types.Tool]:
     """The ``tools`` of a ``LiveConnectConfig``: one Tool with every function, then Google Search if asked.
 

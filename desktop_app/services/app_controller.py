@@ -29,7 +29,11 @@ from desktop_app.services.conversation import ConversationService
 from desktop_app.services.history import HistoryService
 from desktop_app.services.mic_gate import GateStep
 from desktop_app.services.relay import RelayService
+from desktop_app.services.tools import SwitchableConsent, ToolInfo, ToolService, tool_infos
 from desktop_app.services.vision import VisionService
+from desktop_app.tools.consent import ConsentBroker
+from desktop_app.tools.ports import BrowserPort, ClipboardPort
+from desktop_app.tools.spec import Policy
 
 __all__ = ["AppController", "Running", "Services"]
 
@@ -44,15 +48,20 @@ class Services:
     vision: VisionService | None = None
     relay: RelayService | None = None
     history: HistoryService | None = None
+    tools: ToolService | None = None
 
     def in_start_order(self) -> list[Service]:
-        """Backend, history, relay, audio, session, vision: each after what it needs."""
-        parts = (self.backend, self.history, self.relay, self.audio, self.conversation, self.vision)
+        """Backend, history, relay, audio, tools, session, vision: each after what it needs."""
+        parts = (
+            self.backend, self.history, self.relay, self.audio, self.tools, self.conversation, self.vision
+        )  # fmt: skip
         return [p for p in parts if p is not None]
 
     def in_stop_order(self) -> list[Service]:
-        """Session, capture (vision, microphone), playback, relay, backend, and history last."""
-        parts = (self.conversation, self.vision, self.audio, self.relay, self.backend, self.history)
+        """Session, tools, capture (vision, microphone), playback, relay, backend, and history last."""
+        parts = (
+            self.conversation, self.tools, self.vision, self.audio, self.relay, self.backend, self.history
+        )  # fmt: skip
         return [p for p in parts if p is not None]
 
 
@@ -206,7 +215,7 @@ class AppController(ServiceBase):
         s = self.services
         if Section.BACKEND in changed:
             await self._reopen_backend(settings)
-        services: list[Service | None] = [s.conversation, s.relay, s.audio, s.vision, s.history]
+        services: list[Service | None] = [s.tools, s.conversation, s.relay, s.audio, s.vision, s.history]
         for service in services:
             if service is None or not service.sections & changed:
                 continue
@@ -220,6 +229,36 @@ class AppController(ServiceBase):
         elif Section.VIDEO_SOURCE in changed:
             self.publish_input()
         return bool(changed & NEW_SESSION_SECTIONS)
+
+    # --- tools --------------------------------------------------------------------------------------
+
+    def set_consent(self, broker: ConsentBroker | None) -> None:
+        if self.services.tools is not None and isinstance(self.services.tools.consent, SwitchableConsent):
+            self.services.tools.consent.broker = broker
+
+    def set_desktop_ports(self, clipboard: ClipboardPort, browser: BrowserPort) -> None:
+        """The window's clipboard and browser for the built-in tools (loop thread)."""
+        if self.services.tools is not None:
+            self.services.tools.desktop.use(clipboard, browser)
+
+    def tool_specs(self) -> tuple[ToolInfo, ...]:
+        tools = self.services.tools
+        if tools is None or tools.suite is None:
+            return ()
+        return tool_infos(tools.suite)
+
+    async def set_tool_policy(self, name: str, policy: Policy) -> None:
+        tools = self.services.tools
+        if tools is not None and tools.suite is not None:
+            tools.suite.runtime.policies.set(name, Policy(policy))  # saved through remember_tool_policies
+
+    def remember_tool_policies(self, entries: tuple[str, ...]) -> None:
+        """The tool policies changed (Always allow, the Tools tab): keep and save them."""
+        self._settings = dataclasses.replace(self._settings, tool_policies=entries)
+        try:
+            self._save(self._settings)
+        except OSError as err:
+            self._bus.notice(f"The settings could not be saved ({err}).", "settings")
 
     # --- internals ----------------------------------------------------------------------------------
 

@@ -9,16 +9,18 @@ published, with a :class:`TurnLatency` measured from the end of the user's speec
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 
 from desktop_app.config import Section, Settings
 from desktop_app.core.clock import Clock
-from desktop_app.core.commands import UserImage
+from desktop_app.core.commands import Command, UserImage
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, TurnLatency, VoiceActivity
 from desktop_app.core.ports import AudioSink
 from desktop_app.engine import Conversation
 from desktop_app.live.connect_config import setup_notices
+from desktop_app.live.options import ToolDeclaration
 from desktop_app.services.backend import BackendService, session_options
 from desktop_app.services.bus import Bus, ServiceBase
 
@@ -50,6 +52,8 @@ class ConversationService(ServiceBase):
         """Called with each microphone block after it was sent (the recorder)."""
         self.on_user_text: Callable[[str], None] | None = None
         """Called with each typed turn just before it is sent (the history)."""
+        self.session_tools: Callable[[str], tuple[tuple[ToolDeclaration, ...], bool]] | None = None
+        """Given the model id, (the functions to declare, Google Search on): asked at each session open."""
 
     @property
     def live(self) -> Conversation | None:
@@ -63,6 +67,9 @@ class ConversationService(ServiceBase):
         if handle is None or self.conversation is not None:
             return
         options = session_options(self._settings)
+        if self.session_tools is not None:
+            tools, search = self.session_tools(options.model)
+            options = dataclasses.replace(options, tools=tools, google_search=search)
         for notice in setup_notices(options):  # a saved option this model refuses: left out, said once
             self._bus.notice(notice, "model_setup")
         conv = Conversation(
@@ -90,6 +97,12 @@ class ConversationService(ServiceBase):
         self._settings = settings
         await self.stop()
         await self.start()
+
+    async def reopen(self) -> None:
+        """Open a new session with the same settings (the declared tools changed); no-op when closed."""
+        if self.conversation is not None:
+            await self.stop()
+            await self.start()
 
     def use_sink(self, sink: AudioSink) -> None:
         """Play the rest of the conversation through ``sink`` (after the speaker was reopened)."""
@@ -130,6 +143,13 @@ class ConversationService(ServiceBase):
             await conv.send_text(text)
         except LiveError as err:
             self._bus.notice(str(err), err.kind, retryable=err.retryable)
+
+    async def send_command(self, command: Command) -> None:
+        """Send ``command`` (a tool answer) to the current session; LiveError when none is open."""
+        conv = self.live
+        if conv is None:
+            raise LiveError("No live session to send to.")
+        await conv.session.send(command)
 
     async def send_frame(self, jpeg: bytes) -> None:
         """Send a frame to whichever session is current (the vision pump outlives reconnects)."""

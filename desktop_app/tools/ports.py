@@ -120,3 +120,28 @@ class SystemNotifier:
             except ToolError as exc:
                 log.info("the desktop notification failed: %s", exc)
         log.info("notification: %s: %s", title, body)
+
+
+class DesktopPorts:
+    """The clipboard and browser the built-in tools use, replaceable while they run.
+
+    Until the window plugs in its own (:meth:`use`, from the loop thread), the command-line fallbacks
+    (:class:`CommandClipboard`, :class:`SystemBrowser`) serve; the tools hold this object, so a window that
+    attaches after the tools started still takes over.
+    """
+
+    def __init__(self) -> None:
+        self.clipboard: ClipboardPort = CommandClipboard()
+        self.browser: BrowserPort = SystemBrowser()
+
+    def use(self, clipboard: ClipboardPort, browser: BrowserPort) -> None:
+        self.clipboard, self.browser = clipboard, browser
+
+    async def read_text(self) -> str:
+        return await self.clipboard.read_text()
+
+    async def write_text(self, text: str) -> None:
+        await self.clipboard.write_text(text)
+
+    async def open(self, url: str) -> None:
+        await self.browser.open(url)

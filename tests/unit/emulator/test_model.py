@@ -262,7 +262,8 @@ def test_naming_a_declared_function_calls_it_and_the_response_finishes_the_turn(
     (call,) = out[0].calls
     assert (call.id, call.name, call.args) == ("call-1", "set_light", {})
     assert model.turn_open
-    model.handle(ToolResponse(("unknown",), ("set_light",), ({},)))
+    with pytest.raises(WireError, match="matches no function call"):  # ids must match (issue 14 §9)
+        model.handle(ToolResponse(("unknown",), ("set_light",), ({},)))
     assert drain(model) == []
     model.handle(ToolResponse(("call-1",), ("set_light",), ({"result": "ok"},)))
     reply = drain(model)

@@ -317,7 +317,9 @@ def test_client_content_yields_the_user_texts_and_images() -> None:
 
 def test_tool_responses_and_context_updates_are_read() -> None:
     message = {"tool_response": {"functionResponses": [{"id": "c1", "name": "f", "response": {"ok": 1}}]}}
-    assert events(message) == [ToolResponse(("c1",), ("f",), ({"ok": 1},))]
+    assert events(message) == [ToolResponse(("c1",), ("f",), ({"ok": 1},), (None,))]
+    scheduled = {"toolResponse": {"functionResponses": [{"id": "c2", "name": "f", "scheduling": "SILENT"}]}}
+    assert events(scheduled) == [ToolResponse(("c2",), ("f",), (None,), ("SILENT",))]
     update = {"contextUpdate": {"systemInstruction": {"parts": [{"text": "x"}]}, "tools": {"tools": []}}}
     assert events(update) == [ContextUpdate(("systemInstruction", "tools"))]
 
