@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat
 
 __all__ = [
+    "FRESH_NOTICE",
+    "QUIET_NOTICE",
     "BackendInfo",
     "ErrorEvent",
     "Event",
@@ -227,8 +229,19 @@ class VoiceActivity(Event):
 
 @dataclass(frozen=True, slots=True)
 class SessionState(Event):
+    """The live session's phase. ``detail`` is technical (logs, tooltips); ``notice``, when set, is the
+    sentence for people that the window and the page show as it is (e.g. :data:`QUIET_NOTICE`)."""
+
     phase: SessionPhase
     detail: str = ""
+    notice: str = ""
+
+
+QUIET_NOTICE = "Gemini went quiet — reconnecting…"
+"""The notice of a reconnect started by the stall watchdog (an open turn, no answer, a dead link)."""
+
+FRESH_NOTICE = "Started a new session; Gemini has the transcript so far"
+"""The notice of a reconnect that could not resume and seeded a new session with the conversation."""
 
 
 @dataclass(frozen=True, slots=True)

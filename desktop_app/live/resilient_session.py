@@ -44,7 +44,7 @@ from contextlib import asynccontextmanager
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.commands import Command
 from desktop_app.core.errors import ConnectionLostError, LiveError
-from desktop_app.core.events import LiveEvent, SessionPhase, SessionState
+from desktop_app.core.events import QUIET_NOTICE, LiveEvent, SessionPhase, SessionState
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import GiveUp, Reconnect, ReconnectCore, ReconnectPolicy
 from desktop_app.live.resilient_core import ResilienceStats, ResilientCore
@@ -123,6 +123,11 @@ class ResilientSession:
         self._live = True
         self.phase = SessionPhase.LIVE
 
+    async def ping(self, timeout_s: float) -> bool:
+        """Probe the current connection; False when it is dead or there is none (the gap)."""
+        link = self._link
+        return link is not None and self._live and await link.session.ping(timeout_s)
+
     async def close(self) -> None:
         """Close the connection for good; ``events()`` then ends. Safe to call twice."""
         if self._closed:
@@ -200,6 +205,12 @@ class ResilientSession:
             if decision is not None:
                 async for state in self._recover(decision):
                     yield state
+            elif self._state.watchdog.due(self._clock.now()) and not await self._probe():
+                lost = ConnectionLostError(
+                    "Gemini went quiet during a turn and the connection did not answer a ping."
+                )
+                async for state in self._recover(core.failed(self._clock.now(), lost), QUIET_NOTICE):
+                    yield state
 
     async def _next(self) -> LiveEvent | Signal:
         """The next event from the current connection; a :class:`Signal` when there is none (ENDED) or
@@ -208,15 +219,40 @@ class ResilientSession:
         link = self._link
         if link is None or self._closed:
             return Signal.ENDED
-        item = await link.next(self._state.reconnect.next_poll_in(self._clock.now()))
+        now = self._clock.now()
+        waits = [self._state.reconnect.next_poll_in(now), self._state.watchdog.next_check_in(now)]
+        item = await link.next(min((w for w in waits if w is not None), default=None))
         if item is Signal.WAKE:
             return Signal.ENDED if self._closed else Signal.TIMEOUT
         return item
 
+    async def _probe(self) -> bool:
+        """The watchdog says an open turn went quiet: ping the connection (bounded by
+        ``probe_timeout_s``). True when it answered (the model is only slow)."""
+        watchdog, link = self._state.watchdog, self._link
+        if link is None:
+            return True  # nothing to probe: the reconnect under way decides
+        watchdog.probe_started()
+        log.info(
+            "live session: no server message for %.1f s in an open turn; probing", watchdog.stall_after_s
+        )
+        alive = await link.session.ping(self._policy.probe_timeout_s)
+        now = self._clock.now()
+        if alive or link is not self._link:
+            watchdog.probe_answered(now)
+            return True
+        detect_ms = watchdog.probe_failed(now)
+        log.info(
+            "live session: the probe went unanswered; stall detected %.0f ms after the last message",
+            detect_ms,
+        )
+        return False
+
     # --- reconnecting ----------------------------------------------------------------------------
 
-    async def _recover(self, decision: Reconnect | GiveUp) -> AsyncIterator[ResilientEvent]:
-        """Carry out ``decision`` and any that follow until live again; raise on giving up."""
+    async def _recover(self, decision: Reconnect | GiveUp, notice: str = "") -> AsyncIterator[ResilientEvent]:
+        """Carry out ``decision`` and any that follow until live again; raise on giving up. ``notice``:
+        the sentence for people on the RECONNECTING state (why it reconnects, when it is not obvious)."""
         started = self._clock.now()
         received = self._link.take_received() if self._link is not None else []
         for late in received:  # arrived before the failure: still part of the conversation
@@ -234,7 +270,7 @@ class ResilientSession:
             self._live = False
             self.phase = SessionPhase.RECONNECTING
             log.info("live session: %s", decision.detail)
-            yield SessionState(SessionPhase.RECONNECTING, decision.detail)
+            yield SessionState(SessionPhase.RECONNECTING, decision.detail, notice)
             await self._close_inner()  # the service refuses a resume while the old socket is open
             if await self._wait_or_closed(decision.delay_s):
                 return
@@ -248,17 +284,17 @@ class ResilientSession:
         assert isinstance(first, Reconnect)  # a GiveUp first raised above
         now = self._clock.now()
         gap_ms = (now - started) * 1000
-        how = self._state.live_again(now, gap_ms, first, decision)
+        live = self._state.live_again(now, gap_ms, first, decision)
         self._live = True
         self.phase = SessionPhase.LIVE
-        log.info("live session: live again after %.0f ms (%s)", gap_ms, how)
-        yield SessionState(SessionPhase.LIVE, f"{how} after {gap_ms:.0f} ms")
+        log.info("live session: live again: %s", live.detail)
+        yield live
 
     async def _open(self, options: SessionOptions) -> Link:
         policy = self._policy
         link = await Link.open(self._connector, options, policy.connect_timeout_s, policy.close_timeout_s)
         self._link = link
-        self._state.opened()
+        self._state.opened(self._clock.now())
         self._session_id = link.session.session_id or self._session_id
         return link
 

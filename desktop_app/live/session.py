@@ -42,6 +42,12 @@ class LiveSession(Protocol):
         """
         ...
 
+    async def ping(self, timeout_s: float) -> bool:
+        """Probe the connection (a WebSocket ping, answered by the server's transport even while the model
+        thinks): True when the answer came within ``timeout_s``, False when the connection is dead or
+        closed. Never raises a LiveError: the caller decides what a dead connection means."""
+        ...
+
     def events(self) -> AsyncIterator[LiveEvent]:
         """The session's single receive loop: every server message, as typed events, across turns."""
         ...

@@ -200,10 +200,10 @@ class TranscriptModel:
             return []
         text = ""
         if event.phase is SessionPhase.RECONNECTING:
-            text = "Connection interrupted. Reconnecting…"
+            text = event.notice or "Connection interrupted. Reconnecting…"
         elif event.phase is SessionPhase.LIVE:
             if previous is SessionPhase.RECONNECTING:
-                text = "Reconnected. The conversation continues."
+                text = event.notice or "Reconnected. The conversation continues."
             elif self._was_live:
                 text = "New session started."
             self._was_live = True

@@ -21,6 +21,7 @@ from desktop_app.core.errors import (
     SessionNotFoundError,
 )
 from desktop_app.core.events import (
+    QUIET_NOTICE,
     GoAway,
     Interrupted,
     LiveEvent,
@@ -390,3 +391,69 @@ async def test_one_reader_task_per_connection_and_a_burst_arrives_whole_in_order
     assert [e for e in seen if isinstance(e, ModelAudio)] == burst
     await session.close()
     assert readers[0].done()
+
+
+# --- the stall watchdog ----------------------------------------------------------------------------
+
+STALL = ReconnectPolicy(
+    backoff_base_s=0.0, backoff_max_s=0.0, max_failures=3, stall_after_s=0.05, probe_timeout_s=0.05
+)
+
+
+async def test_a_quiet_open_turn_on_a_dead_link_is_probed_and_resumed_with_a_notice(
+    open_session: Opener,
+) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, STALL)
+    first = connector.sessions[0]
+    first.emit(ResumptionUpdate("h1", True))
+    await next_matching(events, lambda e: isinstance(e, SetupComplete), seen)
+    first.answers_pings = False  # half-open: the socket is up, nothing comes back
+    await session.send(UserAudio(loud_block(1)))
+    await session.send(AudioStreamEnd())
+    reconnecting = await next_matching(events, is_state(SessionPhase.RECONNECTING), seen)
+    await next_matching(events, is_state(SessionPhase.LIVE), seen)
+    assert isinstance(reconnecting, SessionState) and reconnecting.notice == QUIET_NOTICE
+    assert reconnecting.notice == "Gemini went quiet — reconnecting…"
+    assert first.pings == 1 and connector.options[1].resume_handle == "h1"
+    second = connector.sessions[1]
+    assert audio_tags(second) == [1] and second.kinds()[-1] == "AudioStreamEnd"  # the turn, replayed once
+    stall = session.stats.stall
+    assert (stall.probes, stall.probes_alive, stall.stalls, len(stall.detect_ms)) == (1, 0, 1, 1)
+    assert session.stats.failure_reconnects == 1
+
+
+async def consume(events: AsyncIterator[ResilientEvent], seen: list[ResilientEvent]) -> None:
+    """Drive ``events()`` (the task that probes) until a TurnComplete."""
+    async for event in events:
+        seen.append(event)
+        if isinstance(event, TurnComplete):
+            return
+
+
+async def test_a_quiet_turn_on_a_live_link_is_only_probed(open_session: Opener) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, STALL)
+    first = connector.sessions[0]
+    reader = asyncio.create_task(consume(events, seen))
+    await session.send(UserText("think hard"))
+    await first.changes.wait_for(lambda: first.pings >= 2)  # the model thinks; every probe is answered
+    first.emit(Transcript(Role.MODEL, "done"), TurnComplete())
+    await asyncio.wait_for(reader, 5.0)
+    assert not any(isinstance(e, SessionState) for e in seen)
+    assert len(connector.sessions) == 1 and session.stats.stall.stalls == 0
+    assert session.stats.stall.probes_alive == session.stats.stall.probes == first.pings >= 2
+
+
+async def test_no_turn_open_no_probe(open_session: Opener) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, STALL)
+    first = connector.sessions[0]
+    first.answers_pings = False
+    reader = asyncio.create_task(consume(events, seen))
+    await session.send(UserAudio(loud_block(1)))  # still speaking: no reply owed yet
+    # Ten stall periods pass with the turn not ended: the watchdog has no reason to probe.
+    with pytest.raises(TimeoutError):
+        await first.changes.wait_for(lambda: first.pings > 0, 0.5)
+    reader.cancel()
+    assert len(connector.sessions) == 1 and not seen[1:]
