@@ -152,7 +152,11 @@ class ResilientSession:
             raise self._failure
         if self._closed:
             raise ConnectionLostError("The live session is closed.")
+        watchdog = self._state.watchdog
+        was_open = watchdog.turn_open
         loud = self._state.sending(self._clock.now(), command)
+        if watchdog.turn_open and not was_open and self._link is not None:
+            self._link.poke()  # events() waits with no deadline: give it the watchdog's
         went_out = await self._forward(command)
         self._state.sent(command, went_out=went_out, loud=loud)
 

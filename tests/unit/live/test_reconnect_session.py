@@ -400,6 +400,22 @@ STALL = ReconnectPolicy(
 )
 
 
+async def consume(
+    events: AsyncIterator[ResilientEvent],
+    seen: list[ResilientEvent],
+    until: Callable[[ResilientEvent], bool] = lambda e: isinstance(e, TurnComplete),
+    idle: asyncio.Event | None = None,
+) -> None:
+    """Drive ``events()`` (the task that probes) until ``until`` holds for an event; set ``idle`` after a
+    ResumptionUpdate (the loop then goes back to waiting before the test runs on)."""
+    async for event in events:
+        seen.append(event)
+        if idle is not None and isinstance(event, ResumptionUpdate):
+            idle.set()
+        if until(event):
+            return
+
+
 async def test_a_quiet_open_turn_on_a_dead_link_is_probed_and_resumed_with_a_notice(
     open_session: Opener,
 ) -> None:
@@ -407,12 +423,14 @@ async def test_a_quiet_open_turn_on_a_dead_link_is_probed_and_resumed_with_a_not
     session, events, seen = await open_session(connector, STALL)
     first = connector.sessions[0]
     first.emit(ResumptionUpdate("h1", True))
-    await next_matching(events, lambda e: isinstance(e, SetupComplete), seen)
+    idle = asyncio.Event()
+    reader = asyncio.create_task(consume(events, seen, until=is_state(SessionPhase.LIVE), idle=idle))
+    await asyncio.wait_for(idle.wait(), 5.0)  # events() now waits for the server, with no turn open
     first.answers_pings = False  # half-open: the socket is up, nothing comes back
     await session.send(UserAudio(loud_block(1)))
     await session.send(AudioStreamEnd())
-    reconnecting = await next_matching(events, is_state(SessionPhase.RECONNECTING), seen)
-    await next_matching(events, is_state(SessionPhase.LIVE), seen)
+    await asyncio.wait_for(reader, 5.0)
+    [reconnecting] = [e for e in seen if is_state(SessionPhase.RECONNECTING)(e)]
     assert isinstance(reconnecting, SessionState) and reconnecting.notice == QUIET_NOTICE
     assert reconnecting.notice == "Gemini went quiet — reconnecting…"
     assert first.pings == 1 and connector.options[1].resume_handle == "h1"
@@ -421,14 +439,6 @@ async def test_a_quiet_open_turn_on_a_dead_link_is_probed_and_resumed_with_a_not
     stall = session.stats.stall
     assert (stall.probes, stall.probes_alive, stall.stalls, len(stall.detect_ms)) == (1, 0, 1, 1)
     assert session.stats.failure_reconnects == 1
-
-
-async def consume(events: AsyncIterator[ResilientEvent], seen: list[ResilientEvent]) -> None:
-    """Drive ``events()`` (the task that probes) until a TurnComplete."""
-    async for event in events:
-        seen.append(event)
-        if isinstance(event, TurnComplete):
-            return
 
 
 async def test_a_quiet_turn_on_a_live_link_is_only_probed(open_session: Opener) -> None:
