@@ -173,6 +173,8 @@ def scaled_policy(speedup: float) -> ReconnectPolicy:
         default_time_left_s=base.default_time_left_s / speedup,
         quiet_hold_s=base.quiet_hold_s / speedup,
         reply_wait_s=base.reply_wait_s / speedup,
+        stall_after_s=base.stall_after_s / speedup,
+        probe_timeout_s=max(0.1, base.probe_timeout_s / speedup),  # a loopback ping needs ~1 ms
     )
 
 

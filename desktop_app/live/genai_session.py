@@ -87,7 +87,10 @@ class GenaiSession:
     async def ping(self, timeout_s: float) -> bool:
         """A WebSocket ping on the SDK's socket (``AsyncSession._ws``: google-genai 3.6.1 offers no public
         way); True when the pong came within ``timeout_s``. Without a socket to probe it answers False,
-        so the caller reconnects rather than waits on a link it cannot check (resuming is cheap)."""
+        so the caller reconnects rather than waits on a link it cannot check (resuming is cheap).
+
+        On False the socket is aborted at once: the peer is unreachable, so a closing handshake would
+        only wait out ``close_timeout`` before the reconnect."""
         ws = getattr(self._sdk, "_ws", None)
         if self._closed or ws is None:
             return False
@@ -99,6 +102,9 @@ class GenaiSession:
             raise
         except Exception as exc:  # TimeoutError, or the socket is already closed
             log.debug("live session: ping failed: %s", type(exc).__name__)
+            transport = getattr(ws, "transport", None)
+            if transport is not None:
+                transport.abort()
             return False
         return True
 

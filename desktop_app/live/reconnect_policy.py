@@ -32,10 +32,12 @@ class ReconnectPolicy:
     Stall watchdog (see :mod:`.resilient_watchdog`):
         stall_after_s: an open turn (a reply is owed) with no server message for this long is probed.
             Gemini Live's first reply normally starts within 1-2 s of the end of the user's turn (longer
-            with thinking); 5 s is well past that, and a false alarm costs only a ping.
+            with thinking); 3 s is past that, and a false alarm costs only a ping (the probe of a live
+            link is answered and the watchdog waits again), so the bound can stay short.
         probe_timeout_s: a probe (WebSocket ping) unanswered for this long means the connection is dead
-            and is replaced. A live transport answers a ping within one round trip (well under 1 s), even
-            while the model thinks. A half-open connection is so detected within 7 s of the last server
+            and is replaced. A live transport answers a ping within one round trip (tens to a few hundred
+            ms), even while the model thinks; 1.5 s leaves room for a ping queued behind a camera frame
+            on a slow uplink. A half-open connection is so detected within 4.5 s of the last server
             message of an open turn.
 
     goAway:
@@ -64,8 +66,8 @@ class ReconnectPolicy:
     connect_timeout_s: float = 10.0
     send_timeout_s: float = 3.0
     close_timeout_s: float = 1.0
-    stall_after_s: float = 5.0
-    probe_timeout_s: float = 2.0
+    stall_after_s: float = 3.0
+    probe_timeout_s: float = 1.5
     go_away_margin_s: float = 2.0
     default_time_left_s: float = 10.0
     quiet_hold_s: float = 0.3

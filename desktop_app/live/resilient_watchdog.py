@@ -13,7 +13,7 @@ server's transport even while the model thinks) with a ``probe_timeout_s`` bound
 ``stall_after_s``) or :meth:`StallWatchdog.probe_failed` (the link is dead: reconnect now).
 
 So a connection that stops carrying data without closing (half-open: no FIN, no RST) is detected within
-``stall_after_s + probe_timeout_s`` of the last server message of an open turn (7 s with the defaults);
+``stall_after_s + probe_timeout_s`` of the last server message of an open turn (4.5 s with the defaults);
 outside a turn the WebSocket keepalive of :mod:`desktop_app.live.genai_session` finds it (5 s + 5 s).
 
 No clock, sleep or socket here: the caller passes ``now`` (monotonic seconds) to every call, on the loop

@@ -37,7 +37,7 @@ from tests.support.fault_proxy import FaultProxy
 pytestmark = pytest.mark.integration
 
 QUICK = ReconnectPolicy(stall_after_s=1.0, probe_timeout_s=0.5)
-"""A short stall bound so that each test runs in seconds (the defaults are 5 s + 2 s)."""
+"""A short stall bound so that each test runs in seconds (the defaults are 3 s + 1.5 s)."""
 
 
 @asynccontextmanager
