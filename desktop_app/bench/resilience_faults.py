@@ -41,7 +41,8 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientSession
+from desktop_app.live.resilient_connector import ResilientConnector
+from desktop_app.live.resilient_session import ResilientSession
 
 __all__ = ["FAULTS", "FaultRun", "Rig", "bench_half_open_turn_cost", "bench_network_faults", "rig"]
 
@@ -69,11 +70,14 @@ class Rig:
         return [t for t, s in self.listener.states if s.phase is phase]
 
     async def speak(
-        self, before_end: Callable[[], None] | None = None, mid: Callable[[], None] | None = None
+        self,
+        before_end: Callable[[], None] | None = None,
+        mid: Callable[[], None] | None = None,
+        speech: bytes = _UTTERANCE,
     ) -> float:
-        """1 s of speech (``mid`` called halfway), then ``before_end``, then the end of the utterance.
-        Returns when the end went out (perf_counter)."""
-        blocks = [_UTTERANCE[i : i + _BLOCK] for i in range(0, len(_UTTERANCE), _BLOCK)]
+        """``speech`` (1 s by default; ``mid`` called halfway), then ``before_end``, then the end of the
+        utterance. Returns when the end went out (perf_counter)."""
+        blocks = [speech[i : i + _BLOCK] for i in range(0, len(speech), _BLOCK)]
         for index, block in enumerate(blocks):
             if mid is not None and index == len(blocks) // 2:
                 mid()
@@ -99,12 +103,15 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(pace: float = 1.0, policy: ReconnectPolicy = POLICY) -> AsyncIterator[Rig]:
-    """The emulator, the proxy in front of it, a resilient session through both and its consumer."""
-    async with Emulator(EmulatorConfig(pace=pace)) as emu, FaultProxy(emu.port) as proxy:
+async def rig(
+    pace: float = 1.0, policy: ReconnectPolicy = POLICY, listener: Listener | None = None, seed: int = 0
+) -> AsyncIterator[Rig]:
+    """The emulator, the proxy in front of it, a resilient session through both and its consumer
+    (``listener``, a new :class:`Listener` by default)."""
+    async with Emulator(EmulatorConfig(pace=pace)) as emu, FaultProxy(emu.port, seed=seed) as proxy:
         backend = Backend("emulator", "bench-key", proxy.base_url, emu.client_ssl_context())
         async with ResilientConnector(GenaiConnector(backend), policy).connect(SessionOptions()) as session:
-            listener = Listener()
+            listener = listener or Listener()
             task = asyncio.create_task(listener.run(session), name="faults-listener")
             try:
                 await listener.wait(lambda: listener.handles >= 1, WAIT_S)

@@ -28,7 +28,8 @@ from desktop_app.emulator import Emulator
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_connector import ResilientConnector
+from desktop_app.live.resilient_session import ResilientEvent, ResilientSession
 
 __all__ = ["BLOCK_MS", "Listener", "Mic", "emulator_connector", "scaled_policy", "speech_tone"]
 

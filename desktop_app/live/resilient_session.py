@@ -1,6 +1,7 @@
 """Seamless reconnection as a wrapper around any :class:`~desktop_app.live.session.LiveConnector`.
 
-Wrap a connector once and every session it opens survives ``goAway``, drops and server faults::
+Wrap a connector once (:mod:`.resilient_connector`) and every session it opens survives ``goAway``, drops,
+server faults and links that go quiet (the stall watchdog, :mod:`.resilient_watchdog`)::
 
     connector = ResilientConnector(GenaiConnector(backend), ReconnectPolicy())
     async with connector.connect(options) as session:      # the first connect raises as before
@@ -39,9 +40,8 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.clock import Clock
 from desktop_app.core.commands import Command
 from desktop_app.core.errors import ConnectionLostError, LiveError
 from desktop_app.core.events import QUIET_NOTICE, LiveEvent, SessionPhase, SessionState
@@ -51,7 +51,7 @@ from desktop_app.live.resilient_core import ResilienceStats, ResilientCore
 from desktop_app.live.resilient_link import Link, Signal
 from desktop_app.live.session import LiveConnector
 
-__all__ = ["ResilienceStats", "ResilientConnector", "ResilientEvent", "ResilientSession"]
+__all__ = ["ResilienceStats", "ResilientEvent", "ResilientSession"]
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ ResilientEvent = LiveEvent | SessionState
 
 
 class ResilientSession:
-    """A :class:`LiveSession` that reconnects by itself. Open it with :meth:`ResilientConnector.connect`.
+    """A :class:`LiveSession` that reconnects by itself. Open it with
+    :meth:`~desktop_app.live.resilient_connector.ResilientConnector.connect`.
 
     All methods must be called on the loop thread; ``events()`` must be iterated by one task (it is
     the task that carries out reconnects).
@@ -209,12 +210,19 @@ class ResilientSession:
             if decision is not None:
                 async for state in self._recover(decision):
                     yield state
-            elif self._state.watchdog.due(self._clock.now()) and not await self._probe():
-                lost = ConnectionLostError(
-                    "Gemini went quiet during a turn and the connection did not answer a ping."
-                )
-                async for state in self._recover(core.failed(self._clock.now(), lost), QUIET_NOTICE):
+            elif (stalled := await self._stalled()) is not None:
+                async for state in self._recover(stalled, QUIET_NOTICE):
                     yield state
+
+    async def _stalled(self) -> Reconnect | GiveUp | None:
+        """Probe the link when the watchdog says so; the policy's decision when the link is dead."""
+        link = self._link
+        if link is None or not self._state.watchdog.due(self._clock.now()):
+            return None
+        if await link.probe(self._state.watchdog, self._policy.probe_timeout_s, self._clock):
+            return None
+        lost = ConnectionLostError("Gemini went quiet in a turn and the link did not answer a ping.")
+        return self._state.reconnect.failed(self._clock.now(), lost)
 
     async def _next(self) -> LiveEvent | Signal:
         """The next event from the current connection; a :class:`Signal` when there is none (ENDED) or
@@ -229,28 +237,6 @@ class ResilientSession:
         if item is Signal.WAKE:
             return Signal.ENDED if self._closed else Signal.TIMEOUT
         return item
-
-    async def _probe(self) -> bool:
-        """The watchdog says an open turn went quiet: ping the connection (bounded by
-        ``probe_timeout_s``). True when it answered (the model is only slow)."""
-        watchdog, link = self._state.watchdog, self._link
-        if link is None:
-            return True  # nothing to probe: the reconnect under way decides
-        watchdog.probe_started()
-        log.info(
-            "live session: no server message for %.1f s in an open turn; probing", watchdog.stall_after_s
-        )
-        alive = await link.session.ping(self._policy.probe_timeout_s)
-        now = self._clock.now()
-        if alive or link is not self._link:
-            watchdog.probe_answered(now)
-            return True
-        detect_ms = watchdog.probe_failed(now)
-        log.info(
-            "live session: the probe went unanswered; stall detected %.0f ms after the last message",
-            detect_ms,
-        )
-        return False
 
     # --- reconnecting ----------------------------------------------------------------------------
 
@@ -339,45 +325,3 @@ class ResilientSession:
         self._live = False
         self.phase = SessionPhase.CLOSED
         self._state.gave_up()
-
-
-class ResilientConnector:
-    """A :class:`LiveConnector` whose sessions reconnect by themselves. Constructing it does no I/O.
-
-    Args:
-        inner: the connector that opens the real connections (e.g. ``GenaiConnector``).
-        policy: reconnect knobs (defaults: :class:`ReconnectPolicy`).
-        clock: for the policy's timing and the gap measurements.
-        rng: randomness for the backoff jitter (tests pass a seeded one).
-
-    ``last_session`` is the most recently opened session (for status lines, tests and benchmarks).
-    """
-
-    def __init__(
-        self,
-        inner: LiveConnector,
-        policy: ReconnectPolicy | None = None,
-        *,
-        clock: Clock | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.inner = inner
-        self.policy = policy or ReconnectPolicy()
-        self._clock = clock or MonotonicClock()
-        self._rng = rng
-        self.last_session: ResilientSession | None = None
-
-    @property
-    def backend_name(self) -> str:
-        return self.inner.backend_name
-
-    @asynccontextmanager
-    async def connect(self, options: SessionOptions) -> AsyncIterator[ResilientSession]:
-        """Open a resilient session; raises the first connection's LiveError like any connector."""
-        session = ResilientSession(self.inner, options, self.policy, self._clock, self._rng)
-        self.last_session = session
-        await session.start()
-        try:
-            yield session
-        finally:
-            await session.close()

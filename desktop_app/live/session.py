@@ -1,7 +1,7 @@
 """The LiveSession seam: what the rest of the program needs from a live conversation.
 
 Three implementations exist: :class:`desktop_app.live.genai_session.GenaiConnector` (the real google-genai
-SDK, pointed at Gemini or at the emulator), :class:`desktop_app.live.resilient_session.ResilientConnector`
+SDK, pointed at Gemini or at the emulator), :class:`desktop_app.live.resilient_connector.ResilientConnector`
 (reconnects around another connector) and :mod:`desktop_app.live.fake_session` (the in-memory fake for
 tests and benchmarks). Nothing outside ``live/`` imports the SDK.
 

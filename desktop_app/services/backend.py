@@ -19,7 +19,7 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import Modality, SessionOptions, VadOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector
+from desktop_app.live.resilient_connector import ResilientConnector
 from desktop_app.live.session import LiveConnector
 from desktop_app.services.bus import Bus, ServiceBase
 

@@ -28,7 +28,8 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError, ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_connector import ResilientConnector
+from desktop_app.live.resilient_session import ResilientEvent, ResilientSession
 from tests.support.audio import blocks, speech_like
 
 pytestmark = pytest.mark.integration

@@ -20,7 +20,8 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientSession
+from desktop_app.live.resilient_connector import ResilientConnector
+from desktop_app.live.resilient_session import ResilientSession
 from tests.integration.test_reconnect_emulator import (
     FULL_REPLY,
     Recorder,

@@ -37,8 +37,9 @@ from desktop_app.core.events import (
 from desktop_app.live.fake_session import FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError, ReconnectPolicy
+from desktop_app.live.resilient_connector import ResilientConnector
 from desktop_app.live.resilient_link import INCOMING_EVENTS
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_session import ResilientEvent, ResilientSession
 
 FAST = ReconnectPolicy(backoff_base_s=0.0, backoff_max_s=0.0, max_failures=3)
 
