@@ -84,6 +84,16 @@ class GenaiSession:
         except Exception as exc:
             raise classify_exception(exc, secrets=self._secrets) from None
 
+    async def seed(self, history: tuple[tuple[str, str], ...]) -> None:
+        """Send the conversation so far as clientContent (``turn_complete=False``: nothing to answer). Call
+        it before any realtime input (models that take client content only as initial history refuse it
+        later); raise a classified LiveError when it fails."""
+        turns = [types.Content(role=role, parts=[types.Part(text=text)]) for role, text in history]
+        try:
+            await self._sdk.send_client_content(turns=turns, turn_complete=False)
+        except Exception as exc:
+            raise classify_exception(exc, secrets=self._secrets) from None
+
     async def ping(self, timeout_s: float) -> bool:
         """A WebSocket ping on the SDK's socket (``AsyncSession._ws``: google-genai 3.6.1 offers no public
         way); True when the pong came within ``timeout_s``. Without a socket to probe it answers False,
@@ -184,6 +194,8 @@ class GenaiConnector:
             raise classify_exception(exc, secrets=secrets, sent=plan.sent) from None
         session = GenaiSession(sdk_session, secrets)
         try:
+            if options.history:
+                await session.seed(options.history)
             yield session
         finally:
             session._closed = True

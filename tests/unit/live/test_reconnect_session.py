@@ -281,9 +281,8 @@ async def test_a_refused_handle_falls_back_to_a_fresh_session_with_context(
     live = await next_matching(events, is_state(SessionPhase.LIVE), seen)
     assert isinstance(live, SessionState) and "fresh session with 2 recent transcript entries" in live.detail
     assert [o.resume_handle for o in connector.options] == [None, "h1", None]
-    instruction = connector.options[2].system_instruction or ""
-    assert instruction.startswith("Be brief.")
-    assert "User: my name is Ada" in instruction and "Model: Hello Ada." in instruction
+    assert connector.options[2].system_instruction == "Be brief."
+    assert connector.options[2].history == (("user", "my name is Ada"), ("model", "Hello Ada."))
     assert session.stats.fresh_sessions == 1
     await session.close()
 

@@ -66,7 +66,9 @@ def test_a_typed_turn_awaits_a_reply_and_seeds_a_fresh_session() -> None:
     core = make_core()
     send(core, 1.0, UserText("what is my name?"))
     assert core.reconnect.awaiting_reply(1.5)
-    assert core.reconnect.transcript.lines() == ["User: what is my name?"]
+    assert core.reconnect.transcript.history() == ()  # unanswered: it is the replay ring's to resend
+    core.received(2.0, TurnComplete())
+    assert core.reconnect.transcript.history() == (("user", "what is my name?"),)
 
 
 def test_a_stream_end_awaits_a_reply_only_after_speech() -> None:
