@@ -145,3 +145,18 @@ async def test_a_slow_link_is_slow_but_never_reconnects(fault: str) -> None:
     assert proxy.stats.connections == 1 and session.stats.stall.stalls == 0
     replies = [FULL_REPLY.match(model_text(t)) for t in turns(rec.seen)]
     assert [m.group(1) if m else None for m in replies] == ["1", "2"]
+
+
+async def test_a_half_open_link_between_turns_is_found_by_the_keepalive_and_the_next_turn_works() -> None:
+    async with through_proxy() as (emu, proxy, session):
+        rec = Recorder(session)
+        await rec.until(lambda seen: len(seen) >= 1)
+        proxy.blackhole()  # nothing owed: the watchdog has no turn to watch, the keepalive pings
+        await rec.until(lambda seen: bool(states(seen, SessionPhase.LIVE)))
+        await say(session, 1.0)
+        await rec.until(lambda seen: count(TurnComplete)(seen) >= 1)
+        await rec.stop()
+    [reconnecting] = states(rec.seen, SessionPhase.RECONNECTING)
+    assert not reconnecting.notice and session.stats.stall.probes == 0
+    assert emu.stats.resumptions == 1
+    assert_answered_once_and_whole(rec, emu, 1.0)
