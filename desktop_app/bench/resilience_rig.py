@@ -175,6 +175,7 @@ def scaled_policy(speedup: float) -> ReconnectPolicy:
         quiet_hold_s=base.quiet_hold_s / speedup,
         reply_wait_s=base.reply_wait_s / speedup,
         stall_after_s=base.stall_after_s / speedup,
+        max_quiet_s=base.max_quiet_s / speedup,
         probe_timeout_s=max(0.1, base.probe_timeout_s / speedup),  # a loopback ping needs ~1 ms
     )
 

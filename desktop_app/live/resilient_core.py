@@ -99,7 +99,7 @@ class ResilientCore:
             max_texts=policy.max_buffered_texts,
             pause_s=policy.quiet_hold_s,
         )
-        self.watchdog = StallWatchdog(policy.stall_after_s, policy.probe_timeout_s)
+        self.watchdog = StallWatchdog(policy.stall_after_s, policy.probe_timeout_s, policy.max_quiet_s)
         self.stats = ResilienceStats(buffer=self.buffer.stats, stall=self.watchdog.stats)
         self._first_setup = True
 

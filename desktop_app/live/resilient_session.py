@@ -215,13 +215,17 @@ class ResilientSession:
                     yield state
 
     async def _stalled(self) -> Reconnect | GiveUp | None:
-        """Probe the link when the watchdog says so; the policy's decision when the link is dead."""
-        link = self._link
-        if link is None or not self._state.watchdog.due(self._clock.now()):
+        """Probe the link when the watchdog says so; the policy's decision when the link is dead, or alive
+        but silent on the open turn for ``max_quiet_s`` (the service lost it: ask again)."""
+        link, watchdog = self._link, self._state.watchdog
+        if link is None or not watchdog.due(self._clock.now()):
             return None
-        if await link.probe(self._state.watchdog, self._policy.probe_timeout_s, self._clock):
+        if not await link.probe(watchdog, self._policy.probe_timeout_s, self._clock):
+            lost = ConnectionLostError("Gemini went quiet in a turn and the link did not answer a ping.")
+        elif watchdog.stuck(self._clock.now()):
+            lost = ConnectionLostError(f"Gemini left a turn unanswered for {watchdog.max_quiet_s:g} s.")
+        else:
             return None
-        lost = ConnectionLostError("Gemini went quiet in a turn and the link did not answer a ping.")
         return self._state.reconnect.failed(self._clock.now(), lost)
 
     async def _next(self) -> LiveEvent | Signal:

@@ -467,3 +467,22 @@ async def test_no_turn_open_no_probe(open_session: Opener) -> None:
         await first.changes.wait_for(lambda: first.pings > 0, 0.5)
     reader.cancel()
     assert len(connector.sessions) == 1 and not seen[1:]
+
+
+async def test_a_turn_left_unanswered_on_a_live_link_is_asked_again_on_a_new_connection(
+    open_session: Opener,
+) -> None:
+    policy = ReconnectPolicy(stall_after_s=0.02, probe_timeout_s=0.05, max_quiet_s=0.1)
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, policy)
+    first = connector.sessions[0]
+    first.emit(ResumptionUpdate("h1", True))
+    reader = asyncio.create_task(consume(events, seen, until=is_state(SessionPhase.LIVE)))
+    await session.send(UserText("are you there?"))  # the link answers pings; the reply never starts
+    await asyncio.wait_for(reader, 5.0)
+    [reconnecting] = [e for e in seen if is_state(SessionPhase.RECONNECTING)(e)]
+    assert isinstance(reconnecting, SessionState) and reconnecting.notice == QUIET_NOTICE
+    assert "unanswered" in reconnecting.detail and first.pings >= 2
+    assert connector.sessions[1].sent == [UserText("are you there?")]  # asked again, once
+    stall = session.stats.stall
+    assert (stall.stalls, stall.stuck) == (0, 1)

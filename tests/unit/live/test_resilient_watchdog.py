@@ -79,3 +79,17 @@ def test_a_new_connection_starts_with_no_open_turn() -> None:
 def test_bounds_must_be_positive() -> None:
     with pytest.raises(ValueError, match="must be > 0"):
         StallWatchdog(0.0, 1.0)
+
+
+def test_a_turn_silent_for_max_quiet_s_on_a_live_link_is_stuck() -> None:
+    dog = StallWatchdog(stall_after_s=5.0, probe_timeout_s=2.0, max_quiet_s=15.0)
+    dog.connected(0.0)
+    dog.turn_opened(0.0)
+    for at in (5.0, 10.0):  # answered probes do not reset the silence
+        assert dog.due(at)
+        dog.probe_started()
+        dog.probe_answered(at)
+        assert not dog.stuck(at)
+    dog.heard(12.0, ModelAudio(b"\x00\x00"))  # a server message does
+    assert not dog.stuck(26.9) and dog.stuck(27.0)
+    assert dog.stats.stuck == 1
