@@ -17,17 +17,10 @@ from typing import TextIO
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
+from desktop_app.core.app_events import BackendInfo
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.errors import AppError, MediaError
-from desktop_app.core.events import (
-    BackendInfo,
-    ErrorEvent,
-    Event,
-    Interrupted,
-    Role,
-    Transcript,
-    TurnComplete,
-)
+from desktop_app.core.events import ErrorEvent, Event, Interrupted, Role, Transcript, TurnComplete
 from desktop_app.core.media_events import FrameSent, VideoState, VideoStatus
 from desktop_app.engine import Conversation
 from desktop_app.event_log import EventLog

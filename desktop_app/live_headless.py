@@ -16,7 +16,8 @@ from typing import TextIO
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.core.events import BackendInfo, ErrorEvent, Event
+from desktop_app.core.app_events import BackendInfo
+from desktop_app.core.events import ErrorEvent, Event
 from desktop_app.core.stats import percentile
 from desktop_app.event_log import EventLog
 from desktop_app.headless import TranscriptPrinter

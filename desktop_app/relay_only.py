@@ -8,8 +8,9 @@ import sys
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
+from desktop_app.core.app_events import BackendInfo
 from desktop_app.core.errors import AppError
-from desktop_app.core.events import BackendInfo, ErrorEvent, Event
+from desktop_app.core.events import ErrorEvent, Event
 
 __all__ = ["run_relay_only"]
 

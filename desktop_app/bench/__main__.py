@@ -18,6 +18,8 @@ SCENARIO_MODULES = (
     "desktop_app.bench.video_scenarios",
     "desktop_app.bench.relay_scenarios",
     "desktop_app.bench.resilience_scenarios",
+    "desktop_app.bench.resilience_faults",
+    "desktop_app.bench.resilience_soak",
     "desktop_app.bench.window_scenarios",
     "desktop_app.bench.tool_scenarios",
 )

@@ -28,7 +28,8 @@ from desktop_app.emulator import Emulator
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_connector import ResilientConnector
+from desktop_app.live.resilient_session import ResilientEvent, ResilientSession
 
 __all__ = ["BLOCK_MS", "Listener", "Mic", "emulator_connector", "scaled_policy", "speech_tone"]
 
@@ -173,6 +174,9 @@ def scaled_policy(speedup: float) -> ReconnectPolicy:
         default_time_left_s=base.default_time_left_s / speedup,
         quiet_hold_s=base.quiet_hold_s / speedup,
         reply_wait_s=base.reply_wait_s / speedup,
+        stall_after_s=base.stall_after_s / speedup,
+        max_quiet_s=base.max_quiet_s / speedup,
+        probe_timeout_s=max(0.1, base.probe_timeout_s / speedup),  # a loopback ping needs ~1 ms
     )
 
 

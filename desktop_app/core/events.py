@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat
 
 __all__ = [
-    "BackendInfo",
+    "FRESH_NOTICE",
+    "QUIET_NOTICE",
     "ErrorEvent",
     "Event",
     "FunctionCall",
@@ -24,7 +25,6 @@ __all__ = [
     "GoAway",
     "Grounding",
     "GroundingSource",
-    "InputState",
     "Interaction",
     "InteractionUpdate",
     "Interrupted",
@@ -34,20 +34,15 @@ __all__ = [
     "ModelAudio",
     "ModelText",
     "ModelThought",
-    "RelayStatus",
     "ResumptionUpdate",
     "Role",
     "SessionPhase",
     "SessionState",
     "SetupComplete",
-    "ToolActivity",
     "ToolCall",
     "ToolCallCancellation",
-    "ToolPhase",
-    "ToolsChanged",
     "Transcript",
     "TurnComplete",
-    "TurnLatency",
     "UsageUpdate",
     "VoiceActivity",
 ]
@@ -220,37 +215,6 @@ class ToolCallCancellation(Event):
     ids: tuple[str, ...]
 
 
-class ToolPhase(enum.StrEnum):
-    """Where one function call stands, as :class:`ToolActivity` reports it."""
-
-    ASKING = "asking"  # waiting for the user's consent (show a card with Allow once / Always / Deny)
-    RUNNING = "running"
-    DONE = "done"  # answered with the tool's result
-    FAILED = "failed"  # answered with a structured error: denied, unknown, bad arguments, timeout, raised
-    CANCELLED = "cancelled"  # the server cancelled it: nothing was sent (withdraw the card if one shows)
-
-
-@dataclass(frozen=True, slots=True)
-class ToolActivity(Event):
-    """One step of one function call: for the transcript, the consent card and the audit trail.
-
-    ``args`` and ``summary`` are short readable texts. ``decision`` says why the call ran or did not:
-    ``allow`` (policy), ``allowed once`` / ``always allowed`` (the user), ``denied by policy``,
-    ``denied by the user``, ``no answer`` (consent timed out), ``headless`` ("ask" without a window), or
-    empty before it is known. ``error`` is the error code sent to the model (empty on success).
-    ``duration_ms`` is set on the final phases: from the call's arrival to its answer.
-    """
-
-    call_id: str
-    name: str
-    phase: ToolPhase
-    args: str = ""
-    decision: str = ""
-    summary: str = ""
-    error: str = ""
-    duration_ms: float | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class GroundingSource:
     """One web source a grounded reply drew on: its page title and link (either may be empty)."""
@@ -271,14 +235,6 @@ class Grounding(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ToolsChanged(Event):
-    """The set of tools changed (an MCP server started, stopped or changed its list): ``names`` is the
-    new set. The session declared at setup keeps the old set until a new session is opened."""
-
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class VoiceActivity(Event):
     """The server heard the user start (``speaking=True``) or stop talking."""
 
@@ -290,8 +246,19 @@ class VoiceActivity(Event):
 
 @dataclass(frozen=True, slots=True)
 class SessionState(Event):
+    """The live session's phase. ``detail`` is technical (logs, tooltips); ``notice``, when set, is the
+    sentence for people that the window and the page show as it is (e.g. :data:`QUIET_NOTICE`)."""
+
     phase: SessionPhase
     detail: str = ""
+    notice: str = ""
+
+
+QUIET_NOTICE = "Gemini went quiet — reconnecting…"
+"""The notice of a reconnect started by the stall watchdog (an open turn, no answer, a dead link)."""
+
+FRESH_NOTICE = "Started a new session; Gemini has the transcript so far"
+"""The notice of a reconnect that could not resume and seeded a new session with the conversation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,47 +268,6 @@ class ErrorEvent(Event):
     message: str
     code: str = "error"
     retryable: bool = False
-
-
-# --- the application around the session --------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BackendInfo(Event):
-    """Which backend answers. ``notice`` is non-empty in offline demo mode (show it as a banner)."""
-
-    name: str
-    model: str
-    notice: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RelayStatus(Event):
-    """The local relay: the page URL and the connected browser clients (their peer names)."""
-
-    url: str
-    clients: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TurnLatency(Event):
-    """End of the user's speech → first reply audio, for the turn just answered."""
-
-    ms: float
-
-
-@dataclass(frozen=True, slots=True)
-class InputState(Event):
-    """What the user has switched on: microphone, push-to-talk (and whether it is held), vision."""
-
-    mic_muted: bool = False
-    push_to_talk: bool = False
-    talking: bool = False
-    camera: str | None = None
-    screen: str | None = None
-    vision_paused: bool = False
-    headphones: bool = False
-    volume: float = 1.0
 
 
 LiveEvent = (

@@ -7,8 +7,8 @@ session opens. ``plan.sent`` names the model-specific options that did go out, s
 happens can name its likely cause (:func:`desktop_app.live.errors.classify_exception`).
 
 Not sent on purpose: ``explicit_vad_signal`` (google-genai 3.6.1 raises ValueError for it on the Gemini
-Developer API; the server's ``voice_activity`` messages arrive without it) and ``history_config`` (the
-program never seeds history with client content).
+Developer API; the server's ``voice_activity`` messages arrive without it). ``history_config`` goes out only
+when ``options.history`` seeds a fresh session on a model that takes client content only as initial history.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from google.genai import types
 
 from desktop_app.live.models import (
     OPTION_LABELS,
+    ClientContent,
     FunctionCalls,
     ModelSpec,
     Proactivity,
@@ -121,6 +122,8 @@ def plan_connect(options: SessionOptions) -> ConnectPlan:
             trigger_tokens=options.compression_trigger_tokens,
             sliding_window=types.SlidingWindow(),
         )
+    if options.history and spec.client_content is ClientContent.INITIAL_HISTORY:
+        config.history_config = types.HistoryConfig(initial_history_in_client_content=True)
     if options.session_resumption:
         config.session_resumption = types.SessionResumptionConfig(handle=options.resume_handle)
     tools = build_tools(

@@ -58,7 +58,8 @@ class Changes:
 @dataclass(eq=False)
 class FakeSession:
     """A scripted LiveSession: push server events with :meth:`emit`, :meth:`fail` and :meth:`end`;
-    every command sent is appended to ``sent``. Set ``fail_sends_with`` to make sends raise."""
+    every command sent is appended to ``sent``. Set ``fail_sends_with`` to make sends raise, and
+    ``answers_pings = False`` to make the link look dead to a probe."""
 
     options: SessionOptions = field(default_factory=SessionOptions)
     changes: Changes = field(default_factory=Changes)
@@ -66,6 +67,8 @@ class FakeSession:
     sent: list[Command] = field(default_factory=list)
     closed: bool = False
     fail_sends_with: LiveError | None = None
+    answers_pings: bool = True
+    pings: int = 0
     _queue: asyncio.Queue[LiveEvent | LiveError | None] = field(
         default_factory=lambda: asyncio.Queue(MAX_SCRIPTED)
     )
@@ -94,6 +97,12 @@ class FakeSession:
         if self.echo_audio and isinstance(command, UserAudio):
             self._queue.put_nowait(ModelAudio(command.pcm))
         self.changes.bump()
+
+    async def ping(self, timeout_s: float) -> bool:
+        """Counted in ``pings``; answers ``answers_pings`` (False: a dead link) at once."""
+        self.pings += 1
+        self.changes.bump()
+        return self.answers_pings and not self.closed
 
     def kinds(self) -> list[str]:
         """The class names of the commands sent, in order (``["UserImage", "UserAudio", …]``)."""

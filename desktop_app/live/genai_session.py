@@ -85,6 +85,40 @@ class GenaiSession:
         except Exception as exc:
             raise classify_exception(exc, secrets=self._secrets) from None
 
+    async def seed(self, history: tuple[tuple[str, str], ...]) -> None:
+        """Send the conversation so far as clientContent (``turn_complete=False``: nothing to answer). Call
+        it before any realtime input (models that take client content only as initial history refuse it
+        later); raise a classified LiveError when it fails."""
+        turns = [types.Content(role=role, parts=[types.Part(text=text)]) for role, text in history]
+        try:
+            await self._sdk.send_client_content(turns=turns, turn_complete=False)
+        except Exception as exc:
+            raise classify_exception(exc, secrets=self._secrets) from None
+
+    async def ping(self, timeout_s: float) -> bool:
+        """A WebSocket ping on the SDK's socket (``AsyncSession._ws``: google-genai 3.6.1 offers no public
+        way); True when the pong came within ``timeout_s``. Without a socket to probe it answers False,
+        so the caller reconnects rather than waits on a link it cannot check (resuming is cheap).
+
+        On False the socket is aborted at once: the peer is unreachable, so a closing handshake would
+        only wait out ``close_timeout`` before the reconnect."""
+        ws = getattr(self._sdk, "_ws", None)
+        if self._closed or ws is None:
+            return False
+        try:
+            async with asyncio.timeout(timeout_s):
+                pong = await ws.ping()
+                await pong
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # TimeoutError, or the socket is already closed
+            log.debug("live session: ping failed: %s", type(exc).__name__)
+            transport = getattr(ws, "transport", None)
+            if transport is not None:
+                transport.abort()
+            return False
+        return True
+
     async def events(self) -> AsyncIterator[LiveEvent]:
         """Yield every server event until :meth:`close`; raise a classified LiveError on a server close.
 
@@ -131,12 +165,13 @@ class GenaiConnector:
             # deflating a 100 kB frame on the loop thread delayed microphone blocks by tens of ms.
             # close_timeout: closing never waits long for the server's close reply (a socket whose reading
             # is paused because nobody drains it would otherwise hold shutdown for websockets' 10 s default).
-            # ping: a dead peer is noticed in ~20 s instead of ~40 s.
+            # ping: a dead peer is noticed within 10 s (5 s + 5 s) instead of websockets' 20 s + 20 s, also
+            # outside a turn (inside one the stall watchdog of resilient_watchdog.py probes sooner).
             socket_args: dict[str, object] = {
                 "compression": None,
                 "close_timeout": 0.5,
-                "ping_interval": 10,
-                "ping_timeout": 10,
+                "ping_interval": 5,
+                "ping_timeout": 5,
             }
             if b.ssl_context is not None:
                 socket_args["ssl"] = b.ssl_context
@@ -160,6 +195,8 @@ class GenaiConnector:
             raise classify_exception(exc, secrets=secrets, sent=plan.sent) from None
         session = GenaiSession(sdk_session, secrets)
         try:
+            if options.history:
+                await session.seed(options.history)
             yield session
         finally:
             session._closed = True

@@ -91,6 +91,9 @@ class SessionOptions:
     compression_trigger_tokens: int | None = None
     session_resumption: bool = True
     resume_handle: str | None = None
+    # The conversation so far, (role "user" | "model", text), oldest first: a fresh session after a lost
+    # handle is seeded with it as clientContent before any realtime input (set only when reconnecting).
+    history: tuple[tuple[str, str], ...] = ()
     vad: VadOptions = VadOptions()
     # Model-specific: connect_config sends each only where the model catalog says the model takes it.
     media_resolution: str | None = None  # "low" | "medium" | "high"; None = the model's default

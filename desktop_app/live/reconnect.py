@@ -17,7 +17,8 @@ What it decides (DESIGN.md §5 and §3.7, research/protocol.md §2.8–§2.10):
   stayed up ``stable_after_s`` resets the count. Fatal ones (1007, 1008 model/policy, a bad key) give up at
   once: they never loop.
 - **Fresh sessions.** With no handle (yet), or after a refused handle, the next connection is a fresh
-  session whose system instruction carries the recent transcript (:mod:`.resilient_context`).
+  session seeded with the completed turns of the recent transcript as client content
+  (``SessionOptions.history``, :mod:`.resilient_context`); the open turn is in the replay ring.
 - **Acknowledged input.** :meth:`ReconnectCore.observe` says when the server has answered or saved what
   it heard (a turn ended, or a handle arrived between turns), so the shell may forget the input it keeps
   for replay (:meth:`OutgoingBuffer.acknowledge` keeps an utterance still in progress).
@@ -291,12 +292,8 @@ class ReconnectCore:
         if self.handle is not None:
             options = self.base_options.resuming(self.handle)
             return Reconnect(options, delay_s, reason, detail, attempt, resumed=True)
-        seeded = self.transcript.seed_instruction(self.base_options.system_instruction)
-        options = _fresh(self.base_options, seeded.instruction)
+        history = self.transcript.history()
+        options = replace(self.base_options, resume_handle=None, history=history)
         return Reconnect(
-            options, delay_s, reason, detail, attempt, resumed=False, seeded_entries=seeded.entries
+            options, delay_s, reason, detail, attempt, resumed=False, seeded_entries=len(history)
         )
-
-
-def _fresh(options: SessionOptions, instruction: str | None) -> SessionOptions:
-    return replace(options, resume_handle=None, system_instruction=instruction)

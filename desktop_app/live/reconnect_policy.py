@@ -29,6 +29,20 @@ class ReconnectPolicy:
             stopped draining); the connection counts as lost and is replaced at once.
         close_timeout_s: how long closing the old socket may take before it is given up on.
 
+    Stall watchdog (see :mod:`.resilient_watchdog`):
+        stall_after_s: an open turn (a reply is owed) with no server message for this long is probed.
+            Gemini Live's first reply normally starts within 1-2 s of the end of the user's turn (longer
+            with thinking); 3 s is past that, and a false alarm costs only a ping (the probe of a live
+            link is answered and the watchdog waits again), so the bound can stay short.
+        probe_timeout_s: a probe (WebSocket ping) unanswered for this long means the connection is dead
+            and is replaced. A live transport answers a ping within one round trip (tens to a few hundred
+            ms), even while the model thinks; 1.5 s leaves room for a ping queued behind a camera frame
+            on a slow uplink. A half-open connection is so detected within 4.5 s of the last server
+            message of an open turn.
+        max_quiet_s: an open turn silent this long on a link that answers its probes has been lost by the
+            service (a reply that never starts); the session reconnects and the replay asks again. 15 s is
+            far beyond a slow first reply, even with thinking.
+
     goAway:
         go_away_margin_s: reconnect at the latest this long before the announced cut.
         default_time_left_s: assumed time left when ``goAway`` does not say.
@@ -55,6 +69,9 @@ class ReconnectPolicy:
     connect_timeout_s: float = 10.0
     send_timeout_s: float = 3.0
     close_timeout_s: float = 1.0
+    stall_after_s: float = 3.0
+    probe_timeout_s: float = 1.5
+    max_quiet_s: float = 15.0
     go_away_margin_s: float = 2.0
     default_time_left_s: float = 10.0
     quiet_hold_s: float = 0.3
@@ -73,6 +90,8 @@ class ReconnectPolicy:
             raise ValueError("jitter must be between 0 and 1")
         if self.audio_buffer_s <= 0 or self.preroll_s < 0:
             raise ValueError("audio_buffer_s must be > 0 and preroll_s >= 0")
+        if min(self.stall_after_s, self.probe_timeout_s, self.max_quiet_s) <= 0:
+            raise ValueError("stall_after_s, probe_timeout_s and max_quiet_s must be > 0")
         for name in ("backoff_base_s", "backoff_max_s", "stable_after_s", "go_away_margin_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")

@@ -9,6 +9,11 @@ session only up to the moment it was issued, and a fresh session knows nothing, 
 whole ring is sent again: a sentence spoken across a drop reaches the model whole, including the part that
 went into the dead socket. Input sent during the gap goes into the ring too and is sent after the replay.
 
+Why not the service's transparent resumption (``SessionResumptionConfig(transparent=True)``, whose updates
+carry ``last_consumed_client_message_index`` so a client replays only what the server did not consume):
+google-genai 3.6.1 raises ValueError for ``transparent`` on the Gemini Developer API (Vertex only), so the
+ring keeps everything since the last acknowledgement and replays it whole.
+
 Bounds and drop policy, stated once:
 
 - audio: at most ``max_audio_s`` seconds in the ring; beyond that the *oldest* audio is dropped

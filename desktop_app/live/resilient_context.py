@@ -1,11 +1,12 @@
 """The recent conversation, kept small, to seed a fresh session when the old one cannot be resumed.
 
-Why the system instruction carries it (and not a first ``clientContent`` turn): the LiveSession seam sends
-typed text as ``realtimeInput.text``, which the model answers as a new user turn; ``clientContent`` with
-``turnComplete=false`` would be the classic way to add history, but Gemini 3.1 Flash Live refuses
-``clientContent`` mid-session and takes it only with ``historyConfig.initialHistoryInClientContent``
-(research/protocol.md §2.5), which not every model accepts. The system instruction is accepted by every Live
-model, is never answered by itself, and survives context-window compression (the service keeps it).
+The fresh session gets it as ``clientContent`` turns (``turn_complete=false``) before any realtime input:
+every Live model takes that, some only as initial history with ``historyConfig.initialHistoryInClientContent``
+(research/protocol.md §2.5; :mod:`~desktop_app.live.connect_config` sets it where the catalog says so).
+
+Only turns the server has completed (a ``TurnComplete`` came after them) go into
+:meth:`RecentTranscript.history`: the turn still open is in the replay ring (:mod:`.resilient_buffer`) and
+is sent again after the seed, so nothing is sent twice.
 
 Bounds: at most ``max_entries`` entries and ``max_chars`` characters of text are kept; the oldest go first.
 """
@@ -17,21 +18,7 @@ from dataclasses import dataclass
 
 from desktop_app.core.events import Event, Interrupted, ModelText, Role, Transcript, TurnComplete
 
-__all__ = ["RecentTranscript", "SeededInstruction"]
-
-CONTEXT_HEADER = (
-    "The live connection was interrupted and this is a new session continuing the same conversation. "
-    "The recent conversation so far is below, for context only: do not repeat it or answer it again, and "
-    "continue naturally from where it stopped."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class SeededInstruction:
-    """A system instruction for a fresh session, and how many transcript entries it carries."""
-
-    instruction: str | None
-    entries: int
+__all__ = ["RecentTranscript"]
 
 
 @dataclass(slots=True)
@@ -39,6 +26,7 @@ class _Entry:
     role: Role
     text: str
     interrupted: bool = False
+    completed: bool = False  # a TurnComplete came after it: the server has it
 
 
 class RecentTranscript:
@@ -72,6 +60,8 @@ class RecentTranscript:
                 model.interrupted = True
         elif isinstance(event, TurnComplete):
             self._open.clear()
+            for entry in self._entries:
+                entry.completed = True
 
     def add_user_text(self, text: str) -> None:
         """A typed user turn (the server does not transcribe typed text back)."""
@@ -80,23 +70,14 @@ class RecentTranscript:
             self._append(Role.USER, text)
             self._open.pop(Role.USER, None)
 
-    def lines(self) -> list[str]:
-        """``User: …`` / ``Model: …`` lines, oldest first."""
-        out = []
-        for entry in self._entries:
-            who = "User" if entry.role is Role.USER else "Model"
-            text = " ".join(entry.text.split())
-            out.append(f"{who}: {text}" + (" [interrupted]" if entry.interrupted else ""))
-        return out
-
-    def seed_instruction(self, base: str | None) -> SeededInstruction:
-        """``base`` followed by the recent conversation; ``base`` alone when there is none yet."""
-        lines = self.lines()
-        if not lines:
-            return SeededInstruction(base, 0)
-        parts = [base.strip()] if base and base.strip() else []
-        parts.append(CONTEXT_HEADER + "\n\n" + "\n".join(lines))
-        return SeededInstruction("\n\n".join(parts), len(lines))
+    def history(self) -> tuple[tuple[str, str], ...]:
+        """The completed turns as ``(role, text)`` (``"user"`` / ``"model"``), oldest first, to seed a fresh
+        session with (``SessionOptions.history``)."""
+        return tuple(
+            (entry.role.value, " ".join(entry.text.split()) + (" [interrupted]" if entry.interrupted else ""))
+            for entry in self._entries
+            if entry.completed
+        )
 
     def _append(self, role: Role, text: str) -> None:
         entry = self._open.get(role)

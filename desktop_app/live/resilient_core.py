@@ -30,14 +30,24 @@ from desktop_app.core.commands import (
     ActivityStart,
     AudioStreamEnd,
     Command,
+    ToolResponse,
     UserAudio,
     UserText,
     ends_user_turn,
 )
-from desktop_app.core.events import GoAway, LiveEvent, SetupComplete
+from desktop_app.core.events import (
+    FRESH_NOTICE,
+    GoAway,
+    LiveEvent,
+    SessionPhase,
+    SessionState,
+    SetupComplete,
+    VoiceActivity,
+)
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import Reconnect, ReconnectCore, ReconnectPolicy, ReconnectReason
 from desktop_app.live.resilient_buffer import BufferStats, Entry, OutgoingBuffer
+from desktop_app.live.resilient_watchdog import StallStats, StallWatchdog
 
 __all__ = ["ResilienceStats", "ResilientCore"]
 
@@ -63,6 +73,7 @@ class ResilienceStats:
     go_away_gaps_ms: list[float] = field(default_factory=list)
     failure_gaps_ms: list[float] = field(default_factory=list)
     buffer: BufferStats = field(default_factory=BufferStats)
+    stall: StallStats = field(default_factory=StallStats)
 
     def record_gap(self, reason: ReconnectReason, gap_ms: float) -> None:
         for samples in (
@@ -88,7 +99,8 @@ class ResilientCore:
             max_texts=policy.max_buffered_texts,
             pause_s=policy.quiet_hold_s,
         )
-        self.stats = ResilienceStats(buffer=self.buffer.stats)
+        self.watchdog = StallWatchdog(policy.stall_after_s, policy.probe_timeout_s, policy.max_quiet_s)
+        self.stats = ResilienceStats(buffer=self.buffer.stats, stall=self.watchdog.stats)
         self._first_setup = True
 
     # --- sending ---------------------------------------------------------------------------------
@@ -96,7 +108,7 @@ class ResilientCore:
     def sending(self, now: float, command: Command) -> bool:
         """``command`` is about to go out (or be kept for after the gap). Returns whether it is loud audio,
         to be passed to :meth:`sent`."""
-        core = self.reconnect
+        core, watchdog = self.reconnect, self.watchdog
         match command:
             case UserAudio(pcm):
                 loud = rms_dbfs(pcm) > self.policy.speech_level_dbfs
@@ -105,11 +117,17 @@ class ResilientCore:
             case UserText(text):
                 core.user_text(text)
                 core.user_turn_sent(now)
+                watchdog.turn_opened(now)
             case AudioStreamEnd():
                 if self.buffer.has_speech:
                     core.user_turn_sent(now)
+                    watchdog.turn_opened(now)
             case ActivityStart() | ActivityEnd():
                 core.user_activity(now, start=isinstance(command, ActivityStart))
+                if isinstance(command, ActivityEnd):
+                    watchdog.turn_opened(now)
+            case ToolResponse():
+                watchdog.turn_opened(now)
         return False
 
     def sent(self, command: Command, *, went_out: bool, loud: bool) -> None:
@@ -121,6 +139,7 @@ class ResilientCore:
         self.buffer.mark_sent(entry)
         if ends_user_turn(entry.command):
             self.reconnect.user_turn_sent(now)
+            self.watchdog.turn_opened(now)
 
     # --- receiving -------------------------------------------------------------------------------
 
@@ -129,6 +148,10 @@ class ResilientCore:
         has already failed (still part of the conversation, but its goAway and setup mean nothing)."""
         if self.reconnect.observe(now, event):
             self.buffer.acknowledge()
+        if not late:
+            self.watchdog.heard(now, event)
+            if isinstance(event, VoiceActivity) and not event.speaking:
+                self.watchdog.turn_opened(now)  # the server's end of speech: a reply is owed
         if isinstance(event, GoAway):
             if not late:
                 self.stats.go_aways += 1
@@ -142,9 +165,10 @@ class ResilientCore:
 
     # --- connections -----------------------------------------------------------------------------
 
-    def opened(self) -> None:
-        """A connection was opened (before any replay)."""
+    def opened(self, now: float) -> None:
+        """A connection was opened (before any replay): no turn is open on it yet."""
         self.stats.connections += 1
+        self.watchdog.connected(now)
 
     def attempt_failed(self) -> None:
         """A connection attempt (or the replay on it) failed."""
@@ -157,8 +181,9 @@ class ResilientCore:
     def gave_up(self) -> None:
         self.stats.gave_up = True
 
-    def live_again(self, now: float, gap_ms: float, first: Reconnect, last: Reconnect) -> str:
-        """A reconnect is done (``first`` decided it, ``last`` succeeded). Returns how, for people."""
+    def live_again(self, now: float, gap_ms: float, first: Reconnect, last: Reconnect) -> SessionState:
+        """A reconnect is done (``first`` decided it, ``last`` succeeded). Returns the LIVE state to show:
+        its detail says how and how long; a fresh session carries :data:`FRESH_NOTICE` for people."""
         self.reconnect.connected(now)
         self.stats.reconnects += 1
         if first.reason is ReconnectReason.GO_AWAY:
@@ -169,5 +194,7 @@ class ResilientCore:
             self.stats.fresh_sessions += 1
         self.stats.record_gap(first.reason, gap_ms)
         if last.resumed:
-            return "resumed the session"
-        return f"started a fresh session with {last.seeded_entries} recent transcript entries"
+            return SessionState(SessionPhase.LIVE, f"resumed the session after {gap_ms:.0f} ms")
+        how = f"started a fresh session with {last.seeded_entries} recent transcript entries"
+        notice = FRESH_NOTICE if last.seeded_entries else "Started a new session"
+        return SessionState(SessionPhase.LIVE, f"{how} after {gap_ms:.0f} ms", notice)

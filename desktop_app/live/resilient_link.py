@@ -7,8 +7,8 @@ socket (backpressure); every event is part of the conversation, so none is dropp
 
 The caller (:class:`~desktop_app.live.resilient_session.ResilientSession`, on the loop thread) must:
 open a link with :meth:`Link.open`, take events with :meth:`Link.next`, send with :meth:`Link.send` and
-:meth:`Link.replay`, wake
-a waiting :meth:`Link.next` with :meth:`Link.poke` (a stalled send), and always :meth:`Link.close` it.
+:meth:`Link.replay`, probe it with :meth:`Link.probe` when the stall watchdog says so, wake a waiting
+:meth:`Link.next` with :meth:`Link.poke` (a stalled send, a turn opened), and always :meth:`Link.close` it.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 
+from desktop_app.core.clock import Clock
 from desktop_app.core.commands import Command
 from desktop_app.core.errors import ConnectionLostError, LiveError
 from desktop_app.core.events import LiveEvent
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.resilient_buffer import Entry, OutgoingBuffer
+from desktop_app.live.resilient_watchdog import StallWatchdog
 from desktop_app.live.session import LiveConnector, LiveSession
 
 __all__ = ["INCOMING_EVENTS", "Link", "Signal", "bounded"]
@@ -143,6 +145,24 @@ class Link:
                     buffer.restore(entries[index:])
                     raise
                 sent(entry)
+
+    async def probe(self, watchdog: StallWatchdog, timeout_s: float, clock: Clock) -> bool:
+        """The watchdog says the open turn went quiet: ping this connection (bounded by ``timeout_s``) and
+        report the outcome to ``watchdog``. True when it answered (the model is only slow)."""
+        watchdog.probe_started()
+        log.info(
+            "live session: no server message for %.1f s in an open turn; probing", watchdog.stall_after_s
+        )
+        alive = await self.session.ping(timeout_s)
+        if alive or self._closed:
+            watchdog.probe_answered(clock.now())
+            return True
+        detect_ms = watchdog.probe_failed(clock.now())
+        log.info(
+            "live session: the probe went unanswered; stall detected %.0f ms after the last message",
+            detect_ms,
+        )
+        return False
 
     def poke(self) -> None:
         """Wake a waiting :meth:`next`. A full queue needs no wake: nobody is waiting on it."""

@@ -1,6 +1,7 @@
 """Seamless reconnection as a wrapper around any :class:`~desktop_app.live.session.LiveConnector`.
 
-Wrap a connector once and every session it opens survives ``goAway``, drops and server faults::
+Wrap a connector once (:mod:`.resilient_connector`) and every session it opens survives ``goAway``, drops,
+server faults and links that go quiet (the stall watchdog, :mod:`.resilient_watchdog`)::
 
     connector = ResilientConnector(GenaiConnector(backend), ReconnectPolicy())
     async with connector.connect(options) as session:      # the first connect raises as before
@@ -39,19 +40,18 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.clock import Clock
 from desktop_app.core.commands import Command
 from desktop_app.core.errors import ConnectionLostError, LiveError
-from desktop_app.core.events import LiveEvent, SessionPhase, SessionState
+from desktop_app.core.events import QUIET_NOTICE, LiveEvent, SessionPhase, SessionState
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import GiveUp, Reconnect, ReconnectCore, ReconnectPolicy
 from desktop_app.live.resilient_core import ResilienceStats, ResilientCore
 from desktop_app.live.resilient_link import Link, Signal
 from desktop_app.live.session import LiveConnector
 
-__all__ = ["ResilienceStats", "ResilientConnector", "ResilientEvent", "ResilientSession"]
+__all__ = ["ResilienceStats", "ResilientEvent", "ResilientSession"]
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ ResilientEvent = LiveEvent | SessionState
 
 
 class ResilientSession:
-    """A :class:`LiveSession` that reconnects by itself. Open it with :meth:`ResilientConnector.connect`.
+    """A :class:`LiveSession` that reconnects by itself. Open it with
+    :meth:`~desktop_app.live.resilient_connector.ResilientConnector.connect`.
 
     All methods must be called on the loop thread; ``events()`` must be iterated by one task (it is
     the task that carries out reconnects).
@@ -123,6 +124,11 @@ class ResilientSession:
         self._live = True
         self.phase = SessionPhase.LIVE
 
+    async def ping(self, timeout_s: float) -> bool:
+        """Probe the current connection; False when it is dead or there is none (the gap)."""
+        link = self._link
+        return link is not None and self._live and await link.session.ping(timeout_s)
+
     async def close(self) -> None:
         """Close the connection for good; ``events()`` then ends. Safe to call twice."""
         if self._closed:
@@ -147,7 +153,11 @@ class ResilientSession:
             raise self._failure
         if self._closed:
             raise ConnectionLostError("The live session is closed.")
+        watchdog = self._state.watchdog
+        was_open = watchdog.turn_open
         loud = self._state.sending(self._clock.now(), command)
+        if watchdog.turn_open and not was_open and self._link is not None:
+            self._link.poke()  # events() waits with no deadline: give it the watchdog's
         went_out = await self._forward(command)
         self._state.sent(command, went_out=went_out, loud=loud)
 
@@ -200,6 +210,23 @@ class ResilientSession:
             if decision is not None:
                 async for state in self._recover(decision):
                     yield state
+            elif (stalled := await self._stalled()) is not None:
+                async for state in self._recover(stalled, QUIET_NOTICE):
+                    yield state
+
+    async def _stalled(self) -> Reconnect | GiveUp | None:
+        """Probe the link when the watchdog says so; the policy's decision when the link is dead, or alive
+        but silent on the open turn for ``max_quiet_s`` (the service lost it: ask again)."""
+        link, watchdog = self._link, self._state.watchdog
+        if link is None or not watchdog.due(self._clock.now()):
+            return None
+        if not await link.probe(watchdog, self._policy.probe_timeout_s, self._clock):
+            lost = ConnectionLostError("Gemini went quiet in a turn and the link did not answer a ping.")
+        elif watchdog.stuck(self._clock.now()):
+            lost = ConnectionLostError(f"Gemini left a turn unanswered for {watchdog.max_quiet_s:g} s.")
+        else:
+            return None
+        return self._state.reconnect.failed(self._clock.now(), lost)
 
     async def _next(self) -> LiveEvent | Signal:
         """The next event from the current connection; a :class:`Signal` when there is none (ENDED) or
@@ -208,15 +235,18 @@ class ResilientSession:
         link = self._link
         if link is None or self._closed:
             return Signal.ENDED
-        item = await link.next(self._state.reconnect.next_poll_in(self._clock.now()))
+        now = self._clock.now()
+        waits = [self._state.reconnect.next_poll_in(now), self._state.watchdog.next_check_in(now)]
+        item = await link.next(min((w for w in waits if w is not None), default=None))
         if item is Signal.WAKE:
             return Signal.ENDED if self._closed else Signal.TIMEOUT
         return item
 
     # --- reconnecting ----------------------------------------------------------------------------
 
-    async def _recover(self, decision: Reconnect | GiveUp) -> AsyncIterator[ResilientEvent]:
-        """Carry out ``decision`` and any that follow until live again; raise on giving up."""
+    async def _recover(self, decision: Reconnect | GiveUp, notice: str = "") -> AsyncIterator[ResilientEvent]:
+        """Carry out ``decision`` and any that follow until live again; raise on giving up. ``notice``:
+        the sentence for people on the RECONNECTING state (why it reconnects, when it is not obvious)."""
         started = self._clock.now()
         received = self._link.take_received() if self._link is not None else []
         for late in received:  # arrived before the failure: still part of the conversation
@@ -234,7 +264,7 @@ class ResilientSession:
             self._live = False
             self.phase = SessionPhase.RECONNECTING
             log.info("live session: %s", decision.detail)
-            yield SessionState(SessionPhase.RECONNECTING, decision.detail)
+            yield SessionState(SessionPhase.RECONNECTING, decision.detail, notice)
             await self._close_inner()  # the service refuses a resume while the old socket is open
             if await self._wait_or_closed(decision.delay_s):
                 return
@@ -248,17 +278,17 @@ class ResilientSession:
         assert isinstance(first, Reconnect)  # a GiveUp first raised above
         now = self._clock.now()
         gap_ms = (now - started) * 1000
-        how = self._state.live_again(now, gap_ms, first, decision)
+        live = self._state.live_again(now, gap_ms, first, decision)
         self._live = True
         self.phase = SessionPhase.LIVE
-        log.info("live session: live again after %.0f ms (%s)", gap_ms, how)
-        yield SessionState(SessionPhase.LIVE, f"{how} after {gap_ms:.0f} ms")
+        log.info("live session: live again: %s", live.detail)
+        yield live
 
     async def _open(self, options: SessionOptions) -> Link:
         policy = self._policy
         link = await Link.open(self._connector, options, policy.connect_timeout_s, policy.close_timeout_s)
         self._link = link
-        self._state.opened()
+        self._state.opened(self._clock.now())
         self._session_id = link.session.session_id or self._session_id
         return link
 
@@ -299,45 +329,3 @@ class ResilientSession:
         self._live = False
         self.phase = SessionPhase.CLOSED
         self._state.gave_up()
-
-
-class ResilientConnector:
-    """A :class:`LiveConnector` whose sessions reconnect by themselves. Constructing it does no I/O.
-
-    Args:
-        inner: the connector that opens the real connections (e.g. ``GenaiConnector``).
-        policy: reconnect knobs (defaults: :class:`ReconnectPolicy`).
-        clock: for the policy's timing and the gap measurements.
-        rng: randomness for the backoff jitter (tests pass a seeded one).
-
-    ``last_session`` is the most recently opened session (for status lines, tests and benchmarks).
-    """
-
-    def __init__(
-        self,
-        inner: LiveConnector,
-        policy: ReconnectPolicy | None = None,
-        *,
-        clock: Clock | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.inner = inner
-        self.policy = policy or ReconnectPolicy()
-        self._clock = clock or MonotonicClock()
-        self._rng = rng
-        self.last_session: ResilientSession | None = None
-
-    @property
-    def backend_name(self) -> str:
-        return self.inner.backend_name
-
-    @asynccontextmanager
-    async def connect(self, options: SessionOptions) -> AsyncIterator[ResilientSession]:
-        """Open a resilient session; raises the first connection's LiveError like any connector."""
-        session = ResilientSession(self.inner, options, self.policy, self._clock, self._rng)
-        self.last_session = session
-        await session.start()
-        try:
-            yield session
-        finally:
-            await session.close()

@@ -1,7 +1,7 @@
 """The LiveSession seam: what the rest of the program needs from a live conversation.
 
 Three implementations exist: :class:`desktop_app.live.genai_session.GenaiConnector` (the real google-genai
-SDK, pointed at Gemini or at the emulator), :class:`desktop_app.live.resilient_session.ResilientConnector`
+SDK, pointed at Gemini or at the emulator), :class:`desktop_app.live.resilient_connector.ResilientConnector`
 (reconnects around another connector) and :mod:`desktop_app.live.fake_session` (the in-memory fake for
 tests and benchmarks). Nothing outside ``live/`` imports the SDK.
 
@@ -40,6 +40,12 @@ class LiveSession(Protocol):
 
         Raises a classified :class:`~desktop_app.core.errors.LiveError` when the connection is gone.
         """
+        ...
+
+    async def ping(self, timeout_s: float) -> bool:
+        """Probe the connection (a WebSocket ping, answered by the server's transport even while the model
+        thinks): True when the answer came within ``timeout_s``, False when the connection is dead or
+        closed. Never raises a LiveError: the caller decides what a dead connection means."""
         ...
 
     def events(self) -> AsyncIterator[LiveEvent]:

@@ -253,6 +253,7 @@ def encode_error(code: str, message: str) -> str:
     return _dumps({"error": {"code": code, "message": message}})
 
 
-def encode_session_state(state: str) -> str:
-    """``{"session": {"state": "connected" | "reconnecting" | "closed"}}``."""
-    return _dumps({"session": {"state": state}})
+def encode_session_state(state: str, notice: str = "") -> str:
+    """``{"session": {"state": "connected" | "reconnecting" | "closed"}}``, with ``"notice"`` (a sentence for
+    people, e.g. "Gemini went quiet — reconnecting…") when there is one."""
+    return _dumps({"session": {"state": state, "notice": notice} if notice else {"state": state}})

@@ -26,8 +26,9 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from desktop_app.core.app_events import ToolActivity
 from desktop_app.core.errors import LiveError
-from desktop_app.core.events import Event, ToolActivity
+from desktop_app.core.events import Event
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector, LiveSession
 from desktop_app.relay.config import RelayConfig

@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from desktop_app.core.app_events import ToolActivity
 from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserImage, UserText
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
@@ -48,7 +49,6 @@ from desktop_app.core.events import (
     Role,
     SessionPhase,
     SessionState,
-    ToolActivity,
     ToolCall,
     ToolCallCancellation,
     Transcript,
@@ -276,7 +276,7 @@ class RelayProtocol:
         if isinstance(event, TurnComplete):
             return [Reply(codec.encode_flag("turn_complete"))]
         if isinstance(event, SessionState):
-            return self._session_state(event.phase)
+            return self._session_state(event.phase, event.notice)
         if isinstance(event, ToolCall | ToolCallCancellation):
             if isinstance(event, ToolCall):
                 self._tool_frames.calls(event)
@@ -285,16 +285,16 @@ class RelayProtocol:
         # resumption handles are the live session's business (a plain session rides goAway to the cut)
         return []
 
-    def _session_state(self, phase: SessionPhase) -> list[Action]:
+    def _session_state(self, phase: SessionPhase, notice: str = "") -> list[Action]:
         """A resilient session's state change. Each change is sent once (attempts are not repeated);
         CLOSED is not sent here: the error that follows it (:meth:`live_failed`) says why."""
         if phase is SessionPhase.RECONNECTING and self.session != "reconnecting":
             self.session = "reconnecting"
-            return [Reply(codec.encode_session_state("reconnecting"))]
+            return [Reply(codec.encode_session_state("reconnecting", notice))]
         if phase is SessionPhase.LIVE and self.session == "reconnecting":
             self.session = "connected"
             self.stats.reconnects += 1
-            return [Reply(codec.encode_session_state("connected"))]
+            return [Reply(codec.encode_session_state("connected", notice))]
         return []
 
     def live_failed(self, error: LiveError) -> list[Action]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from desktop_app.core.events import ToolActivity, ToolCall, ToolPhase
+from desktop_app.core.app_events import ToolActivity, ToolPhase
+from desktop_app.core.events import ToolCall
 from desktop_app.relay.tool_codec import encode_tool_call, encode_tool_result
 
 __all__ = ["ToolFrames"]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from desktop_app.audio.factory import AudioIO
 from desktop_app.config import NEW_SESSION_SECTIONS, Section, Settings, changed_sections
+from desktop_app.core.app_events import InputState
 from desktop_app.core.errors import AppError
-from desktop_app.core.events import InputState
 from desktop_app.engine import Conversation
 from desktop_app.relay.server import RelayServer
 from desktop_app.runtime.tasks import install_exception_handler

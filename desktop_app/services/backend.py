@@ -13,13 +13,13 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from dataclasses import dataclass
 
 from desktop_app.config import Section, Settings
+from desktop_app.core.app_events import BackendInfo
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.events import BackendInfo
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import Modality, SessionOptions, VadOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector
+from desktop_app.live.resilient_connector import ResilientConnector
 from desktop_app.live.session import LiveConnector
 from desktop_app.services.bus import Bus, ServiceBase
 

@@ -13,10 +13,11 @@ import dataclasses
 from collections.abc import Callable
 
 from desktop_app.config import Section, Settings
+from desktop_app.core.app_events import TurnLatency
 from desktop_app.core.clock import Clock
 from desktop_app.core.commands import Command, UserImage
 from desktop_app.core.errors import LiveError
-from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, TurnLatency, VoiceActivity
+from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, VoiceActivity
 from desktop_app.core.ports import AudioSink
 from desktop_app.engine import Conversation
 from desktop_app.live.connect_config import setup_notices

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 
 from desktop_app.config import Section, Settings, changed_sections
+from desktop_app.core.app_events import RelayStatus
 from desktop_app.core.errors import AppError
-from desktop_app.core.events import RelayStatus
 from desktop_app.live.session import LiveConnector
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.page_tools import BrowserTools

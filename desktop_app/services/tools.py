@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.config import Section, Settings
+from desktop_app.core.app_events import ToolActivity, ToolPhase, ToolsChanged
 from desktop_app.core.commands import Command, ResponseScheduling, ToolResponse
 from desktop_app.core.events import (
     Event,
@@ -33,10 +34,7 @@ from desktop_app.core.events import (
     ModelAudio,
     ModelText,
     ModelThought,
-    ToolActivity,
     ToolCall,
-    ToolPhase,
-    ToolsChanged,
     TurnComplete,
     VoiceActivity,
 )

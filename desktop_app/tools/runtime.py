@@ -31,16 +31,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_app.core.app_events import ToolActivity, ToolPhase
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.commands import Command, ResponseScheduling, ToolResponse
-from desktop_app.core.events import (
-    Event,
-    FunctionCall,
-    ToolActivity,
-    ToolCall,
-    ToolCallCancellation,
-    ToolPhase,
-)
+from desktop_app.core.events import Event, FunctionCall, ToolCall, ToolCallCancellation
 from desktop_app.runtime.tasks import Supervised, TaskSupervisor
 from desktop_app.tools.calls import CallBook, ErrorCode, Opened, error_response, output_response, short_text
 from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest

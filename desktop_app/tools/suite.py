@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop_app.config import Settings
-from desktop_app.core.events import ToolsChanged
+from desktop_app.core.app_events import ToolsChanged
 from desktop_app.runtime.tasks import TaskSupervisor
 from desktop_app.tools.builtin_screen import ScreenCapture, ScreenshotPort
 from desktop_app.tools.builtins import builtin_tools

@@ -40,6 +40,7 @@ class ConnectionStatus:
     def __init__(self) -> None:
         self.phase: SessionPhase | None = None
         self.detail = ""
+        self.notice = ""  # SessionState.notice: a sentence for people, shown as the label when set
         self._goaway_deadline: float | None = None
         self._goaway_unknown = False
         self.working = False  # the model works in the background (IN_PROGRESS, not yet IDLE)
@@ -50,6 +51,7 @@ class ConnectionStatus:
         if isinstance(event, SessionState):
             self.phase = event.phase
             self.detail = event.detail
+            self.notice = event.notice
             if event.phase is not SessionPhase.LIVE:
                 self._goaway_deadline = None
                 self._goaway_unknown = False
@@ -88,7 +90,7 @@ class ConnectionStatus:
         if phase is SessionPhase.CONNECTING:
             return StatusLabel("Connecting…", "busy", self.detail)
         if phase is SessionPhase.RECONNECTING:
-            return StatusLabel("Reconnecting…", "warn", self.detail)
+            return StatusLabel(self.notice or "Reconnecting…", "warn", self.detail)
         if phase is SessionPhase.CLOSED:
             return StatusLabel("Closed", "bad", self.detail or "The session is closed.")
         left = self.seconds_left(now)

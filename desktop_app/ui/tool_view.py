@@ -28,7 +28,7 @@ from desktop_app.controller_api import (
     format_policy_entries,
     parse_policy_entries,
 )
-from desktop_app.core.events import ToolActivity, ToolPhase
+from desktop_app.core.app_events import ToolActivity, ToolPhase
 
 __all__ = [
     "CardState",

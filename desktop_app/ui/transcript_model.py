@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 
+from desktop_app.core.app_events import ToolActivity, ToolPhase, TurnLatency
 from desktop_app.core.events import (
     Event,
     Interaction,
@@ -40,11 +41,8 @@ from desktop_app.core.events import (
     Role,
     SessionPhase,
     SessionState,
-    ToolActivity,
-    ToolPhase,
     Transcript,
     TurnComplete,
-    TurnLatency,
 )
 from desktop_app.ui.tool_view import CardState, ConsentPrompt, SourceList, tool_line
 
@@ -290,10 +288,10 @@ class TranscriptModel:
             return []
         text = ""
         if event.phase is SessionPhase.RECONNECTING:
-            text = "Connection interrupted. Reconnecting…"
+            text = event.notice or "Connection interrupted. Reconnecting…"
         elif event.phase is SessionPhase.LIVE:
             if previous is SessionPhase.RECONNECTING:
-                text = "Reconnected. The conversation continues."
+                text = event.notice or "Reconnected. The conversation continues."
             elif self._was_live:
                 text = "New session started."
             self._was_live = True

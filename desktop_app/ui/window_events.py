@@ -23,23 +23,25 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.controller_api import Settings
-from desktop_app.core.events import (
+from desktop_app.core.app_events import (
     BackendInfo,
+    InputState,
+    RelayStatus,
+    ToolActivity,
+    ToolsChanged,
+    TurnLatency,
+)
+from desktop_app.core.events import (
     ErrorEvent,
     GoAway,
-    InputState,
     InteractionUpdate,
     Interrupted,
     ModelText,
     ModelThought,
-    RelayStatus,
     SessionPhase,
     SessionState,
-    ToolActivity,
-    ToolsChanged,
     Transcript,
     TurnComplete,
-    TurnLatency,
     UsageUpdate,
     VoiceActivity,
 )

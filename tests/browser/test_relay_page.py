@@ -14,7 +14,7 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector
+from desktop_app.live.resilient_connector import ResilientConnector
 from desktop_app.relay import RelayConfig, RelayServer
 from tests.browser.conftest import WEB, BrowserPage, MediaFiles, screenshot_path
 from tests.browser.pagestate import assert_text_mode_reply, gld, interrupt_a_long_reply, wait_page

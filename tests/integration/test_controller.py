@@ -15,17 +15,14 @@ import pytest
 from desktop_app import resources
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
+from desktop_app.core.app_events import BackendInfo, InputState, RelayStatus, TurnLatency
 from desktop_app.core.events import (
-    BackendInfo,
     ErrorEvent,
-    InputState,
-    RelayStatus,
     Role,
     SessionPhase,
     SessionState,
     Transcript,
     TurnComplete,
-    TurnLatency,
     VoiceActivity,
 )
 from desktop_app.services.app_controller import AppController

@@ -27,7 +27,7 @@ from desktop_app.history.reader import summarize
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
-from desktop_app.live.resilient_session import ResilientConnector
+from desktop_app.live.resilient_connector import ResilientConnector
 from tests.support.audio import blocks, speech_like
 
 pytestmark = pytest.mark.integration

@@ -13,6 +13,7 @@ from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserText
 from desktop_app.core.errors import InvalidRequestError
 from desktop_app.core.events import (
+    FRESH_NOTICE,
     Event,
     Interrupted,
     ModelAudio,
@@ -25,10 +26,11 @@ from desktop_app.core.events import (
 from desktop_app.emulator import Emulator, EmulatorConfig, Faults
 from desktop_app.engine import Conversation
 from desktop_app.live.backend import Backend
-from desktop_app.live.genai_session import GenaiConnector
+from desktop_app.live.genai_session import GenaiConnector, GenaiSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError, ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_connector import ResilientConnector
+from desktop_app.live.resilient_session import ResilientEvent, ResilientSession
 from tests.support.audio import blocks, speech_like
 
 pytestmark = pytest.mark.integration
@@ -203,10 +205,21 @@ async def test_a_drop_mid_utterance_reconnects_and_the_utterance_arrives_whole()
     assert len(session.stats.failure_gaps_ms) == 1
 
 
-async def test_a_refused_handle_starts_a_fresh_session_seeded_with_the_conversation() -> None:
+@pytest.mark.parametrize("model", ["gemini-3.8-live", "gemini-3.1-flash-live-preview"])
+async def test_a_refused_handle_starts_a_fresh_session_seeded_with_the_conversation(
+    model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds: list[tuple[tuple[str, str], ...]] = []
+    seed = GenaiSession.seed
+
+    async def recording_seed(self: GenaiSession, history: tuple[tuple[str, str], ...]) -> None:
+        seeds.append(history)
+        await seed(self, history)
+
+    monkeypatch.setattr(GenaiSession, "seed", recording_seed)
     async with (
         Emulator(EmulatorConfig(pace=0.0)) as emu,
-        resilient(emu).connect(SessionOptions(system_instruction="Be brief.")) as session,
+        resilient(emu).connect(SessionOptions(model=model, system_instruction="Be brief.")) as session,
     ):
         rec = Recorder(session)
         await session.send(UserText("My name is Ada Lovelace."))
@@ -220,12 +233,15 @@ async def test_a_refused_handle_starts_a_fresh_session_seeded_with_the_conversat
         await rec.until(lambda seen: count(TurnComplete)(seen) >= 2)
         await rec.stop()
     [live] = states(rec.seen, SessionPhase.LIVE)
-    assert "fresh session" in live.detail
+    assert "fresh session" in live.detail and live.notice == FRESH_NOTICE
     setup = emu.stats.last_setup or {}
-    instruction = str(setup.get("systemInstruction"))
-    assert "Be brief." in instruction
-    assert "User: My name is Ada Lovelace." in instruction
-    assert 'Model: You said: "My name is Ada Lovelace."' in instruction
+    assert "Be brief." in str(setup.get("systemInstruction"))  # the user's instruction, unchanged
+    # The conversation went in as client content; a history-only model accepted it (else it closes 1007).
+    [((user, said), (model_role, answer))] = seeds
+    assert (user, said, model_role) == ("user", "My name is Ada Lovelace.", "model")
+    assert answer.startswith('You said: "My name is Ada Lovelace."')
+    assert ("historyConfig" in setup) == (model == "gemini-3.1-flash-live-preview")
+    assert 1007 not in emu.stats.close_codes
     assert "sessionResumption" in setup and "handle" not in str(setup["sessionResumption"])
     second = turns(rec.seen)[1]
     assert "What is my name?" in model_text(second) and "turn 1." in model_text(second)  # a new session

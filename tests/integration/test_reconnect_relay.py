@@ -24,7 +24,7 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectPolicy
-from desktop_app.live.resilient_session import ResilientConnector
+from desktop_app.live.resilient_connector import ResilientConnector
 from desktop_app.relay import RelayConfig, RelayServer
 from tests.integration.relay_client import (
     AUDIO_SETUP,

@@ -18,8 +18,9 @@ import pytest
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
+from desktop_app.core.app_events import ToolActivity, ToolPhase
 from desktop_app.core.commands import ResponseScheduling
-from desktop_app.core.events import Event, Grounding, Interrupted, Role, ToolActivity, ToolPhase, Transcript
+from desktop_app.core.events import Event, Grounding, Interrupted, Role, Transcript
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.emulator.tool_calls import DEMO_TRIGGERS, EMULATOR_SOURCES, ToolTrigger
 from desktop_app.live.backend import Backend
@@ -116,11 +117,10 @@ async def app_on(
     assert tools is not None
     if consent is not None:
         tools.consent = consent
+    tools.desktop.browser = browser or FakeBrowser()  # what a window plugs in with set_desktop_ports
 
     def suite(settings: Settings, send: Send, publish: Publish, **kwargs: Any) -> ToolSuite:
-        made = ToolSuite.from_settings(
-            settings, send, publish, browser=browser or FakeBrowser(), notifier=FakeNotifier(), **kwargs
-        )
+        made = ToolSuite.from_settings(settings, send, publish, notifier=FakeNotifier(), **kwargs)
         for spec in extra:
             made.registry.add(spec)
         return made

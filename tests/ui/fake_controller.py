@@ -10,7 +10,8 @@ from typing import Any
 
 from desktop_app.config import Settings
 from desktop_app.controller_api import Controller
-from desktop_app.core.events import Event, InputState
+from desktop_app.core.app_events import InputState
+from desktop_app.core.events import Event
 from desktop_app.runtime.loop_thread import LoopThread
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_app.core.events import GoAway, SessionPhase, SessionState, TurnComplete
+from desktop_app.core.events import QUIET_NOTICE, GoAway, SessionPhase, SessionState, TurnComplete
 from desktop_app.ui.connection_status import ConnectionStatus
 
 
@@ -42,3 +42,16 @@ def test_goaway_without_a_time_says_soon() -> None:
     s.apply(GoAway(time_left_s=None), now=0.0)
     assert not s.needs_ticks()
     assert s.label(5.0).text == "Live · reconnecting soon"
+
+
+def test_a_notice_is_the_reconnecting_label_and_the_detail_its_tooltip() -> None:
+    s = ConnectionStatus()
+    s.apply(SessionState(SessionPhase.RECONNECTING, "ConnectionLostError: …", QUIET_NOTICE), now=0.0)
+    label = s.label(0.0)
+    assert (label.text, label.tone, label.tooltip) == (
+        "Gemini went quiet — reconnecting…",
+        "warn",
+        "ConnectionLostError: …",
+    )
+    s.apply(SessionState(SessionPhase.RECONNECTING, "goAway"), now=1.0)
+    assert s.label(1.0).text == "Reconnecting…"

@@ -16,20 +16,17 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_app.config import Settings
+from desktop_app.core.app_events import BackendInfo, InputState, RelayStatus, TurnLatency
 from desktop_app.core.events import (
-    BackendInfo,
     ErrorEvent,
     GoAway,
-    InputState,
     Interrupted,
     ModelAudio,
-    RelayStatus,
     Role,
     SessionPhase,
     SessionState,
     Transcript,
     TurnComplete,
-    TurnLatency,
     UsageUpdate,
     VoiceActivity,
 )

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_app.config import Settings
+from desktop_app.core.app_events import BackendInfo
 from desktop_app.core.events import (
-    BackendInfo,
     Interaction,
     InteractionUpdate,
     ModalityTokens,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from desktop_app.controller_api import ConsentAnswer, ConsentRequest, Risk
-from desktop_app.core.events import ToolActivity, ToolPhase
+from desktop_app.core.app_events import ToolActivity, ToolPhase
 from desktop_app.ui.tool_view import (
     CardState,
     ConsentPrompt,

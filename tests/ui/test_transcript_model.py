@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_app.core.app_events import TurnLatency
 from desktop_app.core.events import (
+    FRESH_NOTICE,
+    QUIET_NOTICE,
     Interrupted,
     ModelText,
     Role,
@@ -12,7 +15,6 @@ from desktop_app.core.events import (
     SessionState,
     Transcript,
     TurnComplete,
-    TurnLatency,
 )
 from desktop_app.ui.transcript_model import ChangeKind, EntryKind, TranscriptModel
 
@@ -148,3 +150,14 @@ def test_an_entry_as_plain_data_is_what_the_state_file_writes() -> None:
         "latency_ms": None,
     }
     assert type(entry["kind"]) is str, "the kind is written as its plain value, not the enum"
+
+
+def test_a_reconnect_notice_is_the_system_line() -> None:
+    m = TranscriptModel()
+    m.apply(SessionState(SessionPhase.LIVE))
+    m.apply(SessionState(SessionPhase.RECONNECTING, "ConnectionLostError", QUIET_NOTICE))
+    m.apply(SessionState(SessionPhase.LIVE, "started a fresh session with 2 entries", FRESH_NOTICE))
+    assert [e.text for e in m.entries] == [
+        "Gemini went quiet — reconnecting…",
+        "Started a new session; Gemini has the transcript so far",
+    ]

@@ -203,11 +203,12 @@ function onMessage(message) {
   if (message.setup_complete) setState("live", describeLive());
   if (message.session && typeof message.session.state === "string") {
     gld.relaySession = message.session.state;
+    const notice = typeof message.session.notice === "string" ? message.session.notice : "";
     if (message.session.state === "reconnecting") {
-      setState("reconnecting", "Reconnecting…");
+      setState("reconnecting", notice || "Reconnecting…");
     } else if (message.session.state === "connected") {
       if (gld.state === "reconnecting") gld.reconnects++;
-      setState("live", describeLive());
+      setState("live", notice ? `${describeLive()} · ${notice}` : describeLive());
     }
   }
   if (message.error && typeof message.error === "object") {

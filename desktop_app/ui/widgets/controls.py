@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.controller_api import MonitorInfo
-from desktop_app.core.events import InputState
+from desktop_app.core.app_events import InputState
 from desktop_app.ui.glyphs import glyph
 from desktop_app.ui.theme import COLORS, set_dynamic
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
-from desktop_app.core.events import RelayStatus
+from desktop_app.core.app_events import RelayStatus
 from desktop_app.ui.glyphs import glyph
 from desktop_app.ui.theme import COLORS
 

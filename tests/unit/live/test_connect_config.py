@@ -137,3 +137,12 @@ def test_an_unknown_model_gets_the_conservative_setup_and_a_notice() -> None:
 
 def test_build_connect_config_is_the_plans_config() -> None:
     assert build_connect_config(EVERYTHING_ON) == plan_connect(EVERYTHING_ON).config
+
+
+def test_history_config_goes_out_only_for_a_seed_on_an_initial_history_model() -> None:
+    seed = (("user", "hi"), ("model", "hello"))
+    only_initial = "gemini-3.1-flash-live-preview"  # takes clientContent only as initial history
+    assert build_connect_config(SessionOptions(model=only_initial)).history_config is None
+    cfg = build_connect_config(SessionOptions(model=only_initial, history=seed))
+    assert cfg.history_config == types.HistoryConfig(initial_history_in_client_content=True)
+    assert build_connect_config(SessionOptions(model="gemini-3.8-live", history=seed)).history_config is None

@@ -95,3 +95,21 @@ async def test_an_sdk_failure_is_classified_and_a_live_error_passes_through() ->
     with pytest.raises(LiveError) as classified:
         await GenaiSession(RecordingSdk(fail_with=OSError("reset")), secrets=()).send(UserText("x"))
     assert not isinstance(classified.value, OSError)
+
+
+async def test_seed_sends_the_history_as_client_content_that_asks_for_no_answer() -> None:
+    class SeedingSdk(RecordingSdk):
+        async def send_client_content(self, **kwargs: Any) -> None:
+            self._record("send_client_content", kwargs)
+
+    sdk = SeedingSdk()
+    await GenaiSession(sdk, secrets=()).seed((("user", "my name is Ada"), ("model", "Hello Ada.")))
+    [(name, kwargs)] = sdk.calls
+    assert name == "send_client_content" and kwargs["turn_complete"] is False
+    assert [(t.role, t.parts[0].text) for t in kwargs["turns"]] == [
+        ("user", "my name is Ada"),
+        ("model", "Hello Ada."),
+    ]
+    sdk.fail_with = OSError("gone")
+    with pytest.raises(LiveError):
+        await GenaiSession(sdk, secrets=()).seed((("user", "x"),))

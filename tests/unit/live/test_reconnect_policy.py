@@ -175,9 +175,8 @@ def test_go_away_before_any_handle_starts_a_fresh_seeded_session() -> None:
     clock.advance(3.0)
     decision = core.poll(clock.now())
     assert isinstance(decision, Reconnect) and not decision.resumed
-    instruction = decision.options.system_instruction or ""
-    assert instruction.startswith("Be brief.")
-    assert "Model: the answer is 42" in instruction and decision.seeded_entries == 2
+    assert decision.options.system_instruction == "Be brief."  # the user's own, unchanged
+    assert ("model", "the answer is 42") in decision.options.history and decision.seeded_entries == 2
 
 
 def test_a_pending_tool_call_is_not_a_quiet_moment() -> None:
@@ -273,9 +272,10 @@ def test_a_refused_handle_starts_a_fresh_session_with_the_recent_context() -> No
     assert isinstance(decision, Reconnect)
     assert decision.reason is ReconnectReason.HANDLE_REFUSED and not decision.resumed
     assert decision.options.resume_handle is None and core.handle is None
-    instruction = decision.options.system_instruction or ""
-    assert "Model: Paris is the capital." in instruction and "User: and Spain?" in instruction
-    assert core.failures == 0
+    history = decision.options.history
+    assert ("model", "Paris is the capital.") in history
+    assert ("user", "and Spain?") not in history  # unanswered: the replay ring sends it, once
+    assert decision.options.system_instruction is None and core.failures == 0
 
 
 def test_a_refusal_without_a_handle_gives_up() -> None:
@@ -290,7 +290,7 @@ def test_a_failure_before_any_handle_starts_fresh() -> None:
     feed(core, clock, *a_turn("first answer"))
     decision = core.failed(clock.now(), ConnectionLostError("x", code=1006))
     assert isinstance(decision, Reconnect) and not decision.resumed
-    assert "first answer" in (decision.options.system_instruction or "")
+    assert ("model", "first answer") in decision.options.history
 
 
 def test_the_first_connection_is_retried_only_when_asked() -> None:

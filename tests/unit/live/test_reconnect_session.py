@@ -21,6 +21,7 @@ from desktop_app.core.errors import (
     SessionNotFoundError,
 )
 from desktop_app.core.events import (
+    QUIET_NOTICE,
     GoAway,
     Interrupted,
     LiveEvent,
@@ -36,8 +37,9 @@ from desktop_app.core.events import (
 from desktop_app.live.fake_session import FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError, ReconnectPolicy
+from desktop_app.live.resilient_connector import ResilientConnector
 from desktop_app.live.resilient_link import INCOMING_EVENTS
-from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
+from desktop_app.live.resilient_session import ResilientEvent, ResilientSession
 
 FAST = ReconnectPolicy(backoff_base_s=0.0, backoff_max_s=0.0, max_failures=3)
 
@@ -279,9 +281,8 @@ async def test_a_refused_handle_falls_back_to_a_fresh_session_with_context(
     live = await next_matching(events, is_state(SessionPhase.LIVE), seen)
     assert isinstance(live, SessionState) and "fresh session with 2 recent transcript entries" in live.detail
     assert [o.resume_handle for o in connector.options] == [None, "h1", None]
-    instruction = connector.options[2].system_instruction or ""
-    assert instruction.startswith("Be brief.")
-    assert "User: my name is Ada" in instruction and "Model: Hello Ada." in instruction
+    assert connector.options[2].system_instruction == "Be brief."
+    assert connector.options[2].history == (("user", "my name is Ada"), ("model", "Hello Ada."))
     assert session.stats.fresh_sessions == 1
     await session.close()
 
@@ -390,3 +391,98 @@ async def test_one_reader_task_per_connection_and_a_burst_arrives_whole_in_order
     assert [e for e in seen if isinstance(e, ModelAudio)] == burst
     await session.close()
     assert readers[0].done()
+
+
+# --- the stall watchdog ----------------------------------------------------------------------------
+
+STALL = ReconnectPolicy(
+    backoff_base_s=0.0, backoff_max_s=0.0, max_failures=3, stall_after_s=0.05, probe_timeout_s=0.05
+)
+
+
+async def consume(
+    events: AsyncIterator[ResilientEvent],
+    seen: list[ResilientEvent],
+    until: Callable[[ResilientEvent], bool] = lambda e: isinstance(e, TurnComplete),
+    idle: asyncio.Event | None = None,
+) -> None:
+    """Drive ``events()`` (the task that probes) until ``until`` holds for an event; set ``idle`` after a
+    ResumptionUpdate (the loop then goes back to waiting before the test runs on)."""
+    async for event in events:
+        seen.append(event)
+        if idle is not None and isinstance(event, ResumptionUpdate):
+            idle.set()
+        if until(event):
+            return
+
+
+async def test_a_quiet_open_turn_on_a_dead_link_is_probed_and_resumed_with_a_notice(
+    open_session: Opener,
+) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, STALL)
+    first = connector.sessions[0]
+    first.emit(ResumptionUpdate("h1", True))
+    idle = asyncio.Event()
+    reader = asyncio.create_task(consume(events, seen, until=is_state(SessionPhase.LIVE), idle=idle))
+    await asyncio.wait_for(idle.wait(), 5.0)  # events() now waits for the server, with no turn open
+    first.answers_pings = False  # half-open: the socket is up, nothing comes back
+    await session.send(UserAudio(loud_block(1)))
+    await session.send(AudioStreamEnd())
+    await asyncio.wait_for(reader, 5.0)
+    [reconnecting] = [e for e in seen if is_state(SessionPhase.RECONNECTING)(e)]
+    assert isinstance(reconnecting, SessionState) and reconnecting.notice == QUIET_NOTICE
+    assert reconnecting.notice == "Gemini went quiet — reconnecting…"
+    assert first.pings == 1 and connector.options[1].resume_handle == "h1"
+    second = connector.sessions[1]
+    assert audio_tags(second) == [1] and second.kinds()[-1] == "AudioStreamEnd"  # the turn, replayed once
+    stall = session.stats.stall
+    assert (stall.probes, stall.probes_alive, stall.stalls, len(stall.detect_ms)) == (1, 0, 1, 1)
+    assert session.stats.failure_reconnects == 1
+
+
+async def test_a_quiet_turn_on_a_live_link_is_only_probed(open_session: Opener) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, STALL)
+    first = connector.sessions[0]
+    reader = asyncio.create_task(consume(events, seen))
+    await session.send(UserText("think hard"))
+    await first.changes.wait_for(lambda: first.pings >= 2)  # the model thinks; every probe is answered
+    first.emit(Transcript(Role.MODEL, "done"), TurnComplete())
+    await asyncio.wait_for(reader, 5.0)
+    assert not any(isinstance(e, SessionState) for e in seen)
+    assert len(connector.sessions) == 1 and session.stats.stall.stalls == 0
+    assert session.stats.stall.probes_alive == session.stats.stall.probes == first.pings >= 2
+
+
+async def test_no_turn_open_no_probe(open_session: Opener) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, STALL)
+    first = connector.sessions[0]
+    first.answers_pings = False
+    reader = asyncio.create_task(consume(events, seen))
+    await session.send(UserAudio(loud_block(1)))  # still speaking: no reply owed yet
+    # Ten stall periods pass with the turn not ended: the watchdog has no reason to probe.
+    with pytest.raises(TimeoutError):
+        await first.changes.wait_for(lambda: first.pings > 0, 0.5)
+    reader.cancel()
+    assert len(connector.sessions) == 1 and not seen[1:]
+
+
+async def test_a_turn_left_unanswered_on_a_live_link_is_asked_again_on_a_new_connection(
+    open_session: Opener,
+) -> None:
+    policy = ReconnectPolicy(stall_after_s=0.02, probe_timeout_s=0.05, max_quiet_s=0.1)
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector, policy)
+    first = connector.sessions[0]
+    first.emit(ResumptionUpdate("h1", True))
+    reader = asyncio.create_task(consume(events, seen, until=is_state(SessionPhase.LIVE)))
+    await session.send(UserText("are you there?"))  # the link answers pings; the reply never starts
+    await asyncio.wait_for(reader, 5.0)
+    [reconnecting] = [e for e in seen if is_state(SessionPhase.RECONNECTING)(e)]
+    assert isinstance(reconnecting, SessionState) and reconnecting.notice == QUIET_NOTICE
+    assert "unanswered" in reconnecting.detail and first.pings >= 2
+    assert connector.sessions[1].sent == [UserText("are you there?")]  # asked again, once
+    stall = session.stats.stall
+    assert (stall.stalls, stall.stuck) == (0, 1)

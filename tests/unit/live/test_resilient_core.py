@@ -20,11 +20,17 @@ from desktop_app.core.commands import (
 )
 from desktop_app.core.errors import ConnectionLostError
 from desktop_app.core.events import (
+    FRESH_NOTICE,
     GoAway,
     ModelAudio,
     ResumptionUpdate,
+    Role,
+    SessionPhase,
+    SessionState,
     SetupComplete,
+    Transcript,
     TurnComplete,
+    VoiceActivity,
 )
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import Reconnect, ReconnectPolicy, ReconnectReason
@@ -60,7 +66,9 @@ def test_a_typed_turn_awaits_a_reply_and_seeds_a_fresh_session() -> None:
     core = make_core()
     send(core, 1.0, UserText("what is my name?"))
     assert core.reconnect.awaiting_reply(1.5)
-    assert core.reconnect.transcript.lines() == ["User: what is my name?"]
+    assert core.reconnect.transcript.history() == ()  # unanswered: it is the replay ring's to resend
+    core.received(2.0, TurnComplete())
+    assert core.reconnect.transcript.history() == (("user", "what is my name?"),)
 
 
 def test_a_stream_end_awaits_a_reply_only_after_speech() -> None:
@@ -149,22 +157,72 @@ def test_live_again_counts_the_reconnect_by_its_first_reason() -> None:
     core = make_core()
     failure = core.reconnect.failed(10.0, ConnectionLostError("lost"))
     assert isinstance(failure, Reconnect) and failure.reason is ReconnectReason.FAILURE
-    how = core.live_again(10.5, 500.0, failure, failure)
-    assert how.startswith("started a fresh session")
+    live = core.live_again(10.5, 500.0, failure, failure)
+    assert live.phase is SessionPhase.LIVE and live.detail.startswith("started a fresh session")
+    assert (
+        live.detail.endswith("after 500 ms") and live.notice == "Started a new session"
+    )  # no transcript yet
     assert core.stats.reconnects == 1 and core.stats.failure_reconnects == 1
     assert core.stats.fresh_sessions == 1 and core.stats.failure_gaps_ms == [500.0]
     core.received(11.0, ResumptionUpdate("h1", True))
     resumed = core.reconnect.failed(12.0, ConnectionLostError("lost"))
     assert isinstance(resumed, Reconnect) and resumed.resumed
-    assert core.live_again(12.2, 200.0, resumed, resumed) == "resumed the session"
+    assert core.live_again(12.2, 200.0, resumed, resumed) == SessionState(
+        SessionPhase.LIVE, "resumed the session after 200 ms"
+    )
     assert core.stats.fresh_sessions == 1 and core.stats.gaps_ms == [500.0, 200.0]
 
 
 def test_counters_of_attempts_stalls_and_giving_up() -> None:
     core = make_core()
-    core.opened()
+    core.opened(0.0)
     core.attempt_failed()
     core.send_stalled()
     core.gave_up()
     stats = core.stats
     assert (stats.connections, stats.failed_attempts, stats.stalled_sends, stats.gave_up) == (1, 1, 1, True)
+
+
+def test_a_fresh_session_with_transcript_tells_the_user_gemini_has_it() -> None:
+    core = make_core()
+    core.received(1.0, Transcript(Role.USER, "what is the capital of France"))
+    core.received(1.5, Transcript(Role.MODEL, "Paris"))
+    core.received(1.6, TurnComplete())
+    failure = core.reconnect.failed(2.0, ConnectionLostError("lost"))
+    assert isinstance(failure, Reconnect) and not failure.resumed and failure.seeded_entries == 2
+    live = core.live_again(2.3, 300.0, failure, failure)
+    assert live.notice == FRESH_NOTICE == "Started a new session; Gemini has the transcript so far"
+    assert "2 recent transcript entries" in live.detail
+
+
+def test_the_watchdog_opens_a_turn_on_each_kind_of_turn_end_and_closes_it_on_turn_complete() -> None:
+    for opener in (UserText("hi"), ActivityEnd(), ToolResponse((FunctionResult("1", "f", {}),))):
+        core = make_core(stall_after_s=5.0)
+        core.opened(0.0)
+        core.sent(opener, went_out=True, loud=core.sending(0.0, opener))
+        assert core.watchdog.turn_open, opener
+        assert not core.watchdog.due(4.9) and core.watchdog.due(5.0)
+        core.received(5.0, TurnComplete())
+        assert not core.watchdog.turn_open
+    core = make_core()
+    core.opened(0.0)
+    core.sending(0.0, AudioStreamEnd())  # after silence: no reply is owed
+    assert not core.watchdog.turn_open
+    core.received(1.0, VoiceActivity(speaking=False))  # the server heard the end of speech
+    assert core.watchdog.turn_open
+    core.received(2.0, ModelAudio(b"\x00\x00"), late=True)  # a late event says nothing of this link
+    assert core.watchdog.due(6.0)
+
+
+def test_a_replayed_turn_end_reopens_the_turn_on_the_new_connection() -> None:
+    core = make_core()
+    core.opened(0.0)
+    for command in (UserAudio(LOUD), AudioStreamEnd()):
+        core.sent(command, went_out=True, loud=core.sending(0.0, command))
+    assert core.watchdog.turn_open
+    core.opened(3.0)  # the new connection knows of no turn...
+    assert not core.watchdog.turn_open
+    core.buffer.begin_replay()
+    for entry in core.buffer.take():
+        core.replayed(3.0, entry)
+    assert core.watchdog.turn_open and core.watchdog.due(8.0)  # ...until the replay re-sends its end

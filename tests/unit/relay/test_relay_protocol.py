@@ -20,6 +20,8 @@ from desktop_app.core.errors import (
     SessionNotFoundError,
 )
 from desktop_app.core.events import (
+    FRESH_NOTICE,
+    QUIET_NOTICE,
     GenerationComplete,
     GoAway,
     Interrupted,
@@ -287,6 +289,21 @@ def test_session_states_become_reconnecting_then_connected_once_each() -> None:
     assert proto.stats.reconnects == 1
     assert proto.session == "connected"
     assert not any(isinstance(a, Close | OpenSession) for a in out)
+
+
+def test_a_session_notice_reaches_the_page_with_its_state() -> None:
+    proto = live()
+    out = proto.live_event(SessionState(SessionPhase.RECONNECTING, "ConnectionLostError", QUIET_NOTICE))
+    out += proto.live_event(SessionState(SessionPhase.LIVE, "started a fresh session", FRESH_NOTICE))
+    assert replies(out) == [
+        {"session": {"state": "reconnecting", "notice": "Gemini went quiet — reconnecting…"}},
+        {
+            "session": {
+                "state": "connected",
+                "notice": "Started a new session; Gemini has the transcript so far",
+            }
+        },
+    ]
 
 
 def test_closed_state_waits_for_the_failure_that_explains_it() -> None:

@@ -11,14 +11,8 @@ from typing import Any
 import pytest
 
 from desktop_app.config import Settings
-from desktop_app.core.events import (
-    Event,
-    FunctionCall,
-    ToolActivity,
-    ToolCall,
-    ToolCallCancellation,
-    ToolPhase,
-)
+from desktop_app.core.app_events import ToolActivity, ToolPhase
+from desktop_app.core.events import Event, FunctionCall, ToolCall, ToolCallCancellation
 from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.relay import RelayServer, codec

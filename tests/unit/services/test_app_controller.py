@@ -8,7 +8,8 @@ import pytest
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.core.events import ErrorEvent, Event, InputState, ModelAudio, TurnComplete
+from desktop_app.core.app_events import InputState
+from desktop_app.core.events import ErrorEvent, Event, ModelAudio, TurnComplete
 from desktop_app.live.fake_session import FakeConnector
 from desktop_app.services import relay as relay_module
 from desktop_app.services import vision as vision_module

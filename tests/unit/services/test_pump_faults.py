@@ -13,17 +13,9 @@ import pytest
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
+from desktop_app.core.app_events import InputState, RelayStatus
 from desktop_app.core.commands import Command, UserAudio
-from desktop_app.core.events import (
-    ErrorEvent,
-    InputState,
-    MicAudio,
-    ModelAudio,
-    RelayStatus,
-    SessionPhase,
-    SessionState,
-    TurnComplete,
-)
+from desktop_app.core.events import ErrorEvent, MicAudio, ModelAudio, SessionPhase, SessionState, TurnComplete
 from desktop_app.history import TwoChannelRecorder
 from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.services import relay as relay_module

@@ -10,16 +10,14 @@ import pytest
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
+from desktop_app.core.app_events import ToolActivity, ToolPhase, ToolsChanged
 from desktop_app.core.commands import ResponseScheduling, ToolResponse
 from desktop_app.core.events import (
     ErrorEvent,
     FunctionCall,
     ModelAudio,
-    ToolActivity,
     ToolCall,
     ToolCallCancellation,
-    ToolPhase,
-    ToolsChanged,
     TurnComplete,
 )
 from desktop_app.live.fake_session import FakeConnector, FakeSession

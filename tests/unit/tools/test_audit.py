@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from desktop_app.core.events import Role, ToolActivity, ToolPhase, Transcript, TurnComplete
+from desktop_app.core.app_events import ToolActivity, ToolPhase
+from desktop_app.core.events import Role, Transcript, TurnComplete
 from desktop_app.history.export import to_markdown
 from desktop_app.history.reader import Notice, load_session
 from desktop_app.history.writer import HistoryWriter

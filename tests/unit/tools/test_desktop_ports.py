@@ -1,4 +1,4 @@
-"""The built-in tools' clipboard and browser can be replaced while the tools run (the window attaches later)."""
+"""The built-in tools' clipboard and browser can be replaced while the tools run (the window comes later)."""
 
 from __future__ import annotations
 

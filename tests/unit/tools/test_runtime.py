@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from desktop_app.core.app_events import ToolActivity, ToolPhase
 from desktop_app.core.commands import ResponseScheduling
-from desktop_app.core.events import FunctionCall, ToolActivity, ToolCall, ToolCallCancellation, ToolPhase
+from desktop_app.core.events import FunctionCall, ToolCall, ToolCallCancellation
 from desktop_app.tools.consent import ConsentAnswer, ConsentRequest, HeadlessConsent, ScriptedConsent
 from desktop_app.tools.policy import PolicyBook
 from desktop_app.tools.spec import Policy, ToolError, ToolOutput

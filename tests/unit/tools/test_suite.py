@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop_app.config import Settings
-from desktop_app.core.events import ToolsChanged
+from desktop_app.core.app_events import ToolsChanged
 from desktop_app.core.masks import MaskRect
 from desktop_app.tools.builtin_screen import ScreenCapture
 from desktop_app.tools.consent import ConsentAnswer, ScriptedConsent
