@@ -59,6 +59,7 @@ class Section(enum.StrEnum):
     VIDEO = "video"  # frame rate, size and quality: reconfigure the running vision pump
     RELAY = "relay"  # where the browser relay listens: restart the relay
     HISTORY = "history"  # the history file and the recording
+    DESKTOP = "desktop"  # tray, overlay, global shortcuts, autostart: the window applies them, no service
 
 
 NEW_SESSION_SECTIONS = frozenset({Section.BACKEND, Section.SESSION})
@@ -89,6 +90,7 @@ class Settings:
     vad_end_sensitivity: str = _in(Section.SESSION, "high")
     vad_silence_ms: int = _in(Section.SESSION, 500)
     vad_prefix_padding_ms: int = _in(Section.SESSION, 20)
+    push_to_talk: bool = _in(Section.SESSION, False)  # the session opens with activity detection off
     # audio devices: a change reopens the microphone and speaker
     input_device: str | None = _in(Section.AUDIO, None)
     output_device: str | None = _in(Section.AUDIO, None)
@@ -112,6 +114,13 @@ class Settings:
     # history
     history: bool = _in(Section.HISTORY, True)
     record_audio: bool = _in(Section.HISTORY, False)  # both sides to a two-channel WAV by the history
+    # desktop presence: the window applies these itself (ui/desktop_presence.py); no service restarts
+    global_shortcuts: bool = _in(Section.DESKTOP, True)
+    talk_shortcut: str = _in(Section.DESKTOP, "Ctrl+Alt+Space")  # held: push-to-talk from any app
+    mute_shortcut: str = _in(Section.DESKTOP, "Ctrl+Alt+M")  # pressed: toggle mute from any app
+    close_to_tray: bool = _in(Section.DESKTOP, False)  # closing the window hides it (when a tray exists)
+    caption_overlay: bool = _in(Section.DESKTOP, False)  # the click-through caption overlay is shown
+    autostart: bool = _in(Section.DESKTOP, False)  # an XDG autostart entry starts the app with the session
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -127,6 +127,8 @@ class AppController:
             return
         for service in self._s.in_start_order()[1:]:
             await service.start()
+        if self._settings.push_to_talk and self._s.audio is not None:  # the session opened without VAD
+            self._s.audio.set_gate(self._s.audio.gate.set_push_to_talk(True))
         self.publish_input()
 
     async def stop(self) -> None:
@@ -145,8 +147,11 @@ class AppController:
             await self._gate(self._s.audio.gate.mute(muted))
 
     async def set_push_to_talk(self, enabled: bool) -> None:
+        """Also the ``push_to_talk`` setting: a new session opens with activity detection off (or on)."""
         if self._s.audio is not None:
             await self._gate(self._s.audio.gate.set_push_to_talk(enabled))
+        if enabled != self._settings.push_to_talk:
+            await self.apply_settings(dataclasses.replace(self._settings, push_to_talk=enabled))
 
     async def talk(self, pressed: bool) -> None:
         if self._s.audio is not None:
@@ -219,10 +224,15 @@ class AppController:
 
     async def _gate(self, step: GateStep) -> None:
         assert self._s.audio is not None
+        conversation = self._s.conversation
+        manual = self._settings.push_to_talk  # the session was opened without activity detection
+        opening = step.gate.open and step.gate.talking and not self._s.audio.gate.open
+        if manual and opening and conversation is not None:
+            await conversation.activity(True)  # before the first block goes out
         self._s.audio.set_gate(step)
         self.publish_input()
-        if step.paused and self._s.conversation is not None:
-            await self._s.conversation.mic_paused()
+        if step.paused and conversation is not None:
+            await (conversation.activity(False) if manual else conversation.mic_paused())
 
     async def _reopen_backend(self, settings: Settings) -> None:
         """Close what runs on the backend, then reopen it; the session and relay reopen on it next."""

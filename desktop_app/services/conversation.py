@@ -9,6 +9,7 @@ published, with a :class:`TurnLatency` measured from the end of the user's speec
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 
 from desktop_app.config import Section, Settings
@@ -17,6 +18,7 @@ from desktop_app.core.errors import LiveError
 from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, TurnLatency, VoiceActivity
 from desktop_app.core.ports import AudioSink
 from desktop_app.engine import Conversation
+from desktop_app.live.options import SessionOptions
 from desktop_app.services.backend import BackendService, session_options
 from desktop_app.services.bus import Bus
 
@@ -63,7 +65,7 @@ class ConversationService:
             return
         conv = Conversation(
             handle.connector,
-            session_options(self._settings),
+            self._options(),
             sink=self._sink(),
             on_event=self._on_event,
             clock=self._clock,
@@ -75,6 +77,13 @@ class ConversationService:
             self._bus.notice(str(err), err.kind, retryable=err.retryable)
             return
         self.conversation = conv
+
+    def _options(self) -> SessionOptions:
+        """The settings' session; with push-to-talk the server's activity detection is off (the key is)."""
+        options = session_options(self._settings)
+        if self._settings.push_to_talk:
+            options = dataclasses.replace(options, vad=dataclasses.replace(options.vad, disabled=True))
+        return options
 
     async def stop(self) -> None:
         if self.conversation is not None:
@@ -113,6 +122,15 @@ class ConversationService:
         if conv is not None:
             with contextlib.suppress(LiveError):
                 await conv.end_audio_stream()
+
+    async def activity(self, start: bool) -> None:
+        """The talk key went down (start) or up, in a push-to-talk session: ``activityStart``/``End``, so
+        the model answers the moment the key is released. No-op without a live session."""
+        self._speech_ended_at = None if start else self._clock.now()
+        conv = self.live
+        if conv is not None:
+            with contextlib.suppress(LiveError):
+                await conv.session.send_activity(start=start)
 
     async def send_text(self, text: str) -> None:
         """Send a typed turn; a notice when there is no live session to send it to or the send fails."""
