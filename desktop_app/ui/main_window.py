@@ -66,6 +66,7 @@ class MainWindow(EventView):
     is what the history panel reads (default: the user's history directory)."""
 
     close_requested = Signal()
+    settings_applied = Signal(object)  # the new Settings, after a change (desktop_presence applies its part)
 
     def __init__(
         self,
@@ -92,6 +93,13 @@ class MainWindow(EventView):
         self.history_dialog: HistoryDialog | None = None
         self._stored_key = StoredKey()
         self._talk_key_down = False
+        self.hide_on_close: Callable[[], bool] | None = None
+        """Asked when the window is closed: True hides it (to the tray) instead (desktop_presence)."""
+        self.desktop_status = ""
+        """What the global shortcuts can do here, for the settings' Desktop page."""
+        self.desktop_info: dict[str, Any] = {}
+        """The desktop presence's state for :meth:`snapshot` (tray, overlay, keys)."""
+        self._quitting = False
 
         self._connect_widgets()
         self._connect_controls()
@@ -151,7 +159,7 @@ class MainWindow(EventView):
             ("Ctrl+,", self.open_settings),
             ("Ctrl+Shift+H", self.open_history),
             ("Ctrl+L", self.composer.setFocus),
-            (QKeySequence.StandardKey.Quit, self.close),
+            (QKeySequence.StandardKey.Quit, self.quit),
         ]
         self.shortcuts: dict[str, QShortcut] = {}
         for key, action in bindings:
@@ -166,6 +174,15 @@ class MainWindow(EventView):
     def attach(self, controller: Controller) -> None:
         """Give the window its controller (after the window is shown: the import is the slow part)."""
         self.controller = controller
+
+    def command(
+        self,
+        what: str,
+        command: Callable[[Controller], Coroutine[Any, Any, T]],
+        on_result: Callable[[T], None] | None = None,
+    ) -> None:
+        """Run ``command(controller)`` on the loop, as the window's own controls do."""
+        self._command(what, command, on_result)
 
     def _command(
         self,
@@ -226,6 +243,7 @@ class MainWindow(EventView):
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
+        dialog.desktop.set_status(self.desktop_status)
         if focus_key:
             dialog.focus_key()
         return dialog
@@ -293,6 +311,7 @@ class MainWindow(EventView):
             self._runner.set_redactor(Redactor([settings.api_key, old.api_key]))
         if not changed_fields(old, settings):
             return
+        self.settings_applied.emit(settings)
 
         def applied(reconnected: bool) -> None:
             text = "Settings saved; a new session started." if reconnected else "Settings saved."
@@ -335,11 +354,22 @@ class MainWindow(EventView):
             event.accept()
             return
         event.ignore()
+        if not self._quitting and not self._closing and self.hide_on_close and self.hide_on_close():
+            self.hide()
+            return
         if not self._closing:
             self._closing = True
             self.setEnabled(False)
             self.pill.show_label(dataclasses.replace(self.pill.status, text="Closing…", tone="idle"))
             self.close_requested.emit()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {**super().snapshot(), "desktop": {**self.desktop_info, "status": self.desktop_status}}
+
+    def quit(self) -> None:
+        """Close for good (Ctrl+Q, the tray's Quit, ``--quit``), even when closing would hide to the tray."""
+        self._quitting = True
+        self.close()
 
     def allow_close(self) -> None:
         self._close_allowed = True

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWid
 from desktop_app.controller_api import NEW_SESSION_SECTIONS, Settings, StoredKey, changed_fields, section_of
 from desktop_app.core.errors import ConfigError
 from desktop_app.ui.bridge import CommandRunner
+from desktop_app.ui.settings_desktop import DesktopPage
 from desktop_app.ui.settings_devices import DevicesPage
 from desktop_app.ui.settings_pages import ConversationPage, GeminiPage, KeyAction, VideoRelayPage
 from desktop_app.ui.theme import COLORS
@@ -72,11 +73,13 @@ class SettingsDialog(QDialog):
         self.conversation = ConversationPage()
         self.devices = DevicesPage(runner)
         self.video_relay = VideoRelayPage()
+        self.desktop = DesktopPage()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.gemini, "Gemini")
         self.tabs.addTab(self.conversation, "Conversation")
         self.tabs.addTab(self.devices, "Devices")
         self.tabs.addTab(self.video_relay, "Video && relay")
+        self.tabs.addTab(self.desktop, "Desktop")
 
         self.reconnect_note = QLabel("")
         self.reconnect_note.setWordWrap(True)
@@ -101,7 +104,7 @@ class SettingsDialog(QDialog):
         box.addWidget(self.tabs, 1)
         box.addWidget(self.error)
         box.addLayout(buttons)
-        pages = (self.gemini, self.conversation, self.devices, self.video_relay)
+        pages = (self.gemini, self.conversation, self.devices, self.video_relay, self.desktop)
         for page in pages:
             page.load(settings)
         for page in pages:
@@ -123,6 +126,7 @@ class SettingsDialog(QDialog):
             **self.conversation.values(),
             **self.devices.values(),
             **self.video_relay.values(),
+            **self.desktop.values(),
             api_key=self.gemini.key_value(self._original.api_key),
         )
 

@@ -1,0 +1,247 @@
+"""Always at hand: the tray, the caption overlay, the global keys, notifications, autostart and the
+one-instance commands, wired to the main window.
+
+:class:`DesktopPresence` owns those parts and routes them to the window's own controls, so a mute from the
+tray, the mute key or ``--toggle-mute`` is exactly a click on the window's mute button. The owner
+(:mod:`desktop_app.ui.window_app`) must: connect the event bridge to :meth:`on_event` (after the window),
+call :meth:`apply` with the settings at start and whenever the window applies new ones, ask
+:meth:`hide_on_close` when the window is closed, hand instance commands to :meth:`run_command`, and call
+:meth:`stop` before quitting. :attr:`quit_requested` asks the owner to shut down.
+
+For the tools' consent (what a tool call must use while the window may be hidden):
+:meth:`consent_prompt` shows the question on the overlay and as a desktop notification with the same
+buttons, and :attr:`prompt_answered` ``(key, action_id)`` fires once with the first answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+
+from PySide6.QtCore import QEvent, QObject, Signal
+
+from desktop_app.controller_api import Settings
+from desktop_app.core.events import SessionPhase, SessionState
+from desktop_app.ui.autostart import is_autostart_enabled, set_autostart
+from desktop_app.ui.desktop_memory import DesktopMemory
+from desktop_app.ui.global_shortcuts import GlobalShortcuts
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.notifications import Notifier
+from desktop_app.ui.overlay import CaptionOverlay
+from desktop_app.ui.talk_driver import TalkDriver
+from desktop_app.ui.transcript_model import EntryKind
+from desktop_app.ui.tray import Tray
+
+__all__ = ["DesktopPresence"]
+
+log = logging.getLogger(__name__)
+
+TRAY_NOTICE = "Gemini Live is still running in the tray. Use Quit in the tray menu to end it."
+
+
+class DesktopPresence(QObject):
+    """See the module docstring. Construct on the Qt thread after the window."""
+
+    quit_requested = Signal()
+    prompt_answered = Signal(int, str)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        memory: DesktopMemory | None = None,
+        shortcuts: GlobalShortcuts | None = None,
+        notifier: Notifier | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.memory = memory or DesktopMemory()
+        self.tray = Tray(self)
+        self.overlay = CaptionOverlay(self.memory)
+        self.shortcuts = shortcuts or GlobalShortcuts(parent=self)
+        self.notifier = notifier or Notifier(self._fallback_notice, parent=self)
+        self.talk = TalkDriver(window.command, lambda: window.input_state.push_to_talk)
+        self.settings = window.settings
+        self._was_reconnecting = False
+        self._prompts: dict[int, int] = {}  # notification key -> overlay prompt key
+        self._answered: set[int] = set()
+
+        self.tray.mute_toggled.connect(self.set_muted)
+        self.tray.push_to_talk_toggled.connect(self.set_push_to_talk)
+        self.tray.show_hide_requested.connect(self.toggle_window)
+        self.tray.overlay_toggled.connect(self.set_overlay_shown)
+        self.tray.quit_requested.connect(self.quit_requested)
+        self.shortcuts.talk.connect(self.talk.set_held)
+        self.shortcuts.toggle_mute.connect(self.window.controls.toggle_mic)
+        self.shortcuts.status_changed.connect(self._shortcut_status)
+        self.overlay.prompt_answered.connect(lambda key, action: self._answer(key, action))
+        self.notifier.action_invoked.connect(self._notification_action)
+        window.settings_applied.connect(self.apply)
+        window.installEventFilter(self)
+
+    # --- settings -------------------------------------------------------------------------------------
+
+    def apply(self, settings: Settings) -> None:
+        """Bring the keys, the overlay and the autostart entry in line with ``settings``."""
+        old, self.settings = self.settings, settings
+        first = old is settings
+        if first or (old.global_shortcuts, old.talk_shortcut, old.mute_shortcut) != (
+            settings.global_shortcuts,
+            settings.talk_shortcut,
+            settings.mute_shortcut,
+        ):
+            self.shortcuts.apply(settings)
+        self._show_overlay(settings.caption_overlay)
+        if settings.autostart != is_autostart_enabled():
+            try:
+                set_autostart(settings.autostart)
+            except OSError as err:
+                self.window.notices.add(f"The autostart entry could not be changed ({err}).", "warning")
+
+    def _shortcut_status(self, text: str) -> None:
+        self.window.desktop_status = text
+        self._publish_info()
+
+    def _publish_info(self) -> None:
+        """What the window's state file reports of the presence (tests and benchmarks read it)."""
+        self.window.desktop_info = {
+            "tray_available": self.tray.available,
+            "tray_state": self.tray.state.value,
+            "overlay_visible": self.overlay.isVisible(),
+            "keys_active": sorted(self.shortcuts.active),
+        }
+        if self.window.state_file is not None:
+            self.window.state_file.mark_dirty()
+
+    # --- the window's state ------------------------------------------------------------------------------
+
+    def on_event(self, event: object) -> None:
+        """Every event the window saw (connect after the window's own slot)."""
+        self.tray.on_event(event)
+        self._publish_info()
+        if isinstance(event, SessionState):
+            if event.phase is SessionPhase.RECONNECTING:
+                self._was_reconnecting = True
+            elif event.phase is SessionPhase.LIVE:
+                self._was_reconnecting = False
+            elif event.phase is SessionPhase.CLOSED and self._was_reconnecting and event.detail:
+                self._was_reconnecting = False
+                if not self.window.isActiveWindow():
+                    self.notify("Gemini Live stopped reconnecting", event.detail)
+        if self.overlay.isVisible():
+            entries = [e for e in self.window.transcript.entries if e.kind is not EntryKind.SYSTEM]
+            self.overlay.show_lines([(e.kind.value, e.text) for e in entries[-3:]])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.tray.set_window_visible(event.type() == QEvent.Type.Show)
+        return False
+
+    # --- actions (tray, keys, instance commands) ---------------------------------------------------------
+
+    def set_muted(self, muted: bool) -> None:
+        if self.window.controls.mic.isChecked() != muted:
+            self.window.controls.toggle_mic()
+
+    def set_push_to_talk(self, enabled: bool) -> None:
+        if self.window.controls.ptt.isChecked() != enabled:
+            self.window.controls.toggle_ptt()
+
+    def show_window(self) -> None:
+        """Show, raise and focus the window (a second launch and ``--show`` do this)."""
+        if self.window.isMinimized():
+            self.window.showNormal()
+        else:
+            self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def toggle_window(self) -> None:
+        if self.window.isVisible() and not self.window.isMinimized():
+            self.window.hide()
+        else:
+            self.show_window()
+
+    def set_overlay_shown(self, shown: bool) -> None:
+        """Show or hide the captions, and remember it as the ``caption_overlay`` setting."""
+        self._show_overlay(shown)
+        if shown != self.window.settings.caption_overlay:
+            self.window.apply_settings(dataclasses.replace(self.window.settings, caption_overlay=shown))
+
+    def _show_overlay(self, shown: bool) -> None:
+        if shown and not self.overlay.isVisible():
+            self.overlay.show()
+            self.on_event(None)
+        elif not shown and not self.overlay.prompt_open:
+            self.overlay.hide()
+        self.tray.set_overlay_shown(shown)
+        self._publish_info()
+
+    def run_command(self, command: str) -> None:
+        """One of :data:`~desktop_app.ui.instance_client.COMMANDS`, from another process."""
+        if command == "show":
+            self.show_window()
+        elif command == "quit":
+            self.quit_requested.emit()
+        elif command == "toggle-mute":
+            self.window.controls.toggle_mic()
+        elif command == "push-to-talk start":
+            self.talk.press()
+        elif command == "push-to-talk stop":
+            self.talk.release()
+        else:
+            log.info("ignoring the unknown instance command %r", command)
+
+    # --- closing --------------------------------------------------------------------------------------
+
+    def hide_on_close(self) -> bool:
+        """True when closing the window should hide it to the tray (the setting is on and a tray runs);
+        the first time, a notice says where it went."""
+        if not (self.settings.close_to_tray and self.tray.available):
+            return False
+        if not self.memory.tray_notice_shown:
+            self.memory.mark_tray_notice_shown()
+            if not self.tray.show_message("Gemini Live", TRAY_NOTICE):
+                self.notify("Gemini Live", TRAY_NOTICE)
+        return True
+
+    def stop(self) -> None:
+        """Release the keys, hide the tray icon and the overlay."""
+        self.shortcuts.stop()
+        self.tray.close()
+        self.overlay.close()
+
+    # --- notifications and prompts --------------------------------------------------------------------
+
+    def notify(self, summary: str, body: str = "", actions: Mapping[str, str] | None = None) -> int:
+        """A desktop notification (or the tray's balloon, else a window notice); returns its key."""
+        return self.notifier.notify(summary, body, actions)
+
+    def _fallback_notice(self, summary: str, body: str) -> None:
+        if not self.tray.show_message(summary, body):
+            self.window.notices.add(f"{summary}: {body}" if body else summary, "info", timeout_s=30)
+
+    def consent_prompt(self, title: str, text: str, actions: Mapping[str, str]) -> int | None:
+        """While the window is hidden or not active: ask on the overlay and in a notification; returns the
+        key :attr:`prompt_answered` will carry. None when the window is in front (ask there instead)."""
+        if self.window.isVisible() and self.window.isActiveWindow():
+            return None
+        key = self.overlay.show_prompt(title, text, actions)
+        note = self.notify(title, text, actions)
+        if note >= 0:
+            self._prompts[note] = key
+        return key
+
+    def _notification_action(self, note: int, action: str) -> None:
+        key = self._prompts.pop(note, None)
+        if key is not None:
+            self.overlay.close_prompt()
+            self._answer(key, action)
+
+    def _answer(self, key: int, action: str) -> None:
+        if key in self._answered:
+            return
+        self._answered.add(key)
+        self.prompt_answered.emit(key, action)
