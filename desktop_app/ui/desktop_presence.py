@@ -210,6 +210,7 @@ class DesktopPresence(QObject):
     def stop(self) -> None:
         """Release the keys, hide the tray icon and the overlay."""
         self.shortcuts.stop()
+        self.notifier.close()
         self.tray.close()
         self.overlay.close()
 
@@ -229,9 +230,7 @@ class DesktopPresence(QObject):
         if self.window.isVisible() and self.window.isActiveWindow():
             return None
         key = self.overlay.show_prompt(title, text, actions)
-        note = self.notify(title, text, actions)
-        if note >= 0:
-            self._prompts[note] = key
+        self._prompts[self.notify(title, text, actions)] = key
         return key
 
     def _notification_action(self, note: int, action: str) -> None:
