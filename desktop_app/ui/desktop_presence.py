@@ -20,6 +20,7 @@ import logging
 from collections.abc import Mapping
 
 from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from desktop_app.controller_api import Settings
 from desktop_app.core.events import SessionPhase, SessionState
@@ -37,6 +38,7 @@ __all__ = ["DesktopPresence"]
 
 log = logging.getLogger(__name__)
 
+OVERLAY_KEY = "Ctrl+Shift+C"  # in the window: show or hide the captions
 TRAY_NOTICE = "Gemini Live is still running in the tray. Use Quit in the tray menu to end it."
 
 
@@ -72,6 +74,9 @@ class DesktopPresence(QObject):
         self.tray.push_to_talk_toggled.connect(self.set_push_to_talk)
         self.tray.show_hide_requested.connect(self.toggle_window)
         self.tray.overlay_toggled.connect(self.set_overlay_shown)
+        self.tray.overlay_unlock_requested.connect(self.unlock_overlay)
+        self.overlay_shortcut = QShortcut(QKeySequence(OVERLAY_KEY), window)
+        self.overlay_shortcut.activated.connect(lambda: self.set_overlay_shown(not self.overlay.isVisible()))
         self.tray.quit_requested.connect(self.quit_requested)
         self.shortcuts.talk.connect(self.talk.set_held)
         self.shortcuts.toggle_mute.connect(self.window.controls.toggle_mic)
@@ -169,6 +174,11 @@ class DesktopPresence(QObject):
         self._show_overlay(shown)
         if shown != self.window.settings.caption_overlay:
             self.window.apply_settings(dataclasses.replace(self.window.settings, caption_overlay=shown))
+
+    def unlock_overlay(self) -> None:
+        """Show the captions unlocked: drag, resize, font size; its Lock button saves them."""
+        self.set_overlay_shown(True)
+        self.overlay.set_locked(False)
 
     def _show_overlay(self, shown: bool) -> None:
         if shown and not self.overlay.isVisible():

@@ -56,12 +56,13 @@ def tray_state(phase: SessionPhase | None, muted: bool, offline: bool) -> TraySt
 
 class Tray(QObject):
     """See the module docstring. Signals: ``mute_toggled(bool)``, ``push_to_talk_toggled(bool)``,
-    ``show_hide_requested``, ``overlay_toggled(bool)``, ``quit_requested``."""
+    ``show_hide_requested``, ``overlay_toggled(bool)``, ``overlay_unlock_requested``, ``quit_requested``."""
 
     mute_toggled = Signal(bool)
     push_to_talk_toggled = Signal(bool)
     show_hide_requested = Signal()
     overlay_toggled = Signal(bool)
+    overlay_unlock_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -74,6 +75,8 @@ class Tray(QObject):
         self.mute_action = self._checkable("Mute microphone", self.mute_toggled)
         self.ptt_action = self._checkable("Push-to-talk", self.push_to_talk_toggled)
         self.overlay_action = self._checkable("Caption overlay", self.overlay_toggled)
+        self.unlock_action = self.menu.addAction("Move or resize captions")
+        self.unlock_action.triggered.connect(self.overlay_unlock_requested)
         self.menu.addSeparator()
         self.show_action = self.menu.addAction("Show window")
         self.show_action.triggered.connect(self.show_hide_requested)

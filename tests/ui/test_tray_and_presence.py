@@ -18,7 +18,7 @@ from desktop_app.ui.tray import TrayState, tray_state
 from tests.ui.desktop_harness import DesktopHarness, desktop_app, runtime_dir  # noqa: F401
 
 P = SessionPhase
-OFFSCREEN_CANNOT_RAISE = pytest.mark.qt_log_ignore("This plugin does not support")  # raise() offscreen
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")  # raise() etc. offscreen
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,6 @@ def test_the_tray_follows_the_events_the_window_shows(desk: DesktopHarness) -> N
     desk.wait(lambda: tray.state is TrayState.RECONNECTING)
 
 
-@OFFSCREEN_CANNOT_RAISE
 def test_the_tray_menu_actions_work(desk: DesktopHarness, qtbot: QtBot) -> None:
     tray = desk.presence.tray
     tray.mute_action.trigger()
@@ -87,13 +86,16 @@ def test_the_tray_menu_actions_work(desk: DesktopHarness, qtbot: QtBot) -> None:
     assert desk.window.isVisible() and tray.show_action.text() == "Hide window"
     tray.overlay_action.trigger()
     assert desk.presence.overlay.isVisible()
+    tray.unlock_action.trigger()
+    assert not desk.presence.overlay.locked and not desk.presence.overlay.input_transparent
+    desk.presence.overlay.lock_button.click()
+    assert desk.presence.overlay.input_transparent
     desk.wait(lambda: desk.controller.last("apply_settings") is not None)
     assert desk.controller.last("apply_settings")[0].caption_overlay is True  # type: ignore[index]
     with qtbot.waitSignal(desk.app.finished, timeout=10_000):
         tray.quit_action.trigger()
 
 
-@OFFSCREEN_CANNOT_RAISE
 def test_close_to_tray_hides_the_window_with_a_notice_only_the_first_time(
     desk: DesktopHarness, qtbot: QtBot
 ) -> None:
@@ -144,3 +146,28 @@ def test_autostart_follows_the_setting(desk: DesktopHarness) -> None:
     assert path.is_file() and "Exec=" in path.read_text()
     desk.window.apply_settings(replace(desk.window.settings, autostart=False))
     assert not path.exists()
+
+
+def test_consent_while_hidden_is_asked_on_the_overlay_and_in_a_notification(
+    desk: DesktopHarness, qtbot: QtBot
+) -> None:
+    presence = desk.presence
+    presence.window.activateWindow()
+    desk.window.hide()
+    asked = presence.consent_prompt(
+        "Allow “search”?", "Gemini wants to search.", {"allow": "Allow", "deny": "No"}
+    )
+    assert asked is not None and presence.overlay.isVisible() and presence.overlay.prompt_open
+    assert any("Allow “search”?" in str(item) for item in desk.window.notices.history), "the fallback notice"
+    button = presence.overlay.prompt_button("allow")
+    assert button is not None
+    with qtbot.waitSignal(presence.prompt_answered) as answered:
+        button.click()
+    assert answered.args == [asked, "allow"]
+
+
+def test_the_caption_key_in_the_window_toggles_the_overlay(desk: DesktopHarness) -> None:
+    desk.presence.overlay_shortcut.activated.emit()
+    assert desk.presence.overlay.isVisible()
+    desk.presence.overlay_shortcut.activated.emit()
+    assert not desk.presence.overlay.isVisible()
