@@ -184,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.secrets import apply_stored_key
 
         settings = apply_stored_key(settings)  # the window does this itself, off the Qt thread
+        settings = replace(settings, push_to_talk=False)  # no talk key without a window: Gemini listens
 
     if args.list_devices:
         from desktop_app.audio.devices import format_device_list, list_devices

@@ -23,7 +23,7 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from desktop_app.controller_api import Settings
-from desktop_app.core.events import SessionPhase, SessionState
+from desktop_app.core.events import InputState, SessionPhase, SessionState
 from desktop_app.ui.autostart import is_autostart_enabled, set_autostart
 from desktop_app.ui.desktop_memory import DesktopMemory
 from desktop_app.ui.global_shortcuts import GlobalShortcuts
@@ -126,6 +126,9 @@ class DesktopPresence(QObject):
         """Every event the window saw (connect after the window's own slot)."""
         self.tray.on_event(event)
         self._publish_info()
+        if isinstance(event, InputState) and event.push_to_talk != self.window.settings.push_to_talk:
+            # the controller saved the push_to_talk setting with the toggle: the dialog must start from it
+            self.window.settings = dataclasses.replace(self.window.settings, push_to_talk=event.push_to_talk)
         if isinstance(event, SessionState):
             if event.phase is SessionPhase.RECONNECTING:
                 self._was_reconnecting = True

@@ -65,6 +65,7 @@ def test_the_tray_follows_the_events_the_window_shows(desk: DesktopHarness) -> N
     assert tray.status_action.text() == "Offline demo" and "Offline demo" in tray.icon.toolTip()
     desk.emit(InputState(mic_muted=True, push_to_talk=True))
     desk.wait(lambda: tray.state is TrayState.MUTED)
+    assert desk.window.settings.push_to_talk, "the settings dialog starts from the saved push-to-talk"
     assert tray.mute_action.isChecked() and tray.ptt_action.isChecked()
     desk.emit(SessionState(SessionPhase.RECONNECTING))
     desk.wait(lambda: tray.state is TrayState.RECONNECTING)
