@@ -113,6 +113,8 @@ class DesktopPresence(QObject):
         """What the window's state file reports of the presence (tests and benchmarks read it)."""
         self.window.desktop_info = {
             "tray_available": self.tray.available,
+            "tray_icon_visible": self.tray.icon.isVisible(),
+            "window_visible": self.window.isVisible(),
             "tray_state": self.tray.state.value,
             "overlay_visible": self.overlay.isVisible(),
             "keys_active": sorted(self.shortcuts.active),
@@ -145,6 +147,7 @@ class DesktopPresence(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
             self.tray.set_window_visible(event.type() == QEvent.Type.Show)
+            self._publish_info()
         return False
 
     # --- actions (tray, keys, instance commands) ---------------------------------------------------------

@@ -165,3 +165,41 @@ def test_one_window_per_user_and_one_relay_port(
         assert winner.proc.wait(60) == 0  # type: ignore[union-attr]
         after = _cli(xvfb.display, env, "--toggle-mute")
         assert after.returncode == 1 and "no Gemini Live window is running" in after.stderr
+
+
+@pytest.fixture
+def tray_host(xvfb: XvfbDisplay) -> Iterator[tuple[int, int]]:
+    """trayer, a small XEmbed system tray, as a 32×32 panel in the top-right corner (just the one icon);
+    yields the point to click."""
+    if shutil.which("trayer") is None:
+        pytest.fail("this test needs trayer, a system tray host (apt-get install trayer)")
+    env = {**os.environ, "DISPLAY": xvfb.display}
+    args = ["--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "32", "--height", "32"]
+    host = subprocess.Popen(["trayer", *args], env=env, stderr=subprocess.DEVNULL)
+    try:
+        _xdotool(xvfb.display, "search", "--sync", "--classname", "trayer")
+        yield 1600 - 16, 16  # the xvfb fixture's screen is 1600 wide
+    finally:
+        host.terminate()
+        host.wait(10)
+
+
+def test_with_a_system_tray_the_icon_shows_the_state_and_a_click_hides_the_window(
+    xvfb: XvfbDisplay, env: dict[str, str], tray_host: tuple[int, int], tmp_path: Path
+) -> None:
+    x, y = tray_host
+    with WindowProcess(xvfb.display, tmp_path / "app", [], env) as app:
+        state = app.wait_for(
+            lambda s: _live(s) and s.get("desktop", {}).get("tray_state") == "Offline demo",
+            60,
+            "the tray icon showing the offline demo",
+        )
+        assert state["desktop"]["tray_available"] and state["desktop"]["tray_icon_visible"]
+        _xdotool(xvfb.display, "mousemove", str(x), str(y), "click", "1")
+        app.wait_for(lambda s: not s["desktop"]["window_visible"], 30, "the window hidden from the tray")
+        assert app.proc is not None and app.proc.poll() is None, "hidden, still running"
+        assert _cli(xvfb.display, env, "--show").returncode == 0
+        app.wait_for(lambda s: s["desktop"]["window_visible"], 30, "the hidden window shown by --show")
+        _xdotool(xvfb.display, "key", "ctrl+alt+m")
+        app.wait_for(lambda s: s["desktop"]["tray_state"] == "Muted", 30, "the tray showing muted")
+        assert app.terminate() == 0
