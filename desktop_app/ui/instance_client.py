@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import socket
 import tempfile
@@ -39,6 +40,8 @@ COMMANDS = frozenset({"show", "quit", "toggle-mute", "push-to-talk start", "push
 """Everything the running window accepts; ``show`` is also what a plain second launch sends."""
 
 _APP = "gemini-live-desktop"
+_SOCKET = "instance.sock"
+_MAX_SOCKET_PATH = 100
 
 
 class NoInstanceError(OSError):
@@ -46,19 +49,33 @@ class NoInstanceError(OSError):
 
 
 def instance_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The per-user directory of the lock and the socket (created mode 0700 when missing)."""
+    """The per-user directory of the lock and the socket (created mode 0700 when missing).
+
+    A separate configuration directory (``GLD_CONFIG_DIR``) is a separate profile with its own instance, so
+    test windows with private configurations never hand over to each other or to the user's window.
+    """
     env = os.environ if env is None else env
+    name = _APP
+    profile = env.get("GLD_CONFIG_DIR")
+    if profile:
+        name += "-" + _digest(os.path.abspath(profile))
     runtime = env.get("XDG_RUNTIME_DIR", "")
-    base = Path(runtime) / _APP if runtime and os.path.isdir(runtime) else None
+    base = Path(runtime) / name if runtime and os.path.isdir(runtime) else None
     if base is None:
-        base = Path(tempfile.gettempdir()) / f"{_APP}-{os.getuid()}"
+        base = Path(tempfile.gettempdir()) / f"{name}-{os.getuid()}"
+    if len(str(base / _SOCKET)) > _MAX_SOCKET_PATH:  # AF_UNIX paths hold ~107 bytes: a short stand-in
+        base = Path(tempfile.gettempdir()) / f"gld-{os.getuid()}-{_digest(str(base))}"
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
     return base
 
 
 def socket_path(env: Mapping[str, str] | None = None) -> Path:
     """Where the running window listens (the QLocalServer's full name)."""
-    return instance_dir(env) / "instance.sock"
+    return instance_dir(env) / _SOCKET
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 @dataclass

@@ -60,7 +60,8 @@ def _replied(state: dict[str, Any], turn: int) -> bool:
 
 @pytest.fixture
 def env(tmp_path: Path, rig: PulseRig) -> dict[str, str]:
-    """What every process of one user shares: the devices and a private XDG_RUNTIME_DIR (the socket)."""
+    """What every process of one user shares: the devices, a private XDG_RUNTIME_DIR (the socket) and the
+    configuration directory (a separate one would be a separate instance)."""
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700)
     return {
@@ -68,6 +69,7 @@ def env(tmp_path: Path, rig: PulseRig) -> dict[str, str]:
         "PULSE_SOURCE": rig.mic_source,
         "XDG_RUNTIME_DIR": str(runtime),
         "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "GLD_CONFIG_DIR": str(tmp_path / "config"),  # one profile: one instance
     }
 
 

@@ -81,3 +81,18 @@ def _raw_exchange(data: bytes) -> bytes:
         sock.connect(str(socket_path()))
         sock.sendall(data)
         return sock.recv(1024)
+
+
+def test_another_configuration_directory_is_another_instance(tmp_path: Path) -> None:
+    a = socket_path({"GLD_CONFIG_DIR": str(tmp_path / "a"), "XDG_RUNTIME_DIR": str(tmp_path)})
+    b = socket_path({"GLD_CONFIG_DIR": str(tmp_path / "b"), "XDG_RUNTIME_DIR": str(tmp_path)})
+    user = socket_path({"XDG_RUNTIME_DIR": str(tmp_path)})
+    assert len({a, b, user}) == 3 and user == tmp_path / "gemini-live-desktop" / "instance.sock"
+
+
+def test_a_runtime_directory_too_deep_for_a_unix_socket_gets_a_short_stand_in(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    path = socket_path({"XDG_RUNTIME_DIR": str(deep)})
+    assert len(str(path)) <= 100 and path.parent.is_dir()
+    assert path == socket_path({"XDG_RUNTIME_DIR": str(deep)}), "the same for every process"
