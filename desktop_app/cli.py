@@ -111,6 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     session.add_argument("--modality", dest="response_modality", choices=("AUDIO", "TEXT"))
     session.add_argument("--system-instruction")
     session.add_argument("--emulator-pace", type=float, help="emulator reply speed (1 = real time, 0 = max)")
+    model = p.add_argument_group("model options (sent only where the model takes them, else a notice)")
+    model.add_argument("--media-resolution", choices=("low", "medium", "high"))
+    model.add_argument("--speech-language", metavar="BCP47", help="e.g. de-DE")
+    model.add_argument("--transcription-languages", metavar="BCP47,...", help="transcription language hints")
+    model.add_argument("--custom-vocabulary", metavar="WORD,...", help="names and terms to expect")
+    model.add_argument("--thinking-level", choices=("minimal", "low", "medium", "high"))
+    model.add_argument("--thinking-budget", type=int, metavar="TOKENS", help="2.5 models; 0 = no thinking")
+    for flag in ("--affective-dialog", "--proactive-audio", "--include-thoughts"):
+        model.add_argument(flag, action="store_const", const=True, help="turn on (2.5 / thinking models)")
+
+    tools = p.add_argument_group("tools")
+    tools.add_argument("--allow-tool", action="append", metavar="NAME", help="run this tool without asking")
+    tools.add_argument(
+        "--deny-tool", action="append", metavar="NAME", help="never run this tool (wins over --allow-tool)"
+    )
     return p
 
 
@@ -126,6 +141,15 @@ _SETTING_FLAGS = (
     "output_device",
     "relay_port",
     "relay_host",
+    "media_resolution",
+    "speech_language",
+    "transcription_languages",
+    "custom_vocabulary",
+    "thinking_level",
+    "thinking_budget",
+    "affective_dialog",
+    "proactive_audio",
+    "include_thoughts",
 )
 
 
@@ -156,6 +180,18 @@ def _with_cli_masks(settings: Settings, args: argparse.Namespace) -> Settings:
     return replace(settings, video_masks=replace_masks(settings.video_masks, label, masks))
 
 
+def _with_cli_tools(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``--allow-tool`` / ``--deny-tool`` set those tools' policies on top of the saved ones."""
+    if not (args.allow_tool or args.deny_tool):
+        return settings
+    from desktop_app.tools.policy import merge_policy_entries
+
+    entries = merge_policy_entries(
+        settings.tool_policies, allow=args.allow_tool or (), deny=args.deny_tool or ()
+    )
+    return replace(settings, tool_policies=entries)
+
+
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -175,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if instance_commands:
         return _send_to_instance(instance_commands)
     try:
-        settings = _with_cli_masks(load_settings(_overrides(args)), args)
+        settings = _with_cli_tools(_with_cli_masks(load_settings(_overrides(args)), args), args)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -24,6 +24,8 @@ import platformdirs
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.masks import parse_mask_entry
 from desktop_app.live.options import DEFAULT_MODEL, DEFAULT_VOICE, VOICES, canonical_voice
+from desktop_app.tools.mcp_config import parse_mcp_servers
+from desktop_app.tools.policy import parse_policy_entries
 
 __all__ = [
     "APP_NAME",
@@ -59,6 +61,8 @@ class Section(enum.StrEnum):
     VIDEO = "video"  # frame rate, size and quality: reconfigure the running vision pump
     RELAY = "relay"  # where the browser relay listens: restart the relay
     HISTORY = "history"  # the history file and the recording
+    ESTIMATE = "estimate"  # prices for the cost estimate: applied at once, nothing restarts
+    TOOLS = "tools"  # tools, their policies and MCP servers: reload the tool service
     DESKTOP = "desktop"  # tray, overlay, global shortcuts, autostart: the window applies them, no service
 
 
@@ -91,6 +95,19 @@ class Settings:
     vad_silence_ms: int = _in(Section.SESSION, 500)
     vad_prefix_padding_ms: int = _in(Section.SESSION, 20)
     push_to_talk: bool = _in(Section.SESSION, False)  # the session opens with activity detection off
+    # model-specific (live/models.py options_for says which the model takes; the rest are left out)
+    media_resolution: str = _in(Section.SESSION, "")  # "" (model default) | low | medium | high
+    speech_language: str = _in(Section.SESSION, "")  # BCP-47, e.g. "de-DE"; "" = the model chooses
+    transcription_languages: tuple[str, ...] = _in(Section.SESSION, ())  # BCP-47 hints
+    custom_vocabulary: tuple[str, ...] = _in(Section.SESSION, ())  # names and terms to expect
+    affective_dialog: bool = _in(Section.SESSION, False)
+    proactive_audio: bool = _in(Section.SESSION, False)  # opt-in on 2.5; always on for 3.8
+    thinking_level: str = _in(Section.SESSION, "")  # "" (model default) | minimal | low | medium | high
+    thinking_budget: int = _in(Section.SESSION, -1)  # tokens; -1 = dynamic, 0 = no thinking
+    include_thoughts: bool = _in(Section.SESSION, False)  # thought summaries, shown collapsed
+    # cost estimate: US$ per million tokens; None = the model catalog's figures
+    price_input_per_mtok: float | None = _in(Section.ESTIMATE, None)
+    price_output_per_mtok: float | None = _in(Section.ESTIMATE, None)
     # audio devices: a change reopens the microphone and speaker
     input_device: str | None = _in(Section.AUDIO, None)
     output_device: str | None = _in(Section.AUDIO, None)
@@ -114,6 +131,11 @@ class Settings:
     # history
     history: bool = _in(Section.HISTORY, True)
     record_audio: bool = _in(Section.HISTORY, False)  # both sides to a two-channel WAV by the history
+    # tools: a change reloads the tool service (a changed set of tools is declared by the next session)
+    tools_enabled: bool = _in(Section.TOOLS, True)
+    tool_policies: tuple[str, ...] = _in(Section.TOOLS, ())  # "NAME=allow|ask|deny": tools/policy.py
+    tool_consent_timeout_s: float = _in(Section.TOOLS, 30.0)  # no answer on a consent card = deny
+    mcp_servers: str = _in(Section.TOOLS, "")  # the mcpServers JSON of other MCP clients: tools/mcp_config.py
     # desktop presence: the window applies these itself (ui/desktop_presence.py); no service restarts
     global_shortcuts: bool = _in(Section.DESKTOP, True)
     talk_shortcut: str = _in(Section.DESKTOP, "Ctrl+Alt+Space")  # held: push-to-talk from any app
@@ -163,6 +185,8 @@ def _validate(s: Settings) -> None:
         "response_modality": ("AUDIO", "TEXT"),
         "vad_start_sensitivity": ("high", "low"),
         "vad_end_sensitivity": ("high", "low"),
+        "media_resolution": ("", "low", "medium", "high"),
+        "thinking_level": ("", "minimal", "low", "medium", "high"),
     }
     for name, allowed in choices.items():
         if getattr(s, name) not in allowed:
@@ -177,6 +201,8 @@ def _validate(s: Settings) -> None:
         "vad_silence_ms": (0, 10_000),
         "vad_prefix_padding_ms": (0, 5_000),
         "emulator_pace": (0.0, 100.0),
+        "thinking_budget": (-1, 32_768),
+        "tool_consent_timeout_s": (5.0, 600.0),
     }
     for name, (low, high) in ranges.items():
         value = getattr(s, name)
@@ -184,6 +210,12 @@ def _validate(s: Settings) -> None:
             raise ConfigError(f"Setting {name}={value} is out of range ({low:g}–{high:g}).")
     for entry in s.video_masks:
         parse_mask_entry(entry)
+    for name in ("price_input_per_mtok", "price_output_per_mtok"):
+        price = getattr(s, name)
+        if price is not None and not 0 <= price <= 1_000:
+            raise ConfigError(f"Setting {name}={price} is out of range (0–1000 US$ per million tokens).")
+    parse_policy_entries(s.tool_policies)
+    parse_mcp_servers(s.mcp_servers)
 
 
 _HINTS = typing.get_type_hints(Settings)

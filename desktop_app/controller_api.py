@@ -10,6 +10,11 @@ one import line, not the window:
   model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`);
 - the API key's store (:class:`KeyStore`, :class:`StoredKey`);
 - past conversations (:class:`HistoryStore` and the reader and export functions the history panel uses);
+- tools (issue 14): the consent port the window implements (:class:`ConsentBroker`, :class:`ConsentRequest`,
+  :class:`ConsentAnswer`), the desktop ports it provides (:class:`ClipboardPort`, :class:`BrowserPort`;
+  they raise :class:`ToolError`), what the Tools tab edits (:class:`Risk`,
+  :class:`Policy`, :func:`parse_policy_entries`, :func:`format_policy_entries`) and the MCP servers'
+  check (:func:`parse_mcp_servers`);
 - resource paths (:func:`icons_dir`, :func:`sample_wav`, :class:`MissingAssetError`);
 - the loop thread the bridge submits to (:class:`LoopThread`);
 - blocking device probes for the settings dialog and the screen menu (audio: :func:`audio_devices`,
@@ -26,7 +31,14 @@ Events the controller publishes (all frozen dataclasses; subscribe once, filter 
   (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle), ``Transcript`` (streaming
   pieces, ``final``), ``Interrupted``, ``TurnComplete``, ``TurnLatency``, ``UsageUpdate``, ``GoAway``
   (countdown), ``VoiceActivity``, ``ErrorEvent`` (readable; the session goes on unless it is closed),
-  ``ModelAudio`` (ignore in the UI).
+  ``ModelAudio`` (ignore in the UI), ``ModelThought`` (show collapsed), ``InteractionUpdate`` (extended
+  thinking: "working in the background" from IN_PROGRESS until IDLE); ``ErrorEvent(code="model_setup")`` is
+  a saved option the model does not take, left out of the session.
+- The model catalog, for the settings dialog: ``offered_models()`` and ``options_for(model)`` (the settings
+  this model takes beyond the common ones: show only those), ``OPTION_LABELS`` (their names in sentences).
+- Usage: fold each ``UsageUpdate`` into a ``SessionUsage`` with ``add_usage(so_far, update,
+  cumulative=model_spec(m).cumulative_usage)``; show ``context_gauge(...)`` and
+  ``estimate_cost(usage, prices_with(model_spec(m).prices, ...))`` with its ``label`` (an estimate).
 - ``desktop_app.core.media_events``: ``AudioLevels`` (~20/s, input and output dBFS), ``PreviewFrame``
   (full-rate BGR numpy frame), ``FrameSent`` (the exact JPEG sent, its size and the running count:
   "what Gemini sees"), ``VideoStatus``.
@@ -52,16 +64,35 @@ from desktop_app.history import HistoryStore, SessionLog, SessionSummary, load_s
 from desktop_app.history.export import format_duration
 from desktop_app.history.paths import recordings_of
 from desktop_app.history.reader import Notice
+from desktop_app.live.models import (  # the Qt-free model catalog and usage arithmetic, for the window
+    OPTION_LABELS,
+    ModelSpec,
+    model_spec,
+    offered_models,
+    options_for,
+)
 from desktop_app.live.options import DEFAULT_MODEL, VOICES
+from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estimate_cost, prices_with
 from desktop_app.resources import MissingAssetError, icons_dir, sample_wav
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest
+from desktop_app.tools.mcp_config import parse_mcp_servers
+from desktop_app.tools.policy import format_policy_entries, parse_policy_entries
+from desktop_app.tools.ports import BrowserPort, ClipboardPort
+from desktop_app.tools.spec import Policy, Risk, ToolError
 from desktop_app.video.probes import MonitorInfo, camera_choices, camera_snapshot, monitors
 
 __all__ = [
     "DEFAULT_MODEL",
     "NEW_SESSION_SECTIONS",
+    "OPTION_LABELS",
     "VOICES",
+    "BrowserPort",
+    "ClipboardPort",
+    "ConsentAnswer",
+    "ConsentBroker",
+    "ConsentRequest",
     "Controller",
     "ControllerFactory",
     "DeviceLists",
@@ -70,13 +101,19 @@ __all__ = [
     "LoopThread",
     "MicCheck",
     "MissingAssetError",
+    "ModelSpec",
     "MonitorInfo",
     "Notice",
+    "Policy",
+    "Risk",
     "Section",
     "SessionLog",
     "SessionSummary",
+    "SessionUsage",
     "Settings",
     "StoredKey",
+    "ToolError",
+    "add_usage",
     "audio_devices",
     "camera_choices",
     "camera_snapshot",
@@ -84,11 +121,20 @@ __all__ = [
     "changed_sections",
     "check_microphone",
     "config_dir",
+    "context_gauge",
+    "estimate_cost",
     "format_duration",
+    "format_policy_entries",
     "icons_dir",
     "load_session",
+    "model_spec",
     "monitors",
+    "offered_models",
+    "options_for",
+    "parse_mcp_servers",
+    "parse_policy_entries",
     "play_test_tone",
+    "prices_with",
     "recordings_of",
     "sample_wav",
     "section_of",

@@ -22,11 +22,14 @@ from types import TracebackType
 from typing import Any
 
 from desktop_app.core.clock import Clock, MonotonicClock
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserText
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
     ErrorEvent,
     Event,
     GenerationComplete,
+    Interaction,
+    InteractionUpdate,
     Interrupted,
     MicAudio,
     ModelAudio,
@@ -37,6 +40,7 @@ from desktop_app.core.events import (
     TurnComplete,
 )
 from desktop_app.core.ports import AudioSink, AudioSource
+from desktop_app.live.models import model_spec
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector, LiveSession
 from desktop_app.runtime.tasks import TaskSupervisor
@@ -98,6 +102,8 @@ class Conversation:
         self._turn_changed = asyncio.Condition()
         self._dropping_interrupted_turn = False
         self._turn_open = False  # model content seen since the last TurnComplete
+        self._background_work = model_spec(options.model).background_work  # turn_complete is not "done"
+        self._working = False  # a background model's turn ended and its IDLE has not come yet
         self._failure: LiveError | None = None
 
     @property
@@ -164,7 +170,7 @@ class Conversation:
     async def send_mic_block(self, block: MicAudio) -> None:
         """Send one microphone block and count it (mic-to-wire latency from ``block.captured_at``)."""
         self._raise_if_failed()
-        await self.session.send_audio(block.pcm, block.fmt)
+        await self.session.send(UserAudio(block.pcm, block.fmt))
         self.stats.blocks_sent += 1
         self.stats.audio_bytes_sent += len(block.pcm)
         if block.captured_at:
@@ -173,11 +179,11 @@ class Conversation:
     async def end_audio_stream(self) -> None:
         """Tell the server the microphone paused, so it answers what it has heard."""
         self._raise_if_failed()
-        await self.session.send_audio_stream_end()
+        await self.session.send(AudioStreamEnd())
 
     async def send_text(self, text: str) -> None:
         self._raise_if_failed()
-        await self.session.send_text(text)
+        await self.session.send(UserText(text))
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -185,11 +191,13 @@ class Conversation:
         """Wait until a model turn has completed after ``since_turns`` turns and no other turn is under way.
 
         Take ``since_turns`` from ``stats.turns`` before sending the input you want answered. Raises the
-        session's LiveError if it ends first, and TimeoutError after ``timeout`` seconds.
+        session's LiveError if it ends first, and TimeoutError after ``timeout`` seconds. On a model whose
+        catalog entry says ``background_work`` (extended thinking) the reply counts only once the server
+        said ``interaction_status`` IDLE after the turn: pass a ``timeout`` if the server may never say it.
         """
 
         def answered() -> bool:
-            return self.stats.turns > since_turns and not self._turn_open
+            return self.stats.turns > since_turns and not self._turn_open and not self._working
 
         def ended() -> bool:
             return self._failure is not None or self._receiver is None or self._receiver.done()
@@ -211,7 +219,7 @@ class Conversation:
         try:
             async for event in self.session.events():
                 self._dispatch(event)
-                if isinstance(event, TurnComplete):
+                if isinstance(event, TurnComplete | InteractionUpdate):
                     async with self._turn_changed:
                         self._turn_changed.notify_all()
         except LiveError as err:
@@ -243,6 +251,9 @@ class Conversation:
             self.stats.turns += 1
             self._dropping_interrupted_turn = False
             self._turn_open = False
+            self._working = self._background_work  # until IDLE (it rides with or follows turn_complete)
+        elif isinstance(event, InteractionUpdate) and event.status is not None:
+            self._working = event.status is Interaction.IN_PROGRESS
         if isinstance(event, _TURN_CONTENT):
             self._turn_open = True
         self._publish(event)

@@ -114,7 +114,7 @@ async def _run(job: HeadlessJob, settings: Settings, out: TextIO) -> None:
     app = build_app(settings, Mode.HEADLESS_SLICE, on_event, sink=sink)
     try:
         await app.start()
-        conv = app.conversation
+        conv = app.running().conversation
         if conv is None:  # the backend or the session refused: its notice says why
             raise AppError(errors[-1] if errors else "The live session could not be opened.")
         if video_source is not None and app.services.vision is not None:

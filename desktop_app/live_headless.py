@@ -43,13 +43,14 @@ async def _run(settings: Settings, duration_s: float | None, log: EventLog | Non
     controller = build_app(settings, Mode.HEADLESS_LIVE, publish)
     try:
         await controller.start()
-        if controller.recording_path is not None:
-            print(f"recording both sides to {controller.recording_path}", file=sys.stderr, flush=True)
+        recording = controller.running().recording_path
+        if recording is not None:
+            print(f"recording both sides to {recording}", file=sys.stderr, flush=True)
         print("listening: speak now (Ctrl-C to stop)", file=sys.stderr, flush=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), duration_s)
-        conv = controller.conversation
-        audio = controller.audio
+        running = controller.running()
+        conv, audio = running.conversation, running.audio
         sent = conv.stats.blocks_sent if conv else 0
         counters = audio.counters().line() if audio else "audio: no devices"
         latency = ""

@@ -32,11 +32,11 @@ async def _serve(settings: Settings) -> None:
     app = build_app(settings, Mode.RELAY_ONLY, publish)
     try:
         await app.start()
-        relay_service = app.services.relay
-        if app.relay is None:
+        relay_service, relay = app.services.relay, app.running().relay
+        if relay is None:
             failure = relay_service.failure if relay_service is not None else None
             raise AppError(failure or (errors[-1] if errors else "The relay could not start."))
-        print(f"relay: open {app.relay.url} in a browser on this machine (Ctrl-C to stop)", flush=True)
+        print(f"relay: open {relay.url} in a browser on this machine (Ctrl-C to stop)", flush=True)
         await stop.wait()
     finally:
         await app.stop()

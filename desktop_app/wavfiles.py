@@ -16,7 +16,7 @@ from typing import BinaryIO
 import numpy as np
 import soxr
 
-from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat, float_to_pcm16
+from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat, float_to_pcm16, pcm16_to_float
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import MicAudio, ModelAudio
@@ -37,7 +37,7 @@ def read_wav_mono16k(path: Path) -> bytes:
     if width == 1:
         samples = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
     elif width == 2:
-        samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+        samples = pcm16_to_float(raw)
     elif width == 3:
         b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
         ints = (b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8
@@ -101,7 +101,6 @@ class WavFileSink:
         self._fmt = fmt
         self._wav: wave.Wave_write | None = None
         self._handle: BinaryIO | None = None
-        self.bytes_written = 0
 
     def _open(self) -> wave.Wave_write:
         if self._wav is None:
@@ -126,7 +125,6 @@ class WavFileSink:
         if chunk.fmt != self._fmt:
             raise MediaError(f"Expected {self._fmt.rate} Hz audio, got {chunk.fmt.rate} Hz.")
         self._open().writeframes(chunk.pcm)
-        self.bytes_written += len(chunk.pcm)
 
     def interrupt(self) -> None:
         """A file has nothing queued: what was written stays written."""

@@ -8,7 +8,8 @@ else — resampling (soxr), re-blocking to exactly ``block_ms``, echo cancellati
 the loop thread inside :meth:`MicCapture.blocks`, so a consumer that falls behind loses the *oldest* audio
 (counted in ``drops``), never the newest, and the queue never grows past ``queue_ms``.
 
-Failures: a stream that stops on its own (device unplugged, sound server gone) or delivers nothing for
+Failures (the stream's life is :class:`~desktop_app.audio.streams.DeviceStream`'s, shared with the
+speaker): a stream that stops on its own (device unplugged, sound server gone) or delivers nothing for
 ``stall_timeout_s`` publishes one :class:`~desktop_app.core.events.ErrorEvent` (``code="audio_input"``)
 through ``on_event``; :meth:`MicCapture.blocks` then simply yields nothing more until :meth:`aclose`, so
 the session goes on with text input.
@@ -17,8 +18,6 @@ the session goes on with text input.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -33,14 +32,13 @@ from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
-from desktop_app.audio.streams import StreamTimeMapper, adc_delay, default_rate, open_stream, start_stream
-from desktop_app.core.audio_format import MIC_FORMAT
-from desktop_app.core.errors import ConfigError, MediaError
-from desktop_app.core.events import ErrorEvent, Event, MicAudio
+from desktop_app.audio.stream_times import StreamTimeMapper, adc_delay
+from desktop_app.audio.streams import DeviceShell
+from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.events import Event, MicAudio
 
 __all__ = ["CaptureConfig", "MicCapture"]
-
-log = logging.getLogger(__name__)
 
 _FALLBACK_RATES = (48_000, 44_100, 32_000, 16_000)
 
@@ -74,15 +72,14 @@ class CaptureConfig:
             raise ConfigError("The microphone queue must hold at least one block.")
 
 
-def _to_pcm16(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
-    return (np.clip(x, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
-
-
-class MicCapture:
+class MicCapture(DeviceShell):
     """The microphone as an :class:`~desktop_app.core.ports.AudioSource`. Loop thread only, except the
     PortAudio callback. Construct, then :meth:`start` (opens the device; raises MediaError), then iterate
     :meth:`blocks` once, then :meth:`aclose`.
     """
+
+    kind = "input"
+    unavailable = "Typed messages still work."
 
     def __init__(
         self,
@@ -96,22 +93,15 @@ class MicCapture:
         stream_factory: Callable[..., Any] | None = None,
     ) -> None:
         """``on_raw_block(pcm16, adc_time)`` sees each 16 kHz block before echo cancellation (loop thread;
-        for echo measurements and self-tests). ``stream_factory`` replaces ``sounddevice.InputStream``."""
+        for echo measurements and self-tests)."""
+        super().__init__(loop, config, levels=levels, on_event=on_event, stream_factory=stream_factory)
         self.config = config
-        self._loop = loop
         self._canceller = canceller
-        self._levels = levels
-        self._on_event = on_event
         self._on_raw_block = on_raw_block
-        self._stream_factory = stream_factory
-        self._stream: Any = None
         self._handoff: Handoff[_Block] = Handoff(
-            loop, maxlen=config.queue_ms // config.block_ms, on_ready=self._on_wake
+            loop, maxlen=config.queue_ms // config.block_ms, on_ready=self._device.notify
         )
-        self._activity = asyncio.Event()
         self._last_delay = 1e9  # the newest block's ADC-to-callback delay, seconds
-        self.rate = 0
-        self.channels = 0
         self._frames = MIC_FORMAT.frames_for_ms(config.block_ms)
         self._resampler: StreamResampler | None = None
         self._rechunker = Rechunker(self._frames)
@@ -119,93 +109,37 @@ class MicCapture:
         self._emitted = 0
         self._adc_clock = SampleClock(MIC_FORMAT.rate)  # dates 16 kHz output samples
         self._times = StreamTimeMapper()
-        self._stopping = False
-        self._closed = False
         self._iterating = False
         self._stalled = False
-        self.error: ErrorEvent | None = None
-        # counters (callback thread writes callbacks/overflows; loop thread the rest)
-        self.callbacks = 0
-        self.overflows = 0
         self.blocks_delivered = 0
+
+    @property
+    def overflows(self) -> int:
+        return self._device.xruns
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Open and start the input stream. Raises :class:`MediaError` with PortAudio's reason."""
-        if self._stream is not None:
+        if self._device.stream is not None:
             return
-        factory = self._stream_factory
-        if factory is None:
-            import sounddevice
-
-            factory = sounddevice.InputStream
-        if self.config.rate is not None:
-            rates = [self.config.rate]
-        else:
-            rates = [default_rate(self.config.device, "input") or _FALLBACK_RATES[0], *_FALLBACK_RATES]
-        self._stream, self.rate, self.channels = open_stream(
-            factory,
-            what=f"microphone {self.config.device_name!r}",
-            device=self.config.device,
-            rates=rates,
-            channel_options=(1, 2),
-            block_ms=self.config.block_ms,
-            latency=self.config.latency,
-            callback=self._callback,
-            finished_callback=self._finished_from_thread,
-        )
+        self._device.open(self._callback, _FALLBACK_RATES)
         self._resampler = StreamResampler(self.rate, MIC_FORMAT.rate)
-        try:
-            start_stream(self._stream, f"microphone {self.config.device_name!r}")
-        except MediaError:
-            self._stream = None
-            raise
-        log.info(
-            "microphone %r open at %d Hz, %d ch, %d ms blocks",
-            self.config.device_name,
-            self.rate,
-            self.channels,
-            self.config.block_ms,
-        )
-
-    async def aclose(self) -> None:
-        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
-        self.close()
+        self._device.start()
 
     def close(self) -> None:
         """Stop the stream and end :meth:`blocks`. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stopping = True
         self._handoff.close()
-        self._activity.set()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-            finally:
-                stream.close()
+        self._device.close()
 
     # --- PortAudio thread ---------------------------------------------------------------------------
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         now = time.monotonic()
-        self.callbacks += 1
-        if status.input_overflow:
-            self.overflows += 1
         self._last_delay = adc_delay(time_info)
         self._handoff.put((now, time_info.currentTime, time_info.inputBufferAdcTime, indata.copy()))
 
-    def _finished_from_thread(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
-            self._loop.call_soon_threadsafe(self._on_finished)
-
     # --- loop thread --------------------------------------------------------------------------------
-
-    def _on_wake(self) -> None:
-        self._activity.set()
 
     @property
     def ready(self) -> bool:
@@ -216,49 +150,22 @@ class MicCapture:
         """
         return self.callbacks >= 3 and self._last_delay <= 0.15
 
-    async def wait_ready(self, timeout: float = 10.0) -> bool:
-        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
-        try:
-            async with asyncio.timeout(timeout):
-                while not self.ready and self.error is None and not self._closed:
-                    self._activity.clear()
-                    await self._activity.wait()
-        except TimeoutError:
-            return False
-        return self.ready
-
-    def _on_finished(self) -> None:
-        if not self._stopping:
-            self._fail(
-                f"The microphone {self.config.device_name!r} stopped working (it was disconnected "
-                "or the sound system failed). Typed messages still work."
-            )
-
-    def _fail(self, message: str) -> None:
-        if self.error is not None:
-            return
-        self.error = ErrorEvent(message, code="audio_input", retryable=False)
-        log.info("microphone failure: %s", message)
-        self._activity.set()
-        if self._on_event is not None:
-            self._on_event(self.error)
-
     async def blocks(self) -> AsyncIterator[MicAudio]:
         """Yield 16 kHz mono PCM16 blocks of ``block_ms`` until :meth:`aclose`. Iterate it once."""
         if self._iterating:
             raise RuntimeError("MicCapture.blocks() may be iterated only once")
         self._iterating = True
-        while not self._closed:
+        while not self._device.closed:
             item = self._handoff.popleft()
             if item is None:
                 try:
                     await asyncio.wait_for(self._handoff.wait(), self.config.stall_timeout_s)
                 except TimeoutError:
-                    if self._stream is not None and self.error is None and not self._stalled:
+                    if self._device.stream is not None and self.error is None and not self._stalled:
                         self._stalled = True
-                        self._fail(
-                            f"The microphone {self.config.device_name!r} has delivered no audio for "
-                            f"{self.config.stall_timeout_s:g} s. Typed messages still work."
+                        self._device.fail(
+                            f"The {self._device.what} has delivered no audio for "
+                            f"{self.config.stall_timeout_s:g} s. {self._device.unavailable}"
                         )
                 continue
             self._stalled = False
@@ -280,7 +187,7 @@ class MicCapture:
             block_adc = self._adc_clock.time_of(self._emitted)
             assert block_adc is not None
             self._emitted += len(block)
-            pcm = _to_pcm16(block.astype(np.float32))
+            pcm = to_pcm16(block)
             if self._on_raw_block is not None:
                 self._on_raw_block(pcm, block_adc)
             if self._canceller is not None:

@@ -1,10 +1,11 @@
-"""The audio counters the headless CLI prints at the end and the benchmarks read."""
+"""The audio counters the headless CLI prints at the end and the benchmarks read, and the speaker's timing
+records (:class:`SpeakerTiming`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AudioCounters"]
+__all__ = ["AudioCounters", "SpeakerTiming"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +47,25 @@ class AudioCounters:
             self.underrun_ms + other.underrun_ms,
             self.output_underflows + other.output_underflows,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerTiming:
+    """How fast the speaker acted on a call: a new turn's first chunk given to ``play()``
+    (:attr:`~desktop_app.audio.playback.SpeakerPlayback.last_turn`), or ``interrupt()`` (``last_interrupt``).
+
+    ``asked_at``: the call; ``written_at``: the callback that wrote the turn's first sample (for an
+    interrupt: the first silent one); ``dac_at``: when PortAudio predicts that sample reaches the DAC.
+    """
+
+    asked_at: float
+    written_at: float
+    dac_at: float
+
+    @property
+    def written_ms(self) -> float:
+        return (self.written_at - self.asked_at) * 1000.0
+
+    @property
+    def dac_ms(self) -> float:
+        return (self.dac_at - self.asked_at) * 1000.0

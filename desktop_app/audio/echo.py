@@ -31,30 +31,38 @@ Double talk is AEC3's weak spot, whichever binding: when the echo reaches the mi
 user (0 dB echo path), AEC3 ducks the user by ~10 dB while the model talks; with the echo 10 dB below the
 user, by ~5 dB (tests/devices/test_echo_cancellation.py measures both).
 
-Threading: everything here runs on the loop thread (≈120 µs per 20 ms block), never in a PortAudio callback.
-The playback shell hands each written output block to :meth:`EchoCanceller.push_render` with the time it
-reaches the DAC; the capture shell passes each 16 kHz block through :meth:`EchoCanceller.process` with the
-time it left the ADC. Both times come from PortAudio's callback timestamps (``outputBufferDacTime``,
-``inputBufferAdcTime`` relative to ``currentTime``), mapped onto ``time.monotonic``.
+Threading: the canceller owns the hand-off of the speaker signal. The playback callback gives each block it
+wrote to :meth:`EchoCanceller.render_written` (one append to a bounded drop-oldest queue, the only call made
+on the PortAudio thread); everything else runs on the loop thread (≈120 µs per 20 ms block). The capture
+shell passes each 16 kHz block through :meth:`EchoCanceller.process` with the time it left the ADC, and
+:meth:`~EchoCanceller.process` first takes every queued speaker block onto the :mod:`.render_timeline`: when
+the loop is busy, the reference a mic block needs is often still queued, and reading without it would move
+the reference (a late read) and make AEC3 re-find the echo path. Both times come from PortAudio's callback
+timestamps (``outputBufferDacTime``, ``inputBufferAdcTime`` relative to ``currentTime``), mapped onto
+``time.monotonic``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from desktop_app.audio.handoff import DropOldest
 from desktop_app.audio.render_timeline import RenderTimeline
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.audio.stream_times import StreamTimeMapper
+from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
 
 __all__ = ["AecEngine", "EchoCanceller", "EchoSettings", "WebRtcApm"]
 
 Int16Array = npt.NDArray[np.int16]
 FloatArray = npt.NDArray[np.float32]
+
+# (callback monotonic time, PortAudio currentTime, outputBufferDacTime, mono float block written, its rate)
+_Rendered = tuple[float, float, float, FloatArray, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +129,12 @@ class EchoCanceller:
     """Cleans captured 16 kHz blocks of what the speaker played. Loop thread only.
 
     Wiring (the factory does it, :func:`desktop_app.audio.factory.open_audio`): give the same instance to
-    :class:`~desktop_app.audio.playback.SpeakerPlayback` (it calls :meth:`push_render`) and to
+    :class:`~desktop_app.audio.playback.SpeakerPlayback` (its callback calls :meth:`render_written`) and to
     :class:`~desktop_app.audio.capture.MicCapture` (it calls :meth:`process`). With headphones and no NS
-    it is a pass-through that costs nothing.
+    it is a pass-through that costs nothing. ``render_queue_blocks`` bounds the speaker blocks waiting for
+    the next :meth:`process` (the oldest are dropped, counted in :attr:`render_drops`): 400 speaker blocks
+    of 5 ms are the timeline's 2 s, so a microphone backlog (at most its ``queue_ms``, 500 ms) that is
+    processed late still finds its reference.
     """
 
     def __init__(
@@ -132,6 +143,7 @@ class EchoCanceller:
         *,
         engine: AecEngine | None = None,
         rate: int = MIC_FORMAT.rate,
+        render_queue_blocks: int = 400,
     ) -> None:
         self.settings = settings or EchoSettings()
         self.rate = rate
@@ -143,23 +155,45 @@ class EchoCanceller:
         self._render_in = 0  # input frames fed to the render resampler
         self._render_out = 0  # output frames it produced
         self._lead = self.settings.lead_ms / 1000.0
-        self._flush_render: Callable[[], None] | None = None
-        self.frames_processed = 0
+        self._rendered: DropOldest[_Rendered] = DropOldest(render_queue_blocks)
+        self._render_times = StreamTimeMapper()
 
     @property
     def enabled(self) -> bool:
         return self._engine is not None
 
-    def follow_render(self, flush: Callable[[], None]) -> None:
-        """The playback shell registers ``flush``, which pushes every output block already written but
-        still queued for the loop. :meth:`process` calls it first: when the loop is busy, the reference for
-        a mic block is often in that queue, and reading without it would move the reference (a late read)
-        and make AEC3 re-find the echo path."""
-        self._flush_render = flush
+    @property
+    def wants_render(self) -> bool:
+        """Whether the speaker signal is used at all (False with headphones or no processing)."""
+        return self._engine is not None and self.settings.echo_cancellation
+
+    @property
+    def render_drops(self) -> int:
+        """Speaker blocks dropped because no :meth:`process` took them in time (oldest first)."""
+        return self._rendered.drops
+
+    def render_written(
+        self, cb_time: float, stream_now: float, stream_dac: float, samples: FloatArray, rate: int
+    ) -> None:
+        """PortAudio output thread: hand off a block just written to the device.
+
+        ``cb_time`` is ``time.monotonic()`` in the callback, ``stream_now`` and ``stream_dac`` its
+        ``currentTime`` and ``outputBufferDacTime``; ``samples`` is mono float at ``rate``, a copy the caller
+        never touches again. Only appends to a bounded drop-oldest queue: never blocks, never raises.
+        """
+        if self.wants_render:
+            self._rendered.put((cb_time, stream_now, stream_dac, samples, rate))
+
+    def _take_rendered(self) -> None:
+        """Date every queued speaker block on the monotonic clock and push it onto the timeline."""
+        for cb_time, stream_now, stream_dac, samples, rate in self._rendered.pop_all():
+            self._render_times.observe(cb_time, stream_now)
+            self.push_render(samples, rate, self._render_times.to_monotonic(stream_dac, cb_time, stream_now))
 
     def push_render(self, samples: npt.NDArray[np.floating], rate: int, dac_time: float) -> None:
-        """Record a played block (mono float at ``rate``) whose first sample hits the DAC at ``dac_time``."""
-        if self._engine is None or not self.settings.echo_cancellation:
+        """Record a played block (mono float at ``rate``) whose first sample hits the DAC at ``dac_time``.
+        Loop thread; :meth:`render_written` is the callback-side way in."""
+        if not self.wants_render:
             return
         rs = self._render_resampler
         if rs is None or rs.in_rate != rate:
@@ -178,11 +212,9 @@ class EchoCanceller:
             return near
         far: Int16Array | None = None
         if self.settings.echo_cancellation:
-            if self._flush_render is not None:
-                self._flush_render()
+            self._take_rendered()
             ref = self.timeline.read(adc_time + self._lead, len(near))
-            far = (np.clip(ref, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
-        self.frames_processed += len(near)
+            far = to_pcm16(ref)
         return self._engine.process(near, far)
 
     def reset(self) -> None:

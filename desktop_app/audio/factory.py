@@ -13,8 +13,8 @@ How the composition root wires it (on the loop thread)::
 ``io.source`` is an :class:`~desktop_app.core.ports.AudioSource` (16 kHz blocks, echo-cancelled unless
 ``headphones``), ``io.sink`` an :class:`~desktop_app.core.ports.AudioSink`; the engine calls
 ``sink.interrupt()`` on ``Interrupted`` and ``sink.play()`` on ``ModelAudio`` as usual. The canceller
-needs no calls of its own: the speaker feeds it what it plays, the microphone runs its blocks through it.
-``on_event`` receives :class:`~desktop_app.audio.levels.AudioLevels` (~20/s) and
+needs no calls of its own: the speaker's callback hands it what it wrote, the microphone runs its blocks
+through it. ``on_event`` receives :class:`~desktop_app.core.media_events.AudioLevels` (~20/s) and
 :class:`~desktop_app.core.events.ErrorEvent` (a device that fails mid-session), on the loop thread.
 
 With ``allow_missing=True`` a side that cannot be opened becomes a Null device (a source that never yields,
@@ -42,6 +42,7 @@ __all__ = [
     "AudioOptions",
     "NullSink",
     "NullSource",
+    "Wiring",
     "open_audio",
     "open_microphone",
     "open_speaker",
@@ -58,18 +59,14 @@ class AudioOptions:
     ``devices_from_settings``: True when the devices come from saved settings, so a vanished one falls
     back to the default with a notice; False for explicit flags (a miss is a MediaError).
     ``headphones`` turns echo cancellation off; ``noise_suppression`` is independent of it.
+    Rates, the speaker's block size, queue and prefill are not user choices: :class:`CaptureConfig` and
+    :class:`PlaybackConfig` hold their defaults.
     """
 
     input_device: str | int | None = None
     output_device: str | int | None = None
     devices_from_settings: bool = False
-    input_rate: int | None = None
-    output_rate: int | None = None
     block_ms: int = 20
-    output_block_ms: float = 5.0
-    queue_ms: int = 500
-    prefill_ms: float = 40.0
-    max_prefill_ms: float = 200.0
     volume: float = 1.0
     headphones: bool = False
     noise_suppression: bool = False
@@ -162,59 +159,37 @@ def _resolve(
     return resolved
 
 
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What an opened device is connected to: the one echo canceller, the level publisher, the event
+    callback (loop thread), and a list that collects notices (a remembered device that fell back to the
+    default). Every part is optional."""
+
+    canceller: EchoCanceller | None = None
+    levels: LevelPublisher | None = None
+    on_event: Callable[[Event], None] | None = None
+    notices: list[str] | None = None
+
+
 def open_microphone(
-    options: AudioOptions,
-    loop: asyncio.AbstractEventLoop,
-    *,
-    canceller: EchoCanceller | None = None,
-    levels: LevelPublisher | None = None,
-    on_event: Callable[[Event], None] | None = None,
-    notices: list[str] | None = None,
+    options: AudioOptions, loop: asyncio.AbstractEventLoop, wiring: Wiring = Wiring()
 ) -> MicCapture:
-    """Resolve and open the microphone. Raises MediaError; appends a fallback notice to ``notices``."""
-    resolved = _resolve(options.input_device, DeviceKind.INPUT, options, notices)
-    mic = MicCapture(
-        CaptureConfig(
-            device=resolved.index,
-            device_name=resolved.device.name,
-            rate=options.input_rate,
-            block_ms=options.block_ms,
-            queue_ms=options.queue_ms,
-        ),
-        loop,
-        canceller=canceller,
-        levels=levels,
-        on_event=on_event,
-    )
+    """Resolve and open the microphone. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
+    resolved = _resolve(options.input_device, DeviceKind.INPUT, options, wiring.notices)
+    config = CaptureConfig(device=resolved.index, device_name=resolved.device.name, block_ms=options.block_ms)
+    mic = MicCapture(config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event)
     mic.start()
     return mic
 
 
 def open_speaker(
-    options: AudioOptions,
-    loop: asyncio.AbstractEventLoop,
-    *,
-    canceller: EchoCanceller | None = None,
-    levels: LevelPublisher | None = None,
-    on_event: Callable[[Event], None] | None = None,
-    notices: list[str] | None = None,
+    options: AudioOptions, loop: asyncio.AbstractEventLoop, wiring: Wiring = Wiring()
 ) -> SpeakerPlayback:
-    """Resolve and open the speaker. Raises MediaError; appends a fallback notice to ``notices``."""
-    resolved = _resolve(options.output_device, DeviceKind.OUTPUT, options, notices)
+    """Resolve and open the speaker. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
+    resolved = _resolve(options.output_device, DeviceKind.OUTPUT, options, wiring.notices)
+    config = PlaybackConfig(device=resolved.index, device_name=resolved.device.name, volume=options.volume)
     speaker = SpeakerPlayback(
-        PlaybackConfig(
-            device=resolved.index,
-            device_name=resolved.device.name,
-            rate=options.output_rate,
-            block_ms=options.output_block_ms,
-            prefill_ms=options.prefill_ms,
-            max_prefill_ms=options.max_prefill_ms,
-            volume=options.volume,
-        ),
-        loop,
-        canceller=canceller,
-        levels=levels,
-        on_event=on_event,
+        config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event
     )
     speaker.start()
     return speaker
@@ -228,24 +203,21 @@ def open_audio(
     allow_missing: bool = False,
 ) -> AudioIO:
     """Open speaker and microphone around one echo canceller (see the module docstring for wiring)."""
-    canceller = EchoCanceller(options.echo)
-    levels = LevelPublisher(on_event) if on_event is not None else None
     notices: list[str] = []
+    levels = LevelPublisher(on_event) if on_event is not None else None
+    canceller = EchoCanceller(options.echo)
+    wiring = Wiring(canceller, levels, on_event, notices)
     sink: SpeakerPlayback | NullSink
     source: MicCapture | NullSource
     try:
-        sink = open_speaker(
-            options, loop, canceller=canceller, levels=levels, on_event=on_event, notices=notices
-        )
+        sink = open_speaker(options, loop, wiring)
     except MediaError as err:
         if not allow_missing:
             raise
         notices.append(str(err))
         sink = NullSink()
     try:
-        source = open_microphone(
-            options, loop, canceller=canceller, levels=levels, on_event=on_event, notices=notices
-        )
+        source = open_microphone(options, loop, wiring)
     except MediaError as err:
         if not allow_missing:
             if isinstance(sink, SpeakerPlayback):

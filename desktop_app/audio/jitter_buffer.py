@@ -170,9 +170,6 @@ class JitterBuffer:
         self._waited = 0
         self._starved = 0
 
-    def clear_counters(self) -> None:
-        self.underruns = self.underrun_frames = self.overflow_frames = self.turns = 0
-
     # --- consumer side (audio callback) -----------------------------------------------------------
 
     def read_into(self, out: FloatArray) -> ReadResult:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
+from desktop_app.core.audio_format import pcm16_to_float
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.events import Event
 from desktop_app.core.media_events import FLOOR_DBFS, AudioLevels
@@ -41,9 +43,9 @@ class LevelMeter:
         """Add float samples in [-1, 1) or PCM16 samples."""
         if len(samples) == 0:
             return
-        x = samples.astype(np.float64)
         if samples.dtype == np.int16:
-            x /= 32768.0
+            samples = pcm16_to_float(cast("npt.NDArray[np.int16]", samples))
+        x = samples.astype(np.float64)
         self._sumsq += float(np.dot(x, x))
         self._count += len(x)
         self._peak = max(self._peak, float(np.max(np.abs(x))))

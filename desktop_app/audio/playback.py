@@ -7,9 +7,10 @@ resample to the device rate (soxr, only if the device will not take 24 kHz) and 
 :class:`~desktop_app.audio.jitter_buffer.JitterBuffer` under a lock held for one deque append. The
 PortAudio callback (``block_ms``, 5 ms by default, never more than 20) takes the same lock for one block
 copy, applies the volume, fills the device buffer (zeros on underflow) and hands a copy of what it wrote,
-dated with its DAC time, back to the loop (bounded, drop-oldest) for the echo canceller's reference, the
-output meter and the timing records. The stream runs continuously (silence between turns), so a reply
-starts within one block and the canceller's reference never has gaps.
+dated with its DAC time, to the echo canceller (:meth:`~desktop_app.audio.echo.EchoCanceller.render_written`,
+the canceller's own bounded queue) and back to the loop (bounded, drop-oldest) for the output meter and the
+timing records. The stream runs continuously (silence between turns), so a reply starts within one block and
+the canceller's reference never has gaps.
 
 Interrupt: the buffer keeps ``fade_ms`` (4 ms) of what was about to play, ramps it to zero and drops the
 rest; the next callback plays the fade and then silence, so the output is silent within one block.
@@ -19,15 +20,14 @@ Timing records for the benchmarks (all ``time.monotonic`` seconds):
 written to the device (and the DAC time PortAudio predicts for it); :attr:`SpeakerPlayback.last_interrupt`
 — :meth:`interrupt` called → the callback that wrote the last non-zero sample (and its DAC time).
 
-Failures: a stream that stops on its own publishes one :class:`~desktop_app.core.events.ErrorEvent`
+Failures (the stream's life is :class:`~desktop_app.audio.streams.DeviceStream`'s, shared with the
+microphone): a stream that stops on its own publishes one :class:`~desktop_app.core.events.ErrorEvent`
 (``code="audio_output"``); afterwards :meth:`play` discards audio and :meth:`drain` returns at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import threading
 import time
 from collections import deque
@@ -38,20 +38,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.audio.counters import AudioCounters
+from desktop_app.audio.counters import AudioCounters, SpeakerTiming
 from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.audio.streams import StreamTimeMapper, default_rate, open_stream, start_stream
+from desktop_app.audio.stream_times import StreamTimeMapper
+from desktop_app.audio.streams import DeviceShell
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
-from desktop_app.core.errors import ConfigError, MediaError
-from desktop_app.core.events import ErrorEvent, Event, ModelAudio
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.events import Event, ModelAudio
 
-__all__ = ["InterruptTiming", "PlaybackConfig", "SpeakerPlayback", "TurnTiming"]
-
-log = logging.getLogger(__name__)
+__all__ = ["PlaybackConfig", "SpeakerPlayback"]
 
 _FALLBACK_RATES = (48_000, 44_100)
 
@@ -65,6 +64,8 @@ class PlaybackConfig:
 
     ``device`` is a PortAudio index (None: the default output); ``rate`` the device rate (None: 24 kHz
     if the device takes it, else its default rate). ``volume`` is a linear gain, 0–2.
+    ``written_queue_blocks`` bounds the written blocks waiting for the loop (meter and timing records; the
+    oldest are dropped when the loop falls that far behind).
 
     ``latency`` is the device buffer PortAudio is asked for (seconds, or "low"/"high"). 30 ms, not
     "low" (8.7 ms on PulseAudio here): on a loaded 2-core machine the low buffer underflowed 4–23 times
@@ -83,7 +84,7 @@ class PlaybackConfig:
     fade_ms: float = 4.0
     volume: float = 1.0
     latency: str | float = 0.030
-    reference_queue_blocks: int = 100
+    written_queue_blocks: int = 100
 
     def __post_init__(self) -> None:
         if not 2.5 <= self.block_ms <= 20:
@@ -92,36 +93,13 @@ class PlaybackConfig:
             raise ConfigError("The speaker prefill must be between 0 and its maximum.")
 
 
-@dataclass(frozen=True, slots=True)
-class TurnTiming:
-    """When a new turn's first chunk reached :meth:`SpeakerPlayback.play` and left for the device."""
-
-    received_at: float
-    written_at: float
-    dac_at: float
-
-    @property
-    def to_device_ms(self) -> float:
-        return (self.written_at - self.received_at) * 1000.0
-
-
-@dataclass(frozen=True, slots=True)
-class InterruptTiming:
-    """When :meth:`SpeakerPlayback.interrupt` was called and when the written output went silent."""
-
-    requested_at: float
-    silent_written_at: float
-    silent_dac_at: float
-
-    @property
-    def to_silence_ms(self) -> float:
-        return (self.silent_written_at - self.requested_at) * 1000.0
-
-
-class SpeakerPlayback:
+class SpeakerPlayback(DeviceShell):
     """The speaker as an :class:`~desktop_app.core.ports.AudioSink`. Construct, :meth:`start` (opens the
     device; raises MediaError), use from the loop thread, :meth:`aclose`.
     """
+
+    kind = "output"
+    unavailable = "Replies still appear as text."
 
     def __init__(
         self,
@@ -133,35 +111,21 @@ class SpeakerPlayback:
         on_event: Callable[[Event], None] | None = None,
         stream_factory: Callable[..., Any] | None = None,
     ) -> None:
+        super().__init__(loop, config, levels=levels, on_event=on_event, stream_factory=stream_factory)
         self.config = config
-        self._loop = loop
-        self._canceller = canceller
-        if canceller is not None:
-            canceller.follow_render(self._pump)
-        self._levels = levels
-        self._on_event = on_event
-        self._stream_factory = stream_factory
-        self._stream: Any = None
+        self._canceller = canceller if canceller is not None and canceller.wants_render else None
         self._lock = threading.Lock()
         self._jb: JitterBuffer | None = None
         self._resampler: StreamResampler | None = None
         self._scratch = np.zeros(0, dtype=np.float32)
         self._gain = self._target_gain = float(np.clip(config.volume, 0.0, 2.0))
         self._written: Handoff[_Written] = Handoff(
-            loop, maxlen=config.reference_queue_blocks, on_ready=self._pump
+            loop, maxlen=config.written_queue_blocks, on_ready=self._pump
         )
-        self.rate = 0
-        self.channels = 0
-        self._stopping = False
-        self._closed = False
-        self.error: ErrorEvent | None = None
         self._pending_turn: float | None = None
         self._pending_interrupt: float | None = None
-        self.last_turn: TurnTiming | None = None
-        self.last_interrupt: InterruptTiming | None = None
-        self._changed = asyncio.Event()  # set whenever the pump saw something happen
-        self.output_underflows = 0
-        self.callbacks = 0
+        self.last_turn: SpeakerTiming | None = None
+        self.last_interrupt: SpeakerTiming | None = None
         self._recent: deque[float] = deque(maxlen=10)  # callback times, for :attr:`ready`
         self._times = StreamTimeMapper()
 
@@ -169,29 +133,9 @@ class SpeakerPlayback:
 
     def start(self) -> None:
         """Open and start the output stream. Raises :class:`MediaError` with PortAudio's reason."""
-        if self._stream is not None:
+        if self._device.stream is not None:
             return
-        factory = self._stream_factory
-        if factory is None:
-            import sounddevice
-
-            factory = sounddevice.OutputStream
-        if self.config.rate:
-            rates = [self.config.rate]
-        else:
-            device_rate = default_rate(self.config.device, "output")
-            rates = [MODEL_FORMAT.rate, *([device_rate] if device_rate else []), *_FALLBACK_RATES]
-        self._stream, self.rate, self.channels = open_stream(
-            factory,
-            what=f"speaker {self.config.device_name!r}",
-            device=self.config.device,
-            rates=rates,
-            channel_options=(1, 2),
-            block_ms=self.config.block_ms,
-            latency=self.config.latency,
-            callback=self._callback,
-            finished_callback=self._finished_from_thread,
-        )
+        self._device.open(self._callback, _FALLBACK_RATES, preferred_rate=MODEL_FORMAT.rate)
         self._jb = JitterBuffer(
             JitterConfig(
                 rate=self.rate,
@@ -202,44 +146,23 @@ class SpeakerPlayback:
         )
         self._resampler = StreamResampler(MODEL_FORMAT.rate, self.rate)
         self._scratch = np.zeros(max(1, round(self.rate * self.config.block_ms / 1000)) * 4, "f4")
-        try:
-            start_stream(self._stream, f"speaker {self.config.device_name!r}")
-        except MediaError:
-            self._stream = None
-            raise
-        log.info(
-            "speaker %r open at %d Hz, %d ch, %g ms blocks",
-            self.config.device_name,
-            self.rate,
-            self.channels,
-            self.config.block_ms,
-        )
-
-    async def aclose(self) -> None:
-        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
-        self.close()
+        self._device.start()
 
     def close(self) -> None:
         """Stop the stream at once (queued audio is dropped). Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stopping = True
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-            finally:
-                stream.close()
+        self._device.close()
         self._written.close()
-        self._changed.set()
+
+    @property
+    def output_underflows(self) -> int:
+        return self._device.xruns
 
     # --- AudioSink (loop thread) ----------------------------------------------------------------------
 
     def play(self, chunk: ModelAudio) -> None:
         """Queue a chunk of the model's audio (any rate; mono or interleaved PCM16)."""
         jb, rs = self._jb, self._resampler
-        if jb is None or rs is None or self._closed or self.error is not None:
+        if jb is None or rs is None or self._device.closed or self.error is not None:
             return
         samples = pcm16_to_float(chunk.pcm)
         if chunk.fmt.channels > 1:
@@ -275,14 +198,14 @@ class SpeakerPlayback:
         jb = self._jb
         if jb is None:
             return
-        while not self._closed and self.error is None:
+
+        def written_all() -> bool:
             with self._lock:
                 busy = not jb.is_empty or jb.state is BufferState.BUFFERING
-            if not busy:
-                break
-            self._changed.clear()
-            await self._changed.wait()
-        stream = self._stream
+            return not busy or self._device.closed or self.error is not None
+
+        await self._device.wait_for(written_all, None)
+        stream = self._device.stream
         if stream is not None and self.error is None:
             await asyncio.sleep(float(stream.latency))  # the last block still has to reach the DAC
 
@@ -301,9 +224,6 @@ class SpeakerPlayback:
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         now = time.monotonic()
-        self.callbacks += 1
-        if status.output_underflow:
-            self.output_underflows += 1
         buf = self._scratch[:frames] if frames <= len(self._scratch) else np.zeros(frames, "f4")
         jb = self._jb
         if jb is None:
@@ -319,47 +239,30 @@ class SpeakerPlayback:
         elif target != 1.0:
             buf *= target
         outdata[:] = buf[:, None]
-        self._written.put((now, time_info.currentTime, time_info.outputBufferDacTime, buf.copy(), result))
-
-    def _finished_from_thread(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
-            self._loop.call_soon_threadsafe(self._on_finished)
+        written = buf.copy()
+        stream_now, stream_dac = time_info.currentTime, time_info.outputBufferDacTime
+        if self._canceller is not None:
+            self._canceller.render_written(now, stream_now, stream_dac, written, self._device.rate)
+        self._written.put((now, stream_now, stream_dac, written, result))
 
     # --- loop thread --------------------------------------------------------------------------------------
 
-    def _on_finished(self) -> None:
-        if not self._stopping and self.error is None:
-            self.error = ErrorEvent(
-                f"The speaker {self.config.device_name!r} stopped working (it was disconnected or "
-                "the sound system failed). Replies still appear as text.",
-                code="audio_output",
-            )
-            log.info("speaker failure: %s", self.error.message)
-            if self._on_event is not None:
-                self._on_event(self.error)
-            self._changed.set()
-
     def _pump(self) -> None:
-        written = self._written.pop_all()
-        if not written:  # the echo canceller calls this before every mic block, mostly with nothing queued
-            return
-        for cb_time, stream_now, stream_dac, samples, result in written:
+        for cb_time, stream_now, stream_dac, samples, result in self._written.pop_all():
             self._recent.append(cb_time)
             self._times.observe(cb_time, stream_now)
             dac_time = self._times.to_monotonic(stream_dac, cb_time, stream_now)
-            if self._canceller is not None:
-                self._canceller.push_render(samples, self.rate, dac_time)
             if self._levels is not None:
                 self._levels.add_output(samples)
             if result.turn_started_at >= 0 and self._pending_turn is not None:
                 offset = result.turn_started_at / self.rate
-                self.last_turn = TurnTiming(self._pending_turn, cb_time, dac_time + offset)
+                self.last_turn = SpeakerTiming(self._pending_turn, cb_time, dac_time + offset)
                 self._pending_turn = None
             if result.silent_at >= 0 and self._pending_interrupt is not None:
                 offset = result.silent_at / self.rate
-                self.last_interrupt = InterruptTiming(self._pending_interrupt, cb_time, dac_time + offset)
+                self.last_interrupt = SpeakerTiming(self._pending_interrupt, cb_time, dac_time + offset)
                 self._pending_interrupt = None
-        self._changed.set()
+        self._device.notify()
 
     @property
     def ready(self) -> bool:
@@ -373,23 +276,12 @@ class SpeakerPlayback:
         nominal = (len(self._recent) - 1) * self.config.block_ms / 1000.0
         return 0.5 * nominal <= span <= 3.0 * nominal
 
-    async def wait_ready(self, timeout: float = 10.0) -> bool:
-        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
-        try:
-            await self.wait_for(lambda: self.ready or self.error is not None or self._closed, timeout)
-        except TimeoutError:
-            return False
-        return self.ready
-
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
         """Wait (on the loop) until ``predicate()`` is true, re-checking after every written block.
 
         Raises :class:`TimeoutError` after ``timeout`` seconds; for tests, benchmarks and self-tests.
         """
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
+        await self._device.wait_for(predicate, timeout)
 
     # --- stats ----------------------------------------------------------------------------------------------
 

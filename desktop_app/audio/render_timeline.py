@@ -59,10 +59,6 @@ class RenderTimeline:
     def written(self) -> int:
         return self._w
 
-    @property
-    def anchor_resets(self) -> int:
-        return self.clock.resets
-
     def time_of(self, index: int) -> float | None:
         """The DAC time of the sample with absolute ``index``, or None before the first push."""
         return self.clock.time_of(index)

@@ -29,10 +29,6 @@ class SampleClock:
         self._t0: float | None = None
         self.resets = 0
 
-    @property
-    def anchored(self) -> bool:
-        return self._t0 is not None
-
     def observe(self, index: float, time: float) -> None:
         """Sample ``index`` was reported at ``time``."""
         if self._t0 is None:

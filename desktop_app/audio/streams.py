@@ -1,88 +1,26 @@
-"""Small helpers shared by the capture and playback shells: opening PortAudio streams with fallbacks, and
-turning PortAudio callback timestamps into ``time.monotonic`` times.
-
-PortAudio dates every callback on the stream's own clock: ``currentTime`` (now), ``inputBufferAdcTime``
-(when the first input sample left the ADC) and ``outputBufferDacTime`` (when the first output sample will
-reach the DAC). Only the differences are used, added to ``time.monotonic()`` taken in the callback, so
-the result does not depend on which clock the host API uses. Host APIs that report zeros (some ALSA
-plugins) give a delay of 0; anything outside [0, :data:`MAX_DEVICE_DELAY_S`] is clamped.
+"""One PortAudio stream's lifecycle, shared by the capture and playback shells: :class:`DeviceStream` opens
+with rate and channel fallbacks, starts, counts callbacks, notices a device lost, aborts and closes;
+:class:`DeviceShell` is what both shells report from it.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import asyncio
+import contextlib
+import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, Protocol
 
+from desktop_app.audio.levels import LevelPublisher
 from desktop_app.core.errors import MediaError
+from desktop_app.core.events import ErrorEvent, Event
 
-__all__ = [
-    "MAX_DEVICE_DELAY_S",
-    "StreamTimeMapper",
-    "adc_delay",
-    "dac_delay",
-    "default_rate",
-    "open_stream",
-    "start_stream",
-]
+__all__ = ["DeviceShell", "DeviceStream", "StreamConfig"]
 
-MAX_DEVICE_DELAY_S = 1.0
+log = logging.getLogger(__name__)
 
 
-def _clamp(delay: float) -> float:
-    if delay != delay or delay < 0.0:  # NaN or negative
-        return 0.0
-    return min(delay, MAX_DEVICE_DELAY_S)
-
-
-def adc_delay(time_info: Any) -> float:
-    """Seconds between the first input sample leaving the ADC and this callback."""
-    now, adc = float(time_info.currentTime), float(time_info.inputBufferAdcTime)
-    return _clamp(now - adc) if now > 0.0 and adc > 0.0 else 0.0
-
-
-def dac_delay(time_info: Any) -> float:
-    """Seconds between this callback and the first output sample reaching the DAC."""
-    now, dac = float(time_info.currentTime), float(time_info.outputBufferDacTime)
-    return _clamp(dac - now) if now > 0.0 and dac > 0.0 else 0.0
-
-
-class StreamTimeMapper:
-    """Maps a stream's PortAudio times (``inputBufferAdcTime``/``outputBufferDacTime``) onto
-    ``time.monotonic``. Pure; loop thread.
-
-    PortAudio reads ``currentTime`` before the callback waits for the GIL; ``time.monotonic()`` taken
-    in Python is later by that wait (measured here: single callbacks late by more than 8 ms while the loop
-    thread was busy). So the offset between the clocks is the *smallest* ``monotonic - currentTime`` seen
-    over the last ``window`` callbacks, which no late wake-up can inflate and which follows slow drift.
-    A host API that reports no times (zeros) maps to the callback's own monotonic time.
-    """
-
-    def __init__(self, window: int = 64) -> None:
-        self._recent: deque[float] = deque(maxlen=window)
-        self._offset: float | None = None
-
-    def observe(self, now_monotonic: float, stream_now: float) -> None:
-        if stream_now <= 0.0:
-            return
-        self._recent.append(now_monotonic - stream_now)  # the oldest falls out of the window
-        self._offset = min(self._recent)
-
-    def to_monotonic(self, stream_time: float, now_monotonic: float, stream_now: float) -> float:
-        """``stream_time`` (a PortAudio time of this callback) on the monotonic clock.
-
-        Falls back to ``now_monotonic`` ± the reported delay when the host API gives no times, and clamps
-        the delay to [0, :data:`MAX_DEVICE_DELAY_S`].
-        """
-        if stream_now <= 0.0 or stream_time <= 0.0 or self._offset is None:
-            return now_monotonic
-        delay = stream_time - stream_now
-        if abs(delay) > MAX_DEVICE_DELAY_S:
-            delay = MAX_DEVICE_DELAY_S if delay > 0 else -MAX_DEVICE_DELAY_S
-        return stream_now + delay + self._offset
-
-
-def open_stream(
+def _open_stream(
     factory: Callable[..., Any],
     *,
     what: str,
@@ -117,7 +55,7 @@ def open_stream(
     raise MediaError(f"The {what} could not be opened ({detail}).")
 
 
-def default_rate(device: int | None, kind: str) -> int | None:
+def _default_rate(device: int | None, kind: str) -> int | None:
     """The default sample rate of ``device`` ("input" or "output" ``kind``); None when PortAudio can't say."""
     try:
         import sounddevice
@@ -127,10 +65,249 @@ def default_rate(device: int | None, kind: str) -> int | None:
         return None
 
 
-def start_stream(stream: Any, what: str) -> None:
-    """Start an opened stream; on failure close it and raise :class:`MediaError` naming ``what``."""
-    try:
-        stream.start()
-    except Exception as err:
-        stream.close()
-        raise MediaError(f"The {what} could not be started ({err}).") from err
+StreamCallback = Callable[[Any, int, Any, Any], None]
+
+
+class StreamConfig(Protocol):
+    """What :class:`DeviceStream` reads from a shell's config (``CaptureConfig``, ``PlaybackConfig``)."""
+
+    @property
+    def device(self) -> int | None: ...
+
+    @property
+    def device_name(self) -> str: ...
+
+    @property
+    def rate(self) -> int | None: ...
+
+    @property
+    def block_ms(self) -> float: ...
+
+    @property
+    def latency(self) -> str | float: ...
+
+
+class DeviceStream:
+    """One PortAudio stream's life, the same for the microphone and the speaker. Loop thread, except the
+    PortAudio callbacks it wraps.
+
+    The shell constructs it, calls :meth:`open` (picks a rate and channel count), sets up what its callback
+    needs from :attr:`rate`, calls :meth:`start`, and at the end :meth:`close`. Every callback is counted
+    (:attr:`callbacks`, and :attr:`xruns`: input overflows or output underflows) before the shell's own runs.
+    A stream that ends without :meth:`close` (device unplugged, sound server gone) becomes one
+    :class:`~desktop_app.core.events.ErrorEvent` (``code`` ``audio_input`` or ``audio_output``), published
+    through ``on_event`` on the loop thread; :meth:`fail` publishes one for any other reason (a stall).
+    The shell calls :meth:`notify` whenever something it waits for may have changed; :meth:`wait_for` and
+    :meth:`wait_ready` re-check then.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        kind: Literal["input", "output"],
+        config: StreamConfig,
+        unavailable: str,
+        on_event: Callable[[Event], None] | None = None,
+        factory: Callable[..., Any] | None = None,
+    ) -> None:
+        """``unavailable`` ends the error message: what still works without the device.
+        ``factory`` replaces ``sounddevice.InputStream``/``OutputStream`` (tests)."""
+        self._loop = loop
+        self.kind = kind
+        self.noun = "microphone" if kind == "input" else "speaker"
+        self.what = f"{self.noun} {config.device_name!r}"
+        self.config = config
+        self.unavailable = unavailable
+        self._on_event = on_event
+        self._factory = factory
+        self._stream: Any = None
+        self._changed = asyncio.Event()
+        self._xrun_flag = "input_overflow" if kind == "input" else "output_underflow"
+        self.rate = 0
+        self.channels = 0
+        self.closed = False
+        self.error: ErrorEvent | None = None
+        self.callbacks = 0  # written on the PortAudio thread
+        self.xruns = 0
+
+    @property
+    def stream(self) -> Any:
+        """The open stream, or None before :meth:`open`, after :meth:`close` or a failed start."""
+        return self._stream
+
+    def open(
+        self, callback: StreamCallback, fallback_rates: Sequence[int], preferred_rate: int | None = None
+    ) -> None:
+        """Open (not start) the stream with 1 or 2 channels, at the config's rate if it names one, else
+        at the first that the device takes of ``preferred_rate``, the device's default rate, then
+        ``fallback_rates``. Raises :class:`MediaError` with PortAudio's reason."""
+        config = self.config
+        if config.rate:
+            rates = [config.rate]
+        else:
+            device_rate = _default_rate(config.device, self.kind)
+            rates = [r for r in (preferred_rate, device_rate) if r] + list(fallback_rates)
+        factory = self._factory
+        if factory is None:
+            import sounddevice
+
+            factory = sounddevice.InputStream if self.kind == "input" else sounddevice.OutputStream
+        self._stream, self.rate, self.channels = _open_stream(
+            factory,
+            what=self.what,
+            device=config.device,
+            rates=rates,
+            channel_options=(1, 2),
+            block_ms=config.block_ms,
+            latency=config.latency,
+            callback=self._counting(callback),
+            finished_callback=self._finished_from_thread,
+        )
+
+    def start(self) -> None:
+        """Start the opened stream. Raises :class:`MediaError` (and closes and forgets the stream) if it
+        won't."""
+        stream = self._stream
+        try:
+            stream.start()
+        except Exception as err:
+            self._stream = None
+            stream.close()
+            raise MediaError(f"The {self.what} could not be started ({err}).") from err
+        log.info(
+            "%s open at %d Hz, %d ch, %g ms blocks", self.what, self.rate, self.channels, self.config.block_ms
+        )
+
+    def close(self) -> None:
+        """Abort and close the stream (queued device audio is dropped); no error follows. Safe twice."""
+        if self.closed:
+            return
+        self.closed = True
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+            finally:
+                stream.close()
+        self.notify()
+
+    def fail(self, message: str) -> None:
+        """Publish ``message`` as this device's one error (later failures are not repeated)."""
+        if self.error is not None:
+            return
+        self.error = ErrorEvent(message, code=f"audio_{self.kind}", retryable=False)
+        log.info("%s failure: %s", self.noun, message)
+        self.notify()
+        if self._on_event is not None:
+            self._on_event(self.error)
+
+    # --- waiting (loop thread) ----------------------------------------------------------------------
+
+    def notify(self) -> None:
+        """Wake :meth:`wait_for` to re-check its predicate."""
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None) -> None:
+        """Wait until ``predicate()`` is true, re-checking at each :meth:`notify`. Raises
+        :class:`TimeoutError` after ``timeout`` seconds (None: no limit)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def wait_ready(self, ready: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``ready()``; False after ``timeout`` s or once the device failed or was closed."""
+        try:
+            await self.wait_for(lambda: ready() or self.error is not None or self.closed, timeout)
+        except TimeoutError:
+            return False
+        return ready()
+
+    # --- PortAudio thread ---------------------------------------------------------------------------
+
+    def _counting(self, callback: StreamCallback) -> StreamCallback:
+        flag = self._xrun_flag
+
+        def counted(data: Any, frames: int, time_info: Any, status: Any) -> None:
+            self.callbacks += 1
+            if getattr(status, flag):
+                self.xruns += 1
+            callback(data, frames, time_info, status)
+
+        return counted
+
+    def _finished_from_thread(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
+            self._loop.call_soon_threadsafe(self._on_finished)
+
+    def _on_finished(self) -> None:
+        if not self.closed:
+            self.fail(
+                f"The {self.what} stopped working (it was disconnected or the sound system failed). "
+                f"{self.unavailable}"
+            )
+
+
+class DeviceShell:
+    """What the capture and playback shells share: their :class:`DeviceStream` (``self._device``), the level
+    publisher (``self._levels``) and what they report from the stream. A subclass sets :attr:`kind` and
+    :attr:`unavailable`, calls ``super().__init__`` first, and defines :attr:`ready` and :meth:`close`.
+    ``stream_factory`` replaces ``sounddevice.InputStream``/``OutputStream`` (tests)."""
+
+    kind: Literal["input", "output"]
+    unavailable: str
+    """The end of the device's error message: what still works without it."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        config: StreamConfig,
+        *,
+        levels: LevelPublisher | None,
+        on_event: Callable[[Event], None] | None,
+        stream_factory: Callable[..., Any] | None,
+    ) -> None:
+        self._levels = levels
+        self._device = DeviceStream(
+            loop,
+            kind=self.kind,
+            config=config,
+            unavailable=self.unavailable,
+            on_event=on_event,
+            factory=stream_factory,
+        )
+
+    @property
+    def rate(self) -> int:
+        """The device rate the stream was opened at (0 before it was opened)."""
+        return self._device.rate
+
+    @property
+    def channels(self) -> int:
+        return self._device.channels
+
+    @property
+    def error(self) -> ErrorEvent | None:
+        """The device's one failure (lost, or for the microphone stalled), once it happened."""
+        return self._device.error
+
+    @property
+    def callbacks(self) -> int:
+        """PortAudio callbacks so far."""
+        return self._device.callbacks
+
+    @property
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    async def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait until :attr:`ready`; False after ``timeout`` s or if the device failed meanwhile."""
+        return await self._device.wait_ready(lambda: self.ready, timeout)
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
+        self.close()

@@ -19,6 +19,7 @@ SCENARIO_MODULES = (
     "desktop_app.bench.relay_scenarios",
     "desktop_app.bench.resilience_scenarios",
     "desktop_app.bench.window_scenarios",
+    "desktop_app.bench.tool_scenarios",
 )
 
 

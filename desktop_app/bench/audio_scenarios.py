@@ -1,7 +1,7 @@
 """Audio benchmarks on real PortAudio devices (PulseAudio null sinks, started here if needed).
 
 Each ``bench_*`` returns ``[(metric, value, unit), ...]``. They need the Debian packages ``pulseaudio``,
-``pulseaudio-utils`` and ``espeak-ng``; :func:`desktop_app.audio.pulse_rig.ensure_daemon` starts the daemon
+``pulseaudio-utils`` and ``espeak-ng``; :func:`tests.support.pulse_rig.ensure_daemon` starts the daemon
 of DESIGN.md §7 if none runs, and every scenario uses its own private null sinks.
 
 * ``echo_return_loss_enhancement_db``: far-end speech played through the speaker, fed back into the
@@ -26,8 +26,9 @@ import subprocess
 import tempfile
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soxr
@@ -36,10 +37,10 @@ from desktop_app.audio import devices
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
-from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
-from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
+from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16, pcm16_to_float, to_pcm16
 from desktop_app.core.events import ModelAudio
 from desktop_app.core.stats import percentile
+from tests.support.pulse_rig import PulseRig, ensure_daemon
 
 Metric = tuple[str, float, str]
 
@@ -67,7 +68,7 @@ def _rig() -> Iterator[PulseRig]:
 def _speech(path: Path, text: str, voice: str) -> tuple[np.ndarray, int]:
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, timeout=60)
     with wave.open(str(path), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32768.0, w.getframerate()
+        return pcm16_to_float(w.readframes(w.getnframes())), w.getframerate()
 
 
 def _db(x: np.ndarray) -> float:
@@ -83,6 +84,17 @@ def _env(x: np.ndarray, frame: int = 160) -> np.ndarray:
 def _pct(values: list[float], q: float) -> float:
     """The ``q`` percentile, or NaN when a run produced no samples (the metric still gets a line)."""
     return percentile(values, q) if values else float("nan")
+
+
+Measure = Callable[[], Coroutine[Any, Any, list[float]]]
+
+
+def _rig_p50_p99(name: str, measure: Measure, *, tag: str = "") -> list[Metric]:
+    """Run ``measure`` on the PulseAudio rig; its median and 99th percentile as ``name[{tag}p50]`` and
+    ``name[{tag}p99]`` (ms)."""
+    with _rig():
+        values = asyncio.run(measure())
+    return [(f"{name}[{tag}p{q}]", _pct(values, q), "ms") for q in (50, 99)]
 
 
 async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -> tuple[float, float, float]:
@@ -126,8 +138,8 @@ async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -
         await sp.aclose()
         await consumer
     n = min(len(raw), len(out))
-    r = np.concatenate(raw[:n]) / 32768.0
-    o = np.concatenate(out[:n]) / 32768.0
+    r = pcm16_to_float(np.concatenate(raw[:n]))
+    o = pcm16_to_float(np.concatenate(out[:n]))
     blk = len(raw[0])
     far_only = slice((marks["far"] + 100) * blk, marks["double"] * blk)
     active = 20 * np.log10(_env(r[far_only]) + 1e-12) > -45
@@ -190,8 +202,8 @@ async def _interrupts(count: int) -> tuple[list[float], list[float]]:
             await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
             timing = sp.last_interrupt
             assert timing is not None and turn is not None
-            written.append(timing.to_silence_ms)
-            at_dac.append((timing.silent_dac_at - timing.requested_at) * 1000.0)
+            written.append(timing.written_ms)
+            at_dac.append(timing.dac_ms)
             sp.last_interrupt = None
             sp.last_turn = None
     finally:
@@ -222,7 +234,7 @@ async def _first_audio(count: int) -> list[float]:
             sp.play(ModelAudio(chunk))
             await sp.wait_for(lambda: sp.last_turn is not None, 5)
             assert sp.last_turn is not None
-            out.append(sp.last_turn.to_device_ms)
+            out.append(sp.last_turn.written_ms)
             sp.last_turn = None
             sp.interrupt()  # end the turn so the next chunk starts a new one
             await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
@@ -233,19 +245,14 @@ async def _first_audio(count: int) -> list[float]:
 
 
 def bench_first_audio_to_device() -> list[Metric]:
-    with _rig():
-        values = asyncio.run(_first_audio(30))
-    return [
-        ("first_audio_to_device_ms[sink,p50]", _pct(values, 50), "ms"),
-        ("first_audio_to_device_ms[sink,p99]", _pct(values, 99), "ms"),
-    ]
+    return _rig_p50_p99("first_audio_to_device_ms", lambda: _first_audio(30), tag="sink,")
 
 
 def bench_aec_cpu() -> list[Metric]:
     """CPU of the WebRTC module alone per 10 ms frame (no devices): 20 s of synthetic echo."""
     rng = np.random.default_rng(0)
     far = (rng.standard_normal(16_000 * 20) * 0.1).astype(np.float32)
-    near = (np.roll(far, 960) * 0.5 * 32768).astype(np.int16)  # a 60 ms echo path
+    near = to_pcm16(np.roll(far, 960) * 0.5)  # a 60 ms echo path
     canceller = EchoCanceller(EchoSettings(noise_suppression=True))
     frames = 0
     start = time.process_time()
@@ -313,9 +320,4 @@ async def _mic_latency(blocks: int) -> list[float]:
 
 
 def bench_mic_block_to_engine() -> list[Metric]:
-    with _rig():
-        lat = asyncio.run(_mic_latency(500))
-    return [
-        ("mic_block_to_engine_ms[p50]", _pct(lat, 50), "ms"),
-        ("mic_block_to_engine_ms[p99]", _pct(lat, 99), "ms"),
-    ]
+    return _rig_p50_p99("mic_block_to_engine_ms", lambda: _mic_latency(500))

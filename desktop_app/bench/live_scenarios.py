@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserImage
 from desktop_app.core.events import ModelAudio, TurnComplete
 from desktop_app.core.stats import percentile
 from desktop_app.emulator import Emulator, EmulatorConfig
@@ -42,9 +43,9 @@ def bench_emulator_turn_latency() -> list[Metric]:
         speech = speech_like_pcm(0.6)
         for _ in range(10):
             for offset in range(0, len(speech), block):
-                await session.send_audio(speech[offset : offset + block])
+                await session.send(UserAudio(speech[offset : offset + block]))
             end = time.perf_counter()
-            await session.send_audio_stream_end()
+            await session.send(AudioStreamEnd())
             first = None
             async for event in events:
                 if isinstance(event, ModelAudio) and first is None:
@@ -63,14 +64,14 @@ def bench_emulator_turn_latency() -> list[Metric]:
 
 
 def bench_session_send_audio_overhead() -> list[Metric]:
-    """The cost of one 20 ms ``send_audio`` through the SDK onto the socket (2000 sends)."""
+    """The cost of one 20 ms ``send(UserAudio)`` through the SDK onto the socket (2000 sends)."""
 
     async def body(session) -> list[float]:  # type: ignore[no-untyped-def]
         block = bytes(MIC_FORMAT.bytes_for_ms(20))  # silence: the emulator's VAD stays quiet
         costs = []
         for _ in range(2000):
             started = time.perf_counter()
-            await session.send_audio(block)
+            await session.send(UserAudio(block))
             costs.append((time.perf_counter() - started) * 1e6)
         return costs
 
@@ -96,7 +97,7 @@ async def _paced_mic_to_wire(session, seconds: float) -> list[float]:  # type: i
         delay = ready - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing like a microphone, not synchronisation
-        await session.send_audio(block)
+        await session.send(UserAudio(block))
         out.append((loop.time() - ready) * 1000)
     return out
 
@@ -107,7 +108,7 @@ def bench_audio_jitter_with_video() -> list[Metric]:
 
     async def body(session) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
         off = await _paced_mic_to_wire(session, 10.0)
-        async with vision_load(session.send_video, fps=2.0):
+        async with vision_load(lambda jpeg: session.send(UserImage(jpeg)), fps=2.0):
             on = await _paced_mic_to_wire(session, 10.0)
         return off, on
 

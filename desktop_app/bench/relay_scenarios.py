@@ -3,9 +3,9 @@
 Setup, the same for both relays, measured in one run:
 
 - The relay runs in its own process pinned to one CPU (``os.sched_setaffinity``), with a fast in-process
-  fake live backend (:class:`EchoConnector`: every audio block sent is echoed back at once as model
-  audio). So the figures are the relay's own cost: its WebSocket server, JSON/base64 codec, validation and
-  queues, not the emulator's or the SDK's.
+  fake live backend (:class:`~desktop_app.live.fake_session.FakeConnector` with ``echo_audio``: every
+  audio block sent is echoed back at once as model audio). So the figures are the relay's own cost: its
+  WebSocket server, JSON/base64 codec, validation and queues, not the emulator's or the SDK's.
 - The browser clients are Python websockets clients in this process, pinned to another CPU when there is
   one. Each sends the page's message form: one 20 ms PCM16 block (640 bytes) per message, base64 in JSON.
 - ``relay_added_latency_ms``: 16 clients at 50 messages/s each. Round trip client → relay → session →
@@ -16,6 +16,9 @@ Setup, the same for both relays, measured in one run:
 - The baseline (``tutorial_*``): the tutorial's handler shape — ``websockets.serve`` defaults, the first
   message as the setup, one task per direction gathered, ``print`` of every message and response to a
   devnull stream, ``json`` with base64 — on the same fake backend.
+
+The relay processes are in :mod:`desktop_app.bench.relay_process`; this module holds the clients and
+the scenarios.
 """
 
 from __future__ import annotations
@@ -25,33 +28,24 @@ import base64
 import contextlib
 import json
 import math
-import multiprocessing
 import os
 import statistics
 import struct
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from multiprocessing.connection import Connection
-from typing import Any, TextIO
+from typing import Any
 
 from websockets.asyncio.client import connect
-from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from desktop_app.bench.processes import proc_cpu_seconds
-from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
-from desktop_app.core.events import LiveEvent, ModelAudio
+from desktop_app.bench.relay_process import RelayProcess
+from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.commands import UserAudio
 from desktop_app.core.stats import percentile
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
-from desktop_app.live.session import FunctionResponse
-from desktop_app.relay import RelayConfig, RelayServer
-from desktop_app.relay.protocol import ProtocolLimits
 
 __all__ = [
-    "EchoConnector",
-    "EchoSession",
     "bench_relay_added_latency",
     "bench_relay_messages_per_s",
 ]
@@ -67,197 +61,6 @@ FLOOD_SECONDS = 5.0
 FLOOD_WINDOW = 32
 BLOCK_BYTES = MIC_FORMAT.bytes_for_ms(20)
 AUDIO_SETUP = json.dumps({"setup": {"generation_config": {"response_modalities": ["AUDIO"]}}})
-
-
-# --- the fast fake backend ------------------------------------------------------------------------
-
-
-class EchoSession:
-    """A LiveSession that answers every audio block with the same bytes as model audio, immediately."""
-
-    def __init__(self) -> None:
-        self._queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue()
-        self._closed = False
-
-    @property
-    def session_id(self) -> str | None:
-        return "echo"
-
-    async def send_audio(self, pcm: bytes, fmt: PcmFormat = MIC_FORMAT) -> None:
-        self._queue.put_nowait(ModelAudio(pcm))
-
-    async def send_video(self, jpeg: bytes, mime_type: str = "image/jpeg") -> None:
-        return None
-
-    async def send_text(self, text: str) -> None:
-        return None
-
-    async def send_audio_stream_end(self) -> None:
-        return None
-
-    async def send_activity(self, *, start: bool) -> None:
-        return None
-
-    async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> None:
-        return None
-
-    async def events(self) -> AsyncIterator[LiveEvent]:
-        while (event := await self._queue.get()) is not None:
-            yield event
-
-    async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._queue.put_nowait(None)
-
-
-class EchoConnector:
-    """Opens :class:`EchoSession` objects; no I/O at all."""
-
-    backend_name = "echo"
-
-    @asynccontextmanager
-    async def connect(self, options: SessionOptions) -> AsyncIterator[EchoSession]:
-        session = EchoSession()
-        try:
-            yield session
-        finally:
-            await session.close()
-
-
-# --- the baseline: the tutorial's relay shape --------------------------------------------------------
-
-
-async def _tutorial_handler(ws: ServerConnection, connector: EchoConnector, out: TextIO) -> None:
-    """The tutorial's ``gemini_session_handler``, on the same backend seam (its prints go to ``out``)."""
-    try:
-        config_message = await ws.recv()
-        config_data = json.loads(config_message)
-        config = config_data.get("setup", {})
-        async with connector.connect(SessionOptions()) as session:
-            print("Connected to Gemini API", config, file=out)
-
-            async def send_to_gemini() -> None:
-                try:
-                    async for message in ws:
-                        try:
-                            data = json.loads(message)
-                            if "realtime_input" in data:
-                                for chunk in data["realtime_input"]["media_chunks"]:
-                                    if chunk["mime_type"].startswith("audio/pcm"):
-                                        await session.send_audio(base64.b64decode(chunk["data"]))
-                                    elif chunk["mime_type"] == "image/jpeg":
-                                        await session.send_video(base64.b64decode(chunk["data"]))
-                        except Exception as e:
-                            print(f"Error sending to Gemini: {e}", file=out)
-                    print("Client connection closed (send)", file=out)
-                except Exception as e:
-                    print(f"Error sending to Gemini: {e}", file=out)
-                finally:
-                    print("send_to_gemini closed", file=out)
-
-            async def receive_from_gemini() -> None:
-                try:
-                    print("receiving from gemini", file=out)
-                    async for response in session.events():
-                        print(f"response: {response}", file=out)
-                        if isinstance(response, ModelAudio):
-                            print("audio mime_type:", response.fmt.mime_type, file=out)
-                            base64_audio = base64.b64encode(response.pcm).decode("utf-8")
-                            await ws.send(json.dumps({"audio": base64_audio}))
-                            print("audio received", file=out)
-                except ConnectionClosed:
-                    print("client connection closed (receive)", file=out)
-                except Exception as e:
-                    print(f"Error receiving from Gemini: {e}", file=out)
-                finally:
-                    print("Gemini connection closed (receive)", file=out)
-
-            send_task = asyncio.create_task(send_to_gemini())
-            receive_task = asyncio.create_task(receive_from_gemini())
-            await send_task
-            receive_task.cancel()  # the tutorial gathers both and leaks the receive loop; stop it here
-            with contextlib.suppress(asyncio.CancelledError):
-                await receive_task
-    except Exception as e:
-        print(f"Error in Gemini session: {e}", file=out)
-    finally:
-        print("Gemini session closed.", file=out)
-
-
-# --- the relay process --------------------------------------------------------------------------------
-
-
-def _serve_relay(kind: str, cpu: int | None, pipe: Connection) -> None:
-    """Child process: run one relay on ``cpu`` until told to stop; report the port, then nothing."""
-    if cpu is not None:
-        os.sched_setaffinity(0, {cpu})
-
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-
-    async def main() -> None:
-        connector = EchoConnector()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        loop.add_reader(pipe.fileno(), stop.set)
-        if kind == "floor":  # a bare echo server: what the harness itself costs
-
-            async def echo(ws: ServerConnection) -> None:
-                await ws.recv()  # the setup
-                async for message in ws:
-                    data = json.loads(message)["realtime_input"]["media_chunks"][0]["data"]
-                    await ws.send('{"audio":"' + data + '"}')
-
-            async with serve(echo, "127.0.0.1", 0, compression=None) as bare:
-                pipe.send(int(bare.sockets[0].getsockname()[1]))
-                await stop.wait()
-        elif kind == "ours":
-            # The flood sends ~2,500 messages/s per client: the per-client rate limit would answer most of
-            # them with a cheap "rate_limited" error, so it is off for the throughput figure.
-            config = RelayConfig(port=0, max_clients=CLIENTS * 2, limits=ProtocolLimits(rate_per_s=0))
-            async with RelayServer(connector, SessionOptions(), config) as relay:
-                pipe.send(relay.port)
-                await stop.wait()
-        else:
-
-            async def handler(ws: ServerConnection) -> None:
-                await _tutorial_handler(ws, connector, devnull)
-
-            async with serve(handler, "127.0.0.1", 0) as server:  # websockets' defaults, as the tutorial
-                pipe.send(int(server.sockets[0].getsockname()[1]))
-                await stop.wait()
-
-    asyncio.run(main())
-
-
-class _RelayProcess:
-    def __init__(self, kind: str, cpu: int | None) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._parent, child = context.Pipe()
-        self._process = context.Process(target=_serve_relay, args=(kind, cpu, child), daemon=True)
-
-    def __enter__(self) -> _RelayProcess:
-        self._process.start()
-        if not self._parent.poll(30):
-            raise RuntimeError("the relay process did not start")
-        self.port = int(self._parent.recv())
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        with contextlib.suppress(OSError):
-            self._parent.send("stop")
-        self._process.join(10)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the relay process so far (Linux /proc)."""
-        assert self._process.pid is not None
-        try:
-            return proc_cpu_seconds(self._process.pid)
-        except OSError:
-            return None
 
 
 def _cpus() -> tuple[int | None, set[int] | None]:
@@ -396,7 +199,7 @@ async def _latency_run(port: int, seconds: float) -> list[float]:
     return rtts
 
 
-async def _flood_run(port: int, relay: _RelayProcess) -> tuple[float, float | None]:
+async def _flood_run(port: int, relay: RelayProcess) -> tuple[float, float | None]:
     counts = [0] * CLIENTS
     ready = asyncio.Barrier(CLIENTS + 1)
     stop = asyncio.Event()
@@ -413,14 +216,14 @@ async def _flood_run(port: int, relay: _RelayProcess) -> tuple[float, float | No
 
 
 async def _direct_rtts(count: int = 2000) -> list[float]:
-    """The same round trip on the fake session without a relay: send_audio → next event."""
-    async with EchoConnector().connect(SessionOptions()) as session:
+    """The same round trip on the fake session without a relay: send → next event."""
+    async with FakeConnector(echo_audio=True).connect(SessionOptions()) as session:
         events = session.events()
         rtts = []
         for seq in range(count):
             block = struct.pack("<q", seq) + _TEMPLATE[8:]
             started = time.perf_counter()
-            await session.send_audio(block)
+            await session.send(UserAudio(block))
             await anext(events)
             rtts.append(time.perf_counter() - started)
         return rtts
@@ -431,7 +234,7 @@ async def _direct_rtts(count: int = 2000) -> list[float]:
 
 def _measure_latency(kind: str, seconds: float) -> list[float]:
     relay_cpu, client_cpus = _cpus()
-    with _RelayProcess(kind, relay_cpu) as relay, _pinned(client_cpus):
+    with RelayProcess(kind, relay_cpu, max_clients=CLIENTS * 2) as relay, _pinned(client_cpus):
         rtts = asyncio.run(_latency_run(relay.port, seconds))
     expected = CLIENTS * RATE_PER_CLIENT * seconds
     if len(rtts) < 0.95 * expected:
@@ -477,7 +280,7 @@ def bench_relay_messages_per_s() -> list[Metric]:
     per_cpu: dict[str, float] = {}
     wall: dict[str, float] = {}
     for kind, prefix in (("ours", "relay"), ("tutorial", "tutorial_relay")):
-        with _RelayProcess(kind, relay_cpu) as relay, _pinned(client_cpus):
+        with RelayProcess(kind, relay_cpu, max_clients=CLIENTS * 2) as relay, _pinned(client_cpus):
             rate, cpu_share = asyncio.run(_flood_run(relay.port, relay))
         wall[kind] = rate
         results.append((f"{prefix}_messages_per_s", rate, "msg/s"))

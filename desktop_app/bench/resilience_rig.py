@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.commands import UserAudio
 from desktop_app.core.events import (
     ResumptionUpdate,
     Role,
@@ -81,7 +82,7 @@ class Mic:
                 self._queue.get_nowait() if not self._queue.empty() else (_SILENT_BLOCK, False, None)
             )
             self._speech_left -= is_speech
-            await self._session.send_audio(block)
+            await self._session.send(UserAudio(block))
             self.blocks += 1
             if done is not None:
                 done.set()

@@ -36,7 +36,7 @@ import os
 import random
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 from desktop_app.bench.processes import proc_rss_mb
@@ -276,6 +276,11 @@ async def soak(simulated_s: float = 600.0, speedup: float = 8.0, seed: int = 1) 
     return result
 
 
+def _counts(prefix: str, record: Lost | Drops) -> list[Metric]:
+    """One ``count`` metric per field of ``record``, named ``{prefix}_{field}``, in field order."""
+    return [(f"{prefix}_{f.name}", getattr(record, f.name), "count") for f in fields(record)]
+
+
 def bench_soak() -> list[Metric]:
     """The accelerated soak (see the module docstring); ``GLD_SOAK_SIMULATED_S``, ``GLD_SOAK_SPEEDUP``."""
     simulated = _env_float("GLD_SOAK_SIMULATED_S", 600.0)
@@ -288,17 +293,13 @@ def bench_soak() -> list[Metric]:
         ("soak_utterances_sent", r.utterances, "count"),
         ("soak_turns_completed", r.turns_completed, "count"),
         ("soak_lost_messages", r.lost.total, "count"),
-        ("soak_lost_no_reply", r.lost.no_reply, "count"),
-        ("soak_lost_short_replies", r.lost.short_replies, "count"),
-        ("soak_lost_broken_transcripts", r.lost.broken_transcripts, "count"),
+        *_counts("soak_lost", r.lost),
         ("soak_duplicate_replies", r.duplicate_replies, "count"),
         ("soak_replies_repeated", r.replies_repeated, "count"),
         ("soak_reconnects_go_away", r.reconnects.go_away, "count"),
         ("soak_reconnects_failure", r.reconnects.failure, "count"),
         ("soak_fresh_sessions", r.reconnects.fresh_sessions, "count"),
-        ("soak_drops_injected", r.drops.injected, "count"),
-        ("soak_drops_mid_utterance", r.drops.mid_utterance, "count"),
-        ("soak_drops_mid_reply", r.drops.mid_reply, "count"),
+        *_counts("soak_drops", r.drops),
         ("soak_reconnect_gap_ms_p50", percentile(gaps, 50), "ms"),
         ("soak_reconnect_gap_ms_p99", percentile(gaps, 99), "ms"),
         ("soak_mic_audio_dropped_s", r.reconnects.audio_dropped_s, "s"),

@@ -2,12 +2,12 @@
 
 For the lead's ``audio_jitter_with_video_ms`` (mic-to-wire timing with video on vs off, in one run) use
 :func:`vision_load`: it runs a :class:`~desktop_app.video.pump.VisionPump` on a synthetic 1280×720 camera
-into any ``send(jpeg)`` (e.g. ``session.send_video`` of a session opened on the emulator) beside the
-caller's own audio loop::
+into any ``send(jpeg)`` (e.g. ``lambda jpeg: session.send(UserImage(jpeg))`` for a session opened on the
+emulator) beside the caller's own audio loop::
 
-    async with vision_load(session.send_video, fps=2.0) as pump:
+    async with vision_load(lambda jpeg: session.send(UserImage(jpeg)), fps=2.0) as pump:
         ...time the audio sends...
-    # pump.frames_sent tells how many frames went out meanwhile
+    # pump.state().frames_sent tells how many frames went out meanwhile
 """
 
 from __future__ import annotations

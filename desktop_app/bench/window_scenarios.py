@@ -72,7 +72,7 @@ def bench_window_start() -> list[Metric]:
 
 def bench_desktop_streaming() -> list[Metric]:
     """The window streaming mic + camera to the emulator for GLD_BENCH_STREAM_S seconds (default 60)."""
-    from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
+    from tests.support.pulse_rig import PulseRig, ensure_daemon
 
     duration = float(os.environ.get("GLD_BENCH_STREAM_S", "60"))
     warmup = 10.0

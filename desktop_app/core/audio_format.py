@@ -18,6 +18,7 @@ __all__ = [
     "float_to_pcm16",
     "pcm16_to_float",
     "rms_dbfs",
+    "to_pcm16",
 ]
 
 SAMPLE_WIDTH = 2  # bytes per sample: PCM16
@@ -58,15 +59,24 @@ MODEL_FORMAT = PcmFormat(rate=24_000, channels=1)
 """What the Live API answers with: 24 kHz mono PCM16."""
 
 
-def pcm16_to_float(pcm: bytes) -> npt.NDArray[np.float32]:
-    """Decode PCM16LE bytes to float32 samples in [-1, 1) (interleaved if multichannel)."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+def pcm16_to_float(pcm: bytes | npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
+    """Decode PCM16 (little-endian bytes, or an int16 array) to float32 samples in [-1, 1) (interleaved if
+    multichannel). The only PCM16 → float conversion: every module that reads PCM16 as float calls this."""
+    ints = np.frombuffer(pcm, dtype="<i2") if isinstance(pcm, bytes | bytearray | memoryview) else pcm
+    return ints.astype(np.float32) / np.float32(32768.0)
 
 
-def float_to_pcm16(samples: npt.NDArray[np.floating]) -> bytes:
-    """Encode float samples to PCM16LE bytes, clamping to the representable range."""
+def to_pcm16(samples: npt.ArrayLike) -> npt.NDArray[np.int16]:
+    """Encode float samples to an int16 array, clamping to [-1, 32767/32768]. The only float → PCM16
+    conversion: :func:`float_to_pcm16` is this as bytes."""
     clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 32767 / 32768)
-    return (clipped * 32768.0).astype("<i2").tobytes()
+    out: npt.NDArray[np.int16] = (clipped * 32768.0).astype(np.int16)
+    return out
+
+
+def float_to_pcm16(samples: npt.ArrayLike) -> bytes:
+    """Encode float samples to PCM16LE bytes, clamping to the representable range."""
+    return to_pcm16(samples).astype("<i2", copy=False).tobytes()
 
 
 def rms_dbfs(pcm: bytes) -> float:

@@ -7,6 +7,7 @@ behaviour. Audio carries its :class:`~desktop_app.core.audio_format.PcmFormat`.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,13 @@ __all__ = [
     "AudioStreamEnd",
     "Command",
     "FunctionResult",
+    "Marker",
+    "ResponseScheduling",
     "ToolResponse",
     "UserAudio",
     "UserImage",
     "UserText",
+    "ends_user_turn",
 ]
 
 
@@ -63,13 +67,31 @@ class ActivityEnd:
     """The user stopped speaking (explicit activity, for sessions opened with server VAD off)."""
 
 
+class ResponseScheduling(enum.StrEnum):
+    """When the model speaks about a function result (models with asynchronous functions only).
+
+    The values are the wire names (``FunctionResponseScheduling``).
+    """
+
+    SILENT = "SILENT"  # take it in without mentioning it (side effects the model need not report)
+    WHEN_IDLE = "WHEN_IDLE"  # mention it once the current reply is over
+    INTERRUPT = "INTERRUPT"  # stop the current reply and mention it now (urgent)
+
+
 @dataclass(frozen=True, slots=True)
 class FunctionResult:
-    """The answer to one function call: its ``id`` and ``name`` as called, and a JSON-ready ``response``."""
+    """The answer to one function call: its ``id`` and ``name`` as called, and a JSON-ready ``response``.
+
+    ``scheduling`` is None for models that run functions BLOCKING only (they take no scheduling: leave it
+    out of the wire message then). ``will_continue`` True says more responses for this id follow; None
+    leaves the field out.
+    """
 
     id: str
     name: str
     response: dict[str, Any] = field(default_factory=dict)
+    scheduling: ResponseScheduling | None = None
+    will_continue: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +103,11 @@ class ToolResponse:
 
 Command = UserAudio | UserImage | UserText | AudioStreamEnd | ActivityStart | ActivityEnd | ToolResponse
 """Everything a live session's ``send`` takes."""
+
+Marker = AudioStreamEnd | ActivityStart | ActivityEnd
+"""The stream markers: no payload, they only say where the user's audio pauses, starts or stops."""
+
+
+def ends_user_turn(command: Command) -> bool:
+    """A typed turn, a stream end or an activity end: the user's turn is over and a reply is awaited."""
+    return isinstance(command, UserText | AudioStreamEnd | ActivityEnd)

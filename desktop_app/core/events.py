@@ -23,19 +23,26 @@ __all__ = [
     "GenerationComplete",
     "GoAway",
     "InputState",
+    "Interaction",
+    "InteractionUpdate",
     "Interrupted",
     "LiveEvent",
     "MicAudio",
+    "ModalityTokens",
     "ModelAudio",
     "ModelText",
+    "ModelThought",
     "RelayStatus",
     "ResumptionUpdate",
     "Role",
     "SessionPhase",
     "SessionState",
     "SetupComplete",
+    "ToolActivity",
     "ToolCall",
     "ToolCallCancellation",
+    "ToolPhase",
+    "ToolsChanged",
     "Transcript",
     "TurnComplete",
     "TurnLatency",
@@ -107,6 +114,15 @@ class ModelText(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ModelThought(Event):
+    """A thought summary (a part marked ``thought``; sent only when thought summaries were asked for).
+
+    Not part of the answer: show it collapsed, keep it in history, never speak it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript(Event):
     """A piece of transcription. ``final`` marks the last piece of this role's text in the turn."""
 
@@ -130,11 +146,44 @@ class TurnComplete(Event):
     reason: str | None = None
 
 
+class Interaction(enum.StrEnum):
+    IN_PROGRESS = "in_progress"  # still working (background reasoning or tools): more output may follow
+    IDLE = "idle"  # all processing done
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionUpdate(Event):
+    """Where the model stands, sent alongside ``turn_complete`` by models that keep working after a turn
+    (extended thinking). ``status`` is None when the server sent only ``waiting_for_input``.
+
+    Show a "working in the background" state from IN_PROGRESS until IDLE; do not treat
+    :class:`TurnComplete` as "done" on such models."""
+
+    status: Interaction | None = None
+    waiting_for_input: bool = False  # the model expects the user to go on talking
+
+
+@dataclass(frozen=True, slots=True)
+class ModalityTokens:
+    """Tokens of one modality (``"AUDIO"``, ``"TEXT"``, ``"IMAGE"``, ``"VIDEO"``) in a usage report."""
+
+    modality: str
+    tokens: int
+
+
 @dataclass(frozen=True, slots=True)
 class UsageUpdate(Event):
+    """One ``usage_metadata`` report, as sent. Whether it counts this turn or the session so far depends on
+    the model: sum reports with :func:`desktop_app.live.usage.add_usage`, never by hand."""
+
     prompt_tokens: int = 0
     response_tokens: int = 0
     total_tokens: int = 0
+    thoughts_tokens: int = 0
+    tool_use_prompt_tokens: int = 0
+    cached_tokens: int = 0
+    prompt_details: tuple[ModalityTokens, ...] = ()
+    response_details: tuple[ModalityTokens, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +216,45 @@ class ToolCall(Event):
 @dataclass(frozen=True, slots=True)
 class ToolCallCancellation(Event):
     ids: tuple[str, ...]
+
+
+class ToolPhase(enum.StrEnum):
+    """Where one function call stands, as :class:`ToolActivity` reports it."""
+
+    ASKING = "asking"  # waiting for the user's consent (show a card with Allow once / Always / Deny)
+    RUNNING = "running"
+    DONE = "done"  # answered with the tool's result
+    FAILED = "failed"  # answered with a structured error: denied, unknown, bad arguments, timeout, raised
+    CANCELLED = "cancelled"  # the server cancelled it: nothing was sent (withdraw the card if one shows)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolActivity(Event):
+    """One step of one function call: for the transcript, the consent card and the audit trail.
+
+    ``args`` and ``summary`` are short readable texts. ``decision`` says why the call ran or did not:
+    ``allow`` (policy), ``allowed once`` / ``always allowed`` (the user), ``denied by policy``,
+    ``denied by the user``, ``no answer`` (consent timed out), ``headless`` ("ask" without a window), or
+    empty before it is known. ``error`` is the error code sent to the model (empty on success).
+    ``duration_ms`` is set on the final phases: from the call's arrival to its answer.
+    """
+
+    call_id: str
+    name: str
+    phase: ToolPhase
+    args: str = ""
+    decision: str = ""
+    summary: str = ""
+    error: str = ""
+    duration_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolsChanged(Event):
+    """The set of tools changed (an MCP server started, stopped or changed its list): ``names`` is the
+    new set. The session declared at setup keeps the old set until a new session is opened."""
+
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +327,7 @@ LiveEvent = (
     SetupComplete
     | ModelAudio
     | ModelText
+    | ModelThought
     | Transcript
     | Interrupted
     | GenerationComplete
@@ -249,6 +338,7 @@ LiveEvent = (
     | ToolCall
     | ToolCallCancellation
     | VoiceActivity
+    | InteractionUpdate
     | SessionState
 )
 """What a live session's receive loop yields."""

@@ -23,9 +23,11 @@ DEFAULT_MODELS = frozenset(
         "gemini-2.5-flash-native-audio-latest",
         "gemini-3.1-flash-live-preview",
         "gemini-3.8-live",
+        "gemini-3.8-live-extended-thinking",
     }
 )
-"""Native-audio Live models served in late 2026 (research/protocol.md §2.11). None of them answers in TEXT."""
+"""Native-audio Live models served in late 2026 (research/protocol.md §2.11). None of them answers in TEXT.
+What each refuses in a setup is ``model_rules``'."""
 
 HISTORY_ONLY_CLIENT_CONTENT_MODELS = frozenset({"gemini-3.1-flash-live-preview"})
 """Models that take ``clientContent`` only to seed the initial history (GUIDE 2026; livekit/agents #5251)."""

@@ -33,6 +33,7 @@ from desktop_app.emulator.messages import (
     VideoIn,
 )
 from desktop_app.emulator.model import ModelOptions, Outgoing, SimulatedModel
+from desktop_app.emulator.model_rules import BACKGROUND_MODELS, check_setup
 from desktop_app.emulator.parse import parse_client_message, parse_setup
 from desktop_app.emulator.resumption import SessionState, new_session_id
 
@@ -164,6 +165,7 @@ class Connection:
             raise errors.model_not_found(setup.model, self.api_version)
         if setup.response_modalities == ("TEXT",) and setup.model_id not in self.config.text_models:
             raise errors.invalid()  # native-audio models "always respond with audio output"
+        check_setup(setup)  # what this model refuses, per its documentation
         state = self._session_state(setup.resume_handle)
         self.model = SimulatedModel(
             setup,
@@ -173,6 +175,7 @@ class Connection:
                 max_utterance_s=self.config.max_utterance_s,
                 voice_activity=self.config.voice_activity,
                 client_content_history_only=setup.model_id in self.config.history_only_models,
+                background_work=setup.model_id in BACKGROUND_MODELS,
             ),
             store=self.emulator.store,
         )

@@ -29,8 +29,10 @@ def _usage(usage: messages.Usage) -> dict[str, Any]:
     result: dict[str, Any] = {
         "promptTokenCount": usage.prompt_total,
         "responseTokenCount": usage.response_total,
-        "totalTokenCount": usage.prompt_total + usage.response_total,
+        "totalTokenCount": usage.prompt_total + usage.response_total + usage.thoughts,
     }
+    if usage.thoughts:
+        result["thoughtsTokenCount"] = usage.thoughts
     if usage.prompt:
         result["promptTokensDetails"] = [
             {"modality": modality, "tokenCount": count} for modality, count in usage.prompt.items()
@@ -61,8 +63,15 @@ def to_json(output: messages.ServerOutput) -> dict[str, Any]:
             return {"serverContent": {"inputTranscription": body}}
         case messages.GenerationComplete():
             return {"serverContent": {"generationComplete": True}}
-        case messages.TurnComplete(usage=usage):
-            message: dict[str, Any] = {"serverContent": {"turnComplete": True}}
+        case messages.ThoughtPart(text=text):
+            return {"serverContent": {"modelTurn": {"parts": [{"text": text, "thought": True}]}}}
+        case messages.InteractionStatus(status=status):
+            return {"serverContent": {"interactionStatus": status}}
+        case messages.TurnComplete(usage=usage, status=status):
+            content: dict[str, Any] = {"turnComplete": True}
+            if status is not None:
+                content["interactionStatus"] = status
+            message: dict[str, Any] = {"serverContent": content}
             if usage is not None:
                 message["usageMetadata"] = _usage(usage)
             return message

@@ -24,6 +24,7 @@ __all__ = [
     "GenerationComplete",
     "GoAway",
     "InputTranscription",
+    "InteractionStatus",
     "Interrupted",
     "OutputTranscription",
     "ServerOutput",
@@ -31,6 +32,7 @@ __all__ = [
     "SetupComplete",
     "TextIn",
     "TextPart",
+    "ThoughtPart",
     "ToolCall",
     "ToolCallCancellation",
     "ToolResponse",
@@ -146,6 +148,13 @@ class TextPart:
 
 
 @dataclass(frozen=True, slots=True)
+class ThoughtPart:
+    """A thought summary: a model-turn text part marked ``thought`` (only with ``includeThoughts``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutputTranscription:
     """``serverContent.outputTranscription``: a piece of what the model says."""
 
@@ -171,6 +180,7 @@ class Usage:
 
     prompt: dict[str, int] = field(default_factory=dict)
     response: dict[str, int] = field(default_factory=dict)
+    thoughts: int = 0  # thoughtsTokenCount, apart from the response
 
     @property
     def prompt_total(self) -> int:
@@ -183,9 +193,18 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class TurnComplete:
-    """``serverContent.turnComplete`` with the turn's ``usageMetadata`` riding along."""
+    """``serverContent.turnComplete`` with the turn's ``usageMetadata`` riding along, and the
+    ``interactionStatus`` of models that keep working after a turn ("IN_PROGRESS") or None."""
 
     usage: Usage | None = None
+    status: Literal["IN_PROGRESS", "IDLE"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionStatus:
+    """``serverContent.interactionStatus`` on its own: the background work after a turn is over."""
+
+    status: Literal["IN_PROGRESS", "IDLE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,10 +269,12 @@ ServerOutput = (
     SetupComplete
     | AudioChunk
     | TextPart
+    | ThoughtPart
     | OutputTranscription
     | InputTranscription
     | GenerationComplete
     | TurnComplete
+    | InteractionStatus
     | Interrupted
     | ToolCall
     | ToolCallCancellation

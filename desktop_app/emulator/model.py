@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, rms_dbfs
 from desktop_app.emulator import media, messages, reply_text
 from desktop_app.emulator.parse import SetupRequest
-from desktop_app.emulator.protocol_errors import invalid
+from desktop_app.emulator.protocol_errors import CLIENT_CONTENT_HISTORY_ONLY, invalid
 from desktop_app.emulator.replies import AUDIO_TOKENS_IN_PER_S, Item, Reply, ReplyStyle
 from desktop_app.emulator.resumption import ResumptionStore, SessionState
 from desktop_app.emulator.vad import EnergyVad, SpeechEnded, SpeechStarted, VadEvent, VadParams
@@ -52,6 +52,7 @@ class ModelOptions:
     # Gemini 3.1 Flash Live takes clientContent only to seed history, and only with
     # historyConfig.initialHistoryInClientContent; anything else closes 1007 (research/protocol.md §2.5).
     client_content_history_only: bool = False
+    background_work: bool = False  # extended thinking: replies go on after turnComplete (model_rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ class SimulatedModel:
             output_transcription=setup.output_transcription,
             chunk_ms=self.options.chunk_ms,
             resumption=setup.resumption,
+            thoughts=setup.include_thoughts,
+            background=self.options.background_work,
         )
         self._urgent: deque[Item] = deque()
         self._replies: deque[Reply] = deque()
@@ -182,7 +185,7 @@ class SimulatedModel:
                         self._on_vad(vad_event)
             case messages.ClientTurn(texts=texts) if self.options.client_content_history_only:
                 if self._realtime_seen or not self.setup.history_in_client_content:
-                    raise invalid()
+                    raise invalid(CLIENT_CONTENT_HISTORY_ONLY)
                 self._pending_texts.extend(t for t in texts if t)  # seeded history: no reply
             case messages.ClientTurn(texts=texts, turn_complete=complete):
                 self._interrupt()  # "A message here will interrupt any current model generation"
@@ -273,7 +276,7 @@ class SimulatedModel:
         if cancelled:
             self._urgent.append(Item(messages.ToolCallCancellation(cancelled)))
         self._urgent.append(Item(messages.Interrupted()))
-        self._urgent.append(Item(messages.TurnComplete(head.usage_so_far(self._text_mode))))
+        self._urgent.append(Item(head.interrupted(self._text_mode, self.options.background_work)))
         if self.setup.resumption:
             self._urgent.append(Item(None))
 

@@ -45,6 +45,7 @@ class SetupRequest:
     explicit_vad_signal: bool = False
     media_resolution: str | None = None
     history_in_client_content: bool = False  # historyConfig.initialHistoryInClientContent
+    include_thoughts: bool = False  # generationConfig.thinkingConfig.includeThoughts
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -101,6 +102,7 @@ def parse_setup(message: Mapping[str, Any]) -> SetupRequest:
         history_in_client_content=bool(
             setup.get("historyConfig", {}).get("initialHistoryInClientContent", False)
         ),
+        include_thoughts=bool(generation.get("thinkingConfig", {}).get("includeThoughts", False)),
         raw=setup,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "API_KEY_INVALID",
+    "CLIENT_CONTENT_HISTORY_ONLY",
     "DEADLINE_EXPIRED",
     "INTERNAL",
     "INTERNAL_ERROR",
@@ -31,6 +32,9 @@ API_KEY_INVALID = "API Key not found. Please pass a valid API key."
 SESSION_NOT_FOUND = "BidiGenerateContent session not found"
 DEADLINE_EXPIRED = "Deadline expired before operation could complete."
 INTERNAL = "Internal error encountered."
+# 3.1 Flash Live closes 1007 on mid-session clientContent (livekit/agents PR #5251); the wording is the
+# emulator's and names the field, as model_rules' reasons do.
+CLIENT_CONTENT_HISTORY_ONLY = "client_content is accepted only as initial history on this model."
 
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes, 2 of them the code
 

@@ -38,6 +38,8 @@ class ReplyStyle:
     output_transcription: bool  # audio replies carry outputTranscription pieces
     chunk_ms: int  # duration of each reply audio chunk
     resumption: bool  # a quiet point (resumption handle) after each turn
+    thoughts: bool = False  # setup asked for thought summaries: a thought part opens the turn
+    background: bool = False  # extended thinking: turnComplete says IN_PROGRESS, IDLE follows the work
 
 
 @dataclass(slots=True)
@@ -68,10 +70,23 @@ class Reply:
             response["TEXT"] = math.ceil(self.sent_text_chars / 4)
         return messages.Usage(dict(self.prompt), response)
 
+    def interrupted(self, text_mode: bool, background: bool) -> messages.TurnComplete:
+        """The ``turnComplete`` that ends this turn on barge-in: usage so far; IDLE when the model works
+        in the background (the interruption ends that work too)."""
+        return messages.TurnComplete(self.usage_so_far(text_mode), "IDLE" if background else None)
+
     def compose(self, text: str, audio: bytes, style: ReplyStyle) -> None:
-        """Append a model turn's content, ``generationComplete``, ``turnComplete`` and a quiet point."""
+        """Append a model turn's content, ``generationComplete``, ``turnComplete`` and a quiet point.
+
+        With ``style.thoughts`` a thought summary opens the turn (billed as thoughts); with
+        ``style.background`` the turn keeps working after ``turnComplete`` (IN_PROGRESS): a background
+        thought when asked for, then ``interactionStatus`` IDLE."""
         items = self.items
         response: dict[str, int]
+        thought = f"Thinking about turn {self.turn}: a stand-in summary (the emulator does not think)."
+        thoughts = math.ceil(len(thought) / 4) if style.thoughts else 0
+        if style.thoughts:
+            items.append(Item(messages.ThoughtPart(thought)))
         if style.text_mode:
             for piece in split_words(text, max(1, len(text) // 40)):
                 items.append(Item(messages.TextPart(piece)))
@@ -92,7 +107,14 @@ class Reply:
                 items.extend(Item(messages.OutputTranscription(piece)) for piece in pieces)
             response = {"AUDIO": round(MODEL_FORMAT.duration_s(len(audio)) * AUDIO_TOKENS_OUT_PER_S)}
         items.append(Item(messages.GenerationComplete()))
-        items.append(Item(messages.TurnComplete(messages.Usage(dict(self.prompt), response))))
+        usage = messages.Usage(dict(self.prompt), response, thoughts)
+        items.append(Item(messages.TurnComplete(usage, "IN_PROGRESS" if style.background else None)))
+        if style.background:
+            if style.thoughts:
+                items.append(
+                    Item(messages.ThoughtPart(f"Still working on turn {self.turn} in the background."))
+                )
+            items.append(Item(messages.InteractionStatus("IDLE")))
         if style.resumption:
             items.append(Item(None))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop_app.core.audio_format import MIC_FORMAT, rms_dbfs
+from desktop_app.core.audio_format import MIC_FORMAT, pcm16_to_float, rms_dbfs
 
 __all__ = ["EnergyVad", "SpeechEnded", "SpeechStarted", "VadEvent", "VadParams"]
 
@@ -127,7 +127,7 @@ class EnergyVad:
         self._remainder = data[usable:]
         if not usable:
             return []
-        samples = np.frombuffer(data[:usable], dtype="<i2").astype(np.float64) / 32768.0
+        samples = pcm16_to_float(data[:usable]).astype(np.float64)
         frames = samples.reshape(-1, self._frame_bytes // 2)
         rms = np.sqrt(np.mean(np.square(frames), axis=1))
         levels = 20.0 * np.log10(np.maximum(rms, 1e-6))

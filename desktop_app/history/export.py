@@ -1,6 +1,7 @@
 """Readable transcripts of a loaded session: Markdown for reading, SRT for subtitles.
 
-Times come from the history's ``t`` (seconds since the session started, when each piece arrived).
+Times come from the history's ``t`` (seconds since the session started, when each piece arrived). Thought
+summaries go into Markdown as collapsed ``<details>`` blocks (they were never spoken, so SRT leaves them out).
 """
 
 from __future__ import annotations
@@ -72,17 +73,28 @@ def _turn_lines(turn: Turn) -> list[tuple[float, int, str]]:
     if turn.user.strip():
         at = turn.user_start or 0.0
         out.append((at, 0, f"**{USER_LABEL}** ({_clock(at)}): {_clean(turn.user)}\n"))
+    if turn.thoughts.strip():
+        at = turn.thought_start or 0.0
+        summary = f"<summary>{MODEL_LABEL}'s thoughts ({_clock(at)})</summary>"
+        out.append((at, 1, f"<details>{summary}\n\n{_html_text(turn.thoughts.strip())}\n\n</details>\n"))
     if turn.model.strip() or turn.interrupted:
         at = turn.model_start if turn.model_start is not None else (turn.end or turn.user_end or 0.0)
         suffix = " *(interrupted)*" if turn.interrupted else ""
         if not turn.complete and not turn.interrupted:
             suffix += " *(cut short)*"
+        if turn.background:
+            suffix += " *(went on working in the background)*"
         out.append((at, 1, f"**{MODEL_LABEL}** ({_clock(at)}): {_clean(turn.model)}{suffix}\n"))
     return out
 
 
+def _html_text(text: str) -> str:
+    """``text`` safe inside an HTML block: a thought cannot close the ``<details>`` around it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _notice_line(notice: Notice) -> str:
-    what = {"error": "error", "reconnecting": "reconnecting", "closed": "session closed"}.get(
+    what = {"error": "error", "reconnecting": "reconnecting", "closed": "session closed", "tool": "tool"}.get(
         notice.kind, notice.kind
     )
     return f"> _{_clock(notice.t)} — {what}: {_clean(notice.text)}_\n"

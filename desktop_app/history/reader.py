@@ -2,9 +2,9 @@
 
 :func:`read_records` parses every complete line; a torn last line (the program or the machine died while
 writing it) and any line that is not a JSON object are skipped and counted, never raised. :func:`load_session`
-then groups the records into :class:`Turn` values (what the user said, what the model said, when, whether it
-was interrupted) plus :class:`Notice` values (errors, reconnects), and :func:`summarize` makes the one-line
-:class:`SessionSummary` the session list shows.
+then groups the records into :class:`Turn` values (what the user said, what the model said and thought, when,
+whether it was interrupted or worked on in the background) plus :class:`Notice` values (errors, reconnects),
+and :func:`summarize` makes the one-line :class:`SessionSummary` the session list shows.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "SessionLog",
     "SessionSummary",
     "Turn",
+    "join_thought",
     "load_session",
     "read_records",
     "summarize",
@@ -74,6 +75,9 @@ class Turn:
     interrupted: bool = False
     complete: bool = False
     tokens: int = 0
+    thoughts: str = ""  # thought summaries (``model_thought``), also those that came after the turn ended
+    thought_start: float | None = None
+    background: bool = False  # the model went on working after the turn (``interaction_update`` IN_PROGRESS)
 
     @property
     def start(self) -> float | None:
@@ -90,7 +94,7 @@ class Notice:
     """Something that happened between the words: an error, a reconnect, the session closing."""
 
     t: float
-    kind: str  # "error", "reconnecting", "live", "closed"
+    kind: str  # "error", "reconnecting", "live", "closed", "tool" (a function call's outcome)
     text: str
 
 
@@ -135,6 +139,7 @@ class _Builder:
         self.turns: list[Turn] = []
         self.current = Turn(index=1)
         self.model_texts = ""  # ModelText parts, used when there is no output transcription
+        self.working = False  # between interaction_update IN_PROGRESS and IDLE
 
     def user(self, t: float, text: str, *, typed: bool = False) -> None:
         turn = self.current
@@ -152,6 +157,17 @@ class _Builder:
             self.model_texts += text
         turn.model_start = t if turn.model_start is None else turn.model_start
 
+    def owner(self) -> Turn:
+        """The turn a record that may follow ``turn_complete`` belongs to (usage, background work)."""
+        current = self.current
+        return self.turns[-1] if current.empty and not current.thoughts and self.turns else current
+
+    def thought(self, t: float, text: str) -> None:
+        after_turn = self.working and self.current.empty and self.turns  # the last turn's background work
+        turn = self.turns[-1] if after_turn else self.current
+        turn.thoughts = join_thought(turn.thoughts, text)
+        turn.thought_start = t if turn.thought_start is None else turn.thought_start
+
     def finish(self, t: float | None, *, complete: bool) -> None:
         turn = self.current
         if not turn.model and self.model_texts:
@@ -159,7 +175,7 @@ class _Builder:
         self.model_texts = ""
         turn.end = t
         turn.complete = complete
-        if not turn.empty or turn.interrupted:
+        if not turn.empty or turn.interrupted or turn.thoughts:
             self.turns.append(turn)
             self.current = Turn(index=turn.index + 1)
         else:
@@ -194,6 +210,14 @@ def load_session(path: Path) -> SessionLog:
                 build.model(at, text, transcript=True)
         elif kind == "model_text":
             build.model(at, str(record.get("text") or ""), transcript=False)
+        elif kind == "model_thought":
+            build.thought(at, str(record.get("text") or ""))
+        elif kind == "interaction_update":
+            status = record.get("status")
+            if status == "in_progress":
+                build.owner().background = build.working = True
+            elif status == "idle":
+                build.working = False
         elif kind == "user_text":
             build.user(at, str(record.get("text") or ""), typed=True)
         elif kind == "interrupted":
@@ -203,9 +227,7 @@ def load_session(path: Path) -> SessionLog:
             build.finish(at, complete=True)
         elif kind == "usage_update":
             tokens = int(_number(record.get("total_tokens")) or 0)
-            # usage rides with (right after) the turnComplete of the turn it counts
-            owner = build.turns[-1] if build.current.empty and build.turns else build.current
-            owner.tokens += tokens
+            build.owner().tokens += tokens  # usage rides with (right after) the turnComplete it counts
             log.total_tokens += tokens
         elif kind == "error_event":
             log.errors += 1
@@ -218,6 +240,8 @@ def load_session(path: Path) -> SessionLog:
                 log.notices.append(Notice(at, "reconnecting", detail))
             elif phase == "closed" and detail:
                 log.notices.append(Notice(at, "closed", detail))
+        elif kind == "tool_activity" and record.get("phase") in _TOOL_FINAL:
+            log.notices.append(Notice(at, "tool", _tool_text(record)))
         elif kind == "session_end":
             log.complete = True
     build.finish(None, complete=False)
@@ -246,6 +270,33 @@ def summarize(log: SessionLog, words: int = 12) -> SessionSummary:
         reconnects=log.reconnects,
         errors=log.errors,
     )
+
+
+def join_thought(so_far: str, piece: str) -> str:
+    """Thought summary pieces joined: a space goes between a finished sentence and the next piece."""
+    if so_far and piece and so_far[-1] in ".!?:" and not piece[0].isspace():
+        return f"{so_far} {piece}"
+    return so_far + piece
+
+
+_TOOL_FINAL = ("done", "failed", "cancelled")
+
+
+def _tool_text(record: dict[str, Any]) -> str:
+    """One audit line: ``name(args) — decision, outcome: summary (N ms)``."""
+    name, args = str(record.get("name") or "?"), str(record.get("args") or "")
+    phase, error = str(record.get("phase")), str(record.get("error") or "")
+    outcome = {"done": "done", "cancelled": "cancelled"}.get(
+        phase, f"failed ({error})" if error else "failed"
+    )
+    decision = str(record.get("decision") or "")
+    parts = [f"{name}({args})", "—", f"{decision}, {outcome}" if decision else outcome]
+    if record.get("summary"):
+        parts[-1] += f": {record['summary']}"
+    ms = _number(record.get("duration_ms"))
+    if ms is not None:
+        parts.append(f"({ms:.0f} ms)")
+    return " ".join(parts)
 
 
 def _number(value: object) -> float | None:

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_app.audio.resample import StreamResampler
-from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat
+from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, PcmFormat, pcm16_to_float, to_pcm16
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import Event, Interrupted, MicAudio, ModelAudio
@@ -101,7 +101,7 @@ class TwoChannelRecorder:
             return
         if self._resampler is None or self._resampler.in_rate != fmt.rate:
             self._resampler = StreamResampler(fmt.rate, self.RATE)
-        samples = _to_pcm16(self._resampler.process(_mono(pcm, fmt)))
+        samples = to_pcm16(self._resampler.process(_mono(pcm, fmt)))
         now = self._now_frame()
         self._place(USER, samples, now - len(samples))
         self._maybe_commit(now)
@@ -116,7 +116,7 @@ class TwoChannelRecorder:
                 self._model_resampler = StreamResampler(fmt.rate, self.RATE)
             mono = self._model_resampler.process(mono)
         now = self._now_frame()
-        self._place(MODEL, _to_pcm16(mono), now)
+        self._place(MODEL, to_pcm16(mono), now)
         self._maybe_commit(now)
 
     def tick(self) -> None:
@@ -170,12 +170,7 @@ class TwoChannelRecorder:
 
 def _mono(pcm: bytes, fmt: PcmFormat) -> npt.NDArray[np.float32]:
     usable = len(pcm) - len(pcm) % fmt.bytes_per_frame
-    samples = np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float32) / 32768.0
+    samples = pcm16_to_float(pcm[:usable])
     if fmt.channels > 1:
         samples = samples.reshape(-1, fmt.channels).mean(axis=1).astype(np.float32)
     return samples
-
-
-def _to_pcm16(samples: npt.NDArray[np.floating]) -> npt.NDArray[np.int16]:
-    out: npt.NDArray[np.int16] = (np.clip(samples, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
-    return out

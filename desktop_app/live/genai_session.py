@@ -9,22 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, assert_never
 
 from google import genai
 from google.genai import types
 
-from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
+from desktop_app.core.commands import (
+    ActivityEnd,
+    ActivityStart,
+    AudioStreamEnd,
+    Command,
+    ToolResponse,
+    UserAudio,
+    UserImage,
+    UserText,
+)
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import LiveEvent, SetupComplete
 from desktop_app.live.backend import Backend
-from desktop_app.live.connect_config import build_connect_config
+from desktop_app.live.connect_config import plan_connect
 from desktop_app.live.errors import classify_exception
 from desktop_app.live.messages import map_server_message
 from desktop_app.live.options import SessionOptions
-from desktop_app.live.session import FunctionResponse
 
 __all__ = ["GenaiConnector", "GenaiSession"]
 
@@ -48,37 +56,33 @@ class GenaiSession:
     def closed(self) -> bool:
         return self._closed
 
-    async def _guard(self, sending: Any) -> None:
+    async def send(self, command: Command) -> None:
+        """Turn ``command`` into its SDK call; raise a classified LiveError when it fails."""
+        sdk = self._sdk
+        match command:
+            case UserAudio(pcm, fmt):
+                sending = sdk.send_realtime_input(audio=types.Blob(data=pcm, mime_type=fmt.mime_type))
+            case UserImage(data, mime_type):
+                sending = sdk.send_realtime_input(video=types.Blob(data=data, mime_type=mime_type))
+            case UserText(text):
+                sending = sdk.send_realtime_input(text=text)
+            case AudioStreamEnd():
+                sending = sdk.send_realtime_input(audio_stream_end=True)
+            case ActivityStart():
+                sending = sdk.send_realtime_input(activity_start=types.ActivityStart())
+            case ActivityEnd():
+                sending = sdk.send_realtime_input(activity_end=types.ActivityEnd())
+            case ToolResponse(results):
+                answers = [types.FunctionResponse(id=r.id, name=r.name, response=r.response) for r in results]
+                sending = sdk.send_tool_response(function_responses=answers)
+            case _:
+                assert_never(command)
         try:
             await sending
         except LiveError:
             raise
         except Exception as exc:
             raise classify_exception(exc, secrets=self._secrets) from None
-
-    async def send_audio(self, pcm: bytes, fmt: PcmFormat = MIC_FORMAT) -> None:
-        blob = types.Blob(data=pcm, mime_type=fmt.mime_type)
-        await self._guard(self._sdk.send_realtime_input(audio=blob))
-
-    async def send_video(self, jpeg: bytes, mime_type: str = "image/jpeg") -> None:
-        blob = types.Blob(data=jpeg, mime_type=mime_type)
-        await self._guard(self._sdk.send_realtime_input(video=blob))
-
-    async def send_text(self, text: str) -> None:
-        await self._guard(self._sdk.send_realtime_input(text=text))
-
-    async def send_audio_stream_end(self) -> None:
-        await self._guard(self._sdk.send_realtime_input(audio_stream_end=True))
-
-    async def send_activity(self, *, start: bool) -> None:
-        if start:
-            await self._guard(self._sdk.send_realtime_input(activity_start=types.ActivityStart()))
-        else:
-            await self._guard(self._sdk.send_realtime_input(activity_end=types.ActivityEnd()))
-
-    async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> None:
-        sdk_responses = [types.FunctionResponse(id=r.id, name=r.name, response=r.response) for r in responses]
-        await self._guard(self._sdk.send_tool_response(function_responses=sdk_responses))
 
     async def events(self) -> AsyncIterator[LiveEvent]:
         """Yield every server event until :meth:`close`; raise a classified LiveError on a server close.
@@ -145,14 +149,14 @@ class GenaiConnector:
     async def connect(self, options: SessionOptions) -> AsyncIterator[GenaiSession]:
         """Open a live session with ``options``; raise a classified LiveError if it is refused."""
         secrets = (self._backend.api_key,)
-        config = build_connect_config(options)
+        plan = plan_connect(options)  # its notices are the caller's to show: setup_notices(options)
         try:
-            manager = self._sdk_client().aio.live.connect(model=options.model, config=config)
+            manager = self._sdk_client().aio.live.connect(model=options.model, config=plan.config)
             sdk_session = await manager.__aenter__()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            raise classify_exception(exc, secrets=secrets) from None
+            raise classify_exception(exc, secrets=secrets, sent=plan.sent) from None
         session = GenaiSession(sdk_session, secrets)
         try:
             yield session

@@ -18,6 +18,7 @@ from desktop_app.core.events import (
     LiveEvent,
     ModelAudio,
     ModelText,
+    ModelThought,
     ResumptionUpdate,
     Role,
     SetupComplete,
@@ -25,9 +26,9 @@ from desktop_app.core.events import (
     ToolCallCancellation,
     Transcript,
     TurnComplete,
-    UsageUpdate,
     VoiceActivity,
 )
+from desktop_app.live.usage import interaction_update, usage_update
 
 __all__ = ["map_server_message", "parse_duration_s"]
 
@@ -55,29 +56,19 @@ def _content_events(content: types.LiveServerContent) -> list[LiveEvent]:
                 mime = part.inline_data.mime_type or ""
                 if mime.startswith("audio/"):
                     events.append(ModelAudio(pcm=part.inline_data.data))
-            elif part.text and not part.thought:
-                events.append(ModelText(text=part.text))
-    if content.input_transcription and content.input_transcription.text:
-        events.append(
-            Transcript(
-                role=Role.USER,
-                text=content.input_transcription.text,
-                final=bool(content.input_transcription.finished),
-            )
-        )
-    if content.output_transcription and content.output_transcription.text:
-        events.append(
-            Transcript(
-                role=Role.MODEL,
-                text=content.output_transcription.text,
-                final=bool(content.output_transcription.finished),
-            )
-        )
+            elif part.text:
+                events.append(ModelThought(text=part.text) if part.thought else ModelText(text=part.text))
+    for role, heard in ((Role.USER, content.input_transcription), (Role.MODEL, content.output_transcription)):
+        if heard and heard.text:
+            events.append(Transcript(role=role, text=heard.text, final=bool(heard.finished)))
     if content.generation_complete:
         events.append(GenerationComplete())
     if content.turn_complete:
         reason = content.turn_complete_reason
         events.append(TurnComplete(reason=str(reason.value) if reason is not None else None))
+    interaction = interaction_update(content)  # alongside turn_complete: extended thinking keeps working
+    if interaction is not None:
+        events.append(interaction)
     return events
 
 
@@ -116,14 +107,7 @@ def map_server_message(message: types.LiveServerMessage) -> list[LiveEvent]:
         ):
             events.append(VoiceActivity(speaking=signal == types.VadSignalType.VAD_SIGNAL_TYPE_SOS))
     if message.usage_metadata is not None:
-        usage = message.usage_metadata
-        events.append(
-            UsageUpdate(
-                prompt_tokens=usage.prompt_token_count or 0,
-                response_tokens=usage.response_token_count or 0,
-                total_tokens=usage.total_token_count or 0,
-            )
-        )
+        events.append(usage_update(message.usage_metadata))
     # Interrupted must precede anything else from the same message, including setup/tool events.
     events.sort(key=lambda event: not isinstance(event, Interrupted))
     return events

@@ -20,8 +20,9 @@ __all__ = [
     "canonical_voice",
 ]
 
-DEFAULT_MODEL = "gemini-2.5-flash-native-audio-preview-12-2025"
-"""The one place the default model id lives (a current native-audio Live model; see DESIGN.md §5)."""
+DEFAULT_MODEL = "gemini-3.8-live"
+"""The one place the default model id lives: the stable Live model since September 2026 (the model
+catalog, :mod:`desktop_app.live.models`, says what it takes)."""
 
 DEFAULT_VOICE = "Puck"
 
@@ -60,9 +61,11 @@ class VadOptions:
 
 @dataclass(frozen=True, slots=True)
 class SessionOptions:
-    """Everything a live session is opened with.
+    """Everything a live session is opened with, as the user chose it (model-specific fields included).
 
-    ``resume_handle`` is set only when reconnecting; everything else comes from settings.
+    ``resume_handle`` is set only when reconnecting; everything else comes from settings. Callers need not
+    check the options against the model: :func:`~desktop_app.live.connect_config.plan_connect` leaves out
+    what the model refuses and says so.
     """
 
     model: str = DEFAULT_MODEL
@@ -76,6 +79,16 @@ class SessionOptions:
     session_resumption: bool = True
     resume_handle: str | None = None
     vad: VadOptions = VadOptions()
+    # Model-specific: connect_config sends each only where the model catalog says the model takes it.
+    media_resolution: str | None = None  # "low" | "medium" | "high"; None = the model's default
+    speech_language: str | None = None  # BCP-47, speech_config.language_code
+    transcription_languages: tuple[str, ...] = ()  # BCP-47 hints for both transcriptions
+    custom_vocabulary: tuple[str, ...] = ()  # words and names the transcription should expect
+    affective_dialog: bool = False
+    proactive_audio: bool = False
+    thinking_level: str | None = None  # a level the model lists; None = the model's default
+    thinking_budget: int | None = None  # tokens (0 = no thinking); None = dynamic
+    include_thoughts: bool = False  # thought summaries
 
     def resuming(self, handle: str | None) -> SessionOptions:
         """A copy that resumes from ``handle`` (or starts fresh when None)."""

@@ -28,68 +28,36 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from desktop_app.core.audio_format import PcmFormat
-from desktop_app.live.session import FunctionResponse
+from desktop_app.core.commands import (
+    Command,
+    Marker,
+    ToolResponse,
+    UserAudio,
+    UserImage,
+    UserText,
+    ends_user_turn,
+)
 
-__all__ = [
-    "ActivityOp",
-    "AudioOp",
-    "BufferStats",
-    "OutgoingBuffer",
-    "ReplayItem",
-    "StreamEndOp",
-    "TextOp",
-    "ToolResponseOp",
-    "VideoOp",
-]
+__all__ = ["BufferStats", "Entry", "OutgoingBuffer"]
 
 
 @dataclass(slots=True)
-class AudioOp:
-    pcm: bytes
-    fmt: PcmFormat
-    loud: bool
-    sent: bool
+class Entry:
+    """One command kept for replay, with the bookkeeping the ring needs beside it.
+
+    ``sent``: it went out on the connection of its time; ``loud``: audio above the speech level;
+    ``seq``: its place in the ring (replay rounds hand out each entry once).
+    """
+
+    command: Command
+    sent: bool = False
+    loud: bool = False
     seq: int = 0
 
     @property
     def duration_s(self) -> float:
-        return self.fmt.duration_s(len(self.pcm))
-
-
-@dataclass(slots=True)
-class TextOp:
-    text: str
-    sent: bool
-    seq: int = 0
-
-
-@dataclass(slots=True)
-class StreamEndOp:
-    sent: bool
-    seq: int = 0
-
-
-@dataclass(slots=True)
-class ActivityOp:
-    start: bool
-    sent: bool
-    seq: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class VideoOp:
-    data: bytes
-    mime_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class ToolResponseOp:
-    responses: tuple[FunctionResponse, ...]
-
-
-RingOp = AudioOp | TextOp | StreamEndOp | ActivityOp
-ReplayItem = RingOp | VideoOp | ToolResponseOp
+        command = self.command
+        return command.fmt.duration_s(len(command.pcm)) if isinstance(command, UserAudio) else 0.0
 
 
 @dataclass(slots=True)
@@ -110,10 +78,11 @@ class BufferStats:
 class OutgoingBuffer:
     """The replay ring plus the gap-only latest frame and tool responses. Loop thread only.
 
-    Record every send with ``sent=True`` once it went out while connected, and with ``sent=False`` when it
-    could not go out (during the gap, or because the send failed). After a reconnect: :meth:`begin_replay`,
-    then :meth:`take` until it returns nothing, sending each item and calling :meth:`mark_sent`; if the new
-    connection fails meanwhile, :meth:`restore` the items not sent (the next round starts over).
+    :meth:`record` every send with ``sent=True`` once it went out while connected, and with ``sent=False``
+    when it could not go out (during the gap, or because the send failed). After a reconnect:
+    :meth:`begin_replay`, then :meth:`take` until it returns nothing, sending each entry's ``command`` and
+    calling :meth:`mark_sent`; if the new connection fails meanwhile, :meth:`restore` the entries not sent
+    (the next round starts over).
     """
 
     def __init__(
@@ -132,12 +101,12 @@ class OutgoingBuffer:
         self.max_texts = max(1, max_texts)
         self.max_tool_responses = max(1, max_tool_responses)
         self.stats = BufferStats()
-        self._ring: deque[RingOp] = deque()
+        self._ring: deque[Entry] = deque()
         self._audio_s = 0.0
         self._texts = 0
         self._loud = 0  # loud audio ops in the ring
-        self._video: VideoOp | None = None
-        self._tools: deque[ToolResponseOp] = deque()
+        self._video: Entry | None = None
+        self._tools: deque[Entry] = deque()
         self._seq = 0
         self._taken_to = 0  # ring ops with seq <= this were handed out by the current replay round
 
@@ -156,46 +125,45 @@ class OutgoingBuffer:
     def __len__(self) -> int:
         return len(self._ring) + (self._video is not None) + len(self._tools)
 
-    def ring(self) -> list[RingOp]:
+    def ring(self) -> list[Entry]:
         """A copy of the ring, oldest first (for tests and diagnostics)."""
         return list(self._ring)
 
     # --- recording -------------------------------------------------------------------------------
 
-    def add_audio(self, pcm: bytes, fmt: PcmFormat, *, loud: bool, sent: bool) -> None:
-        op = AudioOp(pcm, fmt, loud, sent)
-        self._push(op)
-        self._audio_s += op.duration_s
-        self._loud += loud
-        if not sent:
-            self.stats.audio_buffered_s += op.duration_s
+    def record(self, command: Command, *, sent: bool, loud: bool = False) -> None:
+        """Keep ``command``: ``sent`` once it went out while connected, False when it could not go out (the
+        gap, or a failed send); ``loud`` for audio above the speech level. A frame or tool answers that went
+        out are not kept (only input that did not go out is sent after the gap)."""
+        match command:
+            case UserAudio():
+                self._add_audio(Entry(command, sent, loud))
+            case UserText():
+                self._push(Entry(command, sent))
+                self._texts += 1
+                while self._texts > self.max_texts and self._drop_oldest(UserText):
+                    pass
+            case UserImage() if not sent:
+                if self._video is not None:  # only the latest frame matters
+                    self.stats.video_frames_dropped += 1
+                self._video = Entry(command)
+            case ToolResponse() if not sent:
+                self._tools.append(Entry(command))
+                while len(self._tools) > self.max_tool_responses:
+                    self._tools.popleft()
+                    self.stats.tool_responses_dropped += 1
+            case _ if isinstance(command, Marker):
+                self._push(Entry(command, sent))
+
+    def _add_audio(self, entry: Entry) -> None:
+        self._push(entry)
+        self._audio_s += entry.duration_s
+        self._loud += entry.loud
+        if not entry.sent:
+            self.stats.audio_buffered_s += entry.duration_s
         while self._audio_s > (self.max_audio_s if self._loud else self.preroll_s) + 1e-9:
-            if not self._drop_oldest(AudioOp, silence=not self._loud):
+            if not self._drop_oldest(UserAudio, silence=not self._loud):
                 break
-
-    def add_text(self, text: str, *, sent: bool) -> None:
-        self._push(TextOp(text, sent))
-        self._texts += 1
-        while self._texts > self.max_texts and self._drop_oldest(TextOp):
-            pass
-
-    def add_stream_end(self, *, sent: bool) -> None:
-        self._push(StreamEndOp(sent))
-
-    def add_activity(self, *, start: bool, sent: bool) -> None:
-        self._push(ActivityOp(start, sent))
-
-    def set_video(self, data: bytes, mime_type: str) -> None:
-        """A frame during the gap: it replaces the pending one (counted as dropped)."""
-        if self._video is not None:
-            self.stats.video_frames_dropped += 1
-        self._video = VideoOp(data, mime_type)
-
-    def add_tool_responses(self, responses: Sequence[FunctionResponse]) -> None:
-        self._tools.append(ToolResponseOp(tuple(responses)))
-        while len(self._tools) > self.max_tool_responses:
-            self._tools.popleft()
-            self.stats.tool_responses_dropped += 1
 
     def acknowledge(self) -> None:
         """The server has answered (or saved) what it heard: forget the sent part of the ring, except the
@@ -210,19 +178,20 @@ class OutgoingBuffer:
         quiet = 0.0
         for index in range(len(ring) - 1, -1, -1):
             op = ring[index]
-            if isinstance(op, AudioOp):
+            if isinstance(op.command, UserAudio):
                 if op.loud:
                     keep_from, quiet = index, 0.0
                 else:
                     quiet += op.duration_s
                     if quiet >= self.pause_s:
                         break
-            elif isinstance(op, TextOp | StreamEndOp) or (isinstance(op, ActivityOp) and not op.start):
+            elif ends_user_turn(op.command):
                 break
         lead = 0.0
         while 0 < keep_from < len(ring):
             previous = ring[keep_from - 1]
-            if not isinstance(previous, AudioOp) or lead + previous.duration_s > self.preroll_s + 1e-9:
+            audio = isinstance(previous.command, UserAudio)
+            if not audio or lead + previous.duration_s > self.preroll_s + 1e-9:
                 break
             lead += previous.duration_s
             keep_from -= 1
@@ -236,10 +205,10 @@ class OutgoingBuffer:
         self._taken_to = 0
         self.stats.replays += 1
 
-    def take(self) -> list[ReplayItem]:
+    def take(self) -> list[Entry]:
         """The items to send now, in order: the pending frame, ring items not yet handed out in this
         round, then tool responses. Empty once everything was handed out."""
-        items: list[ReplayItem] = []
+        items: list[Entry] = []
         if self._video is not None:
             items.append(self._video)
             self._video = None
@@ -249,47 +218,45 @@ class OutgoingBuffer:
         self._tools.clear()
         return items
 
-    def mark_sent(self, item: ReplayItem) -> None:
+    def mark_sent(self, item: Entry) -> None:
         """``item`` (from :meth:`take`) went out on the new connection."""
-        if isinstance(item, AudioOp):
+        if isinstance(item.command, UserAudio):
             self.stats.audio_replayed_s += item.duration_s
-        if isinstance(item, AudioOp | TextOp | StreamEndOp | ActivityOp):
-            item.sent = True
+        item.sent = True
 
-    def restore(self, unsent: Sequence[ReplayItem]) -> None:
+    def restore(self, unsent: Sequence[Entry]) -> None:
         """The new connection failed while replaying: keep what was not sent for the next round."""
         for item in reversed(unsent):
-            if isinstance(item, VideoOp):
+            if isinstance(item.command, UserImage):
                 if self._video is None:
                     self._video = item
-            elif isinstance(item, ToolResponseOp):
+            elif isinstance(item.command, ToolResponse):
                 self._tools.appendleft(item)
         self._taken_to = 0
 
     # --- internals -------------------------------------------------------------------------------
 
-    def _push(self, op: RingOp) -> None:
+    def _push(self, op: Entry) -> None:
         self._seq += 1
         op.seq = self._seq
         self._ring.append(op)
 
     def _recount(self) -> None:
-        audio = [op for op in self._ring if isinstance(op, AudioOp)]
-        self._audio_s = sum(op.duration_s for op in audio)
-        self._loud = sum(op.loud for op in audio)
-        self._texts = sum(isinstance(op, TextOp) for op in self._ring)
+        self._audio_s = sum(op.duration_s for op in self._ring)
+        self._loud = sum(op.loud for op in self._ring if isinstance(op.command, UserAudio))
+        self._texts = sum(isinstance(op.command, UserText) for op in self._ring)
 
-    def _drop_oldest(self, kind: type[AudioOp] | type[TextOp], *, silence: bool = False) -> bool:
+    def _drop_oldest(self, kind: type[UserAudio] | type[UserText], *, silence: bool = False) -> bool:
         """Drop the oldest op of ``kind`` (and stale markers at the front); count what was lost.
 
         ``silence``: the ring holds no speech and is only being trimmed to the pre-roll (not a loss).
         """
-        index = next((i for i, op in enumerate(self._ring) if isinstance(op, kind)), None)
+        index = next((i for i, op in enumerate(self._ring) if isinstance(op.command, kind)), None)
         if index is None:
             return False
         op = self._ring[index]
         del self._ring[index]
-        if isinstance(op, AudioOp):
+        if isinstance(op.command, UserAudio):
             had_speech = self._loud > 0
             self._audio_s -= op.duration_s
             self._loud -= op.loud
@@ -299,11 +266,11 @@ class OutgoingBuffer:
                 self.stats.audio_dropped_s += op.duration_s
             elif had_speech:
                 self.stats.replay_truncated_s += op.duration_s
-        elif isinstance(op, TextOp):
+        else:
             self._texts -= 1
             if not op.sent:
                 self.stats.texts_dropped += 1
-        while self._ring and isinstance(self._ring[0], StreamEndOp | ActivityOp):
+        while self._ring and isinstance(self._ring[0].command, Marker):
             self._ring.popleft()
         if not self._ring:
             self._audio_s = 0.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_app.relay.protocol import ProtocolLimits
+from desktop_app.relay.protocol_values import ProtocolLimits
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "RelayConfig"]
 

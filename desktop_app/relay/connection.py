@@ -29,15 +29,14 @@ from desktop_app.core.errors import LiveError
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector, LiveSession
 from desktop_app.relay.config import RelayConfig
-from desktop_app.relay.messages import AudioChunk, AudioStreamEnd, ImageChunk, TextTurn
 from desktop_app.relay.outbox import SendQueue
-from desktop_app.relay.protocol import (
+from desktop_app.relay.protocol import RelayProtocol
+from desktop_app.relay.protocol_values import (
     Action,
     Close,
     CloseCode,
     Forward,
     OpenSession,
-    RelayProtocol,
     Reply,
     close_reason,
 )
@@ -222,7 +221,7 @@ class BrowserConnection:
             async for frame in self._ws:
                 for action in self.protocol.receive(frame, time.monotonic()):
                     if isinstance(action, Forward):
-                        await self._forward(session, action.item)
+                        await session.send(action.command)
                     elif isinstance(action, Close):
                         return action
                     else:
@@ -255,19 +254,6 @@ class BrowserConnection:
                 await self._outbox.wait_below(self._high_water)
         except TimeoutError:
             raise _QueueFull from None
-
-    @staticmethod
-    async def _forward(
-        session: LiveSession, item: AudioChunk | ImageChunk | TextTurn | AudioStreamEnd
-    ) -> None:
-        if isinstance(item, AudioChunk):
-            await session.send_audio(item.pcm, item.fmt)
-        elif isinstance(item, ImageChunk):
-            await session.send_video(item.data, item.mime_type)
-        elif isinstance(item, TextTurn):
-            await session.send_text(item.text)
-        else:
-            await session.send_audio_stream_end()
 
     # --- actions ------------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """Typed values for the browser ⇄ relay protocol (DESIGN.md §4).
 
 What the codec (:mod:`desktop_app.relay.codec`) turns browser JSON into, and the error value it returns
-instead of raising. These are plain frozen values with no behaviour; the per-connection state machine
-(:mod:`desktop_app.relay.protocol`) decides what to do with them.
+instead of raising. Media chunks and typed turns decode straight into the core outbound commands
+(:mod:`desktop_app.core.commands`); only the setup and the errors are relay concepts. These are plain
+frozen values with no behaviour; the per-connection state machine (:mod:`desktop_app.relay.protocol`)
+decides what to do with them.
 """
 
 from __future__ import annotations
@@ -10,25 +12,25 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from desktop_app.core.audio_format import PcmFormat
+from desktop_app.core.commands import UserAudio, UserImage, UserText
 from desktop_app.live.options import Modality
 
 __all__ = [
-    "AudioChunk",
-    "AudioStreamEnd",
     "BrowserSetup",
     "ClientMessage",
     "ErrorCode",
-    "ImageChunk",
     "MediaChunk",
     "ProtocolError",
     "RealtimeInput",
-    "TextTurn",
 ]
 
 
 class ErrorCode(enum.StrEnum):
-    """The ``code`` of an ``{"error": {"code", "message"}}`` reply. Stable: pages may switch on them."""
+    """The ``code`` of an ``{"error": {"code", "message"}}`` reply. Stable: pages may switch on them.
+
+    A failed live session is reported with its error's kind as the code instead (``auth``, ``server_error``,
+    ``connection_lost``, ``reconnect_gave_up``…).
+    """
 
     BAD_JSON = "bad_json"
     """The text frame is not JSON (or not UTF-8)."""
@@ -62,11 +64,6 @@ class ErrorCode(enum.StrEnum):
     """The client sent more messages per second than the relay takes; this one was dropped."""
     TOO_MANY_CLIENTS = "too_many_clients"
     """The relay serves its maximum number of browsers; the connection is closed (1013)."""
-    SEND_QUEUE_FULL = "send_queue_full"
-    """The page stopped reading its messages; the connection is closed."""
-    UPSTREAM = "upstream"
-    """The live session failed; more specific codes come from the error's kind (e.g. ``auth``,
-    ``server_error``, ``connection_lost``, ``reconnect_gave_up``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,28 +96,8 @@ class BrowserSetup:
     """Dotted names of setup fields the relay ignored (model, tools, temperature, …)."""
 
 
-@dataclass(frozen=True, slots=True)
-class AudioChunk:
-    """PCM16LE audio from the browser's microphone, in ``fmt`` (16 kHz mono unless the MIME says)."""
-
-    pcm: bytes
-    fmt: PcmFormat
-
-
-@dataclass(frozen=True, slots=True)
-class ImageChunk:
-    """One encoded camera frame."""
-
-    data: bytes
-    mime_type: str
-
-
-MediaChunk = AudioChunk | ImageChunk
-
-
-@dataclass(frozen=True, slots=True)
-class AudioStreamEnd:
-    """The browser's microphone paused: flush the server's buffered audio."""
+MediaChunk = UserAudio | UserImage
+"""One decoded ``media_chunks`` entry: microphone audio or a camera frame, as the core command it becomes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +115,5 @@ class RealtimeInput:
     audio_stream_end: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class TextTurn:
-    """A typed user turn (``{"client_content": {"text": …}}``)."""
-
-    text: str
-
-
-ClientMessage = BrowserSetup | RealtimeInput | TextTurn
-"""What one valid browser frame decodes to."""
+ClientMessage = BrowserSetup | RealtimeInput | UserText
+"""What one valid browser frame decodes to (a typed turn is already the core command)."""

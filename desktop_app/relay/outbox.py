@@ -37,10 +37,6 @@ class SendQueue:
     def closed(self) -> bool:
         return self._closed
 
-    @property
-    def capacity(self) -> int:
-        return self._capacity
-
     def put(self, frame: str, *, audio: bool = False) -> bool:
         """Queue ``frame``; False when the queue is full or closed (the frame is not queued)."""
         if self._closed or len(self._items) >= self._capacity:

@@ -4,7 +4,7 @@ The I/O shell (:mod:`desktop_app.relay.connection`) feeds it browser frames, the
 what happened to the session (opened, failed, ended), and carries out the actions it returns:
 
 - :class:`OpenSession` — open the live session with these options (after a valid ``setup``);
-- :class:`Forward` — hand one chunk, text turn or stream end to the live session;
+- :class:`Forward` — send one command (audio, a frame, a typed turn, a stream end) to the live session;
 - :class:`Reply` — queue a JSON frame for the browser (``flush_audio`` first drops queued audio);
 - :class:`Close` — close the browser connection with this code and reason.
 
@@ -32,10 +32,10 @@ Policy, in one place:
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserImage, UserText
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
     Interrupted,
@@ -51,125 +51,22 @@ from desktop_app.core.events import (
 from desktop_app.live.options import Modality, SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import codec
-from desktop_app.relay.messages import (
-    AudioChunk,
-    AudioStreamEnd,
-    BrowserSetup,
-    ErrorCode,
-    ImageChunk,
-    ProtocolError,
-    RealtimeInput,
-    TextTurn,
+from desktop_app.relay.messages import BrowserSetup, ErrorCode, ProtocolError, RealtimeInput
+from desktop_app.relay.protocol_values import (
+    Action,
+    ClientStats,
+    Close,
+    CloseCode,
+    Forward,
+    OpenSession,
+    Phase,
+    ProtocolLimits,
+    Reply,
+    close_reason,
 )
 from desktop_app.relay.ratelimit import TokenBucket
 
-__all__ = [
-    "Action",
-    "ClientStats",
-    "Close",
-    "CloseCode",
-    "Forward",
-    "OpenSession",
-    "Phase",
-    "ProtocolLimits",
-    "RelayProtocol",
-    "Reply",
-    "close_reason",
-]
-
-
-class CloseCode(enum.IntEnum):
-    """WebSocket close codes the relay uses."""
-
-    NORMAL = 1000
-    GOING_AWAY = 1001
-    POLICY = 1008  # too many bad messages, no setup in time, send queue overflow
-    TOO_BIG = 1009  # websockets' own max_size enforcement
-    UPSTREAM_FAILED = 1011  # the live session failed for a fatal reason (key, 1007, 1008)
-    TRY_AGAIN_LATER = 1013  # the live session kept dropping (reconnect cap reached), or too many clients
-
-
-class Phase(enum.StrEnum):
-    AWAITING_SETUP = "awaiting_setup"
-    LIVE = "live"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class OpenSession:
-    options: SessionOptions
-
-
-@dataclass(frozen=True, slots=True)
-class Forward:
-    item: AudioChunk | ImageChunk | TextTurn | AudioStreamEnd
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    frame: str
-    audio: bool = False
-    """An ``{"audio"}`` frame: may be dropped from the send queue when the model is interrupted."""
-    flush_audio: bool = False
-    """Drop audio still queued for the browser before queueing this frame (``{"interrupted"}``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Close:
-    code: int
-    reason: str
-
-
-Action = OpenSession | Forward | Reply | Close
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolLimits:
-    max_errors: int = 64
-    """Bad messages tolerated per connection before it is closed (1008)."""
-    rate_per_s: float = 200.0
-    """Inbound messages per second a connection may send on average (0 = no limit). Our page sends about
-    51 (20 ms audio plus 1 camera frame), the tutorial's page one every 3 s."""
-    rate_burst: int = 400
-    """Inbound messages a connection may send at once before the rate applies."""
-
-    def __post_init__(self) -> None:
-        if self.max_errors < 1:
-            raise ValueError("max_errors must be at least 1")
-        if self.rate_per_s < 0 or self.rate_burst < 1:
-            raise ValueError("rate_per_s must be >= 0 and rate_burst >= 1")
-
-
-@dataclass(slots=True)
-class ClientStats:
-    """Per-connection counters, shown by ``GET /status``."""
-
-    messages_in: int = 0
-    bytes_in: int = 0
-    messages_out: int = 0
-    bytes_out: int = 0
-    audio_chunks_in: int = 0
-    frames_in: int = 0
-    texts_in: int = 0
-    chunks_skipped: int = 0
-    audio_out: int = 0
-    errors_sent: int = 0
-    audio_dropped: int = 0
-    rate_limited: int = 0
-    """Inbound messages dropped for exceeding the rate limit (each answered with ``rate_limited``)."""
-    reconnects: int = 0
-    """Times the live session reported being live again after reconnecting."""
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def close_reason(text: str) -> str:
-    """``text`` cut to the 123-byte limit of a WebSocket close reason, on a character boundary."""
-    encoded = text.encode("utf-8")
-    if len(encoded) <= 123:
-        return text
-    return encoded[:120].decode("utf-8", errors="ignore") + "…"
+__all__ = ["RelayProtocol"]
 
 
 def _identity(text: str) -> str:
@@ -183,7 +80,7 @@ class RelayProtocol:
         base: the relay's session options (model, voice, defaults); the browser's setup overrides only
             the whitelisted fields.
         redact: applied to every error text that leaves the relay (e.g. a :class:`Redactor`).
-        limits: the error budget and the inbound rate limit.
+        limits: the error budget and the inbound rate limit (default: :class:`ProtocolLimits`).
 
     ``session`` is the live session's state for ``/status``: ``awaiting_setup``, ``connecting``,
     ``connected``, ``reconnecting`` or ``closed``.
@@ -194,8 +91,9 @@ class RelayProtocol:
         base: SessionOptions,
         *,
         redact: Callable[[str], str] = _identity,
-        limits: ProtocolLimits = ProtocolLimits(),
+        limits: ProtocolLimits | None = None,
     ) -> None:
+        limits = limits or ProtocolLimits()
         self._base = base
         self._redact = redact
         self._limits = limits
@@ -239,7 +137,7 @@ class RelayProtocol:
                     '{"response_modalities": ["AUDIO"]}}}.',
                 )
             )
-        if isinstance(message, TextTurn):
+        if isinstance(message, UserText):
             self.stats.texts_in += 1
             return [Forward(message)]
         return self._realtime(message)
@@ -287,8 +185,8 @@ class RelayProtocol:
     def _realtime(self, message: RealtimeInput) -> list[Action]:
         # Frames go first: the tutorial's page puts its latest frame *after* 3 s of audio in the same
         # message, and an utterance that ends inside that audio must be answered with the frame in view.
-        frames = [c for c in message.chunks if isinstance(c, ImageChunk)]
-        audio = [c for c in message.chunks if isinstance(c, AudioChunk)]
+        frames = [c for c in message.chunks if isinstance(c, UserImage)]
+        audio = [c for c in message.chunks if isinstance(c, UserAudio)]
         self.stats.frames_in += len(frames)
         self.stats.audio_chunks_in += len(audio)
         actions: list[Action] = [Forward(chunk) for chunk in frames]

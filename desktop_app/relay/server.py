@@ -18,14 +18,11 @@ import asyncio
 import contextlib
 import http
 import itertools
-import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -37,9 +34,10 @@ from desktop_app.relay.config import DEFAULT_HOST, DEFAULT_PORT, RelayConfig
 from desktop_app.relay.connection import BrowserConnection
 from desktop_app.relay.messages import ErrorCode
 from desktop_app.relay.origin import HostPolicy, OriginPolicy, is_loopback_host
-from desktop_app.relay.protocol import CloseCode, close_reason
+from desktop_app.relay.protocol_values import CloseCode, close_reason
 from desktop_app.relay.redact import RedactingFilter, Redactor
-from desktop_app.relay.static import StaticFile, read_static, resolve_static
+from desktop_app.relay.responses import file_response, json_response, plain
+from desktop_app.relay.static import resolve_static
 from desktop_app.relay.web import web_root
 
 __all__ = ["RelayServer", "run_relay"]
@@ -47,7 +45,6 @@ __all__ = ["RelayServer", "run_relay"]
 log = logging.getLogger("desktop_app.relay")
 
 _SERVER_HEADER = "gemini-live-desktop-relay"
-_SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 
 
@@ -55,7 +52,7 @@ class RelayServer:
     """The relay. Constructing it does no I/O; :meth:`start` binds the port.
 
     Args:
-        connector: opens one live session per browser (the current backend; see :meth:`set_connector`).
+        connector: opens one live session per browser (the current backend).
         options: the relay's session options; browsers may override only modality, voice, system
             instruction and transcription.
         config: where to listen and the limits.
@@ -165,19 +162,6 @@ class RelayServer:
     async def __aexit__(self, *_exc: object) -> None:
         await self.stop()
 
-    async def serve_forever(self) -> None:
-        """Run until cancelled, then stop."""
-        if self._server is None:
-            await self.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.stop()
-
-    def set_connector(self, connector: LiveConnector) -> None:
-        """Switch the backend for browsers that connect from now on (open sessions keep theirs)."""
-        self._connector = connector
-
     # --- facts ----------------------------------------------------------------------------------
 
     @property
@@ -236,17 +220,17 @@ class RelayServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         headers = request.headers
         if getattr(request, "method", "GET") != "GET":  # websockets < 15 parses GET only anyway
-            response = _plain(http.HTTPStatus.METHOD_NOT_ALLOWED, "Only GET is served here.\n")
+            response = plain(http.HTTPStatus.METHOD_NOT_ALLOWED, "Only GET is served here.\n")
             response.headers["Allow"] = "GET"
             return response
         if not self._hosts.allows(headers.get("Host")):
             log.info("relay refused a request for host %r", _short(headers.get("Host")))
-            return _plain(http.HTTPStatus.FORBIDDEN, "This host name is not served here.\n")
+            return plain(http.HTTPStatus.FORBIDDEN, "This host name is not served here.\n")
         if "websocket" in headers.get("Upgrade", "").lower():
             origin = headers.get("Origin")
             if not self._origins.allows(origin):
                 log.info("relay refused a WebSocket from origin %r", _short(origin))
-                return _plain(
+                return plain(
                     http.HTTPStatus.FORBIDDEN,
                     "WebSocket connections are accepted only from pages on this machine "
                     "(http://localhost, http://127.0.0.1, http://[::1]) or origins allowed with "
@@ -255,20 +239,11 @@ class RelayServer:
             return None  # a full relay accepts the upgrade and refuses in _handle, with a reason a page sees
         path = request.path.split("?", 1)[0]
         if path == "/status":
-            return _json_response(self.status())
+            return json_response(self.status())
         found = resolve_static(self._root, request.path)
         if isinstance(found, http.HTTPStatus):
-            return _plain(found, f"{found.phrase}\n")
-        return self._file_response(found, headers.get("Host"))
-
-    def _file_response(self, found: StaticFile, host: str | None) -> Response:
-        body = read_static(found)
-        if body is None:
-            return _plain(http.HTTPStatus.NOT_FOUND, "Not Found\n")
-        extra: list[tuple[str, str]] = [("Cache-Control", "no-cache")]
-        if found.content_type.startswith("text/html"):
-            extra.append(("Content-Security-Policy", _csp(host)))
-        return _response(http.HTTPStatus.OK, found.content_type, body, extra)
+            return plain(found, f"{found.phrase}\n")
+        return file_response(found, headers.get("Host"))
 
     # --- WebSocket ------------------------------------------------------------------------------
 
@@ -325,44 +300,6 @@ def _short(value: str | None, limit: int = 80) -> str:
     if value is None:
         return "none"
     return "".join(ch if ch.isprintable() else "?" for ch in value[:limit])
-
-
-def _csp(host: str | None) -> str:
-    sockets = ""
-    if host and _SAFE_HOST.match(host):
-        sockets = f" ws://{host} wss://{host}"
-    return (
-        "default-src 'self'; "
-        f"connect-src 'self'{sockets}; "
-        "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
-        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    )
-
-
-def _response(
-    status: http.HTTPStatus, content_type: str, body: bytes, extra: Iterable[tuple[str, str]] = ()
-) -> Response:
-    headers = Headers(
-        [
-            ("Connection", "close"),
-            ("Content-Length", str(len(body))),
-            ("Content-Type", content_type),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "no-referrer"),
-            ("X-Frame-Options", "DENY"),
-            *extra,
-        ]
-    )
-    return Response(status.value, status.phrase, headers, body)
-
-
-def _plain(status: http.HTTPStatus, text: str) -> Response:
-    return _response(status, "text/plain; charset=utf-8", text.encode())
-
-
-def _json_response(payload: dict[str, Any]) -> Response:
-    body = json.dumps(payload, indent=2).encode()
-    return _response(http.HTTPStatus.OK, "application/json", body, [("Cache-Control", "no-store")])
 
 
 async def run_relay(

@@ -19,7 +19,14 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Policy", "Supervised", "TaskFailure", "TaskSupervisor", "install_exception_handler"]
+__all__ = [
+    "Policy",
+    "Supervised",
+    "TaskFailure",
+    "TaskSupervisor",
+    "install_exception_handler",
+    "stop_task",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +113,13 @@ class Supervised:
         self._cancelled = True
         self.task.cancel()
         await asyncio.wait([self.task])
+
+
+async def stop_task(task: Supervised | None) -> None:
+    """Stop ``task`` if there is one (see :meth:`Supervised.stop`). Clear your own reference before the
+    await, so that a second stop meanwhile finds nothing: ``task, self._task = self._task, None``."""
+    if task is not None:
+        await task.stop()
 
 
 class TaskSupervisor:

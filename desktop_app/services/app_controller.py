@@ -24,14 +24,14 @@ from desktop_app.relay.server import RelayServer
 from desktop_app.runtime.tasks import install_exception_handler
 from desktop_app.services.audio import AudioService
 from desktop_app.services.backend import BackendService
-from desktop_app.services.bus import Bus, Service
+from desktop_app.services.bus import Bus, Service, ServiceBase
 from desktop_app.services.conversation import ConversationService
 from desktop_app.services.history import HistoryService
 from desktop_app.services.mic_gate import GateStep
 from desktop_app.services.relay import RelayService
 from desktop_app.services.vision import VisionService
 
-__all__ = ["AppController", "Services"]
+__all__ = ["AppController", "Running", "Services"]
 
 
 @dataclass(slots=True)
@@ -56,19 +56,36 @@ class Services:
         return [p for p in parts if p is not None]
 
 
-class AppController:
+@dataclass(frozen=True, slots=True)
+class Running:
+    """What :meth:`AppController.running` reports: each part that runs now, or None (not running, or left
+    out of this mode). ``recording_path``: the WAV being recorded (``record_audio``; user left, model
+    right)."""
+
+    conversation: Conversation | None
+    audio: AudioIO | None
+    relay: RelayServer | None
+    recording_path: Path | None
+
+
+class AppController(ServiceBase):
     """See the module docstring. Construct anywhere (no I/O); call every method on the loop thread.
+
+    It is the service of services (it hears every settings section): :meth:`start`, :meth:`stop` and
+    :meth:`apply_settings` run theirs.
 
     Args:
         save: writes the settings in :meth:`apply_settings` (an OSError becomes a notice).
     """
 
+    sections = frozenset(Section)
+
     def __init__(
         self, settings: Settings, bus: Bus, services: Services, save: Callable[[Settings], object]
     ) -> None:
-        self._settings = settings
-        self._bus = bus
-        self._s = services
+        super().__init__(settings, bus)
+        self.services = services
+        """The services this mode runs (read them; the controller starts and stops them)."""
         self._save = save
         self._stopped = False
 
@@ -78,30 +95,19 @@ class AppController:
     def settings(self) -> Settings:
         return self._settings
 
-    @property
-    def services(self) -> Services:
-        return self._s
-
-    @property
-    def conversation(self) -> Conversation | None:
-        return self._s.conversation.conversation if self._s.conversation else None
-
-    @property
-    def audio(self) -> AudioIO | None:
-        return self._s.audio.audio if self._s.audio else None
-
-    @property
-    def relay(self) -> RelayServer | None:
-        return self._s.relay.relay if self._s.relay else None
-
-    @property
-    def recording_path(self) -> Path | None:
-        """The WAV being recorded (``record_audio``; user left, model right), or None when not recording."""
-        return self._s.history.recording_path if self._s.history else None
+    def running(self) -> Running:
+        """A snapshot of the parts running now; take a new one after a start, stop or settings change."""
+        s = self.services
+        return Running(
+            s.conversation.conversation if s.conversation else None,
+            s.audio.audio if s.audio else None,
+            s.relay.relay if s.relay else None,
+            s.history.recording_path if s.history else None,
+        )
 
     @property
     def input_state(self) -> InputState:
-        audio, vision = self._s.audio, self._s.vision
+        audio, vision = self.services.audio, self.services.vision
         gate = audio.gate if audio else None
         return InputState(
             mic_muted=gate.muted if gate else False,
@@ -121,14 +127,14 @@ class AppController:
         self._stopped = False
         install_exception_handler(asyncio.get_running_loop(), self._loop_error)
         try:
-            await self._s.backend.start()
+            await self.services.backend.start()
         except AppError as err:
             self._bus.notice(str(err), "backend")
             return
-        for service in self._s.in_start_order()[1:]:
+        for service in self.services.in_start_order()[1:]:
             await service.start()
-        if self._settings.push_to_talk and self._s.audio is not None:  # the session opened without VAD
-            self._s.audio.set_gate(self._s.audio.gate.set_push_to_talk(True))
+        if self._settings.push_to_talk and self.services.audio is not None:  # the session opened without VAD
+            self.services.audio.set_gate(self.services.audio.gate.set_push_to_talk(True))
         self.publish_input()
 
     async def stop(self) -> None:
@@ -136,61 +142,61 @@ class AppController:
         if self._stopped:
             return
         self._stopped = True
-        for service in self._s.in_stop_order():
+        for service in self.services.in_stop_order():
             await service.stop()
         await self._bus.supervisor.cancel_all()  # each service stopped its own; this is the safety net
 
     # --- commands -----------------------------------------------------------------------------------
 
     async def set_mic_muted(self, muted: bool) -> None:
-        if self._s.audio is not None:
-            await self._gate(self._s.audio.gate.mute(muted))
+        if self.services.audio is not None:
+            await self._gate(self.services.audio.gate.mute(muted))
 
     async def set_push_to_talk(self, enabled: bool) -> None:
         """Also the ``push_to_talk`` setting: a new session opens with activity detection off (or on)."""
-        if self._s.audio is not None:
-            await self._gate(self._s.audio.gate.set_push_to_talk(enabled))
+        if self.services.audio is not None:
+            await self._gate(self.services.audio.gate.set_push_to_talk(enabled))
         if enabled != self._settings.push_to_talk:
             await self.apply_settings(dataclasses.replace(self._settings, push_to_talk=enabled))
 
     async def talk(self, pressed: bool) -> None:
-        if self._s.audio is not None:
-            await self._gate(self._s.audio.gate.talk(pressed))
+        if self.services.audio is not None:
+            await self._gate(self.services.audio.gate.talk(pressed))
 
     async def set_camera(self, spec: str | None) -> None:
-        if self._s.vision is not None:
-            await self._s.vision.set_camera(spec)
+        if self.services.vision is not None:
+            await self.services.vision.set_camera(spec)
         self.publish_input()
 
     async def set_screen(self, monitor: str | None) -> None:
-        if self._s.vision is not None:
-            await self._s.vision.set_screen(monitor)
+        if self.services.vision is not None:
+            await self.services.vision.set_screen(monitor)
         self.publish_input()
 
     async def set_vision_paused(self, paused: bool) -> None:
-        if self._s.vision is not None:
-            self._s.vision.set_paused(paused)
+        if self.services.vision is not None:
+            self.services.vision.set_paused(paused)
         self.publish_input()
 
     async def retry_camera(self) -> None:
-        if self._s.vision is not None:
-            self._s.vision.retry()
+        if self.services.vision is not None:
+            self.services.vision.retry()
 
     async def send_text(self, text: str) -> None:
         text = text.strip()
-        if text and self._s.conversation is not None:
-            await self._s.conversation.send_text(text)
+        if text and self.services.conversation is not None:
+            await self.services.conversation.send_text(text)
 
     async def set_volume(self, volume: float) -> None:
-        if self._s.audio is not None:
-            volume = self._s.audio.set_volume(volume)
+        if self.services.audio is not None:
+            volume = self.services.audio.set_volume(volume)
         self._settings = dataclasses.replace(self._settings, output_volume=min(2.0, max(0.0, volume)))
         self.publish_input()
 
     async def set_headphones(self, on: bool) -> None:
         self._settings = dataclasses.replace(self._settings, echo_cancellation=not on)
-        if self._s.audio is not None:
-            await self._s.audio.set_headphones(on)
+        if self.services.audio is not None:
+            await self.services.audio.set_headphones(on)
             self._use_new_sink()
         self.publish_input()
 
@@ -202,7 +208,7 @@ class AppController:
         except OSError as err:
             self._bus.notice(f"The settings could not be saved ({err}).", "settings")
         changed = changed_sections(old, settings)
-        s = self._s
+        s = self.services
         if Section.BACKEND in changed:
             await self._reopen_backend(settings)
         services: list[Service | None] = [s.conversation, s.relay, s.audio, s.vision, s.history]
@@ -223,20 +229,20 @@ class AppController:
     # --- internals ----------------------------------------------------------------------------------
 
     async def _gate(self, step: GateStep) -> None:
-        assert self._s.audio is not None
-        conversation = self._s.conversation
+        assert self.services.audio is not None
+        conversation = self.services.conversation
         manual = self._settings.push_to_talk  # the session was opened without activity detection
-        opening = step.gate.open and step.gate.talking and not self._s.audio.gate.open
+        opening = step.gate.open and step.gate.talking and not self.services.audio.gate.open
         if manual and opening and conversation is not None:
             await conversation.activity(True)  # before the first block goes out
-        self._s.audio.set_gate(step)
+        self.services.audio.set_gate(step)
         self.publish_input()
         if step.paused and conversation is not None:
             await (conversation.activity(False) if manual else conversation.mic_paused())
 
     async def _reopen_backend(self, settings: Settings) -> None:
         """Close what runs on the backend, then reopen it; the session and relay reopen on it next."""
-        s = self._s
+        s = self.services
         for service in (s.conversation, s.relay):
             if service is not None:
                 await service.stop()
@@ -247,8 +253,8 @@ class AppController:
 
     def _use_new_sink(self) -> None:
         """After the devices reopened: the speaker, or a silent sink if none opened (never a closed one)."""
-        if self._s.conversation is not None and self._s.audio is not None:
-            self._s.conversation.use_sink(self._s.audio.sink)
+        if self.services.conversation is not None and self.services.audio is not None:
+            self.services.conversation.use_sink(self.services.audio.sink)
 
     def publish_input(self) -> None:
         self._bus.publish(self.input_state)

@@ -16,8 +16,8 @@ from desktop_app.config import Section, Settings
 from desktop_app.core.errors import AppError
 from desktop_app.core.events import Event, MicAudio
 from desktop_app.core.ports import AudioSink
-from desktop_app.runtime.tasks import Policy, Supervised
-from desktop_app.services.bus import Bus
+from desktop_app.runtime.tasks import Policy, Supervised, stop_task
+from desktop_app.services.bus import Bus, ServiceBase
 from desktop_app.services.mic_gate import GateStep, MicGate
 
 __all__ = ["AudioOpener", "AudioService", "open_real_audio"]
@@ -33,7 +33,7 @@ def open_real_audio(
     return open_audio(options, loop, on_event=publish, allow_missing=True)
 
 
-class AudioService:
+class AudioService(ServiceBase):
     """Owns the devices and the gate. Call on the loop thread.
 
     Args:
@@ -49,8 +49,7 @@ class AudioService:
         opener: AudioOpener,
         forward: Callable[[MicAudio], Awaitable[None]],
     ) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._opener = opener
         self._forward = forward
         self._pump: Supervised | None = None
@@ -97,9 +96,8 @@ class AudioService:
             return
         audio, self.audio = self.audio, None
         await audio.source.aclose()
-        if self._pump is not None:
-            pump, self._pump = self._pump, None
-            await pump.stop()
+        pump, self._pump = self._pump, None
+        await stop_task(pump)
         await audio.sink.aclose()
 
     async def apply_settings(self, settings: Settings) -> None:

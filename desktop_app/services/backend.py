@@ -21,7 +21,7 @@ from desktop_app.live.options import Modality, SessionOptions, VadOptions
 from desktop_app.live.reconnect import ReconnectPolicy
 from desktop_app.live.resilient_session import ResilientConnector
 from desktop_app.live.session import LiveConnector
-from desktop_app.services.bus import Bus
+from desktop_app.services.bus import Bus, ServiceBase
 
 __all__ = [
     "OFFLINE_NOTICE",
@@ -70,6 +70,15 @@ def session_options(settings: Settings) -> SessionOptions:
             silence_duration_ms=settings.vad_silence_ms,
             prefix_padding_ms=settings.vad_prefix_padding_ms,
         ),
+        media_resolution=settings.media_resolution or None,
+        speech_language=settings.speech_language or None,
+        transcription_languages=settings.transcription_languages,
+        custom_vocabulary=settings.custom_vocabulary,
+        affective_dialog=settings.affective_dialog,
+        proactive_audio=settings.proactive_audio,
+        thinking_level=settings.thinking_level or None,
+        thinking_budget=None if settings.thinking_budget < 0 else settings.thinking_budget,
+        include_thoughts=settings.include_thoughts,
     )
 
 
@@ -115,14 +124,13 @@ async def open_backend(settings: Settings) -> AsyncIterator[BackendHandle]:
 BackendOpener = Callable[[Settings], AbstractAsyncContextManager[BackendHandle]]
 
 
-class BackendService:
+class BackendService(ServiceBase):
     """Holds the open backend between :meth:`start` and :meth:`stop`. Call on the loop thread."""
 
     sections = frozenset({Section.BACKEND})
 
     def __init__(self, settings: Settings, bus: Bus, opener: BackendOpener) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._opener = opener
         self._stack: AsyncExitStack | None = None
         self.handle: BackendHandle | None = None

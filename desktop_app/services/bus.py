@@ -15,7 +15,7 @@ from desktop_app.config import Section, Settings
 from desktop_app.core.events import ErrorEvent, Event
 from desktop_app.runtime.tasks import TaskFailure, TaskSupervisor
 
-__all__ = ["Bus", "Service"]
+__all__ = ["Bus", "Service", "ServiceBase"]
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +70,17 @@ class Service(Protocol):
     async def apply_settings(self, settings: Settings) -> None:
         """Take ``settings`` and restart or reconfigure whatever of this service they change."""
         ...
+
+
+class ServiceBase:
+    """The wiring every service shares: the settings it runs with and the bus it publishes on.
+
+    A subclass sets ``sections``, calls ``super().__init__(settings, bus)`` first, and replaces
+    ``self._settings`` in its ``apply_settings``.
+    """
+
+    sections: frozenset[Section] = frozenset()
+
+    def __init__(self, settings: Settings, bus: Bus) -> None:
+        self._settings = settings
+        self._bus = bus

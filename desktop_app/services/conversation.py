@@ -14,18 +14,20 @@ from collections.abc import Callable
 
 from desktop_app.config import Section, Settings
 from desktop_app.core.clock import Clock
+from desktop_app.core.commands import ActivityEnd, ActivityStart, UserImage
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, TurnLatency, VoiceActivity
 from desktop_app.core.ports import AudioSink
 from desktop_app.engine import Conversation
+from desktop_app.live.connect_config import setup_notices
 from desktop_app.live.options import SessionOptions
 from desktop_app.services.backend import BackendService, session_options
-from desktop_app.services.bus import Bus
+from desktop_app.services.bus import Bus, ServiceBase
 
 __all__ = ["ConversationService"]
 
 
-class ConversationService:
+class ConversationService(ServiceBase):
     """Call on the loop thread. ``sink`` gives the speaker to play replies through (looked up at start)."""
 
     sections = frozenset({Section.BACKEND, Section.SESSION})
@@ -38,8 +40,7 @@ class ConversationService:
         sink: Callable[[], AudioSink],
         clock: Clock,
     ) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._backend = backend
         self._sink = sink
         self._clock = clock
@@ -63,9 +64,12 @@ class ConversationService:
         handle = self._backend.handle
         if handle is None or self.conversation is not None:
             return
+        options = self._options()
+        for notice in setup_notices(options):  # a saved option this model refuses: left out, said once
+            self._bus.notice(notice, "model_setup")
         conv = Conversation(
             handle.connector,
-            self._options(),
+            options,
             sink=self._sink(),
             on_event=self._on_event,
             clock=self._clock,
@@ -130,7 +134,7 @@ class ConversationService:
         conv = self.live
         if conv is not None:
             with contextlib.suppress(LiveError):
-                await conv.session.send_activity(start=start)
+                await conv.session.send(ActivityStart() if start else ActivityEnd())
 
     async def send_text(self, text: str) -> None:
         """Send a typed turn; a notice when there is no live session to send it to or the send fails."""
@@ -150,7 +154,7 @@ class ConversationService:
         conv = self.live
         if conv is None:
             raise LiveError("No live session to send the frame to.")
-        await conv.session.send_video(jpeg)
+        await conv.session.send(UserImage(jpeg))
 
     # --- receiving ----------------------------------------------------------------------------------
 

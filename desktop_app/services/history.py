@@ -17,23 +17,22 @@ from desktop_app.core.errors import MediaError
 from desktop_app.core.events import Event, Interrupted, MicAudio, ModelAudio
 from desktop_app.history import HistoryWriter, TwoChannelRecorder
 from desktop_app.history.paths import new_recording_file
-from desktop_app.runtime.tasks import Policy, Supervised
+from desktop_app.runtime.tasks import Policy, Supervised, stop_task
 from desktop_app.services.backend import BackendService
-from desktop_app.services.bus import Bus
+from desktop_app.services.bus import Bus, ServiceBase
 
 __all__ = ["HistoryService"]
 
 _RECORDING_TICK_S = 0.25  # how often a recording writes out what can no longer change
 
 
-class HistoryService:
+class HistoryService(ServiceBase):
     """Call on the loop thread. Start it after the backend (the file names the backend and model)."""
 
     sections = frozenset({Section.HISTORY})
 
     def __init__(self, settings: Settings, bus: Bus, backend: BackendService, clock: Clock) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._backend = backend
         self._clock = clock
         self.writer: HistoryWriter | None = None
@@ -148,9 +147,8 @@ class HistoryService:
             self._bus.notice(f"Recording stopped: {recorder.path} cannot be written ({err}).", "recording")
 
     async def _close_recorder(self) -> None:
-        if self._tick is not None:
-            tick, self._tick = self._tick, None
-            await tick.stop()
+        tick, self._tick = self._tick, None
+        await stop_task(tick)
         if self._recorder is not None:
             recorder, self._recorder = self._recorder, None
             try:

@@ -14,9 +14,9 @@ from desktop_app.core.events import RelayStatus
 from desktop_app.live.session import LiveConnector
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.server import RelayServer
-from desktop_app.runtime.tasks import Policy, Supervised
+from desktop_app.runtime.tasks import Policy, Supervised, stop_task
 from desktop_app.services.backend import BackendService, session_options
-from desktop_app.services.bus import Bus
+from desktop_app.services.bus import Bus, ServiceBase
 
 __all__ = ["RelayService", "build_relay"]
 
@@ -29,7 +29,7 @@ def build_relay(connector: LiveConnector, settings: Settings) -> RelayServer:
     return RelayServer(connector, session_options(settings), config, api_key=settings.api_key)
 
 
-class RelayService:
+class RelayService(ServiceBase):
     """Runs the relay on the backend's connector and publishes :class:`RelayStatus` as clients come and go.
 
     A relay that cannot start is a notice (code ``relay``) and :attr:`failure` says why; the rest of the
@@ -39,8 +39,7 @@ class RelayService:
     sections = frozenset({Section.BACKEND, Section.RELAY, Section.SESSION})
 
     def __init__(self, settings: Settings, bus: Bus, backend: BackendService) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._backend = backend
         self._watch: Supervised | None = None
         self.relay: RelayServer | None = None
@@ -87,9 +86,8 @@ class RelayService:
 
     async def stop(self) -> None:
         """Stop the watcher and the relay (its browser sessions close). Safe to call twice."""
-        if self._watch is not None:
-            watch, self._watch = self._watch, None
-            await watch.stop()
+        watch, self._watch = self._watch, None
+        await stop_task(watch)
         if self.relay is not None:
             relay, self.relay = self.relay, None
             await relay.stop()

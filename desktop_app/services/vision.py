@@ -14,8 +14,8 @@ from desktop_app.config import Section, Settings, changed_sections
 from desktop_app.core.errors import AppError
 from desktop_app.core.events import Event, VoiceActivity
 from desktop_app.core.media_events import PreviewFrame
-from desktop_app.runtime.tasks import Policy, Supervised, TaskFailure
-from desktop_app.services.bus import Bus
+from desktop_app.runtime.tasks import Policy, Supervised, TaskFailure, stop_task
+from desktop_app.services.bus import Bus, ServiceBase
 from desktop_app.video import VideoSource, VisionPump
 from desktop_app.video.from_settings import encoder_from, pacing_from
 from desktop_app.video.pump import FrameSender
@@ -46,7 +46,7 @@ def build_vision_pump(
     )
 
 
-class VisionService:
+class VisionService(ServiceBase):
     """Call on the loop thread.
 
     Args:
@@ -66,8 +66,7 @@ class VisionService:
         previews: bool = True,
         on_change: Callable[[], None] = lambda: None,
     ) -> None:
-        self._settings = settings
-        self._bus = bus
+        super().__init__(settings, bus)
         self._send = send
         self._previews = previews
         self.on_change = on_change
@@ -88,8 +87,7 @@ class VisionService:
             pump, task = self.pump, self._task
             self.pump = self._task = None
             await pump.stop()
-            if task is not None:
-                await task.stop()
+            await stop_task(task)
 
     async def apply_settings(self, settings: Settings) -> None:
         """Reconfigure the running pump; switch the camera if the source changed."""

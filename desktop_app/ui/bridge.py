@@ -26,6 +26,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import shiboken6
@@ -142,22 +143,14 @@ def _post(runner_ref: weakref.ref[CommandRunner], token: int, _future: object) -
         runner._finished.emit(token)
 
 
+@dataclass(frozen=True, slots=True)
 class _Route:
     """Where a finished call's result goes, and its failure (None: the runner's :attr:`failed` signal)."""
 
-    __slots__ = ("on_error", "on_result", "owner", "what")
-
-    def __init__(
-        self,
-        what: str,
-        on_result: Callable[[Any], None] | None,
-        on_error: Callable[[str], None] | None,
-        owner: QObject | None,
-    ) -> None:
-        self.what = what
-        self.on_result = on_result
-        self.on_error = on_error
-        self.owner = owner
+    what: str
+    on_result: Callable[[Any], None] | None
+    on_error: Callable[[str], None] | None
+    owner: QObject | None
 
     def owner_gone(self) -> bool:
         return self.owner is not None and not shiboken6.isValid(self.owner)

@@ -3,6 +3,10 @@
 Feed :class:`SessionState` and :class:`GoAway` to :meth:`ConnectionStatus.apply`; ask :meth:`label` with the
 current monotonic time. After a ``GoAway`` the label counts down to the server's cut ("reconnecting in
 12 s"); :meth:`needs_ticks` tells the view whether to keep a one-second timer running.
+
+Models that keep working after their turn (extended thinking) send :class:`InteractionUpdate`: feed it too.
+From IN_PROGRESS until IDLE the label says "working in the background" (:attr:`ConnectionStatus.working`);
+``waiting_for_input`` says "waiting for you" until the user speaks (:class:`VoiceActivity`) or a new status.
 """
 
 from __future__ import annotations
@@ -10,7 +14,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from desktop_app.core.events import Event, GoAway, SessionPhase, SessionState
+from desktop_app.core.events import (
+    Event,
+    GoAway,
+    Interaction,
+    InteractionUpdate,
+    SessionPhase,
+    SessionState,
+    VoiceActivity,
+)
 
 __all__ = ["ConnectionStatus", "StatusLabel"]
 
@@ -30,6 +42,8 @@ class ConnectionStatus:
         self.detail = ""
         self._goaway_deadline: float | None = None
         self._goaway_unknown = False
+        self.working = False  # the model works in the background (IN_PROGRESS, not yet IDLE)
+        self.waiting_for_input = False  # the model expects the user to go on
 
     def apply(self, event: Event, now: float) -> bool:
         """Take an event; True when the label may have changed."""
@@ -39,6 +53,15 @@ class ConnectionStatus:
             if event.phase is not SessionPhase.LIVE:
                 self._goaway_deadline = None
                 self._goaway_unknown = False
+                self.working = self.waiting_for_input = False  # the work ends with the connection
+            return True
+        if isinstance(event, InteractionUpdate):
+            if event.status is not None:
+                self.working = event.status is Interaction.IN_PROGRESS
+            self.waiting_for_input = event.waiting_for_input
+            return True
+        if isinstance(event, VoiceActivity) and event.speaking and self.waiting_for_input:
+            self.waiting_for_input = False
             return True
         if isinstance(event, GoAway):
             if event.time_left_s is None:
@@ -77,4 +100,12 @@ class ConnectionStatus:
             )
         if self._goaway_unknown:
             return StatusLabel("Live · reconnecting soon", "warn")
+        if self.working:
+            return StatusLabel(
+                "Live · working in the background",
+                "busy",
+                "The model is still thinking or running tools after its reply; more may follow.",
+            )
+        if self.waiting_for_input:
+            return StatusLabel("Live · waiting for you", "ok", "The model expects you to go on.")
         return StatusLabel("Live", "ok", self.detail)

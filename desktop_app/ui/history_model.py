@@ -152,13 +152,17 @@ def _notice_text(notice: Notice) -> str:
 
 
 def transcript_entries(log: SessionLog) -> list[TranscriptEntry]:
-    """The conversation as transcript entries, in time order: what the user said, what the model said
-    (interrupted, or cut short and so not final), and notices (errors, reconnects) as system lines."""
+    """The conversation as transcript entries, in time order: what the user said, what the model thought
+    (thought summaries) and said (interrupted, or cut short and so not final), and notices (errors,
+    reconnects) as system lines."""
     timed: list[tuple[float, int, TranscriptEntry]] = []
     for turn in log.turns:
         if turn.user.strip():
             entry = TranscriptEntry(0, EntryKind.USER, turn.index, turn.user.strip(), final=True)
             timed.append((turn.user_start or 0.0, 0, entry))
+        if turn.thoughts.strip():  # shown collapsed, like in the live window
+            thought = TranscriptEntry(0, EntryKind.THOUGHT, turn.index, turn.thoughts.strip(), final=True)
+            timed.append((turn.thought_start or 0.0, 1, thought))
         if turn.model.strip() or turn.interrupted:
             at = turn.model_start if turn.model_start is not None else (turn.end or turn.user_end or 0.0)
             entry = TranscriptEntry(

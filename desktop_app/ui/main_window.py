@@ -39,6 +39,7 @@ from desktop_app.controller_api import (
     HistoryStore,
     KeyStore,
     MonitorInfo,
+    Policy,
     Settings,
     StoredKey,
     changed_fields,
@@ -50,6 +51,7 @@ from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
+from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.window_events import EventView
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
 from desktop_app.ui.window_memory import WindowMemory
@@ -120,6 +122,7 @@ class MainWindow(EventView):
         )
         self.video.masks_edited.connect(self._masks_edited)
         self.relay_panel.open_requested.connect(self._open_url)
+        self.tools.always_allowed.connect(self._tool_always_allowed)
         self.composer.returnPressed.connect(self.send_typed)
         self.send_button.clicked.connect(self.send_typed)
 
@@ -174,6 +177,7 @@ class MainWindow(EventView):
     def attach(self, controller: Controller) -> None:
         """Give the window its controller (after the window is shown: the import is the slow part)."""
         self.controller = controller
+        self.tools.attach(controller, self._runner)  # consent cards and the Qt ports, when it runs tools
 
     def command(
         self,
@@ -237,7 +241,12 @@ class MainWindow(EventView):
             return self.dialog
         env_key = bool(os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY"))
         dialog = SettingsDialog(
-            self.settings, self._runner, stored_key=self._stored_key, env_key=env_key, parent=self
+            self.settings,
+            self._runner,
+            stored_key=self._stored_key,
+            env_key=env_key,
+            tools=self.tools.specs,
+            parent=self,
         )
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
@@ -305,12 +314,18 @@ class MainWindow(EventView):
         entries = replace_masks(self.settings.video_masks, source, masks)
         self.apply_settings(dataclasses.replace(self.settings, video_masks=entries))
 
+    def _tool_always_allowed(self, name: str) -> None:
+        """The runtime saved "allow" for ``name``: keep the window's copy of the settings in step."""
+        entries = with_policy(self.settings.tool_policies, name, Policy.ALLOW)
+        self.settings = dataclasses.replace(self.settings, tool_policies=entries)
+
     def apply_settings(self, settings: Settings) -> None:
         old, self.settings = self.settings, settings
         if settings.api_key != old.api_key:
             self._runner.set_redactor(Redactor([settings.api_key, old.api_key]))
         if not changed_fields(old, settings):
             return
+        self.status.set_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)  # the estimate
         self.settings_applied.emit(settings)
 
         def applied(reconnected: bool) -> None:

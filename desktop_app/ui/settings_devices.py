@@ -10,7 +10,7 @@ fills it and :meth:`values` returns its fields as ``Settings`` keyword arguments
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,8 @@ from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.video_view import bgr_image
 
 __all__ = ["DevicesPage"]
+
+T = TypeVar("T")
 
 
 def _camera_label(spec: str) -> str:
@@ -88,20 +90,13 @@ class DevicesPage(SettingsPage):
             QCheckBox("Echo cancellation (turn off when wearing headphones)"),
         )
         self.noise = self.field("", "noise_suppression", QCheckBox("Noise suppression"))
-        self._runner.run_blocking(
-            "Listing audio devices",
-            audio_devices,
-            on_result=self._fill_devices,
-            on_error=self.mic_result.setText,
-            owner=self,
-        )
-        self._runner.run_blocking(
-            "Listing cameras",
-            camera_choices,
-            on_result=self._fill_cameras,
-            on_error=self.camera_preview.setText,
-            owner=self,
-        )
+        self._query("Listing audio devices", audio_devices, self._fill_devices, self.mic_result)
+        self._query("Listing cameras", camera_choices, self._fill_cameras, self.camera_preview)
+
+    def _query(self, what: str, query: Callable[[], T], fill: Callable[[T], None], report: QLabel) -> None:
+        """Run the blocking device ``query`` off the Qt thread: its answer goes to ``fill``, a failure
+        (an expected answer, e.g. no sound system) to ``report``."""
+        self._runner.run_blocking(what, query, on_result=fill, on_error=report.setText, owner=self)
 
     def _tested_device(self, label: str, name: str, test: QPushButton) -> tuple[QComboBox, QLabel]:
         """A row with the device list bound to ``name`` ("System default" first) and its ``test`` button,

@@ -6,7 +6,8 @@ one when the user typed one, None when they asked to forget it) and :attr:`Setti
 dialog says, as the user edits, whether the change will start a new session: it asks the settings' own
 diff (``changed_fields``, ``section_of``, ``NEW_SESSION_SECTIONS``), never a list of its own.
 
-Its four pages are :attr:`~SettingsDialog.gemini`, :attr:`~SettingsDialog.conversation`,
+Its five pages are :attr:`~SettingsDialog.gemini`, :attr:`~SettingsDialog.model_options` (the options the
+chosen model takes, :mod:`desktop_app.ui.settings_model`), :attr:`~SettingsDialog.conversation`,
 :attr:`~SettingsDialog.devices` and :attr:`~SettingsDialog.video_relay`
 (:mod:`desktop_app.ui.settings_pages`, :mod:`desktop_app.ui.settings_devices`). Device lists and the three
 device tests run through the window's :class:`~desktop_app.ui.bridge.CommandRunner` in worker threads, so
@@ -16,17 +17,28 @@ the dialog never blocks.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from desktop_app.controller_api import NEW_SESSION_SECTIONS, Settings, StoredKey, changed_fields, section_of
+from desktop_app.controller_api import (
+    DEFAULT_MODEL,
+    NEW_SESSION_SECTIONS,
+    Settings,
+    StoredKey,
+    changed_fields,
+    section_of,
+)
 from desktop_app.core.errors import ConfigError
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.settings_desktop import DesktopPage
 from desktop_app.ui.settings_devices import DevicesPage
+from desktop_app.ui.settings_model import ModelPage, only_taken
 from desktop_app.ui.settings_pages import ConversationPage, GeminiPage, KeyAction, VideoRelayPage
+from desktop_app.ui.settings_tools import ToolsPage
 from desktop_app.ui.theme import COLORS
+from desktop_app.ui.tool_view import ListedTool
 
 __all__ = ["KeyAction", "SettingsDialog"]
 
@@ -59,6 +71,7 @@ class SettingsDialog(QDialog):
         *,
         stored_key: StoredKey | None = None,
         env_key: bool = False,
+        tools: Sequence[ListedTool] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -70,15 +83,19 @@ class SettingsDialog(QDialog):
         self._result: Settings | None = None
 
         self.gemini = GeminiPage(stored_key or StoredKey(), env_key)
+        self.model_options = ModelPage()  # the options only some models take, shown per chosen model
         self.conversation = ConversationPage()
         self.devices = DevicesPage(runner)
         self.video_relay = VideoRelayPage()
+        self.tools = ToolsPage(tools)  # every tool's policy (``tools``: the run's tools), the MCP servers
         self.desktop = DesktopPage()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.gemini, "Gemini")
+        self.tabs.addTab(self.model_options, "Model")
         self.tabs.addTab(self.conversation, "Conversation")
         self.tabs.addTab(self.devices, "Devices")
         self.tabs.addTab(self.video_relay, "Video && relay")
+        self.tabs.addTab(self.tools, "Tools")
         self.tabs.addTab(self.desktop, "Desktop")
 
         self.reconnect_note = QLabel("")
@@ -104,11 +121,22 @@ class SettingsDialog(QDialog):
         box.addWidget(self.tabs, 1)
         box.addWidget(self.error)
         box.addLayout(buttons)
-        pages = (self.gemini, self.conversation, self.devices, self.video_relay, self.desktop)
+        pages = (
+            self.gemini,
+            self.model_options,
+            self.conversation,
+            self.devices,
+            self.video_relay,
+            self.desktop,
+        )
         for page in pages:
             page.load(settings)
         for page in pages:
             page.edited.connect(self._update_note)
+        self.tools.load(settings)
+        self.tools.edited.connect(self._update_note)
+        self.gemini.model.currentTextChanged.connect(self._model_changed)
+        self._model_changed(settings.model)
         self._update_note()
 
     def focus_key(self) -> None:
@@ -120,13 +148,12 @@ class SettingsDialog(QDialog):
 
     def edited_settings(self) -> Settings:
         """The settings as edited so far. Raises ConfigError for a value out of range."""
+        values = self.gemini.values() | self.model_options.values() | self.conversation.values()
+        values |= self.devices.values() | self.video_relay.values() | self.tools.values()
+        values |= self.desktop.values()
         return dataclasses.replace(
             self._original,
-            **self.gemini.values(),
-            **self.conversation.values(),
-            **self.devices.values(),
-            **self.video_relay.values(),
-            **self.desktop.values(),
+            **only_taken(values, values["model"]),  # never a value the chosen model refuses
             api_key=self.gemini.key_value(self._original.api_key),
         )
 
@@ -151,6 +178,11 @@ class SettingsDialog(QDialog):
         return bool(self.session_changes())
 
     # --- behaviour ---------------------------------------------------------------------------------
+
+    def _model_changed(self, model: str) -> None:
+        model = model.strip() or DEFAULT_MODEL
+        self.model_options.show_for(model)
+        self.gemini.form.setRowVisible(self.gemini.modality, "response_modality" in self.model_options.taken)
 
     def _update_note(self) -> None:
         changed = self.session_changes()

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey
+from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey, offered_models
 from desktop_app.ui.settings_fields import SettingsPage, combo, spin
 
 __all__ = ["KNOWN_MODELS", "ConversationPage", "GeminiPage", "KeyAction", "VideoRelayPage"]
 
-KNOWN_MODELS = (DEFAULT_MODEL, "gemini-3.1-flash-live-preview", "gemini-3.8-live")
+KNOWN_MODELS = tuple(spec.id for spec in offered_models())  # the model catalog, default first
 
 _NEW_KEY_HINT = "Paste your Gemini API key (from aistudio.google.com)"
 
@@ -181,6 +181,13 @@ class VideoRelayPage(SettingsPage):
         self.video_size = self.field("Longest side", "video_max_side", spin(64, 4096, 64, " px"))
         self.video_quality = self.field("JPEG quality", "video_jpeg_quality", spin(10, 100, 1, " %"))
         self.explain("The preview always runs at the camera's own rate; only these frames are sent.")
+        self.video_speech_aware = self.field(
+            "", "video_speech_aware", QCheckBox("Send frames mainly while I speak")
+        )
+        self.explain(
+            "While you are quiet, one frame every 5 s; when you start speaking, a fresh frame at once. "
+            "Frames cost tokens, and they help most while you talk about what Gemini sees."
+        )
         self.relay_port = self.field("Browser relay port", "relay_port", QSpinBox())
         self.relay_port.setRange(0, 65535)
         self.relay_port.setSpecialValueText("any free port")

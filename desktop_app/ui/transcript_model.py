@@ -11,7 +11,16 @@ added or changed, so a view redraws only those. Rules:
   model had said nothing yet). :class:`TurnComplete` ends the turn; the next content starts a new one.
 - :class:`TurnLatency` attaches to the turn's model entry, even when it arrives before the first word.
 - Typed turns (:meth:`add_typed`) appear at once, without waiting for the server.
+- Thought summaries (:class:`ModelThought`, when the user asked for them) join into one THOUGHT entry per
+  stretch of thinking, closed by the model's answer, the turn's end or ``InteractionUpdate(IDLE)``. A thought
+  that comes while the model works on after the turn ended (``InteractionUpdate`` IN_PROGRESS, extended
+  thinking) belongs to the turn it follows.
 - Session state changes that matter to a reader (connection lost, reconnected, closed) become system lines.
+- Tools: each function call is one TOOL line, rewritten in place by every :class:`ToolActivity` of that
+  call. A call whose policy is "ask" also gets a CONSENT card (:meth:`TranscriptModel.add_consent`) that
+  stays open until :meth:`TranscriptModel.settle_consent` (the user's answer, or the desk withdrawing it)
+  or a final activity (a consent timeout reads "timed out — denied", a server cancellation "cancelled").
+- Google Search sources (:meth:`TranscriptModel.add_grounding`) are a SOURCES line under the reply.
 
 The model keeps at most ``max_entries`` entries and drops the oldest beyond that (``dropped`` counts them).
 """
@@ -23,15 +32,21 @@ from dataclasses import asdict, dataclass, field
 
 from desktop_app.core.events import (
     Event,
+    Interaction,
+    InteractionUpdate,
     Interrupted,
     ModelText,
+    ModelThought,
     Role,
     SessionPhase,
     SessionState,
+    ToolActivity,
+    ToolPhase,
     Transcript,
     TurnComplete,
     TurnLatency,
 )
+from desktop_app.ui.tool_view import CardState, ConsentPrompt, SourceList, tool_line
 
 __all__ = ["ChangeKind", "EntryKind", "TranscriptChange", "TranscriptEntry", "TranscriptModel"]
 
@@ -42,6 +57,10 @@ class EntryKind(enum.StrEnum):
     USER = enum.auto()
     MODEL = enum.auto()
     SYSTEM = enum.auto()
+    THOUGHT = enum.auto()  # a thought summary: shown collapsed, never spoken
+    TOOL = enum.auto()  # one function call, as a compact line
+    CONSENT = enum.auto()  # a consent card: Allow once / Always allow this tool / Deny
+    SOURCES = enum.auto()  # the reply's Google Search sources, as chips
 
 
 @dataclass(slots=True)
@@ -56,10 +75,20 @@ class TranscriptEntry:
     interrupted: bool = False
     typed: bool = False
     latency_ms: float | None = None
+    call_id: str = ""  # TOOL and CONSENT entries: the function call's id
+    prompt: ConsentPrompt | None = None  # CONSENT: what the card shows
+    card: CardState | None = None  # CONSENT: where it stands
+    grounding: SourceList | None = None  # SOURCES
 
     def as_dict(self) -> dict[str, object]:
-        """The entry as JSON-ready values (the state file's transcript)."""
-        return {**asdict(self), "kind": self.kind.value}
+        """The entry as JSON-ready values (the state file's transcript); tool fields only when set."""
+        out = {**asdict(self), "kind": self.kind.value}
+        for name in ("call_id", "prompt", "card", "grounding"):
+            if not out[name]:
+                del out[name]
+        if self.card is not None:
+            out["card"] = self.card.value
+        return out
 
 
 class ChangeKind(enum.StrEnum):
@@ -97,6 +126,8 @@ class TranscriptModel:
         self._turn = _Turn()
         self._phase: SessionPhase | None = None
         self._was_live = False
+        self._working = False  # between InteractionUpdate IN_PROGRESS and IDLE (background work)
+        self._calls: dict[tuple[EntryKind, str], TranscriptEntry] = {}  # TOOL/CONSENT entries by call id
         self.dropped = 0
 
     @property
@@ -119,6 +150,12 @@ class TranscriptModel:
             if not self._accept_model_source(ModelText):
                 return []
             return self._append(EntryKind.MODEL, event.text, final=False)
+        if isinstance(event, ModelThought):
+            return self._thought(event.text)
+        if isinstance(event, InteractionUpdate):
+            if event.status is not None:
+                self._working = event.status is Interaction.IN_PROGRESS
+            return self._close(EntryKind.THOUGHT) if event.status is Interaction.IDLE else []
         if isinstance(event, Interrupted):
             return self._interrupt()
         if isinstance(event, TurnComplete):
@@ -127,6 +164,8 @@ class TranscriptModel:
             return self._latency(event.ms)
         if isinstance(event, SessionState):
             return self._session(event)
+        if isinstance(event, ToolActivity):
+            return self._tool(event)
         return []
 
     def add_typed(self, text: str) -> list[TranscriptChange]:
@@ -140,6 +179,39 @@ class TranscriptModel:
         changes.append(TranscriptChange(ChangeKind.ADDED, entry))
         return changes + self._trim()
 
+    def add_consent(self, prompt: ConsentPrompt) -> list[TranscriptChange]:
+        """A consent card for ``prompt`` (a second one for the same call is ignored)."""
+        if (EntryKind.CONSENT, prompt.call_id) in self._calls:
+            return []
+        entry = self._new(EntryKind.CONSENT, prompt.tool, final=False)
+        entry.call_id, entry.prompt, entry.card = prompt.call_id, prompt, CardState.WAITING
+        self._calls[(EntryKind.CONSENT, prompt.call_id)] = entry
+        return [TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
+
+    def settle_consent(self, call_id: str, state: CardState) -> list[TranscriptChange]:
+        """Close the card of ``call_id`` as ``state``; nothing when it is already closed or unknown."""
+        entry = self._calls.get((EntryKind.CONSENT, call_id))
+        if entry is None or entry.card is None or not entry.card.open or state.open:
+            return []
+        entry.card, entry.final = state, True
+        return [TranscriptChange(ChangeKind.UPDATED, entry)]
+
+    def open_cards(self) -> list[TranscriptEntry]:
+        """The consent cards still waiting, oldest first."""
+        return [e for e in self._entries if e.kind is EntryKind.CONSENT and e.card is CardState.WAITING]
+
+    def add_grounding(self, grounding: SourceList) -> list[TranscriptChange]:
+        """The search sources of the reply now being given (or of the turn that just ended)."""
+        if not grounding:
+            return []
+        after_turn = not self._turn.has_content and self._turn.number > 1
+        entry = self._new(EntryKind.SOURCES, "", final=True)
+        entry.grounding = grounding
+        if after_turn:
+            entry.turn = self._turn.number - 1
+            self._turn.has_content = False
+        return [TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
+
     # --- rules ---------------------------------------------------------------------------------
 
     def _accept_model_source(self, source: type[Event]) -> bool:
@@ -147,9 +219,27 @@ class TranscriptModel:
             self._turn.model_source = source
         return self._turn.model_source is source
 
+    def _thought(self, text: str) -> list[TranscriptChange]:
+        open_thought = self._turn.open.get(EntryKind.THOUGHT)
+        if open_thought is not None:
+            if open_thought.text[-1:] in (".", "!", "?", ":") and text[:1] and not text[0].isspace():
+                text = " " + text  # separate parts are separate sentences
+            return self._append(EntryKind.THOUGHT, text, final=False)
+        if not text:
+            return []
+        after_turn = self._working and not self._turn.has_content and self._turn.number > 1
+        changes = self._append(EntryKind.THOUGHT, text, final=False)
+        if after_turn:  # background work of the turn just ended: it belongs there, and opens no new turn
+            self._turn.open[EntryKind.THOUGHT].turn = self._turn.number - 1
+            self._turn.has_content = False
+        return changes
+
     def _append(self, kind: EntryKind, text: str, *, final: bool) -> list[TranscriptChange]:
         if not text and not final:
             return []
+        head = self._close(EntryKind.THOUGHT) if kind is EntryKind.MODEL and text else []
+        if head:
+            return head + self._append(kind, text, final=final)
         entry = self._turn.open.get(kind)
         if entry is None:
             if not text:
@@ -179,7 +269,7 @@ class TranscriptModel:
         return [TranscriptChange(ChangeKind.ADDED, marker), *self._trim()]
 
     def _end_turn(self) -> list[TranscriptChange]:
-        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        changes = self._close_all()
         if self._turn.has_content:
             self._turn = _Turn(number=self._turn.number + 1)
         else:
@@ -211,9 +301,25 @@ class TranscriptModel:
             text = f"Session closed: {event.detail}"
         if not text:
             return []
-        changes = self._close(EntryKind.USER) + self._close(EntryKind.MODEL)
+        changes = self._close_all()
         entry = self._new(EntryKind.SYSTEM, text, final=True)
         return [*changes, TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
+
+    def _tool(self, event: ToolActivity) -> list[TranscriptChange]:
+        final = event.phase in (ToolPhase.DONE, ToolPhase.FAILED, ToolPhase.CANCELLED)
+        changes: list[TranscriptChange] = []
+        if event.phase is ToolPhase.CANCELLED:
+            changes += self.settle_consent(event.call_id, CardState.CANCELLED)
+        elif event.phase is ToolPhase.FAILED and event.decision == "no answer":
+            changes += self.settle_consent(event.call_id, CardState.TIMED_OUT)
+        entry = self._calls.get((EntryKind.TOOL, event.call_id))
+        if entry is None:
+            entry = self._new(EntryKind.TOOL, tool_line(event), final=final)
+            entry.call_id = event.call_id
+            self._calls[(EntryKind.TOOL, event.call_id)] = entry
+            return [*changes, TranscriptChange(ChangeKind.ADDED, entry), *self._trim()]
+        entry.text, entry.final = tool_line(event), final
+        return [*changes, TranscriptChange(ChangeKind.UPDATED, entry)]
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -232,6 +338,9 @@ class TranscriptModel:
         entry.final = True
         return [TranscriptChange(ChangeKind.UPDATED, entry)]
 
+    def _close_all(self) -> list[TranscriptChange]:
+        return self._close(EntryKind.USER) + self._close(EntryKind.MODEL) + self._close(EntryKind.THOUGHT)
+
     def _last(self, kind: EntryKind, turn: int) -> TranscriptEntry | None:
         for entry in reversed(self._entries):
             if entry.turn != turn:
@@ -247,6 +356,8 @@ class TranscriptModel:
             for kind, entry in list(self._turn.open.items()):
                 if entry is old:
                     del self._turn.open[kind]
+            if old.call_id and self._calls.get((old.kind, old.call_id)) is old:
+                del self._calls[(old.kind, old.call_id)]
             self.dropped += 1
             changes.append(TranscriptChange(ChangeKind.REMOVED, old))
         return changes

@@ -28,10 +28,15 @@ from desktop_app.core.events import (
     ErrorEvent,
     GoAway,
     InputState,
+    InteractionUpdate,
     Interrupted,
     ModelText,
+    ModelThought,
     RelayStatus,
+    SessionPhase,
     SessionState,
+    ToolActivity,
+    ToolsChanged,
     Transcript,
     TurnComplete,
     TurnLatency,
@@ -41,8 +46,10 @@ from desktop_app.core.events import (
 from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.ui.connection_status import ConnectionStatus
 from desktop_app.ui.state_file import StateFile
+from desktop_app.ui.tool_view import GroundingLike
 from desktop_app.ui.transcript_model import TranscriptModel
 from desktop_app.ui.window_layout import WindowLayout
+from desktop_app.ui.window_tools import WindowTools
 
 __all__ = ["EventView"]
 
@@ -72,9 +79,12 @@ class EventView(WindowLayout):
         self.last_levels = AudioLevels()
         self.last_latency_ms: float | None = None
         self.events_seen: dict[str, int] = {}
+        self.status.set_model(settings.model)
+        self.status.set_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._refresh_connection)
+        self.tools = WindowTools(self, self.transcript, self.transcript_view, self._tool_notice)
         self.state_file = StateFile.from_env(self.snapshot, parent=self)
         self._show_vision_off()
 
@@ -91,21 +101,28 @@ class EventView(WindowLayout):
             self.mic_meter.set_levels(event.input_dbfs, event.input_peak_dbfs)
             self.speaker_meter.set_levels(event.output_dbfs, event.output_peak_dbfs)
             return
-        if isinstance(event, Transcript | ModelText | Interrupted | TurnComplete):
+        if isinstance(
+            event, Transcript | ModelText | ModelThought | Interrupted | TurnComplete | ToolActivity
+        ):
             self.transcript_view.apply(self.transcript.apply(event))
         elif isinstance(event, TurnLatency):
             self.last_latency_ms = event.ms
             self.status.show_latency(event.ms)
             self.transcript_view.apply(self.transcript.apply(event))
-        elif isinstance(event, SessionState | GoAway):
-            self.connection.apply(event, time.monotonic())
+        elif isinstance(event, SessionState | GoAway | InteractionUpdate):
+            self.connection.apply(event, time.monotonic())  # InteractionUpdate: "working in the background"
             self._refresh_connection()
-            if isinstance(event, SessionState):
+            if not isinstance(event, GoAway):
                 self.transcript_view.apply(self.transcript.apply(event))
+            if isinstance(event, SessionState) and event.phase is not SessionPhase.LIVE:
+                self.status.show_speaking(False)
+                if event.phase is SessionPhase.CONNECTING:
+                    self.status.new_session()
         elif isinstance(event, BackendInfo):
             self.backend = event
             who = "Offline emulator" if event.notice else event.name.capitalize()
             self.backend_label.setText(f"{who} · {event.model}")
+            self.status.set_model(event.model)
             self.banner.show_notice(event.notice)
         elif isinstance(event, RelayStatus):
             self.relay = event
@@ -121,9 +138,20 @@ class EventView(WindowLayout):
             self.status.show_usage(event)
         elif isinstance(event, VoiceActivity):
             self.status.show_speaking(event.speaking)
+            if self.connection.apply(event, time.monotonic()):
+                self._refresh_connection()
         elif isinstance(event, ErrorEvent):
             self._show_error(event)
+        elif isinstance(event, ToolsChanged):
+            self.tools.refresh()
+        elif isinstance(event, GroundingLike):  # the session's Grounding event: chips under the reply
+            self.tools.show_grounding(event)
+        if isinstance(event, SessionState) and event.phase is SessionPhase.LIVE:
+            self.tools.refresh()  # the run's tools are known once a session is up
         self._dirty()
+
+    def _tool_notice(self, text: str) -> None:
+        self.notices.add(text, "warning", timeout_s=15)
 
     def _show_error(self, event: ErrorEvent) -> None:
         if event.code.endswith("notice"):
@@ -214,6 +242,10 @@ class EventView(WindowLayout):
             "levels": dataclasses.asdict(self.last_levels),
             "latency_ms": self.last_latency_ms,
             "usage": dataclasses.asdict(self.status.last_usage) if self.status.last_usage else None,
+            "session_tokens": self.status.usage.usage.total_tokens,
+            "cost_estimate": self.status.cost.text(),
+            "working_in_background": self.connection.working,
+            "hearing_you": bool(self.status.speaking.text()),
             "relay_url": self.relay.url if self.relay else None,
             "relay_clients": list(self.relay.clients) if self.relay else [],
             "events_seen": dict(self.events_seen),

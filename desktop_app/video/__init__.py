@@ -19,13 +19,7 @@ from desktop_app.video.source import (
     source_from_flags,
     synthetic_source,
 )
-from desktop_app.video.spec import (
-    Region,
-    ScreenSpec,
-    VideoSpec,
-    parse_screen_spec,
-    parse_video_spec,
-)
+from desktop_app.video.spec import ScreenSpec
 
 __all__ = [
     "EncodedFrame",
@@ -36,11 +30,9 @@ __all__ = [
     "MaskStyle",
     "PacingConfig",
     "PreviewFrame",
-    "Region",
     "ScreenSpec",
     "VideoSettings",
     "VideoSource",
-    "VideoSpec",
     "VideoState",
     "VideoStatus",
     "VisionPump",
@@ -48,8 +40,6 @@ __all__ = [
     "open_screen_source",
     "open_video_source",
     "pacing_from",
-    "parse_screen_spec",
-    "parse_video_spec",
     "source_from_flags",
     "synthetic_source",
 ]

@@ -72,10 +72,6 @@ class FramePacer:
         return self._config
 
     @property
-    def user_speaking(self) -> bool:
-        return self._speaking
-
-    @property
     def rate(self) -> float:
         """The current pace in frames per second."""
         return self._config.rate(self._speaking)

@@ -3,7 +3,7 @@
 Wiring (all on the loop thread)::
 
     source = open_video_source(args.video)          # or open_screen_source(args.screen)
-    pump = VisionPump(source, session.send_video, on_event=publish)
+    pump = VisionPump(source, lambda jpeg: session.send(UserImage(jpeg)), on_event=publish)
     task = asyncio.create_task(pump.run(), name="vision-pump")
     ...
     pump.set_user_speaking(True)   # from VoiceActivity / local VAD, if speech-aware pacing is on
@@ -14,9 +14,9 @@ Wiring (all on the loop thread)::
     pump.retry()                   # after a VideoStatus(UNAVAILABLE): reopen the camera
     await pump.stop()              # or cancel the task; either way the source is released
 
-``send`` is any ``async (jpeg: bytes) -> None``: pass ``session.send_video``, or a function that forwards to
-whichever session is current, so the pump can outlive reconnects. If it raises, that frame is dropped (not
-counted) and the pump goes on; the session's own error path reports the failure.
+``send`` is any ``async (jpeg: bytes) -> None``: pass ``lambda jpeg: session.send(UserImage(jpeg))``, or a
+function that forwards to whichever session is current, so the pump can outlive reconnects. If it raises,
+that frame is dropped (not counted) and the pump goes on; the session's own error path reports the failure.
 
 What the pump publishes:
 
@@ -38,6 +38,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.errors import AppError
@@ -51,14 +52,33 @@ from desktop_app.video.pacing import FramePacer, PacingConfig
 from desktop_app.video.slot import CapturedFrame, LoopWaker, SourceStatus
 from desktop_app.video.source import VideoSource
 
-__all__ = ["EventSink", "FrameSender", "VisionPump"]
+__all__ = ["EventSink", "FrameSender", "PumpState", "VisionPump"]
 
 log = logging.getLogger(__name__)
 
 FrameSender = Callable[[bytes], Awaitable[None]]
-"""Sends one JPEG to the model, e.g. ``LiveSession.send_video``."""
+"""Sends one JPEG to the model, e.g. a ``LiveSession.send`` of a ``UserImage``."""
 
 EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PumpState:
+    """What :meth:`VisionPump.state` reports.
+
+    * ``status``: the last :class:`VideoStatus` published; ``paused``: whether sending is paused now
+      (the status follows on the pump's next turn).
+    * ``frames_sent``: frames the session accepted; ``send_failures``: frames encoded but not accepted.
+    * ``pacing``: the current pace; ``source_label``: ``camera 0``, ``screen 1``… (the key its privacy
+      masks are stored under).
+    """
+
+    status: VideoStatus
+    paused: bool
+    frames_sent: int
+    send_failures: int
+    pacing: PacingConfig
+    source_label: str
 
 
 class VisionPump:
@@ -66,7 +86,7 @@ class VisionPump:
 
     Args:
         source: an unstarted source; the pump starts it in :meth:`run` and closes it when run ends.
-        send: ``async (jpeg) -> None``, e.g. ``session.send_video``.
+        send: ``async (jpeg) -> None``, e.g. ``lambda jpeg: session.send(UserImage(jpeg))``.
         pacing: frames per second to the model (and speech-aware rates).
         encoder: an :class:`EncoderConfig` or a ready :class:`FrameEncoder` (size, quality, masks).
         on_event: receives :class:`VideoStatus`, :class:`FrameSent` and ``ErrorEvent``.
@@ -111,38 +131,10 @@ class VisionPump:
         self.mirror: LatestValue[FrameSent] = LatestValue()
         """The newest frame sent ("what Gemini sees")."""
 
-    # --- state -------------------------------------------------------------------------------------
-
-    @property
-    def status(self) -> VideoStatus:
-        """The last :class:`VideoStatus` published."""
-        return self._status
-
-    @property
-    def frames_sent(self) -> int:
-        return self._count
-
-    @property
-    def send_failures(self) -> int:
-        """Frames that were encoded but that the session did not accept."""
-        return self._failures
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @property
-    def pacing(self) -> PacingConfig:
-        return self._pacer.config
-
-    @property
-    def encoder_config(self) -> EncoderConfig:
-        return self._encoder.config
-
-    @property
-    def source_label(self) -> str:
-        """The source's label (``camera 0``, ``screen 1``…): the key its privacy masks are stored under."""
-        return self._source.label
+    def state(self) -> PumpState:
+        """A snapshot of what the pump reports now; take a new one to see later changes."""
+        pacing, label = self._pacer.config, self._source.label
+        return PumpState(self._status, self._paused, self._count, self._failures, pacing, label)
 
     # --- commands (loop thread) ----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import ParamSpec
 
 from desktop_app.core.errors import ConfigError
 from desktop_app.video.camera import OpenCvGrabber
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
 
 
 class VideoSource:
@@ -132,17 +135,18 @@ def open_screen_source(
     return VideoSource(ScreenGrabber(spec, fps=fps, display=display))
 
 
-def synthetic_source(
-    width: int = 1280,
-    height: int = 720,
-    fps: float = 30.0,
-    *,
-    frames: int | None = None,
-    frames_per_colour: int = 30,
-) -> VideoSource:
-    """The numbered test pattern (:mod:`desktop_app.video.synthetic`) at ``fps``, endless by default."""
-    grabber = SyntheticGrabber(width, height, fps, frames=frames, frames_per_colour=frames_per_colour)
-    return VideoSource(grabber)
+def _grabber_source(grabber: Callable[P, FrameGrabber]) -> Callable[P, VideoSource]:
+    """A source factory that takes ``grabber``'s own parameters and wraps what it builds."""
+
+    def make(*args: P.args, **kwargs: P.kwargs) -> VideoSource:
+        return VideoSource(grabber(*args, **kwargs))
+
+    return make
+
+
+synthetic_source = _grabber_source(SyntheticGrabber)
+"""``synthetic_source(width, height, fps, *, frames, frames_per_colour)``: the numbered test pattern
+(:mod:`desktop_app.video.synthetic`) as a source, endless by default (see :class:`SyntheticGrabber`)."""
 
 
 def source_from_flags(

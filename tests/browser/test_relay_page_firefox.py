@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from desktop_app.audio.pulse_rig import PulseRig, Recorder, ensure_daemon
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.emulator import Emulator
 from desktop_app.relay import RelayServer
@@ -28,6 +27,7 @@ from tests.browser.conftest import screenshot_path
 from tests.browser.firefox import FirefoxPage, launch_firefox
 from tests.browser.pagestate import assert_text_mode_reply, gld, interrupt_a_long_reply, wait_page
 from tests.browser.test_worklets import MIC_RENDER, assert_mic_filtered, assert_mic_render
+from tests.support.pulse_rig import PulseRig, Recorder, ensure_daemon
 
 pytestmark = pytest.mark.browser
 

@@ -25,7 +25,8 @@ import numpy as np
 import pytest
 
 from desktop_app.audio import devices
-from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
+from desktop_app.core.audio_format import float_to_pcm16, pcm16_to_float
+from tests.support.pulse_rig import PulseRig, ensure_daemon
 
 TOOLS = ("pulseaudio", "pactl", "paplay", "parec", "espeak-ng")
 
@@ -59,19 +60,18 @@ def routed(rig: PulseRig) -> Iterator[PulseRig]:
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
-    pcm = (np.clip(samples, -1, 32767 / 32768) * 32768).astype("<i2")
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+        w.writeframes(float_to_pcm16(samples))
     return path
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
     with wave.open(str(path), "rb") as w:
         assert w.getnchannels() == 1 and w.getsampwidth() == 2
-        return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768, w.getframerate()
+        return pcm16_to_float(w.readframes(w.getnframes())), w.getframerate()
 
 
 def espeak(path: Path, text: str, voice: str) -> Path:

@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 
-from desktop_app.audio.pulse_rig import Recorder
+from tests.support.pulse_rig import Recorder
 
 
 def db(x: np.ndarray) -> float:

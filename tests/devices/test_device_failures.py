@@ -10,10 +10,10 @@ from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.devices import DeviceKind, format_device_list, list_devices, resolve_device
 from desktop_app.audio.factory import AudioOptions, open_audio, open_microphone, open_speaker
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
-from desktop_app.audio.pulse_rig import PrivateDaemon, PulseRig
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event, MicAudio, ModelAudio
+from tests.support.pulse_rig import PrivateDaemon, PulseRig
 
 pytestmark = [pytest.mark.devices, pytest.mark.timeout(60)]
 

@@ -14,9 +14,9 @@ from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.devices import DeviceKind, resolve_device
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
-from desktop_app.audio.pulse_rig import PulseRig
-from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm16
+from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm16, pcm16_to_float
 from desktop_app.core.events import ModelAudio
+from tests.support.pulse_rig import PulseRig
 
 from .conftest import read_wav
 from .signals import best_lag_correlation, db, envelope
@@ -107,8 +107,8 @@ async def test_far_end_is_cancelled_and_near_end_survives_double_talk(
         async with asyncio.timeout(5):
             await consumer
     n = min(len(raw), len(out))
-    r = np.concatenate(raw[:n]).astype(np.float64) / 32768
-    o = np.concatenate(out[:n]).astype(np.float64) / 32768
+    r = pcm16_to_float(np.concatenate(raw[:n])).astype(np.float64)
+    o = pcm16_to_float(np.concatenate(out[:n])).astype(np.float64)
     blk = len(raw[0])
 
     # Far end only: from 2 s after the model starts (convergence) to the user's interjection.
@@ -125,7 +125,7 @@ async def test_far_end_is_cancelled_and_near_end_survives_double_talk(
         f"{cancelled:.1%} of {len(per_frame)} voiced 10 ms frames cancelled by >= 20 dB, frames below: "
         f"{np.flatnonzero(per_frame < 20.0)[:30].tolist()}; timeline resyncs "
         f"{canceller.timeline.resyncs}, late reads {canceller.timeline.late_reads}, anchor resets "
-        f"{canceller.timeline.anchor_resets}; {(mic.counters() + sp.counters()).line()}"
+        f"{canceller.timeline.clock.resets}; {(mic.counters() + sp.counters()).line()}"
     )
     print(
         f"ERLE on the loopback path: {erle:.1f} dB (echo {echo_in:.1f} -> {echo_out:.1f} dBFS); {diagnosis}"

@@ -13,12 +13,12 @@ import soxr
 
 from desktop_app.app import open_backend
 from desktop_app.audio.factory import AudioOptions, open_audio
-from desktop_app.audio.pulse_rig import PulseRig
 from desktop_app.config import Settings
 from desktop_app.core.events import ErrorEvent, Event, Role, Transcript
 from desktop_app.core.media_events import AudioLevels
 from desktop_app.engine import Conversation
 from desktop_app.live.options import SessionOptions
+from tests.support.pulse_rig import PulseRig
 
 from .conftest import read_wav
 from .signals import envelope, record_more

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from desktop_app.audio.pulse_rig import PulseRig
 from desktop_app.bench.window_rig import ROOT, WindowProcess, XvfbDisplay
+from tests.support.pulse_rig import PulseRig
 
 OTHER_APP = """
 import sys

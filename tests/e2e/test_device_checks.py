@@ -11,11 +11,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.audio.probes import audio_devices, check_microphone, play_test_tone
-from desktop_app.audio.pulse_rig import PulseRig
 from desktop_app.config import Settings
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.settings_dialog import SettingsDialog
+from tests.support.pulse_rig import PulseRig
 
 
 def _dominant_hz(samples: np.ndarray, rate: int) -> float:

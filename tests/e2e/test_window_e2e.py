@@ -20,10 +20,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from desktop_app.audio.pulse_rig import PulseRig
 from desktop_app.bench.window_rig import WindowProcess, XvfbDisplay
 from desktop_app.ui.theme import COLORS
 from tests.devices.conftest import read_wav
+from tests.support.pulse_rig import PulseRig
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "window.png"
 

@@ -75,7 +75,7 @@ async def test_start_speak_type_and_stop(settings: Settings) -> None:
         assert said
     finally:
         await controller.stop()
-    assert controller.conversation is None and controller.relay is None
+    assert controller.running().conversation is None and controller.running().relay is None
     tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert tasks == []
 
@@ -90,7 +90,7 @@ async def test_muting_stops_the_microphone_and_flushes_the_turn(settings: Settin
         await controller.set_mic_muted(True)  # sends audio_stream_end: the emulator answers what it heard
         state = await rec.wait_for(lambda e: isinstance(e, InputState) and e.mic_muted)
         assert isinstance(state, InputState)
-        conv = controller.conversation
+        conv = controller.running().conversation
         assert conv is not None
         sent_before = conv.stats.blocks_sent
         audio.source.speak(speech_like(0.5))  # muted: never sent
@@ -110,14 +110,16 @@ async def test_settings_that_shape_the_session_reconnect(settings: Settings) -> 
     controller = await start(settings, audio, rec, saved)
     try:
         await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
-        first = controller.conversation
+        first = controller.running().conversation
         assert (
             await controller.apply_settings(
                 Settings(**{**settings.public_dict(), "voice": "Kore", "relay_allow_origins": ()})
             )
             is True
         )
-        assert controller.conversation is not None and controller.conversation is not first
+        assert (
+            controller.running().conversation is not None and controller.running().conversation is not first
+        )
         assert saved and saved[-1].voice == "Kore"
         assert await controller.apply_settings(saved[-1]) is False  # nothing changed: no reconnect
     finally:
@@ -129,7 +131,10 @@ async def test_a_refused_model_is_a_notice_not_a_crash(settings: Settings) -> No
     bad = Settings(backend="emulator", emulator_pace=0.0, relay_port=0, model="gemini-0.0-gone")
     controller = await start(bad, audio, rec, saved)
     try:
-        notice = await rec.wait_for(lambda e: isinstance(e, ErrorEvent))
+        unknown = await rec.wait_for(lambda e: isinstance(e, ErrorEvent))  # said before connecting
+        assert isinstance(unknown, ErrorEvent) and unknown.code == "model_setup"
+        assert unknown.message.startswith("gemini-0.0-gone is not in this version's model list")
+        notice = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code != "model_setup")
         assert isinstance(notice, ErrorEvent) and notice.code == "model_not_found"
         await controller.send_text("hello?")
         not_live = await rec.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "not_live")
@@ -152,7 +157,7 @@ async def test_a_missing_web_page_is_a_relay_notice_and_the_conversation_still_r
         said = await rec.wait_for(
             lambda e: isinstance(e, Transcript) and e.role is Role.MODEL and "still here" in e.text
         )
-        assert said and controller.relay is None
+        assert said and controller.running().relay is None
     finally:
         await controller.stop()
 
@@ -199,14 +204,14 @@ async def test_record_audio_writes_the_user_left_and_the_model_right(settings: S
     spoken = speech_like(1.0)
     try:
         await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
-        path = controller.recording_path
+        path = controller.running().recording_path
         assert path is not None and path.suffix == ".wav"
         audio.source.speak(spoken + silence(1.0))  # the emulator's VAD ends the utterance and echoes it
         await rec.wait_for(lambda e: isinstance(e, TurnComplete))
         played = b"".join(audio.sink.played)
     finally:
         await controller.stop()
-    assert controller.recording_path is None
+    assert controller.running().recording_path is None
     tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert tasks == []
 
@@ -239,15 +244,15 @@ async def test_without_record_audio_no_wav_is_written_and_turning_it_on_starts_o
         await rec.wait_for(lambda e: isinstance(e, SessionState) and e.phase is SessionPhase.LIVE)
         audio.source.speak(speech_like(0.5) + silence(1.0))
         await rec.wait_for(lambda e: isinstance(e, TurnComplete))
-        assert controller.recording_path is None
+        assert controller.running().recording_path is None
         assert list(history_dir().glob("*.wav")) == []
 
         await controller.apply_settings(dataclasses.replace(settings, record_audio=True))
-        path = controller.recording_path
+        path = controller.running().recording_path
         assert path is not None and path.exists()
         assert saved[-1].record_audio, "the choice is saved with the settings"
         await controller.apply_settings(settings)  # off again: the file is finished and closed
-        assert controller.recording_path is None
+        assert controller.running().recording_path is None
     finally:
         await controller.stop()
     assert list(history_dir().glob("*.wav")) == [path]

@@ -501,7 +501,8 @@ async def test_gemini_3_1_refuses_mid_session_client_content(emu: Emulator) -> N
         await s.send_client_content(turns=types.Content(role="user", parts=[types.Part(text="hi")]))
         with pytest.raises(errors.APIError) as caught:
             await read_until(s, turn_complete)
-    assert (caught.value.code, caught.value.details) == (1007, "Request contains an invalid argument.")
+    reason = "client_content is accepted only as initial history on this model."
+    assert (caught.value.code, caught.value.details) == (1007, reason)
 
 
 # ---------------------------------------------------------------------------- session lifetime

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.core.commands import UserAudio
 from desktop_app.core.events import Event, ModelAudio, SessionPhase, TurnComplete
 from desktop_app.emulator import Emulator, EmulatorConfig, Faults
 from desktop_app.engine import Conversation
@@ -57,7 +58,7 @@ def resilient(emu: Emulator) -> ResilientConnector:
 
 async def speak(conv: Conversation, seconds: float) -> None:
     for block in blocks(speech_like(seconds)):
-        await conv.session.send_audio(block)
+        await conv.session.send(UserAudio(block))
     await conv.end_audio_stream()
 
 

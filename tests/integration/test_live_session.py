@@ -10,6 +10,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosedError
 
 from desktop_app.core.audio_format import MODEL_FORMAT
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserText
 from desktop_app.core.errors import (
     AuthError,
     ConnectionLostError,
@@ -58,14 +59,14 @@ async def until(events: AsyncIterator[LiveEvent], kind: type, limit: float = 20)
 
 async def send_speech(session: GenaiSession, seconds: float) -> None:
     for block in blocks(speech_like(seconds)):
-        await session.send_audio(block)
+        await session.send(UserAudio(block))
 
 
 async def test_an_audio_turn_echoes_audio_of_the_same_duration(connector: GenaiConnector) -> None:
     async with connector.connect(SessionOptions()) as session:
         events = session.events()
         await send_speech(session, 1.5)
-        await session.send_audio_stream_end()
+        await session.send(AudioStreamEnd())
         seen = await until(events, TurnComplete)
         seen += await until(events, UsageUpdate)  # usage metadata follows the turn
     audio = b"".join(e.pcm for e in seen if isinstance(e, ModelAudio))
@@ -78,7 +79,7 @@ async def test_an_audio_turn_echoes_audio_of_the_same_duration(connector: GenaiC
 async def test_a_text_turn_is_answered(connector: GenaiConnector) -> None:
     async with connector.connect(SessionOptions()) as session:
         events = session.events()
-        await session.send_text("What is on the table?")
+        await session.send(UserText("What is on the table?"))
         seen = await until(events, TurnComplete)
     said = "".join(e.text for e in seen if isinstance(e, Transcript) and e.role is Role.MODEL)
     assert "What is on the table?" in said
@@ -88,7 +89,7 @@ async def test_the_receive_loop_spans_several_turns(connector: GenaiConnector) -
     async with connector.connect(SessionOptions()) as session:
         events = session.events()
         for word in ("one", "two", "three"):
-            await session.send_text(word)
+            await session.send(UserText(word))
             seen = await until(events, TurnComplete)
             assert word in "".join(e.text for e in seen if isinstance(e, Transcript))
 
@@ -99,7 +100,7 @@ async def test_speech_during_a_reply_interrupts_it() -> None:
         async with connector.connect(SessionOptions()) as session:
             events = session.events()
             await send_speech(session, 2.0)
-            await session.send_audio_stream_end()
+            await session.send(AudioStreamEnd())
             await until(events, ModelAudio)
             await send_speech(session, 0.6)
             seen = await until(events, TurnComplete)
@@ -122,13 +123,13 @@ async def test_go_away_arrives_as_an_event() -> None:
 async def test_a_resumption_handle_resumes_and_a_bad_one_is_refused(connector: GenaiConnector) -> None:
     async with connector.connect(SessionOptions()) as session:
         events = session.events()
-        await session.send_text("remember me")
+        await session.send(UserText("remember me"))
         seen = await until(events, TurnComplete)
         seen += await until(events, ResumptionUpdate)
     handles = [e.handle for e in seen if isinstance(e, ResumptionUpdate) and e.resumable and e.handle]
     assert handles
     async with connector.connect(SessionOptions().resuming(handles[-1])) as resumed:
-        await resumed.send_text("still you?")
+        await resumed.send(UserText("still you?"))
         seen = await until(resumed.events(), TurnComplete)
         assert any(isinstance(e, Transcript) for e in seen)
     with pytest.raises(SessionNotFoundError, match="session not found"):
@@ -140,7 +141,12 @@ async def test_a_resumption_handle_resumes_and_a_bad_one_is_refused(connector: G
     ("options", "error", "reason"),
     [
         (SessionOptions(model="gemini-0.1-nonexistent"), ModelNotFoundError, "is not found for API version"),
-        (SessionOptions(modality=Modality.TEXT), InvalidRequestError, "invalid argument"),
+        # an alias the catalog does not know, so the user's TEXT choice goes out (and is refused)
+        (
+            SessionOptions(model="gemini-2.5-flash-native-audio-latest", modality=Modality.TEXT),
+            InvalidRequestError,
+            "likely cause is one of: text replies .*invalid argument",
+        ),
     ],
 )
 async def test_refused_setups_are_classified_with_the_servers_reason(
@@ -164,11 +170,11 @@ async def test_a_refused_key_is_an_auth_error() -> None:
 async def test_a_dropped_connection_is_retryable(emulator: Emulator, connector: GenaiConnector) -> None:
     async with connector.connect(SessionOptions()) as session:
         events = session.events()
-        await session.send_text("hello")
+        await session.send(UserText("hello"))
         await until(events, TurnComplete)
         # client messages so far: setup (1), "hello" (2); the TCP connection is cut after the 3rd
         emulator.faults.drop_after_client_messages = 3
-        await session.send_text("are you there?")
+        await session.send(UserText("are you there?"))
         with pytest.raises(ConnectionLostError) as caught:
             await until(events, TurnComplete)
     assert caught.value.retryable and caught.value.code == 1006
@@ -180,7 +186,7 @@ async def test_a_server_fault_close_is_retryable(emulator: Emulator, connector: 
         emulator.faults.close_code = 1011
         emulator.faults.close_reason = "Internal error encountered."
         emulator.faults.close_after_client_messages = 2  # setup (1), then this text (2)
-        await session.send_text("hello")
+        await session.send(UserText("hello"))
         with pytest.raises(ServerError, match="Internal error encountered") as caught:
             await until(events, TurnComplete)
     assert caught.value.retryable

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from desktop_app.core.audio_format import MODEL_FORMAT
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserText
 from desktop_app.core.errors import InvalidRequestError
 from desktop_app.core.events import (
     Event,
@@ -114,8 +115,8 @@ def echoed_s(events: list[ResilientEvent]) -> float:
 
 async def say(session: ResilientSession, seconds: float) -> None:
     for block in blocks(speech_like(seconds)):
-        await session.send_audio(block)
-    await session.send_audio_stream_end()
+        await session.send(UserAudio(block))
+    await session.send(AudioStreamEnd())
 
 
 FULL_REPLY = re.compile(
@@ -208,14 +209,14 @@ async def test_a_refused_handle_starts_a_fresh_session_seeded_with_the_conversat
         resilient(emu).connect(SessionOptions(system_instruction="Be brief.")) as session,
     ):
         rec = Recorder(session)
-        await session.send_text("My name is Ada Lovelace.")
+        await session.send(UserText("My name is Ada Lovelace."))
         await rec.until(lambda seen: count(TurnComplete)(seen) >= 1)
         await emu.wait_until(lambda s: len(emu.store) >= 2)  # the post-turn handle was issued
         await rec.until(lambda seen: session.core.handle is not None and session.buffered == 0)
         emu.faults.reject_next_resumption = True
         emu.drop_connections()
         await rec.until(lambda seen: bool(states(seen, SessionPhase.LIVE)))
-        await session.send_text("What is my name?")
+        await session.send(UserText("What is my name?"))
         await rec.until(lambda seen: count(TurnComplete)(seen) >= 2)
         await rec.stop()
     [live] = states(rec.seen, SessionPhase.LIVE)
@@ -242,10 +243,10 @@ async def test_a_1007_close_is_fatal_and_not_retried() -> None:
         resilient(emu).connect(SessionOptions()) as session,
     ):
         rec = Recorder(session)
-        await session.send_text("hello")
+        await session.send(UserText("hello"))
         error = await rec.ended()
         with pytest.raises(InvalidRequestError):
-            await session.send_text("again")
+            await session.send(UserText("again"))
         assert emu.stats.connections == 1  # checked while the emulator still runs
     assert isinstance(error, InvalidRequestError) and error.code == 1007
     assert [s.phase for s in rec.seen if isinstance(s, SessionState)] == [SessionPhase.CLOSED]
@@ -299,7 +300,7 @@ async def test_the_conversation_engine_carries_on_across_a_drop() -> None:
         Conversation(resilient(emu), SessionOptions(), sink=sink, on_event=published.append) as conv,  # type: ignore[arg-type]
     ):
         for block in blocks(speech_like(1.0)):
-            await conv.session.send_audio(block)
+            await conv.session.send(UserAudio(block))
         await conv.end_audio_stream()
         await conv.wait_for_reply(since_turns=0, timeout=WAIT)
     assert emu.stats.drops == 1

@@ -27,6 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.commands import UserText
 from desktop_app.core.errors import (
     ConnectionLostError,
     InvalidRequestError,
@@ -53,15 +54,9 @@ from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import RelayConfig, RelayServer
 from desktop_app.relay.codec import decode_frame
-from desktop_app.relay.messages import BrowserSetup, ProtocolError, RealtimeInput, TextTurn
-from desktop_app.relay.protocol import (
-    Close,
-    Forward,
-    OpenSession,
-    ProtocolLimits,
-    RelayProtocol,
-    Reply,
-)
+from desktop_app.relay.messages import BrowserSetup, ProtocolError, RealtimeInput
+from desktop_app.relay.protocol import RelayProtocol
+from desktop_app.relay.protocol_values import Close, Forward, OpenSession, ProtocolLimits, Reply
 from desktop_app.runtime.loop_thread import LoopThread
 from tests.integration.relay_client import AUDIO_SETUP, WAIT, open_client, recv_json
 
@@ -181,7 +176,7 @@ frames = small_frames | st.just(Oversize())
 @given(frames)
 def test_the_codec_never_raises_and_keeps_errors_short(frame: Frame) -> None:
     result = decode_frame(wire(frame))
-    assert isinstance(result, BrowserSetup | RealtimeInput | TextTurn | ProtocolError)
+    assert isinstance(result, BrowserSetup | RealtimeInput | UserText | ProtocolError)
     problems = [result] if isinstance(result, ProtocolError) else []
     if isinstance(result, RealtimeInput):
         problems += list(result.problems)

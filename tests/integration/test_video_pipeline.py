@@ -18,6 +18,7 @@ import pytest
 
 from desktop_app.cli import main
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserImage
 from desktop_app.core.events import Event, LiveEvent, Role, Transcript, TurnComplete
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
@@ -114,7 +115,7 @@ def check_frames(sent: list[FrameSent]) -> list[int]:
 
 
 class RecordingSession:
-    """A LiveSession stand-in that only records what send_video received (unit seam)."""
+    """Records the frames the pump hands to its ``send(jpeg)`` (the pump's seam, no session)."""
 
     def __init__(self) -> None:
         self.video: list[bytes] = []
@@ -198,7 +199,7 @@ async def test_frames_reach_the_emulator_through_the_sdk(
         frames = Frames()
         pump = VisionPump(
             open_video_source(str(clip), loop_file=True),
-            session.send_video,
+            lambda jpeg: session.send(UserImage(jpeg)),
             pacing=PacingConfig(fps=PACE),
             on_event=frames,
         )
@@ -208,11 +209,11 @@ async def test_frames_reach_the_emulator_through_the_sdk(
         # Pause vision: no more frames leave, while audio goes on and gets its answer.
         pump.pause()
         await pump.settle()
-        sent = pump.frames_sent
+        sent = pump.state().frames_sent
         await emulator.wait_until(lambda s: s.video_frames_in == sent)
         for block in speech(1.0):
-            await session.send_audio(block)
-        await session.send_audio_stream_end()
+            await session.send(UserAudio(block))
+        await session.send(AudioStreamEnd())
         await asyncio.wait_for(turn_done.wait(), 20)
         said = "".join(e.text for e in received if isinstance(e, Transcript) and e.role is Role.MODEL)
         last = pump.mirror.value

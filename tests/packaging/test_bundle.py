@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from desktop_app.audio.pulse_rig import PulseRig, ensure_daemon
 from desktop_app.bench.window_rig import XvfbDisplay
 from tests.packaging.program import (
     check_headless_slice,
@@ -31,6 +30,7 @@ from tests.packaging.program import (
     run,
     user_env,
 )
+from tests.support.pulse_rig import PulseRig, ensure_daemon
 
 pytestmark = pytest.mark.packaging
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat, float_to_pcm16, rms_dbfs
+from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat, float_to_pcm16, pcm16_to_float, rms_dbfs
 
 
 def speech_like(seconds: float, rate: int = MIC_FORMAT.rate, pitch: float = 220.0) -> bytes:
@@ -39,7 +39,7 @@ def read_stereo(path: Path, rate: int) -> tuple[npt.NDArray[np.float64], npt.NDA
     with wave.open(str(path), "rb") as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, rate)
         frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
-    data = frames.astype(np.float64) / 32768
+    data = pcm16_to_float(frames).astype(np.float64)
     return data[:, 0], data[:, 1], len(frames)
 
 

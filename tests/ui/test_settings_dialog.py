@@ -70,6 +70,7 @@ def test_edits_round_trip_through_save_and_load(
 ) -> None:
     d = _dialog(qtbot, runner, Settings())
     d.gemini.voice.setCurrentIndex(d.gemini.voice.findData("Charon"))
+    d.gemini.model.setEditText("my-text-model")  # text replies: the catalog's native-audio models refuse TEXT
     d.gemini.modality.setCurrentIndex(d.gemini.modality.findData("TEXT"))
     d.gemini.system_instruction.setPlainText("  Answer in French.  ")
     d.conversation.vad_end.setCurrentIndex(d.conversation.vad_end.findData("low"))
@@ -81,6 +82,7 @@ def test_edits_round_trip_through_save_and_load(
     d.video_relay.video_fps.setValue(1.5)
     d.video_relay.video_size.setValue(768)
     d.video_relay.video_quality.setValue(60)
+    d.video_relay.video_speech_aware.setChecked(True)
     d.video_relay.relay_port.setValue(9099)
     d.save_button.click()
     result = d.result_settings()
@@ -89,7 +91,8 @@ def test_edits_round_trip_through_save_and_load(
     assert path == settings_path() and path.is_relative_to(_private_config)
     loaded = load_settings()
     assert loaded == result
-    assert (loaded.voice, loaded.response_modality, loaded.system_instruction) == (
+    assert (loaded.model, loaded.voice, loaded.response_modality, loaded.system_instruction) == (
+        "my-text-model",
         "Charon",
         "TEXT",
         "Answer in French.",
@@ -101,6 +104,7 @@ def test_edits_round_trip_through_save_and_load(
     )
     assert loaded.video_source == "rtsp://cam.local/stream"
     assert (loaded.video_fps, loaded.video_max_side, loaded.video_jpeg_quality) == (1.5, 768, 60)
+    assert loaded.video_speech_aware is True
     assert (loaded.relay_port, loaded.noise_suppression, loaded.output_transcription) == (9099, False, False)
 
 

@@ -13,7 +13,15 @@ import desktop_app.ui
 
 UI_DIR = Path(desktop_app.ui.__file__).parent
 ALLOWED = ("desktop_app.core", "desktop_app.controller_api", "desktop_app.ui")
-QT_FREE = ("app_main.py", "connection_status.py", "history_model.py", "transcript_model.py")
+QT_FREE = (
+    "app_main.py",
+    "connection_status.py",
+    "consent_desk.py",
+    "history_model.py",
+    "tool_view.py",
+    "transcript_model.py",
+    "usage_status.py",
+)
 """The pure view models (testable without a QApplication), and the entry point the CLI imports in every
 mode."""
 

@@ -172,7 +172,11 @@ def test_closing_stops_session_devices_relay_and_threads(
     assert audio.source.closed and audio.sink.closed, "the devices were closed"
     controller = app.controller
     assert isinstance(controller, AppController)
-    assert controller.relay is None and controller.conversation is None and controller.audio is None
+    assert (
+        controller.running().relay is None
+        and controller.running().conversation is None
+        and controller.running().audio is None
+    )
     names = {t.name for t in threading.enumerate()}
     assert "window-controller-loop" not in names
     assert not [n for n in names if n.startswith("asyncio_")], names
@@ -188,6 +192,6 @@ def test_closing_while_the_controller_is_still_starting_is_orderly(
     assert app.clean
     controller = app.controller
     assert isinstance(controller, AppController)
-    assert controller.relay is None and controller.conversation is None
+    assert controller.running().relay is None and controller.running().conversation is None
     assert "window-controller-loop" not in {t.name for t in threading.enumerate()}
-    assert audio.source.closed or controller.audio is None
+    assert audio.source.closed or controller.running().audio is None

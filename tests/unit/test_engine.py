@@ -7,6 +7,8 @@ from desktop_app.core.errors import AuthError, LiveError, ServerError
 from desktop_app.core.events import (
     ErrorEvent,
     Event,
+    Interaction,
+    InteractionUpdate,
     Interrupted,
     MicAudio,
     ModelAudio,
@@ -15,8 +17,8 @@ from desktop_app.core.events import (
     TurnComplete,
 )
 from desktop_app.engine import Conversation
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.live.options import SessionOptions
-from tests.support.fake_live import FakeConnector
 
 
 class RecordingSink:
@@ -55,7 +57,7 @@ async def test_audio_is_sent_and_replies_reach_the_sink() -> None:
         await conv.stream_audio(ListSource([b"\x00\x01" * 320, b"\x00\x02" * 320]))
         await conv.end_audio_stream()
         session = connector.sessions[0]
-        assert [kind for kind, _ in session.sent] == ["audio", "audio", "audio_stream_end"]
+        assert session.kinds() == ["UserAudio", "UserAudio", "AudioStreamEnd"]
         session.emit(ModelAudio(b"ab"), ModelAudio(b"cd"), TurnComplete())
         await conv.wait_for_reply(since_turns=0, timeout=5)
     assert sink.played == [b"ab", b"cd"]
@@ -90,7 +92,7 @@ async def test_a_server_close_surfaces_as_a_classified_error() -> None:
 
 async def test_a_refused_connect_raises_and_reports_closed() -> None:
     seen: list[Event] = []
-    connector = FakeConnector(refuse_with=AuthError("The API key was refused.", code=1007))
+    connector = FakeConnector(refusals=[AuthError("The API key was refused.", code=1007)])
     with pytest.raises(AuthError):
         async with Conversation(connector, SessionOptions(), sink=RecordingSink(), on_event=seen.append):
             pass
@@ -123,3 +125,31 @@ async def test_a_bug_in_the_receive_loop_closes_the_session_plainly(caplog: pyte
     closed = [e for e in seen if isinstance(e, SessionState) and e.phase is SessionPhase.CLOSED]
     assert closed[0].detail.startswith("The live session stopped")  # the reason, not an empty CLOSED
     assert "Traceback" in caplog.text and "speaker bug" in caplog.text
+
+
+async def test_wait_for_reply_waits_for_idle_on_a_background_model() -> None:
+    # the extended-thinking model keeps working after turn_complete (interaction_status IN_PROGRESS)
+    connector, sink = FakeConnector(), RecordingSink()
+    options = SessionOptions(model="gemini-3.8-live-extended-thinking")
+    async with Conversation(connector, options, sink=sink) as conv:
+        waiting = asyncio.create_task(conv.wait_for_reply(since_turns=0, timeout=5))
+        connector.sessions[0].emit(
+            ModelAudio(b"ab"), TurnComplete(), InteractionUpdate(status=Interaction.IN_PROGRESS)
+        )
+        for _ in range(20):  # let the receive loop hand every event over
+            await asyncio.sleep(0)
+        assert conv.stats.turns == 1
+        assert not waiting.done()  # the turn ended, the work did not
+        connector.sessions[0].emit(InteractionUpdate(waiting_for_input=True))  # no status: still working
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        connector.sessions[0].emit(InteractionUpdate(status=Interaction.IDLE))
+        await waiting
+
+
+async def test_wait_for_reply_does_not_wait_for_idle_on_other_models() -> None:
+    connector, sink = FakeConnector(), RecordingSink()
+    async with Conversation(connector, SessionOptions(model="gemini-3.8-live"), sink=sink) as conv:
+        connector.sessions[0].emit(ModelAudio(b"ab"), TurnComplete())
+        await conv.wait_for_reply(since_turns=0, timeout=5)

@@ -27,7 +27,7 @@ VIOLATIONS = {
     "emulator/zz_reaches_relay.py": "from desktop_app.relay import protocol\n",
     "video/zz_reaches_live.py": "from ..live.errors import LiveError\n",
     "history/zz_reaches_bench.py": "from ..bench import stats\n",
-    "relay/zz_reaches_tests.py": "from tests.support import fake_live\n",
+    "relay/zz_reaches_tests.py": "from tests.support import audio\n",
     "runtime/zz_reaches_sdk.py": "from google import genai\n",
 }
 

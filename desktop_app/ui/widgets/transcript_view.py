@@ -5,24 +5,31 @@ The view draws what a :class:`~desktop_app.ui.transcript_model.TranscriptModel` 
 becomes solid when final; an interrupted reply says so. A thin divider starts each new turn. The view
 stays scrolled to the bottom unless the reader has scrolled up. Ctrl+C copies the selected lines.
 
+A thought summary is a collapsed bubble ("Thoughts ▸"): a click, or Enter or Space on the current line (the
+view takes Tab focus), opens or closes it (:meth:`TranscriptView.toggle`).
+
+Tools: a function call is a compact muted line (``✓ clock_now({}) · allow · 3 ms → …``). A consent card
+(:class:`~desktop_app.ui.widgets.consent_card.ConsentCard`) and a reply's search sources
+(:class:`~desktop_app.ui.widgets.source_chips.SourceChips`) are real widgets on their line, so Tab and the
+keyboard reach their buttons; the view re-emits their :attr:`consent_answered` and :attr:`source_failed`.
+
 It is a list view with a painting delegate, not a widget per line: a long conversation costs only its
-text (a widget per bubble cost about 100 KB each, which a ten-minute session felt).
+text (a widget per bubble cost about 100 KB each, which a ten-minute session felt). Only cards and source
+chips, which are few, are widgets.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
     QRectF,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
@@ -42,112 +49,21 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import ChangeKind, EntryKind, TranscriptChange, TranscriptEntry
+from desktop_app.ui.widgets.consent_card import ConsentCard
+from desktop_app.ui.widgets.source_chips import SourceChips
+from desktop_app.ui.widgets.transcript_rows import BubbleLook, Row, RowKind, RowModel, bubble_look
 
-__all__ = ["BubbleLook", "Row", "RowKind", "TranscriptView", "bubble_look"]
+__all__ = ["BubbleLook", "Row", "RowKind", "TranscriptView", "bubble_look"]  # rows: transcript_rows.py
 
 _PAD_X, _PAD_TOP, _PAD_BOTTOM, _GAP, _SPACING = 12, 8, 10, 3, 8
 _RADIUS = 12.0
 _EMPTY = "Say hello, or type below.\nWhat you say and what Gemini answers appears here as you speak."
-
-
-class RowKind(enum.StrEnum):
-    """What a painted line is (the value, the lower-case name, is what the snapshot lists)."""
-
-    BUBBLE = enum.auto()
-    SYSTEM = enum.auto()
-    DIVIDER = enum.auto()
-
-
-@dataclass(slots=True)
-class Row:
-    """One painted line: a bubble (with its entry), a system line or a turn divider."""
-
-    kind: RowKind
-    entry: TranscriptEntry | None = None
-    label: str = ""
-
-    @property
-    def text(self) -> str:
-        if self.entry is None:
-            return self.label
-        if self.entry.text:
-            return self.entry.text.strip()
-        return "(interrupted before it spoke)" if self.entry.interrupted else ""
-
-    @property
-    def who(self) -> str:
-        return "YOU" if self.entry is not None and self.entry.kind is EntryKind.USER else "GEMINI"
-
-    @property
-    def meta(self) -> str:
-        e = self.entry
-        if e is None:
-            return ""
-        parts = []
-        if e.typed:
-            parts.append("typed")
-        if e.latency_ms is not None:
-            parts.append(f"{e.latency_ms:,.0f} ms")
-        if e.interrupted:
-            parts.append("⏸ interrupted")
-        elif not e.final:
-            parts.append("…")
-        return " · ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class BubbleLook:
-    """How a bubble is drawn: colours, and a dashed border while it is still streaming."""
-
-    fill: str
-    border: str
-    dashed: bool
-
-
-def bubble_look(row: Row, selected: bool = False) -> BubbleLook:
-    e = row.entry
-    user = e is not None and e.kind is EntryKind.USER
-    border = "#34498a" if user else COLORS["border"]
-    if e is not None and e.interrupted:
-        border = COLORS["warn"]
-    if selected:
-        border = COLORS["accent"]
-    fill = COLORS["user_bubble"] if user else COLORS["model_bubble"]
-    return BubbleLook(fill, border, dashed=e is not None and not e.final)
-
-
-class _Rows(QAbstractListModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[Row] = []
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return self.rows[index.row()].text
-
-    def append(self, row: Row) -> None:
-        n = len(self.rows)
-        self.beginInsertRows(QModelIndex(), n, n)
-        self.rows.append(row)
-        self.endInsertRows()
-
-    def changed(self, number: int) -> None:
-        index = self.index(number)
-        self.dataChanged.emit(index, index)
-
-    def remove(self, number: int) -> None:
-        self.beginRemoveRows(QModelIndex(), number, number)
-        del self.rows[number]
-        self.endRemoveRows()
 
 
 class _Fonts:
@@ -192,7 +108,12 @@ class _Delegate(QStyledItemDelegate):
         width = self._view.viewport().width() - 4
         if row.kind is RowKind.BUBBLE:
             return QSize(width, self.bubble_geometry(row, width)[1] + _SPACING)
+        if row.widget is not None:
+            hint = row.widget.heightForWidth(width) if row.widget.hasHeightForWidth() else -1
+            return QSize(width, (hint if hint > 0 else row.widget.sizeHint().height()) + _SPACING)
         font = self._fonts.system if row.kind is RowKind.SYSTEM else self._fonts.who
+        if row.kind is RowKind.TOOL:
+            font = self._fonts.small
         flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter)
         height = (
             QFontMetrics(font).boundingRect(QRect(0, 0, int(width * 0.9), 100_000), flags, row.text).height()
@@ -211,7 +132,12 @@ class _Delegate(QStyledItemDelegate):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         if row.kind is RowKind.BUBBLE:
             self._paint_bubble(p, rect, row, selected)
-        else:
+        elif row.kind is RowKind.TOOL:
+            p.setFont(self._fonts.small)
+            p.setPen(QColor(COLORS["accent"] if selected else COLORS["muted"]))
+            area = rect.adjusted(_PAD_X, 4, -_PAD_X, -4)
+            p.drawText(area, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), row.text)
+        elif row.kind is not RowKind.WIDGET:
             font = self._fonts.system if row.kind is RowKind.SYSTEM else self._fonts.who
             p.setFont(font)
             p.setPen(QColor(COLORS["muted"] if row.kind is RowKind.SYSTEM else COLORS["faint"]))
@@ -245,7 +171,7 @@ class _Delegate(QStyledItemDelegate):
         p.setPen(QColor(COLORS["faint"]))
         p.drawText(head, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), row.meta)
         p.setFont(f.text)
-        p.setPen(QColor(COLORS["text"] if e.text else COLORS["muted"]))
+        p.setPen(QColor(COLORS["text"] if e.text and not row.thought else COLORS["muted"]))
         body = QRectF(
             inner.left(), inner.top() + small_h + _GAP, inner.width(), inner.height() - small_h - _GAP
         )
@@ -255,9 +181,14 @@ class _Delegate(QStyledItemDelegate):
 class TranscriptView(QListView):
     """See the module docstring."""
 
+    consent_answered = Signal(str, object)
+    """(call id, ConsentAnswer): the user answered a consent card."""
+    source_failed = Signal(str)
+    """A source chip's link was refused or no browser opened it."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows = _Rows()
+        self._rows = RowModel()
         self.setModel(self._rows)
         self._delegate = _Delegate(self)
         self.setItemDelegate(self._delegate)
@@ -268,7 +199,7 @@ class TranscriptView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setUniformItemSizes(False)
         self.setMouseTracking(False)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it: thoughts open from the keyboard
         self.setStyleSheet(
             "QListView { background: transparent; } QListView::item { background: transparent; }"
         )
@@ -277,6 +208,7 @@ class TranscriptView(QListView):
         self._stick = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range)
+        self.clicked.connect(lambda index: self.toggle(index.row()))
         self.setAccessibleName("Conversation transcript")
 
     # --- reading (for tests and the state file) --------------------------------------------------
@@ -291,17 +223,40 @@ class TranscriptView(QListView):
         return [r for r in self._rows.rows if r.kind is RowKind.BUBBLE]
 
     def visible_texts(self) -> list[tuple[str, str]]:
-        """(kind, text) of every bubble and system line, in order (dividers left out)."""
+        """(kind, text) of every line but the dividers, in order (the entry kind, or ``"system"``)."""
         out = []
         for r in self._rows.rows:
-            if r.kind is RowKind.BUBBLE and r.entry is not None:
-                out.append((r.entry.kind.value, r.text))
-            elif r.kind is RowKind.SYSTEM:
+            if r.kind is RowKind.SYSTEM:
                 out.append(("system", r.text))
+            elif r.kind is not RowKind.DIVIDER and r.entry is not None:
+                out.append((r.entry.kind.value, r.text))
         return out
+
+    def cards(self) -> dict[str, ConsentCard]:
+        """The consent cards shown, by call id."""
+        return {
+            r.entry.call_id: r.widget
+            for r in self._rows.rows
+            if r.entry is not None and isinstance(r.widget, ConsentCard)
+        }
+
+    def source_chips(self) -> list[SourceChips]:
+        return [r.widget for r in self._rows.rows if isinstance(r.widget, SourceChips)]
 
     def divider_texts(self) -> list[str]:
         return [r.text for r in self._rows.rows if r.kind is RowKind.DIVIDER]
+
+    def thoughts(self) -> list[Row]:
+        return [r for r in self._rows.rows if r.thought]
+
+    def toggle(self, number: int) -> bool:
+        """Open or close the thought summary on line ``number``; False when it is not a thought."""
+        if not 0 <= number < len(self._rows.rows) or not self._rows.rows[number].thought:
+            return False
+        row = self._rows.rows[number]
+        row.expanded = not row.expanded
+        self._changed(row)
+        return True
 
     # --- updates ---------------------------------------------------------------------------------
 
@@ -312,6 +267,8 @@ class TranscriptView(QListView):
             elif change.kind is ChangeKind.UPDATED:
                 row = self._entry_rows.get(change.entry.id)
                 if row is not None:
+                    if isinstance(row.widget, ConsentCard) and change.entry.card is not None:
+                        row.widget.settle(change.entry.card)
                     self._changed(row)
             else:
                 self._remove(change.entry)
@@ -319,6 +276,11 @@ class TranscriptView(QListView):
     def _add(self, entry: TranscriptEntry) -> None:
         if entry.kind is EntryKind.SYSTEM:
             row = Row(RowKind.SYSTEM, entry=None, label=entry.text)
+        elif entry.kind is EntryKind.TOOL:
+            row = Row(RowKind.TOOL, entry=entry)
+        elif entry.kind in (EntryKind.CONSENT, EntryKind.SOURCES):
+            self._add_widget_row(entry)
+            return
         else:
             if entry.turn != self._last_turn:
                 self._last_turn = entry.turn
@@ -326,6 +288,27 @@ class TranscriptView(QListView):
             row = Row(RowKind.BUBBLE, entry=entry)
         self._entry_rows[entry.id] = row
         self._rows.append(row)
+
+    def _add_widget_row(self, entry: TranscriptEntry) -> None:
+        widget: QWidget
+        if entry.prompt is not None:
+            card = ConsentCard(entry.prompt)
+            card.answered.connect(self.consent_answered)
+            widget = card
+        elif entry.grounding is not None:
+            chips = SourceChips(entry.grounding)
+            chips.open_failed.connect(self.source_failed)
+            widget = chips
+        else:
+            return
+        row = Row(RowKind.WIDGET, entry=entry, widget=widget)
+        self._entry_rows[entry.id] = row
+        self._rows.append(row)
+        holder = QWidget()  # the line's spacing below the card, as bubbles have
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(1, 0, 1, _SPACING)
+        box.addWidget(widget)
+        self.setIndexWidget(self._rows.index(len(self._rows.rows) - 1), holder)
 
     def _changed(self, row: Row) -> None:
         number = self._index_of(row)
@@ -354,12 +337,17 @@ class TranscriptView(QListView):
     # --- keyboard: copy ---------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        opening = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if opening and self.toggle(self.currentIndex().row()):
+            return
         if event.matches(QKeySequence.StandardKey.Copy):
             chosen = sorted(i.row() for i in self.selectedIndexes())
             lines = []
             for number in chosen:
                 row = self._rows.rows[number]
-                if row.kind is RowKind.BUBBLE:
+                if row.thought and row.entry is not None:
+                    lines.append(f"Gemini (thought): {row.entry.text.strip()}")
+                elif row.kind is RowKind.BUBBLE:
                     lines.append(f"{row.who.capitalize()}: {row.text}")
                 elif row.kind is RowKind.SYSTEM:
                     lines.append(row.text)

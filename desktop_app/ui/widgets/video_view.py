@@ -91,7 +91,6 @@ class VideoView(QWidget):
         self._arrivals: deque[float] = deque(maxlen=64)
         self._chip_pixmap: tuple[tuple[str, str, float], QPixmap] | None = None
         self.frames_shown = 0
-        self.last_shown_at = 0.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(320, 180))
         # opaque: the view paints its own corners, so 30 repaints a second never repaint the card behind
@@ -116,7 +115,6 @@ class VideoView(QWidget):
         self._image = bgr_image(frame)
         self._scaled = None
         self.frames_shown += 1
-        self.last_shown_at = time.monotonic()
         if previous is not None and previous.size() == self._image.size():
             self.update(self._target_rect().toAlignedRect())  # only the picture changed
         else:

@@ -12,7 +12,7 @@ import numpy as np
 class FakeStream:
     instances: ClassVar[list[FakeStream]] = []
 
-    def __init__(self, *, fail_rates: tuple[int, ...] = (), **kwargs: Any) -> None:
+    def __init__(self, *, fail_rates: tuple[int, ...] = (), fail_start: bool = False, **kwargs: Any) -> None:
         if kwargs["samplerate"] in fail_rates:
             raise ValueError("Invalid sample rate [PaErrorCode -9997]")
         self.kwargs = kwargs
@@ -22,10 +22,13 @@ class FakeStream:
         self.callback = kwargs["callback"]
         self.finished_callback = kwargs["finished_callback"]
         self.latency = 0.01
+        self.fail_start = fail_start
         self.started = self.closed = False
         FakeStream.instances.append(self)
 
     def start(self) -> None:
+        if self.fail_start:
+            raise RuntimeError("Device unavailable [PaErrorCode -9985]")
         self.started = True
 
     def abort(self) -> None:

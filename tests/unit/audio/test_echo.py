@@ -6,6 +6,7 @@ import numpy as np
 import soxr
 
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
+from desktop_app.core.audio_format import pcm16_to_float, to_pcm16
 
 RATE = 16_000
 OUT_RATE = 24_000
@@ -47,10 +48,10 @@ def run(
         while played < len(far24) and t0 + played / OUT_RATE < adc_time + 0.050:
             canceller.push_render(far24[played : played + out_block], OUT_RATE, t0 + played / OUT_RATE)
             played += out_block
-        pcm = (mic[i : i + BLOCK] * 32768).astype(np.int16)
+        pcm = to_pcm16(mic[i : i + BLOCK])
         raw.append(pcm)
         processed.append(canceller.process(pcm, adc_time))
-    return np.concatenate(raw) / 32768.0, np.concatenate(processed) / 32768.0
+    return pcm16_to_float(np.concatenate(raw)), pcm16_to_float(np.concatenate(processed))
 
 
 def test_far_end_echo_is_cancelled_by_more_than_20_db() -> None:
@@ -91,7 +92,7 @@ def test_the_lead_keeps_the_reference_ahead_of_a_short_echo_path() -> None:
 def test_headphones_pass_audio_through_untouched() -> None:
     canceller = EchoCanceller(EchoSettings(headphones=True))
     assert not canceller.enabled
-    pcm = (speechy(0.02, RATE, 3) * 32768).astype(np.int16)
+    pcm = to_pcm16(speechy(0.02, RATE, 3))
     canceller.push_render(np.ones(240, np.float32), OUT_RATE, 1.0)
     assert np.array_equal(canceller.process(pcm, 1.0), pcm)
 
@@ -100,36 +101,57 @@ def test_noise_suppression_alone_runs_without_a_reference() -> None:
     canceller = EchoCanceller(EchoSettings(headphones=True, noise_suppression=True, ns_level=3))
     assert canceller.enabled
     rng = np.random.default_rng(0)
-    noise = (rng.standard_normal(RATE * 3) * 0.05 * 32768).astype(np.int16)
+    noise = to_pcm16(rng.standard_normal(RATE * 3) * 0.05)
     out = np.concatenate(
         [canceller.process(noise[i : i + BLOCK], i / RATE) for i in range(0, len(noise), BLOCK)]
     )
-    assert db(out[RATE:] / 32768) < db(noise[RATE:] / 32768) - 10.0, "steady noise is suppressed"
+    assert db(pcm16_to_float(out[RATE:])) < db(pcm16_to_float(noise[RATE:])) - 10.0, (
+        "steady noise is suppressed"
+    )
 
 
-def test_process_first_takes_the_render_blocks_still_queued_for_the_loop() -> None:
-    """The playback shell queues written blocks for the loop; a mic block processed before that queue is
-    drained must still get its own reference, not a late read that moves the reference."""
+def test_process_first_takes_the_render_blocks_still_queued_by_the_speaker() -> None:
+    """The speaker's callback queues written blocks for the canceller; a mic block processed before the
+    canceller took them must still get its own reference, not a late read that moves the reference."""
     far24 = speechy(0.5, OUT_RATE, seed=3)
     out_block = OUT_RATE // 100
     blocks = [
         (far24[i : i + out_block], OUT_RATE, 100.0 + i / OUT_RATE) for i in range(0, len(far24), out_block)
     ]
 
-    def late_reads(follow: bool) -> int:
+    def late_reads(handed_off: bool) -> int:
         canceller = EchoCanceller(EchoSettings())
-        for block in blocks[:10]:  # 100 ms pushed; 400 ms still queued
+        for block in blocks[:10]:  # 100 ms already on the timeline
             canceller.push_render(*block)
-        queued = list(blocks[10:])
-
-        def flush() -> None:
-            while queued:
-                canceller.push_render(*queued.pop(0))
-
-        if follow:
-            canceller.follow_render(flush)
+        if (
+            handed_off
+        ):  # 400 ms written by the callback (written 30 ms before the DAC plays it), not yet taken
+            for samples, rate, dac in blocks[10:]:
+                canceller.render_written(dac - 0.03, dac - 0.03, dac, samples, rate)
         canceller.process(np.zeros(BLOCK, np.int16), 100.200)
         return canceller.timeline.late_reads
 
-    assert late_reads(follow=False) == 1, "the reference was not there yet"
-    assert late_reads(follow=True) == 0
+    assert late_reads(handed_off=False) == 1, "the reference was not there yet"
+    assert late_reads(handed_off=True) == 0
+
+
+def test_the_render_queue_is_bounded_and_drops_the_oldest_blocks() -> None:
+    canceller = EchoCanceller(EchoSettings(), render_queue_blocks=5)
+    block = np.zeros(240, np.float32)
+    for i in range(8):  # nobody processes a mic block meanwhile
+        canceller.render_written(100.0 + i / 100, 100.0 + i / 100, 100.03 + i / 100, block, OUT_RATE)
+    assert canceller.render_drops == 3
+    canceller.process(np.zeros(BLOCK, np.int16), 100.05)
+    newest_five = EchoCanceller(EchoSettings())
+    for i in range(3, 8):
+        newest_five.push_render(block, OUT_RATE, 100.03 + i / 100)
+    assert canceller.timeline.written == newest_five.timeline.written > 0
+    assert canceller.timeline.time_of(0) == newest_five.timeline.time_of(0), "dated from the 4th block on"
+
+
+def test_with_headphones_the_speaker_hands_nothing_off() -> None:
+    canceller = EchoCanceller(EchoSettings(headphones=True, noise_suppression=True))
+    assert canceller.enabled and not canceller.wants_render
+    canceller.render_written(1.0, 1.0, 1.03, np.ones(240, np.float32), OUT_RATE)
+    canceller.process(np.zeros(BLOCK, np.int16), 1.0)
+    assert canceller.timeline.written == 0 and canceller.render_drops == 0

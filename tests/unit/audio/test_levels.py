@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_app.audio.levels import LevelMeter, LevelPublisher, to_dbfs
+from desktop_app.core.audio_format import to_pcm16
 from desktop_app.core.clock import FakeClock
 from desktop_app.core.events import Event
 from desktop_app.core.media_events import FLOOR_DBFS, AudioLevels
@@ -23,7 +24,7 @@ def test_pcm16_and_float_agree() -> None:
     a, b = LevelMeter(), LevelMeter()
     x = np.full(160, 0.25, dtype=np.float32)
     a.add(x)
-    b.add((x * 32768).astype(np.int16))
+    b.add(to_pcm16(x))
     assert abs(a.take()[0] - b.take()[0]) < 1e-6
     assert abs(to_dbfs(0.25) - (-12.04)) < 0.01
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from desktop_app.audio.render_timeline import RenderTimeline
 from desktop_app.audio.sample_clock import SampleClock
-from desktop_app.audio.streams import StreamTimeMapper
+from desktop_app.audio.stream_times import StreamTimeMapper
 
 RATE = 1000
 

@@ -141,7 +141,7 @@ async def test_playback_prefills_plays_and_records_turn_timing() -> None:
     out = stream.render(now=5.0)
     assert np.allclose(out, 0.5, atol=1e-4)
     await sp.wait_for(lambda: sp.last_turn is not None, 5)
-    assert sp.last_turn is not None and sp.last_turn.written_at >= sp.last_turn.received_at
+    assert sp.last_turn is not None and sp.last_turn.written_at >= sp.last_turn.asked_at
     assert sp.last_turn.dac_at > sp.last_turn.written_at
     await sp.aclose()
 
@@ -168,7 +168,7 @@ async def test_interrupt_fades_within_one_block_and_drops_the_queue() -> None:
     assert np.all(stream.render() == 0.0), "the rest of the 2 s reply is gone"
     await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
     assert sp.last_interrupt is not None
-    assert sp.last_interrupt.silent_written_at >= sp.last_interrupt.requested_at
+    assert sp.last_interrupt.written_at >= sp.last_interrupt.asked_at
     await sp.aclose()
 
 
@@ -207,4 +207,33 @@ async def test_a_failing_output_stream_publishes_an_error_and_playback_stops_cle
     sp.play(ModelAudio(pcm_const(0.5, 500)))  # discarded, no exception
     async with asyncio.timeout(5):
         await sp.drain()  # returns at once
+    await sp.aclose()
+
+
+async def test_a_stream_the_app_closed_publishes_no_error_when_portaudio_reports_it_finished() -> None:
+    loop = asyncio.get_running_loop()
+    for open_device, rate in ((open_mic, 16_000), (open_speaker, 24_000)):
+        events: list[Event] = []
+        device, stream = open_device(loop, events, rate=rate)  # type: ignore[operator]
+        await device.aclose()
+        assert stream.closed and not stream.started
+        stream.fail()  # PortAudio calls finished_callback after an abort too
+        later = loop.create_future()
+        loop.call_soon_threadsafe(later.set_result, None)  # runs after the finished callback's hand-off
+        await later
+        assert events == [] and device.error is None
+
+
+async def test_a_stream_that_will_not_start_is_closed_and_a_media_error() -> None:
+    events: list[Event] = []
+    FakeStream.instances.clear()
+    sp = SpeakerPlayback(
+        PlaybackConfig(device_name="fake speaker"),
+        asyncio.get_running_loop(),
+        on_event=events.append,
+        stream_factory=partial(FakeStream, fail_start=True),
+    )
+    with pytest.raises(MediaError, match=r"speaker 'fake speaker' could not be started.*-9985"):
+        sp.start()
+    assert FakeStream.instances[-1].closed and not events
     await sp.aclose()

@@ -382,7 +382,8 @@ def history_only(**setup: object) -> SimulatedModel:
 def test_a_history_only_model_refuses_client_content_without_the_history_setting() -> None:
     with pytest.raises(WireError) as caught:
         history_only().handle(ClientTurn(("hi",), turn_complete=True))
-    assert (caught.value.code, caught.value.reason) == (1007, "Request contains an invalid argument.")
+    reason = "client_content is accepted only as initial history on this model."
+    assert (caught.value.code, caught.value.reason) == (1007, reason)
 
 
 def test_a_history_only_model_takes_seeded_history_before_realtime_input_only() -> None:

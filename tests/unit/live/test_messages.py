@@ -3,9 +3,13 @@ from google.genai import types
 from desktop_app.core.events import (
     GenerationComplete,
     GoAway,
+    Interaction,
+    InteractionUpdate,
     Interrupted,
+    ModalityTokens,
     ModelAudio,
     ModelText,
+    ModelThought,
     ResumptionUpdate,
     Role,
     SetupComplete,
@@ -81,3 +85,49 @@ def test_parse_duration() -> None:
     assert parse_duration_s(3) == 3.0
     assert parse_duration_s("soon") is None
     assert parse_duration_s(None) is None
+
+
+def test_thought_parts_become_model_thoughts_not_text() -> None:
+    m = msg(
+        server_content={"model_turn": {"parts": [{"text": "Let me check.", "thought": True}, {"text": "Hi"}]}}
+    )
+    assert map_server_message(m) == [ModelThought("Let me check."), ModelText("Hi")]
+
+
+def test_interaction_status_follows_turn_complete() -> None:
+    working = msg(server_content={"turn_complete": True, "interaction_status": "IN_PROGRESS"})
+    assert map_server_message(working) == [TurnComplete(), InteractionUpdate(Interaction.IN_PROGRESS)]
+    idle = msg(server_content={"interaction_status": "IDLE", "waiting_for_input": True})
+    assert map_server_message(idle) == [InteractionUpdate(Interaction.IDLE, waiting_for_input=True)]
+    assert map_server_message(msg(server_content={"waiting_for_input": False})) == [InteractionUpdate()]
+    assert map_server_message(msg(server_content={"turn_complete": True})) == [TurnComplete()]
+
+
+def test_usage_keeps_thoughts_tool_use_and_modalities_apart() -> None:
+    m = msg(
+        usage_metadata={
+            "prompt_token_count": 100,
+            "response_token_count": 40,
+            "thoughts_token_count": 25,
+            "tool_use_prompt_token_count": 7,
+            "cached_content_token_count": 3,
+            "total_token_count": 172,
+            "prompt_tokens_details": [
+                {"modality": "AUDIO", "token_count": 90},
+                {"modality": "TEXT", "token_count": 10},
+            ],
+            "response_tokens_details": [{"modality": "AUDIO", "token_count": 40}],
+        }
+    )
+    assert map_server_message(m) == [
+        UsageUpdate(
+            prompt_tokens=100,
+            response_tokens=40,
+            total_tokens=172,
+            thoughts_tokens=25,
+            tool_use_prompt_tokens=7,
+            cached_tokens=3,
+            prompt_details=(ModalityTokens("AUDIO", 90), ModalityTokens("TEXT", 10)),
+            response_details=(ModalityTokens("AUDIO", 40),),
+        )
+    ]

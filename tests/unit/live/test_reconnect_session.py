@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.commands import AudioStreamEnd, Command, UserAudio, UserImage, UserText
 from desktop_app.core.errors import (
     ConnectionLostError,
     InvalidRequestError,
@@ -32,10 +33,11 @@ from desktop_app.core.events import (
     Transcript,
     TurnComplete,
 )
+from desktop_app.live.fake_session import FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError, ReconnectPolicy
+from desktop_app.live.resilient_link import INCOMING_EVENTS
 from desktop_app.live.resilient_session import ResilientConnector, ResilientEvent, ResilientSession
-from tests.support.fake_live import FakeSession
 
 FAST = ReconnectPolicy(backoff_base_s=0.0, backoff_max_s=0.0, max_failures=3)
 
@@ -120,11 +122,7 @@ def loud_block(tag: int) -> bytes:
 
 
 def audio_tags(session: FakeSession) -> list[int]:
-    return [
-        int.from_bytes(payload[0:2], "little")
-        for kind, payload in session.sent
-        if kind == "audio" and isinstance(payload, bytes)
-    ]
+    return [int.from_bytes(sent.pcm[0:2], "little") for sent in session.sent if isinstance(sent, UserAudio)]
 
 
 Opened = tuple[ResilientSession, AsyncIterator[ResilientEvent], list[ResilientEvent]]
@@ -178,19 +176,19 @@ async def test_a_drop_mid_utterance_replays_it_whole_after_the_resume(open_sessi
     connector.sessions[0].emit(ResumptionUpdate("h1", True))
     await next_matching(events, lambda e: isinstance(e, ResumptionUpdate), seen)
     for tag in range(10):
-        await session.send_audio(loud_block(tag))
+        await session.send(UserAudio(loud_block(tag)))
     connector.gate = asyncio.Event()  # hold the reconnect so the app can talk into the gap
     connector.sessions[0].fail(ConnectionLostError("lost", code=1006))
     await next_matching(events, is_state(SessionPhase.RECONNECTING), seen)
     for tag in range(10, 15):
-        await session.send_audio(loud_block(tag))
-    await session.send_audio_stream_end()
+        await session.send(UserAudio(loud_block(tag)))
+    await session.send(AudioStreamEnd())
     connector.gate.set()
     await next_matching(events, is_state(SessionPhase.LIVE), seen)
     second = connector.sessions[1]
     assert audio_tags(connector.sessions[0]) == list(range(10))
     assert audio_tags(second) == list(range(15))
-    assert second.sent[-1] == ("audio_stream_end", None)
+    assert second.sent[-1] == AudioStreamEnd()
     assert connector.options[1].resume_handle == "h1"
     assert not any(isinstance(e, Interrupted) for e in seen)
     assert session.stats.buffer.audio_buffered_s == pytest.approx(0.1)
@@ -203,8 +201,8 @@ async def test_an_answered_utterance_is_not_replayed(open_session: Opener) -> No
     connector = ScriptedConnector()
     session, events, seen = await open_session(connector)
     for tag in range(5):
-        await session.send_audio(loud_block(tag))
-    await session.send_audio_stream_end()
+        await session.send(UserAudio(loud_block(tag)))
+    await session.send(AudioStreamEnd())
     connector.sessions[0].emit(ModelAudio(b"\0\0"), TurnComplete(), ResumptionUpdate("h1", True))
     await next_matching(events, lambda e: isinstance(e, ResumptionUpdate), seen)
     connector.sessions[0].fail(ServerError("internal", code=1011))
@@ -222,11 +220,11 @@ async def test_text_and_frames_sent_during_the_gap_arrive_afterwards(open_sessio
     connector.sessions[0].fail(ConnectionLostError("lost"))
     await next_matching(events, is_state(SessionPhase.RECONNECTING), seen)
     for n in range(3):
-        await session.send_video(bytes([n]), "image/jpeg")
-    await session.send_text("are you there?")
+        await session.send(UserImage(bytes([n]), "image/jpeg"))
+    await session.send(UserText("are you there?"))
     connector.gate.set()
     await next_matching(events, is_state(SessionPhase.LIVE), seen)
-    assert connector.sessions[1].sent == [("video", bytes([2])), ("text", "are you there?")]
+    assert connector.sessions[1].sent == [UserImage(bytes([2])), UserText("are you there?")]
     assert session.stats.buffer.video_frames_dropped == 2
     await session.close()
 
@@ -242,7 +240,7 @@ async def test_a_fatal_close_is_reported_and_never_retried(open_session: Opener)
     assert closed == [SessionState(SessionPhase.CLOSED, "Request contains an invalid argument.")]
     assert len(connector.options) == 1
     with pytest.raises(InvalidRequestError):
-        await session.send_audio(loud_block(0))
+        await session.send(UserAudio(loud_block(0)))
     assert session.stats.gave_up
     await session.close()
 
@@ -332,7 +330,7 @@ async def test_sends_after_close_raise() -> None:
     async with ResilientConnector(connector, FAST).connect(SessionOptions()) as session:
         pass
     with pytest.raises(ConnectionLostError, match="closed"):
-        await session.send_text("late")
+        await session.send(UserText("late"))
     assert connector.sessions[0].closed
 
 
@@ -348,8 +346,7 @@ async def test_closing_while_a_go_away_waits_for_quiet_ends_the_stream_quietly(o
     await next_matching(events, lambda e: isinstance(e, Transcript), seen)  # the goAway is being waited on
     assert session.core.go_away_pending
     consumer = asyncio.ensure_future(next_matching(events, lambda e: False, seen))
-    connector.sessions[0].pulled.clear()
-    await asyncio.wait_for(connector.sessions[0].pulled.wait(), 2.0)  # the consumer is waiting on a pull
+    await asyncio.wait_for(connector.sessions[0].pulled.wait(), 2.0)  # the reader is waiting on the socket
     await session.close()
     with pytest.raises(AssertionError, match="the stream ended first"):
         await asyncio.wait_for(consumer, 2.0)
@@ -363,18 +360,33 @@ async def test_a_stalled_send_counts_as_a_silent_drop_and_reconnects(open_sessio
     first = connector.sessions[0]
     first.emit(ResumptionUpdate("h1", True))
     await next_matching(events, lambda e: isinstance(e, ResumptionUpdate), seen)
-    await session.send_audio(loud_block(0))
+    await session.send(UserAudio(loud_block(0)))
     never = asyncio.Event()
 
-    async def stuck(pcm: bytes, fmt: object = None) -> None:
+    async def stuck(command: Command) -> None:
         await never.wait()  # the network went away without a word: the socket stops draining
 
-    first.send_audio = stuck  # type: ignore[method-assign]
+    first.send = stuck  # type: ignore[method-assign]
     consumer = asyncio.ensure_future(next_matching(events, is_state(SessionPhase.LIVE), seen))
-    await session.send_audio(loud_block(1))  # returns after send_timeout_s, kept for the replay
-    await session.send_audio(loud_block(2))  # the gap: buffered
+    await session.send(UserAudio(loud_block(1)))  # returns after send_timeout_s, kept for the replay
+    await session.send(UserAudio(loud_block(2)))  # the gap: buffered
     await asyncio.wait_for(consumer, 5.0)
     [reconnecting] = [e for e in seen if isinstance(e, SessionState) and e.phase is SessionPhase.RECONNECTING]
     assert "stalled" in reconnecting.detail
     assert audio_tags(connector.sessions[1]) == [0, 1, 2]
     assert session.stats.stalled_sends == 1 and connector.options[1].resume_handle == "h1"
+
+
+async def test_one_reader_task_per_connection_and_a_burst_arrives_whole_in_order(
+    open_session: Opener,
+) -> None:
+    connector = ScriptedConnector()
+    session, events, seen = await open_session(connector)
+    burst = [ModelAudio(n.to_bytes(2, "little")) for n in range(3 * INCOMING_EVENTS)]
+    connector.sessions[0].emit(*burst)  # more than the queue holds: the reader waits, nothing is dropped
+    await next_matching(events, lambda e: e == burst[-1], seen)
+    readers = [t for t in asyncio.all_tasks() if t.get_name() == "resilient-session-reader"]
+    assert len(readers) == 1
+    assert [e for e in seen if isinstance(e, ModelAudio)] == burst
+    await session.close()
+    assert readers[0].done()

@@ -10,17 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
+from desktop_app.core.commands import UserAudio, UserImage, UserText
 from desktop_app.live.options import Modality
 from desktop_app.relay import codec
-from desktop_app.relay.messages import (
-    AudioChunk,
-    BrowserSetup,
-    ErrorCode,
-    ImageChunk,
-    ProtocolError,
-    RealtimeInput,
-    TextTurn,
-)
+from desktop_app.relay.messages import BrowserSetup, ErrorCode, ProtocolError, RealtimeInput
+from desktop_app.relay.setup_codec import MAX_SYSTEM_INSTRUCTION_CHARS
 
 PCM = bytes(range(256)) * 2  # 512 bytes, 256 samples
 JPEG = b"\xff\xd8\xff\xe0" + bytes(60) + b"\xff\xd9"
@@ -131,7 +125,7 @@ def test_model_key_and_tools_are_ignored_and_named() -> None:
         ({"speech_config": 3}, "speech_config"),
         ({"system_instruction": 42}, "system_instruction"),
         ({"system_instruction": {"parts": [{"image": 1}]}}, "system_instruction"),
-        ({"system_instruction": "x" * (codec.MAX_SYSTEM_INSTRUCTION_CHARS + 1)}, "longer than"),
+        ({"system_instruction": "x" * (MAX_SYSTEM_INSTRUCTION_CHARS + 1)}, "longer than"),
         ({"input_audio_transcription": "yes"}, "input_audio_transcription"),
     ],
 )
@@ -157,7 +151,7 @@ def test_tutorial_media_chunks_translate_chunk_by_chunk() -> None:
         }
     )
     assert message == RealtimeInput(
-        chunks=(AudioChunk(PCM, MIC_FORMAT), ImageChunk(JPEG, "image/jpeg")),
+        chunks=(UserAudio(PCM, MIC_FORMAT), UserImage(JPEG, "image/jpeg")),
     )
 
 
@@ -170,21 +164,21 @@ def test_image_chunk_without_data_is_skipped_not_fatal() -> None:
             }
         }
     )
-    assert message == RealtimeInput(chunks=(AudioChunk(PCM, MIC_FORMAT),), skipped=1)
+    assert message == RealtimeInput(chunks=(UserAudio(PCM, MIC_FORMAT),), skipped=1)
 
 
 def test_audio_rate_parameter_and_camel_case_chunks() -> None:
     message = decode_ok(
         {"realtimeInput": {"mediaChunks": [{"mimeType": "audio/pcm; rate=24000", "data": b64(PCM)}]}}
     )
-    assert message == RealtimeInput(chunks=(AudioChunk(PCM, PcmFormat(24_000)),))
+    assert message == RealtimeInput(chunks=(UserAudio(PCM, PcmFormat(24_000)),))
 
 
 def test_urlsafe_and_unpadded_base64_are_accepted() -> None:
     data = b"\xfb\xff\xfe\x00"  # standard b64 "+//+AA==", url-safe "-__-AA"
     urlsafe = base64.urlsafe_b64encode(data).decode().rstrip("=")
     message = decode_ok({"realtime_input": {"media_chunks": [{"mime_type": "audio/pcm", "data": urlsafe}]}})
-    assert message == RealtimeInput(chunks=(AudioChunk(data, MIC_FORMAT),))
+    assert message == RealtimeInput(chunks=(UserAudio(data, MIC_FORMAT),))
 
 
 def test_audio_stream_end() -> None:
@@ -212,7 +206,7 @@ def test_bad_chunk_is_reported_and_good_chunks_still_pass(chunk: object, code: E
         {"realtime_input": {"media_chunks": [chunk, {"mime_type": "image/jpeg", "data": b64(JPEG)}]}}
     )
     assert isinstance(message, RealtimeInput)
-    assert message.chunks == (ImageChunk(JPEG, "image/jpeg"),)
+    assert message.chunks == (UserImage(JPEG, "image/jpeg"),)
     assert [p.code for p in message.problems] == [code]
     assert "media_chunks[0]" in message.problems[0].message
 
@@ -234,7 +228,7 @@ def test_malformed_realtime_input(body: object) -> None:
 
 
 def test_typed_text_turn() -> None:
-    assert decode_ok({"client_content": {"text": "hello there"}}) == TextTurn("hello there")
+    assert decode_ok({"client_content": {"text": "hello there"}}) == UserText("hello there")
 
 
 @pytest.mark.parametrize(
@@ -325,14 +319,14 @@ _keys = st.sampled_from(
 @given(st.text(max_size=200) | st.binary(max_size=50))
 def test_decode_never_raises_on_any_text(raw: str | bytes) -> None:
     result = codec.decode_frame(raw)
-    assert isinstance(result, BrowserSetup | RealtimeInput | TextTurn | ProtocolError)
+    assert isinstance(result, BrowserSetup | RealtimeInput | UserText | ProtocolError)
 
 
 @settings(max_examples=300, deadline=None)
 @given(_keys, st.dictionaries(_keys, _json_values, max_size=4) | _json_values)
 def test_decode_never_raises_on_protocol_shaped_json(kind: str, body: object) -> None:
     result = codec.decode_frame(json.dumps({kind: body}))
-    assert isinstance(result, BrowserSetup | RealtimeInput | TextTurn | ProtocolError)
+    assert isinstance(result, BrowserSetup | RealtimeInput | UserText | ProtocolError)
 
 
 @settings(max_examples=200, deadline=None)

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from desktop_app.core.audio_format import MIC_FORMAT
+from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserImage, UserText
 from desktop_app.core.errors import (
     AuthError,
     ConnectionLostError,
@@ -35,8 +36,8 @@ from desktop_app.core.events import (
 )
 from desktop_app.live.options import Modality, SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
-from desktop_app.relay.messages import AudioChunk, AudioStreamEnd, ImageChunk, TextTurn
-from desktop_app.relay.protocol import (
+from desktop_app.relay.protocol import RelayProtocol
+from desktop_app.relay.protocol_values import (
     Action,
     Close,
     CloseCode,
@@ -44,7 +45,6 @@ from desktop_app.relay.protocol import (
     OpenSession,
     Phase,
     ProtocolLimits,
-    RelayProtocol,
     Reply,
     close_reason,
 )
@@ -169,13 +169,13 @@ def test_chunks_become_forwards_frames_first_and_empty_image_is_skipped() -> Non
             {"mime_type": "image/png", "data": base64.b64encode(b"\x89PNG").decode()},
         )
     )
-    assert actions == [Forward(ImageChunk(b"\x89PNG", "image/png")), Forward(AudioChunk(pcm, MIC_FORMAT))]
+    assert actions == [Forward(UserImage(b"\x89PNG", "image/png")), Forward(UserAudio(pcm, MIC_FORMAT))]
     assert (proto.stats.audio_chunks_in, proto.stats.frames_in, proto.stats.chunks_skipped) == (1, 1, 1)
 
 
 def test_text_turn_and_stream_end() -> None:
     proto = live()
-    assert proto.receive(json.dumps({"client_content": {"text": "hi"}})) == [Forward(TextTurn("hi"))]
+    assert proto.receive(json.dumps({"client_content": {"text": "hi"}})) == [Forward(UserText("hi"))]
     assert proto.receive(json.dumps({"realtime_input": {"audio_stream_end": True}})) == [
         Forward(AudioStreamEnd())
     ]
@@ -364,7 +364,7 @@ def test_messages_beyond_the_burst_are_answered_and_dropped_until_tokens_return(
     text = json.dumps({"client_content": {"text": "hi"}})
     now = 100.0
     # the setup (sent by live() without a time) did not spend a token: three go through at once
-    assert [proto.receive(text, now) for _ in range(3)] == [[Forward(TextTurn("hi"))]] * 3
+    assert [proto.receive(text, now) for _ in range(3)] == [[Forward(UserText("hi"))]] * 3
     [limited] = replies(proto.receive(text, now))
     assert limited == {
         "error": {
@@ -374,7 +374,7 @@ def test_messages_beyond_the_burst_are_answered_and_dropped_until_tokens_return(
         }
     }
     assert replies(proto.receive(text, now + 0.25)) == [limited]  # half a token is not enough
-    assert proto.receive(text, now + 0.5) == [Forward(TextTurn("hi"))]  # one token back after 0.5 s
+    assert proto.receive(text, now + 0.5) == [Forward(UserText("hi"))]  # one token back after 0.5 s
     assert (proto.stats.rate_limited, proto.stats.errors_sent, proto.stats.messages_in) == (2, 2, 7)
     assert proto.phase is Phase.LIVE
 
@@ -392,7 +392,7 @@ def test_rate_limited_messages_do_not_spend_the_error_budget() -> None:
 def test_rate_limit_off() -> None:
     proto = live(limits=ProtocolLimits(rate_per_s=0))
     text = json.dumps({"client_content": {"text": "hi"}})
-    assert all(proto.receive(text, 0.0) == [Forward(TextTurn("hi"))] for _ in range(1000))
+    assert all(proto.receive(text, 0.0) == [Forward(UserText("hi"))] for _ in range(1000))
 
 
 def test_limits_are_checked() -> None:

@@ -16,6 +16,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from desktop_app.core.commands import UserImage, UserText
 from desktop_app.core.errors import AuthError, ConfigError, ConnectionLostError, ServerError
 from desktop_app.core.events import (
     ModelAudio,
@@ -25,11 +26,11 @@ from desktop_app.core.events import (
     Transcript,
     TurnComplete,
 )
+from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
 from desktop_app.relay import RelayConfig, RelayServer, run_relay
-from desktop_app.relay.protocol import ProtocolLimits
-from tests.unit.relay.fakes import FakeConnector, FakeSession
+from desktop_app.relay.protocol_values import ProtocolLimits
 
 KEY = "AIzaSyRELAYTESTKEY_0123456789abcdefghij"
 WAIT = 5.0
@@ -251,8 +252,12 @@ async def test_tutorial_client_round_trip(connector: FakeConnector, site: Path) 
             )
         )
         await connector.changes.wait_for(lambda: len(session.sent) == 3)
-        assert session.kinds() == ["video", "audio", "audio"]  # the frame goes before its message's audio
-        assert session.sent[0] == ("video", (jpeg, "image/jpeg"))
+        assert session.kinds() == [
+            "UserImage",
+            "UserAudio",
+            "UserAudio",
+        ]  # the frame goes before its message's audio
+        assert session.sent[0] == UserImage(jpeg, "image/jpeg")
         session.emit(ModelAudio(b"\x00\x01"), Transcript(Role.MODEL, "I heard you."), TurnComplete())
         assert await recv_until(ws, lambda m: "turn_complete" in m) == [
             {"text": "I heard you."},
@@ -275,7 +280,7 @@ async def test_audio_client_gets_audio_and_extensions(connector: FakeConnector, 
             {"turn_complete": True},
         ]
         await ws.send(json.dumps({"client_content": {"text": "typed"}}))
-        await connector.changes.wait_for(lambda: session.sent == [("text", "typed")])
+        await connector.changes.wait_for(lambda: session.sent == [UserText("typed")])
         await ws.close()
 
 
@@ -308,7 +313,7 @@ async def test_binary_and_malformed_frames_are_answered_and_the_connection_survi
             "wrong_type",
         ]
         await ws.send(json.dumps({"client_content": {"text": "still here"}}))
-        await connector.changes.wait_for(lambda: session.sent == [("text", "still here")])
+        await connector.changes.wait_for(lambda: session.sent == [UserText("still here")])
         await ws.close()
 
 
@@ -324,7 +329,7 @@ async def test_oversized_frame_closes_only_that_client_with_1009(
             await asyncio.wait_for(victim.recv(), WAIT)
         assert victim.close_code == 1009
         await bystander.send(json.dumps({"client_content": {"text": "unharmed"}}))
-        await connector.changes.wait_for(lambda: other.sent == [("text", "unharmed")])
+        await connector.changes.wait_for(lambda: other.sent == [UserText("unharmed")])
         other.emit(Transcript(Role.MODEL, "ok"))
         assert await recv_json(bystander) == {"output_transcription": "ok"}
         await bystander.close()
@@ -375,7 +380,7 @@ async def test_session_states_reach_the_browser_and_sends_go_on_meanwhile(
         assert await recv_json(ws) == {"session": {"state": "reconnecting"}}
         assert server.status()["clients"][0]["state"] == "reconnecting"
         await ws.send(json.dumps({"client_content": {"text": "during the gap"}}))  # the session buffers it
-        await connector.changes.wait_for(lambda: session.sent == [("text", "during the gap")])
+        await connector.changes.wait_for(lambda: session.sent == [UserText("during the gap")])
         session.emit(SessionState(SessionPhase.RECONNECTING, "attempt 2 of 5"), ModelAudio(b"\x01\x00"))
         assert await recv_json(ws) == {"audio": b64(b"\x01\x00")}  # the repeated state was not sent
         session.emit(SessionState(SessionPhase.LIVE, "resumed the session after 90 ms"))
@@ -569,7 +574,7 @@ async def test_rate_limit_answers_and_drops_the_excess_and_counts_it(
         errors = [await recv_json(ws) for _ in range(3)]
         assert [e["error"]["code"] for e in errors] == ["rate_limited"] * 3
         await connector.changes.wait_for(lambda: len(session.sent) == 3)
-        assert session.sent == [("text", "t0"), ("text", "t1"), ("text", "t2")]
+        assert session.sent == [UserText("t0"), UserText("t1"), UserText("t2")]
         [client] = server.status()["clients"]
         assert (client["rate_limited"], client["messages_in"], client["errors_sent"]) == (3, 7, 3)
         await ws.close()

@@ -9,10 +9,10 @@ import pytest
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
 from desktop_app.core.events import ErrorEvent, Event, InputState, ModelAudio, TurnComplete
+from desktop_app.live.fake_session import FakeConnector
 from desktop_app.services import relay as relay_module
 from desktop_app.services import vision as vision_module
 from desktop_app.services.app_controller import AppController
-from tests.support.fake_live import FakeConnector
 from tests.unit.services.fakes import FakeAudio, FakeCamera, FakeRelay, fake_backend
 
 
@@ -115,7 +115,7 @@ async def test_an_audio_setting_reopens_the_devices_and_the_session_plays_throug
         assert await app.apply_settings(replace(START, echo_cancellation=False)) is False
         assert len(rig.audios) == 2 and rig.audios[0].source.closed
         assert app.input_state.headphones and rig.sessions == 1
-        conv = app.conversation
+        conv = app.running().conversation
         assert conv is not None
         since = conv.stats.turns
         rig.connectors[0].sessions[0].emit(ModelAudio(b"ab"), TurnComplete())
@@ -135,7 +135,7 @@ async def test_volume_applies_at_once_and_video_settings_reach_the_running_pump(
         state = [e for e in rig.events if isinstance(e, InputState)][-1]
         assert state.volume == 0.5 and state.camera == "0"
         vision = app.services.vision
-        assert vision is not None and vision.pump is not None and vision.pump.pacing.fps == 2.0
+        assert vision is not None and vision.pump is not None and vision.pump.state().pacing.fps == 2.0
         assert rig.sessions == 1
     finally:
         await app.stop()

@@ -13,7 +13,7 @@ import pytest
 
 from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
-from desktop_app.core.audio_format import MIC_FORMAT, PcmFormat
+from desktop_app.core.commands import Command, UserAudio
 from desktop_app.core.events import (
     ErrorEvent,
     InputState,
@@ -25,10 +25,10 @@ from desktop_app.core.events import (
     TurnComplete,
 )
 from desktop_app.history import TwoChannelRecorder
+from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.services import relay as relay_module
 from desktop_app.services import vision as vision_module
 from desktop_app.services.app_controller import AppController
-from tests.support.fake_live import FakeConnector, FakeSession
 from tests.unit.services.fakes import (
     Events,
     FakeAudio,
@@ -53,11 +53,14 @@ class FlakySession(FakeSession):
     tripped: bool = False
     audio_sent: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def send_audio(self, pcm: bytes, fmt: PcmFormat = MIC_FORMAT) -> None:
+    async def send(self, command: Command) -> None:
+        if not isinstance(command, UserAudio):
+            await super().send(command)
+            return
         if not self.tripped:
             self.tripped = True
             raise RuntimeError("bug in the send path")
-        await super().send_audio(pcm, fmt)
+        await super().send(command)
         self.audio_sent.set()
 
 
@@ -104,7 +107,7 @@ async def test_a_bug_in_the_microphone_pump_is_reported_and_the_pump_restarts(
         session = connector.sessions[0]
         assert isinstance(session, FlakySession)
         await asyncio.wait_for(session.audio_sent.wait(), 10)  # the restarted pump goes on
-        assert session.sent == [("audio", b"\x02\x00" * 320)]
+        assert session.sent == [UserAudio(b"\x02\x00" * 320)]
     finally:
         await app.stop()
     assert "bug in the send path" in caplog.text and "Traceback" in caplog.text
@@ -127,7 +130,7 @@ async def test_a_microphone_that_fails_itself_is_reported_then_said_to_have_stop
         assert isinstance(stopped, ErrorEvent) and "stopped delivering audio" in stopped.message
         [bug] = [e for e in events.errors() if e.code == "internal"]
         assert "capture bug" in bug.message
-        assert connector.sessions[0].sent == [("audio", b"\x01\x00" * 320)]
+        assert connector.sessions[0].sent == [UserAudio(b"\x01\x00" * 320)]
     finally:
         await app.stop()
     assert [e.code for e in events.errors()] == ["internal", "audio"], "stopping adds no notice"
@@ -204,10 +207,10 @@ async def test_a_bug_in_the_recorder_tick_is_reported_and_the_tick_restarts(
     app = _app(replace(SETTINGS, record_audio=True), Mode.HEADLESS_LIVE, events, FakeConnector(), FakeAudio())
     await app.start()
     try:
-        assert app.recording_path is not None
+        assert app.running().recording_path is not None
         error = await events.wait_for(lambda e: isinstance(e, ErrorEvent) and e.code == "internal")
         assert isinstance(error, ErrorEvent) and "recording" in error.message and "restarted" in error.message
         await asyncio.wait_for(ticked_again.wait(), 10)  # the restarted tick runs again
-        assert app.recording_path is not None, "the recording goes on"
+        assert app.running().recording_path is not None, "the recording goes on"
     finally:
         await app.stop()

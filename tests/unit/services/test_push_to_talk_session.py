@@ -11,6 +11,7 @@ from desktop_app.core.events import InputState
 from tests.unit.services.test_app_controller import Rig, rig  # noqa: F401  (the façade's own rig)
 
 START = Settings(history=False)
+_TURN = {"ActivityStart", "ActivityEnd", "AudioStreamEnd"}
 
 
 def test_push_to_talk_is_a_session_setting() -> None:
@@ -24,15 +25,12 @@ async def test_a_push_to_talk_session_opens_without_activity_detection_and_the_k
     await app.start()
     try:
         connector = rig.connectors[0]
-        assert connector.options[-1].vad.disabled is True
+        assert connector.attempts[-1].vad.disabled is True
         assert app.input_state.push_to_talk is True, "the gate starts in push-to-talk"
         session = connector.sessions[-1]
         await app.talk(True)
         await app.talk(False)
-        assert [s for s in session.sent if s[0] in ("activity", "audio_stream_end")] == [
-            ("activity", True),
-            ("activity", False),
-        ]
+        assert [k for k in session.kinds() if k in _TURN] == ["ActivityStart", "ActivityEnd"]
         states = [e for e in rig.events if isinstance(e, InputState)]
         assert [s.talking for s in states[-2:]] == [True, False]
     finally:
@@ -43,16 +41,14 @@ async def test_without_the_setting_the_talk_key_ends_the_audio_stream_instead(ri
     app = rig.build(START)
     await app.start()
     try:
-        assert rig.connectors[0].options[-1].vad.disabled is False
+        assert rig.connectors[0].attempts[-1].vad.disabled is False
         session = rig.connectors[0].sessions[-1]
         audio = app.services.audio
         assert audio is not None
         audio.set_gate(audio.gate.set_push_to_talk(True))  # the gate only: the session keeps its VAD
         await app.talk(True)
         await app.talk(False)
-        assert [s for s in session.sent if s[0] in ("activity", "audio_stream_end")] == [
-            ("audio_stream_end", None)
-        ]
+        assert [k for k in session.kinds() if k in _TURN] == ["AudioStreamEnd"]
     finally:
         await app.stop()
 
@@ -68,7 +64,7 @@ async def test_switching_push_to_talk_saves_it_and_opens_a_session_with_the_matc
         await app.set_push_to_talk(enabled)
         assert rig.saved[-1].push_to_talk is enabled
         assert rig.sessions == 2
-        assert rig.connectors[0].options[-1].vad.disabled is enabled
+        assert rig.connectors[0].attempts[-1].vad.disabled is enabled
         assert app.input_state.push_to_talk is enabled
         await app.set_push_to_talk(enabled)
         assert rig.sessions == 2, "no new session when nothing changes"

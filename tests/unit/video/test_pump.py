@@ -1,4 +1,4 @@
-"""VisionPump against a recording sender (the LiveSession.send_video seam) and real capture threads."""
+"""VisionPump against a recording sender (the pump's send(jpeg) seam) and real capture threads."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ async def test_frames_are_encoded_sent_counted_and_mirrored(rec: Recorder) -> No
     sent = rec.frames_sent()
     assert [e.count for e in sent] == list(range(1, len(rec.sent) + 1))
     assert [e.jpeg for e in sent] == rec.sent  # the mirror shows exactly the bytes sent
-    assert pump.mirror.value is sent[-1] and pump.frames_sent == len(sent)
+    assert pump.mirror.value is sent[-1] and pump.state().frames_sent == len(sent)
     for event in sent:
         assert (event.width, event.height, event.nbytes) == (1024, 576, len(event.jpeg))
         assert (event.source_width, event.source_height) == (1280, 720)
@@ -179,7 +179,7 @@ async def test_pause_stops_sending_while_the_preview_goes_on(rec: Recorder) -> N
     )
     task = start(pump)
     await rec.until(lambda: len(rec.previews) >= 40)  # ≥ 0.65 s of frames at 60 fps: a 2 fps pump would send
-    assert rec.sent == [] and pump.paused
+    assert rec.sent == [] and pump.state().paused
     assert any(isinstance(e, VideoStatus) and e.paused for e in rec.events)
 
     pump.resume()
@@ -228,7 +228,8 @@ async def test_missing_camera_gives_a_notice_and_the_pump_waits_for_retry(
     assert isinstance(error, ErrorEvent)
     assert error.code == "video_unavailable" and error.retryable
     assert f"Camera {index}" in error.message and "audio goes on" in error.message
-    assert pump.status.state is VideoState.UNAVAILABLE and pump.status.source == f"camera {index}"
+    status = pump.state().status
+    assert status.state is VideoState.UNAVAILABLE and status.source == f"camera {index}"
     assert not task.done()  # waits, does not raise or end
 
     pump.retry()
@@ -243,7 +244,8 @@ async def test_run_ends_when_a_file_ends(rec: Recorder) -> None:
     pump = VisionPump(synthetic_source(fps=60, frames=12), rec.send, on_event=rec.on_event)
     await asyncio.wait_for(pump.run(), TIMEOUT)
     assert rec.states()[-1] is VideoState.ENDED
-    assert pump.status.state is VideoState.ENDED and "end" in pump.status.message
+    status = pump.state().status
+    assert status.state is VideoState.ENDED and "end" in status.message
     assert len(rec.sent) == 1  # 12 frames at 60 fps last 0.2 s: one frame at 1 fps
 
 
@@ -272,7 +274,7 @@ async def test_a_failed_send_is_dropped_and_the_pump_goes_on(rec: Recorder) -> N
     await rec.until(lambda: len(rec.sent) >= 1)
     await pump.stop()
     await task
-    assert pump.send_failures == 1
+    assert pump.state().send_failures == 1
     assert [e.count for e in rec.frames_sent()] == list(range(1, len(rec.sent) + 1))
 
 

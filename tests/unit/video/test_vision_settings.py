@@ -152,7 +152,7 @@ async def test_new_masks_apply_to_the_next_frame_without_restarting_the_source()
     pump = VisionPump(
         VideoSource(camera), session.send, pacing=PacingConfig(fps=2.0), on_event=session.on_event
     )
-    assert pump.source_label == "camera 0"
+    assert pump.state().source_label == "camera 0"
     task = start(pump)
     await session.until(lambda: len(session.sent) >= 1)
     plain = session.sent[0]
@@ -228,7 +228,8 @@ async def test_speech_aware_pump_follows_the_speaking_state() -> None:
     session, camera = Session(), StillCamera()
     pump = VisionPump(VideoSource(camera), session.send, on_event=session.on_event)
     pump.apply_settings(settings(video_speech_aware=True))
-    assert pump.pacing.rate(user_speaking=False) == 0.2 and pump.pacing.rate(user_speaking=True) == 2.0
+    pacing = pump.state().pacing
+    assert pacing.rate(user_speaking=False) == 0.2 and pacing.rate(user_speaking=True) == 2.0
     task = start(pump)
     await session.until(lambda: len(session.sent) == 1)
     # silent, the next frame would wait 5 s; speaking makes it due 0.5 s after the first

@@ -183,20 +183,9 @@ class PulseRig:
             _pactl("unload-module", module, check=False)
         self._modules.clear()
 
-    @contextlib.contextmanager
-    def route(self) -> Iterator[None]:
+    def route(self) -> contextlib.AbstractContextManager[None]:
         """Point PortAudio's pulse/default devices at this rig's sinks while the block runs."""
-        saved = {k: os.environ.get(k) for k in ("PULSE_SINK", "PULSE_SOURCE")}
-        os.environ["PULSE_SINK"] = self.speaker
-        os.environ["PULSE_SOURCE"] = self.mic_source
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        return _environ(PULSE_SINK=self.speaker, PULSE_SOURCE=self.mic_source)
 
     def add_loopback(self, latency_ms: int = 60, gain_db: float = 0.0) -> str:
         """Feed the speaker's monitor back into the microphone sink (an acoustic echo path).
@@ -264,23 +253,27 @@ class PrivateDaemon:
                 raise RuntimeError("the private PulseAudio daemon did not start")
             time.sleep(0.05)  # polling an external daemon's socket; there is nothing to await
 
-    @contextlib.contextmanager
-    def route(self) -> Iterator[None]:
-        saved = {k: os.environ.get(k) for k in ("PULSE_SERVER", "PULSE_SINK", "PULSE_SOURCE")}
-        os.environ["PULSE_SERVER"] = f"unix:{self.socket}"
-        os.environ["PULSE_SINK"] = "priv"
-        os.environ["PULSE_SOURCE"] = "priv.monitor"
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    def route(self) -> contextlib.AbstractContextManager[None]:
+        """Point PortAudio streams opened while the block runs at this daemon's ``priv`` sink."""
+        return _environ(PULSE_SERVER=f"unix:{self.socket}", PULSE_SINK="priv", PULSE_SOURCE="priv.monitor")
 
     def kill(self) -> None:
         if self._proc.poll() is None:
             self._proc.send_signal(signal.SIGKILL)
             self._proc.wait(5)
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    """Set environment variables while the block runs, then restore (or remove) them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
