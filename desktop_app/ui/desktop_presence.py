@@ -8,9 +8,11 @@ call :meth:`apply` with the settings at start and whenever the window applies ne
 :meth:`hide_on_close` when the window is closed, hand instance commands to :meth:`run_command`, and call
 :meth:`stop` before quitting. :attr:`quit_requested` asks the owner to shut down.
 
-For the tools' consent (what a tool call must use while the window may be hidden):
-:meth:`consent_prompt` shows the question on the overlay and as a desktop notification with the same
-buttons, and :attr:`prompt_answered` ``(key, action_id)`` fires once with the first answer.
+Tool consent while the window is hidden or not in front: every consent card the window shows
+(``WindowTools.card_shown``) is also asked on the overlay and as a desktop notification with the same
+answers; the first answer goes to the card (``WindowTools.answer``), and a card answered or withdrawn in the
+window closes the overlay's question. :meth:`consent_prompt` is that generic part: it shows a question with
+buttons and :attr:`prompt_answered` ``(key, action_id)`` fires once with the first answer.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 
-from desktop_app.controller_api import Settings
+from desktop_app.controller_api import ConsentAnswer, Settings
 from desktop_app.core.events import InputState, SessionPhase, SessionState
 from desktop_app.ui.autostart import is_autostart_enabled, set_autostart
 from desktop_app.ui.desktop_memory import DesktopMemory
@@ -31,6 +33,7 @@ from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifications import Notifier
 from desktop_app.ui.overlay import CaptionOverlay
 from desktop_app.ui.talk_driver import TalkDriver
+from desktop_app.ui.tool_view import ConsentPrompt
 from desktop_app.ui.transcript_model import EntryKind
 from desktop_app.ui.tray import Tray
 
@@ -39,6 +42,11 @@ __all__ = ["DesktopPresence"]
 log = logging.getLogger(__name__)
 
 OVERLAY_KEY = "Ctrl+Shift+C"  # in the window: show or hide the captions
+CONSENT_ACTIONS = {
+    ConsentAnswer.ALLOW_ONCE.value: "Allow once",
+    ConsentAnswer.ALWAYS.value: "Always allow",
+    ConsentAnswer.DENY.value: "Deny",
+}
 TRAY_NOTICE = "Gemini Live is still running in the tray. Use Quit in the tray menu to end it."
 
 
@@ -69,6 +77,7 @@ class DesktopPresence(QObject):
         self._was_reconnecting = False
         self._prompts: dict[int, int] = {}  # notification key -> overlay prompt key
         self._answered: set[int] = set()
+        self._tool_calls: dict[int, str] = {}  # prompt key -> tool call id (as many as cards are open)
 
         self.tray.mute_toggled.connect(self.set_muted)
         self.tray.push_to_talk_toggled.connect(self.set_push_to_talk)
@@ -84,6 +93,9 @@ class DesktopPresence(QObject):
         self.overlay.prompt_answered.connect(lambda key, action: self._answer(key, action))
         self.notifier.action_invoked.connect(self._notification_action)
         window.settings_applied.connect(self.apply)
+        window.tools.card_shown.connect(self._tool_card)
+        window.tools.card_closed.connect(self._tool_card_closed)
+        self.prompt_answered.connect(self._tool_answered)
         window.installEventFilter(self)
 
     # --- settings -------------------------------------------------------------------------------------
@@ -248,6 +260,25 @@ class DesktopPresence(QObject):
         key = self.overlay.show_prompt(title, text, actions)
         self._prompts[self.notify(title, text, actions)] = key
         return key
+
+    def _tool_card(self, prompt: ConsentPrompt) -> None:
+        text = f"{prompt.description} It {prompt.risk}. {prompt.args_text}".strip()
+        key = self.consent_prompt(f"Allow the tool “{prompt.tool}”?", text, CONSENT_ACTIONS)
+        if key is not None:
+            self._tool_calls[key] = prompt.call_id
+
+    def _tool_answered(self, key: int, action: str) -> None:
+        call_id = self._tool_calls.pop(key, None)
+        if call_id is not None:
+            self.window.tools.answer(call_id, ConsentAnswer(action))
+
+    def _tool_card_closed(self, call_id: str) -> None:
+        for key, waiting in list(self._tool_calls.items()):
+            if waiting == call_id:
+                del self._tool_calls[key]
+                self._answered.add(key)  # a late click on the notification does nothing
+                if self.overlay.prompt_open and self.overlay.prompt_key == key:
+                    self.overlay.close_prompt()
 
     def _notification_action(self, note: int, action: str) -> None:
         key = self._prompts.pop(note, None)

@@ -202,6 +202,11 @@ class CaptionOverlay(QWidget):
         """The open prompt's button for ``action_id`` (tests press it)."""
         return self.findChild(QPushButton, f"prompt-{action_id}")
 
+    @property
+    def prompt_key(self) -> int:
+        """The key of the latest prompt (the open one while :attr:`prompt_open`)."""
+        return self._prompt_key
+
     def close_prompt(self) -> None:
         """Take the open prompt away unanswered (the question was answered elsewhere or withdrawn)."""
         self.prompt_open = False

@@ -10,10 +10,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.config import Settings
+from desktop_app.controller_api import ConsentAnswer
 from desktop_app.core.events import BackendInfo, InputState, SessionPhase, SessionState
 from desktop_app.secrets import KeyStore
 from desktop_app.ui.autostart import autostart_path
 from desktop_app.ui.desktop_presence import TRAY_NOTICE
+from desktop_app.ui.tool_view import CardState, ConsentPrompt
 from desktop_app.ui.tray import TrayState, tray_state
 from tests.ui.desktop_harness import DesktopHarness, desktop_app, runtime_dir  # noqa: F401
 
@@ -172,3 +174,38 @@ def test_the_caption_key_in_the_window_toggles_the_overlay(desk: DesktopHarness)
     assert desk.presence.overlay.isVisible()
     desk.presence.overlay_shortcut.activated.emit()
     assert not desk.presence.overlay.isVisible()
+
+
+def _card(call_id: str) -> ConsentPrompt:
+    return ConsentPrompt(
+        call_id, "search", "Searches the web.", "sends something beyond this computer", "q=x", 30
+    )
+
+
+def test_a_tool_consent_card_is_asked_on_the_overlay_while_the_window_is_hidden(desk: DesktopHarness) -> None:
+    presence, tools = desk.presence, desk.window.tools
+    desk.window.hide()
+    tools.show_card(_card("call-1"))
+    assert presence.overlay.prompt_open and "search" in presence.overlay.prompt_title.text()
+    assert [c.call_id for c in desk.window.transcript.open_cards()] == ["call-1"]
+    button = presence.overlay.prompt_button(ConsentAnswer.DENY.value)
+    assert button is not None
+    button.click()
+    assert desk.window.transcript.open_cards() == [], "the overlay's answer settled the window's card"
+    assert not presence.overlay.prompt_open
+
+
+def test_a_card_settled_in_the_window_takes_the_overlay_question_away(desk: DesktopHarness) -> None:
+    presence, tools = desk.presence, desk.window.tools
+    desk.window.hide()
+    tools.show_card(_card("call-2"))
+    assert presence.overlay.prompt_open
+    tools.settle("call-2", CardState.TIMED_OUT)
+    assert not presence.overlay.prompt_open
+
+
+def test_with_the_window_in_front_the_card_is_asked_there_only(desk: DesktopHarness) -> None:
+    desk.window.activateWindow()
+    desk.wait(desk.window.isActiveWindow)
+    desk.window.tools.show_card(_card("call-3"))
+    assert not desk.presence.overlay.prompt_open
