@@ -2,6 +2,9 @@
 
 Modes: the window (default, once it exists), ``--headless`` (WAV in, WAV out), ``--relay-only`` and
 ``--list-devices``. Flags override the settings file and the environment (see :mod:`desktop_app.config`).
+``--toggle-mute``, ``--push-to-talk start|stop``, ``--show`` and ``--quit`` only hand a command to the running
+window (:mod:`desktop_app.ui.instance_client`, no Qt) and exit. The window runs once per user: a second
+launch raises the first one's window before anything binds a port.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__
 from desktop_app.config import Settings, load_settings
-from desktop_app.controller_api import Controller
 from desktop_app.core.errors import AppError, ConfigError
 from desktop_app.core.events import Event
 from desktop_app.event_log import EventLog
 
 __all__ = ["build_parser", "main"]
+
+if TYPE_CHECKING:
+    from desktop_app.controller_api import Controller
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--duration", type=float, help="headless live mode: stop after this many seconds")
     mode.add_argument("--backend", choices=("auto", "gemini", "emulator"), help="default: auto")
     mode.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
+
+    running = p.add_argument_group(
+        "the running window (for your desktop's own shortcut settings; exit 1 when none runs)"
+    )
+    running.add_argument("--toggle-mute", action="store_true", help="mute or unmute its microphone")
+    running.add_argument(
+        "--push-to-talk",
+        choices=("start", "stop"),
+        help="start: talk (bind to the key going down); stop: let Gemini answer (the key going up)",
+    )
+    running.add_argument("--show", action="store_true", help="show and raise its window")
+    running.add_argument("--quit", action="store_true", help="quit it")
 
     slice_ = p.add_argument_group("headless slice (WAV in, WAV out)")
     slice_.add_argument("--input-wav", type=Path, metavar="IN.wav", help="speech to send (any rate)")
@@ -190,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
+    instance_commands = _instance_commands(args)
+    if instance_commands:
+        return _send_to_instance(instance_commands)
     try:
         settings = _with_cli_tools(_with_cli_masks(load_settings(_overrides(args)), args), args)
     except ConfigError as err:
@@ -200,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.secrets import apply_stored_key
 
         settings = apply_stored_key(settings)  # the window does this itself, off the Qt thread
+        settings = replace(settings, push_to_talk=False)  # no talk key without a window: Gemini listens
 
     if args.list_devices:
         from desktop_app.audio.devices import format_device_list, list_devices
@@ -242,6 +263,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run_window(settings, args.screen)
 
 
+def _instance_commands(args: argparse.Namespace) -> list[str]:
+    commands = ["toggle-mute"] if args.toggle_mute else []
+    if args.push_to_talk:
+        commands.append(f"push-to-talk {args.push_to_talk}")
+    if args.show:
+        commands.append("show")
+    if args.quit:
+        commands.append("quit")
+    return commands
+
+
+def _send_to_instance(commands: list[str]) -> int:
+    """Hand ``commands`` to the running window; 0 when it took them all, 1 with a line on stderr if not."""
+    from desktop_app.ui.instance_client import NoInstanceError, send_command
+
+    for command in commands:
+        try:
+            answer = send_command(command)
+        except NoInstanceError as err:
+            print(f"error: {err}; start it with gemini-live-desktop first.", file=sys.stderr)
+            return 1
+        if answer != "ok":
+            print(f"error: the running window refused {command!r}: {answer}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _claim_instance() -> tuple[object | None, int | None]:
+    """(the lock, None) when this launch is the one window; else (None, exit code) after raising the
+    running window, or saying why it could not be reached."""
+    from desktop_app.ui.instance_client import InstanceLock, NoInstanceError, send_command
+
+    lock = InstanceLock.acquire()
+    if lock is not None:
+        return lock, None
+    try:
+        send_command("show", wait_s=10.0)
+    except NoInstanceError as err:
+        print(f"error: Gemini Live is already starting or running, but {err}.", file=sys.stderr)
+        return None, 1
+    print("Gemini Live is already running; its window was brought to the front.", file=sys.stderr)
+    return None, 0
+
+
 def _run_window(settings: Settings, screen: str | None) -> int:
     try:
         from desktop_app.ui.app_main import display_available, run_window
@@ -258,9 +323,19 @@ def _run_window(settings: Settings, screen: str | None) -> int:
         )
         return 2
 
+    lock, exit_code = _claim_instance()  # before anything binds the relay port or opens a device
+    if exit_code is not None:
+        return exit_code
+    from desktop_app.ui.instance_client import InstanceLock
+
+    assert isinstance(lock, InstanceLock)
+
     def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
         from desktop_app.app import Mode, build_app  # imported after the window is shown
 
         return build_app(settings, Mode.WINDOW, publish)
 
-    return run_window(settings, controller_factory, screen=screen)
+    try:
+        return run_window(settings, controller_factory, screen=screen, instance_lock=lock)
+    finally:
+        lock.release()

@@ -63,6 +63,7 @@ class Section(enum.StrEnum):
     HISTORY = "history"  # the history file and the recording
     ESTIMATE = "estimate"  # prices for the cost estimate: applied at once, nothing restarts
     TOOLS = "tools"  # tools, their policies and MCP servers: reload the tool service
+    DESKTOP = "desktop"  # tray, overlay, global shortcuts, autostart: the window applies them, no service
 
 
 NEW_SESSION_SECTIONS = frozenset({Section.BACKEND, Section.SESSION})
@@ -93,6 +94,7 @@ class Settings:
     vad_end_sensitivity: str = _in(Section.SESSION, "high")
     vad_silence_ms: int = _in(Section.SESSION, 500)
     vad_prefix_padding_ms: int = _in(Section.SESSION, 20)
+    push_to_talk: bool = _in(Section.SESSION, False)  # the session opens with activity detection off
     # model-specific (live/models.py options_for says which the model takes; the rest are left out)
     media_resolution: str = _in(Section.SESSION, "")  # "" (model default) | low | medium | high
     speech_language: str = _in(Section.SESSION, "")  # BCP-47, e.g. "de-DE"; "" = the model chooses
@@ -137,6 +139,13 @@ class Settings:
     mcp_servers: str = _in(Section.TOOLS, "")  # the mcpServers JSON of other MCP clients: tools/mcp_config.py
     # what browser (relay) sessions may use: "google_search" and local tool names: relay/page_tools.py
     browser_tools: tuple[str, ...] = _in(Section.TOOLS, ("google_search",))
+    # desktop presence: the window applies these itself (ui/desktop_presence.py); no service restarts
+    global_shortcuts: bool = _in(Section.DESKTOP, True)
+    talk_shortcut: str = _in(Section.DESKTOP, "Ctrl+Alt+Space")  # held: push-to-talk from any app
+    mute_shortcut: str = _in(Section.DESKTOP, "Ctrl+Alt+M")  # pressed: toggle mute from any app
+    close_to_tray: bool = _in(Section.DESKTOP, False)  # closing the window hides it (when a tray exists)
+    caption_overlay: bool = _in(Section.DESKTOP, False)  # the click-through caption overlay is shown
+    autostart: bool = _in(Section.DESKTOP, False)  # an XDG autostart entry starts the app with the session
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -142,6 +142,8 @@ class AppController(ServiceBase):
             return
         for service in self.services.in_start_order()[1:]:
             await service.start()
+        if self._settings.push_to_talk and self.services.audio is not None:  # the session opened without VAD
+            self.services.audio.set_gate(self.services.audio.gate.set_push_to_talk(True))
         self.publish_input()
 
     async def stop(self) -> None:
@@ -160,8 +162,11 @@ class AppController(ServiceBase):
             await self._gate(self.services.audio.gate.mute(muted))
 
     async def set_push_to_talk(self, enabled: bool) -> None:
+        """Also the ``push_to_talk`` setting: a new session opens with activity detection off (or on)."""
         if self.services.audio is not None:
             await self._gate(self.services.audio.gate.set_push_to_talk(enabled))
+        if enabled != self._settings.push_to_talk:
+            await self.apply_settings(dataclasses.replace(self._settings, push_to_talk=enabled))
 
     async def talk(self, pressed: bool) -> None:
         if self.services.audio is not None:
@@ -264,10 +269,15 @@ class AppController(ServiceBase):
 
     async def _gate(self, step: GateStep) -> None:
         assert self.services.audio is not None
+        conversation = self.services.conversation
+        manual = self._settings.push_to_talk  # the session was opened without activity detection
+        opening = step.gate.open and step.gate.talking and not self.services.audio.gate.open
+        if manual and opening and conversation is not None:
+            await conversation.activity(True)  # before the first block goes out
         self.services.audio.set_gate(step)
         self.publish_input()
-        if step.paused and self.services.conversation is not None:
-            await self.services.conversation.mic_paused()
+        if step.paused and conversation is not None:
+            await (conversation.activity(False) if manual else conversation.mic_paused())
 
     async def _reopen_backend(self, settings: Settings) -> None:
         """Close what runs on the backend, then reopen it; the session and relay reopen on it next."""

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from desktop_app.config import Section, Settings
 from desktop_app.core.app_events import TurnLatency
 from desktop_app.core.clock import Clock
-from desktop_app.core.commands import Command, UserImage
+from desktop_app.core.commands import ActivityEnd, ActivityStart, Command, UserImage
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import Event, MicAudio, ModelAudio, TurnComplete, VoiceActivity
 from desktop_app.core.ports import AudioSink
 from desktop_app.engine import Conversation
 from desktop_app.live.connect_config import setup_notices
-from desktop_app.live.options import ToolDeclaration
+from desktop_app.live.options import SessionOptions, ToolDeclaration
 from desktop_app.services.backend import BackendService, session_options
 from desktop_app.services.bus import Bus, ServiceBase
 
@@ -67,10 +67,7 @@ class ConversationService(ServiceBase):
         handle = self._backend.handle
         if handle is None or self.conversation is not None:
             return
-        options = session_options(self._settings)
-        if self.session_tools is not None:
-            tools, search = self.session_tools(options.model)
-            options = dataclasses.replace(options, tools=tools, google_search=search)
+        options = self._options()
         for notice in setup_notices(options):  # a saved option this model refuses: left out, said once
             self._bus.notice(notice, "model_setup")
         conv = Conversation(
@@ -87,6 +84,16 @@ class ConversationService(ServiceBase):
             self._bus.notice(str(err), err.kind, retryable=err.retryable)
             return
         self.conversation = conv
+
+    def _options(self) -> SessionOptions:
+        """The settings' session; with push-to-talk the server's activity detection is off (the key is)."""
+        options = session_options(self._settings)
+        if self._settings.push_to_talk:
+            options = dataclasses.replace(options, vad=dataclasses.replace(options.vad, disabled=True))
+        if self.session_tools is not None:
+            tools, search = self.session_tools(options.model)
+            options = dataclasses.replace(options, tools=tools, google_search=search)
+        return options
 
     async def stop(self) -> None:
         if self.conversation is not None:
@@ -131,6 +138,15 @@ class ConversationService(ServiceBase):
         if conv is not None:
             with contextlib.suppress(LiveError):
                 await conv.end_audio_stream()
+
+    async def activity(self, start: bool) -> None:
+        """The talk key went down (start) or up, in a push-to-talk session: ``activityStart``/``End``, so
+        the model answers the moment the key is released. No-op without a live session."""
+        self._speech_ended_at = None if start else self._clock.now()
+        conv = self.live
+        if conv is not None:
+            with contextlib.suppress(LiveError):
+                await conv.session.send(ActivityStart() if start else ActivityEnd())
 
     async def send_text(self, text: str) -> None:
         """Send a typed turn; a notice when there is no live session to send it to or the send fails."""

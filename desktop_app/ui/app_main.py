@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from desktop_app.controller_api import ControllerFactory, Settings
+    from desktop_app.ui.instance_client import InstanceLock
 
 __all__ = ["display_available", "no_display_help", "run_window"]
 
@@ -89,13 +90,15 @@ def run_window(
     *,
     argv: Sequence[str] | None = None,
     screen: str | None = None,
+    instance_lock: InstanceLock | None = None,
 ) -> int:
     """Open the window and run until it closes; returns the process exit code.
 
     ``controller_factory(settings, publish)`` builds the controller; it is called after the window is
     shown (so its imports do not delay the window: import the controller inside the factory), with the
     saved API key filled in when the environment gave none. ``screen`` is ``--screen``: share that
-    monitor (``""`` means the first) once the controller has started. Without a display, prints
+    monitor (``""`` means the first) once the controller has started. ``instance_lock`` makes this window
+    the one other launches talk to (:mod:`desktop_app.ui.instance_client`). Without a display, prints
     :func:`no_display_help` and returns 2.
     """
     if not display_available():
@@ -103,4 +106,4 @@ def run_window(
         return 2
     from desktop_app.ui.window_app import run
 
-    return run(settings, controller_factory, argv, screen=screen)
+    return run(settings, controller_factory, argv, screen=screen, instance_lock=instance_lock)

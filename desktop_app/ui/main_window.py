@@ -68,6 +68,7 @@ class MainWindow(EventView):
     is what the history panel reads (default: the user's history directory)."""
 
     close_requested = Signal()
+    settings_applied = Signal(object)  # the new Settings, after a change (desktop_presence applies its part)
 
     def __init__(
         self,
@@ -94,6 +95,13 @@ class MainWindow(EventView):
         self.history_dialog: HistoryDialog | None = None
         self._stored_key = StoredKey()
         self._talk_key_down = False
+        self.hide_on_close: Callable[[], bool] | None = None
+        """Asked when the window is closed: True hides it (to the tray) instead (desktop_presence)."""
+        self.desktop_status = ""
+        """What the global shortcuts can do here, for the settings' Desktop page."""
+        self.desktop_info: dict[str, Any] = {}
+        """The desktop presence's state for :meth:`snapshot` (tray, overlay, keys)."""
+        self._quitting = False
 
         self._connect_widgets()
         self._connect_controls()
@@ -154,7 +162,7 @@ class MainWindow(EventView):
             ("Ctrl+,", self.open_settings),
             ("Ctrl+Shift+H", self.open_history),
             ("Ctrl+L", self.composer.setFocus),
-            (QKeySequence.StandardKey.Quit, self.close),
+            (QKeySequence.StandardKey.Quit, self.quit),
         ]
         self.shortcuts: dict[str, QShortcut] = {}
         for key, action in bindings:
@@ -170,6 +178,15 @@ class MainWindow(EventView):
         """Give the window its controller (after the window is shown: the import is the slow part)."""
         self.controller = controller
         self.tools.attach(controller, self._runner)  # consent cards and the Qt ports, when it runs tools
+
+    def command(
+        self,
+        what: str,
+        command: Callable[[Controller], Coroutine[Any, Any, T]],
+        on_result: Callable[[T], None] | None = None,
+    ) -> None:
+        """Run ``command(controller)`` on the loop, as the window's own controls do."""
+        self._command(what, command, on_result)
 
     def _command(
         self,
@@ -235,6 +252,7 @@ class MainWindow(EventView):
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
+        dialog.desktop.set_status(self.desktop_status)
         if focus_key:
             dialog.focus_key()
         return dialog
@@ -308,6 +326,7 @@ class MainWindow(EventView):
         if not changed_fields(old, settings):
             return
         self.status.set_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)  # the estimate
+        self.settings_applied.emit(settings)
 
         def applied(reconnected: bool) -> None:
             text = "Settings saved; a new session started." if reconnected else "Settings saved."
@@ -350,11 +369,22 @@ class MainWindow(EventView):
             event.accept()
             return
         event.ignore()
+        if not self._quitting and not self._closing and self.hide_on_close and self.hide_on_close():
+            self.hide()
+            return
         if not self._closing:
             self._closing = True
             self.setEnabled(False)
             self.pill.show_label(dataclasses.replace(self.pill.status, text="Closing…", tone="idle"))
             self.close_requested.emit()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {**super().snapshot(), "desktop": {**self.desktop_info, "status": self.desktop_status}}
+
+    def quit(self) -> None:
+        """Close for good (Ctrl+Q, the tray's Quit, ``--quit``), even when closing would hide to the tray."""
+        self._quitting = True
+        self.close()
 
     def allow_close(self) -> None:
         self._close_allowed = True

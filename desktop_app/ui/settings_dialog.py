@@ -32,6 +32,7 @@ from desktop_app.controller_api import (
 )
 from desktop_app.core.errors import ConfigError
 from desktop_app.ui.bridge import CommandRunner
+from desktop_app.ui.settings_desktop import DesktopPage
 from desktop_app.ui.settings_devices import DevicesPage
 from desktop_app.ui.settings_model import ModelPage, only_taken
 from desktop_app.ui.settings_pages import ConversationPage, GeminiPage, KeyAction, VideoRelayPage
@@ -87,6 +88,7 @@ class SettingsDialog(QDialog):
         self.devices = DevicesPage(runner)
         self.video_relay = VideoRelayPage()
         self.tools = ToolsPage(tools)  # every tool's policy (``tools``: the run's tools), the MCP servers
+        self.desktop = DesktopPage()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.gemini, "Gemini")
         self.tabs.addTab(self.model_options, "Model")
@@ -94,6 +96,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.devices, "Devices")
         self.tabs.addTab(self.video_relay, "Video && relay")
         self.tabs.addTab(self.tools, "Tools")
+        self.tabs.addTab(self.desktop, "Desktop")
 
         self.reconnect_note = QLabel("")
         self.reconnect_note.setWordWrap(True)
@@ -118,7 +121,14 @@ class SettingsDialog(QDialog):
         box.addWidget(self.tabs, 1)
         box.addWidget(self.error)
         box.addLayout(buttons)
-        pages = (self.gemini, self.model_options, self.conversation, self.devices, self.video_relay)
+        pages = (
+            self.gemini,
+            self.model_options,
+            self.conversation,
+            self.devices,
+            self.video_relay,
+            self.desktop,
+        )
         for page in pages:
             page.load(settings)
         for page in pages:
@@ -140,6 +150,7 @@ class SettingsDialog(QDialog):
         """The settings as edited so far. Raises ConfigError for a value out of range."""
         values = self.gemini.values() | self.model_options.values() | self.conversation.values()
         values |= self.devices.values() | self.video_relay.values() | self.tools.values()
+        values |= self.desktop.values()
         return dataclasses.replace(
             self._original,
             **only_taken(values, values["model"]),  # never a value the chosen model refuses

@@ -5,6 +5,9 @@ turn of the Qt loop) reads the saved key off the Qt thread, builds the controlle
 ``start()``. Closing the window shuts down in order: ``controller.stop()`` on the loop thread (session,
 capture, playback, relay), then :meth:`LoopThread.stop`, then the window closes and :attr:`finished` fires.
 If the controller does not stop within ``shutdown_timeout_s`` the rest goes ahead anyway (and says so).
+With ``desktop=True`` it also runs the :class:`~desktop_app.ui.desktop_presence.DesktopPresence` (tray,
+caption overlay, global keys, notifications) and, given the one-instance lock, answers other launches
+(:mod:`desktop_app.ui.instance_server`).
 
 :func:`run` is the whole program around it: QApplication, theme, Ctrl+C / SIGTERM as a polite close.
 """
@@ -37,7 +40,10 @@ from desktop_app.controller_api import (
 )
 from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner, EventBridge
+from desktop_app.ui.desktop_presence import DesktopPresence
 from desktop_app.ui.glyphs import app_icon
+from desktop_app.ui.instance_client import InstanceLock
+from desktop_app.ui.instance_server import InstanceServer
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.theme import apply_theme
 from desktop_app.ui.window_memory import WindowMemory
@@ -63,6 +69,8 @@ class WindowApp(QObject):
         monitor_lister: Callable[[], list[MonitorInfo]] = monitors,
         shutdown_timeout_s: float = 15.0,
         screen: str | None = None,
+        desktop: bool = False,
+        instance_lock: InstanceLock | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -78,6 +86,18 @@ class WindowApp(QObject):
         )
         self.bridge.received.connect(self.window.on_event)
         self.window.close_requested.connect(self.shutdown)
+        self.presence: DesktopPresence | None = None
+        if desktop:
+            self.presence = DesktopPresence(self.window, parent=self)
+            self.bridge.received.connect(self.presence.on_event)  # after the window: it reads its transcript
+            self.window.hide_on_close = self.presence.hide_on_close
+            self.presence.quit_requested.connect(self.window.quit)
+        self.instance_lock = instance_lock
+        self.instance_server: InstanceServer | None = None
+        if instance_lock is not None:
+            self.instance_server = InstanceServer(parent=self)
+            if self.presence is not None:
+                self.instance_server.command.connect(self.presence.run_command)
         self.controller: Controller | None = None
         self._start_future: concurrent.futures.Future[None] | None = None
         self._shutting_down = False
@@ -88,7 +108,11 @@ class WindowApp(QObject):
     def start(self) -> None:
         """Start the loop thread, show the window, then build and start the controller."""
         self.loop.start()
+        if self.instance_server is not None:
+            self.instance_server.listen()
         self.window.show()
+        if self.presence is not None:
+            self.presence.apply(self.settings)
         QTimer.singleShot(0, self._load_key)
 
     def _load_key(self) -> None:
@@ -158,6 +182,10 @@ class WindowApp(QObject):
         if self.done:
             return
         self.done = True
+        if self.instance_server is not None:
+            self.instance_server.close()
+        if self.presence is not None:
+            self.presence.stop()
         self.runner.cancel_all()
         self.bridge.close()
         self.loop.stop()
@@ -221,10 +249,13 @@ def run(
     argv: Sequence[str] | None = None,
     *,
     screen: str | None = None,
+    instance_lock: InstanceLock | None = None,
 ) -> int:
     """Run the window until it is closed; returns the exit code (0, or 1 after an unclean shutdown).
 
     ``screen`` (``"1"``, ``"L,T,WxH"``…) starts sharing that screen once the controller has started.
+    ``instance_lock`` (held by the caller, see :mod:`desktop_app.ui.instance_client`) makes this window
+    the one other launches and ``--toggle-mute``/``--show``/… talk to.
     """
     _route_qt_messages()
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv[:1]))
@@ -234,9 +265,12 @@ def run(
     app.setDesktopFileName("gemini-live-desktop")
     app.setWindowIcon(app_icon())
     apply_theme(app)
-    window_app = WindowApp(settings, controller_factory, screen=screen)
+    window_app = WindowApp(
+        settings, controller_factory, screen=screen, desktop=True, instance_lock=instance_lock
+    )
     window_app.finished.connect(app.quit)
-    with _signals_close(window_app.window.close):
+    app.setQuitOnLastWindowClosed(False)  # hidden to the tray is not closed; finished quits
+    with _signals_close(window_app.window.quit):
         window_app.start()
         app.exec()
     if not window_app.done:  # the Qt loop ended some other way: still stop in order

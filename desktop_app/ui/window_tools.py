@@ -40,6 +40,8 @@ __all__ = ["WindowTools"]
 class WindowTools(QObject):
     """See the module docstring. ``notice(text)`` shows a warning to the user."""
 
+    card_shown = Signal(object)  # the ConsentPrompt of a new card (the desktop presence asks on the overlay)
+    card_closed = Signal(str)  # the call id of a card answered or withdrawn
     always_allowed = Signal(str)
     """The user chose "Always allow this tool" for the tool of this name (the runtime saves it; the window
     keeps its copy of the settings in step, so a later settings save does not undo it)."""
@@ -115,6 +117,7 @@ class WindowTools(QObject):
     def show_card(self, prompt: ConsentPrompt) -> None:
         """Show a card for ``prompt`` and move the focus to it, unless the user is typing somewhere."""
         self._apply(self._transcript.add_consent(prompt))
+        self.card_shown.emit(prompt)
         card = self._view.cards().get(prompt.call_id)
         if card is None:
             return
@@ -125,6 +128,7 @@ class WindowTools(QObject):
     def settle(self, call_id: str, state: CardState) -> None:
         """Close the card of ``call_id`` as ``state`` (the desk withdrew it)."""
         self._apply(self._transcript.settle_consent(call_id, state))
+        self.card_closed.emit(call_id)
 
     def answer(self, call_id: str, answer: ConsentAnswer) -> None:
         """The user answered the card of ``call_id``: close it and tell the runtime."""
@@ -132,6 +136,7 @@ class WindowTools(QObject):
         if not changes:
             return
         self._apply(changes)
+        self.card_closed.emit(call_id)
         if not self.desk.answer(call_id, answer):
             self._notice("That tool call was no longer waiting for an answer.")
         elif answer is ConsentAnswer.ALWAYS and changes[0].entry.prompt is not None:
