@@ -25,7 +25,6 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from desktop_app.config import Settings
 from desktop_app.core.commands import Command
@@ -166,11 +165,10 @@ class PageToolSession:
         return self.runtime.declarations()
 
     def session_options(self, options: SessionOptions) -> SessionOptions:
-        """``options`` declaring this page's tools and search grounding, in the ``tools`` and
-        ``google_search`` fields of :class:`SessionOptions` (left as they are where it has none)."""
-        wanted: dict[str, Any] = {"tools": tuple(self.declarations()), "google_search": self.google_search}
-        known = {f.name for f in dataclasses.fields(options)}
-        return dataclasses.replace(options, **{k: v for k, v in wanted.items() if k in known})
+        """``options`` declaring this page's tools and search grounding."""
+        return dataclasses.replace(
+            options, tools=tuple(self.declarations()), google_search=self.google_search
+        )
 
     async def start(self, send: Send) -> None:
         """The live session is open: answers, screenshots and timer notes go to ``send`` from now on."""

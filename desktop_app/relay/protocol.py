@@ -42,6 +42,7 @@ from desktop_app.core.app_events import ToolActivity
 from desktop_app.core.commands import AudioStreamEnd, UserAudio, UserImage, UserText
 from desktop_app.core.errors import LiveError
 from desktop_app.core.events import (
+    Grounding,
     Interrupted,
     LiveEvent,
     ModelAudio,
@@ -73,6 +74,7 @@ from desktop_app.relay.protocol_values import (
     close_reason,
 )
 from desktop_app.relay.ratelimit import TokenBucket
+from desktop_app.relay.tool_codec import encode_grounding
 from desktop_app.relay.tool_frames import ToolFrames
 
 __all__ = ["RelayProtocol"]
@@ -277,6 +279,8 @@ class RelayProtocol:
             return [Reply(codec.encode_flag("turn_complete"))]
         if isinstance(event, SessionState):
             return self._session_state(event.phase, event.notice)
+        if isinstance(event, Grounding):
+            return [Reply(encode_grounding(event.queries, [(s.title, s.uri) for s in event.sources]))]
         if isinstance(event, ToolCall | ToolCallCancellation):
             if isinstance(event, ToolCall):
                 self._tool_frames.calls(event)

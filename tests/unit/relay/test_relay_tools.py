@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -273,9 +273,8 @@ def test_session_options_declare_the_pages_tools_and_keep_the_rest() -> None:
     page = BrowserTools(frozenset({"get_current_time"})).open(_publish, model="gemini-3.8-live")
     options = page.session_options(SessionOptions(voice="Kore"))
     assert options.voice == "Kore"
-    if "tools" in {f.name for f in fields(SessionOptions)}:  # the session's tool fields (issue 14)
-        assert [d.name for d in getattr(options, "tools")] == ["get_current_time"]  # noqa: B009
-        assert getattr(options, "google_search") is False  # noqa: B009
+    assert [d.name for d in options.tools] == ["get_current_time"]
+    assert options.google_search is False
 
 
 def _no_backend(_settings: Settings) -> Any:
@@ -292,3 +291,22 @@ async def test_a_tools_setting_reaches_the_next_browser_connections_without_a_re
     assert service.relay is relay, "the relay was not restarted"
     assert relay.tools.local == {"get_current_time"}
     assert not relay.tools.google_search
+
+
+def test_a_grounded_reply_reaches_the_page_as_one_grounding_frame() -> None:
+    from desktop_app.core.events import Grounding, GroundingSource
+
+    proto = live()
+    sources = (
+        GroundingSource("Emulator source", "https://emulator.invalid/a"),
+        GroundingSource("x", "ftp://x"),
+    )
+    out = frames(proto.live_event(Grounding(queries=("weather",), sources=sources)))
+    assert out == [
+        {
+            "grounding": {
+                "queries": ["weather"],
+                "sources": [{"title": "Emulator source", "uri": "https://emulator.invalid/a"}],
+            }
+        }
+    ]
