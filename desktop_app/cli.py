@@ -18,7 +18,7 @@ from desktop_app import __version__
 from desktop_app.config import Settings, load_settings
 from desktop_app.controller_api import Controller
 from desktop_app.core.errors import AppError, ConfigError
-from desktop_app.core.events import Event
+from desktop_app.core.events import ErrorEvent, Event
 from desktop_app.event_log import EventLog
 
 __all__ = ["build_parser", "main"]
@@ -172,11 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
+    notices: list[str] = []  # e.g. a corrupt settings file set aside: said on stderr and in the window
     try:
-        settings = _with_cli_masks(load_settings(_overrides(args)), args)
+        settings = _with_cli_masks(load_settings(_overrides(args), notices=notices), args)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for notice in notices:
+        print(f"notice: {notice}", file=sys.stderr)
 
     if args.headless or args.relay_only:
         from desktop_app.secrets import apply_stored_key
@@ -221,10 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run_headless(job, settings)
 
-    return _run_window(settings, args.screen)
+    return _run_window(settings, args.screen, notices)
 
 
-def _run_window(settings: Settings, screen: str | None) -> int:
+def _run_window(settings: Settings, screen: str | None, notices: Sequence[str] = ()) -> int:
     try:
         from desktop_app.ui.app_main import display_available, run_window
     except ImportError as err:
@@ -243,6 +246,9 @@ def _run_window(settings: Settings, screen: str | None) -> int:
     def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
         from desktop_app.app import Mode, build_app  # imported after the window is shown
 
-        return build_app(settings, Mode.WINDOW, publish)
+        controller = build_app(settings, Mode.WINDOW, publish)
+        for notice in notices:
+            publish(ErrorEvent(notice, code="settings"))
+        return controller
 
     return run_window(settings, controller_factory, screen=screen)

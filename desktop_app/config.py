@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import os
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,8 @@ __all__ = [
     "section_of",
     "settings_path",
 ]
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "gemini-live-desktop"
 _SECRET_FIELDS = frozenset({"api_key"})
@@ -249,11 +253,13 @@ def settings_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _from_file(path: Path) -> dict[str, Any]:
+    """The file's settings. Raises ConfigError when the file cannot be used as a whole (unreadable, not
+    JSON, not an object, an unknown setting, or a value that is malformed or out of range)."""
     if not path.exists():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"The settings file {path} cannot be read: {exc}.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"The settings file {path} must hold a JSON object.")
@@ -261,7 +267,22 @@ def _from_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"The settings file {path} has unknown settings: {', '.join(unknown)}.")
-    return {name: _coerce(name, value) for name, value in data.items()}
+    values = {name: _coerce(name, value) for name, value in data.items()}
+    Settings(**values)  # the file's values on their own: a range or combination error is the file's
+    return values
+
+
+def _set_aside(path: Path, problem: ConfigError) -> str:
+    """Move an unusable settings file to ``settings.json.corrupt-<UTC time>``; returns the notice."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        moved = f"It could not be moved aside ({exc}); it is left as it is."
+    else:
+        moved = f"It was moved to {aside}; your saved settings can be copied back from there."
+    return f"{problem} Default settings are used instead. {moved}"
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -281,15 +302,28 @@ def load_settings(
     *,
     env: Mapping[str, str] | None = None,
     path: Path | None = None,
+    notices: list[str] | None = None,
 ) -> Settings:
     """Defaults, then the settings file, then the environment, then ``overrides`` (CLI flags).
 
+    A settings file that cannot be used (unreadable, not JSON, an unknown setting, a bad value) does not
+    stop the program: it is moved aside to ``settings.json.corrupt-<UTC time>``, defaults take its place,
+    and a sentence saying so is appended to ``notices`` (and logged). The caller must show the notices to
+    the user (the window as notices, headless on stderr).
+
     Raises:
-        ConfigError: a value is malformed or out of range, or the file is unreadable.
+        ConfigError: a value from the environment or ``overrides`` is malformed or out of range.
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
-    values.update(_from_file(path or settings_path(env)))
+    file = path or settings_path(env)
+    try:
+        values.update(_from_file(file))
+    except ConfigError as problem:
+        notice = _set_aside(file, problem)
+        log.warning("%s", notice)
+        if notices is not None:
+            notices.append(notice)
     values.update(_from_env(env))
     for name, raw in (overrides or {}).items():
         if raw is not None:
