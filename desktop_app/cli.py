@@ -184,7 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.headless or args.relay_only:
         from desktop_app.secrets import apply_stored_key
 
-        settings = apply_stored_key(settings)  # the window does this itself, off the Qt thread
+        key_notices: list[str] = []
+        settings = apply_stored_key(settings, notices=key_notices)  # the window reads it off the Qt thread
+        for notice in key_notices:
+            print(f"notice: {notice}", file=sys.stderr)
 
     if args.list_devices:
         from desktop_app.audio.devices import format_device_list, list_devices
