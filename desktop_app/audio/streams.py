@@ -308,6 +308,12 @@ class DeviceShell:
     def close(self) -> None:
         raise NotImplementedError
 
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Wait (on the loop) until ``predicate()`` is true, re-checking after every block the device
+        handled. Raises :class:`TimeoutError` after ``timeout`` seconds; for tests, benchmarks and self-tests.
+        """
+        await self._device.wait_for(predicate, timeout)
+
     async def aclose(self) -> None:
         """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
         self.close()
