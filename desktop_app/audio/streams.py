@@ -6,8 +6,10 @@ with rate and channel fallbacks, starts, counts callbacks, notices a device lost
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
@@ -18,6 +20,11 @@ from desktop_app.core.events import ErrorEvent, Event
 __all__ = ["DeviceShell", "DeviceStream", "StreamConfig"]
 
 log = logging.getLogger(__name__)
+
+ABORT_TIMEOUT_S = 2.0
+"""How long :meth:`DeviceStream.aclose` waits for PortAudio to abort a stream. Aborting a stream whose
+sound server died can block for good (seen with the ALSA pulse plugin's capture); it is then abandoned on
+its thread, so the loop, and the reopen that follows, go on."""
 
 
 def _open_stream(
@@ -192,6 +199,39 @@ class DeviceStream:
                 stream.close()
         self.notify()
 
+    async def aclose(self, timeout: float = ABORT_TIMEOUT_S) -> None:
+        """Like :meth:`close`, but PortAudio's abort and close run on a daemon thread, awaited at most
+        ``timeout`` seconds (see :data:`ABORT_TIMEOUT_S`). Safe twice."""
+        if self.closed:
+            return
+        self.closed = True
+        stream, self._stream = self._stream, None
+        self.notify()
+        if stream is None:
+            return
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def finish() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def abort_and_close() -> None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception as err:  # a stream of a dead server may refuse; it is gone either way
+                log.info("%s: closing the stream failed (%s)", self.what, err)
+            with contextlib.suppress(RuntimeError):  # the loop may have closed meanwhile
+                loop.call_soon_threadsafe(finish)
+
+        threading.Thread(target=abort_and_close, name=f"{self.noun}-close", daemon=True).start()
+        try:
+            await asyncio.wait_for(asyncio.shield(done), timeout)
+        except TimeoutError:
+            log.info("%s: PortAudio did not abort the stream within %g s; abandoned", self.what, timeout)
+            _skip_portaudio_exit()
+
     def fail(self, message: str) -> None:
         """Publish ``message`` as this device's one error (later failures are not repeated)."""
         if self.error is not None:
@@ -315,5 +355,15 @@ class DeviceShell:
         await self._device.wait_for(predicate, timeout)
 
     async def aclose(self) -> None:
-        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
-        self.close()
+        """:meth:`close` for the AudioSource/AudioSink shape, with the stream's abort off the loop and
+        bounded in time (:meth:`DeviceStream.aclose`): a dead sound server cannot hang the caller."""
+        await self._device.aclose()
+        self.close()  # the stream is closed already: this ends the shell's queues
+
+
+def _skip_portaudio_exit() -> None:
+    """An abandoned stream would hang PortAudio's terminate at interpreter exit (it closes every stream):
+    drop sounddevice's exit handler; the process's end releases the device anyway."""
+    import sounddevice
+
+    atexit.unregister(sounddevice._exit_handler)
