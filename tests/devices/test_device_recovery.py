@@ -150,3 +150,29 @@ async def test_audio_flows_again_after_the_sound_server_restarts(service_for: ob
             await service.stop()  # while its server still runs
     finally:
         daemon.kill()
+
+
+async def test_audio_flows_again_when_the_default_device_goes_and_the_default_changes(
+    service_for: object,
+) -> None:
+    daemon = PrivateDaemon()
+    try:
+        module = daemon.pactl("load-module", "module-null-sink", "sink_name=second", "channels=1").strip()
+        daemon.pactl("set-default-sink", "second")
+        daemon.pactl("set-default-source", "second.monitor")
+        with daemon.route(pin=False):  # the service follows the daemon's defaults
+            events: list[Event] = []
+            service: AudioService = service_for(Settings(), events)  # type: ignore[operator]
+            await service.start()
+            await _speaker_flows(service.audio)
+            await _microphone_flows(service.audio)
+            assert PulseRig.streams_on("second") == 1
+            daemon.pactl("unload-module", module)  # the default sink goes; the server picks ``priv``
+            # streams that follow the default are moved by the server: audio flows on without a reopen
+            await _speaker_flows(service.audio)
+            await _microphone_flows(service.audio)
+            assert PulseRig.streams_on("priv") == 1, "the speaker now plays into the new default"
+            assert PulseRig.streams_on("priv.monitor") == 1, "the microphone now hears the new default"
+            await service.stop()  # while its server still runs
+    finally:
+        daemon.kill()

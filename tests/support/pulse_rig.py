@@ -285,9 +285,16 @@ class PrivateDaemon:
             time.sleep(0.05)  # polling an external daemon's socket; there is nothing to await
         return proc
 
-    def route(self) -> contextlib.AbstractContextManager[None]:
-        """Point PortAudio streams opened while the block runs at this daemon's ``priv`` sink."""
+    def route(self, *, pin: bool = True) -> contextlib.AbstractContextManager[None]:
+        """Point PortAudio streams opened while the block runs at this daemon: at its ``priv`` sink, or with
+        ``pin=False`` at whatever its default sink and source are when a stream opens."""
+        if not pin:
+            return _environ(PULSE_SERVER=f"unix:{self.socket}")
         return _environ(PULSE_SERVER=f"unix:{self.socket}", PULSE_SINK="priv", PULSE_SOURCE="priv.monitor")
+
+    def pactl(self, *args: str) -> str:
+        """Run ``pactl`` against this daemon; returns its output."""
+        return _pactl(*args, env=self.env)
 
     def kill(self) -> None:
         self._stop()
