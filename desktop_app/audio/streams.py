@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 from desktop_app.audio.levels import LevelPublisher
+from desktop_app.audio.stream_open import default_rate, open_stream
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 
@@ -25,51 +26,6 @@ ABORT_TIMEOUT_S = 2.0
 """How long :meth:`DeviceStream.aclose` waits for PortAudio to abort a stream. Aborting a stream whose
 sound server died can block for good (seen with the ALSA pulse plugin's capture); it is then abandoned on
 its thread, so the loop, and the reopen that follows, go on."""
-
-
-def _open_stream(
-    factory: Callable[..., Any],
-    *,
-    what: str,
-    device: int | None,
-    rates: Sequence[int],
-    channel_options: Sequence[int],
-    block_ms: float,
-    **kwargs: Any,
-) -> tuple[Any, int, int]:
-    """Open (not start) a stream, trying each rate and channel count in order.
-
-    Returns ``(stream, rate, channels)``. Raises :class:`MediaError` naming the device and PortAudio's
-    reason when nothing opens (e.g. -9997 "Invalid sample rate", -9996 "Invalid device").
-    """
-    errors: list[str] = []
-    for rate in dict.fromkeys(rates):
-        for channels in dict.fromkeys(channel_options):
-            try:
-                stream = factory(
-                    device=device,
-                    samplerate=rate,
-                    channels=channels,
-                    dtype="float32",
-                    blocksize=max(1, round(rate * block_ms / 1000)),
-                    **kwargs,
-                )
-            except Exception as err:  # sounddevice.PortAudioError, ValueError for bad devices
-                errors.append(f"{rate} Hz/{channels} ch: {err}")
-                continue
-            return stream, rate, channels
-    detail = "; ".join(errors[-3:])
-    raise MediaError(f"The {what} could not be opened ({detail}).")
-
-
-def _default_rate(device: int | None, kind: str) -> int | None:
-    """The default sample rate of ``device`` ("input" or "output" ``kind``); None when PortAudio can't say."""
-    try:
-        import sounddevice
-
-        return int(sounddevice.query_devices(device, kind)["default_samplerate"])
-    except Exception:
-        return None
 
 
 StreamCallback = Callable[[Any, int, Any, Any], None]
@@ -153,14 +109,14 @@ class DeviceStream:
         if config.rate:
             rates = [config.rate]
         else:
-            device_rate = _default_rate(config.device, self.kind)
+            device_rate = default_rate(config.device, self.kind)
             rates = [r for r in (preferred_rate, device_rate) if r] + list(fallback_rates)
         factory = self._factory
         if factory is None:
             import sounddevice
 
             factory = sounddevice.InputStream if self.kind == "input" else sounddevice.OutputStream
-        self._stream, self.rate, self.channels = _open_stream(
+        self._stream, self.rate, self.channels = open_stream(
             factory,
             what=self.what,
             device=config.device,
