@@ -75,7 +75,9 @@ def build_app(
         return controller
 
     conversation = ConversationService(settings, bus, backend, lambda: audio.sink, clock)
-    audio = AudioService(settings, bus, audio_opener, conversation.send_mic_block)
+    audio = AudioService(
+        settings, bus, audio_opener, conversation.send_mic_block, on_new_sink=conversation.use_sink
+    )
     vision = _vision(settings, bus, conversation, previews=mode is Mode.WINDOW)
     history = HistoryService(settings, bus, backend, clock)
     conversation.taps += [vision.on_session_event, history.on_session_event]

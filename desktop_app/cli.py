@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 from desktop_app import __version__
 from desktop_app.config import Settings, load_settings
 from desktop_app.core.errors import AppError, ConfigError
-from desktop_app.core.events import Event
+from desktop_app.core.events import ErrorEvent, Event
 from desktop_app.event_log import EventLog
+from desktop_app.instance_cli import claim_instance, instance_commands, send_to_instance
 
 __all__ = ["build_parser", "main"]
 
@@ -207,19 +208,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
-    instance_commands = _instance_commands(args)
-    if instance_commands:
-        return _send_to_instance(instance_commands)
+    commands = instance_commands(args)
+    if commands:
+        return send_to_instance(commands)
+    notices: list[str] = []  # e.g. a corrupt settings file set aside: said on stderr and in the window
     try:
-        settings = _with_cli_tools(_with_cli_masks(load_settings(_overrides(args)), args), args)
+        settings = _with_cli_masks(load_settings(_overrides(args), notices=notices), args)
+        settings = _with_cli_tools(settings, args)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for notice in notices:
+        print(f"notice: {notice}", file=sys.stderr)
 
     if args.headless or args.relay_only:
         from desktop_app.secrets import apply_stored_key
 
-        settings = apply_stored_key(settings)  # the window does this itself, off the Qt thread
+        key_notices: list[str] = []
+        settings = apply_stored_key(settings, notices=key_notices)  # the window reads it off the Qt thread
+        for notice in key_notices:
+            print(f"notice: {notice}", file=sys.stderr)
         settings = replace(settings, push_to_talk=False)  # no talk key without a window: Gemini listens
 
     if args.list_devices:
@@ -260,54 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run_headless(job, settings)
 
-    return _run_window(settings, args.screen)
+    return _run_window(settings, args.screen, notices)
 
 
-def _instance_commands(args: argparse.Namespace) -> list[str]:
-    commands = ["toggle-mute"] if args.toggle_mute else []
-    if args.push_to_talk:
-        commands.append(f"push-to-talk {args.push_to_talk}")
-    if args.show:
-        commands.append("show")
-    if args.quit:
-        commands.append("quit")
-    return commands
-
-
-def _send_to_instance(commands: list[str]) -> int:
-    """Hand ``commands`` to the running window; 0 when it took them all, 1 with a line on stderr if not."""
-    from desktop_app.ui.instance_client import NoInstanceError, send_command
-
-    for command in commands:
-        try:
-            answer = send_command(command)
-        except NoInstanceError as err:
-            print(f"error: {err}; start it with gemini-live-desktop first.", file=sys.stderr)
-            return 1
-        if answer != "ok":
-            print(f"error: the running window refused {command!r}: {answer}", file=sys.stderr)
-            return 1
-    return 0
-
-
-def _claim_instance() -> tuple[object | None, int | None]:
-    """(the lock, None) when this launch is the one window; else (None, exit code) after raising the
-    running window, or saying why it could not be reached."""
-    from desktop_app.ui.instance_client import InstanceLock, NoInstanceError, send_command
-
-    lock = InstanceLock.acquire()
-    if lock is not None:
-        return lock, None
-    try:
-        send_command("show", wait_s=10.0)
-    except NoInstanceError as err:
-        print(f"error: Gemini Live is already starting or running, but {err}.", file=sys.stderr)
-        return None, 1
-    print("Gemini Live is already running; its window was brought to the front.", file=sys.stderr)
-    return None, 0
-
-
-def _run_window(settings: Settings, screen: str | None) -> int:
+def _run_window(settings: Settings, screen: str | None, notices: Sequence[str] = ()) -> int:
     try:
         from desktop_app.ui.app_main import display_available, run_window
     except ImportError as err:
@@ -323,7 +287,7 @@ def _run_window(settings: Settings, screen: str | None) -> int:
         )
         return 2
 
-    lock, exit_code = _claim_instance()  # before anything binds the relay port or opens a device
+    lock, exit_code = claim_instance()  # before anything binds the relay port or opens a device
     if exit_code is not None:
         return exit_code
     from desktop_app.ui.instance_client import InstanceLock
@@ -333,7 +297,10 @@ def _run_window(settings: Settings, screen: str | None) -> int:
     def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
         from desktop_app.app import Mode, build_app  # imported after the window is shown
 
-        return build_app(settings, Mode.WINDOW, publish)
+        controller = build_app(settings, Mode.WINDOW, publish)
+        for notice in notices:
+            publish(ErrorEvent(notice, code="settings"))
+        return controller
 
     try:
         return run_window(settings, controller_factory, screen=screen, instance_lock=lock)

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import os
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from desktop_app.config_rules import validate
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.masks import parse_mask_entry
 from desktop_app.live.options import DEFAULT_MODEL, DEFAULT_VOICE, VOICES, canonical_voice
-from desktop_app.tools.mcp_config import parse_mcp_servers
-from desktop_app.tools.policy import parse_policy_entries
 
 __all__ = [
     "APP_NAME",
@@ -40,6 +40,8 @@ __all__ = [
     "section_of",
     "settings_path",
 ]
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "gemini-live-desktop"
 _SECRET_FIELDS = frozenset({"api_key"})
@@ -148,7 +150,7 @@ class Settings:
     autostart: bool = _in(Section.DESKTOP, False)  # an XDG autostart entry starts the app with the session
 
     def __post_init__(self) -> None:
-        _validate(self)
+        validate(self)
         voice = canonical_voice(self.voice)
         if voice is None:
             raise ConfigError(
@@ -180,45 +182,6 @@ def changed_fields(old: Settings, new: Settings) -> frozenset[str]:
 def changed_sections(old: Settings, new: Settings) -> frozenset[Section]:
     """The sections with at least one changed setting: what must restart or be reconfigured."""
     return frozenset(_SECTIONS[name] for name in changed_fields(old, new))
-
-
-def _validate(s: Settings) -> None:
-    choices = {
-        "backend": ("auto", "gemini", "emulator"),
-        "response_modality": ("AUDIO", "TEXT"),
-        "vad_start_sensitivity": ("high", "low"),
-        "vad_end_sensitivity": ("high", "low"),
-        "media_resolution": ("", "low", "medium", "high"),
-        "thinking_level": ("", "minimal", "low", "medium", "high"),
-    }
-    for name, allowed in choices.items():
-        if getattr(s, name) not in allowed:
-            raise ConfigError(f"Setting {name} must be one of {', '.join(allowed)}.")
-    ranges: dict[str, tuple[float, float]] = {
-        "block_ms": (10, 100),
-        "output_volume": (0.0, 2.0),
-        "video_fps": (0.2, 2.0),
-        "video_max_side": (64, 4096),
-        "video_jpeg_quality": (10, 100),
-        "relay_port": (0, 65535),
-        "vad_silence_ms": (0, 10_000),
-        "vad_prefix_padding_ms": (0, 5_000),
-        "emulator_pace": (0.0, 100.0),
-        "thinking_budget": (-1, 32_768),
-        "tool_consent_timeout_s": (5.0, 600.0),
-    }
-    for name, (low, high) in ranges.items():
-        value = getattr(s, name)
-        if not low <= value <= high:
-            raise ConfigError(f"Setting {name}={value} is out of range ({low:g}–{high:g}).")
-    for entry in s.video_masks:
-        parse_mask_entry(entry)
-    for name in ("price_input_per_mtok", "price_output_per_mtok"):
-        price = getattr(s, name)
-        if price is not None and not 0 <= price <= 1_000:
-            raise ConfigError(f"Setting {name}={price} is out of range (0–1000 US$ per million tokens).")
-    parse_policy_entries(s.tool_policies)
-    parse_mcp_servers(s.mcp_servers)
 
 
 _HINTS = typing.get_type_hints(Settings)
@@ -272,11 +235,13 @@ def settings_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _from_file(path: Path) -> dict[str, Any]:
+    """The file's settings. Raises ConfigError when the file cannot be used as a whole (unreadable, not
+    JSON, not an object, an unknown setting, or a value that is malformed or out of range)."""
     if not path.exists():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"The settings file {path} cannot be read: {exc}.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"The settings file {path} must hold a JSON object.")
@@ -284,7 +249,22 @@ def _from_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"The settings file {path} has unknown settings: {', '.join(unknown)}.")
-    return {name: _coerce(name, value) for name, value in data.items()}
+    values = {name: _coerce(name, value) for name, value in data.items()}
+    Settings(**values)  # the file's values on their own: a range or combination error is the file's
+    return values
+
+
+def _set_aside(path: Path, problem: ConfigError) -> str:
+    """Move an unusable settings file to ``settings.json.corrupt-<UTC time>``; returns the notice."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        moved = f"It could not be moved aside ({exc}); it is left as it is."
+    else:
+        moved = f"It was moved to {aside}; your saved settings can be copied back from there."
+    return f"{problem} Default settings are used instead. {moved}"
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -304,15 +284,28 @@ def load_settings(
     *,
     env: Mapping[str, str] | None = None,
     path: Path | None = None,
+    notices: list[str] | None = None,
 ) -> Settings:
     """Defaults, then the settings file, then the environment, then ``overrides`` (CLI flags).
 
+    A settings file that cannot be used (unreadable, not JSON, an unknown setting, a bad value) does not
+    stop the program: it is moved aside to ``settings.json.corrupt-<UTC time>``, defaults take its place,
+    and a sentence saying so is appended to ``notices`` (and logged). The caller must show the notices to
+    the user (the window as notices, headless on stderr).
+
     Raises:
-        ConfigError: a value is malformed or out of range, or the file is unreadable.
+        ConfigError: a value from the environment or ``overrides`` is malformed or out of range.
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
-    values.update(_from_file(path or settings_path(env)))
+    file = path or settings_path(env)
+    try:
+        values.update(_from_file(file))
+    except ConfigError as problem:
+        notice = _set_aside(file, problem)
+        log.warning("%s", notice)
+        if notices is not None:
+            notices.append(notice)
     values.update(_from_env(env))
     for name, raw in (overrides or {}).items():
         if raw is not None:

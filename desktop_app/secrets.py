@@ -8,6 +8,11 @@ owner-only permissions and says so in :attr:`StoredKey.warning`, for the caller 
 The environment wins over anything stored: :func:`apply_stored_key` fills ``Settings.api_key`` only when
 ``GEMINI_API_KEY``/``GOOGLE_API_KEY`` (already read by :func:`~desktop_app.config.load_settings`) gave none.
 
+When the store is unavailable the fallback is said, never only logged: a keyring that cannot be read (locked,
+its service not running) means the file is tried, and :attr:`StoredKey.warning` says the keyring failed and
+what was done instead (the key from the file, or no key: enter it again or unlock the keyring); a key file
+that cannot be parsed is a warning too. The environment variables always work, whatever the store's state.
+
 Keyring calls may block (a D-Bus round trip, an unlock prompt): a GUI must call this module off its own
 thread. Nothing here logs the key; :func:`mask_key` is the only form of it meant for people.
 """
@@ -45,6 +50,12 @@ FILE_WARNING = (
     "No system keyring is available, so the key is stored in {path}, readable only by your user "
     "account. Install a keyring (for example GNOME Keyring or KWallet) to keep it encrypted."
 )
+KEYRING_FAILED = "The system keyring could not be read ({reason})."
+NO_KEY_LOADED = (
+    "No saved API key could be loaded: unlock or start the keyring and restart, enter the key again in "
+    "Settings, or set GEMINI_API_KEY."
+)
+FILE_UNREADABLE = "The key file {path} cannot be read ({reason}); it is ignored."
 
 
 class KeyLocation(enum.StrEnum):
@@ -57,11 +68,13 @@ class KeyLocation(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StoredKey:
-    """A key and where it lives. ``warning`` is a sentence for the user (empty when all is well)."""
+    """A key and where it lives. ``warning`` is a sentence for the user (empty when all is well);
+    ``failed``: the keyring or the key file could not be read, so the warning must be shown at once."""
 
     key: str | None = dataclasses.field(default=None, repr=False)
     location: KeyLocation = KeyLocation.NONE
     warning: str = ""
+    failed: bool = False
 
     @property
     def masked(self) -> str:
@@ -106,19 +119,25 @@ class KeyStore:
         return backend
 
     def load(self) -> StoredKey:
-        """The stored key, keyring first; ``StoredKey()`` when there is none."""
+        """The stored key, keyring first, then the file. ``StoredKey()`` when nothing was saved; when the
+        keyring or the file failed, the result's ``warning`` says so (the caller must show it)."""
+        problems: list[str] = []
         backend = self._keyring()
         if backend is not None:
             try:
                 key = backend.get_password(KEYRING_SERVICE, _KEYRING_USER)
-            except Exception as err:  # any keyring failure means "look in the file"
+            except Exception as err:  # any keyring failure means "look in the file", said to the user
                 log.info("the keyring could not be read (%s); trying the key file", type(err).__name__)
+                problems.append(KEYRING_FAILED.format(reason=type(err).__name__))
             else:
                 if key:
                     return StoredKey(key, KeyLocation.KEYRING)
-        key = self._read_file()
+        key = self._read_file(problems)
         if key:
-            return StoredKey(key, KeyLocation.FILE, FILE_WARNING.format(path=self.file_path))
+            warning = " ".join([*problems, FILE_WARNING.format(path=self.file_path)])
+            return StoredKey(key, KeyLocation.FILE, warning, failed=bool(problems))
+        if problems:
+            return StoredKey(warning=" ".join([*problems, NO_KEY_LOADED]), failed=True)
         return StoredKey()
 
     def save(self, key: str) -> StoredKey:
@@ -151,13 +170,15 @@ class KeyStore:
                 backend.delete_password(KEYRING_SERVICE, _KEYRING_USER)
         self._remove_file()
 
-    def _read_file(self) -> str | None:
+    def _read_file(self, problems: list[str]) -> str | None:
+        """The key in the file; None when there is none. A file that cannot be read adds to ``problems``."""
         try:
             data = json.loads(self.file_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as err:
             log.info("the key file %s cannot be read (%s)", self.file_path, type(err).__name__)
+            problems.append(FILE_UNREADABLE.format(path=self.file_path, reason=type(err).__name__))
             return None
         key = data.get("api_key") if isinstance(data, dict) else None
         return key.strip() if isinstance(key, str) and key.strip() else None
@@ -176,11 +197,18 @@ class KeyStore:
             self.file_path.unlink()
 
 
-def apply_stored_key(settings: Settings, store: KeyStore | None = None) -> Settings:
-    """``settings`` with the stored key filled in, unless it already has one (from the environment)."""
+def apply_stored_key(
+    settings: Settings, store: KeyStore | None = None, notices: list[str] | None = None
+) -> Settings:
+    """``settings`` with the stored key filled in, unless it already has one (from the environment).
+
+    The store's warning (the keyring failed, the key came from the file) is appended to ``notices``,
+    which the caller must show."""
     if settings.api_key:
         return settings
     stored = (store or KeyStore()).load()
+    if stored.warning and notices is not None:
+        notices.append(stored.warning)
     if not stored.key:
         return settings
     return dataclasses.replace(settings, api_key=stored.key)

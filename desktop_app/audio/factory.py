@@ -19,6 +19,11 @@ through it. ``on_event`` receives :class:`~desktop_app.core.media_events.AudioLe
 
 With ``allow_missing=True`` a side that cannot be opened becomes a Null device (a source that never yields,
 a sink that discards) and its MediaError text goes into ``notices``, so a conversation can still be typed.
+
+A device choice is a PortAudio device (name substring or index) or, failing that, a PulseAudio sink
+(speaker) or source (microphone) name, opened through PortAudio's ``pulse`` device (see
+:mod:`desktop_app.audio.pulse`). :attr:`AudioIO.fallbacks` names the sides that were opened on the default
+device because the chosen one was missing, for a watcher to switch back when it returns.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from desktop_app.audio.devices import DeviceKind, ResolvedDevice, resolve_device
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.audio.pulse import pulse_names, routed_to
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import Event, MicAudio, ModelAudio
 
@@ -127,6 +133,8 @@ class AudioIO:
     canceller: EchoCanceller
     levels: LevelPublisher | None
     notices: list[str] = field(default_factory=list)
+    fallbacks: frozenset[DeviceKind] = frozenset()
+    """The sides opened on the default device because the chosen (saved) one was not connected."""
 
     def counters(self) -> AudioCounters:
         return self.source.counters() + self.sink.counters()
@@ -150,13 +158,24 @@ class AudioIO:
 
 
 def _resolve(
-    spec: str | int | None, kind: DeviceKind, options: AudioOptions, notices: list[str] | None
-) -> ResolvedDevice:
-    """The device ``spec`` names, noting in ``notices`` when a remembered one was missing."""
+    spec: str | int | None, kind: DeviceKind, options: AudioOptions, wiring: Wiring
+) -> tuple[ResolvedDevice, str | None]:
+    """The device ``spec`` names and the PulseAudio sink/source to route it to (None: no routing), noting
+    in ``wiring.notices`` and ``wiring.fallbacks`` when a remembered one was missing."""
+    if isinstance(spec, str) and spec.strip().casefold() not in ("", "default"):
+        try:
+            return resolve_device(spec, kind), None
+        except MediaError:  # not a PortAudio device: perhaps a PulseAudio sink or source
+            names = pulse_names(kind)
+            if names is not None and spec in names:
+                return resolve_device("pulse", kind), spec
     resolved = resolve_device(spec, kind, fallback=options.devices_from_settings)
-    if resolved.notice and notices is not None:
-        notices.append(resolved.notice)
-    return resolved
+    if resolved.notice:
+        if wiring.notices is not None:
+            wiring.notices.append(resolved.notice)
+        if wiring.fallbacks is not None:
+            wiring.fallbacks.add(kind)
+    return resolved, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,16 +188,19 @@ class Wiring:
     levels: LevelPublisher | None = None
     on_event: Callable[[Event], None] | None = None
     notices: list[str] | None = None
+    fallbacks: set[DeviceKind] | None = None
 
 
 def open_microphone(
     options: AudioOptions, loop: asyncio.AbstractEventLoop, wiring: Wiring = Wiring()
 ) -> MicCapture:
     """Resolve and open the microphone. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
-    resolved = _resolve(options.input_device, DeviceKind.INPUT, options, wiring.notices)
-    config = CaptureConfig(device=resolved.index, device_name=resolved.device.name, block_ms=options.block_ms)
+    resolved, route = _resolve(options.input_device, DeviceKind.INPUT, options, wiring)
+    name = route or resolved.device.name
+    config = CaptureConfig(device=resolved.index, device_name=name, block_ms=options.block_ms)
     mic = MicCapture(config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event)
-    mic.start()
+    with routed_to(DeviceKind.INPUT, route):
+        mic.start()
     return mic
 
 
@@ -186,12 +208,14 @@ def open_speaker(
     options: AudioOptions, loop: asyncio.AbstractEventLoop, wiring: Wiring = Wiring()
 ) -> SpeakerPlayback:
     """Resolve and open the speaker. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
-    resolved = _resolve(options.output_device, DeviceKind.OUTPUT, options, wiring.notices)
-    config = PlaybackConfig(device=resolved.index, device_name=resolved.device.name, volume=options.volume)
+    resolved, route = _resolve(options.output_device, DeviceKind.OUTPUT, options, wiring)
+    name = route or resolved.device.name
+    config = PlaybackConfig(device=resolved.index, device_name=name, volume=options.volume)
     speaker = SpeakerPlayback(
         config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event
     )
-    speaker.start()
+    with routed_to(DeviceKind.OUTPUT, route):
+        speaker.start()
     return speaker
 
 
@@ -204,9 +228,10 @@ def open_audio(
 ) -> AudioIO:
     """Open speaker and microphone around one echo canceller (see the module docstring for wiring)."""
     notices: list[str] = []
+    fallbacks: set[DeviceKind] = set()
     levels = LevelPublisher(on_event) if on_event is not None else None
     canceller = EchoCanceller(options.echo)
-    wiring = Wiring(canceller, levels, on_event, notices)
+    wiring = Wiring(canceller, levels, on_event, notices, fallbacks)
     sink: SpeakerPlayback | NullSink
     source: MicCapture | NullSource
     try:
@@ -225,4 +250,4 @@ def open_audio(
             raise
         notices.append(str(err))
         source = NullSource()
-    return AudioIO(source, sink, canceller, levels, notices)
+    return AudioIO(source, sink, canceller, levels, notices, frozenset(fallbacks))

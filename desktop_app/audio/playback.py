@@ -276,13 +276,6 @@ class SpeakerPlayback(DeviceShell):
         nominal = (len(self._recent) - 1) * self.config.block_ms / 1000.0
         return 0.5 * nominal <= span <= 3.0 * nominal
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
-        """Wait (on the loop) until ``predicate()`` is true, re-checking after every written block.
-
-        Raises :class:`TimeoutError` after ``timeout`` seconds; for tests, benchmarks and self-tests.
-        """
-        await self._device.wait_for(predicate, timeout)
-
     # --- stats ----------------------------------------------------------------------------------------------
 
     @property

@@ -6,12 +6,15 @@ with rate and channel fallbacks, starts, counts callbacks, notices a device lost
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 from desktop_app.audio.levels import LevelPublisher
+from desktop_app.audio.stream_open import default_rate, open_stream
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 
@@ -19,50 +22,10 @@ __all__ = ["DeviceShell", "DeviceStream", "StreamConfig"]
 
 log = logging.getLogger(__name__)
 
-
-def _open_stream(
-    factory: Callable[..., Any],
-    *,
-    what: str,
-    device: int | None,
-    rates: Sequence[int],
-    channel_options: Sequence[int],
-    block_ms: float,
-    **kwargs: Any,
-) -> tuple[Any, int, int]:
-    """Open (not start) a stream, trying each rate and channel count in order.
-
-    Returns ``(stream, rate, channels)``. Raises :class:`MediaError` naming the device and PortAudio's
-    reason when nothing opens (e.g. -9997 "Invalid sample rate", -9996 "Invalid device").
-    """
-    errors: list[str] = []
-    for rate in dict.fromkeys(rates):
-        for channels in dict.fromkeys(channel_options):
-            try:
-                stream = factory(
-                    device=device,
-                    samplerate=rate,
-                    channels=channels,
-                    dtype="float32",
-                    blocksize=max(1, round(rate * block_ms / 1000)),
-                    **kwargs,
-                )
-            except Exception as err:  # sounddevice.PortAudioError, ValueError for bad devices
-                errors.append(f"{rate} Hz/{channels} ch: {err}")
-                continue
-            return stream, rate, channels
-    detail = "; ".join(errors[-3:])
-    raise MediaError(f"The {what} could not be opened ({detail}).")
-
-
-def _default_rate(device: int | None, kind: str) -> int | None:
-    """The default sample rate of ``device`` ("input" or "output" ``kind``); None when PortAudio can't say."""
-    try:
-        import sounddevice
-
-        return int(sounddevice.query_devices(device, kind)["default_samplerate"])
-    except Exception:
-        return None
+ABORT_TIMEOUT_S = 2.0
+"""How long :meth:`DeviceStream.aclose` waits for PortAudio to abort a stream. Aborting a stream whose
+sound server died can block for good (seen with the ALSA pulse plugin's capture); it is then abandoned on
+its thread, so the loop, and the reopen that follows, go on."""
 
 
 StreamCallback = Callable[[Any, int, Any, Any], None]
@@ -146,14 +109,14 @@ class DeviceStream:
         if config.rate:
             rates = [config.rate]
         else:
-            device_rate = _default_rate(config.device, self.kind)
+            device_rate = default_rate(config.device, self.kind)
             rates = [r for r in (preferred_rate, device_rate) if r] + list(fallback_rates)
         factory = self._factory
         if factory is None:
             import sounddevice
 
             factory = sounddevice.InputStream if self.kind == "input" else sounddevice.OutputStream
-        self._stream, self.rate, self.channels = _open_stream(
+        self._stream, self.rate, self.channels = open_stream(
             factory,
             what=self.what,
             device=config.device,
@@ -191,6 +154,39 @@ class DeviceStream:
             finally:
                 stream.close()
         self.notify()
+
+    async def aclose(self, timeout: float = ABORT_TIMEOUT_S) -> None:
+        """Like :meth:`close`, but PortAudio's abort and close run on a daemon thread, awaited at most
+        ``timeout`` seconds (see :data:`ABORT_TIMEOUT_S`). Safe twice."""
+        if self.closed:
+            return
+        self.closed = True
+        stream, self._stream = self._stream, None
+        self.notify()
+        if stream is None:
+            return
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def finish() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def abort_and_close() -> None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception as err:  # a stream of a dead server may refuse; it is gone either way
+                log.info("%s: closing the stream failed (%s)", self.what, err)
+            with contextlib.suppress(RuntimeError):  # the loop may have closed meanwhile
+                loop.call_soon_threadsafe(finish)
+
+        threading.Thread(target=abort_and_close, name=f"{self.noun}-close", daemon=True).start()
+        try:
+            await asyncio.wait_for(asyncio.shield(done), timeout)
+        except TimeoutError:
+            log.info("%s: PortAudio did not abort the stream within %g s; abandoned", self.what, timeout)
+            _skip_portaudio_exit()
 
     def fail(self, message: str) -> None:
         """Publish ``message`` as this device's one error (later failures are not repeated)."""
@@ -308,6 +304,22 @@ class DeviceShell:
     def close(self) -> None:
         raise NotImplementedError
 
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Wait (on the loop) until ``predicate()`` is true, re-checking after every block the device
+        handled. Raises :class:`TimeoutError` after ``timeout`` seconds; for tests, benchmarks and self-tests.
+        """
+        await self._device.wait_for(predicate, timeout)
+
     async def aclose(self) -> None:
-        """Same as :meth:`close` (the AudioSource/AudioSink shape)."""
-        self.close()
+        """:meth:`close` for the AudioSource/AudioSink shape, with the stream's abort off the loop and
+        bounded in time (:meth:`DeviceStream.aclose`): a dead sound server cannot hang the caller."""
+        await self._device.aclose()
+        self.close()  # the stream is closed already: this ends the shell's queues
+
+
+def _skip_portaudio_exit() -> None:
+    """An abandoned stream would hang PortAudio's terminate at interpreter exit (it closes every stream):
+    drop sounddevice's exit handler; the process's end releases the device anyway."""
+    import sounddevice
+
+    atexit.unregister(sounddevice._exit_handler)

@@ -17,6 +17,10 @@ Durability: every line is written to the OS at once (a crash of the program lose
 at every turn end, interruption, error and state change the file is also fsynced — on a background thread,
 so the loop thread never waits for the disk — so a power cut loses at most the turn in progress. Files are
 created ``0600`` in a ``0700`` directory: they hold what the user said.
+
+Storage faults (a full disk, an I/O error): lines are written unbuffered, so the writer knows how many bytes
+are whole lines; a write that fails (or lands only in part) is cut back to that size, so the file still
+parses with every earlier turn intact. The writer then stops recording and tells ``on_failure`` once.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from desktop_app import __version__
 from desktop_app.core.clock import Clock, MonotonicClock
@@ -93,10 +97,13 @@ class HistoryWriter:
         backend, model: written into the header, for the session list.
         clock: for the ``t`` offsets.
         wall: the wall clock for ids and ISO times (tests pass a fixed one).
+        on_failure: told once, with a sentence for the user, when a write fails (disk full, a removed
+            directory); called on the writer's thread, after the writer has stopped.
 
     Call :meth:`open` before the first event (or use ``with``), :meth:`close` at the end. Calls must come
-    from one thread (the loop thread). A write error (disk full, a removed directory) is logged once and
-    the writer goes quiet: history never takes the conversation down.
+    from one thread (the loop thread). A write error is logged and reported once through ``on_failure``,
+    the file is cut back to its last whole line, and the writer goes quiet: history never takes the
+    conversation down.
     """
 
     def __init__(
@@ -107,6 +114,7 @@ class HistoryWriter:
         model: str = "",
         clock: Clock | None = None,
         wall: Callable[[], datetime] | None = None,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.directory = history_dir(directory)
         self._backend = backend
@@ -116,7 +124,9 @@ class HistoryWriter:
         self._start = 0.0
         self.session_id = ""
         self.path: Path | None = None
-        self._file: IO[str] | None = None
+        self._on_failure = on_failure
+        self._file: BinaryIO | None = None
+        self._size = 0  # bytes of whole lines in the file
         self._syncer: _Syncer | None = None
         self.lines = 0
         self.failed = False
@@ -139,7 +149,8 @@ class HistoryWriter:
         else:  # pragma: no cover - 8 collisions of 16 random bits in one second
             raise FileExistsError(f"no free session id in {self.directory}")
         self.path = path
-        self._file = os.fdopen(fd, "w", encoding="utf-8")
+        self._file = os.fdopen(fd, "wb", buffering=0)
+        self._size = 0
         self._write(
             {
                 "type": "session_start",
@@ -161,6 +172,8 @@ class HistoryWriter:
         if self._file is None:
             return
         self._write({"type": "session_end", "t": self._t(), "ended_at": _iso(self._wall()), "reason": reason})
+        if self._file is None:  # the last line could not be written: the writer has already given up
+            return
         file, self._file = self._file, None
         if self._syncer is not None:
             self._syncer.stop()
@@ -220,24 +233,40 @@ class HistoryWriter:
         file = self._file
         if file is None:
             return
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         try:
-            file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            file.flush()
-            self.lines += 1
+            done = 0
+            while done < len(line):  # an unbuffered write may land in part (a disk filling up)
+                written = file.write(line[done:])
+                if not written:
+                    raise OSError(f"the disk took {done} of {len(line)} bytes")
+                done += written
         except (OSError, ValueError) as exc:  # ValueError: the file object was closed under us
             self._give_up(exc)
+            return
+        self._size += len(line)
+        self.lines += 1
 
     def _give_up(self, exc: Exception) -> None:
-        if not self.failed:
-            self.failed = True
-            log.warning("Session history cannot be written to %s (%s); not recording it.", self.path, exc)
+        """Stop recording: cut the file back to its whole lines, close it, and report once."""
         file, self._file = self._file, None
         if self._syncer is not None:
             self._syncer.stop()
             self._syncer = None
         if file is not None:
+            with contextlib.suppress(OSError, ValueError):
+                os.ftruncate(file.fileno(), self._size)  # drop a part-written line (frees space)
             with contextlib.suppress(OSError):
                 file.close()
+        if self.failed:
+            return
+        self.failed = True
+        log.warning("Session history cannot be written to %s (%s); not recording it.", self.path, exc)
+        if self._on_failure is not None:
+            self._on_failure(
+                f"The conversation history can no longer be saved ({exc}). The conversation goes on; "
+                f"what was saved so far is kept in {self.path}."
+            )
 
 
 def _iso(moment: datetime) -> str:

@@ -1,10 +1,9 @@
 """The I/O shell around :class:`~desktop_app.relay.protocol.RelayProtocol` for one browser connection.
 
-Tasks per connection: a writer (drains the bounded :class:`~desktop_app.relay.outbox.SendQueue` into
-the socket) and, while the live session is open, a reader (browser frames → protocol → session sends) and
-a pump (session events → protocol → send queue). The reader runs only while the session is open, so a
-browser that streams while it connects is held back by TCP flow control rather than losing data. The open
-session has its own tools and consent (:class:`~desktop_app.relay.page_tools.PageToolSession`).
+Tasks per connection: a writer (drains the bounded :class:`~desktop_app.relay.outbox.SendQueue`) and, while
+the session is open, a reader (browser frames → protocol → session sends) and a pump (session events →
+protocol → send queue); a browser that streams while it connects is held back by TCP flow control rather
+than losing data. Its tools and consent: :class:`~desktop_app.relay.page_tools.PageToolSession`.
 
 One live session per browser, opened once: a resilient session reconnects by itself (its sends buffer
 during the gap, its ``SessionState`` events become ``{"session"}`` messages); any failure it raises, or a

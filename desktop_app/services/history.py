@@ -86,11 +86,18 @@ class HistoryService(ServiceBase):
         handle = self._backend.handle
         if not self._settings.history or handle is None or self.writer is not None:
             return
-        writer = HistoryWriter(backend=handle.backend.name, model=self._settings.model)
+        writer = HistoryWriter(
+            backend=handle.backend.name,
+            model=self._settings.model,
+            on_failure=lambda message: self._bus.notice(message, "history"),
+        )
         try:
             writer.open()
         except OSError as err:
-            self._bus.notice(f"The conversation history cannot be written ({err}).", "history")
+            self._bus.notice(
+                f"The conversation history cannot be written ({err}). The conversation goes on unsaved.",
+                "history",
+            )
             return
         self.writer = writer
         self._bus.history = writer

@@ -4,6 +4,11 @@
 The pump runs supervised with the STOP policy (a pump runs once): if it fails, the failure is reported,
 vision is switched off and the owner is told (``on_change``), so the window never shows a camera that is
 no longer sent.
+
+A source that was live and then ends or dies (a camera unplugged, a stream cut, a file played out) is the
+same for the user: one notice (code ``video_lost``) saying vision is off and audio goes on, vision switched
+off, ``on_change`` called. Audio is not touched. A source that never came up stays as it is, so that the
+window can offer to retry it.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from collections.abc import Callable
 
 from desktop_app.config import Section, Settings, changed_sections
 from desktop_app.core.errors import AppError
-from desktop_app.core.events import Event, VoiceActivity
-from desktop_app.core.media_events import PreviewFrame
+from desktop_app.core.events import ErrorEvent, Event, VoiceActivity
+from desktop_app.core.media_events import PreviewFrame, VideoState, VideoStatus
 from desktop_app.runtime.tasks import Policy, Supervised, TaskFailure, stop_task
 from desktop_app.services.bus import Bus, ServiceBase
 from desktop_app.video import VideoSource, VisionPump
@@ -145,11 +150,27 @@ class VisionService(ServiceBase):
 
     def start_source(self, source: VideoSource) -> None:
         """Pump an unstarted ``source`` (the headless slice opens its own from the flags). Stop first."""
+        lost: list[str] = []  # set once the live source ended or died
+        went_live = False
+
+        def on_event(event: Event) -> None:
+            nonlocal went_live
+            if lost and isinstance(event, ErrorEvent) and event.code == "video_unavailable":
+                return  # said once, as video_lost
+            self._bus.publish(event)
+            if not isinstance(event, VideoStatus) or lost:
+                return
+            if event.state is VideoState.LIVE:
+                went_live = True
+            elif went_live and event.state in (VideoState.UNAVAILABLE, VideoState.ENDED):
+                lost.append(event.message)
+                self._lost(pump, event)
+
         pump = build_vision_pump(
             source,
             self._send,
             self._settings,
-            self._bus.publish,
+            on_event,
             on_preview=self._bus.publish if self._previews else None,
             paused=self.paused,
         )
@@ -157,6 +178,21 @@ class VisionService(ServiceBase):
         self._task = self._bus.supervisor.spawn(
             "vision-pump", pump.run, policy=Policy.STOP, on_stopped=lambda f: self._failed(pump, f)
         )
+
+    def _lost(self, pump: VisionPump, status: VideoStatus) -> None:
+        """The live source ended or died: say so, then switch vision off (off the pump's own call)."""
+        what = "ended" if status.state is VideoState.ENDED else "stopped working"
+        reason = f" ({status.message.rstrip('.')})" if status.message else ""
+        label = status.source[:1].upper() + status.source[1:]
+        self._bus.notice(f"{label} {what}{reason}. Vision is off; audio goes on.", "video_lost")
+        self._bus.supervisor.spawn("vision-off", lambda: self._switch_off(pump), policy=Policy.STOP)
+
+    async def _switch_off(self, pump: VisionPump) -> None:
+        if self.pump is not pump:
+            return
+        await self.stop()
+        self.camera = self.screen = None
+        self.on_change()
 
     def _failed(self, pump: VisionPump, _failure: TaskFailure) -> None:
         if self.pump is not pump:

@@ -127,6 +127,8 @@ class WindowApp(QObject):
         if self._shutting_down:
             return
         self.window.set_stored_key(stored)
+        if stored.failed:  # the key store was unavailable: say what was done instead
+            self.window.notices.add(stored.warning, "warning", timeout_s=30)
         settings = self.settings
         if not settings.api_key and stored.key:
             settings = dataclasses.replace(settings, api_key=stored.key)

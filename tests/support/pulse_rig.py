@@ -173,6 +173,28 @@ class PulseRig:
         self._modules.append(module)
         return module
 
+    def load_sink(self, name: str) -> str:
+        """Add a null sink ``name`` (a device that can be plugged in: its ``.monitor`` is a source too).
+        Returns the module id: :meth:`unload` it to unplug the device. Prefix ``name`` with
+        :attr:`prefix` so that concurrent test runs do not share it."""
+        return self._load("module-null-sink", f"sink_name={name}", f"rate={self.rate}", "channels=1")
+
+    @staticmethod
+    def streams_on(name: str) -> int:
+        """How many playback streams play into sink ``name``, or recording streams read source ``name``."""
+        for what, column in (("sinks", "sink-inputs"), ("sources", "source-outputs")):
+            index = next(
+                (
+                    ln.split("\t")[0]
+                    for ln in _pactl("list", "short", what).splitlines()
+                    if ln.split("\t")[1:2] == [name]
+                ),
+                None,
+            )
+            if index is not None:
+                return sum(ln.split("\t")[1] == index for ln in _pactl("list", "short", column).splitlines())
+        return 0
+
     def unload(self, module: str) -> None:
         if module in self._modules:
             self._modules.remove(module)
@@ -229,9 +251,18 @@ class PrivateDaemon:
     def __init__(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="gld-pulse-")
         self.socket = os.path.join(self._dir, "native")
+        self.env = dict(os.environ, PULSE_SERVER=f"unix:{self.socket}")
+        self._proc = self._spawn()
+
+    def restart(self) -> None:
+        """Kill the daemon and start a new one on the same socket (a sound server that restarts)."""
+        self._stop()
+        self._proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
         env = dict(os.environ, PULSE_RUNTIME_PATH=self._dir, PULSE_STATE_PATH=self._dir)
         env.pop("PULSE_SERVER", None)
-        self._proc = subprocess.Popen(
+        proc = subprocess.Popen(
             [
                 "pulseaudio",
                 "-n",
@@ -245,23 +276,34 @@ class PrivateDaemon:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.env = dict(os.environ, PULSE_SERVER=f"unix:{self.socket}")
         deadline = time.monotonic() + 10
         while not daemon_running(self.env):
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                self.kill()
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                shutil.rmtree(self._dir, ignore_errors=True)
                 raise RuntimeError("the private PulseAudio daemon did not start")
             time.sleep(0.05)  # polling an external daemon's socket; there is nothing to await
+        return proc
 
-    def route(self) -> contextlib.AbstractContextManager[None]:
-        """Point PortAudio streams opened while the block runs at this daemon's ``priv`` sink."""
+    def route(self, *, pin: bool = True) -> contextlib.AbstractContextManager[None]:
+        """Point PortAudio streams opened while the block runs at this daemon: at its ``priv`` sink, or with
+        ``pin=False`` at whatever its default sink and source are when a stream opens."""
+        if not pin:
+            return _environ(PULSE_SERVER=f"unix:{self.socket}")
         return _environ(PULSE_SERVER=f"unix:{self.socket}", PULSE_SINK="priv", PULSE_SOURCE="priv.monitor")
 
+    def pactl(self, *args: str) -> str:
+        """Run ``pactl`` against this daemon; returns its output."""
+        return _pactl(*args, env=self.env)
+
     def kill(self) -> None:
+        self._stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _stop(self) -> None:
         if self._proc.poll() is None:
             self._proc.send_signal(signal.SIGKILL)
             self._proc.wait(5)
-        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 @contextlib.contextmanager

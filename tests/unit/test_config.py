@@ -1,4 +1,5 @@
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,14 +31,58 @@ def test_bad_values_are_clear_errors(tmp_path: Path) -> None:
         load_settings({"block_ms": 500}, env={}, path=tmp_path / "x.json")
     with pytest.raises(ConfigError, match="echo_cancellation"):
         load_settings(env={"GLD_ECHO_CANCELLATION": "maybe"}, path=tmp_path / "x.json")
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(ConfigError, match="cannot be read"):
-        load_settings(env={}, path=bad)
-    unknown = tmp_path / "unknown.json"
-    unknown.write_text(json.dumps({"colour": "red"}))
-    with pytest.raises(ConfigError, match="colour"):
-        load_settings(env={}, path=unknown)
+
+
+_SET_ASIDE = pytest.mark.allow_warnings("desktop_app.config", "Default settings are used instead")
+
+
+@_SET_ASIDE
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("{not json", "cannot be read"),
+        (b"\xff\xfe\x00garbage", "cannot be read"),
+        ("[1, 2]", "must hold a JSON object"),
+        (json.dumps({"colour": "red"}), "unknown settings: colour"),
+        (json.dumps({"block_ms": 500}), "block_ms"),
+    ],
+)
+def test_an_unusable_settings_file_is_moved_aside_and_defaults_are_used_with_a_notice(
+    tmp_path: Path, content: str | bytes, reason: str
+) -> None:
+    path = tmp_path / "settings.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    original = path.read_bytes()
+    notices: list[str] = []
+    s = load_settings({"voice": "Kore"}, env={"GLD_MODEL": "m-env"}, path=path, notices=notices)
+    assert s == Settings(voice="Kore", model="m-env")  # defaults, then env and flags still apply
+    assert len(notices) == 1 and reason in notices[0]
+    assert "Default settings are used instead" in notices[0]
+    assert not path.exists()
+    (aside,) = tmp_path.glob("settings.json.corrupt-*")
+    assert aside.read_bytes() == original  # nothing the user had is lost
+    assert str(aside) in notices[0]
+    assert load_settings(env={}, path=path, notices=notices) == Settings() and len(notices) == 1
+
+
+@_SET_ASIDE
+def test_a_settings_file_that_cannot_be_moved_aside_is_left_and_the_notice_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json")
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)  # root ignores directory modes, so refuse directly
+    notices: list[str] = []
+    assert load_settings(env={}, path=path, notices=notices) == Settings()
+    assert "could not be moved aside" in notices[0] and "Permission denied" in notices[0]
+    assert path.read_text() == "{not json"
 
 
 def test_save_round_trips_and_never_writes_the_key(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_app.audio.devices import DeviceKind
 from desktop_app.config import Settings
 from desktop_app.core.events import ErrorEvent, Event, MicAudio, ModelAudio
 from desktop_app.core.media_events import VideoState
@@ -105,6 +106,7 @@ class FakeAudio:
     source: QueueSource = field(default_factory=QueueSource)
     sink: MemorySink = field(default_factory=MemorySink)
     notices: list[str] = field(default_factory=list)
+    fallbacks: frozenset[DeviceKind] = frozenset()
 
 
 def fake_backend(
