@@ -5,7 +5,9 @@
 (which says what the user actually allowed, perhaps with other triggers, perhaps nothing), then the
 ``Activated``/``Deactivated`` signals for the keys, until :meth:`PortalSession.stop`. Everything runs on the
 thread ``portal-shortcuts``; the caller's two callbacks are called from it and must only hand off (the Qt
-side emits a queued signal): ``on_bound(BindResult)`` once, ``on_key(shortcut_id, pressed)`` per event.
+side emits a queued signal): ``on_bound(BindResult)`` when the portal answers, again whenever the bound keys
+change (``ShortcutsChanged``, the desktop closing the session, the connection ending), and
+``on_key(shortcut_id, pressed)`` per key event of a bound key.
 
 Why jeepney and not QtDBus: ``BindShortcuts`` takes an ``a(sa{sv})``, and PySide6 cannot marshal that
 (its ``QDBusArgument`` needs C++-registered struct types; building one by hand fails or crashes). Why not
@@ -39,6 +41,7 @@ SERVICE = "org.freedesktop.portal.Desktop"
 PATH = "/org/freedesktop/portal/desktop"
 INTERFACE = "org.freedesktop.portal.GlobalShortcuts"
 REQUEST = "org.freedesktop.portal.Request"
+SESSION = "org.freedesktop.portal.Session"
 _tokens = itertools.count(1)
 
 
@@ -123,13 +126,13 @@ class PortalSession:
         sender = str(conn.unique_name).lstrip(":").replace(".", "_")
         responses: deque[Any] = deque(maxlen=8)  # drop policy: oldest; we wait for one at a time
         keys: deque[Any] = deque(maxlen=64)  # drop policy: oldest; this thread empties it at once
-        for rule in (
-            MatchRule(type="signal", interface=REQUEST, member="Response"),
-            MatchRule(type="signal", interface=INTERFACE, path=PATH),
+        for rule, queue in (
+            (MatchRule(type="signal", interface=REQUEST, member="Response"), responses),
+            (MatchRule(type="signal", interface=INTERFACE, path=PATH), keys),
+            (MatchRule(type="signal", interface=SESSION, member="Closed"), keys),
         ):
             conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=5)
-        conn.filter(MatchRule(type="signal", interface=REQUEST, member="Response"), queue=responses)
-        conn.filter(MatchRule(type="signal", interface=INTERFACE, path=PATH), queue=keys)
+            conn.filter(rule, queue=queue)
         portal = DBusAddress(PATH, bus_name=SERVICE, interface=INTERFACE)
         try:
             token = f"gld_{os.getpid()}_{next(_tokens)}"
@@ -168,21 +171,34 @@ class PortalSession:
         except _Refused as refused:
             self._on_bound(BindResult(reason=str(refused)))
             return
-        bound = {
-            str(sid): str(props.get("trigger_description", ("s", ""))[1])
-            for sid, props in results.get("shortcuts", ("a(sa{sv})", []))[1]
-            if sid in self._shortcuts
-        }
-        reason = "" if bound else "The desktop bound none of the keys (the request was declined)."
-        self._on_bound(BindResult(bound, reason))
+        bound = self._report(results.get("shortcuts", ("a(sa{sv})", []))[1])
         while not self._stopped:
             msg = conn.recv_until_filtered(keys)
             member = msg.header.fields.get(HeaderFields.member)
-            if len(msg.body) >= 2 and str(msg.body[0]) == session and str(msg.body[1]) in bound:
+            if member == "Closed":
+                if msg.header.fields.get(HeaderFields.path) == session:
+                    self._on_bound(BindResult(reason="The desktop ended the shortcut session."))
+                    return
+            elif not msg.body or str(msg.body[0]) != session:
+                continue  # another session's signal
+            elif member == "ShortcutsChanged" and len(msg.body) >= 2:
+                bound = self._report(msg.body[1])  # the user changed them in the desktop's settings
+            elif len(msg.body) >= 2 and str(msg.body[1]) in bound:
                 if member == "Activated":
                     self._on_key(str(msg.body[1]), True)
                 elif member == "Deactivated":
                     self._on_key(str(msg.body[1]), False)
+
+    def _report(self, shortcuts: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+        """Tell the caller which of our keys the portal says are bound (``a(sa{sv})``); return them."""
+        bound = {
+            str(sid): str(props.get("trigger_description", ("s", ""))[1])
+            for sid, props in shortcuts
+            if sid in self._shortcuts
+        }
+        reason = "" if bound else "The desktop bound none of the keys (the request was declined)."
+        self._on_bound(BindResult(bound, reason))
+        return bound
 
     def _request(
         self, conn: DBusConnection, responses: deque[Any], sender: str, token: str, call: Any

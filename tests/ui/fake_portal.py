@@ -6,8 +6,10 @@ accepts, with the trigger description the portal reports (``talk=Press F7,mute=F
 list is not bound). It takes the service name on that bus, prints ``ready``, then one JSON line per
 ``BindShortcuts`` call (``[session, [[id, description, preferred_trigger], ...]]``). Each stdin line
 ``activate ID`` or ``deactivate ID`` emits ``Activated``/``Deactivated`` for the last session, sent to its
-owner as the real portal does. Like the real one, it answers through Request objects whose path is built
-from the caller's unique name and ``handle_token``, and it answers ``Properties.Get(…, "version")``.
+owner as the real portal does; ``change id=trigger,…`` emits ``ShortcutsChanged`` with those keys bound
+(the user changed them in the desktop's settings); ``close`` emits the session's ``Closed``. Like the real
+one, it answers through Request objects whose path is built from the caller's unique name and
+``handle_token``, and it answers ``Properties.Get(…, "version")``.
 """
 
 from __future__ import annotations
@@ -100,8 +102,22 @@ def main() -> int:
 
     def commands() -> None:
         for line in sys.stdin:
-            verb, _, shortcut_id = line.strip().partition(" ")
-            portal.key({"activate": "Activated", "deactivate": "Deactivated"}[verb], shortcut_id)
+            verb, _, arg = line.strip().partition(" ")
+            if verb == "close":
+                closed = new_signal(
+                    DBusAddress(portal.session, interface="org.freedesktop.portal.Session"), "Closed"
+                )
+                portal.send(closed, portal.owner)
+            elif verb == "change":
+                keys = [
+                    (sid, {"trigger_description": ("s", t)})
+                    for sid, t in (p.split("=") for p in arg.split(","))
+                ]
+                changed = new_signal(DBusAddress(PATH, interface=IFACE), "ShortcutsChanged", "oa(sa{sv})")
+                changed.body = (portal.session, keys)
+                portal.send(changed, portal.owner)
+            else:
+                portal.key({"activate": "Activated", "deactivate": "Deactivated"}[verb], arg)
 
     threading.Thread(target=commands, daemon=True).start()
     print("ready", flush=True)

@@ -128,6 +128,14 @@ def test_the_bound_triggers_are_reported_and_the_keys_drive_talk_and_mute(
         with qtbot.waitSignal(keys.talk, timeout=10_000):
             _send(portal, "activate talk")  # in order after both: they have been handled by now
         assert talk == [True, False, True] and len(mutes) == 1
+        with qtbot.waitSignal(keys.status_changed, timeout=10_000) as changed:
+            _send(portal, "change talk=F6")  # the user changed them in the desktop's settings
+        assert changed.args[0].startswith("Hold F6 to talk from any application. Not active: the desktop ")
+        assert keys.active == {"talk"} and FALLBACK in keys.status
+        with qtbot.waitSignal(keys.status_changed, timeout=10_000) as closed:
+            _send(portal, "close")
+        assert "The desktop ended the shortcut session." in closed.args[0]
+        assert keys.active == frozenset() and FALLBACK in keys.status
     finally:
         keys.stop()
     assert "portal-shortcuts" not in {t.name for t in threading.enumerate()}
