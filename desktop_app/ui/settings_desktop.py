@@ -40,6 +40,10 @@ class DesktopPage(SettingsPage):
             edit.textEdited.connect(self._keys_edited)
         self.row("Hold to talk", self.talk_shortcut)
         self.row("Mute / unmute", self.mute_shortcut)
+        self.explain(
+            "On Wayland your desktop asks you to confirm these keys in a dialog of its own, where you may "
+            "choose others; the line below then shows the keys it bound."
+        )
         self.key_error = self.explain("")
         self.key_error.setVisible(False)
         self.status = self.explain("")
