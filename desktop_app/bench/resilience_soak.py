@@ -21,8 +21,8 @@ Each reply is checked, strictly:
 - **once**: an utterance with no full reply is *lost*, a second full reply is *duplicated*.
 
 Report per fault kind: injected, detected (network: the session reconnected in that turn; local: the
-module's own test), recovered (network: live again), time to recover (p50, max; from the injection),
-lost, duplicated; for an unplugged device also the time to use it again once it is back
+module's own test), recovered (network: live again), time to detect and to recover (p50, max; ms from
+the injection), lost, duplicated; for an unplugged device also the time to use it again once it is back
 (``return_ms``). Latency must not be detected (it is not a failure). Storage kinds are left out of the
 schedule when no tmpfs can be mounted (their ``injected`` stays 0).
 """
@@ -96,6 +96,7 @@ class KindReport:
     injected: int = 0
     detected: int = 0
     recovered: int = 0
+    detect_ms: list[float] = field(default_factory=list)
     recover_ms: list[float] = field(default_factory=list)
     lost: int = 0  # utterances without a full reply, replies short of reply audio, turn numbers skipped
     duplicated: int = 0  # second replies, replies with extra audio, turn numbers repeated
@@ -135,7 +136,7 @@ async def _turn(
     elif kind in LOCAL_KINDS:
         assert local is not None
         lines = local.lines()
-        await r.speak(mid=inject(lambda: local.inject(kind)), speech=speech)
+        await r.speak(mid=lambda: injected.append(local.inject(kind)), speech=speech)  # its own clock
     elif kind == "latency":
         inject(lambda: proxy.latency(0.2, jitter_s=0.1))()
         await r.speak(speech=speech)
@@ -152,8 +153,9 @@ async def _turn(
         report.injected += 1
     if kind in LOCAL_KINDS and local is not None:
         _local(report, await local.measure(kind, injected[0], lines))
-    elif any(s.phase is SessionPhase.RECONNECTING for _, s in new_states):
+    elif reconnecting := [t for t, s in new_states if s.phase is SessionPhase.RECONNECTING]:
         report.detected += 1
+        report.detect_ms.append((reconnecting[0] - injected[0]) * 1000 if injected else 0.0)
         lives = [t for t, s in new_states if s.phase is SessionPhase.LIVE]
         if lives:
             report.recovered += 1
@@ -183,6 +185,7 @@ async def _turn(
 def _local(report: KindReport, out: LocalOutcome) -> None:
     if out.detect_ms is not None:
         report.detected += 1
+        report.detect_ms.append(out.detect_ms)
     if out.recover_ms is not None:
         report.recovered += 1
         report.recover_ms.append(out.recover_ms)
@@ -244,6 +247,8 @@ def bench_strict_soak() -> list[Metric]:
             (f"{p}_injected", rep.injected, "count"),
             (f"{p}_detected", rep.detected, "count"),
             (f"{p}_recovered", rep.recovered, "count"),
+            (f"{p}_detect_ms_p50", _p50(rep.detect_ms), "ms"),
+            (f"{p}_detect_ms_max", max(rep.detect_ms, default=float("nan")), "ms"),
             (f"{p}_recover_ms_p50", _p50(rep.recover_ms), "ms"),
             (f"{p}_recover_ms_max", max(rep.recover_ms, default=float("nan")), "ms"),
             (f"{p}_lost", rep.lost, "count"),
