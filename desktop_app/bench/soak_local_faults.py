@@ -7,12 +7,13 @@ history writer on a 64 KiB tmpfs (:mod:`desktop_app.bench.soak_storage`; mountin
 Kinds (:data:`LOCAL_KINDS`) and what each measures; every clock starts at the injection (perf_counter):
 
 - ``microphone_unplugged`` / ``speaker_unplugged``: ``pactl unload-module`` of the chosen device's sink.
-  *detected* = the service reopened the devices or said so (a notice); *recovered* = the fallback device
-  handled its first block; *lost* = neither: the turn spoken while the microphone was gone was neither
-  heard by the fallback microphone (its stream delivers blocks to the app) nor was the user told. What the
-  fallback hears is not checked against the speech (a null sink's monitor carries silence); that it runs is.
-  Then the sink is loaded back; *returned* = the chosen device handles blocks again; *duplicated* = the
-  chosen device ends up with more than one of our streams (audio played or captured twice).
+  *detected* = the service's first audio notice; *recovered* = the fallback device handled its first
+  block (both timed by a task started with the fault, so the turn going on does not delay them);
+  *lost* = neither: the turn spoken while the microphone was gone was neither heard by the fallback
+  microphone (its stream delivers blocks to the app) nor was the user told. What the fallback hears is
+  not checked against the speech (a null sink's monitor carries silence); that it runs is. Then the sink
+  is loaded back; *returned* = the chosen device handles blocks again; *duplicated* = the chosen device
+  ends up with more than one of our streams (audio played or captured twice).
 - ``camera_died``: the live camera's next read fails (a :class:`MediaError`, as a pulled USB camera).
   *detected* = the ``video_lost`` notice; *recovered* = vision is off and the audio devices were not
   reopened; *lost* = no notice; *duplicated* = more than one video notice. A new camera is started after.
