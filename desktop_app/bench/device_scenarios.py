@@ -6,7 +6,9 @@ scenario uses its own null sinks (``gldd<pid>_…``) so concurrent runs do not m
 
 The audio service runs as in the app (its device watcher polls every second). Times are medians over
 ``REPEATS`` faults, from the fault (``pactl unload-module`` / ``load-module``, or the daemon killed and
-started again) to the first block the new stream handled, as seen on the loop:
+started again) to the first block the new stream handled, as seen on the loop (``…_to_audio_ms``), and to
+the first notice the user reads (``…_to_notice_ms``: "not connected; using the default", "connected
+again", "stopped working"):
 
 * ``speaker_unplugged_to_audio_ms``: the chosen speaker's sink unloaded → the fallback speaker plays;
 * ``speaker_replugged_to_audio_ms``: the sink loaded again → the chosen speaker plays again;
@@ -30,7 +32,7 @@ from desktop_app.audio.capture import MicCapture
 from desktop_app.audio.factory import AudioIO
 from desktop_app.audio.playback import SpeakerPlayback
 from desktop_app.config import Settings
-from desktop_app.core.events import Event, MicAudio
+from desktop_app.core.events import ErrorEvent, Event, MicAudio
 from desktop_app.services.audio import AudioService, open_real_audio
 from desktop_app.services.bus import Bus
 from tests.support.pulse_rig import PrivateDaemon, PulseRig, ensure_daemon
@@ -45,9 +47,22 @@ async def _ignore(_block: MicAudio) -> None:
     pass
 
 
-def _service(settings: Settings, events: list[Event] | None = None) -> AudioService:
-    sink = events.append if events is not None else (lambda _event: None)
-    return AudioService(settings, Bus(sink), open_real_audio, _ignore)
+class _Notices:
+    """The service's notices, with the moment each was published (monotonic)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[float, Event]] = []
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, ErrorEvent):
+            self.seen.append((time.monotonic(), event))
+
+    def first_after(self, started: float) -> float | None:
+        return next((t - started for t, _ in self.seen if t >= started), None)
+
+
+def _service(settings: Settings, notices: _Notices) -> AudioService:
+    return AudioService(settings, Bus(notices), open_real_audio, _ignore)
 
 
 async def _flowing(audio: AudioIO | None, *, speaker: bool, microphone: bool) -> bool:
@@ -70,9 +85,15 @@ async def _next_block(shell: SpeakerPlayback | MicCapture) -> None:
 
 
 async def _time_to_audio(
-    service: AudioService, fault: Callable[[], object], *, speaker: bool, microphone: bool
-) -> float:
-    """Seconds from ``fault()`` to the first block handled by the devices opened after it."""
+    service: AudioService,
+    notices: _Notices,
+    fault: Callable[[], object],
+    *,
+    speaker: bool,
+    microphone: bool,
+) -> tuple[float, float]:
+    """Seconds from ``fault()`` to the first block handled by the devices opened after it, and to the
+    first notice (NaN if none came by then)."""
     opened = service.openings
     started = time.monotonic()
     fault()
@@ -80,7 +101,9 @@ async def _time_to_audio(
         audio = await service.wait_opened(opened + 1, TIMEOUT_S)
         opened = service.openings
         if await _flowing(audio, speaker=speaker, microphone=microphone):
-            return time.monotonic() - started
+            flowing = time.monotonic() - started
+            told = notices.first_after(started)
+            return flowing, float("nan") if told is None else told
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, list[Metric]]]) -> list[Metric]:
@@ -111,25 +134,37 @@ async def _unplug_and_replug(kind: str) -> list[Metric]:
     chosen = sink if kind == "speaker" else f"{sink}.monitor"
     module = rig.load_sink(sink)
     settings = Settings(output_device=chosen) if kind == "speaker" else Settings(input_device=chosen)
-    service = _service(settings)
+    notices = _Notices()
+    service = _service(settings, notices)
     speaker, microphone = kind == "speaker", kind == "microphone"
-    gone: list[float] = []
-    back: list[float] = []
+    gone: list[tuple[float, float]] = []
+    back: list[tuple[float, float]] = []
     try:
         await service.start()
         assert await _flowing(service.audio, speaker=speaker, microphone=microphone)
         for _ in range(REPEATS):
             unplug = _Unplug(rig, module)
-            gone.append(await _time_to_audio(service, unplug, speaker=speaker, microphone=microphone))
+            gone.append(
+                await _time_to_audio(service, notices, unplug, speaker=speaker, microphone=microphone)
+            )
             replug = _Replug(rig, sink)
-            back.append(await _time_to_audio(service, replug, speaker=speaker, microphone=microphone))
+            back.append(
+                await _time_to_audio(service, notices, replug, speaker=speaker, microphone=microphone)
+            )
             module = replug.module
     finally:
         await service.stop()
         rig.teardown()
     return [
-        (f"{kind}_unplugged_to_audio_ms", statistics.median(gone) * 1000, "ms"),
-        (f"{kind}_replugged_to_audio_ms", statistics.median(back) * 1000, "ms"),
+        *_medians(f"{kind}_unplugged", gone),
+        *_medians(f"{kind}_replugged", back),
+    ]
+
+
+def _medians(name: str, samples: list[tuple[float, float]]) -> list[Metric]:
+    return [
+        (f"{name}_to_audio_ms", statistics.median(a for a, _ in samples) * 1000, "ms"),
+        (f"{name}_to_notice_ms", statistics.median(n for _, n in samples) * 1000, "ms"),
     ]
 
 
@@ -143,20 +178,24 @@ def bench_microphone_unplugged() -> list[Metric]:
 
 async def _server_restart() -> list[Metric]:
     daemon = PrivateDaemon()
-    times: list[float] = []
+    times: list[tuple[float, float]] = []
     try:
         with daemon.route():
-            service = _service(Settings())
+            notices = _Notices()
+            service = _service(Settings(), notices)
             try:
                 await service.start()
                 assert await _flowing(service.audio, speaker=True, microphone=True)
                 for _ in range(REPEATS):
-                    times.append(await _time_to_audio(service, daemon.restart, speaker=True, microphone=True))
+                    restart = daemon.restart
+                    times.append(
+                        await _time_to_audio(service, notices, restart, speaker=True, microphone=True)
+                    )
             finally:
                 await service.stop()
     finally:
         daemon.kill()
-    return [("sound_server_restart_to_audio_ms", statistics.median(times) * 1000, "ms")]
+    return _medians("sound_server_restart", times)
 
 
 def bench_sound_server_restart() -> list[Metric]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.bench.resilience_soak import KINDS, strict_soak
+from desktop_app.bench.resilience_soak import NETWORK_KINDS, strict_soak
 from desktop_app.live.reconnect import ReconnectPolicy
 
 pytestmark = pytest.mark.integration
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 async def test_every_network_fault_once_loses_and_duplicates_nothing() -> None:
     quick = ReconnectPolicy(stable_after_s=0.5, stall_after_s=1.0, probe_timeout_s=0.5)
-    reports = await strict_soak((1,), len(KINDS), every_kind=True, policy=quick)
+    reports = await strict_soak((1,), len(NETWORK_KINDS), every_kind=True, policy=quick, kinds=NETWORK_KINDS)
     summary = {
         kind: (r.injected, r.detected, r.recovered, r.lost, r.duplicated) for kind, r in reports.items()
     }
