@@ -7,18 +7,17 @@
 - :func:`tool_line` is the compact transcript line of one ``ToolActivity``.
 - :func:`with_policy` is the ``tool_policies`` setting with one tool's choice set ("Always allow").
 - :class:`SourceList` is the search queries and sources (title, uri) of one reply, shown as chips under it
-  (:meth:`SourceList.of_event` reads any :class:`GroundingLike`, such as the session's ``Grounding`` event);
+  (:meth:`SourceList.of_event` reads the session's :class:`~desktop_app.core.events.Grounding` event);
   :func:`safe_link` is the http/https check a chip passes before it opens a browser.
-- :class:`ListedTool` is what the Tools tab reads of each tool (the controller's ``tool_specs()`` rows).
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_app.controller_api import (
@@ -29,12 +28,11 @@ from desktop_app.controller_api import (
     parse_policy_entries,
 )
 from desktop_app.core.app_events import ToolActivity, ToolPhase
+from desktop_app.core.events import Grounding
 
 __all__ = [
     "CardState",
     "ConsentPrompt",
-    "GroundingLike",
-    "ListedTool",
     "Source",
     "SourceList",
     "pretty_args",
@@ -184,7 +182,7 @@ class SourceList:
     sources: tuple[Source, ...] = ()
 
     @classmethod
-    def of_event(cls, grounding: GroundingLike) -> SourceList:
+    def of_event(cls, grounding: Grounding) -> SourceList:
         return cls.of(grounding.queries, [(s.title, s.uri) for s in grounding.sources])
 
     @classmethod
@@ -200,38 +198,3 @@ class SourceList:
 
     def __bool__(self) -> bool:
         return bool(self.queries or self.sources)
-
-
-class _Linked(Protocol):
-    @property
-    def title(self) -> str: ...
-    @property
-    def uri(self) -> str: ...
-
-
-@runtime_checkable
-class GroundingLike(Protocol):
-    """An event with search ``queries`` and ``sources`` (each with ``title`` and ``uri``): the session's
-    Google Search grounding of the reply being given."""
-
-    @property
-    def queries(self) -> Sequence[str]: ...
-    @property
-    def sources(self) -> Sequence[_Linked]: ...
-
-
-class ListedTool(Protocol):
-    """One tool as the Tools tab lists it: ``policy`` applies now, ``default`` is the tool's own."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def risk(self) -> str: ...
-    @property
-    def policy(self) -> Policy: ...
-    @property
-    def default(self) -> Policy: ...
-    @property
-    def source(self) -> str: ...
