@@ -28,13 +28,13 @@ from desktop_app.controller_api import (
     parse_policy_entries,
 )
 from desktop_app.core.app_events import ToolActivity, ToolPhase
-from desktop_app.core.events import Grounding
+from desktop_app.core.events import Grounding, GroundingSource
 
 __all__ = [
     "CardState",
     "ConsentPrompt",
-    "Source",
     "SourceList",
+    "chip_label",
     "pretty_args",
     "safe_link",
     "state_of_answer",
@@ -162,16 +162,10 @@ def safe_link(uri: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    title: str
-    uri: str
-
-    @property
-    def label(self) -> str:
-        """The chip's text: the title, else the link's host."""
-        title = self.title.strip() or urlsplit(self.uri).netloc or self.uri
-        return title if len(title) <= 48 else title[:47] + "…"
+def chip_label(source: GroundingSource) -> str:
+    """A source's chip text: its title, else its link's host."""
+    title = source.title.strip() or urlsplit(source.uri).netloc or source.uri
+    return title if len(title) <= 48 else title[:47] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +173,7 @@ class SourceList:
     """The Google Search grounding of one reply: the queries the model ran and the sources it used."""
 
     queries: tuple[str, ...] = ()
-    sources: tuple[Source, ...] = ()
+    sources: tuple[GroundingSource, ...] = ()
 
     @classmethod
     def of_event(cls, grounding: Grounding) -> SourceList:
@@ -193,7 +187,7 @@ class SourceList:
         for title, uri in sources:
             if uri not in seen:
                 seen.add(uri)
-                kept.append(Source(title, uri))
+                kept.append(GroundingSource(title, uri))
         return cls(tuple(q for q in queries if q.strip()), tuple(kept))
 
     def __bool__(self) -> bool:
