@@ -31,7 +31,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.counters import AudioCounters
@@ -191,32 +192,49 @@ class Wiring:
     fallbacks: set[DeviceKind] | None = None
 
 
+_Stream = TypeVar("_Stream", MicCapture, SpeakerPlayback)
+
+
+def _open_device(
+    stream_type: type[_Stream],
+    config: CaptureConfig | PlaybackConfig,
+    spec: str | int | None,
+    options: AudioOptions,
+    loop: asyncio.AbstractEventLoop,
+    wiring: Wiring,
+) -> _Stream:
+    """Resolve ``spec``, open ``stream_type`` on it with ``config`` and the wiring, and start it routed to
+    its PulseAudio device."""
+    kind = DeviceKind.INPUT if stream_type is MicCapture else DeviceKind.OUTPUT
+    resolved, route = _resolve(spec, kind, options, wiring)
+    config = replace(config, device=resolved.index, device_name=route or resolved.device.name)
+    stream = stream_type(
+        config,  # type: ignore[arg-type]  # the TypeVar pairs each stream with its own config
+        loop,
+        canceller=wiring.canceller,
+        levels=wiring.levels,
+        on_event=wiring.on_event,
+    )
+    with routed_to(kind, route):
+        stream.start()
+    return stream
+
+
 def open_microphone(
     options: AudioOptions, loop: asyncio.AbstractEventLoop, wiring: Wiring = Wiring()
 ) -> MicCapture:
     """Resolve and open the microphone. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
-    resolved, route = _resolve(options.input_device, DeviceKind.INPUT, options, wiring)
-    name = route or resolved.device.name
-    config = CaptureConfig(device=resolved.index, device_name=name, block_ms=options.block_ms)
-    mic = MicCapture(config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event)
-    with routed_to(DeviceKind.INPUT, route):
-        mic.start()
-    return mic
+    config = CaptureConfig(block_ms=options.block_ms)
+    return _open_device(MicCapture, config, options.input_device, options, loop, wiring)
 
 
 def open_speaker(
     options: AudioOptions, loop: asyncio.AbstractEventLoop, wiring: Wiring = Wiring()
 ) -> SpeakerPlayback:
     """Resolve and open the speaker. Raises MediaError; appends a fallback notice to ``wiring.notices``."""
-    resolved, route = _resolve(options.output_device, DeviceKind.OUTPUT, options, wiring)
-    name = route or resolved.device.name
-    config = PlaybackConfig(device=resolved.index, device_name=name, volume=options.volume)
-    speaker = SpeakerPlayback(
-        config, loop, canceller=wiring.canceller, levels=wiring.levels, on_event=wiring.on_event
+    return _open_device(
+        SpeakerPlayback, PlaybackConfig(volume=options.volume), options.output_device, options, loop, wiring
     )
-    with routed_to(DeviceKind.OUTPUT, route):
-        speaker.start()
-    return speaker
 
 
 def open_audio(

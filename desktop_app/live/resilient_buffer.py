@@ -42,6 +42,7 @@ from desktop_app.core.commands import (
     UserText,
     ends_user_turn,
 )
+from desktop_app.live.reconnect_policy import ReconnectPolicy
 
 __all__ = ["BufferStats", "Entry", "OutgoingBuffer"]
 
@@ -90,20 +91,14 @@ class OutgoingBuffer:
     (the next round starts over).
     """
 
-    def __init__(
-        self,
-        max_audio_s: float = 5.0,
-        preroll_s: float = 0.5,
-        max_texts: int = 16,
-        max_tool_responses: int = 8,
-        pause_s: float = 0.3,
-    ) -> None:
-        if max_audio_s <= 0:
-            raise ValueError("max_audio_s must be > 0")
-        self.max_audio_s = max_audio_s
-        self.pause_s = pause_s
-        self.preroll_s = max(0.0, min(preroll_s, max_audio_s))
-        self.max_texts = max(1, max_texts)
+    def __init__(self, policy: ReconnectPolicy | None = None, max_tool_responses: int = 8) -> None:
+        """``policy`` sizes the ring: ``audio_buffer_s`` of audio with ``preroll_s`` of silence before
+        speech, ``max_buffered_texts`` typed turns, and ``quiet_hold_s`` of quiet that ends an utterance."""
+        policy = policy or ReconnectPolicy()
+        self.max_audio_s = policy.audio_buffer_s
+        self.pause_s = policy.quiet_hold_s
+        self.preroll_s = min(policy.preroll_s, self.max_audio_s)
+        self.max_texts = max(1, policy.max_buffered_texts)
         self.max_tool_responses = max(1, max_tool_responses)
         self.stats = BufferStats()
         self._ring: deque[Entry] = deque()

@@ -93,12 +93,7 @@ class ResilientCore:
     ) -> None:
         self.policy = policy
         self.reconnect = ReconnectCore(policy, options, rng)
-        self.buffer = OutgoingBuffer(
-            max_audio_s=policy.audio_buffer_s,
-            preroll_s=policy.preroll_s,
-            max_texts=policy.max_buffered_texts,
-            pause_s=policy.quiet_hold_s,
-        )
+        self.buffer = OutgoingBuffer(policy)
         self.watchdog = StallWatchdog(policy.stall_after_s, policy.probe_timeout_s, policy.max_quiet_s)
         self.stats = ResilienceStats(buffer=self.buffer.stats, stall=self.watchdog.stats)
         self._first_setup = True

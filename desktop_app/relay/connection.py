@@ -20,6 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
@@ -47,7 +48,7 @@ from desktop_app.relay.protocol_values import (
     close_reason,
 )
 
-__all__ = ["BrowserConnection"]
+__all__ = ["BrowserConnection", "RelayContext"]
 
 log = logging.getLogger("desktop_app.relay")
 
@@ -56,43 +57,37 @@ class _QueueFull(Exception):
     """The browser's send queue overflowed; unwinds the loops so the connection can be closed."""
 
 
-class BrowserConnection:
-    """One browser's relay session. Construct on the loop thread, then ``await run()`` once.
+@dataclass(frozen=True, slots=True)
+class RelayContext:
+    """What every browser connection of one relay shares: ``connector()`` returns the connector of the
+    current backend, ``base`` is the relay's session options, ``config`` its limits and timeouts, ``redact``
+    is applied to all text that is logged or sent, and ``tools`` is what a browser's session may use."""
 
-    Args:
-        ws: the accepted WebSocket.
-        connector: returns the connector to open live sessions with (the current backend).
-        base: the relay's session options.
-        config: limits and timeouts.
-        redact: applied to all text that is logged or sent.
-        client_id: a small number for logs and ``/status``.
-        origin: the upgrade's ``Origin`` header, for ``/status``.
-        tools: what this browser's session may use (default: search grounding only).
-    """
+    connector: Callable[[], LiveConnector]
+    base: SessionOptions
+    config: RelayConfig
+    redact: Callable[[str], str]
+    tools: BrowserTools = field(default_factory=BrowserTools)
+
+
+class BrowserConnection:
+    """One browser's relay session. Construct on the loop thread with the relay's shared ``context``, a
+    small ``client_id`` for logs and ``/status`` and the upgrade's ``Origin`` header; then ``await run()``
+    once."""
 
     def __init__(
-        self,
-        ws: ServerConnection,
-        *,
-        connector: Callable[[], LiveConnector],
-        base: SessionOptions,
-        config: RelayConfig,
-        redact: Callable[[str], str],
-        client_id: int,
-        origin: str | None,
-        tools: BrowserTools | None = None,
+        self, ws: ServerConnection, context: RelayContext, *, client_id: int, origin: str | None
     ) -> None:
         self._ws = ws
-        self._connector = connector
-        self._config = config
-        self._redact = redact
+        self._context = context
+        self._config = context.config
+        self._redact = context.redact
         self.client_id = client_id
         self.origin = origin
-        self._tools = tools or BrowserTools()
         self._page: PageToolSession | None = None
-        self.protocol = RelayProtocol(base, redact=redact, limits=config.limits)
-        self._outbox = SendQueue(config.send_queue_frames)
-        self._high_water = max(1, config.send_queue_frames // 2)
+        self.protocol = RelayProtocol(context.base, redact=context.redact, limits=self._config.limits)
+        self._outbox = SendQueue(self._config.send_queue_frames)
+        self._high_water = max(1, self._config.send_queue_frames // 2)
         self._close: tuple[int, str] | None = None
         self._connected_at = time.monotonic()
         self._backend = ""
@@ -185,9 +180,9 @@ class BrowserConnection:
 
     async def _live(self, options: SessionOptions) -> None:
         """Open the one live session and relay until it ends, fails or the browser is closed."""
-        connector = self._connector()
+        connector = self._context.connector()
         self._backend = connector.backend_name
-        page = self._tools.open(self._publish, model=options.model)
+        page = self._context.tools.open(self._publish, model=options.model)
         try:
             async with connector.connect(page.session_options(options)) as session:
                 outcome = await self._run_session(session, page)

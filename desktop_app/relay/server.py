@@ -31,7 +31,7 @@ from desktop_app.live.options import SessionOptions
 from desktop_app.live.session import LiveConnector
 from desktop_app.relay import codec
 from desktop_app.relay.config import DEFAULT_HOST, DEFAULT_PORT, RelayConfig
-from desktop_app.relay.connection import BrowserConnection
+from desktop_app.relay.connection import BrowserConnection, RelayContext
 from desktop_app.relay.messages import ErrorCode
 from desktop_app.relay.origin import HostPolicy, OriginPolicy, is_loopback_host
 from desktop_app.relay.page_tools import BrowserTools
@@ -259,16 +259,8 @@ class RelayServer:
             return
         client_id = next(self._ids)
         origin = ws.request.headers.get("Origin") if ws.request is not None else None
-        client = BrowserConnection(
-            ws,
-            connector=lambda: self._connector,
-            base=self._options,
-            config=self._config,
-            redact=self._redact,
-            client_id=client_id,
-            origin=origin,
-            tools=self.tools,
-        )
+        context = RelayContext(lambda: self._connector, self._options, self._config, self._redact, self.tools)
+        client = BrowserConnection(ws, context, client_id=client_id, origin=origin)
         self._clients[client_id] = client
         self._note_clients_changed()
         log.info("relay client %d connected (origin %s)", client_id, _short(origin))

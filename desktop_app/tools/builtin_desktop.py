@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 
 from desktop_app.core.commands import ResponseScheduling
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
-from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec
+from desktop_app.tools.spec import NO_ARGS, Handler, Policy, Risk, ToolError, ToolSpec, object_schema
 
 __all__ = ["clipboard_tools", "open_url_tool", "time_tool"]
 
-NO_ARGS: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
 CLIPBOARD_LIMIT = 20_000  # characters of clipboard text handed to the model
 
 
@@ -72,20 +71,12 @@ def clipboard_tools(clipboard: ClipboardPort) -> list[ToolSpec]:
             policy=Policy.ASK,
             timeout_s=5.0,
         ),
-        ToolSpec(
+        _asked_change(
             "write_clipboard",
             "Put text on the user's clipboard, replacing what is there.",
             write,
-            {
-                "type": "object",
-                "properties": {"text": {"type": "string", "maxLength": 100_000}},
-                "required": ["text"],
-                "additionalProperties": False,
-            },
-            risk=Risk.CHANGES,
-            policy=Policy.ASK,
+            object_schema({"text": {"type": "string", "maxLength": 100_000}}, "text"),
             timeout_s=5.0,
-            scheduling=ResponseScheduling.SILENT,
         ),
     ]
 
@@ -109,18 +100,27 @@ def open_url_tool(browser: BrowserPort) -> ToolSpec:
         await browser.open(url)
         return {"opened": url}
 
-    return ToolSpec(
+    return _asked_change(
         "open_url",
         "Open a web page (http or https) in the user's default browser.",
         handler,
-        {
-            "type": "object",
-            "properties": {"url": {"type": "string", "description": "an http:// or https:// address"}},
-            "required": ["url"],
-            "additionalProperties": False,
-        },
+        object_schema({"url": {"type": "string", "description": "an http:// or https:// address"}}, "url"),
+        timeout_s=10.0,
+    )
+
+
+def _asked_change(
+    name: str, description: str, handler: Handler, schema: dict[str, Any], *, timeout_s: float
+) -> ToolSpec:
+    """A tool that changes something on the desktop: asked first, and its answer taken silently (the
+    model need not speak about a done clipboard write or an opened page)."""
+    return ToolSpec(
+        name,
+        description,
+        handler,
+        schema,
         risk=Risk.CHANGES,
         policy=Policy.ASK,
-        timeout_s=10.0,
+        timeout_s=timeout_s,
         scheduling=ResponseScheduling.SILENT,
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop_app.history.reader import load_session
 from desktop_app.history.store import HistoryStore
-from desktop_app.tools.spec import Policy, Risk, ToolSpec
+from desktop_app.tools.spec import Policy, Risk, ToolSpec, object_schema
 
 __all__ = ["search_history", "search_history_tool"]
 
@@ -66,15 +66,13 @@ def search_history_tool(directory: Path | None = None) -> ToolSpec:
         "search_history",
         "Search the user's past conversations with this assistant for words; returns matching exchanges.",
         handler,
-        {
-            "type": "object",
-            "properties": {
+        object_schema(
+            {
                 "query": {"type": "string", "minLength": 1, "description": "words to look for"},
                 "limit": {"type": "integer", "minimum": 1, "maximum": 20},
             },
-            "required": ["query"],
-            "additionalProperties": False,
-        },
+            "query",
+        ),
         risk=Risk.READS,
         policy=Policy.ALLOW,
         timeout_s=10.0,

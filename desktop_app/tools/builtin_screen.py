@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from desktop_app.core.commands import Command, UserImage
 from desktop_app.core.errors import AppError
 from desktop_app.core.masks import masks_for
-from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec
+from desktop_app.tools.spec import NO_ARGS, Policy, Risk, ToolError, ToolSpec
 from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
 from desktop_app.video.screen import ScreenGrabber
 from desktop_app.video.spec import ScreenSpec
@@ -83,7 +83,7 @@ def screenshot_tool(capture: ScreenshotPort, send: Callable[[Command], Awaitable
         "take_screenshot",
         "Take one screenshot of the user's screen now and look at it (it arrives as an image).",
         handler,
-        {"type": "object", "properties": {}, "additionalProperties": False},
+        NO_ARGS,
         risk=Risk.REACHES_OUT,
         policy=Policy.ASK,
         timeout_s=15.0,

@@ -23,6 +23,7 @@ import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -36,7 +37,7 @@ from desktop_app.tools.mcp_config import HttpServer, McpServerConfig, StdioServe
 from desktop_app.tools.registry import ToolRegistry, check_schema
 from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec, valid_function_name
 
-__all__ = ["McpServers", "mcp_tool_name"]
+__all__ = ["McpServers", "McpTimings", "mcp_tool_name"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,17 @@ def mcp_tool_name(server: str, tool: str) -> str | None:
     """``server.tool`` as a valid function name (at most 64 characters), or None if none can be made."""
     name = f"{tool_prefix(server)}.{re.sub(r'[^A-Za-z0-9_.:-]', '_', tool)}"[:64]
     return name if valid_function_name(name) else None
+
+
+@dataclass(frozen=True, slots=True)
+class McpTimings:
+    """How long the servers get, in seconds: to start, to answer a call, between health pings, to answer
+    a ping."""
+
+    start_timeout_s: float = 30.0
+    call_timeout_s: float = 60.0
+    health_interval_s: float = 30.0
+    ping_timeout_s: float = 10.0
 
 
 class McpServers:
@@ -57,19 +69,13 @@ class McpServers:
         publish: Callable[[Event], None],
         *,
         supervisor: TaskSupervisor | None = None,
-        start_timeout_s: float = 30.0,
-        call_timeout_s: float = 60.0,
-        health_interval_s: float = 30.0,
-        ping_timeout_s: float = 10.0,
+        timings: McpTimings = McpTimings(),
     ) -> None:
         self._configs = configs
         self._registry = registry
         self._publish = publish
         self._supervisor = supervisor
-        self._start_timeout_s = start_timeout_s
-        self._call_timeout_s = call_timeout_s
-        self._health_interval_s = health_interval_s
-        self._ping_timeout_s = ping_timeout_s
+        self._timings = timings
         self._tasks: dict[str, Supervised] = {}
         self.status: dict[str, str] = {c.name: "stopped" for c in configs}
         """Each server's state: ``starting``, ``ready``, ``failed: <reason>`` or ``stopped``."""
@@ -118,20 +124,20 @@ class McpServers:
                 _connect(config) as (read, write),
                 mcp.ClientSession(read, write, message_handler=on_message) as session,
             ):
-                with anyio.fail_after(self._start_timeout_s):
+                with anyio.fail_after(self._timings.start_timeout_s):
                     await session.initialize()
                     await self._load_tools(config, session, wake)
                 self._set(config.name, "ready")
                 while True:
-                    with anyio.move_on_after(self._health_interval_s):
+                    with anyio.move_on_after(self._timings.health_interval_s):
                         await wake.wait()
                     wake.clear()
                     if refresh:
                         refresh = False
-                        with anyio.fail_after(self._start_timeout_s):
+                        with anyio.fail_after(self._timings.start_timeout_s):
                             await self._load_tools(config, session, wake)
                         continue
-                    with anyio.fail_after(self._ping_timeout_s):
+                    with anyio.fail_after(self._timings.ping_timeout_s):
                         await session.send_ping()
         except asyncio.CancelledError:
             raise
@@ -187,7 +193,7 @@ class McpServers:
             log.info("MCP server %s: tool %s left out (%s)", config.name, tool.name, exc)
             return None
         remote = tool.name
-        timeout = self._call_timeout_s
+        timeout = self._timings.call_timeout_s
 
         async def handler(args: dict[str, Any]) -> Any:
             try:

@@ -18,6 +18,7 @@ from desktop_app.core.commands import ResponseScheduling
 
 __all__ = [
     "FUNCTION_NAME",
+    "NO_ARGS",
     "Handler",
     "Policy",
     "Risk",
@@ -25,6 +26,7 @@ __all__ = [
     "ToolError",
     "ToolOutput",
     "ToolSpec",
+    "object_schema",
     "valid_function_name",
 ]
 
@@ -35,6 +37,20 @@ at most 64 characters."""
 
 def valid_function_name(name: str) -> bool:
     return FUNCTION_NAME.fullmatch(name) is not None
+
+
+def object_schema(properties: dict[str, Any] | None = None, *required: str) -> dict[str, Any]:
+    """The JSON schema of a tool's arguments: an object with these ``properties`` (none: no arguments),
+    ``required`` among them, and no others."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties or {}}
+    if required:
+        schema["required"] = list(required)
+    schema["additionalProperties"] = False
+    return schema
+
+
+NO_ARGS = object_schema()
+"""The schema of a tool that takes no arguments."""
 
 
 class Risk(enum.StrEnum):

@@ -21,7 +21,7 @@ from typing import Any
 from desktop_app.core.commands import Command, UserText
 from desktop_app.runtime.tasks import Supervised, TaskSupervisor
 from desktop_app.tools.ports import NotifierPort
-from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec
+from desktop_app.tools.spec import Policy, Risk, ToolError, ToolSpec, object_schema
 
 __all__ = ["TimerService", "describe_duration"]
 
@@ -108,15 +108,13 @@ class TimerService:
             "set_timer",
             "Set a timer or reminder; when it fires the user gets a desktop notification and you are told.",
             handler,
-            {
-                "type": "object",
-                "properties": {
+            object_schema(
+                {
                     "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SECONDS},
                     "label": {"type": "string", "maxLength": 200, "description": "what to remind about"},
                 },
-                "required": ["seconds"],
-                "additionalProperties": False,
-            },
+                "seconds",
+            ),
             risk=Risk.CHANGES,
             policy=Policy.ALLOW,
             timeout_s=2.0,

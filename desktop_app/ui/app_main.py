@@ -19,13 +19,13 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from desktop_app.controller_api import ControllerFactory, Settings
     from desktop_app.ui.instance_client import InstanceLock
 
-__all__ = ["display_available", "no_display_help", "run_window"]
+__all__ = ["WindowOptions", "display_available", "no_display_help", "run_window"]
 
 _NO_DISPLAY_HELP = """\
 No display was found, so the window cannot open (neither DISPLAY nor WAYLAND_DISPLAY points at a running
@@ -84,13 +84,17 @@ def display_available(
     return False
 
 
+class WindowOptions(TypedDict, total=False):
+    """How the window starts, each optional: ``argv`` for Qt, ``screen`` (``--screen``) to share once the
+    controller has started, ``instance_lock`` to make this window the one other launches talk to."""
+
+    argv: Sequence[str] | None
+    screen: str | None
+    instance_lock: InstanceLock | None
+
+
 def run_window(
-    settings: Settings,
-    controller_factory: ControllerFactory,
-    *,
-    argv: Sequence[str] | None = None,
-    screen: str | None = None,
-    instance_lock: InstanceLock | None = None,
+    settings: Settings, controller_factory: ControllerFactory, **options: Unpack[WindowOptions]
 ) -> int:
     """Open the window and run until it closes; returns the process exit code.
 
@@ -106,4 +110,4 @@ def run_window(
         return 2
     from desktop_app.ui.window_app import run
 
-    return run(settings, controller_factory, argv, screen=screen, instance_lock=instance_lock)
+    return run(settings, controller_factory, **options)

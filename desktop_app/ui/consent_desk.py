@@ -28,8 +28,9 @@ from desktop_app.controller_api import (
     ConsentAnswer,
     ConsentBroker,
     ConsentRequest,
+    ToolInfo,
 )
-from desktop_app.ui.tool_view import CardState, ConsentPrompt, ListedTool
+from desktop_app.ui.tool_view import CardState, ConsentPrompt
 
 __all__ = ["ConsentDesk", "DesktopPortsHost", "ToolHost"]
 
@@ -44,7 +45,7 @@ class ToolHost(Protocol):
         """Ask ``broker`` whenever a call's policy is "ask" (None: "ask" means deny, with a notice)."""
         ...
 
-    def tool_specs(self) -> Sequence[ListedTool]:
+    def tool_specs(self) -> Sequence[ToolInfo]:
         """Every tool of this run (built-ins and MCP servers' tools), for the Tools tab."""
         ...
 

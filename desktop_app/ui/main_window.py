@@ -118,7 +118,7 @@ class MainWindow(EventView):
         self.history_button.clicked.connect(self.open_history)
         self.banner.set_key_requested.connect(lambda: self.open_settings(focus_key=True))
         self.video.retry_requested.connect(
-            lambda: self._command("Retrying the camera", lambda ctl: ctl.retry_camera())
+            lambda: self.command("Retrying the camera", lambda ctl: ctl.retry_camera())
         )
         self.video.masks_edited.connect(self._masks_edited)
         self.relay_panel.open_requested.connect(self._open_url)
@@ -146,7 +146,7 @@ class MainWindow(EventView):
         command: Callable[[Controller, Any], Coroutine[Any, Any, None]],
     ) -> None:
         """Each time ``signal`` fires with a value, run ``command(controller, value)``."""
-        signal.connect(lambda value: self._command(what, lambda ctl: command(ctl, value)))
+        signal.connect(lambda value: self.command(what, lambda ctl: command(ctl, value)))
 
     def _shortcuts(self) -> None:
         c = self.controls
@@ -185,17 +185,8 @@ class MainWindow(EventView):
         command: Callable[[Controller], Coroutine[Any, Any, T]],
         on_result: Callable[[T], None] | None = None,
     ) -> None:
-        """Run ``command(controller)`` on the loop, as the window's own controls do."""
-        self._command(what, command, on_result)
-
-    def _command(
-        self,
-        what: str,
-        command: Callable[[Controller], Coroutine[Any, Any, T]],
-        on_result: Callable[[T], None] | None = None,
-    ) -> None:
-        """Run ``command(controller)`` on the loop (``what`` names it in a failure notice); before
-        :meth:`attach`, say that the app is still starting instead."""
+        """Run ``command(controller)`` on the loop, as the window's own controls do (``what`` names it
+        in a failure notice); before :meth:`attach`, say that the app is still starting instead."""
         controller = self.controller
         if controller is None:
             self.notices.add("The app is still starting; try again in a moment.", "info", timeout_s=5)
@@ -204,7 +195,7 @@ class MainWindow(EventView):
 
     def _camera_toggled(self, on: bool) -> None:
         spec = (self.settings.video_source or "0") if on else None
-        self._command("Switching the camera", lambda ctl: ctl.set_camera(spec))
+        self.command("Switching the camera", lambda ctl: ctl.set_camera(spec))
 
     def send_typed(self) -> None:
         text = self.composer.text().strip()
@@ -212,7 +203,7 @@ class MainWindow(EventView):
             return
         self.composer.clear()
         self.transcript_view.apply(self.transcript.add_typed(text))
-        self._command("Sending the message", lambda ctl: ctl.send_text(text))
+        self.command("Sending the message", lambda ctl: ctl.send_text(text))
         self._dirty()
 
     def refresh_monitors(self) -> None:
@@ -332,7 +323,7 @@ class MainWindow(EventView):
             text = "Settings saved; a new session started." if reconnected else "Settings saved."
             self.notices.add(text, "info", timeout_s=6)
 
-        self._command("Applying the settings", lambda ctl: ctl.apply_settings(settings), on_result=applied)
+        self.command("Applying the settings", lambda ctl: ctl.apply_settings(settings), on_result=applied)
 
     # --- push-to-talk key -----------------------------------------------------------------------------
 
@@ -355,7 +346,7 @@ class MainWindow(EventView):
         pressed = event.type() == QEvent.Type.KeyPress
         if pressed != self._talk_key_down:
             self._talk_key_down = pressed
-            self._command("Push-to-talk", lambda ctl: ctl.talk(pressed))
+            self.command("Push-to-talk", lambda ctl: ctl.talk(pressed))
         return True
 
     # --- closing ---------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from desktop_app.controller_api import (
     NEW_SESSION_SECTIONS,
     Settings,
     StoredKey,
+    ToolInfo,
     changed_fields,
     section_of,
 )
@@ -38,7 +39,6 @@ from desktop_app.ui.settings_model import ModelPage, only_taken
 from desktop_app.ui.settings_pages import ConversationPage, GeminiPage, KeyAction, VideoRelayPage
 from desktop_app.ui.settings_tools import ToolsPage
 from desktop_app.ui.theme import COLORS
-from desktop_app.ui.tool_view import ListedTool
 
 __all__ = ["KeyAction", "SettingsDialog"]
 
@@ -71,7 +71,7 @@ class SettingsDialog(QDialog):
         *,
         stored_key: StoredKey | None = None,
         env_key: bool = False,
-        tools: Sequence[ListedTool] = (),
+        tools: Sequence[ToolInfo] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.controller_api import (
     Policy,
     Settings,
+    ToolInfo,
     format_policy_entries,
     parse_mcp_servers,
     parse_policy_entries,
@@ -37,7 +38,6 @@ from desktop_app.controller_api import (
 from desktop_app.core.errors import ConfigError
 from desktop_app.ui.settings_fields import SettingsPage, combo, select
 from desktop_app.ui.theme import COLORS
-from desktop_app.ui.tool_view import ListedTool
 
 __all__ = ["GROUNDING_FIELD", "ToolsPage"]
 
@@ -59,7 +59,7 @@ class _Row:
 class ToolsPage(SettingsPage):
     """See the module docstring. ``specs`` are the tools of this run (empty before the app has started)."""
 
-    def __init__(self, specs: Sequence[ListedTool] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, specs: Sequence[ToolInfo] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._specs = tuple(specs)
         self._saved: dict[str, Policy] = {}

@@ -7,18 +7,17 @@
 - :func:`tool_line` is the compact transcript line of one ``ToolActivity``.
 - :func:`with_policy` is the ``tool_policies`` setting with one tool's choice set ("Always allow").
 - :class:`SourceList` is the search queries and sources (title, uri) of one reply, shown as chips under it
-  (:meth:`SourceList.of_event` reads any :class:`GroundingLike`, such as the session's ``Grounding`` event);
+  (:meth:`SourceList.of_event` reads the session's :class:`~desktop_app.core.events.Grounding` event);
   :func:`safe_link` is the http/https check a chip passes before it opens a browser.
-- :class:`ListedTool` is what the Tools tab reads of each tool (the controller's ``tool_specs()`` rows).
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_app.controller_api import (
@@ -29,14 +28,13 @@ from desktop_app.controller_api import (
     parse_policy_entries,
 )
 from desktop_app.core.app_events import ToolActivity, ToolPhase
+from desktop_app.core.events import Grounding, GroundingSource
 
 __all__ = [
     "CardState",
     "ConsentPrompt",
-    "GroundingLike",
-    "ListedTool",
-    "Source",
     "SourceList",
+    "chip_label",
     "pretty_args",
     "safe_link",
     "state_of_answer",
@@ -164,16 +162,10 @@ def safe_link(uri: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    title: str
-    uri: str
-
-    @property
-    def label(self) -> str:
-        """The chip's text: the title, else the link's host."""
-        title = self.title.strip() or urlsplit(self.uri).netloc or self.uri
-        return title if len(title) <= 48 else title[:47] + "…"
+def chip_label(source: GroundingSource) -> str:
+    """A source's chip text: its title, else its link's host."""
+    title = source.title.strip() or urlsplit(source.uri).netloc or source.uri
+    return title if len(title) <= 48 else title[:47] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +173,10 @@ class SourceList:
     """The Google Search grounding of one reply: the queries the model ran and the sources it used."""
 
     queries: tuple[str, ...] = ()
-    sources: tuple[Source, ...] = ()
+    sources: tuple[GroundingSource, ...] = ()
 
     @classmethod
-    def of_event(cls, grounding: GroundingLike) -> SourceList:
+    def of_event(cls, grounding: Grounding) -> SourceList:
         return cls.of(grounding.queries, [(s.title, s.uri) for s in grounding.sources])
 
     @classmethod
@@ -195,43 +187,8 @@ class SourceList:
         for title, uri in sources:
             if uri not in seen:
                 seen.add(uri)
-                kept.append(Source(title, uri))
+                kept.append(GroundingSource(title, uri))
         return cls(tuple(q for q in queries if q.strip()), tuple(kept))
 
     def __bool__(self) -> bool:
         return bool(self.queries or self.sources)
-
-
-class _Linked(Protocol):
-    @property
-    def title(self) -> str: ...
-    @property
-    def uri(self) -> str: ...
-
-
-@runtime_checkable
-class GroundingLike(Protocol):
-    """An event with search ``queries`` and ``sources`` (each with ``title`` and ``uri``): the session's
-    Google Search grounding of the reply being given."""
-
-    @property
-    def queries(self) -> Sequence[str]: ...
-    @property
-    def sources(self) -> Sequence[_Linked]: ...
-
-
-class ListedTool(Protocol):
-    """One tool as the Tools tab lists it: ``policy`` applies now, ``default`` is the tool's own."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def risk(self) -> str: ...
-    @property
-    def policy(self) -> Policy: ...
-    @property
-    def default(self) -> Policy: ...
-    @property
-    def source(self) -> str: ...

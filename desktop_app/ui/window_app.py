@@ -20,9 +20,9 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Unpack
 
 import shiboken6
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QtMsgType, Signal, qInstallMessageHandler
@@ -39,6 +39,7 @@ from desktop_app.controller_api import (
     monitors,
 )
 from desktop_app.core.redaction import Redactor
+from desktop_app.ui.app_main import WindowOptions
 from desktop_app.ui.bridge import CommandRunner, EventBridge
 from desktop_app.ui.desktop_presence import DesktopPresence
 from desktop_app.ui.glyphs import app_icon
@@ -245,21 +246,15 @@ def _signals_close(target: Callable[[], object]) -> Iterator[None]:
         send.close()
 
 
-def run(
-    settings: Settings,
-    controller_factory: ControllerFactory,
-    argv: Sequence[str] | None = None,
-    *,
-    screen: str | None = None,
-    instance_lock: InstanceLock | None = None,
-) -> int:
+def run(settings: Settings, controller_factory: ControllerFactory, **options: Unpack[WindowOptions]) -> int:
     """Run the window until it is closed; returns the exit code (0, or 1 after an unclean shutdown).
 
-    ``screen`` (``"1"``, ``"L,T,WxH"``…) starts sharing that screen once the controller has started.
-    ``instance_lock`` (held by the caller, see :mod:`desktop_app.ui.instance_client`) makes this window
-    the one other launches and ``--toggle-mute``/``--show``/… talk to.
+    ``options["screen"]`` (``"1"``, ``"L,T,WxH"``…) starts sharing that screen once the controller has
+    started. ``options["instance_lock"]`` (held by the caller, see :mod:`desktop_app.ui.instance_client`)
+    makes this window the one other launches and ``--toggle-mute``/``--show``/… talk to.
     """
     _route_qt_messages()
+    argv = options.get("argv")
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv[:1]))
     assert isinstance(app, QApplication)
     app.setApplicationName("Gemini Live")
@@ -268,7 +263,11 @@ def run(
     app.setWindowIcon(app_icon())
     apply_theme(app)
     window_app = WindowApp(
-        settings, controller_factory, screen=screen, desktop=True, instance_lock=instance_lock
+        settings,
+        controller_factory,
+        screen=options.get("screen"),
+        desktop=True,
+        instance_lock=options.get("instance_lock"),
     )
     window_app.finished.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # hidden to the tray is not closed; finished quits

@@ -34,6 +34,7 @@ from desktop_app.core.app_events import (
 from desktop_app.core.events import (
     ErrorEvent,
     GoAway,
+    Grounding,
     InteractionUpdate,
     Interrupted,
     ModelText,
@@ -48,7 +49,6 @@ from desktop_app.core.events import (
 from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.ui.connection_status import ConnectionStatus
 from desktop_app.ui.state_file import StateFile
-from desktop_app.ui.tool_view import GroundingLike
 from desktop_app.ui.transcript_model import TranscriptModel
 from desktop_app.ui.window_layout import WindowLayout
 from desktop_app.ui.window_tools import WindowTools
@@ -146,7 +146,7 @@ class EventView(WindowLayout):
             self._show_error(event)
         elif isinstance(event, ToolsChanged):
             self.tools.refresh()
-        elif isinstance(event, GroundingLike):  # the session's Grounding event: chips under the reply
+        elif isinstance(event, Grounding):  # chips under the reply
             self.tools.show_grounding(event)
         if isinstance(event, SessionState) and event.phase is SessionPhase.LIVE:
             self.tools.refresh()  # the run's tools are known once a session is up

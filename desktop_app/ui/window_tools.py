@@ -18,15 +18,14 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
-from desktop_app.controller_api import ConsentAnswer, Controller
+from desktop_app.controller_api import ConsentAnswer, Controller, ToolInfo
+from desktop_app.core.events import Grounding
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.consent_desk import ConsentDesk, DesktopPortsHost, ToolHost
 from desktop_app.ui.tool_ports import QtBrowser, QtClipboard, QtHop
 from desktop_app.ui.tool_view import (
     CardState,
     ConsentPrompt,
-    GroundingLike,
-    ListedTool,
     SourceList,
     state_of_answer,
 )
@@ -65,7 +64,7 @@ class WindowTools(QObject):
         )
         self.clipboard = QtClipboard(self.hop)
         self.browser = QtBrowser(self.hop)
-        self.specs: tuple[ListedTool, ...] = ()
+        self.specs: tuple[ToolInfo, ...] = ()
         self._host: ToolHost | None = None
         self._runner: CommandRunner | None = None
         view.consent_answered.connect(self.answer)
@@ -104,12 +103,12 @@ class WindowTools(QObject):
         if host is None or runner is None:
             return
 
-        async def listed() -> Sequence[ListedTool]:
+        async def listed() -> Sequence[ToolInfo]:
             return host.tool_specs()
 
         runner.submit("Listing the tools", listed, on_result=self._got_specs, owner=self)
 
-    def _got_specs(self, specs: Sequence[ListedTool]) -> None:
+    def _got_specs(self, specs: Sequence[ToolInfo]) -> None:
         self.specs = tuple(specs)
 
     # --- cards -------------------------------------------------------------------------------------
@@ -152,7 +151,7 @@ class WindowTools(QObject):
 
     # --- sources -----------------------------------------------------------------------------------
 
-    def show_grounding(self, grounding: SourceList | GroundingLike) -> None:
+    def show_grounding(self, grounding: SourceList | Grounding) -> None:
         """Show ``grounding``'s sources as chips under the reply now being given."""
         sources = grounding if isinstance(grounding, SourceList) else SourceList.of_event(grounding)
         self._apply(self._transcript.add_grounding(sources))

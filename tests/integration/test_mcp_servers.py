@@ -18,7 +18,7 @@ import pytest
 from desktop_app.core.events import ErrorEvent, Event, FunctionCall, ToolCall
 from desktop_app.tools.consent import ConsentAnswer, ScriptedConsent
 from desktop_app.tools.mcp_config import HttpServer, StdioServer, parse_mcp_servers
-from desktop_app.tools.mcp_servers import McpServers, mcp_tool_name
+from desktop_app.tools.mcp_servers import McpServers, McpTimings, mcp_tool_name
 from desktop_app.tools.registry import ToolRegistry
 from desktop_app.tools.runtime import ToolRuntime
 from desktop_app.tools.spec import Policy
@@ -39,7 +39,10 @@ class Rig:
         self.failed = asyncio.Event()
         self.registry = ToolRegistry(on_change=self._changed)
         self.servers = McpServers(
-            configs, self.registry, self._publish, health_interval_s=30, call_timeout_s=call_timeout_s
+            configs,
+            self.registry,
+            self._publish,
+            timings=McpTimings(health_interval_s=30, call_timeout_s=call_timeout_s),
         )
         self.rec = Recorder()
         self.consent = ScriptedConsent(lambda _r: ConsentAnswer.ALLOW_ONCE)

@@ -3,28 +3,15 @@ consent desk, with one "ask" tool (``echo_text``) and one "allow" tool (``clock_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.controller_api import BrowserPort, ClipboardPort, ConsentBroker
+from desktop_app.controller_api import BrowserPort, ClipboardPort, ConsentBroker, ToolInfo
 from desktop_app.core.commands import Command, FunctionResult, ToolResponse
 from desktop_app.core.events import Event, FunctionCall, ToolCall, ToolCallCancellation
 from desktop_app.tools.registry import ToolRegistry
 from desktop_app.tools.runtime import ToolRuntime
 from desktop_app.tools.spec import Policy, Risk, ToolSpec
 from tests.ui.fake_controller import RecordingController
-
-
-@dataclass(frozen=True, slots=True)
-class ToolRow:
-    """A tool as the controller lists it for the Tools tab (the shape of the tool service's ToolInfo)."""
-
-    name: str
-    description: str
-    risk: Risk
-    policy: Policy
-    default: Policy
-    source: str
 
 
 async def _echo(args: dict[str, Any]) -> str:
@@ -64,11 +51,11 @@ class ToolController(RecordingController):
         self._record("set_desktop_ports")
         self.ports = (clipboard, browser)
 
-    def tool_specs(self) -> tuple[ToolRow, ...]:
+    def tool_specs(self) -> tuple[ToolInfo, ...]:
         self._record("tool_specs")
         book = self.runtime.policies if self.runtime is not None else None
         return tuple(
-            ToolRow(
+            ToolInfo(
                 s.name, s.description, s.risk, book.policy_for(s) if book else s.policy, s.policy, s.source
             )
             for s in self.specs

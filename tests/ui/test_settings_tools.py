@@ -11,12 +11,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.config import Settings, load_settings, save_settings
-from desktop_app.controller_api import Policy, changed_fields
+from desktop_app.controller_api import Policy, ToolInfo, changed_fields
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.settings_tools import GROUNDING_FIELD
-from tests.ui.fake_tools import ToolRow, default_specs
+from tests.ui.fake_tools import default_specs
 
 MCP = {"mcpServers": {"files": {"command": "npx", "args": ["-y", "server-files", "/tmp"]}}}
 
@@ -30,7 +30,7 @@ def runner(qtbot: QtBot) -> Iterator[CommandRunner]:
 
 
 def _dialog(qtbot: QtBot, runner: CommandRunner, settings: Settings) -> SettingsDialog:
-    rows = [ToolRow(s.name, s.description, s.risk, s.policy, s.policy, s.source) for s in default_specs()]
+    rows = [ToolInfo(s.name, s.description, s.risk, s.policy, s.policy, s.source) for s in default_specs()]
     dialog = SettingsDialog(settings, runner, tools=rows)
     qtbot.addWidget(dialog)
     dialog.open()

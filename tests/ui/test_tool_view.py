@@ -11,6 +11,7 @@ from desktop_app.ui.tool_view import (
     CardState,
     ConsentPrompt,
     SourceList,
+    chip_label,
     pretty_args,
     safe_link,
     state_of_answer,
@@ -61,7 +62,7 @@ def test_grounding_drops_duplicate_sources_and_blank_queries() -> None:
     )
     assert g.queries == ("weather",)
     assert [s.uri for s in g.sources] == ["https://a.org", "https://b.org/x"]
-    assert g.sources[1].label == "b.org"
+    assert chip_label(g.sources[1]) == "b.org"
     assert not SourceList.of([], [])
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.config import Settings
 from desktop_app.controller_api import ConsentAnswer, ToolError
-from desktop_app.core.events import Event, Role, Transcript
+from desktop_app.core.events import Grounding, GroundingSource, Role, Transcript
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore
 from desktop_app.tools.spec import Policy
@@ -240,27 +239,16 @@ def test_the_browser_port_opens_only_web_links(tools: Harness, monkeypatch: pyte
     assert opened == ["https://example.org/page"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Source:
-    title: str
-    uri: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Grounding(Event):
-    """The shape of the session's Grounding event (queries, sources with title and uri)."""
-
-    queries: tuple[str, ...] = ()
-    sources: tuple[_Source, ...] = ()
-
-
 def test_source_chips_show_under_the_reply_and_open_by_click_or_key(
     tools: Harness, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(QUrl(url).toString()) or True)
-    sources = (_Source("Met Office", "https://met.example/today"), _Source("Bad", "javascript:x"))
-    tools.emit(Transcript(Role.MODEL, "It is sunny.", final=True), _Grounding(("weather today",), sources))
+    sources = (
+        GroundingSource("Met Office", "https://met.example/today"),
+        GroundingSource("Bad", "javascript:x"),
+    )
+    tools.emit(Transcript(Role.MODEL, "It is sunny.", final=True), Grounding(("weather today",), sources))
     view = tools.window.transcript_view
     tools.wait(lambda: bool(view.source_chips()))
     (chips,) = view.source_chips()

@@ -10,9 +10,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop_app.core.events import GroundingSource
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.tool_ports import open_link
-from desktop_app.ui.tool_view import Source, SourceList
+from desktop_app.ui.tool_view import SourceList, chip_label
 
 __all__ = ["SourceChips"]
 
@@ -41,9 +42,9 @@ class SourceChips(QWidget):
         row.setSpacing(6)
         self.chips: list[QPushButton] = []
         for source in grounding.sources[:_MAX_CHIPS]:
-            chip = QPushButton(source.label)
+            chip = QPushButton(chip_label(source))
             chip.setToolTip(source.uri)
-            chip.setAccessibleName(f"Source: {source.label}")
+            chip.setAccessibleName(f"Source: {chip_label(source)}")
             chip.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             chip.setCursor(Qt.CursorShape.PointingHandCursor)
             chip.setStyleSheet(
@@ -57,7 +58,7 @@ class SourceChips(QWidget):
         row.addStretch(1)
         box.addLayout(row)
 
-    def open(self, source: Source) -> bool:
+    def open(self, source: GroundingSource) -> bool:
         """Open ``source`` in the browser; False (and :attr:`open_failed`) when refused or it failed."""
         if open_link(source.uri):
             return True

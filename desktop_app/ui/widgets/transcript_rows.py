@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.theme import COLORS
+from desktop_app.ui.tool_view import chip_label
 from desktop_app.ui.transcript_model import EntryKind, TranscriptEntry
 
 __all__ = ["BubbleLook", "Row", "RowKind", "RowModel", "bubble_look"]
@@ -84,7 +85,7 @@ def _widget_text(entry: TranscriptEntry) -> str:
     if entry.kind is EntryKind.CONSENT and entry.card is not None:
         return f"Consent for {entry.text}: {entry.card.value}"
     if entry.grounding is not None:
-        return "Sources: " + " · ".join(s.label for s in entry.grounding.sources)
+        return "Sources: " + " · ".join(chip_label(s) for s in entry.grounding.sources)
     return entry.text
 
 

@@ -16,6 +16,7 @@ from desktop_app.core.commands import (
     UserImage,
     UserText,
 )
+from desktop_app.live.reconnect_policy import ReconnectPolicy
 from desktop_app.live.resilient_buffer import Entry, OutgoingBuffer
 
 BLOCK_S = 0.02
@@ -49,7 +50,7 @@ def replay_all(buf: OutgoingBuffer) -> list[Entry]:
 
 
 def test_sent_speech_is_kept_until_acknowledged_and_replayed_in_order() -> None:
-    buf = OutgoingBuffer(max_audio_s=5.0)
+    buf = OutgoingBuffer(ReconnectPolicy(audio_buffer_s=5.0))
     add_blocks(buf, range(50), loud=True, sent=True)
     buf.record(AudioStreamEnd(), sent=True)
     add_blocks(buf, range(50, 60), loud=True, sent=False)  # the gap
@@ -66,7 +67,7 @@ def test_sent_speech_is_kept_until_acknowledged_and_replayed_in_order() -> None:
 
 
 def test_acknowledging_keeps_the_utterance_in_progress() -> None:
-    buf = OutgoingBuffer(max_audio_s=5.0, preroll_s=0.1, pause_s=0.3)
+    buf = OutgoingBuffer(ReconnectPolicy(audio_buffer_s=5.0, preroll_s=0.1, quiet_hold_s=0.3))
     add_blocks(buf, range(0, 25), loud=True, sent=True)  # the answered utterance
     add_blocks(buf, range(25, 50), loud=False, sent=True)  # a 0.5 s pause
     add_blocks(buf, range(50, 60), loud=True, sent=True)  # the user starts again
@@ -77,7 +78,7 @@ def test_acknowledging_keeps_the_utterance_in_progress() -> None:
 
 
 def test_a_short_pause_is_part_of_the_utterance() -> None:
-    buf = OutgoingBuffer(max_audio_s=5.0, preroll_s=0.0, pause_s=0.3)
+    buf = OutgoingBuffer(ReconnectPolicy(audio_buffer_s=5.0, preroll_s=0.0, quiet_hold_s=0.3))
     add_blocks(buf, range(0, 10), loud=True, sent=True)
     add_blocks(buf, range(10, 15), loud=False, sent=True)  # 0.1 s: a breath, not a pause
     add_blocks(buf, range(15, 20), loud=True, sent=True)
@@ -107,7 +108,7 @@ def test_acknowledging_never_forgets_unsent_input() -> None:
 
 
 def test_the_bound_drops_the_oldest_audio_and_counts_it() -> None:
-    buf = OutgoingBuffer(max_audio_s=1.0)
+    buf = OutgoingBuffer(ReconnectPolicy(audio_buffer_s=1.0))
     add_blocks(buf, range(100), loud=True, sent=False)  # 2 s in the gap
     tags = [tag_of(op) for op in buf.ring()]
     assert tags == list(range(50, 100))
@@ -117,14 +118,14 @@ def test_the_bound_drops_the_oldest_audio_and_counts_it() -> None:
 
 
 def test_sent_speech_falling_out_of_the_ring_counts_as_truncated_replay() -> None:
-    buf = OutgoingBuffer(max_audio_s=0.2)
+    buf = OutgoingBuffer(ReconnectPolicy(audio_buffer_s=0.2))
     add_blocks(buf, range(20), loud=True, sent=True)
     assert buf.stats.replay_truncated_s == pytest.approx(0.2)
     assert buf.stats.audio_dropped_s == 0
 
 
 def test_silence_is_trimmed_to_the_preroll_and_not_counted_as_lost() -> None:
-    buf = OutgoingBuffer(max_audio_s=5.0, preroll_s=0.2)
+    buf = OutgoingBuffer(ReconnectPolicy(audio_buffer_s=5.0, preroll_s=0.2))
     add_blocks(buf, range(100), loud=False, sent=False)
     assert buf.audio_s == pytest.approx(0.2)
     assert [tag_of(op) for op in buf.ring()] == list(range(90, 100))
@@ -132,7 +133,7 @@ def test_silence_is_trimmed_to_the_preroll_and_not_counted_as_lost() -> None:
 
 
 def test_typed_turns_are_bounded_oldest_dropped() -> None:
-    buf = OutgoingBuffer(max_texts=2)
+    buf = OutgoingBuffer(ReconnectPolicy(max_buffered_texts=2))
     for n in range(4):
         buf.record(UserText(f"t{n}"), sent=False)
     assert [op.command.text for op in buf.ring() if isinstance(op.command, UserText)] == ["t2", "t3"]
@@ -201,7 +202,7 @@ def test_a_failed_replay_starts_over_on_the_next_connection() -> None:
     st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 3)), min_size=1, max_size=400),
 )
 def test_the_ring_never_exceeds_its_bound(script: list[tuple[bool, bool, int]]) -> None:
-    buf = OutgoingBuffer(max_audio_s=0.5, preroll_s=0.1, max_texts=3)
+    buf = OutgoingBuffer(ReconnectPolicy(audio_buffer_s=0.5, preroll_s=0.1, max_buffered_texts=3))
     for loud, sent, action in script:
         if action == 0:
             buf.record(UserText("x"), sent=sent)
