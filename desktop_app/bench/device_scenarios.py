@@ -28,9 +28,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from desktop_app.audio import devices
-from desktop_app.audio.capture import MicCapture
 from desktop_app.audio.factory import AudioIO
-from desktop_app.audio.playback import SpeakerPlayback
+from desktop_app.bench.audio_flow import devices_flow
 from desktop_app.config import Settings
 from desktop_app.core.events import ErrorEvent, Event, MicAudio
 from desktop_app.services.audio import AudioService, open_real_audio
@@ -66,22 +65,7 @@ def _service(settings: Settings, notices: _Notices) -> AudioService:
 
 
 async def _flowing(audio: AudioIO | None, *, speaker: bool, microphone: bool) -> bool:
-    """Wait until the wanted real devices have each handled a block; False if one is a Null device."""
-    for want, shell in (
-        (speaker, getattr(audio, "sink", None)),
-        (microphone, getattr(audio, "source", None)),
-    ):
-        if not want:
-            continue
-        if not isinstance(shell, SpeakerPlayback | MicCapture):
-            return False
-        await _next_block(shell)
-    return True
-
-
-async def _next_block(shell: SpeakerPlayback | MicCapture) -> None:
-    start = shell.callbacks
-    await shell.wait_for(lambda: shell.callbacks > start, TIMEOUT_S)
+    return await devices_flow(audio, speaker=speaker, microphone=microphone, timeout_s=TIMEOUT_S)
 
 
 async def _time_to_audio(

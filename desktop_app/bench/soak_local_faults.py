@@ -36,9 +36,8 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_app.audio import devices
-from desktop_app.audio.capture import MicCapture
 from desktop_app.audio.factory import AudioIO
-from desktop_app.audio.playback import SpeakerPlayback
+from desktop_app.bench.audio_flow import devices_flow
 from desktop_app.bench.soak_storage import STORAGE_KINDS, HistoryDisk, LocalOutcome, mount_disk, unmount_disk
 from desktop_app.config import Settings
 from desktop_app.core.errors import MediaError
@@ -233,21 +232,7 @@ def _video_lost(event: Event) -> bool:
 
 
 async def _flows(audio: AudioIO | None, *, speaker: bool, microphone: bool) -> bool:
-    """Wait until the wanted real devices have each handled a block; False if one is a Null device."""
-    for want, shell in (
-        (speaker, getattr(audio, "sink", None)),
-        (microphone, getattr(audio, "source", None)),
-    ):
-        if want:
-            if not isinstance(shell, SpeakerPlayback | MicCapture):
-                return False
-            await _next_block(shell)
-    return True
-
-
-async def _next_block(shell: SpeakerPlayback | MicCapture) -> None:
-    start = shell.callbacks
-    await shell.wait_for(lambda: shell.callbacks > start, WAIT_S)
+    return await devices_flow(audio, speaker=speaker, microphone=microphone, timeout_s=WAIT_S)
 
 
 @asynccontextmanager

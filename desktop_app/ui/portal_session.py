@@ -20,6 +20,7 @@ closing that connection (:meth:`stop`) ends the session in the portal as well.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -133,40 +134,24 @@ class PortalSession:
         ):
             conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=5)
             conn.filter(rule, queue=queue)
-        portal = DBusAddress(PATH, bus_name=SERVICE, interface=INTERFACE)
+        request = functools.partial(self._request, conn, responses, sender)
         try:
-            token = f"gld_{os.getpid()}_{next(_tokens)}"
-            results = self._request(
-                conn,
-                responses,
-                sender,
-                token,
-                new_method_call(
-                    portal,
-                    "CreateSession",
-                    "a{sv}",
-                    ({"handle_token": ("s", token), "session_handle_token": ("s", token)},),
-                ),
+            results = request(
+                "CreateSession",
+                "a{sv}",
+                lambda token: ({"handle_token": ("s", token), "session_handle_token": ("s", token)},),
             )
             session = str(results.get("session_handle", ("s", ""))[1])
             if not session:
                 raise _Refused("The desktop portal made no shortcut session.")
-            token = f"gld_{os.getpid()}_{next(_tokens)}"
             wanted = [
                 (sid, {"description": ("s", s.description), "preferred_trigger": ("s", s.trigger)})
                 for sid, s in self._shortcuts.items()
             ]
-            results = self._request(
-                conn,
-                responses,
-                sender,
-                token,
-                new_method_call(
-                    portal,
-                    "BindShortcuts",
-                    "oa(sa{sv})sa{sv}",
-                    (session, wanted, "", {"handle_token": ("s", token)}),
-                ),
+            results = request(
+                "BindShortcuts",
+                "oa(sa{sv})sa{sv}",
+                lambda token: (session, wanted, "", {"handle_token": ("s", token)}),
             )
         except _Refused as refused:
             self._on_bound(BindResult(reason=str(refused)))
@@ -201,12 +186,21 @@ class PortalSession:
         return bound
 
     def _request(
-        self, conn: DBusConnection, responses: deque[Any], sender: str, token: str, call: Any
+        self,
+        conn: DBusConnection,
+        responses: deque[Any],
+        sender: str,
+        method: str,
+        signature: str,
+        body: Callable[[str], tuple[Any, ...]],
     ) -> dict[str, Any]:
-        """Call a portal method that answers through a Request object; return its results, or raise
+        """Call the portal's ``method`` with ``body(token)`` (``token``: the fresh handle token the
+        arguments must carry), which answers through a Request object; return its results, or raise
         _Refused when the user or the desktop declined (response code 1 or 2)."""
+        token = f"gld_{os.getpid()}_{next(_tokens)}"
         expected = {f"{PATH}/request/{sender}/{token}"}
-        reply = conn.send_and_get_reply(call, timeout=10)
+        portal = DBusAddress(PATH, bus_name=SERVICE, interface=INTERFACE)
+        reply = conn.send_and_get_reply(new_method_call(portal, method, signature, body(token)), timeout=10)
         if reply.header.message_type == MessageType.error:
             detail = reply.body[0] if reply.body else reply.header.fields.get(HeaderFields.error_name)
             raise _Refused(f"The desktop portal refused the request ({detail}).")
