@@ -36,14 +36,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.controller_api import (
     Controller,
-    HistoryStore,
-    KeyStore,
-    MonitorInfo,
     Policy,
     Settings,
     StoredKey,
     changed_fields,
-    monitors,
 )
 from desktop_app.core.masks import MaskRect, masks_for, replace_masks
 from desktop_app.core.media_events import VideoState, VideoStatus
@@ -54,7 +50,7 @@ from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.window_events import EventView
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
-from desktop_app.ui.window_memory import WindowMemory
+from desktop_app.ui.window_ports import WindowPorts
 
 __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "MainWindow"]
 
@@ -64,8 +60,8 @@ _TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBo
 
 
 class MainWindow(EventView):
-    """See the module docstring. ``key_store`` keeps the API key; ``memory`` the geometry; ``history_store``
-    is what the history panel reads (default: the user's history directory)."""
+    """See the module docstring. ``ports`` are the stores and lister it uses (default: the user's real
+    ones)."""
 
     close_requested = Signal()
     settings_applied = Signal(object)  # the new Settings, after a change (desktop_presence applies its part)
@@ -75,23 +71,21 @@ class MainWindow(EventView):
         settings: Settings,
         runner: CommandRunner,
         *,
-        key_store: KeyStore | None = None,
-        memory: WindowMemory | None = None,
-        monitor_lister: Callable[[], list[MonitorInfo]] = monitors,
-        history_store: HistoryStore | None = None,
+        ports: WindowPorts | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(settings, parent)
         self.settings = settings
         self._runner = runner
-        self._key_store = key_store or KeyStore()
-        self._memory = memory or WindowMemory()
-        self._monitor_lister = monitor_lister
+        ports = ports or WindowPorts()
+        self._key_store = ports.key_store
+        self._memory = ports.memory
+        self._monitor_lister = ports.monitor_lister
         self.controller: Controller | None = None
         self._close_allowed = False
         self._closing = False
         self.dialog: SettingsDialog | None = None
-        self.history_store = history_store or HistoryStore()
+        self.history_store = ports.history_store
         self.history_dialog: HistoryDialog | None = None
         self._stored_key = StoredKey()
         self._talk_key_down = False

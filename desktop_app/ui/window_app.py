@@ -31,12 +31,9 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.controller_api import (
     Controller,
     ControllerFactory,
-    KeyStore,
     LoopThread,
-    MonitorInfo,
     Settings,
     StoredKey,
-    monitors,
 )
 from desktop_app.core.redaction import Redactor
 from desktop_app.ui.app_main import WindowOptions
@@ -47,7 +44,7 @@ from desktop_app.ui.instance_client import InstanceLock
 from desktop_app.ui.instance_server import InstanceServer
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.theme import apply_theme
-from desktop_app.ui.window_memory import WindowMemory
+from desktop_app.ui.window_ports import WindowPorts
 
 __all__ = ["WindowApp", "run"]
 
@@ -65,9 +62,7 @@ class WindowApp(QObject):
         controller_factory: ControllerFactory,
         *,
         loop: LoopThread | None = None,
-        key_store: KeyStore | None = None,
-        memory: WindowMemory | None = None,
-        monitor_lister: Callable[[], list[MonitorInfo]] = monitors,
+        ports: WindowPorts | None = None,
         shutdown_timeout_s: float = 15.0,
         screen: str | None = None,
         desktop: bool = False,
@@ -78,13 +73,12 @@ class WindowApp(QObject):
         self._initial_screen = screen
         self._factory = controller_factory
         self.loop = loop or LoopThread("asyncio-loop")
-        self._key_store = key_store or KeyStore()
+        ports = ports or WindowPorts()
+        self._key_store = ports.key_store
         self._shutdown_timeout_ms = int(shutdown_timeout_s * 1000)
         self.bridge = EventBridge(self)
         self.runner = CommandRunner(self.loop, self)
-        self.window = MainWindow(
-            settings, self.runner, key_store=self._key_store, memory=memory, monitor_lister=monitor_lister
-        )
+        self.window = MainWindow(settings, self.runner, ports=ports)
         self.bridge.received.connect(self.window.on_event)
         self.window.close_requested.connect(self.shutdown)
         self.presence: DesktopPresence | None = None

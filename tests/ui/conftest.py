@@ -27,6 +27,7 @@ from desktop_app.secrets import KeyStore
 from desktop_app.ui.theme import apply_theme
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
+from desktop_app.ui.window_ports import WindowPorts
 from tests.ui.fake_controller import RecordingController
 
 
@@ -135,9 +136,11 @@ def harness(qtbot: QtBot, settings: Settings, key_store: KeyStore, tmp_path: Pat
         settings,
         factory,
         loop=loop,
-        key_store=key_store,
-        memory=WindowMemory(tmp_path / "window.ini"),
-        monitor_lister=lambda: [MonitorInfo(1, 1280, 720, 0, 0), MonitorInfo(2, 1920, 1080, 1280, 0)],
+        ports=WindowPorts(
+            key_store=key_store,
+            memory=WindowMemory(tmp_path / "window.ini"),
+            monitor_lister=lambda: [MonitorInfo(1, 1280, 720, 0, 0), MonitorInfo(2, 1920, 1080, 1280, 0)],
+        ),
     )
     app.start()  # not qtbot.addWidget: pytest-qt would delete the window before our orderly shutdown
     h = Harness(app, qtbot)

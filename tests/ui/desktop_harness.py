@@ -18,6 +18,7 @@ from desktop_app.ui.desktop_presence import DesktopPresence
 from desktop_app.ui.instance_client import InstanceLock
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
+from desktop_app.ui.window_ports import WindowPorts
 from tests.ui.conftest import Harness
 from tests.ui.fake_controller import RecordingController
 
@@ -52,9 +53,11 @@ def desktop_app(
         settings,
         factory,
         loop=loop,
-        key_store=key_store,
-        memory=WindowMemory(tmp_path / "window.ini"),
-        monitor_lister=lambda: [],
+        ports=WindowPorts(
+            key_store=key_store,
+            memory=WindowMemory(tmp_path / "window.ini"),
+            monitor_lister=lambda: [],
+        ),
         desktop=True,
         instance_lock=lock,
     )

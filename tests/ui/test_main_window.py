@@ -38,6 +38,7 @@ from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.transcript_view import bubble_look
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
+from desktop_app.ui.window_ports import WindowPorts
 from tests.ui.conftest import Harness
 from tests.ui.desktop_urls import opened_urls
 from tests.ui.fake_controller import RecordingController
@@ -486,8 +487,10 @@ def test_a_screen_asked_for_at_launch_is_shared_once_the_controller_started(
         Settings(),
         factory,
         loop=loop,
-        key_store=key_store,
-        memory=WindowMemory(tmp_path / "w.ini"),
+        ports=WindowPorts(
+            key_store=key_store,
+            memory=WindowMemory(tmp_path / "w.ini"),
+        ),
         screen="2",
     )
     app.start()

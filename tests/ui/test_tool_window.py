@@ -23,6 +23,7 @@ from desktop_app.ui.tool_view import CardState
 from desktop_app.ui.widgets.consent_card import SHORTCUTS, ConsentCard
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
+from desktop_app.ui.window_ports import WindowPorts
 from tests.ui.conftest import Harness
 from tests.ui.fake_tools import ToolController
 
@@ -53,9 +54,11 @@ def tools(qtbot: QtBot, key_store: KeyStore, tmp_path: Path, consent_s: float) -
         Settings(backend="emulator", video_source=None),
         factory,
         loop=loop,
-        key_store=key_store,
-        memory=WindowMemory(tmp_path / "window.ini"),
-        monitor_lister=lambda: [],
+        ports=WindowPorts(
+            key_store=key_store,
+            memory=WindowMemory(tmp_path / "window.ini"),
+            monitor_lister=lambda: [],
+        ),
     )
     app.start()
     h = Harness(app, qtbot)

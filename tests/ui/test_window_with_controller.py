@@ -24,6 +24,7 @@ from desktop_app.secrets import KeyStore
 from desktop_app.services.app_controller import AppController
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
+from desktop_app.ui.window_ports import WindowPorts
 from tests.support.audio import blocks, silence, speech_like
 from tests.ui.conftest import MemoryKeyring
 
@@ -101,8 +102,10 @@ def running(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[WindowApp, MemoryAud
         Settings(backend="emulator", emulator_pace=0.0, relay_port=0),
         factory,
         loop=loop,
-        key_store=KeyStore(tmp_path, backend=MemoryKeyring()),
-        memory=WindowMemory(tmp_path / "window.ini"),
+        ports=WindowPorts(
+            key_store=KeyStore(tmp_path, backend=MemoryKeyring()),
+            memory=WindowMemory(tmp_path / "window.ini"),
+        ),
     )
     app.start()
     try:
