@@ -2,7 +2,7 @@
 
 Usage from the composition root::
 
-    server = RelayServer(connector, options, RelayConfig(port=9080), api_key=key)
+    server = RelayServer(connector, options, RelayConfig(port=9080), redact=Redactor([key]))
     await server.start()          # binds; logs a warning when the host is not loopback
     print("Open", server.url)
     ...
@@ -57,8 +57,8 @@ class RelayServer:
         options: the relay's session options; browsers may override only modality, voice, system
             instruction and transcription.
         config: where to listen and the limits.
-        api_key: given only so it can be redacted from everything sent or logged.
-        redact: a custom redactor instead (``str → str``); combined with ``api_key`` when both are given.
+        redact: removes the API key (build it with ``Redactor([api_key])``) and any other secret from
+            everything sent or logged; default: key-shaped strings only.
         tools: what browser sessions may use (default: Google Search grounding only, no local tools);
             each browser connection gets its own tool runtime and asks its own page for consent.
 
@@ -72,20 +72,14 @@ class RelayServer:
         options: SessionOptions,
         config: RelayConfig | None = None,
         *,
-        api_key: str | None = None,
-        redact: Callable[[str], str] | None = None,
+        redact: Redactor | None = None,
         tools: BrowserTools | None = None,
     ) -> None:
         self._connector = connector
         self.tools = tools or BrowserTools()
         self._options = options
         self._config = config or RelayConfig()
-        key_redactor = Redactor([api_key])
-        if redact is None:
-            self._redact: Callable[[str], str] = key_redactor
-        else:
-            custom = redact
-            self._redact = lambda text: key_redactor(custom(text))
+        self._redact = redact or Redactor()
         self._origins = OriginPolicy(self._config.allow_origins)
         self._hosts = HostPolicy(
             enforce=is_loopback_host(self._config.host), extra_hosts=self._origins.extra_hosts
@@ -307,8 +301,7 @@ async def run_relay(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     allow_origins: Iterable[str] = (),
-    api_key: str | None = None,
-    redact: Callable[[str], str] | None = None,
+    redact: Redactor | None = None,
     ready: Callable[[str], object] | None = None,
     config: RelayConfig | None = None,
 ) -> None:
@@ -319,7 +312,7 @@ async def run_relay(
     """
     if config is None:
         config = RelayConfig(host=host, port=port, allow_origins=tuple(allow_origins))
-    server = RelayServer(connector, options, config, api_key=api_key, redact=redact)
+    server = RelayServer(connector, options, config, redact=redact)
     await server.start()
     try:
         if ready is not None:

@@ -11,6 +11,7 @@ import asyncio
 from desktop_app.config import Section, Settings, changed_sections
 from desktop_app.core.app_events import RelayStatus
 from desktop_app.core.errors import AppError
+from desktop_app.core.redaction import Redactor
 from desktop_app.live.session import LiveConnector
 from desktop_app.relay.config import RelayConfig
 from desktop_app.relay.page_tools import BrowserTools
@@ -28,7 +29,9 @@ def build_relay(connector: LiveConnector, settings: Settings) -> RelayServer:
         host=settings.relay_host, port=settings.relay_port, allow_origins=settings.relay_allow_origins
     )
     tools = BrowserTools.from_settings(settings)
-    return RelayServer(connector, session_options(settings), config, api_key=settings.api_key, tools=tools)
+    return RelayServer(
+        connector, session_options(settings), config, redact=Redactor([settings.api_key]), tools=tools
+    )
 
 
 class RelayService(ServiceBase):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from playwright.async_api import ConsoleMessage, Page, async_playwright
 
+from desktop_app.core.redaction import Redactor
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
 from desktop_app.live.fake_session import FakeConnector
@@ -84,7 +85,7 @@ async def relay(emulator: Emulator) -> AsyncIterator[RelayServer]:
         Backend("emulator", "browser-key", emulator.base_url, emulator.client_ssl_context())
     )
     config = RelayConfig(port=0, web_root=WEB)
-    async with RelayServer(connector, SessionOptions(), config, api_key="browser-key") as server:
+    async with RelayServer(connector, SessionOptions(), config, redact=Redactor(["browser-key"])) as server:
         yield server
 
 

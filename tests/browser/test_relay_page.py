@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import pytest
 
 from desktop_app.core.audio_format import MODEL_FORMAT
+from desktop_app.core.redaction import Redactor
 from desktop_app.emulator import Emulator
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
@@ -97,7 +98,7 @@ async def resilient_relay(
         policy,
     )
     config = RelayConfig(port=0, web_root=WEB)
-    async with RelayServer(connector, SessionOptions(), config, api_key="browser-key") as server:
+    async with RelayServer(connector, SessionOptions(), config, redact=Redactor(["browser-key"])) as server:
         yield server
 
 

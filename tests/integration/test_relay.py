@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import Frame, Opcode
 
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm16
+from desktop_app.core.redaction import Redactor
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
@@ -43,7 +44,9 @@ REAL_KEY = "AIzaSyINTEGRATIONTESTKEY0123456789abcdef"
 
 @pytest.fixture
 async def relay(connector: GenaiConnector) -> AsyncIterator[RelayServer]:
-    async with RelayServer(connector, SessionOptions(), RelayConfig(port=0), api_key="test-key") as server:
+    async with RelayServer(
+        connector, SessionOptions(), RelayConfig(port=0), redact=Redactor(["test-key"])
+    ) as server:
         yield server
 
 
@@ -223,7 +226,9 @@ async def test_static_page_served_and_traversal_refused(relay: RelayServer) -> N
 async def test_upstream_refusal_is_reported_without_the_key() -> None:
     async with Emulator(EmulatorConfig(pace=0.0, rejected_keys=frozenset({REAL_KEY}))) as emu:
         connector = GenaiConnector(Backend("emulator", REAL_KEY, emu.base_url, emu.client_ssl_context()))
-        async with RelayServer(connector, SessionOptions(), RelayConfig(port=0), api_key=REAL_KEY) as relay:
+        async with RelayServer(
+            connector, SessionOptions(), RelayConfig(port=0), redact=Redactor([REAL_KEY])
+        ) as relay:
             ws = await connect(relay.ws_url)
             await ws.send(json.dumps(AUDIO_SETUP))
             error = await recv_json(ws)

@@ -26,6 +26,7 @@ from desktop_app.core.events import (
     Transcript,
     TurnComplete,
 )
+from desktop_app.core.redaction import Redactor
 from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.reconnect import ReconnectGaveUpError
@@ -57,7 +58,7 @@ def connector() -> FakeConnector:
 @asynccontextmanager
 async def running(connector: FakeConnector, site: Path, **overrides: Any) -> AsyncIterator[RelayServer]:
     config = RelayConfig(host="127.0.0.1", port=0, web_root=site, **overrides)
-    server = RelayServer(connector, SessionOptions(), config, api_key=KEY)
+    server = RelayServer(connector, SessionOptions(), config, redact=Redactor([KEY]))
     await server.start()
     try:
         yield server
