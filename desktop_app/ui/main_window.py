@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QTextEdit,
-    QWidget,
 )
 
 from desktop_app.controller_api import (
@@ -60,24 +59,16 @@ _TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBo
 
 
 class MainWindow(EventView):
-    """See the module docstring. ``ports`` are the stores and lister it uses (default: the user's real
-    ones)."""
+    """See the module docstring. ``ports`` are the stores and the monitor lister it uses (WindowApp
+    builds them). A top-level window: it has no parent."""
 
     close_requested = Signal()
     settings_applied = Signal(object)  # the new Settings, after a change (desktop_presence applies its part)
 
-    def __init__(
-        self,
-        settings: Settings,
-        runner: CommandRunner,
-        *,
-        ports: WindowPorts | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(settings, parent)
+    def __init__(self, settings: Settings, runner: CommandRunner, ports: WindowPorts) -> None:
+        super().__init__(settings)
         self.settings = settings
         self._runner = runner
-        ports = ports or WindowPorts()
         self._key_store = ports.key_store
         self._memory = ports.memory
         self._monitor_lister = ports.monitor_lister

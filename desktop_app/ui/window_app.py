@@ -78,7 +78,7 @@ class WindowApp(QObject):
         self._shutdown_timeout_ms = int(shutdown_timeout_s * 1000)
         self.bridge = EventBridge(self)
         self.runner = CommandRunner(self.loop, self)
-        self.window = MainWindow(settings, self.runner, ports=ports)
+        self.window = MainWindow(settings, self.runner, ports)
         self.bridge.received.connect(self.window.on_event)
         self.window.close_requested.connect(self.shutdown)
         self.presence: DesktopPresence | None = None
