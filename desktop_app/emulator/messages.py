@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from desktop_app.core.events import FunctionCall  # one entry of ``toolCall.functionCalls``: the app's own
+
 __all__ = [
     "ActivityEnd",
     "ActivityStart",
@@ -212,15 +214,6 @@ class InteractionStatus:
 @dataclass(frozen=True, slots=True)
 class Interrupted:
     """``serverContent.interrupted``: the user barged in; the rest of the turn is dropped."""
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionCall:
-    """One entry of ``toolCall.functionCalls``."""
-
-    id: str
-    name: str
-    args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
