@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 
 
 class WindowApp(QObject):
-    """See the module docstring. Construct on the Qt thread with a QApplication in place."""
+    """See the module docstring. Construct on the Qt thread with a QApplication in place; ``ports`` are
+    the stores and the monitor lister the window uses (``WindowPorts()``: the user's real ones)."""
 
     finished = Signal()
 
@@ -60,9 +61,9 @@ class WindowApp(QObject):
         self,
         settings: Settings,
         controller_factory: ControllerFactory,
+        ports: WindowPorts,
         *,
         loop: LoopThread | None = None,
-        ports: WindowPorts | None = None,
         shutdown_timeout_s: float = 15.0,
         screen: str | None = None,
         desktop: bool = False,
@@ -73,7 +74,6 @@ class WindowApp(QObject):
         self._initial_screen = screen
         self._factory = controller_factory
         self.loop = loop or LoopThread("asyncio-loop")
-        ports = ports or WindowPorts()
         self._key_store = ports.key_store
         self._shutdown_timeout_ms = int(shutdown_timeout_s * 1000)
         self.bridge = EventBridge(self)
@@ -259,6 +259,7 @@ def run(settings: Settings, controller_factory: ControllerFactory, **options: Un
     window_app = WindowApp(
         settings,
         controller_factory,
+        WindowPorts(),  # the user's real key store, window memory, monitors and history
         screen=options.get("screen"),
         desktop=True,
         instance_lock=options.get("instance_lock"),

@@ -135,12 +135,12 @@ def harness(qtbot: QtBot, settings: Settings, key_store: KeyStore, tmp_path: Pat
     app = WindowApp(
         settings,
         factory,
-        loop=loop,
-        ports=WindowPorts(
+        WindowPorts(
             key_store=key_store,
             memory=WindowMemory(tmp_path / "window.ini"),
             monitor_lister=lambda: [MonitorInfo(1, 1280, 720, 0, 0), MonitorInfo(2, 1920, 1080, 1280, 0)],
         ),
+        loop=loop,
     )
     app.start()  # not qtbot.addWidget: pytest-qt would delete the window before our orderly shutdown
     h = Harness(app, qtbot)

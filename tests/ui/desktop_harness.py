@@ -52,12 +52,12 @@ def desktop_app(
     app = WindowApp(
         settings,
         factory,
-        loop=loop,
-        ports=WindowPorts(
+        WindowPorts(
             key_store=key_store,
             memory=WindowMemory(tmp_path / "window.ini"),
             monitor_lister=lambda: [],
         ),
+        loop=loop,
         desktop=True,
         instance_lock=lock,
     )

@@ -486,11 +486,11 @@ def test_a_screen_asked_for_at_launch_is_shared_once_the_controller_started(
     app = WindowApp(
         Settings(),
         factory,
-        loop=loop,
-        ports=WindowPorts(
+        WindowPorts(
             key_store=key_store,
             memory=WindowMemory(tmp_path / "w.ini"),
         ),
+        loop=loop,
         screen="2",
     )
     app.start()

@@ -53,12 +53,12 @@ def tools(qtbot: QtBot, key_store: KeyStore, tmp_path: Path, consent_s: float) -
     app = WindowApp(
         Settings(backend="emulator", video_source=None),
         factory,
-        loop=loop,
-        ports=WindowPorts(
+        WindowPorts(
             key_store=key_store,
             memory=WindowMemory(tmp_path / "window.ini"),
             monitor_lister=lambda: [],
         ),
+        loop=loop,
     )
     app.start()
     h = Harness(app, qtbot)

@@ -101,11 +101,11 @@ def running(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[WindowApp, MemoryAud
     app = WindowApp(
         Settings(backend="emulator", emulator_pace=0.0, relay_port=0),
         factory,
-        loop=loop,
-        ports=WindowPorts(
+        WindowPorts(
             key_store=KeyStore(tmp_path, backend=MemoryKeyring()),
             memory=WindowMemory(tmp_path / "window.ini"),
         ),
+        loop=loop,
     )
     app.start()
     try:
