@@ -14,13 +14,10 @@ from dataclasses import dataclass
 
 from PySide6.QtDBus import QDBusConnection, QDBusInterface, QDBusMessage, QDBusVariant
 
+from desktop_app.ui.portal_session import INTERFACE, PATH, SERVICE  # the portal the session binds with
 from desktop_app.ui.x11_hotkeys import parse_shortcut
 
-__all__ = ["PORTAL_INTERFACE", "PortalProbe", "portal_trigger", "probe_portal"]
-
-PORTAL_SERVICE = "org.freedesktop.portal.Desktop"
-PORTAL_PATH = "/org/freedesktop/portal/desktop"
-PORTAL_INTERFACE = "org.freedesktop.portal.GlobalShortcuts"
+__all__ = ["PortalProbe", "portal_trigger", "probe_portal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +35,11 @@ def probe_portal(bus: QDBusConnection | None = None) -> PortalProbe:
     if not bus.isConnected():
         return PortalProbe(False, "There is no D-Bus session bus, so the desktop portal cannot be asked.")
     names = bus.interface()
-    if names is None or not names.isServiceRegistered(PORTAL_SERVICE).value():
+    if names is None or not names.isServiceRegistered(SERVICE).value():
         return PortalProbe(False, "No XDG desktop portal runs in this session (xdg-desktop-portal).")
-    props = QDBusInterface(PORTAL_SERVICE, PORTAL_PATH, "org.freedesktop.DBus.Properties", bus)
+    props = QDBusInterface(SERVICE, PATH, "org.freedesktop.DBus.Properties", bus)
     props.setTimeout(1000)
-    reply = props.call("Get", PORTAL_INTERFACE, "version")
+    reply = props.call("Get", INTERFACE, "version")
     if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
         return PortalProbe(False, "The desktop portal here has no GlobalShortcuts interface.")
     value = reply.arguments()[0]
