@@ -83,12 +83,12 @@ class SimulatedModel(ToolTurns):
         setup: SetupRequest,
         state: SessionState,
         *,
-        options: ModelOptions | None = None,
+        options: ModelOptions = ModelOptions(),
         store: ResumptionStore | None = None,
         new_call_id: Callable[[], str] = tool_calls.new_call_id,
     ) -> None:
         self.setup = setup
-        self.options = options or ModelOptions()
+        self.options = options
         self._state = state
         self._store = store if store is not None else ResumptionStore()
         self._new_call_id = new_call_id
