@@ -27,16 +27,14 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_app.audio.counters import AudioCounters
-from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.handoff import Handoff
-from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
 from desktop_app.audio.stream_times import StreamTimeMapper, adc_delay
-from desktop_app.audio.streams import DeviceShell
+from desktop_app.audio.streams import UNWIRED, DeviceShell, ShellWiring
 from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.events import Event, MicAudio
+from desktop_app.core.events import MicAudio
 
 __all__ = ["CaptureConfig", "MicCapture"]
 
@@ -85,18 +83,15 @@ class MicCapture(DeviceShell):
         self,
         config: CaptureConfig,
         loop: asyncio.AbstractEventLoop,
+        wiring: ShellWiring = UNWIRED,
         *,
-        canceller: EchoCanceller | None = None,
-        levels: LevelPublisher | None = None,
-        on_event: Callable[[Event], None] | None = None,
         on_raw_block: Callable[[npt.NDArray[np.int16], float], None] | None = None,
-        stream_factory: Callable[..., Any] | None = None,
     ) -> None:
         """``on_raw_block(pcm16, adc_time)`` sees each 16 kHz block before echo cancellation (loop thread;
         for echo measurements and self-tests)."""
-        super().__init__(loop, config, levels=levels, on_event=on_event, stream_factory=stream_factory)
+        super().__init__(loop, config, wiring)
         self.config = config
-        self._canceller = canceller
+        self._canceller = wiring.canceller
         self._on_raw_block = on_raw_block
         self._handoff: Handoff[_Block] = Handoff(
             loop, maxlen=config.queue_ms // config.block_ms, on_ready=self._device.notify

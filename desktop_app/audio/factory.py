@@ -41,6 +41,7 @@ from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
 from desktop_app.audio.pulse import pulse_names, routed_to
+from desktop_app.audio.streams import UNWIRED, ShellWiring
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import Event, MicAudio, ModelAudio
 
@@ -181,13 +182,11 @@ def _resolve(
 
 @dataclass(frozen=True, slots=True)
 class Wiring:
-    """What an opened device is connected to: the one echo canceller, the level publisher, the event
-    callback (loop thread), and a list that collects notices (a remembered device that fell back to the
+    """What an opened device is connected to (``shell``: the echo canceller, the level publisher, the
+    event callback), and a list that collects notices (a remembered device that fell back to the
     default). Every part is optional."""
 
-    canceller: EchoCanceller | None = None
-    levels: LevelPublisher | None = None
-    on_event: Callable[[Event], None] | None = None
+    shell: ShellWiring = UNWIRED
     notices: list[str] | None = None
     fallbacks: set[DeviceKind] | None = None
 
@@ -211,9 +210,7 @@ def _open_device(
     stream = stream_type(
         config,  # type: ignore[arg-type]  # the TypeVar pairs each stream with its own config
         loop,
-        canceller=wiring.canceller,
-        levels=wiring.levels,
-        on_event=wiring.on_event,
+        wiring.shell,
     )
     with routed_to(kind, route):
         stream.start()
@@ -249,7 +246,7 @@ def open_audio(
     fallbacks: set[DeviceKind] = set()
     levels = LevelPublisher(on_event) if on_event is not None else None
     canceller = EchoCanceller(options.echo)
-    wiring = Wiring(canceller, levels, on_event, notices, fallbacks)
+    wiring = Wiring(ShellWiring(canceller, levels, on_event), notices, fallbacks)
     sink: SpeakerPlayback | NullSink
     source: MicCapture | NullSource
     try:

@@ -31,7 +31,6 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,16 +38,14 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_app.audio.counters import AudioCounters, SpeakerTiming
-from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
-from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.resample import StreamResampler
 from desktop_app.audio.stream_times import StreamTimeMapper
-from desktop_app.audio.streams import DeviceShell
+from desktop_app.audio.streams import UNWIRED, DeviceShell, ShellWiring
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.events import Event, ModelAudio
+from desktop_app.core.events import ModelAudio
 
 __all__ = ["PlaybackConfig", "SpeakerPlayback"]
 
@@ -105,14 +102,11 @@ class SpeakerPlayback(DeviceShell):
         self,
         config: PlaybackConfig,
         loop: asyncio.AbstractEventLoop,
-        *,
-        canceller: EchoCanceller | None = None,
-        levels: LevelPublisher | None = None,
-        on_event: Callable[[Event], None] | None = None,
-        stream_factory: Callable[..., Any] | None = None,
+        wiring: ShellWiring = UNWIRED,
     ) -> None:
-        super().__init__(loop, config, levels=levels, on_event=on_event, stream_factory=stream_factory)
+        super().__init__(loop, config, wiring)
         self.config = config
+        canceller = wiring.canceller
         self._canceller = canceller if canceller is not None and canceller.wants_render else None
         self._lock = threading.Lock()
         self._jb: JitterBuffer | None = None

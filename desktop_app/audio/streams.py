@@ -11,8 +11,10 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.stream_open import default_rate, open_stream
 from desktop_app.core.errors import MediaError
@@ -245,33 +247,40 @@ class DeviceStream:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class ShellWiring:
+    """What a device shell is connected to, each part optional: the one echo canceller the microphone and
+    the speaker share, the level publisher, the event callback (loop thread), and ``stream_factory`` in
+    place of ``sounddevice.InputStream``/``OutputStream`` (tests)."""
+
+    canceller: EchoCanceller | None = None
+    levels: LevelPublisher | None = None
+    on_event: Callable[[Event], None] | None = None
+    stream_factory: Callable[..., Any] | None = None
+
+
+UNWIRED = ShellWiring()
+"""A shell connected to nothing: no echo canceller, no meter, no events, the real sounddevice streams."""
+
+
 class DeviceShell:
     """What the capture and playback shells share: their :class:`DeviceStream` (``self._device``), the level
     publisher (``self._levels``) and what they report from the stream. A subclass sets :attr:`kind` and
-    :attr:`unavailable`, calls ``super().__init__`` first, and defines :attr:`ready` and :meth:`close`.
-    ``stream_factory`` replaces ``sounddevice.InputStream``/``OutputStream`` (tests)."""
+    :attr:`unavailable`, calls ``super().__init__`` first, and defines :attr:`ready` and :meth:`close`."""
 
     kind: Literal["input", "output"]
     unavailable: str
     """The end of the device's error message: what still works without it."""
 
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        config: StreamConfig,
-        *,
-        levels: LevelPublisher | None,
-        on_event: Callable[[Event], None] | None,
-        stream_factory: Callable[..., Any] | None,
-    ) -> None:
-        self._levels = levels
+    def __init__(self, loop: asyncio.AbstractEventLoop, config: StreamConfig, wiring: ShellWiring) -> None:
+        self._levels = wiring.levels
         self._device = DeviceStream(
             loop,
             kind=self.kind,
             config=config,
             unavailable=self.unavailable,
-            on_event=on_event,
-            factory=stream_factory,
+            on_event=wiring.on_event,
+            factory=wiring.stream_factory,
         )
 
     @property

@@ -37,6 +37,7 @@ from desktop_app.audio import devices
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.audio.streams import ShellWiring
 from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16, pcm16_to_float, to_pcm16
 from desktop_app.core.events import ModelAudio
 from desktop_app.core.stats import percentile
@@ -103,8 +104,10 @@ async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -
     canceller = EchoCanceller(EchoSettings())
     raw: list[np.ndarray] = []
     out: list[np.ndarray] = []
-    sp = SpeakerPlayback(PlaybackConfig(), loop, canceller=canceller)
-    mic = MicCapture(CaptureConfig(), loop, canceller=canceller, on_raw_block=lambda p, _t: raw.append(p))
+    sp = SpeakerPlayback(PlaybackConfig(), loop, ShellWiring(canceller=canceller))
+    mic = MicCapture(
+        CaptureConfig(), loop, ShellWiring(canceller=canceller), on_raw_block=lambda p, _t: raw.append(p)
+    )
     loopback = rig.add_loopback(60, gain_db)
     sp.start()
     mic.start()
@@ -303,7 +306,7 @@ def bench_playback_underruns() -> list[Metric]:
 
 async def _mic_latency(blocks: int) -> list[float]:
     loop = asyncio.get_running_loop()
-    mic = MicCapture(CaptureConfig(), loop, canceller=EchoCanceller(EchoSettings()))
+    mic = MicCapture(CaptureConfig(), loop, ShellWiring(canceller=EchoCanceller(EchoSettings())))
     mic.start()
     lat: list[float] = []
     try:

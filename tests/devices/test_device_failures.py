@@ -10,6 +10,7 @@ from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.devices import DeviceKind, format_device_list, list_devices, resolve_device
 from desktop_app.audio.factory import AudioOptions, open_audio, open_microphone, open_speaker
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.audio.streams import ShellWiring
 from desktop_app.core.audio_format import MODEL_FORMAT
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event, MicAudio, ModelAudio
@@ -74,7 +75,7 @@ async def test_a_failing_microphone_publishes_an_error_event_and_the_source_keep
             mic = MicCapture(
                 CaptureConfig(device=device.index, device_name="pulse"),
                 asyncio.get_running_loop(),
-                on_event=on_event,
+                ShellWiring(on_event=on_event),
             )
             mic.start()
         got: list[MicAudio] = []
@@ -111,7 +112,7 @@ async def test_a_failing_speaker_publishes_an_error_event_and_later_audio_is_dro
             sp = SpeakerPlayback(
                 PlaybackConfig(device=device.index, device_name="pulse"),
                 asyncio.get_running_loop(),
-                on_event=events.append,
+                ShellWiring(on_event=events.append),
             )
             sp.start()
         assert await sp.wait_ready(15)

@@ -14,6 +14,7 @@ from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.devices import DeviceKind, resolve_device
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.audio.streams import ShellWiring
 from desktop_app.core.audio_format import MIC_FORMAT, MODEL_FORMAT, float_to_pcm16, pcm16_to_float
 from desktop_app.core.events import ModelAudio
 from tests.support.pulse_rig import PulseRig
@@ -64,12 +65,14 @@ async def test_far_end_is_cancelled_and_near_end_survives_double_talk(
     out: list[np.ndarray] = []
     marks: dict[str, int] = {}
     sp = SpeakerPlayback(
-        PlaybackConfig(device=resolve_device(None, DeviceKind.OUTPUT).index), loop, canceller=canceller
+        PlaybackConfig(device=resolve_device(None, DeviceKind.OUTPUT).index),
+        loop,
+        ShellWiring(canceller=canceller),
     )
     mic = MicCapture(
         CaptureConfig(device=resolve_device(None, DeviceKind.INPUT).index),
         loop,
-        canceller=canceller,
+        ShellWiring(canceller=canceller),
         on_raw_block=lambda pcm, _t: raw.append(pcm.copy()),
     )
     loopback = routed.add_loopback(latency_ms=60, gain_db=echo_gain_db)

@@ -10,6 +10,7 @@ import pytest
 
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.audio.streams import ShellWiring
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
 from desktop_app.core.errors import ConfigError, MediaError
 from desktop_app.core.events import ErrorEvent, Event, MicAudio, ModelAudio
@@ -25,8 +26,7 @@ def open_mic(
     mic = MicCapture(
         CaptureConfig(device_name="fake mic", **cfg),  # type: ignore[arg-type]
         loop,
-        on_event=events.append,
-        stream_factory=partial(FakeStream, fail_rates=fail),
+        ShellWiring(on_event=events.append, stream_factory=partial(FakeStream, fail_rates=fail)),
     )
     mic.start()
     return mic, FakeStream.instances[-1]
@@ -122,8 +122,7 @@ def open_speaker(
     sp = SpeakerPlayback(
         PlaybackConfig(device_name="fake speaker", **cfg),  # type: ignore[arg-type]
         loop,
-        on_event=events.append,
-        stream_factory=FakeStream,
+        ShellWiring(on_event=events.append, stream_factory=FakeStream),
     )
     sp.start()
     return sp, FakeStream.instances[-1]
@@ -230,8 +229,7 @@ async def test_a_stream_that_will_not_start_is_closed_and_a_media_error() -> Non
     sp = SpeakerPlayback(
         PlaybackConfig(device_name="fake speaker"),
         asyncio.get_running_loop(),
-        on_event=events.append,
-        stream_factory=partial(FakeStream, fail_start=True),
+        ShellWiring(on_event=events.append, stream_factory=partial(FakeStream, fail_start=True)),
     )
     with pytest.raises(MediaError, match=r"speaker 'fake speaker' could not be started.*-9985"):
         sp.start()
