@@ -7,6 +7,8 @@ A Qt warning (``qt_log_level_fail``) or a WARNING log fails a test here, as ever
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,3 +153,23 @@ def harness(qtbot: QtBot, settings: Settings, key_store: KeyStore, tmp_path: Pat
         h.close()
         app.window.deleteLater()
         assert "test-loop" not in {t.name for t in threading.enumerate()}
+
+
+@pytest.fixture
+def bus_address() -> Iterator[str]:
+    """A private session bus: ``dbus-daemon`` (Debian: dbus-daemon, in packaging/apt-packages.txt)."""
+    if shutil.which("dbus-daemon") is None:
+        pytest.fail("these tests need dbus-daemon (apt-get install dbus-daemon)")
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    try:
+        yield address
+    finally:
+        daemon.terminate()
+        daemon.wait(10)

@@ -3,7 +3,6 @@ honest answers without one."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,26 +17,6 @@ from desktop_app.ui.portal_shortcuts import probe_portal
 
 KEEP: list[object] = []
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def bus_address() -> Iterator[str]:
-    """A private session bus: ``dbus-daemon`` (Debian: dbus-daemon, in packaging/apt-packages.txt)."""
-    if shutil.which("dbus-daemon") is None:
-        pytest.fail("these tests need dbus-daemon (apt-get install dbus-daemon)")
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
-    try:
-        yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(10)
 
 
 def _bus(address: str, name: str) -> QDBusConnection:

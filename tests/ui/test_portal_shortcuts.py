@@ -6,7 +6,6 @@ absent portal says so and never claims a key."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -22,26 +21,6 @@ from desktop_app.ui.global_shortcuts import FALLBACK, GlobalShortcuts
 from desktop_app.ui.portal_shortcuts import PortalProbe, portal_trigger, probe_portal
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def bus_address() -> Iterator[str]:
-    """A private session bus: ``dbus-daemon`` (Debian: dbus-daemon, in packaging/apt-packages.txt)."""
-    if shutil.which("dbus-daemon") is None:
-        pytest.fail("these tests need dbus-daemon (apt-get install dbus-daemon)")
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
-    try:
-        yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(10)
 
 
 Portal = Callable[[str], subprocess.Popen[str]]
