@@ -303,8 +303,10 @@ def load_settings(
         values.update(_from_file(file))
     except ConfigError as problem:
         notice = _set_aside(file, problem)
-        log.warning("%s", notice)
-        if notices is not None:
+        if notices is None:
+            log.warning("%s", notice)  # no caller shows it: the log is where the user will look
+        else:
+            log.info("%s", notice)  # the caller shows it (stderr, the window): said once, not twice
             notices.append(notice)
     values.update(_from_env(env))
     for name, raw in (overrides or {}).items():
