@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import select
 import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-XVFB = shutil.which("Xvfb")
+from desktop_app.bench.window_rig import XvfbDisplay
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,28 +18,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def xvfb_display() -> Iterator[str]:
     """A private Xvfb server (1280×720×24) on a display number it picks itself; yields ``":N"``.
 
-    Skips only when the Xvfb binary is not installed.
+    Skips only when the Xvfb binary is not installed. The server is the window benchmark's own rig.
     """
-    if XVFB is None:
+    if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        [XVFB, "-displayfd", str(write_fd), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        number = b""
-        while not number.endswith(b"\n"):
-            ready, _, _ = select.select([read_fd], [], [], 15.0)
-            chunk = os.read(read_fd, 16) if ready else b""
-            if not chunk:
-                raise RuntimeError(f"Xvfb did not report a display (exit code {proc.poll()})")
-            number += chunk
-        yield f":{number.decode().strip()}"
-    finally:
-        os.close(read_fd)
-        proc.terminate()
-        proc.wait(10)
+    with XvfbDisplay(1280, 720) as xvfb:
+        yield xvfb.display
