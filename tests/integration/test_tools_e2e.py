@@ -27,11 +27,12 @@ from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.services.app_controller import AppController
 from desktop_app.services.backend import BackendHandle
-from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest, ScriptedConsent
+from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ScriptedConsent
 from desktop_app.tools.runtime import Publish, Send
 from desktop_app.tools.spec import Policy, ToolSpec
 from desktop_app.tools.suite import ToolSuite
 from tests.unit.services.fakes import Events, MemorySink
+from tests.unit.tools.helpers import Waiting
 
 pytestmark = pytest.mark.integration
 
@@ -49,20 +50,6 @@ class FakeBrowser:
 class FakeNotifier:
     async def notify(self, title: str, body: str) -> None:
         pass
-
-
-class Waiting:
-    """A consent card nobody answers."""
-
-    def __init__(self) -> None:
-        self.withdrawn = asyncio.Event()
-
-    async def ask(self, request: ConsentRequest) -> ConsentAnswer:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            self.withdrawn.set()
-        raise AssertionError("unreachable")
 
 
 async def _urgent(_args: dict[str, Any]) -> str:

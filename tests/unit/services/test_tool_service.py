@@ -23,9 +23,10 @@ from desktop_app.core.events import (
 from desktop_app.live.fake_session import FakeConnector, FakeSession
 from desktop_app.services.app_controller import AppController
 from desktop_app.services.tools import SwitchableConsent
-from desktop_app.tools.consent import ConsentAnswer, ConsentRequest, ScriptedConsent
+from desktop_app.tools.consent import ConsentAnswer, ScriptedConsent
 from desktop_app.tools.spec import Policy, ToolSpec
 from tests.unit.services.fakes import Events, FakeAudio, MemorySink, fake_backend
+from tests.unit.tools.helpers import Waiting
 
 
 @dataclass
@@ -130,20 +131,6 @@ async def test_headless_ask_is_a_deny_with_a_notice() -> None:
         assert "--allow-tool read_clipboard" in str(notice)
     finally:
         await app.stop()
-
-
-class Waiting:
-    """A consent broker that never answers: the card stays up until the call is cancelled."""
-
-    def __init__(self) -> None:
-        self.withdrawn = asyncio.Event()
-
-    async def ask(self, request: ConsentRequest) -> ConsentAnswer:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            self.withdrawn.set()
-        raise AssertionError("unreachable")
 
 
 async def test_a_cancelled_call_gets_no_answer_and_its_card_is_withdrawn() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from desktop_app.core.commands import Command, FunctionResult, ToolResponse
 from desktop_app.core.events import Event, FunctionCall, ToolCall
-from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ScriptedConsent
+from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest, ScriptedConsent
 from desktop_app.tools.policy import PolicyBook
 from desktop_app.tools.registry import ToolRegistry
 from desktop_app.tools.runtime import ToolRuntime
@@ -93,3 +93,17 @@ def call(call_id: str, name: str = "echo", **args: Any) -> ToolCall:
 async def settle(runtime: ToolRuntime, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         await runtime.wait_idle()
+
+
+class Waiting:
+    """A consent broker that never answers: the card stays up until the call is cancelled or times out."""
+
+    def __init__(self) -> None:
+        self.withdrawn = asyncio.Event()
+
+    async def ask(self, request: ConsentRequest) -> ConsentAnswer:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.withdrawn.set()
+        raise AssertionError("unreachable")
