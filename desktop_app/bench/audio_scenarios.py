@@ -4,9 +4,7 @@ Each ``bench_*`` returns ``[(metric, value, unit), ...]``. They need the Debian 
 ``pulseaudio-utils`` and ``espeak-ng``; :func:`tests.support.pulse_rig.ensure_daemon` starts the daemon
 of DESIGN.md §7 if none runs, and every scenario uses its own private null sinks.
 
-* ``echo_return_loss_enhancement_db``: far-end speech played through the speaker, fed back into the
-  microphone 60 ms later by ``module-loopback`` (echo as loud as played, and 10 dB below); ERLE over
-  the far-end-only stretch after 2 s of convergence, plus how much of the user's level survives double talk.
+* Echo cancellation is in :mod:`.echo_scenarios` (a room-like echo path).
 * ``interrupt_to_silence_ms``: ``interrupt()`` → the callback that wrote the last non-zero sample
   (``written``), and → the DAC time PortAudio predicts for it (``at_dac``).
 * ``first_audio_to_device_ms``: a new turn's first chunk given to ``play()`` → its first sample written.
@@ -23,7 +21,6 @@ import asyncio
 import contextlib
 import os
 import subprocess
-import tempfile
 import time
 import wave
 from collections.abc import Callable, Coroutine, Iterator
@@ -31,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soxr
 
 from desktop_app.audio import devices
 from desktop_app.audio.capture import CaptureConfig, MicCapture
@@ -96,89 +92,6 @@ def _rig_p50_p99(name: str, measure: Measure, *, tag: str = "") -> list[Metric]:
     with _rig():
         values = asyncio.run(measure())
     return [(f"{name}[{tag}p{q}]", _pct(values, q), "ms") for q in (50, 99)]
-
-
-async def _echo_run(rig: PulseRig, gain_db: float, far: bytes, near_wav: Path) -> tuple[float, float, float]:
-    """(ERLE dB, double-talk level kept dB, AEC CPU µs per 10 ms frame) on one loopback run."""
-    loop = asyncio.get_running_loop()
-    canceller = EchoCanceller(EchoSettings())
-    raw: list[np.ndarray] = []
-    out: list[np.ndarray] = []
-    sp = SpeakerPlayback(PlaybackConfig(), loop, ShellWiring(canceller=canceller))
-    mic = MicCapture(
-        CaptureConfig(), loop, ShellWiring(canceller=canceller), on_raw_block=lambda p, _t: raw.append(p)
-    )
-    loopback = rig.add_loopback(60, gain_db)
-    sp.start()
-    mic.start()
-    cpu = [0.0]
-
-    async def consume() -> None:
-        async for block in mic.blocks():
-            out.append(np.frombuffer(block.pcm, "<i2"))
-
-    consumer = asyncio.create_task(consume(), name="bench-echo-consume")
-    marks: dict[str, int] = {}
-    try:
-        await sp.wait_ready(15)
-        await mic.wait_ready(15)
-        marks["alone"] = len(out)
-        await asyncio.to_thread(rig.play_into_mic(near_wav).wait, 30)
-        marks["far"] = len(out)
-        t_cpu = time.process_time()
-        for i in range(0, len(far), MODEL_FORMAT.bytes_for_ms(40)):
-            sp.play(ModelAudio(far[i : i + MODEL_FORMAT.bytes_for_ms(40)]))
-        await sp.wait_for(lambda: len(out) >= marks["far"] + 250, 30)
-        marks["double"] = len(out)
-        await asyncio.to_thread(rig.play_into_mic(near_wav).wait, 30)
-        marks["double_end"] = len(out)
-        await sp.drain()
-        frames = (len(out) - marks["far"]) * 2
-        cpu[0] = (time.process_time() - t_cpu) / max(1, frames)  # whole process; AEC is most of it
-    finally:
-        rig.unload(loopback)
-        await mic.aclose()
-        await sp.aclose()
-        await consumer
-    n = min(len(raw), len(out))
-    r = pcm16_to_float(np.concatenate(raw[:n]))
-    o = pcm16_to_float(np.concatenate(out[:n]))
-    blk = len(raw[0])
-    far_only = slice((marks["far"] + 100) * blk, marks["double"] * blk)
-    active = 20 * np.log10(_env(r[far_only]) + 1e-12) > -45
-    rr = r[far_only][: len(active) * 160].reshape(-1, 160)[active]
-    oo = o[far_only][: len(active) * 160].reshape(-1, 160)[active]
-    erle = _db(rr) - _db(oo)
-    alone = _env(o[marks["alone"] * blk : marks["far"] * blk])
-    during = _env(o[marks["double"] * blk : marks["double_end"] * blk])
-    best, lag = -2.0, 0
-    for k in range(len(during) // 3):
-        m = min(len(alone), len(during) - k)
-        c = float(np.corrcoef(during[k : k + m], alone[:m])[0, 1])
-        if c > best:
-            best, lag = c, k
-    m = min(len(alone), len(during) - lag)
-    voiced = 20 * np.log10(alone[:m] + 1e-12) > -40
-    kept = 20 * np.log10(np.mean(during[lag : lag + m][voiced]) / np.mean(alone[:m][voiced]))
-    return erle, float(kept), cpu[0] * 1e6
-
-
-def bench_echo_cancellation() -> list[Metric]:
-    results: list[Metric] = []
-    with _rig() as rig, tempfile.TemporaryDirectory() as tmp:
-        far, far_rate = _speech(Path(tmp) / "far.wav", FAR_TEXT, "en-us")
-        _speech(Path(tmp) / "near.wav", NEAR_TEXT, "en-gb+f3")
-        far24 = float_to_pcm16(soxr.resample(far, far_rate, MODEL_FORMAT.rate))
-        for gain in (0.0, -10.0):
-            erle, kept, cpu = asyncio.run(_echo_run(rig, gain, far24, Path(tmp) / "near.wav"))
-            tag = f"echo_{abs(gain):.0f}db"
-            results += [
-                (f"echo_return_loss_enhancement_db[{tag}]", erle, "dB"),
-                (f"double_talk_near_end_kept_db[{tag}]", kept, "dB"),
-            ]
-            if gain == 0.0:  # process CPU while capturing, playing and cancelling: % of one core
-                results.append(("audio_pipeline_cpu_pct_of_core[aec_on]", cpu / 100.0, "%"))
-    return results
 
 
 async def _blocks_written(sp: SpeakerPlayback, count: int) -> None:

@@ -9,7 +9,8 @@ Requires the Debian packages ``pulseaudio`` and ``pulseaudio-utils`` (``pactl``,
   so concurrent users of the shared ``speaker``/``micsink`` do not leak into a measurement.
   :meth:`PulseRig.route` points PortAudio's ``pulse``/``default`` devices at them through ``PULSE_SINK``
   and ``PULSE_SOURCE`` (read by the ALSA pulse plugin when a stream opens).
-* :meth:`PulseRig.add_loopback` plays the speaker back into the microphone with a delay (an echo path).
+* :meth:`PulseRig.add_loopback` plays the speaker back into the microphone with a delay (a bit-exact echo
+  path); :meth:`PulseRig.add_room_echo` plays it back through a room (:mod:`tests.support.room_path`).
 * :class:`Recorder` records a monitor with ``parec`` on a reader thread.
 * :class:`PrivateDaemon` runs a throwaway daemon that can be killed to make a stream fail.
 
@@ -32,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from tests.support.room_path import RoomEcho, RoomPath
 
 __all__ = ["PrivateDaemon", "PulseRig", "Recorder", "daemon_running", "ensure_daemon"]
 
@@ -230,6 +233,11 @@ class PulseRig:
                 raise RuntimeError(f"the loopback module {module} has no sink input")
             _pactl("set-sink-input-volume", owned[0], f"{gain_db:+.1f}dB")
         return module
+
+    def add_room_echo(self, path: RoomPath | None = None) -> RoomEcho:
+        """Feed the speaker's monitor back into the microphone sink through a room-like path (reverb, a
+        speaker's soft clip, the mic's noise floor and its clock drift). Stop the returned handle."""
+        return RoomEcho(self.speaker_monitor, self.mic, path or RoomPath())
 
     def play_into_mic(self, wav: Path | str) -> subprocess.Popen[bytes]:
         """Start ``paplay`` of ``wav`` into the microphone sink (returns the running process)."""
