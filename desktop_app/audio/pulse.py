@@ -38,6 +38,7 @@ from desktop_app.core.errors import MediaError
 __all__ = [
     "PORTAUDIO_PULSE",
     "ServerDevice",
+    "format_server_devices",
     "portaudio_reaches_server",
     "presence",
     "pulse_names",
@@ -117,6 +118,29 @@ def server_devices(kind: DeviceKind, *, include_monitors: bool = False) -> list[
     if found is None:
         return None
     return [d for d in found if include_monitors or not d.is_monitor]
+
+
+def format_server_devices() -> str | None:
+    """The ``--list-devices`` section for the sound server's devices (names to pass to
+    ``--input-device`` / ``--output-device``, descriptions, ``*`` on the defaults), or None without a
+    server. Connects to the server: call it off the loop thread."""
+    both = _ask(lambda pulse: (_list(pulse, DeviceKind.INPUT), _list(pulse, DeviceKind.OUTPUT)))
+    if both is None:
+        return None
+    sources, sinks = both
+    sections = (
+        ("Microphones", [d for d in sources if not d.is_monitor]),
+        ("Speakers", sinks),
+        ("Monitors (what a speaker plays, usable as an input)", [d for d in sources if d.is_monitor]),
+    )
+    lines = ["Sound server devices (PulseAudio / PipeWire):"]
+    for title, found in sections:
+        lines.append(f"{title}:")
+        lines += [f" {'*' if d.is_default else ' '} {d.name}  ({d.description})" for d in found]
+        if not found:
+            lines.append("   (none)")
+    lines.append("* = the server's default. Choose one by its name with --input-device / --output-device.")
+    return "\n".join(lines)
 
 
 def pulse_names(kind: DeviceKind) -> frozenset[str] | None:

@@ -19,7 +19,7 @@ import pytest
 
 from desktop_app.audio.devices import DeviceKind
 from desktop_app.audio.probes import audio_devices, check_microphone, play_test_tone
-from desktop_app.audio.pulse import presence, pulse_names, server_devices
+from desktop_app.audio.pulse import format_server_devices, presence, pulse_names, server_devices
 from desktop_app.core.audio_format import float_to_pcm16
 from tests.support.pulse_rig import PulseRig, Recorder
 
@@ -143,3 +143,14 @@ def test_presence_follows_the_sink_and_no_server_means_no_answer(
     lists = audio_devices()
     assert not lists.from_server, "without a server, PortAudio's own list stays"
     assert any(c.value == "pulse" for c in lists.outputs)
+
+
+def test_list_devices_names_the_server_devices_to_choose_from(two_sinks: tuple[str, str]) -> None:
+    headset, _speakers = two_sinks
+    text = format_server_devices()
+    assert text is not None
+    speakers = text.split("Speakers:")[1].split("Monitors")[0]
+    assert f"   {headset}  ({HEADSET})" in speakers.splitlines()
+    monitors = text.split("Monitors")[1]
+    assert f"{headset}.monitor" in monitors and f"{headset}.monitor" not in text.split("Speakers:")[0]
+    assert sum(line.startswith(" * ") for line in speakers.splitlines()) == 1
