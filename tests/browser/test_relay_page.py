@@ -35,15 +35,23 @@ async def test_voice_conversation_with_microphone_and_camera(
     await page.click("#camera")  # the microphone started with Connect (one step, as the page says)
     await wait_page(page, "window.__gld.micOn && window.__gld.cameraOn")
 
-    # The espeak utterance ends, the emulator echoes it back at 24 kHz and describes what it received.
+    # The espeak utterance ends, the emulator echoes it back at 24 kHz and describes what it received. The
+    # microphone started with Connect, before the camera: the first pause may end a turn that saw no frame
+    # yet, so wait for the reply that describes one.
+    width, height = media_files.video_size
+    described = f"camera frame: {width}x{height}"
+    await wait_page(
+        page,
+        f"window.__gld.transcript.some((t) => t.role === 'model' && t.text.includes('{described}'))",
+        timeout_s=45,
+    )
     await wait_page(page, "window.__gld.turnsCompleted >= 1", timeout_s=45)
     await wait_page(page, f"window.__gld.samplesPlayed >= {MODEL_FORMAT.rate}")  # ≥ 1 s of reply played
     state = await gld(page)
     model_words = " ".join(t["text"] for t in state["transcript"] if t["role"] == "model")
     user_words = " ".join(t["text"] for t in state["transcript"] if t["role"] == "user")
-    width, height = media_files.video_size
     assert "I heard" in model_words, state
-    assert f"camera frame: {width}x{height}" in model_words, state
+    assert described in model_words, state
     assert user_words, "the input transcription is shown"
     assert state["audioChunksSent"] > 100, "20 ms chunks"
     assert state["audioChunksDropped"] == 0

@@ -76,6 +76,32 @@ async def test_a_relay_that_is_down_gets_one_message_and_automatic_retries(brows
         assert seconds[:3] == sorted(seconds[:3]) and seconds[0] == 1, waits  # 1 s, 2 s, 4 s …
 
 
+async def test_connect_while_the_relay_is_down_listens_and_plays_once_it_is_back(
+    browser_page: BrowserPage,
+) -> None:
+    """The audio worklets are served by the relay, so neither the player nor the microphone can start
+    while it is down: both start by themselves when it answers, and their errors go."""
+    page = browser_page.page
+    browser_page.expected_errors.append("net::ERR_CONNECTION_REFUSED")
+    async with relay_on(0) as first:
+        port = first.port
+        await page.goto(first.url)
+        await wait_page(page, "window.__gld.backend === 'fake'")
+    await page.click("#connect")
+    await wait_page(page, "window.__gld.state === 'retrying'")
+    await wait_page(page, "window.__gld.errors.length >= 2")
+    codes = {e["code"] for e in (await gld(page))["errors"]}
+    assert "relay_unreachable" in codes, codes
+    assert codes <= {"relay_unreachable", "audio_output", "microphone"}, codes
+    assert not (await gld(page))["micOn"]
+    async with relay_on(port) as back:
+        await wait_page(page, "window.__gld.state === 'live' && window.__gld.micOn", timeout_s=40)
+        await wait_page(page, "document.getElementById('errors').children.length === 0")
+        await wait_page(page, "window.__gld.audioChunksSent >= 10")
+        [client] = back.status()["clients"]
+        assert client["state"] != "closed"
+
+
 async def test_interrupted_replies_are_labelled_and_turns_keep_their_order(
     fake_relay: tuple[RelayServer, FakeConnector], browser_page: BrowserPage
 ) -> None:

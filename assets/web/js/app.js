@@ -67,6 +67,7 @@ let relay = null;
 let modality = "AUDIO";
 let openTurn = { user: null, model: null };
 let preroll = []; // microphone chunks waiting for the session to go live (see PREROLL_CHUNKS)
+let micWanted = false; // the user wants to be heard: Connect with "Listen" ticked, or the Microphone button
 const backoff = new Backoff();
 let retryTimer = null;
 
@@ -277,6 +278,7 @@ function onMessage(message) {
     relayAnswers();
     setState("live", describeLive());
     flushPreroll();
+    resumeMedia();
   }
   if (message.session && typeof message.session.state === "string") {
     gld.relaySession = message.session.state;
@@ -346,6 +348,16 @@ function relayAnswers() {
   clearError("relay_unreachable");
 }
 
+/** Live again: what could not start while the relay was down (the audio worklets are served by it) starts
+ * now, without asking the user twice. A refusal (no permission, no device) is not retried. */
+function resumeMedia() {
+  player
+    .restart()
+    .then(() => clearError("audio_output"))
+    .catch(() => {}); // reported once, when it first failed
+  if (micWanted && !mic.running) startMic();
+}
+
 function stopRetrying() {
   if (retryTimer !== null) clearTimeout(retryTimer);
   retryTimer = null;
@@ -380,8 +392,9 @@ async function connect() {
   } catch (error) {
     showError("audio_output", `Audio output is unavailable: ${error.message}`);
   }
-  const wanted = ["connecting", "live", "reconnecting", "retrying"].includes(gld.state);
-  if ($("listen").checked && !mic.running && wanted) await toggleMic();
+  micWanted = $("listen").checked;
+  const connected = ["connecting", "live", "reconnecting", "retrying"].includes(gld.state);
+  if (micWanted && !mic.running && connected) await startMic();
 }
 
 function openRelay() {
@@ -395,6 +408,7 @@ function openRelay() {
 
 function disconnect() {
   stopRetrying();
+  micWanted = false;
   setState("closed", "Disconnected");
   stopMedia();
   preroll = [];
@@ -423,17 +437,31 @@ function showToggle(id, on, label) {
 }
 
 async function toggleMic() {
+  if (mic.running) {
+    micWanted = false;
+    await mic.stop().catch(() => {});
+    if (relay) relay.sendAudioStreamEnd();
+    showLevel(0);
+    showMic();
+  } else {
+    micWanted = true;
+    await startMic();
+  }
+}
+
+async function startMic() {
   try {
-    if (mic.running) {
-      await mic.stop();
-      if (relay) relay.sendAudioStreamEnd();
-      showLevel(0);
-    } else {
-      await mic.start();
-    }
+    await mic.start();
+    clearError("microphone");
   } catch (error) {
+    // No permission or no device: asking again by itself would only repeat the refusal.
+    if (error.name === "NotAllowedError" || error.name === "NotFoundError") micWanted = false;
     showError("microphone", `Cannot use the microphone: ${error.message}`);
   }
+  showMic();
+}
+
+function showMic() {
   gld.micOn = mic.running;
   showToggle("mic", mic.running, "Microphone");
 }
