@@ -54,7 +54,8 @@ T = TypeVar("T")
 METER_FLOOR_DB = -60
 """The microphone meter's empty end in dBFS (its full end is 0 dBFS)."""
 ANSWER_LINES = 2
-"""Lines an answer under a device row holds; its height is fixed so the rows below never move."""
+"""Lines an answer under a device row holds; its height is fixed so the rows below never move (a longer
+answer is cut, and whole in the label's tooltip)."""
 
 
 class _Levels(QObject):
@@ -237,10 +238,12 @@ class DevicesPage(SettingsPage):
         def shown(answer: Any) -> None:
             button.setEnabled(True)
             label.setText(describe(answer))
+            label.setToolTip(label.text())
 
         def failed(message: str) -> None:
             button.setEnabled(True)
             label.setText(message)
+            label.setToolTip(message)
 
         self._runner.run_blocking(
             what, probe, combo.currentData(), on_result=shown, on_error=failed, owner=self
