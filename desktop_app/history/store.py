@@ -18,8 +18,8 @@ __all__ = ["HistoryStore", "SessionNotFound", "search_words"]
 
 TITLE_MAX = 120
 """A session's name is cut to this many characters."""
-MATCH_CONTEXT = 40
-"""Characters shown on each side of a search hit."""
+MATCH_BEFORE, MATCH_AFTER = 16, 64
+"""Characters shown before and after a search hit (few before: a list row cuts the end, not the hit)."""
 
 
 class SessionNotFound(LookupError):
@@ -44,7 +44,7 @@ def _match(log: SessionLog, words: list[str]) -> str | None:
     at = folded.find(words[0])
     if at < 0:  # the first word is only in the name
         return ""
-    start, end = max(0, at - MATCH_CONTEXT), min(len(text), at + len(words[0]) + MATCH_CONTEXT)
+    start, end = max(0, at - MATCH_BEFORE), min(len(text), at + len(words[0]) + MATCH_AFTER)
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
 
 
