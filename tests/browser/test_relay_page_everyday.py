@@ -65,6 +65,7 @@ async def test_a_relay_that_is_down_gets_one_message_and_automatic_retries(brows
     assert (await page.text_content("#status-text") or "").startswith(
         "Can't reach the relay. Trying again in"
     )
+    assert await page.text_content("#connect") == "Stop trying"
     await page.screenshot(path=str(screenshot_path("relay-down")))
 
     async with relay_on(port):  # the program is back on its port: the page connects by itself
@@ -74,6 +75,22 @@ async def test_a_relay_that_is_down_gets_one_message_and_automatic_retries(brows
         waits = [e["text"] for e in (await gld(page))["statusLog"] if e["state"] == "retrying"]
         seconds = [int(re.findall(r"in (\d+) s", text)[0]) for text in waits]
         assert seconds[:3] == sorted(seconds[:3]) and seconds[0] == 1, waits  # 1 s, 2 s, 4 s …
+
+
+async def test_stop_trying_ends_the_retries_and_their_message(browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    browser_page.expected_errors.append("net::ERR_CONNECTION_REFUSED")
+    async with relay_on(0) as first:
+        await page.goto(first.url)
+        await page.uncheck("#listen")
+        await page.click("#connect")
+        await wait_page(page, "window.__gld.state === 'live'")
+    await wait_page(page, "window.__gld.state === 'retrying' && window.__gld.retryPending")
+    await page.click("#connect")  # "Stop trying"
+    state = await gld(page)
+    assert (state["state"], state["retryPending"], state["relayDownSince"]) == ("closed", False, None)
+    assert await page.evaluate("() => document.getElementById('errors').children.length") == 0
+    assert await page.text_content("#connect") == "Connect"
 
 
 async def test_connect_while_the_relay_is_down_listens_and_plays_once_it_is_back(

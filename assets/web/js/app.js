@@ -40,6 +40,7 @@ const gld = {
   reconnects: 0, // times the relay said "connected" again after "reconnecting"
   relayRetries: 0, // attempts to reach a relay that was down (the page tries again by itself)
   relayDownSince: null, // Date.now() when the relay was found down; null while it answers
+  retryPending: false, // a retry is scheduled ("Stop trying" cancels it)
   backend: null,
   samplesPlayed: 0,
   underruns: 0,
@@ -139,7 +140,7 @@ function setState(state, text) {
   document.querySelector("#status .dot").dataset.state = state;
   $("status-text").textContent = text;
   const connected = ["live", "reconnecting", "connecting", "retrying"].includes(state);
-  $("connect").textContent = connected ? "Disconnect" : "Connect";
+  $("connect").textContent = state === "retrying" ? "Stop trying" : connected ? "Disconnect" : "Connect";
   $("connect").classList.toggle("primary", !connected);
   for (const id of ["mic", "camera", "text", "send"]) $(id).disabled = !connected;
   for (const id of ["modality", "voice", "instruction", "show-input", "listen"]) $(id).disabled = connected;
@@ -333,8 +334,10 @@ function relayDown() {
   showError("relay_unreachable", `Can't reach the relay at ${location.host}. Is the program still running? The page keeps trying.`);
   const wait = backoff.next();
   setState("retrying", `Can't reach the relay. Trying again in ${Math.round(wait / 1000)} s…`);
+  gld.retryPending = true;
   retryTimer = setTimeout(() => {
     retryTimer = null;
+    gld.retryPending = false;
     gld.relayRetries++;
     setState("connecting", "Connecting…");
     openRelay();
@@ -361,6 +364,7 @@ function resumeMedia() {
 function stopRetrying() {
   if (retryTimer !== null) clearTimeout(retryTimer);
   retryTimer = null;
+  gld.retryPending = false;
 }
 
 // --- controls --------------------------------------------------------------------------------------
