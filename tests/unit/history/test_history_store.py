@@ -4,6 +4,8 @@ name carries the day and the first words."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 
 from desktop_app.core.clock import FakeClock
 from desktop_app.core.events import Role, SessionPhase, SessionState, Transcript, TurnComplete
+from desktop_app.history.cli import history_main
 from desktop_app.history.export import export_file_name
 from desktop_app.history.paths import new_recording_file, title_file
 from desktop_app.history.reader import load_session
@@ -104,3 +107,35 @@ def test_the_suggested_export_name_carries_the_day_and_the_first_words(tmp_path:
     silent = load_session(session(tmp_path, 5))
     assert export_file_name(silent, "md") == "2026-03-01-conversation.md"
     assert "/" not in export_file_name(load_session(path), "md")
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = history_main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_command_line_searches_renames_and_deletes(tmp_path: Path) -> None:
+    lisbon = session(tmp_path, 0, ("What is the weather in Lisbon?", "Mild, around twenty degrees."))
+    session(tmp_path, 1, ("Read me the shopping list", "Eggs, flour and two lemons."))
+    session(tmp_path, 2)  # nothing said: never listed
+    code, out, _ = _run("list", "--dir", str(tmp_path), "--search", "lisbon")
+    assert code == 0 and len(out.splitlines()) == 2 and lisbon.stem in out
+    assert _run("list", "--dir", str(tmp_path), "--search", "otters")[1].startswith("No past session holds")
+    assert len(_run("list", "--dir", str(tmp_path))[1].splitlines()) == 3, "a header and two sessions"
+
+    code, out, _ = _run("rename", lisbon.stem[:15], "Trip", "--dir", str(tmp_path))
+    assert code == 0 and out.strip() == f"renamed {lisbon.stem}: Trip"
+    assert "Trip: What is the weather" in _run("list", "--dir", str(tmp_path))[1]
+    [record] = [
+        json.loads(line) for line in _run("list", "--json", "--dir", str(tmp_path))[1].splitlines()
+        if json.loads(line)["id"] == lisbon.stem
+    ]  # fmt: skip
+    assert record["title"] == "Trip"
+
+    code, _, err = _run("delete", lisbon.stem, "--dir", str(tmp_path))
+    assert code == 2 and "--yes" in err and lisbon.exists(), "no deletion without --yes"
+    code, out, _ = _run("delete", lisbon.stem, "--yes", "--dir", str(tmp_path))
+    assert code == 0 and out.strip() == "deleted 2 files" and not lisbon.exists()
+    code, _, err = _run("delete", lisbon.stem, "--yes", "--dir", str(tmp_path))
+    assert code == 1 and "No session" in err
