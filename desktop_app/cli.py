@@ -232,9 +232,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.list_devices:
         from desktop_app.audio.devices import format_device_list, list_devices
+        from desktop_app.audio.pulse import format_server_devices
 
         try:
             print(format_device_list(list_devices()))
+            server = format_server_devices()  # None without a sound server: PortAudio's list is all there is
+            if server:
+                print(f"\n{server}")
         except AppError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1

@@ -65,7 +65,7 @@ from desktop_app.config import (
 )
 from desktop_app.core.events import Event
 from desktop_app.history import HistoryStore, SessionLog, SessionSummary, load_session, to_markdown, to_srt
-from desktop_app.history.export import format_duration
+from desktop_app.history.export import export_file_name, format_duration
 from desktop_app.history.paths import recordings_of
 from desktop_app.history.reader import Notice
 from desktop_app.live.models import (  # the Qt-free model catalog and usage arithmetic, for the window
@@ -129,6 +129,7 @@ __all__ = [
     "config_dir",
     "context_gauge",
     "estimate_cost",
+    "export_file_name",
     "format_duration",
     "format_policy_entries",
     "icons_dir",

@@ -176,11 +176,13 @@ class PulseRig:
         self._modules.append(module)
         return module
 
-    def load_sink(self, name: str) -> str:
-        """Add a null sink ``name`` (a device that can be plugged in: its ``.monitor`` is a source too).
-        Returns the module id: :meth:`unload` it to unplug the device. Prefix ``name`` with
-        :attr:`prefix` so that concurrent test runs do not share it."""
-        return self._load("module-null-sink", f"sink_name={name}", f"rate={self.rate}", "channels=1")
+    def load_sink(self, name: str, description: str | None = None) -> str:
+        """Add a null sink ``name`` (a device that can be plugged in: its ``.monitor`` is a source too),
+        shown to people as ``description`` (default: the server's "Null Output"; no spaces, since the
+        module argument parser splits on them). Returns the module id: :meth:`unload` it to unplug the
+        device. Prefix ``name`` with :attr:`prefix` so that concurrent test runs do not share it."""
+        extra = [f"sink_properties=device.description={description}"] if description else []
+        return self._load("module-null-sink", f"sink_name={name}", f"rate={self.rate}", "channels=1", *extra)
 
     @staticmethod
     def streams_on(name: str) -> int:
