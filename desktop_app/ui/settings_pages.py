@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey, offered_models
+from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey, offered_models, voice_label
 from desktop_app.ui.settings_fields import SettingsPage, combo, spin
 
 __all__ = ["KNOWN_MODELS", "ConversationPage", "GeminiPage", "KeyAction", "VideoRelayPage"]
@@ -87,7 +87,7 @@ class GeminiPage(SettingsPage):
         self.backend = self.field("Backend", "backend", combo(*backends))
         self.model = self.field("Model", "model", combo(*((model, model) for model in KNOWN_MODELS)))
         self.model.setEditable(True)
-        self.voice = self.field("Voice", "voice", combo(*((voice, voice) for voice in VOICES)))
+        self.voice = self.field("Voice", "voice", combo(*((voice_label(voice), voice) for voice in VOICES)))
         replies = (("Spoken replies (audio)", "AUDIO"), ("Text replies", "TEXT"))
         self.modality = self.field("Replies", "response_modality", combo(*replies))
         self.system_instruction = self.field("System instruction", "system_instruction", QPlainTextEdit())

@@ -31,6 +31,7 @@ from desktop_app.core.app_events import (
     ToolsChanged,
     TurnLatency,
 )
+from desktop_app.core.error_wording import wording_for
 from desktop_app.core.events import (
     ErrorEvent,
     GoAway,
@@ -116,6 +117,8 @@ class EventView(WindowLayout):
             self._refresh_connection()
             if not isinstance(event, GoAway):
                 self.transcript_view.apply(self.transcript.apply(event))
+            if isinstance(event, SessionState) and event.phase is SessionPhase.LIVE:
+                self.error_banner.resolve()  # connected again: the problem is over
             if isinstance(event, SessionState) and event.phase is not SessionPhase.LIVE:
                 self.status.show_speaking(False)
                 if event.phase is SessionPhase.CONNECTING:
@@ -126,6 +129,8 @@ class EventView(WindowLayout):
             self.backend_label.setText(f"{who} · {event.model}")
             self.status.set_model(event.model)
             self.banner.show_notice(event.notice)
+            self.connection.demo = event.name == "emulator"  # the pill says "Demo", not "Live"
+            self._refresh_connection()
         elif isinstance(event, RelayStatus):
             self.relay = event
             self.relay_panel.show_status(event)
@@ -156,6 +161,12 @@ class EventView(WindowLayout):
         self.notices.add(text, "warning", timeout_s=15)
 
     def _show_error(self, event: ErrorEvent) -> None:
+        wording = wording_for(event.code, demo=self.connection.demo)
+        if wording is not None:  # the conversation is not connected: the banner, until it is again
+            self.error_banner.show_problem(wording, event.message)
+            return
+        if event.code == "not_live":
+            return  # the transcript marks the typed message as not sent, with Resend
         if event.code.endswith("notice"):
             self.notices.add(event.message, "info", timeout_s=15)
         elif event.retryable:
@@ -231,6 +242,7 @@ class EventView(WindowLayout):
             "backend": self.backend.name if self.backend else None,
             "model": self.backend.model if self.backend else None,
             "offline_banner": self.banner.isVisible(),
+            "error_banner": self.error_banner.title.text() if self.error_banner.showing else "",
             "banner_text": self.banner.text if self.banner.isVisible() else "",
             "transcript": [e.as_dict() for e in self.transcript.entries],
             "turn": self.transcript.turn,
