@@ -255,6 +255,7 @@ class MainWindow(EventView):
             stored_key=self._stored_key,
             env_key=env_key,
             tools=self.tools.specs,
+            controller=self.controller,
             parent=self,
         )
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
@@ -288,6 +289,8 @@ class MainWindow(EventView):
     def _settings_accepted(self, dialog: SettingsDialog) -> None:
         settings = dialog.result_settings()
         action = dialog.key_action
+        if dialog.key_note:
+            self.notices.add(dialog.key_note, "warning", timeout_s=30)
         if action is KeyAction.SAVE and settings.api_key:
             self._runner.run_blocking(
                 "Saving the API key",
