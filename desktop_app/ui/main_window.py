@@ -111,6 +111,7 @@ class MainWindow(EventView):
         self.video.retry_requested.connect(
             lambda: self.command("Retrying the camera", lambda ctl: ctl.retry_camera())
         )
+        self.video.choose_requested.connect(self.choose_camera)
         self.video.masks_edited.connect(self._masks_edited)
         self.relay_panel.open_requested.connect(self._open_url)
         self.tools.always_allowed.connect(self._tool_always_allowed)
@@ -265,6 +266,13 @@ class MainWindow(EventView):
         dialog.desktop.set_status(self.desktop_status)
         if focus_key:
             dialog.focus_key()
+        return dialog
+
+    def choose_camera(self) -> SettingsDialog:
+        """ "Choose another…" beside a failed camera's Retry: the settings' camera list."""
+        dialog = self.open_settings()
+        dialog.tabs.setCurrentWidget(dialog.devices)
+        dialog.devices.camera_combo.setFocus()
         return dialog
 
     def open_history(self) -> HistoryDialog:

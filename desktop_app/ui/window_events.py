@@ -193,6 +193,8 @@ class EventView(WindowLayout):
         )
         self.video.set_chip("")
         self.video.offer_retry(False)
+        self.controls.show_camera_unavailable(False)
+        self.mirror.reset()  # no stale thumbnail or frame count once vision stopped
         self.status.show_frames("Vision off")
 
     def _show_video_status(self, status: VideoStatus) -> None:
@@ -204,9 +206,15 @@ class EventView(WindowLayout):
         tone = "warn" if status.paused and status.state is VideoState.LIVE else _VIDEO_TONES[status.state]
         self.video.set_chip(chip, tone)
         unavailable = status.state is VideoState.UNAVAILABLE
-        self.video.offer_retry(unavailable)
+        camera = self.input_state.screen is None
+        self.controls.show_camera_unavailable(unavailable and camera)
+        self.video.offer_retry(unavailable, choose=camera)
         if unavailable or status.state is VideoState.ENDED:
-            self.video.clear(status.message or f"{status.source} is not available", "")
+            what = "Camera" if camera else "Screen sharing"
+            title = f"{what} unavailable" if unavailable else "The video ended"
+            self.video.clear(title, status.message or f"{status.source} is not available.")
+            self.mirror.reset()  # nothing is being sent: the last thumbnail would be stale
+            self.status.show_frames(title)
         if status.paused:
             self.status.show_frames("Vision paused")
 

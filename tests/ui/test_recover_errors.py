@@ -3,9 +3,13 @@ that was not sent marked with Resend, and a "new session" notice never said over
 
 from __future__ import annotations
 
-from desktop_app.core.app_events import BackendInfo
+import cv2
+import numpy as np
+
+from desktop_app.core.app_events import BackendInfo, InputState
 from desktop_app.core.error_wording import KEY_URL, Action, wording_for
 from desktop_app.core.events import ErrorEvent, SessionPhase, SessionState
+from desktop_app.core.media_events import FrameSent, VideoState, VideoStatus
 from desktop_app.ui.transcript_model import EntryKind, TranscriptModel
 from tests.ui.conftest import Harness
 
@@ -110,3 +114,44 @@ def test_text_typed_while_disconnected_is_marked_not_sent_and_can_be_resent(harn
     assert not [
         r for r in w.transcript_view.rows() if r.entry is not None and r.entry.kind is EntryKind.UNSENT
     ]
+
+
+def test_a_failed_camera_says_so_fits_its_space_and_offers_another(harness: Harness) -> None:
+    w = harness.window
+    w.resize(960, 640)
+    long = "Camera 0 is not connected, or another program is using it. " * 3
+    harness.emit(InputState(camera="0"), VideoStatus(VideoState.UNAVAILABLE, "camera 0", message=long))
+    harness.wait(lambda: w.video._retry.isVisible())
+    assert w.controls.camera.text() == "Camera unavailable"
+    assert w.video._choose.isVisible() and w.video._choose.text() == "Choose another…"
+    retry, choose = w.video._retry.geometry(), w.video._choose.geometry()
+    assert not retry.intersects(choose) and w.video.rect().contains(retry) and w.video.rect().contains(choose)
+    assert w.video._placeholder == "Camera unavailable" and w.video._hint == long
+    assert retry.top() >= w.video.height() // 2 + 8, "the buttons sit below the title, inside the panel"
+    w.video.resize(w.video.width(), 400)
+    assert w.video._retry.geometry().top() >= 200 + 8 + w.video._hint_height(w.video.width() - 48), (
+        "with room, below the whole hint"
+    )
+    w.video._choose.click()
+    harness.wait(lambda: w.dialog is not None and w.dialog.isVisible())
+    assert w.dialog.tabs.currentWidget() is w.dialog.devices
+    w.dialog.reject()
+    harness.emit(VideoStatus(VideoState.LIVE, "camera 0"))
+    harness.wait(lambda: w.controls.camera.text() == "Camera on")
+
+
+def test_the_thumbnail_and_frame_count_clear_when_vision_stops(harness: Harness) -> None:
+    w = harness.window
+    ok, jpeg = cv2.imencode(".jpg", np.zeros((90, 160, 3), np.uint8))
+    assert ok
+    harness.emit(
+        InputState(camera="0"),
+        VideoStatus(VideoState.LIVE, "camera 0"),
+        FrameSent(jpeg.tobytes(), 160, 90, len(jpeg), 7),
+    )
+    harness.wait(lambda: w.mirror.last is not None)
+    assert w.status.frames.text() == "7 frames sent"
+    harness.emit(InputState(camera=None), VideoStatus(VideoState.STOPPED, "camera 0"))
+    harness.wait(lambda: w.mirror.last is None)
+    assert w.status.frames.text() == "Vision off" and w.mirror.caption.startswith("No frames sent yet")
+    assert w.snapshot()["frames_sent"] == 0
