@@ -19,10 +19,9 @@ from desktop_app.ui.theme import COLORS
 __all__ = ["DEMO_TEXT", "DemoBanner"]
 
 DEMO_TEXT = (
-    "You are trying the offline demo, not Gemini: it plays back what you say and describes what your "
-    "camera shows, so you can check your microphone, speaker and camera. Nothing leaves this computer. "
-    f'To talk to Gemini, get an API key at <a href="{KEY_URL}">aistudio.google.com/apikey</a> '
-    "and add it here."
+    "This is the offline demo, not Gemini: it plays back what you say, so you can check your microphone, "
+    "speaker and camera. Nothing leaves this computer. To talk to Gemini, get an API key at "
+    f'<a href="{KEY_URL}">aistudio.google.com/apikey</a> and add it here.'
 )
 
 

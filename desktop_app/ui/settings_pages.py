@@ -33,7 +33,7 @@ __all__ = ["KNOWN_MODELS", "ConversationPage", "GeminiPage", "KeyAction", "Video
 KNOWN_MODELS = tuple(spec.id for spec in offered_models())  # the model catalog, default first
 
 _NEW_KEY_HINT = "Paste your Gemini API key (from aistudio.google.com/apikey) and press Enter"
-_NO_KEY_PREVIEW = "Add an API key first: the preview is spoken by Gemini, on your key."
+_NO_KEY_PREVIEW = "Save an API key first: the preview is spoken by Gemini, on your key."
 _PREVIEW_TIP = "Hear this voice say one short sentence (one short reply on your key)."
 
 

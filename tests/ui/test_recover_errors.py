@@ -42,8 +42,8 @@ def test_a_lost_connection_shows_the_banner_until_it_is_live_again(harness: Harn
     assert w.snapshot()["error_banner"] == "Can't reach Gemini — check your connection"
 
     w.error_banner.retry_button.click()
-    harness.wait_call("retry")
     assert not w.error_banner.retry_button.isEnabled(), "one attempt at a time"
+    harness.wait_call("retry")
     harness.wait(lambda: w.error_banner.retry_button.isEnabled())  # the retry ran and nothing changed
     assert w.error_banner.isVisible(), "it stays until the problem is resolved"
 
