@@ -74,6 +74,7 @@ class EventView(WindowLayout):
         self.shown_at: float | None = None
         self.transcript = TranscriptModel()
         self.connection = ConnectionStatus()
+        self._emulator_chosen = settings.backend == "emulator"  # which answers, until BackendInfo says
         self.input_state = InputState(
             headphones=not settings.echo_cancellation, volume=settings.output_volume
         )
@@ -161,7 +162,8 @@ class EventView(WindowLayout):
         self.notices.add(text, "warning", timeout_s=15)
 
     def _show_error(self, event: ErrorEvent) -> None:
-        wording = wording_for(event.code, demo=self.connection.demo)
+        demo = self.connection.demo if self.backend is not None else self._emulator_chosen
+        wording = wording_for(event.code, demo=demo)
         if wording is not None:  # the conversation is not connected: the banner, until it is again
             self.error_banner.show_problem(wording, event.message)
             return
