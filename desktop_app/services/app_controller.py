@@ -18,7 +18,7 @@ from pathlib import Path
 from desktop_app.audio.factory import AudioIO
 from desktop_app.config import NEW_SESSION_SECTIONS, Section, Settings, changed_sections
 from desktop_app.core.app_events import InputState
-from desktop_app.core.errors import AppError, LiveError
+from desktop_app.core.errors import AppError
 from desktop_app.engine import Conversation
 from desktop_app.relay.server import RelayServer
 from desktop_app.runtime.tasks import install_exception_handler
@@ -31,7 +31,7 @@ from desktop_app.services.mic_gate import GateStep
 from desktop_app.services.relay import RelayService
 from desktop_app.services.tools import SwitchableConsent, ToolInfo, ToolService, tool_infos
 from desktop_app.services.vision import VisionService
-from desktop_app.services.voice_preview import PREVIEW_TIMEOUT_S, preview_voice
+from desktop_app.services.voice_preview import speak_preview
 from desktop_app.tools.consent import ConsentBroker
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
 from desktop_app.tools.spec import Policy
@@ -227,18 +227,9 @@ class AppController(ServiceBase):
 
     async def preview_voice(self, voice: str) -> str:
         """See :meth:`desktop_app.controller_api.Controller.preview_voice`."""
-        handle, audio = self.services.backend.handle, self.services.audio
-        if handle is None:
-            return "The preview needs a connection: press Retry first."
-        if audio is None:
-            return "There is no speaker to play the preview on."
-        try:
-            await preview_voice(handle.backend, self._settings.model, voice, audio.sink)
-        except LiveError as err:
-            return f"The preview could not play: {err}"
-        except TimeoutError:
-            return f"The preview did not finish within {PREVIEW_TIMEOUT_S:g} s."
-        return ""
+        audio = self.services.audio
+        sink = audio.sink if audio is not None else None
+        return await speak_preview(self.services.backend.handle, sink, self._settings.model, voice)
 
     async def set_volume(self, volume: float) -> None:
         if self.services.audio is not None:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 
 from desktop_app.core.commands import UserText
+from desktop_app.core.errors import LiveError
 from desktop_app.core.events import ModelAudio, TurnComplete
 from desktop_app.core.ports import AudioSink
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import SessionOptions
 from desktop_app.live.voices import PREVIEW_SENTENCE
+from desktop_app.services.backend import BackendHandle
 
-__all__ = ["PREVIEW_TIMEOUT_S", "preview_voice"]
+__all__ = ["PREVIEW_TIMEOUT_S", "preview_voice", "speak_preview"]
 
 PREVIEW_TIMEOUT_S = 20.0
 
@@ -47,3 +49,19 @@ async def preview_voice(
             elif isinstance(event, TurnComplete):
                 break
     return played
+
+
+async def speak_preview(handle: BackendHandle | None, sink: AudioSink | None, model: str, voice: str) -> str:
+    """:func:`preview_voice` on the open backend ``handle`` through ``sink``, for the controller: "" when it
+    played, else a sentence saying why not (no backend, no speaker, a refusal, no answer in time)."""
+    if handle is None:
+        return "The preview needs a connection: press Retry first."
+    if sink is None:
+        return "There is no speaker to play the preview on."
+    try:
+        await preview_voice(handle.backend, model, voice, sink)
+    except LiveError as err:
+        return f"The preview could not play: {err}"
+    except TimeoutError:
+        return f"The preview did not finish within {PREVIEW_TIMEOUT_S:g} s."
+    return ""
