@@ -269,7 +269,7 @@ class MainWindow(EventView):
         return dialog
 
     def choose_camera(self) -> SettingsDialog:
-        """ "Choose another…" beside a failed camera's Retry: the settings' camera list."""
+        """Open the settings' camera list (the "Choose another…" button beside a failed camera's Retry)."""
         dialog = self.open_settings()
         dialog.tabs.setCurrentWidget(dialog.devices)
         dialog.devices.camera_combo.setFocus()

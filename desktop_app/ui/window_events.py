@@ -120,6 +120,8 @@ class EventView(WindowLayout):
                 self.transcript_view.apply(self.transcript.apply(event))
             if isinstance(event, SessionState) and event.phase is SessionPhase.LIVE:
                 self.error_banner.resolve()  # connected again: the problem is over
+            elif isinstance(event, SessionState) and event.phase is SessionPhase.CLOSED and event.detail:
+                self._session_failed(event.detail)
             if isinstance(event, SessionState) and event.phase is not SessionPhase.LIVE:
                 self.status.show_speaking(False)
                 if event.phase is SessionPhase.CONNECTING:
@@ -160,6 +162,13 @@ class EventView(WindowLayout):
 
     def _tool_notice(self, text: str) -> None:
         self.notices.add(text, "warning", timeout_s=15)
+
+    def _session_failed(self, detail: str) -> None:
+        """The session closed on a failure: the banner, unless a more precise one already shows (a
+        classified ``ErrorEvent`` comes just before or just after, and then replaces this one)."""
+        wording = wording_for("live_error")
+        if wording is not None and not self.error_banner.showing:
+            self.error_banner.show_problem(wording, detail)
 
     def _show_error(self, event: ErrorEvent) -> None:
         demo = self.connection.demo if self.backend is not None else self._emulator_chosen

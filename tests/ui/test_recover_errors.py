@@ -155,3 +155,27 @@ def test_the_thumbnail_and_frame_count_clear_when_vision_stops(harness: Harness)
     harness.wait(lambda: w.mirror.last is None)
     assert w.status.frames.text() == "Vision off" and w.mirror.caption.startswith("No frames sent yet")
     assert w.snapshot()["frames_sent"] == 0
+
+
+def test_a_session_that_stopped_after_an_internal_error_still_offers_retry(harness: Harness) -> None:
+    w = harness.window
+    stopped = "The live session stopped after an internal error (RuntimeError('boom'))."
+    harness.emit(ErrorEvent(stopped, code="internal"), SessionState(SessionPhase.CLOSED, stopped))
+    harness.wait(lambda: w.error_banner.isVisible())
+    assert w.error_banner.title.text() == "The conversation stopped"
+    assert w.error_banner.detail.text() == stopped
+
+
+def test_the_precise_wording_wins_whichever_comes_first(harness: Harness) -> None:
+    w = harness.window
+    harness.emit(BackendInfo("gemini", "m"))
+    # a refused connection: the session's CLOSED comes before the service's notice
+    harness.emit(SessionState(SessionPhase.CLOSED, LOST), ErrorEvent(LOST, code="connection_lost"))
+    harness.wait(lambda: w.error_banner.title.text() == "Can't reach Gemini — check your connection")
+    harness.emit(SessionState(SessionPhase.LIVE, "gemini"))
+    harness.wait(lambda: not w.error_banner.isVisible())
+    # a session that fails mid-way: the notice first, then CLOSED, which must not blur it
+    harness.emit(ErrorEvent(LOST, code="connection_lost"), SessionState(SessionPhase.CLOSED, LOST))
+    harness.wait(lambda: w.error_banner.isVisible())
+    harness.wait(lambda: w.pill.plain_text == "Closed")
+    assert w.error_banner.title.text() == "Can't reach Gemini — check your connection"
