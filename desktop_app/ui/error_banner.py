@@ -3,9 +3,9 @@
 :class:`ErrorBanner` shows one :class:`~desktop_app.core.error_wording.ErrorWording` at a time (a newer
 problem replaces the older one) with **Retry**, a second button when the wording asks for one (*Check
 key…* or *Open settings…*), and *Details* that unfolds the event's own message (close code and server
-reason, already redacted). It stays until :meth:`ErrorBanner.resolve` (the session is live again) or the
-user presses Retry; it has no close button, because a connection that is down does not go away by being
-dismissed. The window connects :attr:`retry_requested` and :attr:`settings_requested`.
+reason, already redacted). It stays until :meth:`ErrorBanner.resolve` (the session is live again, or the
+backend that could not open is up); it has no close button, because a connection that is down does not
+go away by being dismissed. The window connects :attr:`retry_requested` and :attr:`settings_requested`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class ErrorBanner(QFrame):
         self.setObjectName("notice")
         set_dynamic(self, "tone", "error")
         self.wording: ErrorWording | None = None
+        self.code = ""
+        """The ``ErrorEvent`` code of the problem shown ("backend", "connection_lost", …), or empty."""
         self.title = QLabel()
         self.title.setObjectName("bannerTitle")
         self.title.setWordWrap(True)
@@ -86,9 +88,11 @@ class ErrorBanner(QFrame):
         """A problem is shown (the banner may still be hidden while its window is)."""
         return self.wording is not None
 
-    def show_problem(self, wording: ErrorWording, detail: str) -> None:
-        """Show ``wording`` with ``detail`` folded under *Details* (replacing any problem shown)."""
+    def show_problem(self, wording: ErrorWording, detail: str, code: str = "") -> None:
+        """Show ``wording`` with ``detail`` folded under *Details* (replacing any problem shown); ``code``
+        is the ``ErrorEvent`` code it stands for (:attr:`code`)."""
         self.wording = wording
+        self.code = code
         self.title.setText(wording.title)
         self.hint.setText(wording.hint)
         self.detail.setText(detail)
@@ -104,6 +108,7 @@ class ErrorBanner(QFrame):
     def resolve(self) -> None:
         """The problem is over (the session is live): hide the banner."""
         self.wording = None
+        self.code = ""
         self.details_button.setChecked(False)
         self.setVisible(False)
 

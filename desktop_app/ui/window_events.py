@@ -133,6 +133,8 @@ class EventView(WindowLayout):
             self.status.set_model(event.model)
             self.banner.show_notice(event.notice)
             self.connection.demo = event.name == "emulator"  # the pill says "Demo", not "Live"
+            if self.error_banner.code == "backend":
+                self.error_banner.resolve()  # the backend that could not open is up (a session may wait)
             self._refresh_connection()
         elif isinstance(event, RelayStatus):
             self.relay = event
@@ -174,7 +176,7 @@ class EventView(WindowLayout):
         demo = self.connection.demo if self.backend is not None else self._emulator_chosen
         wording = wording_for(event.code, demo=demo)
         if wording is not None:  # the conversation is not connected: the banner, until it is again
-            self.error_banner.show_problem(wording, event.message)
+            self.error_banner.show_problem(wording, event.message, event.code)
             return
         if event.code == "not_live":
             return  # the transcript marks the typed message as not sent, with Resend

@@ -179,3 +179,17 @@ def test_the_precise_wording_wins_whichever_comes_first(harness: Harness) -> Non
     harness.wait(lambda: w.error_banner.isVisible())
     harness.wait(lambda: w.pill.plain_text == "Closed")
     assert w.error_banner.title.text() == "Can't reach Gemini — check your connection"
+
+
+def test_a_backend_that_could_not_open_is_resolved_once_it_is_up(harness: Harness) -> None:
+    w = harness.window
+    harness.emit(ErrorEvent("The Gemini backend needs an API key.", code="backend"))
+    harness.wait(lambda: w.error_banner.isVisible())
+    assert w.error_banner.code == "backend"
+    harness.emit(BackendInfo("emulator", "m", notice="demo"))  # up, even before any session opens
+    harness.wait(lambda: not w.error_banner.isVisible())
+    harness.emit(ErrorEvent(LOST, code="connection_lost"))
+    harness.wait(lambda: w.error_banner.isVisible())
+    harness.emit(BackendInfo("emulator", "m", notice="demo"))  # not what a lost connection waits for
+    harness.wait(lambda: w.banner.isVisible())
+    assert w.error_banner.isVisible()
