@@ -32,7 +32,7 @@ __all__ = ["KNOWN_MODELS", "ConversationPage", "GeminiPage", "KeyAction", "Video
 
 KNOWN_MODELS = tuple(spec.id for spec in offered_models())  # the model catalog, default first
 
-_NEW_KEY_HINT = "Paste your Gemini API key (from aistudio.google.com/apikey) and press Enter"
+_NEW_KEY_HINT = "Paste your Gemini API key and press Enter"
 _NO_KEY_PREVIEW = "Save an API key first: the preview is spoken by Gemini, on your key."
 _PREVIEW_TIP = "Hear this voice say one short sentence (one short reply on your key)."
 
@@ -172,7 +172,10 @@ class GeminiPage(SettingsPage):
             if self._stored.warning:
                 parts.append(self._stored.warning)
         else:
-            parts.append("A typed key is saved in the system keyring where one is available.")
+            parts.append(
+                "Get a key at aistudio.google.com/apikey. A typed key is checked with Gemini, then saved "
+                "in the system keyring where one is available."
+            )
         return " ".join(parts)
 
     def _on_forget(self) -> None:

@@ -286,9 +286,15 @@ class ControlBar(QWidget):
         self.mic.setText("Muted" if muted else "Mute")
         self.mic.setIcon(glyph("mic-off" if muted else "mic", COLORS["bad"] if muted else COLORS["text"]))
         cam_on = self.camera.isChecked()
-        self.camera.setIcon(glyph("camera" if cam_on else "camera-off"))
-        self.camera.setText(
-            ("Camera unavailable" if self.camera_unavailable else "Camera on") if cam_on else "Camera"
+        failed = cam_on and self.camera_unavailable  # said by the icon's colour too (icons only when narrow)
+        self.camera.setIcon(
+            glyph("camera" if cam_on else "camera-off", COLORS["bad"] if failed else COLORS["text"])
+        )
+        self.camera.setText("Camera unavailable" if failed else "Camera on" if cam_on else "Camera")
+        self.camera.setToolTip(
+            "Camera unavailable: Retry, or choose another, in the preview (Ctrl+E turns it off)"
+            if failed
+            else "Turn the camera on or off (Ctrl+E)"
         )
         self.share.setText("Sharing" if self.share.isChecked() else "Share screen")
         self.pause.setText("Paused" if self.pause.isChecked() else "Pause vision")
