@@ -253,7 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.live_headless import run_live_headless
 
         log = EventLog(args.transcript) if args.transcript else None
-        return run_live_headless(settings, duration_s=args.duration, log=log)
+        return run_live_headless(
+            settings, duration_s=args.duration, log=log, named_devices=_named_devices(args)
+        )
 
     if args.headless:
         if args.output_wav is None:
@@ -272,10 +274,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run_headless(job, settings)
 
-    return _run_window(settings, args.screen, notices)
+    return _run_window(settings, args.screen, notices, _named_devices(args))
 
 
-def _run_window(settings: Settings, screen: str | None, notices: Sequence[str] = ()) -> int:
+def _named_devices(args: argparse.Namespace) -> dict[str, str]:
+    """The devices the command line named (``--input-device``/``--output-device``), by settings field."""
+    return {name: getattr(args, name) for name in ("input_device", "output_device") if getattr(args, name)}
+
+
+def _run_window(
+    settings: Settings,
+    screen: str | None,
+    notices: Sequence[str] = (),
+    named_devices: dict[str, str] | None = None,
+) -> int:
+    named_devices = named_devices or {}
     try:
         from desktop_app.ui.app_main import display_available, run_window
     except ImportError as err:
@@ -302,6 +315,8 @@ def _run_window(settings: Settings, screen: str | None, notices: Sequence[str] =
         from desktop_app.app import Mode, build_app  # imported after the window is shown
 
         controller = build_app(settings, Mode.WINDOW, publish)
+        if controller.services.audio is not None:  # a missing flagged device is said as the flag's
+            controller.services.audio.named_on_command_line = named_devices
         for notice in notices:
             publish(ErrorEvent(notice, code="settings"))
         return controller

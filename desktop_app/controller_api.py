@@ -7,8 +7,8 @@ one import line, not the window:
 - :class:`Controller`, the command side of the Qt bridge (below), and :data:`ControllerFactory`;
 - settings: :class:`Settings`, its :class:`Section` and the one diff (:func:`changed_fields`,
   :func:`changed_sections`, :func:`section_of`, :data:`NEW_SESSION_SECTIONS`), :func:`config_dir`, and the
-  model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`);
-- the API key's store (:class:`KeyStore`, :class:`StoredKey`);
+  model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`, :func:`voice_label`: "Puck — Upbeat");
+- the API key's store (:class:`KeyStore`, :class:`StoredKey`); what checking a key found (:class:`KeyCheck`);
 - past conversations (:class:`HistoryStore` and the reader and export functions the history panel uses);
 - tools (issue 14): the consent port the window implements (:class:`ConsentBroker`, :class:`ConsentRequest`,
   :class:`ConsentAnswer`), the desktop ports it provides (:class:`ClipboardPort`, :class:`BrowserPort`;
@@ -77,9 +77,11 @@ from desktop_app.live.models import (  # the Qt-free model catalog and usage ari
 )
 from desktop_app.live.options import DEFAULT_MODEL, VOICES
 from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estimate_cost, prices_with
+from desktop_app.live.voices import voice_label
 from desktop_app.resources import MissingAssetError, icons_dir, sample_wav
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.services.backend import KeyCheck
 from desktop_app.services.tools import ToolInfo
 from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest
 from desktop_app.tools.mcp_config import parse_mcp_servers
@@ -102,6 +104,7 @@ __all__ = [
     "ControllerFactory",
     "DeviceLists",
     "HistoryStore",
+    "KeyCheck",
     "KeyStore",
     "LoopThread",
     "MicCheck",
@@ -147,6 +150,7 @@ __all__ = [
     "section_of",
     "to_markdown",
     "to_srt",
+    "voice_label",
 ]
 
 
@@ -197,8 +201,26 @@ class Controller(Protocol):
         """Try to reopen a camera that failed (a ``VideoStatus`` said unavailable); no-op otherwise."""
         ...
 
-    async def send_text(self, text: str) -> None:
-        """A typed turn. Blank text is ignored; when not connected, a notice says it was not sent."""
+    async def send_text(self, text: str) -> bool:
+        """A typed turn; True when it was sent. Blank text is ignored (False); when not connected, or the
+        send failed, it returns False and a notice says why (the window marks the message not sent)."""
+        ...
+
+    async def retry(self) -> None:
+        """Reconnect after a failed or closed connection: reopen the backend if it could not open (and
+        start what waited for it), else open a new session. No-op while the session is live. A failure
+        is published again (an ``ErrorEvent``), so the window's banner stays."""
+        ...
+
+    async def check_key(self, key: str) -> KeyCheck:
+        """Whether Gemini takes ``key``: one session opened and closed at once (up to ~10 s; nothing is
+        sent). ``refused`` means a bad key; ``checked`` False means Gemini could not be reached."""
+        ...
+
+    async def preview_voice(self, voice: str) -> str:
+        """Say a short sentence in ``voice`` through the speaker, from a one-off session on the current
+        backend (the conversation is not touched). Returns "" when it played, else a sentence saying why
+        not. Uses the user's key: offer it only when there is one."""
         ...
 
     async def set_volume(self, volume: float) -> None:

@@ -23,7 +23,7 @@ from desktop_app.engine import Conversation
 from desktop_app.relay.server import RelayServer
 from desktop_app.runtime.tasks import install_exception_handler
 from desktop_app.services.audio import AudioService
-from desktop_app.services.backend import BackendService
+from desktop_app.services.backend import BackendService, KeyCheck
 from desktop_app.services.bus import Bus, Service, ServiceBase
 from desktop_app.services.conversation import ConversationService
 from desktop_app.services.history import HistoryService
@@ -31,6 +31,7 @@ from desktop_app.services.mic_gate import GateStep
 from desktop_app.services.relay import RelayService
 from desktop_app.services.tools import SwitchableConsent, ToolInfo, ToolService, tool_infos
 from desktop_app.services.vision import VisionService
+from desktop_app.services.voice_preview import speak_preview
 from desktop_app.tools.consent import ConsentBroker
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
 from desktop_app.tools.spec import Policy
@@ -97,6 +98,7 @@ class AppController(ServiceBase):
         """The services this mode runs (read them; the controller starts and stops them)."""
         self._save = save
         self._stopped = False
+        self._waiting_for_backend = False  # start() stopped at a backend that could not open
 
     # --- what the modes and tests read --------------------------------------------------------------
 
@@ -138,8 +140,10 @@ class AppController(ServiceBase):
         try:
             await self.services.backend.start()
         except AppError as err:
+            self._waiting_for_backend = True  # retry() starts the rest
             self._bus.notice(str(err), "backend")
             return
+        self._waiting_for_backend = False
         for service in self.services.in_start_order()[1:]:
             await service.start()
         if self._settings.push_to_talk and self.services.audio is not None:  # the session opened without VAD
@@ -191,10 +195,41 @@ class AppController(ServiceBase):
         if self.services.vision is not None:
             self.services.vision.retry()
 
-    async def send_text(self, text: str) -> None:
+    async def send_text(self, text: str) -> bool:
         text = text.strip()
-        if text and self.services.conversation is not None:
-            await self.services.conversation.send_text(text)
+        if not text or self.services.conversation is None:
+            return False
+        return await self.services.conversation.send_text(text)
+
+    async def retry(self) -> None:
+        """See :meth:`desktop_app.controller_api.Controller.retry`."""
+        s = self.services
+        if self._stopped:
+            return
+        if self._waiting_for_backend:
+            await self.start()
+            return
+        if s.backend.handle is None:  # a settings change could not reopen it: the session and relay wait
+            try:
+                await s.backend.start()
+            except AppError as err:
+                self._bus.notice(str(err), "backend")
+                return
+            if s.relay is not None:
+                await s.relay.start()
+        if s.conversation is not None and s.conversation.live is None:
+            await s.conversation.stop()
+            await s.conversation.start()
+
+    async def check_key(self, key: str) -> KeyCheck:
+        """See :meth:`desktop_app.controller_api.Controller.check_key`."""
+        return await self.services.backend.check_key(key)
+
+    async def preview_voice(self, voice: str) -> str:
+        """See :meth:`desktop_app.controller_api.Controller.preview_voice`."""
+        audio = self.services.audio
+        sink = audio.sink if audio is not None else None
+        return await speak_preview(self.services.backend.handle, sink, self._settings.model, voice)
 
     async def set_volume(self, volume: float) -> None:
         if self.services.audio is not None:

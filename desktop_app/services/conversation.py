@@ -148,18 +148,21 @@ class ConversationService(ServiceBase):
             with contextlib.suppress(LiveError):
                 await conv.session.send(ActivityStart() if start else ActivityEnd())
 
-    async def send_text(self, text: str) -> None:
-        """Send a typed turn; a notice when there is no live session to send it to or the send fails."""
+    async def send_text(self, text: str) -> bool:
+        """Send a typed turn; False (and a notice) when there is no live session or the send failed: the
+        window marks the message as not sent, with Resend."""
         conv = self.live
         if conv is None:
             self._bus.notice("Not connected: the message was not sent. Reconnect and try again.", "not_live")
-            return
+            return False
         if self.on_user_text is not None:
             self.on_user_text(text)
         try:
             await conv.send_text(text)
         except LiveError as err:
             self._bus.notice(str(err), err.kind, retryable=err.retryable)
+            return False
+        return True
 
     async def send_command(self, command: Command) -> None:
         """Send ``command`` (a tool answer) to the current session; LiveError when none is open."""

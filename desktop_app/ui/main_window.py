@@ -40,6 +40,7 @@ from desktop_app.controller_api import (
     StoredKey,
     changed_fields,
 )
+from desktop_app.core.events import SessionPhase
 from desktop_app.core.masks import MaskRect, masks_for, replace_masks
 from desktop_app.core.media_events import VideoState, VideoStatus
 from desktop_app.core.redaction import Redactor
@@ -47,6 +48,7 @@ from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.tool_view import with_policy
+from desktop_app.ui.transcript_model import ChangeKind
 from desktop_app.ui.window_events import EventView
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
 from desktop_app.ui.window_ports import WindowPorts
@@ -102,14 +104,20 @@ class MainWindow(EventView):
         self.settings_button.clicked.connect(self.open_settings)
         self.history_button.clicked.connect(self.open_history)
         self.banner.set_key_requested.connect(lambda: self.open_settings(focus_key=True))
+        self.banner.hidden_by_user = self._memory.demo_banner_dismissed
+        self.banner.dismissed.connect(self._memory.dismiss_demo_banner)
+        self.error_banner.retry_requested.connect(self.retry)
+        self.error_banner.settings_requested.connect(lambda key: self.open_settings(focus_key=key))
         self.video.retry_requested.connect(
             lambda: self.command("Retrying the camera", lambda ctl: ctl.retry_camera())
         )
+        self.video.choose_requested.connect(self.choose_camera)
         self.video.masks_edited.connect(self._masks_edited)
         self.relay_panel.open_requested.connect(self._open_url)
         self.tools.always_allowed.connect(self._tool_always_allowed)
         self.composer.returnPressed.connect(self.send_typed)
         self.send_button.clicked.connect(self.send_typed)
+        self.transcript_view.resend_requested.connect(self._resend)
 
     def _connect_controls(self) -> None:
         c = self.controls
@@ -178,6 +186,14 @@ class MainWindow(EventView):
             return
         self._runner.submit(what, command, controller, on_result=on_result)
 
+    def retry(self) -> None:
+        """Reconnect after a connection problem (the error banner's Retry)."""
+        self.command(
+            "Reconnecting",
+            lambda ctl: ctl.retry(),
+            on_result=lambda _none: self.error_banner.retry_finished(),
+        )
+
     def _camera_toggled(self, on: bool) -> None:
         spec = (self.settings.video_source or "0") if on else None
         self.command("Switching the camera", lambda ctl: ctl.set_camera(spec))
@@ -187,9 +203,27 @@ class MainWindow(EventView):
         if not text:
             return
         self.composer.clear()
-        self.transcript_view.apply(self.transcript.add_typed(text))
-        self.command("Sending the message", lambda ctl: ctl.send_text(text))
+        self._send_text(text)
+
+    def _send_text(self, text: str) -> None:
+        """Show ``text`` as a typed turn and send it; marked "not sent", with Resend, if it was not."""
+        changes = self.transcript.add_typed(text)
+        self.transcript_view.apply(changes)
+        entry = next(c.entry for c in changes if c.kind is ChangeKind.ADDED)
+
+        def answered(sent: bool) -> None:
+            if not sent:
+                self.transcript_view.apply(self.transcript.mark_not_sent(entry.id))
+                self._dirty()
+
+        self.command("Sending the message", lambda ctl: ctl.send_text(text), on_result=answered)
         self._dirty()
+
+    def _resend(self, note_id: int) -> None:
+        text, removed = self.transcript.take_unsent(note_id)
+        self.transcript_view.apply(removed)
+        if text:
+            self._send_text(text)
 
     def refresh_monitors(self) -> None:
         self._runner.run_blocking(
@@ -222,6 +256,7 @@ class MainWindow(EventView):
             stored_key=self._stored_key,
             env_key=env_key,
             tools=self.tools.specs,
+            controller=self.controller,
             parent=self,
         )
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
@@ -231,6 +266,13 @@ class MainWindow(EventView):
         dialog.desktop.set_status(self.desktop_status)
         if focus_key:
             dialog.focus_key()
+        return dialog
+
+    def choose_camera(self) -> SettingsDialog:
+        """Open the settings' camera list (the "Choose another…" button beside a failed camera's Retry)."""
+        dialog = self.open_settings()
+        dialog.tabs.setCurrentWidget(dialog.devices)
+        dialog.devices.camera_combo.setFocus()
         return dialog
 
     def open_history(self) -> HistoryDialog:
@@ -255,6 +297,8 @@ class MainWindow(EventView):
     def _settings_accepted(self, dialog: SettingsDialog) -> None:
         settings = dialog.result_settings()
         action = dialog.key_action
+        if dialog.key_note:
+            self.notices.add(dialog.key_note, "warning", timeout_s=30)
         if action is KeyAction.SAVE and settings.api_key:
             self._runner.run_blocking(
                 "Saving the API key",
@@ -305,7 +349,8 @@ class MainWindow(EventView):
         self.settings_applied.emit(settings)
 
         def applied(reconnected: bool) -> None:
-            text = "Settings saved; a new session started." if reconnected else "Settings saved."
+            live = self.connection.phase is SessionPhase.LIVE and not self.error_banner.showing
+            text = "Settings saved; a new session started." if reconnected and live else "Settings saved."
             self.notices.add(text, "info", timeout_s=6)
 
         self.command("Applying the settings", lambda ctl: ctl.apply_settings(settings), on_result=applied)

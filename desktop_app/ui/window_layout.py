@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.demo_banner import DemoBanner
+from desktop_app.ui.error_banner import ErrorBanner
 from desktop_app.ui.glyphs import app_icon, glyph
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.controls import ControlBar
 from desktop_app.ui.widgets.level_meter import LevelMeter
-from desktop_app.ui.widgets.notices import NoticeArea, OfflineBanner
+from desktop_app.ui.widgets.notices import NoticeArea
 from desktop_app.ui.widgets.relay_panel import RelayPanel
 from desktop_app.ui.widgets.status_bar import ConnectionPill, StatusStrip
 from desktop_app.ui.widgets.transcript_view import TranscriptView
@@ -69,8 +71,10 @@ class WindowLayout(QMainWindow):
         outer.setContentsMargins(16, 12, 16, 12)
         outer.setSpacing(12)
         outer.addLayout(self._header())
-        self.banner = OfflineBanner()
+        self.banner = DemoBanner()
         outer.addWidget(self.banner)
+        self.error_banner = ErrorBanner()  # a connection problem, in words, with Retry (issue 18)
+        outer.addWidget(self.error_banner)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self._vision_column())
         self.splitter.addWidget(self._conversation_card())

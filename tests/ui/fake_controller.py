@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop_app.config import Settings
-from desktop_app.controller_api import Controller
+from desktop_app.controller_api import Controller, KeyCheck
 from desktop_app.core.app_events import InputState
 from desktop_app.core.events import Event
 from desktop_app.runtime.loop_thread import LoopThread
@@ -27,6 +27,9 @@ class RecordingController:
         self.threads: set[str] = set()
         self.input = InputState()
         self.reconnect_on_apply = True
+        self.text_sent = True  # what send_text answers (False: "not connected")
+        self.key_check = KeyCheck(checked=True)  # what check_key answers
+        self.preview_result = ""  # what preview_voice answers ("": it played)
         self.fail_next: str | None = None
         self._lock = threading.Lock()
 
@@ -95,8 +98,20 @@ class RecordingController:
     async def retry_camera(self) -> None:
         self._record("retry_camera")
 
-    async def send_text(self, text: str) -> None:
+    async def send_text(self, text: str) -> bool:
         self._record("send_text", text)
+        return self.text_sent
+
+    async def retry(self) -> None:
+        self._record("retry")
+
+    async def check_key(self, key: str) -> KeyCheck:
+        self._record("check_key", key)
+        return self.key_check
+
+    async def preview_voice(self, voice: str) -> str:
+        self._record("preview_voice", voice)
+        return self.preview_result
 
     async def set_volume(self, volume: float) -> None:
         self._record("set_volume", volume)

@@ -112,7 +112,8 @@ def test_offline_banner_and_backend_label(harness: Harness) -> None:
     w = harness.window
     harness.emit(BackendInfo("emulator", "gemini-x", notice=OFFLINE))
     harness.wait(lambda: w.banner.isVisible())
-    assert "GEMINI_API_KEY" in w.banner.text
+    assert "aistudio.google.com/apikey" in w.banner.text, "the banner says where a key comes from"
+    assert "GEMINI_API_KEY" not in w.banner.text and "loopback" not in w.banner.text
     assert w.backend_label.text() == "Offline emulator · gemini-x"
     w.banner.button.click()
     dialog = w.dialog
@@ -394,6 +395,7 @@ def test_relay_panel_shows_url_clients_and_opens_the_page(harness: Harness) -> N
 
 def test_settings_that_need_a_new_session_say_so_and_apply_on_save(harness: Harness) -> None:
     w = harness.window
+    harness.emit(SessionState(SessionPhase.LIVE, "gemini"))  # the new session will be live too
     w.activateWindow()
     harness.qtbot.waitActive(w)
     QTest.keyClick(w, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
