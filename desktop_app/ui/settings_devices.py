@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -51,7 +51,11 @@ def _row(*widgets: QWidget) -> QHBoxLayout:
 
 
 class DevicesPage(SettingsPage):
-    """See the module docstring. ``runner`` runs the blocking device work off the Qt thread."""
+    """See the module docstring. ``runner`` runs the blocking device work off the Qt thread.
+    ``mic_test_running`` says when the microphone test starts (True) and ends: the window keeps the
+    microphone from Gemini meanwhile, so the test stays on this machine."""
+
+    mic_test_running = Signal(bool)
 
     def __init__(self, runner: CommandRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +94,9 @@ class DevicesPage(SettingsPage):
             QCheckBox("Echo cancellation (turn off when wearing headphones)"),
         )
         self.noise = self.field("", "noise_suppression", QCheckBox("Noise suppression"))
+        self.listen = self.field(
+            "At launch", "listen_at_launch", QCheckBox("Start listening when the app opens (else: idle)")
+        )
         self._query("Listing audio devices", audio_devices, self._fill_devices, self.mic_result)
         self._query("Listing cameras", camera_choices, self._fill_cameras, self.camera_preview)
 
@@ -155,6 +162,7 @@ class DevicesPage(SettingsPage):
         show: tuple[QPushButton, QLabel],
         busy_text: str,
         describe: Callable[[Any], str],
+        on_done: Callable[[], None] = lambda: None,
     ) -> None:
         """Run ``probe`` on ``combo``'s device off the Qt thread, its button disabled meanwhile, and show
         ``describe(answer)`` (or the failure) in its label."""
@@ -165,10 +173,12 @@ class DevicesPage(SettingsPage):
         def shown(answer: Any) -> None:
             button.setEnabled(True)
             label.setText(describe(answer))
+            on_done()
 
         def failed(message: str) -> None:
             button.setEnabled(True)
             label.setText(message)
+            on_done()
 
         self._runner.run_blocking(
             what, probe, combo.currentData(), on_result=shown, on_error=failed, owner=self
@@ -182,6 +192,7 @@ class DevicesPage(SettingsPage):
             levels = f"{check.rms_dbfs:.0f} dBFS average, {check.peak_dbfs:.0f} dBFS peak"
             return f"{check.device}: {levels}; {verdict}"
 
+        self.mic_test_running.emit(True)  # before the test records: nothing of it reaches Gemini
         self._check(
             "Testing the microphone",
             check_microphone,
@@ -189,6 +200,7 @@ class DevicesPage(SettingsPage):
             (self.mic_test, self.mic_result),
             "Listening for 1.5 seconds… say something.",
             describe,
+            on_done=lambda: self.mic_test_running.emit(False),
         )
 
     def _test_speaker(self) -> None:

@@ -89,6 +89,7 @@ class Tray(QObject):
         self._phase: SessionPhase | None = None
         self._muted = False
         self._offline = False
+        self._sharing = ""  # "Sharing screen 1" while a share lasts: said in the tooltip too
         self.state = TrayState.STARTING
         self._show_state()
         if self.available:
@@ -106,6 +107,8 @@ class Tray(QObject):
             self._phase = event.phase
         elif isinstance(event, InputState):
             self._muted = event.mic_muted
+            shared = event.screen_label or "the screen"
+            self._sharing = f"Sharing {shared}" if event.screen is not None else ""
             self.mute_action.setChecked(event.mic_muted)
             self.ptt_action.setChecked(event.push_to_talk)
         elif isinstance(event, BackendInfo):
@@ -133,7 +136,8 @@ class Tray(QObject):
         name, color = _LOOK[self.state]
         icon: QIcon = glyph(name, color, size=32)
         self.icon.setIcon(icon)
-        self.icon.setToolTip(f"Gemini Live — {self.state.value}")
+        sharing = f" · {self._sharing}" if self._sharing else ""
+        self.icon.setToolTip(f"Gemini Live — {self.state.value}{sharing}")
         self.status_action.setText(self.state.value)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
