@@ -15,7 +15,7 @@ from desktop_app.core.app_events import InputState
 from desktop_app.core.errors import MediaError
 from desktop_app.ui.privacy_controls import SharingChip, TalkToggle, sharing_text
 from desktop_app.ui.screen_picker import RegionCanvas
-from desktop_app.ui.tray import Tray
+from desktop_app.ui.tray import Tray, TrayState
 from tests.ui.conftest import Harness
 from tests.ui.fake_screens import EDITOR, fake_choices
 
@@ -73,6 +73,8 @@ def test_the_chip_and_the_tray_say_what_is_shared(qtbot: QtBot) -> None:
         assert tray.icon.toolTip().endswith("· Sharing window Editor: notes.txt")
         tray.on_event(InputState())
         assert "Sharing" not in tray.icon.toolTip()
+        tray.on_event(InputState(listening=False))  # no session yet: the tray does not say "Starting…"
+        assert tray.state is TrayState.IDLE and tray.icon.toolTip() == "Gemini Live — Idle: nothing is sent"
     finally:
         tray.close()
 
