@@ -84,11 +84,12 @@ class SharingChip(QFrame):
         self.label = QLabel("")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.stop = QPushButton("Stop")
+        self.stop.setObjectName("flat")  # no taller than the header's other buttons: nothing shifts
         self.stop.setToolTip("Stop sharing (and turn back on the camera if it was on)")
         self.stop.setAccessibleName("Stop sharing")
         self.stop.clicked.connect(self.stop_requested)
         row = QHBoxLayout(self)
-        row.setContentsMargins(10, 2, 4, 2)
+        row.setContentsMargins(10, 0, 2, 0)
         row.setSpacing(8)
         row.addWidget(self.label)
         row.addWidget(self.stop)

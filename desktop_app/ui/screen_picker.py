@@ -167,7 +167,7 @@ class ScreenPicker(QDialog):
         self.canvas = RegionCanvas()
         region_page = QWidget()
         region_box = QVBoxLayout(region_page)
-        region_box.setContentsMargins(0, 0, 0, 0)
+        region_box.setContentsMargins(8, 8, 8, 8)
         hint = QLabel("Drag a rectangle on this picture of your desktop: only that part is shared.")
         hint.setWordWrap(True)
         region_box.addWidget(hint)

@@ -49,9 +49,12 @@ def test_the_talk_toggle_keeps_its_size_when_its_label_changes(qtbot: QtBot) -> 
 def test_a_share_is_shown_plainly_with_a_stop_button(harness: Harness) -> None:
     w = harness.window
     assert not w.sharing_chip.isVisible()
+    top = w.splitter.mapTo(w, w.splitter.rect().topLeft()).y()
     harness.emit(InputState(screen="2", screen_label="screen 2"))
     harness.wait(lambda: w.sharing_chip.isVisible())
     assert w.sharing_chip.label.text() == "Sharing screen 2"
+    harness.qtbot.wait(0)  # let the layout settle before measuring
+    assert w.splitter.mapTo(w, w.splitter.rect().topLeft()).y() == top  # the header did not grow
     w.sharing_chip.stop.click()
     harness.wait_call("set_screen", None)
     harness.emit(InputState(screen=None))
