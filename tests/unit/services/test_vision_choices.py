@@ -5,7 +5,7 @@ was on before it (not to nothing)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -61,12 +61,12 @@ def vision_of(app: AppController) -> VisionService:
     return app.services.vision
 
 
-async def run(app: AppController, body: Callable[[VisionService], object]) -> None:
+async def run(app: AppController, body: Callable[[VisionService], Awaitable[None]] | None = None) -> None:
+    """Start ``app``, run ``body`` with its vision service, stop it."""
     await app.start()
     try:
-        result = body(vision_of(app))
-        if hasattr(result, "__await__"):
-            await result  # type: ignore[misc]
+        if body is not None:
+            await body(vision_of(app))
     finally:
         await app.stop()
 
@@ -89,10 +89,10 @@ async def test_choosing_a_camera_in_the_settings_does_not_switch_it_on(opened: O
 
 async def test_the_saved_camera_stays_off_when_the_window_starts_idle(opened: Opened) -> None:
     app = window(Settings(history=False, relay_port=0, video_source="1"), Events(), idle=True)
-    await run(app, lambda vision: None)
+    await run(app)
     assert opened.cameras == []
     listening = window(Settings(history=False, relay_port=0, video_source="1"), Events(), idle=False)
-    await run(listening, lambda vision: None)
+    await run(listening)
     assert opened.cameras == ["1"]  # "Start listening at launch": today's behaviour
 
 
