@@ -10,6 +10,7 @@ published, with a :class:`TurnLatency` measured from the end of the user's speec
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Callable
@@ -49,6 +50,7 @@ class ConversationService(ServiceBase):
         self._clock = clock
         self._speech_ended_at: float | None = None
         self.conversation: Conversation | None = None
+        self._opening = asyncio.Lock()  # one session opening at a time
         self.wanted = True
         """Whether a session should be open: False until :meth:`open` (the window starts idle), and
         :meth:`start` and :meth:`apply_settings` open nothing meanwhile. Set it before :meth:`start`."""
@@ -69,7 +71,12 @@ class ConversationService(ServiceBase):
 
     async def start(self) -> None:
         """Open a session on the backend if one is :attr:`wanted`; a refusal is a notice (the error's kind
-        is its code)."""
+        is its code). Callers that overlap (Start talking and a typed message at once) share one opening:
+        the later one finds the session the first opened."""
+        async with self._opening:
+            await self._open_session()
+
+    async def _open_session(self) -> None:
         handle = self._backend.handle
         if handle is None or self.conversation is not None or not self.wanted:
             return
@@ -164,8 +171,9 @@ class ConversationService(ServiceBase):
 
     async def send_text(self, text: str) -> None:
         """Send a typed turn (opening the session if none was wanted yet: typing is a deliberate act); a
-        notice when there is no live session to send it to or the send fails."""
-        if not self.wanted:
+        notice when there is no live session to send it to or the send fails. A session being opened
+        is waited for."""
+        if not self.wanted or self._opening.locked():
             await self.open()
         conv = self.live
         if conv is None:

@@ -7,6 +7,7 @@ act), and no audio while the settings' microphone test runs.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
@@ -138,5 +139,18 @@ async def test_listening_at_launch_is_todays_behaviour(
         audio.source.speak(speech_like(0.3))
         await audio.source.consumed()
         await emulator.wait_until(lambda s: s.audio_in_s > 0.2)
+    finally:
+        await controller.stop()
+
+
+async def test_two_acts_at_once_open_one_session(
+    settings: Settings, emulator: Emulator, connector: GenaiConnector
+) -> None:
+    audio, rec = FakeAudio(), Events()
+    controller = await start_idle(settings, connector, audio, rec)
+    try:
+        await asyncio.gather(controller.set_listening(True), controller.send_text("hello"))
+        await rec.wait_for(lambda e: isinstance(e, Transcript) and e.role is Role.MODEL and "hello" in e.text)
+        assert emulator.stats.connections == 1
     finally:
         await controller.stop()
