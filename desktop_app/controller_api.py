@@ -30,7 +30,8 @@ quickly; device and network work happens on the loop or in worker threads, never
 Events the controller publishes (all frozen dataclasses; subscribe once, filter by type):
 
 - ``desktop_app.core.events``: ``SessionState`` (connecting/live/reconnecting/closed), ``BackendInfo``
-  (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle), ``Transcript`` (streaming
+  (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle: ``listening`` is "Start
+  talking", ``screen_label`` names what is shared, ``mic_test`` the settings' test), ``Transcript`` (streaming
   pieces, ``final``), ``Interrupted``, ``TurnComplete``, ``TurnLatency``, ``UsageUpdate``, ``GoAway``
   (countdown), ``VoiceActivity``, ``ErrorEvent`` (readable; the session goes on unless it is closed),
   ``ModelAudio`` (ignore in the UI), ``ModelThought`` (show collapsed), ``InteractionUpdate`` (extended
