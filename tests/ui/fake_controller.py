@@ -25,7 +25,7 @@ class RecordingController:
         self.loop = loop
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.threads: set[str] = set()
-        self.input = InputState()
+        self.input = InputState(listening=settings.listen_at_launch)  # idle at first, as the real one
         self.reconnect_on_apply = True
         self.fail_next: str | None = None
         self._lock = threading.Lock()
