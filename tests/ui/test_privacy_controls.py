@@ -4,6 +4,7 @@ it lasts, and the settings' microphone test keeps the microphone from Gemini whi
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -14,8 +15,9 @@ from pytestqt.qtbot import QtBot
 from desktop_app.core.app_events import InputState
 from desktop_app.core.errors import MediaError
 from desktop_app.ui.privacy_controls import SharingChip, TalkToggle, sharing_text
-from desktop_app.ui.screen_picker import RegionCanvas
+from desktop_app.ui.screen_picker import RegionCanvas, ScreenPicker
 from desktop_app.ui.tray import Tray, TrayState
+from desktop_app.video.x11_windows import WAYLAND_NOTE
 from tests.ui.conftest import Harness
 from tests.ui.fake_screens import EDITOR, fake_choices
 
@@ -165,3 +167,24 @@ def test_closing_the_settings_mid_test_listens_again(harness: Harness) -> None:
     harness.wait_call("set_mic_test", True)
     dialog.reject()  # … and its answer will never come back to this dialog
     harness.wait_call("set_mic_test", False)
+
+
+def test_a_desktop_that_cannot_be_captured_is_said_in_the_picker(harness: Harness) -> None:
+    def no_screens() -> Any:
+        raise MediaError("The screens cannot be captured (no X server).")
+
+    picker = ScreenPicker(harness.app.runner, no_screens, parent=harness.window)
+    picker.open()
+    harness.wait(lambda: "cannot be captured" in picker.status.text())
+    assert picker.status.text().endswith("The screens cannot be captured (no X server).")
+    assert not picker.share_button.isEnabled()
+    picker.reject()
+
+
+def test_the_wayland_caveat_shows_in_the_picker(harness: Harness) -> None:
+    picker = harness.window.open_screen_picker()
+    harness.wait(lambda: picker.share_button.isEnabled())
+    assert not picker.note.isVisibleTo(picker)  # the fake desktop is X11
+    picker.show_choices(dataclasses.replace(fake_choices(), note=WAYLAND_NOTE))
+    assert picker.note.isVisibleTo(picker) and picker.note.text() == WAYLAND_NOTE
+    picker.reject()
