@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see --list-devices)")
     audio.add_argument("--headphones", action="store_true", help="turn echo cancellation off")
     audio.add_argument(
+        "--listen",
+        dest="listen_at_launch",
+        action="store_const",
+        const=True,
+        help="window: connect and listen at launch (default: idle, nothing sent until Start talking)",
+    )
+    audio.add_argument(
         "--record-audio",
         action="store_true",
         help="record both sides to a two-channel WAV next to the session's history file",
@@ -151,6 +158,7 @@ _SETTING_FLAGS = (
     "affective_dialog",
     "proactive_audio",
     "include_thoughts",
+    "listen_at_launch",
 )
 
 
@@ -314,7 +322,8 @@ def _run_window(
     def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
         from desktop_app.app import Mode, build_app  # imported after the window is shown
 
-        controller = build_app(settings, Mode.WINDOW, publish)
+        idle = not settings.listen_at_launch  # nothing leaves the machine before the user acts
+        controller = build_app(settings, Mode.WINDOW, publish, start_idle=idle)
         if controller.services.audio is not None:  # a missing flagged device is said as the flag's
             controller.services.audio.named_on_command_line = named_devices
         for notice in notices:

@@ -19,7 +19,9 @@ one import line, not the window:
 - the loop thread the bridge submits to (:class:`LoopThread`);
 - blocking device probes for the settings dialog and the screen menu (audio: :func:`audio_devices`,
   :func:`check_microphone`, :func:`play_test_tone`; video: :func:`camera_choices`, :func:`camera_snapshot`,
-  :func:`monitors`). They block: run them off the Qt thread (``CommandRunner.run_blocking``).
+  :func:`monitors`, and the share picker's :func:`screen_choices` (:class:`ScreenChoices`: monitors with
+  thumbnails, windows, a frozen desktop). They block: run them off the Qt thread
+  (``CommandRunner.run_blocking``).
 
 The controller: the window never touches sessions or devices. It calls these coroutines on the loop
 thread (through ``LoopThread.submit``) and learns what happened only from events. Every command returns
@@ -28,7 +30,8 @@ quickly; device and network work happens on the loop or in worker threads, never
 Events the controller publishes (all frozen dataclasses; subscribe once, filter by type):
 
 - ``desktop_app.core.events``: ``SessionState`` (connecting/live/reconnecting/closed), ``BackendInfo``
-  (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle), ``Transcript`` (streaming
+  (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle: ``listening`` is "Start
+  talking", ``screen_label`` names what is shared, ``mic_test`` the settings' test), ``Transcript`` (streaming
   pieces, ``final``), ``Interrupted``, ``TurnComplete``, ``TurnLatency``, ``UsageUpdate``, ``GoAway``
   (countdown), ``VoiceActivity``, ``ErrorEvent`` (readable; the session goes on unless it is closed),
   ``ModelAudio`` (ignore in the UI), ``ModelThought`` (show collapsed), ``InteractionUpdate`` (extended
@@ -89,6 +92,7 @@ from desktop_app.tools.policy import format_policy_entries, parse_policy_entries
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
 from desktop_app.tools.spec import Policy, Risk, ToolError
 from desktop_app.video.probes import MonitorInfo, camera_choices, camera_snapshot, monitors
+from desktop_app.video.screen_choices import ScreenChoices, screen_choices
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -114,6 +118,7 @@ __all__ = [
     "Notice",
     "Policy",
     "Risk",
+    "ScreenChoices",
     "Section",
     "SessionLog",
     "SessionSummary",
@@ -147,6 +152,7 @@ __all__ = [
     "prices_with",
     "recordings_of",
     "sample_wav",
+    "screen_choices",
     "section_of",
     "to_markdown",
     "to_srt",
@@ -166,11 +172,22 @@ class Controller(Protocol):
     Every toggle publishes the new ``InputState``."""
 
     async def start(self) -> None:
-        """Open the backend, the relay, the audio devices and the session. Failures become events."""
+        """Open the backend, the relay, the audio devices and (unless the window starts idle: nothing is
+        sent before the user acts) the session. Failures become events."""
         ...
 
     async def stop(self) -> None:
         """Shut down in order: session, capture, playback, relay. Safe to call twice."""
+        ...
+
+    async def set_listening(self, on: bool) -> None:
+        """ "Start talking" (True): open the session if the window started idle, then send the microphone;
+        False: stop sending it (the session stays open). ``InputState.listening`` shows which."""
+        ...
+
+    async def set_mic_test(self, running: bool) -> None:
+        """The settings' microphone test started (True) or ended: nothing from the microphone is sent to
+        Gemini meanwhile, so the test stays on this machine. Call it with False when the test ends."""
         ...
 
     async def set_mic_muted(self, muted: bool) -> None:
@@ -186,11 +203,14 @@ class Controller(Protocol):
         ...
 
     async def set_camera(self, spec: str | None) -> None:
-        """Camera index, file or URL; None turns vision off. Replaces screen sharing."""
+        """Camera index, file or URL; None turns vision off. Replaces screen sharing. Turning it on opens
+        the session if none is open (a deliberate act)."""
         ...
 
     async def set_screen(self, monitor: str | None) -> None:
-        """``"1"``, ``"2"``… or ``"L,T,WxH"``; None stops sharing. Replaces the camera."""
+        """``"1"``, ``"2"``…, ``"L,T,WxH"`` (a region) or ``"window:ID"`` (an X11 window, followed); None
+        stops sharing and turns back on the camera that was on before. Replaces the camera; opens the
+        session if none is open. ``InputState.screen_label`` names what is shared."""
         ...
 
     async def set_vision_paused(self, paused: bool) -> None:

@@ -121,6 +121,7 @@ class AppController(ServiceBase):
         audio, vision = self.services.audio, self.services.vision
         gate = audio.gate if audio else None
         return InputState(
+            listening=gate.listening if gate else True,
             mic_muted=gate.muted if gate else False,
             push_to_talk=gate.push_to_talk if gate else False,
             talking=gate.talking if gate else False,
@@ -129,6 +130,8 @@ class AppController(ServiceBase):
             vision_paused=vision.paused if vision else False,
             headphones=audio.headphones if audio else not self._settings.echo_cancellation,
             volume=audio.volume if audio else self._settings.output_volume,
+            screen_label=vision.screen_label if vision else "",
+            mic_test=gate.testing if gate else False,
         )
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -173,16 +176,37 @@ class AppController(ServiceBase):
             await self.apply_settings(dataclasses.replace(self._settings, push_to_talk=enabled))
 
     async def talk(self, pressed: bool) -> None:
+        """Holding the talk key is a deliberate act: it also starts listening (and the session)."""
+        audio = self.services.audio
+        if audio is not None:
+            if pressed and audio.gate.push_to_talk and not audio.gate.listening:
+                await self.set_listening(True)
+            await self._gate(audio.gate.talk(pressed))
+
+    async def set_listening(self, on: bool) -> None:
+        """ "Start talking" (True): open the session if none is open, then send the microphone; False:
+        stop sending it (the session stays open)."""
+        if on:
+            await self._open_session()
         if self.services.audio is not None:
-            await self._gate(self.services.audio.gate.talk(pressed))
+            await self._gate(self.services.audio.gate.listen(on))
+
+    async def set_mic_test(self, running: bool) -> None:
+        """The settings' microphone test runs (True) or ended: the microphone is not sent meanwhile."""
+        if self.services.audio is not None:
+            await self._gate(self.services.audio.gate.mic_test(running))
 
     async def set_camera(self, spec: str | None) -> None:
         if self.services.vision is not None:
+            if spec:
+                await self._open_session()
             await self.services.vision.set_camera(spec)
         self.publish_input()
 
     async def set_screen(self, monitor: str | None) -> None:
         if self.services.vision is not None:
+            if monitor is not None:
+                await self._open_session()
             await self.services.vision.set_screen(monitor)
         self.publish_input()
 
@@ -301,6 +325,11 @@ class AppController(ServiceBase):
             self._bus.notice(f"The settings could not be saved ({err}).", "settings")
 
     # --- internals ----------------------------------------------------------------------------------
+
+    async def _open_session(self) -> None:
+        """The user acted: open the session if the window started idle (a failure is a notice)."""
+        if self.services.conversation is not None and not self._stopped:
+            await self.services.conversation.open()
 
     async def _gate(self, step: GateStep) -> None:
         assert self.services.audio is not None

@@ -46,6 +46,8 @@ from desktop_app.core.media_events import VideoState, VideoStatus
 from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
+from desktop_app.ui.privacy_controls import TALK_TOGGLE_KEY
+from desktop_app.ui.screen_picker import ScreenPicker
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.transcript_model import ChangeKind
@@ -74,6 +76,9 @@ class MainWindow(EventView):
         self._key_store = ports.key_store
         self._memory = ports.memory
         self._monitor_lister = ports.monitor_lister
+        self._screen_chooser = ports.screen_chooser
+        self.screen_picker: ScreenPicker | None = None
+        self._mic_testing = False
         self.controller: Controller | None = None
         self._close_allowed = False
         self._closing = False
@@ -118,6 +123,12 @@ class MainWindow(EventView):
         self.composer.returnPressed.connect(self.send_typed)
         self.send_button.clicked.connect(self.send_typed)
         self.transcript_view.resend_requested.connect(self._resend)
+        self._send_on(
+            self.talk_toggle.listening_changed, "Starting to talk", lambda ctl, on: ctl.set_listening(on)
+        )
+        self.sharing_chip.stop_requested.connect(
+            lambda: self.command("Stopping the share", lambda ctl: ctl.set_screen(None))
+        )
 
     def _connect_controls(self) -> None:
         c = self.controls
@@ -126,7 +137,7 @@ class MainWindow(EventView):
         send(c.push_to_talk_changed, "Switching push-to-talk", lambda ctl, on: ctl.set_push_to_talk(on))
         send(c.talk_changed, "Push-to-talk", lambda ctl, on: ctl.talk(on))
         c.camera_changed.connect(self._camera_toggled)
-        send(c.screen_changed, "Sharing the screen", lambda ctl, monitor: ctl.set_screen(monitor))
+        c.screen_changed.connect(self._screen_requested)
         send(c.vision_paused_changed, "Pausing vision", lambda ctl, on: ctl.set_vision_paused(on))
         send(c.headphones_changed, "Switching headphones mode", lambda ctl, on: ctl.set_headphones(on))
         send(c.volume_changed, "Setting the volume", lambda ctl, volume: ctl.set_volume(volume))
@@ -144,6 +155,7 @@ class MainWindow(EventView):
     def _shortcuts(self) -> None:
         c = self.controls
         bindings: list[tuple[str | QKeySequence.StandardKey, Callable[[], object]]] = [
+            (TALK_TOGGLE_KEY, self.talk_toggle.toggle),
             ("Ctrl+M", c.toggle_mic),
             ("Ctrl+T", c.toggle_ptt),
             ("Ctrl+E", c.toggle_camera),
@@ -197,6 +209,29 @@ class MainWindow(EventView):
     def _camera_toggled(self, on: bool) -> None:
         spec = (self.settings.video_source or "0") if on else None
         self.command("Switching the camera", lambda ctl: ctl.set_camera(spec))
+
+    def _screen_requested(self, monitor: str | None) -> None:
+        """Stop sharing at once; a share opens the picker (nothing is shared before its Share button)."""
+        if monitor is None:
+            self.command("Stopping the share", lambda ctl: ctl.set_screen(None))
+        else:
+            self.controls.show_state(self.input_state)  # not sharing until the picker says what
+            self.open_screen_picker(monitor)
+
+    def open_screen_picker(self, preselect: str | None = None) -> ScreenPicker:
+        """Open the share picker (window-modal); returns it (tests drive it)."""
+        picker = self.screen_picker
+        if picker is not None and shiboken6.isValid(picker) and picker.isVisible():
+            picker.raise_()
+            return picker
+        picker = ScreenPicker(self._runner, self._screen_chooser, preselect=preselect, parent=self)
+        picker.chosen.connect(
+            lambda spec: self.command("Sharing the screen", lambda ctl: ctl.set_screen(spec))
+        )
+        picker.finished.connect(picker.deleteLater)
+        self.screen_picker = picker
+        picker.open()
+        return picker
 
     def send_typed(self) -> None:
         text = self.composer.text().strip()
@@ -260,6 +295,8 @@ class MainWindow(EventView):
             parent=self,
         )
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
+        dialog.devices.mic_test_running.connect(self._mic_test_running)
+        dialog.finished.connect(lambda: self._mic_test_running(False))  # closed mid-test: listen again
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
@@ -274,6 +311,12 @@ class MainWindow(EventView):
         dialog.tabs.setCurrentWidget(dialog.devices)
         dialog.devices.camera_combo.setFocus()
         return dialog
+
+    def _mic_test_running(self, running: bool) -> None:
+        """The settings' microphone test stays local: Gemini does not hear it."""
+        if running or self._mic_testing:
+            self._mic_testing = running
+            self.command("Testing the microphone", lambda ctl: ctl.set_mic_test(running))
 
     def open_history(self) -> HistoryDialog:
         """Open the history panel (non-modal: the conversation goes on); returns it (tests drive it)."""

@@ -93,7 +93,11 @@ def _row(*widgets: QWidget) -> QHBoxLayout:
 
 
 class DevicesPage(SettingsPage):
-    """See the module docstring. ``runner`` runs the blocking device work off the Qt thread."""
+    """See the module docstring. ``runner`` runs the blocking device work off the Qt thread.
+    ``mic_test_running`` says when the microphone test starts (True) and ends: the window keeps the
+    microphone from Gemini meanwhile, so the test stays on this machine."""
+
+    mic_test_running = Signal(bool)
 
     def __init__(self, runner: CommandRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,6 +149,9 @@ class DevicesPage(SettingsPage):
             QCheckBox("Echo cancellation (turn off when wearing headphones)"),
         )
         self.noise = self.field("", "noise_suppression", QCheckBox("Noise suppression"))
+        self.listen = self.field(
+            "At launch", "listen_at_launch", QCheckBox("Start listening when the app opens (else: idle)")
+        )
         self._query("Listing audio devices", _all_audio_devices, self._fill_devices, self.mic_result)
         self._query("Listing cameras", camera_choices, self._fill_cameras, self.camera_preview)
 
@@ -228,6 +235,7 @@ class DevicesPage(SettingsPage):
         show: tuple[QPushButton, QLabel],
         busy_text: str,
         describe: Callable[[Any], str],
+        on_done: Callable[[], None] = lambda: None,
     ) -> None:
         """Run ``probe`` on ``combo``'s device off the Qt thread, its button disabled meanwhile, and show
         ``describe(answer)`` (or the failure) in its label."""
@@ -239,11 +247,13 @@ class DevicesPage(SettingsPage):
             button.setEnabled(True)
             label.setText(describe(answer))
             label.setToolTip(label.text())
+            on_done()
 
         def failed(message: str) -> None:
             button.setEnabled(True)
             label.setText(message)
             label.setToolTip(message)
+            on_done()
 
         self._runner.run_blocking(
             what, probe, combo.currentData(), on_result=shown, on_error=failed, owner=self
@@ -267,6 +277,7 @@ class DevicesPage(SettingsPage):
         def record(device: str | None) -> MicCheck:
             return check_microphone(device, on_level=levels.emit_safely)
 
+        self.mic_test_running.emit(True)  # before the test records: nothing of it reaches Gemini
         self._check(
             "Testing the microphone",
             record,
@@ -274,6 +285,7 @@ class DevicesPage(SettingsPage):
             (self.mic_test, self.mic_result),
             "Listening for 1.5 seconds… say something.",
             describe,
+            on_done=lambda: self.mic_test_running.emit(False),
         )
 
     def _test_speaker(self) -> None:

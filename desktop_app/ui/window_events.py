@@ -48,7 +48,7 @@ from desktop_app.core.events import (
     VoiceActivity,
 )
 from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
-from desktop_app.ui.connection_status import ConnectionStatus
+from desktop_app.ui.connection_status import ConnectionStatus, StatusLabel
 from desktop_app.ui.state_file import StateFile
 from desktop_app.ui.transcript_model import TranscriptModel
 from desktop_app.ui.window_layout import WindowLayout
@@ -76,7 +76,9 @@ class EventView(WindowLayout):
         self.connection = ConnectionStatus()
         self._emulator_chosen = settings.backend == "emulator"  # which answers, until BackendInfo says
         self.input_state = InputState(
-            headphones=not settings.echo_cancellation, volume=settings.output_volume
+            listening=settings.listen_at_launch,
+            headphones=not settings.echo_cancellation,
+            volume=settings.output_volume,
         )
         self.backend: BackendInfo | None = None
         self.relay: RelayStatus | None = None
@@ -91,6 +93,7 @@ class EventView(WindowLayout):
         self.tools = WindowTools(self, self.transcript, self.transcript_view, self._tool_notice)
         self.state_file = StateFile.from_env(self.snapshot, parent=self)
         self._show_vision_off()
+        self.talk_toggle.show_state(self.input_state)
 
     def on_event(self, event: object) -> None:
         """Render one event (Qt thread; connected to the bridge)."""
@@ -191,6 +194,10 @@ class EventView(WindowLayout):
         vision_was_on = self.input_state.camera is not None or self.input_state.screen is not None
         self.input_state = state
         self.controls.show_state(state)
+        self.talk_toggle.show_state(state)
+        self.sharing_chip.show_state(state)
+        if self.connection.phase is None and not state.listening:  # idle: no session yet, nothing sent
+            self.pill.show_label(StatusLabel("Idle", "idle", "Nothing is sent until you start talking."))
         vision_on = state.camera is not None or state.screen is not None
         if not vision_on:
             self._show_vision_off()

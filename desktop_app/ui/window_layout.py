@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.demo_banner import DemoBanner
 from desktop_app.ui.error_banner import ErrorBanner
 from desktop_app.ui.glyphs import app_icon, glyph
+from desktop_app.ui.privacy_controls import SharingChip, TalkToggle
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.controls import ControlBar
@@ -119,6 +120,8 @@ class WindowLayout(QMainWindow):
         header.addSpacing(8)
         header.addWidget(self.pill)
         header.addWidget(self.backend_label)
+        self.sharing_chip = SharingChip()  # "Sharing screen 1 — Stop" while a share lasts
+        header.addWidget(self.sharing_chip)
         header.addStretch(1)
         header.addWidget(self.history_button)
         header.addWidget(self.settings_button)
@@ -183,6 +186,8 @@ class WindowLayout(QMainWindow):
         bottom_row = QHBoxLayout(bottom)
         bottom_row.setContentsMargins(12, 8, 14, 8)
         bottom_row.setSpacing(16)
+        self.talk_toggle = TalkToggle()  # nothing is sent before "Start talking"
+        bottom_row.addWidget(self.talk_toggle)
         bottom_row.addWidget(self.controls, 1)
         bottom_row.addWidget(mixer)
         return bottom

@@ -25,7 +25,7 @@ class RecordingController:
         self.loop = loop
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.threads: set[str] = set()
-        self.input = InputState()
+        self.input = InputState(listening=settings.listen_at_launch)  # idle at first, as the real one
         self.reconnect_on_apply = True
         self.text_sent = True  # what send_text answers (False: "not connected")
         self.key_check = KeyCheck(checked=True)  # what check_key answers
@@ -71,6 +71,14 @@ class RecordingController:
     async def stop(self) -> None:
         self._record("stop")
 
+    async def set_listening(self, on: bool) -> None:
+        self._record("set_listening", on)
+        self._state(listening=on)
+
+    async def set_mic_test(self, running: bool) -> None:
+        self._record("set_mic_test", running)
+        self._state(mic_test=running)
+
     async def set_mic_muted(self, muted: bool) -> None:
         self._record("set_mic_muted", muted)
         self._state(mic_muted=muted)
@@ -89,7 +97,7 @@ class RecordingController:
 
     async def set_screen(self, monitor: str | None) -> None:
         self._record("set_screen", monitor)
-        self._state(screen=monitor, camera=None)
+        self._state(screen=monitor, camera=None, screen_label=f"screen {monitor}" if monitor else "")
 
     async def set_vision_paused(self, paused: bool) -> None:
         self._record("set_vision_paused", paused)

@@ -289,6 +289,15 @@ def test_a_failing_command_is_a_notice_not_a_traceback(
 # --- controls ----------------------------------------------------------------------------------------
 
 
+def share_in_picker(harness: Harness) -> None:
+    """The share picker is open: wait for its choices, then press Share (the preselected screen)."""
+    harness.wait(lambda: harness.window.screen_picker is not None)
+    picker = harness.window.screen_picker
+    harness.wait(lambda: picker.share_button.isEnabled())
+    assert harness.controller.last("set_screen") is None or picker.isVisible()
+    picker.share_button.click()
+
+
 def test_each_control_sends_its_command(harness: Harness) -> None:
     w = harness.window
     c = w.controls
@@ -300,7 +309,8 @@ def test_each_control_sends_its_command(harness: Harness) -> None:
     harness.wait(lambda: c.pause.isEnabled())
     c.pause.click()
     harness.wait_call("set_vision_paused", True)
-    c.share.click()
+    c.share.click()  # opens the picker: nothing is shared before its Share button
+    share_in_picker(harness)
     harness.wait_call("set_screen", "1")
     harness.wait(lambda: c.share.isChecked() and not c.camera.isChecked())
     c.headphones.click()
@@ -322,7 +332,8 @@ def test_the_screen_menu_lists_monitors_and_shares_the_chosen_one(harness: Harne
     harness.wait(lambda: len(c.monitors) == 2)
     labels = [a.text() for a in c.share.menu().actions()]
     assert labels == ["Screen 1 (1280×720)", "Screen 2 (1920×1080)"]
-    c.share.menu().actions()[1].trigger()
+    c.share.menu().actions()[1].trigger()  # the picker opens with screen 2 chosen
+    share_in_picker(harness)
     harness.wait_call("set_screen", "2")
     harness.wait(lambda: harness.window.vision_title.text() == "SCREEN")
 
@@ -336,9 +347,9 @@ def test_each_control_has_a_keyboard_shortcut(harness: Harness) -> None:
         (Qt.Key.Key_M, "set_mic_muted", (True,)),
         (Qt.Key.Key_E, "set_camera", ("0",)),
         (Qt.Key.Key_P, "set_vision_paused", (True,)),
-        (Qt.Key.Key_D, "set_screen", ("1",)),
         (Qt.Key.Key_H, "set_headphones", (True,)),
         (Qt.Key.Key_T, "set_push_to_talk", (True,)),
+        (Qt.Key.Key_Space, "set_listening", (True,)),  # Start talking
     ]
     for key, name, args in expected:
         QTest.keyClick(w, key, Qt.KeyboardModifier.ControlModifier)
@@ -347,6 +358,9 @@ def test_each_control_has_a_keyboard_shortcut(harness: Harness) -> None:
     harness.wait_call("set_volume", 1.1)
     QTest.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert w.composer.hasFocus()
+    QTest.keyClick(w, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # last: the picker takes the keys
+    share_in_picker(harness)
+    harness.wait_call("set_screen", "1")
 
 
 def test_space_is_push_to_talk_outside_the_text_box(harness: Harness) -> None:
