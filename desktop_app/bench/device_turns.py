@@ -11,7 +11,9 @@ Inputs, all on ``time.monotonic`` (CLOCK_MONOTONIC, shared by every process on t
 Each mic burst is one user turn. Its reply is the first speaker burst that starts after the burst ends and
 before the next one starts. A mic burst that starts while a speaker burst sounds is a barge-in: that speaker
 burst's end is when the reply fell silent at the sink. A turn whose parts cannot all be found is counted in
-:attr:`TurnFigures.missed` and contributes no figure, so one lost turn cannot skew the others.
+:attr:`TurnFigures.missed_replies` (no reply, or no VAD decision or client event for it) or
+:attr:`TurnFigures.missed_interruptions` (no ``Interrupted`` before the reply fell silent) and contributes no
+figure, so one lost turn cannot skew the others.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class TurnFigures:
     downlink_received: list[float] = field(default_factory=list)  # ... received by the client → at the sink
     interrupted_to_silence: list[float] = field(default_factory=list)  # client got interrupted → silent sink
     onset_to_silence: list[float] = field(default_factory=list)  # barge-in starts (mic sink) → silent sink
-    missed: int = 0  # turns with a part missing (no reply, no VAD decision, no client event)
+    missed_replies: int = 0  # turns with no reply found, or no VAD decision or client event for it
+    missed_interruptions: int = 0  # barge-ins with no Interrupted before the reply fell silent
 
 
 def _first_at_or_after(times: list[float], t: float) -> float | None:
@@ -93,20 +96,20 @@ def turn_figures(
         if cut is not None:  # a barge-in: the reply sounding now must fall silent
             heard = _first_at_or_after(received_interrupted, turn.start_s)
             if heard is None or heard > cut.end_s:
-                out.missed += 1
+                out.missed_interruptions += 1
             else:
                 out.interrupted_to_silence.append((cut.end_s - heard) * 1000)
                 out.onset_to_silence.append((cut.end_s - turn.start_s) * 1000)
         reply = next_burst(speaker, turn.end_s)
         eos = timeline.end_of_speech(turn.end_s)
         if reply is None or reply.start_s >= following or eos is None:
-            out.missed += 1
+            out.missed_replies += 1
             continue
         arrived, decided = eos
         sent = _first_at_or_after(timeline.audio_sent, decided)
         received = _first_at_or_after(received_audio, sent) if sent is not None else None
         if sent is None or received is None or not arrived <= sent <= reply.start_s:
-            out.missed += 1
+            out.missed_replies += 1
             continue
         response = (reply.start_s - turn.end_s) * 1000
         emulator = (sent - arrived) * 1000

@@ -34,7 +34,7 @@ def test_a_turn_and_a_barge_in_split_into_their_shares() -> None:
         (11.69, "audio", 0.0),
     ]
     figures = turn_figures(mic, speaker, notes, [10.812, 10.852, 11.695], [11.26])
-    assert figures.missed == 0
+    assert figures.missed_replies == figures.missed_interruptions == 0
     assert figures.response == pytest.approx([230.0, 250.0])
     assert figures.uplink == pytest.approx([5.0, 5.0])
     assert figures.emulator_share == pytest.approx([205.0, 225.0])
@@ -49,10 +49,10 @@ def test_a_turn_without_a_reply_or_a_decision_is_missed_not_measured() -> None:
     mic = [Burst(1.0, 1.5), Burst(3.0, 3.5)]
     notes = [*_audio_in(1.0, 4.0), (1.7, "activity_end", 0.5), (1.71, "audio", 0.0)]
     figures = turn_figures(mic, [Burst(1.75, 2.2)], notes, [1.72], [])
-    assert figures.missed == 1  # the second turn got no reply
+    assert figures.missed_replies == 1  # the second turn got no reply
     assert figures.response == pytest.approx([250.0])
     nothing = turn_figures(mic, [Burst(1.75, 2.2)], _audio_in(1.0, 4.0), [1.72], [])
-    assert nothing.missed == 2 and nothing.response == []  # the emulator never decided
+    assert nothing.missed_replies == 2 and nothing.response == []  # the emulator never decided
 
 
 def test_a_reply_that_does_not_stop_after_interrupted_is_missed() -> None:
@@ -60,4 +60,5 @@ def test_a_reply_that_does_not_stop_after_interrupted_is_missed() -> None:
     speaker = [Burst(10.83, 11.9)]  # the client heard "interrupted" only after the reply had ended
     figures = turn_figures(mic, speaker, [], [], [12.0])
     assert figures.interrupted_to_silence == []
-    assert figures.missed == 2  # no silence after the event, and no reply to the barge-in either
+    assert figures.missed_interruptions == 1  # the event came after the reply had fallen silent
+    assert figures.missed_replies == 1  # and the barge-in got no reply either
