@@ -30,6 +30,9 @@ Figures (ms; each p99 from ≥ 100 samples, else the max; ``[n]`` says how many)
   sink; ``speech_onset_to_silence_at_sink_ms``: the barge-in starts at the mic sink → that last sample.
 * ``mic_adc_to_socket_ms``: a block's first (and last) sample at the ADC, as PortAudio dates it → the
   session's send of the block returned (the SDK wrote it to its socket).
+* ``reply_dropouts_at_sink``: gaps of 10–150 ms inside the sound at the speaker sink (playback underruns
+  the user hears). Such a gap does not end a reply; a barge-in that finds the reply already silent when
+  ``Interrupted`` arrives is counted in ``device_turns_missed[interruptions]``, not measured.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ from desktop_app.audio.counters import AudioCounters
 from desktop_app.audio.factory import AudioIO, AudioOptions
 from desktop_app.bench.device_turns import Note, TurnFigures, turn_figures
 from desktop_app.bench.emulator_process import EmulatorProcess
-from desktop_app.bench.onsets import ArrivalClock, Burst, bursts
+from desktop_app.bench.onsets import ArrivalClock, Burst, bursts, merged
 from desktop_app.config import Settings
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
 from desktop_app.core.events import Event, Interrupted, MicAudio, ModelAudio
@@ -71,6 +74,9 @@ SILENCE_MS = 200  # the session's vad_silence_ms: the emulator's hangover, short
 RATE = 48_000
 TURN_S, BARGE_S, BARGE_INTO_REPLY_S, AFTER_S = 0.8, 0.25, 0.35, 0.6
 THRESHOLD_DBFS = -50.0
+DROPOUT_S = (
+    0.15  # a gap shorter than this inside a sound is a dropout, not its end (replies are >= 0.45 s apart)
+)
 FLOWING_BLOCKS = 25  # blocks sent before the script starts: the session is live and the mic flows
 
 
@@ -193,12 +199,15 @@ async def _converse(
         await controller.stop()
 
 
-def _dated(recorder: Recorder, samples: np.ndarray) -> list[Burst]:
+def _dated(recorder: Recorder, samples: np.ndarray) -> tuple[list[Burst], int]:
+    """The recording's bursts on ``time.monotonic``, with gaps under :data:`DROPOUT_S` closed, and how
+    many such gaps there were (in a reply: dropouts the user hears, e.g. playback underruns)."""
     clock = ArrivalClock(recorder.rate)
     for read_at, frames in recorder.reads:
         clock.note(read_at, frames)
-    found = bursts(samples, recorder.rate, threshold_dbfs=THRESHOLD_DBFS, min_gap_s=0.05)
-    return [Burst(clock.time_at(b.start_s), clock.time_at(b.end_s)) for b in found]
+    found = bursts(samples, recorder.rate, threshold_dbfs=THRESHOLD_DBFS, min_gap_s=0.01)
+    joined, dropouts = merged(found, DROPOUT_S)
+    return [Burst(clock.time_at(b.start_s), clock.time_at(b.end_s)) for b in joined], dropouts
 
 
 def _notes(path: Path) -> list[Note]:
@@ -276,11 +285,12 @@ def measure(cycles: int = CYCLES) -> list[Metric]:
         finally:
             heard, said = speaker.stop(), mic.stop()
             rig.teardown()
-        mic_bursts, speaker_bursts = _dated(mic, said), _dated(speaker, heard)
+        (mic_bursts, _), (speaker_bursts, dropouts) = _dated(mic, said), _dated(speaker, heard)
         figures = turn_figures(mic_bursts, speaker_bursts, _notes(timeline), client.audio, client.interrupted)
     return [
         *_turn_metrics(figures),
         *_adc_figures(probe, mic_bursts),
+        ("reply_dropouts_at_sink", float(dropouts), ""),
         ("device_run_underruns[jitter_buffer]", float(counters.underruns), ""),
         ("device_run_underruns[portaudio_output]", float(counters.output_underflows), ""),
     ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ArrivalClock", "Burst", "burst_at", "bursts", "next_burst"]
+__all__ = ["ArrivalClock", "Burst", "burst_at", "bursts", "merged", "next_burst"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,20 @@ def bursts(
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
         if (e - s) / rate >= min_len_s
     ]
+
+
+def merged(found: list[Burst], max_gap_s: float) -> tuple[list[Burst], int]:
+    """``found`` with every gap shorter than ``max_gap_s`` closed, and how many gaps were closed (in a
+    stream that should be continuous, those are dropouts the listener hears)."""
+    out: list[Burst] = []
+    closed = 0
+    for burst in found:
+        if out and burst.start_s - out[-1].end_s < max_gap_s:
+            out[-1] = Burst(out[-1].start_s, burst.end_s)
+            closed += 1
+        else:
+            out.append(burst)
+    return out, closed
 
 
 def burst_at(found: list[Burst], t: float) -> Burst | None:

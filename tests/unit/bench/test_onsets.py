@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.bench.onsets import ArrivalClock, Burst, burst_at, bursts, next_burst
+from desktop_app.bench.onsets import ArrivalClock, Burst, burst_at, bursts, merged, next_burst
 
 RATE = 48_000
 
@@ -59,6 +59,13 @@ def test_burst_at_and_next_burst() -> None:
     assert next_burst(found, 1.5) == found[1]
     assert next_burst(found, 0.0) == found[0]
     assert next_burst(found, 3.1) is None
+
+
+def test_merging_closes_short_gaps_and_counts_them() -> None:
+    found = [Burst(1.0, 1.3), Burst(1.37, 1.5), Burst(1.6, 1.8), Burst(2.5, 2.7)]
+    assert merged(found, 0.15) == ([Burst(1.0, 1.8), Burst(2.5, 2.7)], 2)
+    assert merged(found, 0.05) == (found, 0)
+    assert merged([], 0.15) == ([], 0)
 
 
 def test_arrival_clock_ignores_late_reads() -> None:
