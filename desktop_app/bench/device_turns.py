@@ -12,8 +12,9 @@ Each mic burst is one user turn. Its reply is the first speaker burst that start
 before the next one starts. A mic burst that starts while a speaker burst sounds is a barge-in: that speaker
 burst's end is when the reply fell silent at the sink. A turn whose parts cannot all be found is counted in
 :attr:`TurnFigures.missed_replies` (no reply, or no VAD decision or client event for it) or
-:attr:`TurnFigures.missed_interruptions` (no ``Interrupted`` before the reply fell silent) and contributes no
-figure, so one lost turn cannot skew the others.
+:attr:`TurnFigures.missed_interruptions` (no ``Interrupted`` before the reply fell silent, or the emulator
+interrupted a reply that was not sounding at the sink when the user started) and contributes no figure, so
+one lost turn cannot skew the others.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class TurnFigures:
     interrupted_to_silence: list[float] = field(default_factory=list)  # client got interrupted → silent sink
     onset_to_silence: list[float] = field(default_factory=list)  # barge-in starts (mic sink) → silent sink
     missed_replies: int = 0  # turns with no reply found, or no VAD decision or client event for it
-    missed_interruptions: int = 0  # barge-ins with no Interrupted before the reply fell silent
+    missed_interruptions: int = 0  # barge-ins not measured: the reply was silent before Interrupted came
 
 
 def _first_at_or_after(times: list[float], t: float) -> float | None:
@@ -64,6 +65,7 @@ class _Timeline:
         self.ends = [(t, v) for t, kind, v in ordered if kind == "activity_end"]
         self.end_times = [t for t, _ in self.ends]
         self.audio_sent = [t for t, kind, _ in ordered if kind == "audio"]
+        self.interrupted = [t for t, kind, _ in ordered if kind == "interrupted"]
 
     def end_of_speech(self, after: float) -> tuple[float, float] | None:
         """(when the audio holding the end of speech arrived, when the VAD said so) for the first end of
@@ -93,7 +95,11 @@ def turn_figures(
     for index, turn in enumerate(mic):
         following = mic[index + 1].start_s if index + 1 < len(mic) else float("inf")
         cut = burst_at(speaker, turn.start_s)
-        if cut is not None:  # a barge-in: the reply sounding now must fall silent
+        if cut is None:  # the emulator may still have taken it as a barge-in (the sink was in a dropout)
+            interrupted = _first_at_or_after(timeline.interrupted, turn.start_s)
+            if interrupted is not None and interrupted <= turn.end_s:
+                out.missed_interruptions += 1
+        else:  # a barge-in: the reply sounding now must fall silent
             heard = _first_at_or_after(received_interrupted, turn.start_s)
             if heard is None or heard > cut.end_s:
                 out.missed_interruptions += 1

@@ -62,3 +62,13 @@ def test_a_reply_that_does_not_stop_after_interrupted_is_missed() -> None:
     assert figures.interrupted_to_silence == []
     assert figures.missed_interruptions == 1  # the event came after the reply had fallen silent
     assert figures.missed_replies == 1  # and the barge-in got no reply either
+
+
+def test_a_barge_in_during_a_dropout_is_missed_when_the_emulator_interrupted() -> None:
+    mic = [Burst(11.2, 11.46)]
+    speaker = [Burst(10.83, 11.15), Burst(11.4, 11.5)]  # the reply was in a 250 ms dropout at 11.2
+    interrupted = turn_figures(mic, speaker, [(11.25, "interrupted", 0.0)], [], [11.27])
+    assert interrupted.missed_interruptions == 1
+    assert interrupted.interrupted_to_silence == []
+    plain_turn = turn_figures(mic, speaker, [], [], [])
+    assert plain_turn.missed_interruptions == 0  # nothing was interrupted: just a turn
