@@ -74,9 +74,8 @@ SILENCE_MS = 200  # the session's vad_silence_ms: the emulator's hangover, short
 RATE = 48_000
 TURN_S, BARGE_S, BARGE_INTO_REPLY_S, AFTER_S = 0.8, 0.25, 0.35, 0.6
 THRESHOLD_DBFS = -50.0
-DROPOUT_S = (
-    0.15  # a gap shorter than this inside a sound is a dropout, not its end (replies are >= 0.45 s apart)
-)
+# A gap shorter than this inside a sound is a dropout, not its end (replies are >= 0.45 s apart).
+DROPOUT_S = 0.15
 FLOWING_BLOCKS = 25  # blocks sent before the script starts: the session is live and the mic flows
 
 
@@ -123,13 +122,18 @@ class MicProbe:
         self.sent: list[tuple[float, float, int]] = []  # (ADC time of sample 0, send returned, first loud)
         self.flowing = asyncio.Event()
 
-    def opener(self, options: AudioOptions, loop: asyncio.AbstractEventLoop, publish: Any) -> AudioIO:
+    def opener(
+        self, options: AudioOptions, loop: asyncio.AbstractEventLoop, publish: Callable[[Event], None]
+    ) -> AudioIO:
+        """The app's real audio opener, with the microphone :meth:`attach` ed (pass as ``audio_opener``)."""
         audio = open_real_audio(options, loop, publish)
         if isinstance(audio.source, MicCapture):
             self.attach(audio.source)
         return audio
 
     def attach(self, mic: MicCapture) -> None:
+        """Hook ``mic``'s ``_process`` and ``_on_raw_block`` (AttributeError if the capture renamed them:
+        then update this probe, or let ``MicAudio`` carry its ADC time)."""
         dated: list[float] = []
         process: Callable[[Any], list[MicAudio]] = mic._process  # bench instrumentation
 
@@ -148,7 +152,7 @@ class MicProbe:
             candidate, adc = self._pending.popleft()
             if candidate is block:
                 pcm = np.frombuffer(block.pcm, "<i2")
-                loud = np.flatnonzero(np.abs(pcm) >= 32768 * 10 ** (THRESHOLD_DBFS / 20))
+                loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) >= 32768 * 10 ** (THRESHOLD_DBFS / 20))
                 self.sent.append((adc, sent_at, int(loud[0]) if loud.size else -1))
                 if len(self.sent) >= FLOWING_BLOCKS:
                     self.flowing.set()
