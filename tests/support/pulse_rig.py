@@ -85,11 +85,18 @@ def ensure_daemon(timeout_s: float = 10.0) -> bool:
 
 
 class Recorder:
-    """Records a PulseAudio source (e.g. ``X_spk.monitor``) as mono float32 with ``parec``."""
+    """Records a PulseAudio source (e.g. ``X_spk.monitor``) as mono float32 with ``parec``.
 
-    def __init__(self, device: str, rate: int = 48_000, env: Mapping[str, str] | None = None) -> None:
+    :attr:`reads` holds ``(time.monotonic(), frames so far)`` after each read, to date the samples
+    (``desktop_app.bench.onsets.ArrivalClock``); ``latency_msec`` is parec's fragment.
+    """
+
+    def __init__(
+        self, device: str, rate: int = 48_000, env: Mapping[str, str] | None = None, latency_msec: int = 10
+    ) -> None:
         self.device = device
         self.rate = rate
+        self.reads: list[tuple[float, int]] = []
         self._chunks: list[bytes] = []
         self._nbytes = 0
         self._cond = threading.Condition()
@@ -100,7 +107,7 @@ class Recorder:
                 "--format=float32le",
                 f"--rate={rate}",
                 "--channels=1",
-                "--latency-msec=10",
+                f"--latency-msec={latency_msec}",
                 "--raw",
             ],
             stdout=subprocess.PIPE,
@@ -116,9 +123,11 @@ class Recorder:
             data = os.read(self._proc.stdout.fileno(), 65536)
             if not data:
                 break
+            read_at = time.monotonic()
             with self._cond:
                 self._chunks.append(data)
                 self._nbytes += len(data)
+                self.reads.append((read_at, self._nbytes // 4))
                 self._cond.notify_all()
         with self._cond:
             self._cond.notify_all()
