@@ -148,7 +148,7 @@ def test_a_slip_of_the_mouse_is_no_region(qtbot: QtBot) -> None:
 
 
 def test_the_microphone_test_is_kept_from_gemini(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_microphone(_device: Any) -> Any:
+    def no_microphone(_device: Any, **_kwargs: Any) -> Any:
         raise MediaError("No microphone here.")
 
     monkeypatch.setattr("desktop_app.ui.settings_devices.check_microphone", no_microphone)
