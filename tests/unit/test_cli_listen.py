@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -34,7 +35,7 @@ def test_the_window_controller_is_built_idle_unless_listening_at_launch(
 
     def build_app(_settings: Settings, _mode: Any, _publish: Any, **kwargs: Any) -> object:
         built.append(kwargs)
-        return object()
+        return SimpleNamespace(services=SimpleNamespace(audio=None))  # no audio service: no device flags
 
     monkeypatch.setattr("desktop_app.ui.app_main.display_available", lambda: True)
     monkeypatch.setattr("desktop_app.ui.app_main.run_window", run_window)
