@@ -12,70 +12,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-from desktop_app.audio.factory import AudioIO
 from desktop_app.config import NEW_SESSION_SECTIONS, Section, Settings, changed_sections
 from desktop_app.core.app_events import InputState
 from desktop_app.core.errors import AppError
-from desktop_app.engine import Conversation
-from desktop_app.relay.server import RelayServer
 from desktop_app.runtime.tasks import install_exception_handler
-from desktop_app.services.audio import AudioService
-from desktop_app.services.backend import BackendService, KeyCheck
+from desktop_app.services.backend import KeyCheck
 from desktop_app.services.bus import Bus, Service, ServiceBase
-from desktop_app.services.conversation import ConversationService
-from desktop_app.services.history import HistoryService
 from desktop_app.services.mic_gate import GateStep
-from desktop_app.services.relay import RelayService
-from desktop_app.services.tools import SwitchableConsent, ToolInfo, ToolService, tool_infos
-from desktop_app.services.vision import VisionService
+from desktop_app.services.roster import Running, Services
+from desktop_app.services.tools import SwitchableConsent, ToolInfo, tool_infos
 from desktop_app.services.voice_preview import speak_preview
 from desktop_app.tools.consent import ConsentBroker
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
 from desktop_app.tools.spec import Policy
 
 __all__ = ["AppController", "Running", "Services"]
-
-
-@dataclass(slots=True)
-class Services:
-    """The services one mode runs; None for a part the mode leaves out."""
-
-    backend: BackendService
-    conversation: ConversationService | None = None
-    audio: AudioService | None = None
-    vision: VisionService | None = None
-    relay: RelayService | None = None
-    history: HistoryService | None = None
-    tools: ToolService | None = None
-
-    def in_start_order(self) -> list[Service]:
-        """Backend, history, relay, audio, tools, session, vision: each after what it needs."""
-        parts = (
-            self.backend, self.history, self.relay, self.audio, self.tools, self.conversation, self.vision
-        )  # fmt: skip
-        return [p for p in parts if p is not None]
-
-    def in_stop_order(self) -> list[Service]:
-        """Session, tools, capture (vision, microphone), playback, relay, backend, and history last."""
-        parts = (
-            self.conversation, self.tools, self.vision, self.audio, self.relay, self.backend, self.history
-        )  # fmt: skip
-        return [p for p in parts if p is not None]
-
-
-@dataclass(frozen=True, slots=True)
-class Running:
-    """What :meth:`AppController.running` reports: each part that runs now, or None (not running, or left
-    out of this mode). ``recording_path``: the WAV being recorded (``record_audio``; user left, model
-    right)."""
-
-    conversation: Conversation | None
-    audio: AudioIO | None
-    relay: RelayServer | None
-    recording_path: Path | None
 
 
 class AppController(ServiceBase):
