@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see --list-devices)")
     audio.add_argument("--headphones", action="store_true", help="turn echo cancellation off")
     audio.add_argument(
+        "--no-barge-in", action="store_true", help="never duck the model's voice when you talk over it"
+    )
+    audio.add_argument(
         "--record-audio",
         action="store_true",
         help="record both sides to a two-channel WAV next to the session's history file",
@@ -160,6 +163,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         values["relay_allow_origins"] = tuple(args.allow_origin)
     if args.headphones:
         values["echo_cancellation"] = False
+    if args.no_barge_in:
+        values["local_barge_in"] = False
     if args.record_audio:
         values["record_audio"] = True
     if args.video is not None:

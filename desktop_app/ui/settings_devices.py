@@ -90,6 +90,9 @@ class DevicesPage(SettingsPage):
             QCheckBox("Echo cancellation (turn off when wearing headphones)"),
         )
         self.noise = self.field("", "noise_suppression", QCheckBox("Noise suppression"))
+        self.barge_in = self.field(
+            "", "local_barge_in", QCheckBox("Lower Gemini's voice at once when you talk over it")
+        )
         self._query("Listing audio devices", audio_devices, self._fill_devices, self.mic_result)
         self._query("Listing cameras", camera_choices, self._fill_cameras, self.camera_preview)
 

@@ -1,0 +1,124 @@
+"""Local barge-in, wired: the detector (:mod:`.local_vad`) hears each echo-cancelled microphone block, the
+policy (:mod:`.ducking`) decides, and the speaker's :class:`~desktop_app.audio.ducking.DuckGain` lowers the
+model's voice within the next device block, without waiting for the server's ``interrupted``.
+
+The audio service owns one :class:`LocalBargeIn` and, on the loop thread:
+
+* :meth:`LocalBargeIn.attach` it to each newly opened speaker and canceller (the speaker gets the gain as
+  its ``ducker``; the canceller's per-block levels feed the echo guard);
+* :meth:`LocalBargeIn.feed` it EVERY microphone block, in order, with whether the gate is open (the
+  canceller's levels are matched to blocks by order, so a skipped block would misalign them; a muted
+  microphone never ducks);
+* :meth:`LocalBargeIn.on_session_event` every session event (``Interrupted`` confirms a duck);
+* :meth:`LocalBargeIn.detach` when the devices close.
+
+Disabled (``enabled=False``, the ``local_barge_in`` setting off), it attaches nothing and never ducks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from desktop_app.audio.ducking import DuckConfig, DuckGain, DuckPolicy
+from desktop_app.audio.local_vad import LocalVad, VadConfig, VadStep, observe
+from desktop_app.core.events import Event, Interrupted
+
+__all__ = ["DuckTiming", "LevelSource", "LocalBargeIn"]
+
+
+class LevelSource(Protocol):
+    """What the echo canceller exposes: per processed block, (raw mic mean square, reference mean square
+    or None), oldest first."""
+
+    @property
+    def block_levels(self) -> deque[tuple[float, float | None]]: ...
+
+
+class DuckTiming:
+    """When the last duck started: the detector's decision (monotonic seconds) and the block's capture
+    time; a benchmark compares them with the sinks' recordings."""
+
+    __slots__ = ("captured_at", "decided_at")
+
+    def __init__(self, captured_at: float, decided_at: float) -> None:
+        self.captured_at = captured_at
+        self.decided_at = decided_at
+
+
+class LocalBargeIn:
+    """See the module docstring. Loop thread only (the gain it attaches is read by the speaker's thread)."""
+
+    def __init__(
+        self,
+        *,
+        enabled: bool = True,
+        vad: VadConfig | None = None,
+        duck: DuckConfig | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.enabled = enabled
+        self._vad_config = vad or VadConfig()
+        self.duck_config = duck or DuckConfig()
+        self._clock = clock
+        self.vad = LocalVad(self._vad_config)
+        self.policy = DuckPolicy(self.duck_config)
+        self.gain: DuckGain | None = None
+        self._levels: LevelSource | None = None
+        self.last_step: VadStep | None = None
+        self.last_duck: DuckTiming | None = None
+
+    def attach(self, sink: object, levels: LevelSource | None) -> None:
+        """Give ``sink`` (if it takes a ``ducker``: the real speaker) a fresh gain stage, and read the
+        echo guard's levels from ``levels`` (None: no canceller)."""
+        self.detach()
+        self.vad = LocalVad(self._vad_config)
+        if not self.enabled:
+            return
+        self._levels = levels
+        rate = getattr(sink, "rate", None)
+        if hasattr(sink, "ducker") and isinstance(rate, int) and rate > 0:
+            self.gain = DuckGain(rate, self.duck_config)
+            sink.ducker = self.gain
+
+    def detach(self) -> None:
+        """The devices closed: full gain, nothing attached."""
+        self.policy.reset()
+        if self.gain is not None:
+            self.gain.target = 1.0
+        self.gain = None
+        self._levels = None
+
+    def feed(self, pcm: bytes, *, listening: bool, captured_at: float | None = None) -> None:
+        """One echo-cancelled 16 kHz PCM16 block, in order (every block: see the module docstring)."""
+        raw_ms: float | None = None
+        far_ms: float | None = None
+        levels = self._levels
+        if levels is not None and levels.block_levels:
+            raw_ms, far_ms = levels.block_levels.popleft()
+        gain = self.gain
+        if gain is None:
+            return
+        now = self._clock()
+        if not listening:
+            self.vad.reset()
+            gain.target = self.policy.tick(now)
+            return
+        step = self.vad.update(observe(np.frombuffer(pcm, "<i2"), raw_ms, far_ms))
+        self.last_step = step
+        playing = now - gain.sounding_at <= self.duck_config.playing_hold_s
+        before = self.policy.ducks
+        gain.target = self.policy.on_block(onset=step.onset, model_playing=playing, now=now)
+        if self.policy.ducks != before:
+            self.last_duck = DuckTiming(captured_at if captured_at is not None else now, now)
+
+    def on_session_event(self, event: Event) -> None:
+        """``Interrupted``: the server confirmed; the gain returns to 1 while the speaker fades out."""
+        if isinstance(event, Interrupted):
+            target = self.policy.on_interrupted()
+            if self.gain is not None:
+                self.gain.target = target
