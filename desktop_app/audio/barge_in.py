@@ -12,6 +12,10 @@ The audio service owns one :class:`LocalBargeIn` and, on the loop thread:
 * :meth:`LocalBargeIn.on_session_event` every session event (``Interrupted`` confirms a duck);
 * :meth:`LocalBargeIn.detach` when the devices close.
 
+When the speaker underflows or the canceller re-aligns its reference, the echo path has moved and AEC3
+leaks echo while it re-converges: for ``settle_s`` after either, only the double-talk check against the
+reference may start a duck (:attr:`~desktop_app.audio.local_vad.BlockObservation.aec_settled`).
+
 Disabled (``enabled=False``, the ``local_barge_in`` setting off), it attaches nothing and never ducks.
 """
 
@@ -60,6 +64,7 @@ class LocalBargeIn:
         vad: VadConfig | None = None,
         duck: DuckConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
+        settle_s: float = 1.0,
     ) -> None:
         self.enabled = enabled
         self._vad_config = vad or VadConfig()
@@ -69,6 +74,10 @@ class LocalBargeIn:
         self.policy = DuckPolicy(self.duck_config)
         self.gain: DuckGain | None = None
         self._levels: LevelSource | None = None
+        self._sink: object = None
+        self._settle_s = settle_s
+        self._path_moves = 0
+        self._settled_at = -float("inf")
         self.last_step: VadStep | None = None
         self.last_duck: DuckTiming | None = None
 
@@ -80,10 +89,17 @@ class LocalBargeIn:
         if not self.enabled:
             return
         self._levels = levels
+        self._sink = sink
+        self._path_moves = self._moves()
         rate = getattr(sink, "rate", None)
         if hasattr(sink, "ducker") and isinstance(rate, int) and rate > 0:
             self.gain = DuckGain(rate, self.duck_config)
             sink.ducker = self.gain
+
+    @property
+    def gain_settled(self) -> bool:
+        """The speaker's gain has reached its target (no ramp in progress)."""
+        return self.gain is None or self.gain.gain == self.gain.target
 
     def detach(self) -> None:
         """The devices closed: full gain, nothing attached."""
@@ -92,6 +108,7 @@ class LocalBargeIn:
             self.gain.target = 1.0
         self.gain = None
         self._levels = None
+        self._sink = None
 
     def feed(self, pcm: bytes, *, listening: bool, captured_at: float | None = None) -> None:
         """One echo-cancelled 16 kHz PCM16 block, in order (every block: see the module docstring)."""
@@ -108,13 +125,26 @@ class LocalBargeIn:
             self.vad.reset()
             gain.target = self.policy.tick(now)
             return
-        step = self.vad.update(observe(np.frombuffer(pcm, "<i2"), raw_ms, far_ms))
+        moves = self._moves()
+        if moves != self._path_moves:
+            self._path_moves, self._settled_at = moves, now + self._settle_s
+        settled = now >= self._settled_at
+        step = self.vad.update(observe(np.frombuffer(pcm, "<i2"), raw_ms, far_ms, aec_settled=settled))
         self.last_step = step
         playing = now - gain.sounding_at <= self.duck_config.playing_hold_s
         before = self.policy.ducks
         gain.target = self.policy.on_block(onset=step.onset, model_playing=playing, now=now)
         if self.policy.ducks != before:
             self.last_duck = DuckTiming(captured_at if captured_at is not None else now, now)
+
+    def _moves(self) -> int:
+        """Speaker underflows plus reference re-alignments so far (each moves the echo path)."""
+        timeline = getattr(self._levels, "timeline", None)
+        resyncs = getattr(timeline, "resyncs", 0)
+        underflows = getattr(self._sink, "output_underflows", 0)
+        return (resyncs if isinstance(resyncs, int) else 0) + (
+            underflows if isinstance(underflows, int) else 0
+        )
 
     def on_session_event(self, event: Event) -> None:
         """``Interrupted``: the server confirmed; the gain returns to 1 while the speaker fades out."""

@@ -81,14 +81,23 @@ def test_the_noise_floor_rises_slowly_so_a_steady_noise_stops_counting() -> None
 
 def test_echo_the_canceller_removed_is_not_speech_while_the_model_talks() -> None:
     vad = LocalVad()
-    # The model plays at -20 dBFS; the mic heard its echo at -25 dBFS and the canceller left -45 dBFS of it.
-    leak = BlockObservation(clean_dbfs=-32.0, zcr=0.1, raw_dbfs=-12.0, far_dbfs=-20.0)
+    # The model plays at -20 dBFS; the mic heard its echo at -15 dBFS and the canceller left -34 dBFS of it.
+    leak = BlockObservation(clean_dbfs=-34.0, zcr=0.1, raw_dbfs=-15.0, far_dbfs=-20.0)
     step = vad.update(leak)
     assert not step.speech and step.far_active and step.reason == "echo"
-    # The user's voice over the same echo: the canceller keeps most of it.
+    # The user's voice over the same echo: the canceller keeps most of it, for two blocks in a row (one
+    # such block is what a leak looks like after the echo path moved).
     user = BlockObservation(clean_dbfs=-24.0, zcr=0.1, raw_dbfs=-18.0, far_dbfs=-20.0)
+    first = vad.update(user)
+    assert not first.speech and first.reason == "confirming"
     step = vad.update(user)
-    assert step.onset and step.far_active
+    assert step.onset and step.far_active and step.via == "clean"
+
+
+def test_the_canceller_output_is_not_trusted_while_it_re_converges() -> None:
+    vad = LocalVad()
+    user = BlockObservation(clean_dbfs=-24.0, zcr=0.1, raw_dbfs=-18.0, far_dbfs=-20.0, aec_settled=False)
+    assert [vad.update(user).reason for _ in range(3)] == ["unsettled"] * 3
 
 
 def test_the_threshold_is_stricter_while_the_model_talks_and_for_a_hold_after() -> None:
@@ -115,3 +124,32 @@ def test_reset_forgets_the_utterance() -> None:
     assert vad.update(observe(voiced(-30.0))).onset
     vad.reset()
     assert vad.update(observe(voiced(-30.0))).onset
+
+
+def test_double_talk_against_the_reference_hears_the_user_while_the_canceller_mutes_them() -> None:
+    vad = LocalVad(VadConfig(erl_min_blocks=3))
+    echo = BlockObservation(clean_dbfs=-100.0, zcr=0.0, raw_dbfs=-30.0, far_dbfs=-20.0)  # path: -10 dB
+    for _ in range(5):
+        assert not vad.update(echo).speech
+    assert vad.erl_db == pytest.approx(-10.0)
+    # The user starts: the raw microphone rises 7 dB over the echo the reference explains, while AEC3
+    # still mutes its output.
+    step = vad.update(BlockObservation(clean_dbfs=-100.0, zcr=0.0, raw_dbfs=-23.0, far_dbfs=-20.0))
+    assert step.onset and step.far_active and step.via == "dtd"
+
+
+def test_the_echo_path_gain_ignores_undetected_double_talk_and_starts_cautious() -> None:
+    vad = LocalVad()
+    assert vad.erl_db == 0.0, "until learned, the echo is assumed as loud as what played"
+    # Before anything is learned, a block 5 dB over the reference is not double talk.
+    assert not vad.update(BlockObservation(-100.0, 0.0, raw_dbfs=-15.0, far_dbfs=-20.0)).speech
+    vad = LocalVad()
+    for _ in range(40):
+        vad.update(BlockObservation(-100.0, 0.0, raw_dbfs=-30.0, far_dbfs=-20.0))
+    for _ in range(2):  # the user, too quiet to pass: a few of the blocks it learns from
+        vad.update(BlockObservation(-100.0, 0.0, raw_dbfs=-25.0, far_dbfs=-20.0))
+    assert vad.erl_db == pytest.approx(-10.0)
+    # The reference pauses between words, but its echo rings on: the loudest reference within the hold
+    # still explains it.
+    pause = BlockObservation(-100.0, 0.0, raw_dbfs=-26.0, far_dbfs=-90.0)
+    assert not vad.update(pause).speech

@@ -32,6 +32,7 @@ class DuckableSink(MemorySink):
 
     rate: int = 48_000
     ducker: DuckGain | None = None
+    output_underflows: int = 0
 
     def model_talks(self) -> None:
         """What the speaker's callback does with a block of the model's voice."""
@@ -125,9 +126,10 @@ async def test_echo_the_canceller_removed_does_not_duck() -> None:
     rig = await _rig(Settings())
     try:
         rig.sink.model_talks()
-        # The block is as loud as speech after cancellation, but the canceller removed 30 dB from it
-        # while the reference played at -10 dBFS: the model's own voice.
-        await rig.speak(speech_like(0.1), levels=(10 ** (16 / 10), 0.1))
+        # A block loud enough to be speech after cancellation (-31 dBFS), but the canceller removed 21 dB
+        # from it, and the microphone (-10 dBFS) is no louder than the reference (-14 dBFS) explains.
+        quiet = (np.frombuffer(speech_like(0.1), "<i2") // 10).astype("<i2").tobytes()
+        await rig.speak(quiet, levels=(10 ** (-10 / 10), 10 ** (-14 / 10)))
         assert rig.target == 1.0
         assert rig.service.barge_in.last_step is not None
         assert rig.service.barge_in.last_step.reason == "echo"
@@ -155,5 +157,29 @@ async def test_the_setting_off_means_no_duck() -> None:
         assert rig.service.barge_in.policy.ducks == 0
         await rig.service.apply_settings(Settings(local_barge_in=True))  # reopens with it on
         assert rig.sink.ducker is not None
+    finally:
+        await rig.service.stop()
+
+
+async def test_after_a_speaker_underflow_only_the_double_talk_check_may_duck() -> None:
+    clock = FakeClock(100.0)
+    rig = await _rig(Settings(), LocalBargeIn(clock=clock.now, settle_s=1.0))
+    try:
+        rig.sink.ducker.sounding_at = 100.0  # type: ignore[union-attr]
+        # The user over the model, heard by the canceller's output only (the raw microphone is no louder
+        # than the echo the reference explains).
+        voice = (np.frombuffer(speech_like(0.06), "<i2") // 3).astype("<i2").tobytes()  # about -21 dBFS
+        over_echo = (10 ** (-15 / 10), 10 ** (-20 / 10))
+        rig.sink.output_underflows = 1  # the echo path moved: AEC3 leaks while it re-converges
+        await rig.speak(voice, levels=over_echo)
+        assert rig.service.barge_in.last_step is not None
+        assert rig.service.barge_in.last_step.reason == "unsettled"
+        assert rig.target == 1.0
+        clock.advance(1.0)
+        rig.sink.ducker.sounding_at = clock.now()  # type: ignore[union-attr]
+        await rig.speak(silence(0.3), levels=(10 ** (-30 / 10), 10 ** (-20 / 10)))  # the user pauses
+        await rig.speak(voice, levels=over_echo)
+        assert rig.target == DUCKED, "settled again: the canceller's output counts"
+        assert rig.service.barge_in.last_step.via == "clean"
     finally:
         await rig.service.stop()
