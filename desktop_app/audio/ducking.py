@@ -124,6 +124,8 @@ class DuckGain:
         self.gain = 1.0
         self.sounding_at = -math.inf
         """``time.monotonic()`` of the last block that carried the model's voice (before this gain)."""
+        self.sounding_frames = 0
+        """Frames of the blocks that carried it: what was handed to the device, ducked or not."""
         self._down = span / max(1.0, rate * c.down_ms / 1000.0)
         self._up = span / max(1.0, rate * c.up_ms / 1000.0)
         self._sounding_ms = 10.0 ** (c.sounding_dbfs / 10.0)
@@ -137,6 +139,7 @@ class DuckGain:
             return
         if float(np.dot(buf, buf)) > self._sounding_ms * n:
             self.sounding_at = time.monotonic()
+            self.sounding_frames += n
         target, gain = self.target, self.gain
         if gain == target:
             if gain != 1.0:

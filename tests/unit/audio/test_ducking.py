@@ -97,5 +97,7 @@ def test_it_notes_when_the_models_voice_was_last_handed_to_the_device() -> None:
     gain = DuckGain(RATE, DuckConfig(sounding_dbfs=-50.0))
     run(gain, 1, level=0.001)  # -60 dBFS: silence between turns
     assert gain.sounding_at == -np.inf
-    run(gain, 1, level=0.1)
+    gain.target = 0.1
+    run(gain, 3, level=0.1)
     assert gain.sounding_at > 0
+    assert gain.sounding_frames == 3 * BLOCK, "counted before the duck's gain"
