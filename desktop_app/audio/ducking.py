@@ -15,10 +15,11 @@ confirmed nothing has been dropped or skipped. Continuing speech does not re-duc
 new onset does, so a steady noise that fooled the detector costs one window, not the whole reply.
 
 Why 800 ms: the server confirms a barge-in once its own detector has committed the start of speech
-(``prefixPaddingMs``, 20 ms here, plus its decision) and the message has crossed the network: "hundreds of
-milliseconds" with a real model, about 100–150 ms against the emulator. 800 ms leaves room for a slow
-confirmation without a ducked-then-restored-then-flushed wobble, and keeps a false duck (a cough) to under
-a second of quieter speech. ``confirm_window_s`` is the knob.
+(``prefixPaddingMs`` and its decision) and the message has crossed the network, which takes "hundreds of
+milliseconds" with a real model (issue 16); the emulator, whose detector commits 20 ms into speech, is
+quicker. 800 ms leaves room for a slow confirmation, so a real barge-in is not restored a moment before
+its ``interrupted`` flushes it (a wobble), and keeps a false duck (a cough, a door) to under a second of
+quieter speech. ``confirm_window_s`` is the knob.
 """
 
 from __future__ import annotations
@@ -37,14 +38,15 @@ __all__ = ["DuckConfig", "DuckGain", "DuckPolicy", "DuckState"]
 @dataclass(frozen=True, slots=True)
 class DuckConfig:
     """``depth_db``: the ducked level; ``down_ms``/``up_ms``: linear ramps from full gain to the ducked
-    level and back (10 ms is short enough to land within the block that decides, long enough not to click;
-    the slower way back sounds like a voice returning, not a switch); ``confirm_window_s``: see the module
+    level and back (5 ms down, like the interrupt's 4 ms fade: at most one device block, the gain moving
+    under 0.4 % a sample at 48 kHz, so no click; the slower way back sounds like a voice
+    returning, not a switch); ``confirm_window_s``: see the module
     docstring; ``sounding_dbfs``/``playing_hold_s``: the model's voice counts as playing while a block
     louder than this was handed to the device within the hold (the gaps between words do not count as
     silence)."""
 
     depth_db: float = -20.0
-    down_ms: float = 10.0
+    down_ms: float = 5.0
     up_ms: float = 250.0
     confirm_window_s: float = 0.8
     sounding_dbfs: float = -50.0

@@ -101,3 +101,11 @@ def test_it_notes_when_the_models_voice_was_last_handed_to_the_device() -> None:
     run(gain, 3, level=0.1)
     assert gain.sounding_at > 0
     assert gain.sounding_frames == 3 * BLOCK, "counted before the duck's gain"
+
+
+def test_by_default_the_voice_is_down_20_db_within_one_5_ms_device_block() -> None:
+    gain = DuckGain(RATE)
+    gain.target = DuckConfig().depth_gain
+    g = run(gain, 1)
+    assert g[-1] == pytest.approx(0.1, abs=1e-6)
+    assert np.max(np.abs(np.diff(g))) < 0.004
