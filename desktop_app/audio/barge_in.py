@@ -32,7 +32,7 @@ from desktop_app.audio.ducking import DuckConfig, DuckGain, DuckPolicy
 from desktop_app.audio.local_vad import LocalVad, VadConfig, VadStep, observe
 from desktop_app.core.events import Event, Interrupted
 
-__all__ = ["DuckTiming", "LevelSource", "LocalBargeIn"]
+__all__ = ["LevelSource", "LocalBargeIn"]
 
 
 class LevelSource(Protocol):
@@ -41,17 +41,6 @@ class LevelSource(Protocol):
 
     @property
     def block_levels(self) -> deque[tuple[float, float | None]]: ...
-
-
-class DuckTiming:
-    """When the last duck started: the detector's decision (monotonic seconds) and the block's capture
-    time; a benchmark compares them with the sinks' recordings."""
-
-    __slots__ = ("captured_at", "decided_at")
-
-    def __init__(self, captured_at: float, decided_at: float) -> None:
-        self.captured_at = captured_at
-        self.decided_at = decided_at
 
 
 class LocalBargeIn:
@@ -79,7 +68,8 @@ class LocalBargeIn:
         self._path_moves = 0
         self._settled_at = -float("inf")
         self.last_step: VadStep | None = None
-        self.last_duck: DuckTiming | None = None
+        self.last_duck_at: float | None = None
+        """When the last duck was decided (the clock's seconds; a benchmark compares it with the sinks)."""
 
     def attach(self, sink: object, levels: LevelSource | None) -> None:
         """Give ``sink`` (if it takes a ``ducker``: the real speaker) a fresh gain stage, and read the
@@ -110,7 +100,7 @@ class LocalBargeIn:
         self._levels = None
         self._sink = None
 
-    def feed(self, pcm: bytes, *, listening: bool, captured_at: float | None = None) -> None:
+    def feed(self, pcm: bytes, *, listening: bool) -> None:
         """One echo-cancelled 16 kHz PCM16 block, in order (every block: see the module docstring)."""
         raw_ms: float | None = None
         far_ms: float | None = None
@@ -135,7 +125,7 @@ class LocalBargeIn:
         before = self.policy.ducks
         gain.target = self.policy.on_block(onset=step.onset, model_playing=playing, now=now)
         if self.policy.ducks != before:
-            self.last_duck = DuckTiming(captured_at if captured_at is not None else now, now)
+            self.last_duck_at = now
 
     def _moves(self) -> int:
         """Speaker underflows plus reference re-alignments so far (each moves the echo path)."""

@@ -222,8 +222,7 @@ async def _latency_trials(d: DuckRig, trials: int, clip_path: str, clip: Samples
         player = d.user_says(clip_path)
         try:
             await d.until(lambda n=ducks: policy.ducks > n, 2.0)  # type: ignore[misc]
-            duck = d.service.barge_in.last_duck
-            marks.append((before, duck.decided_at if duck is not None else None))
+            marks.append((before, d.service.barge_in.last_duck_at))
         except TimeoutError:
             marks.append((before, None))
         await asyncio.to_thread(player.wait, 10)

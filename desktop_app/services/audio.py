@@ -277,7 +277,7 @@ class AudioService(ServiceBase):
     async def _pump_microphone(self, audio: AudioIO, blocks: AsyncIterator[MicAudio]) -> None:
         """Show every block to local barge-in; forward it while the gate is open, drop it otherwise."""
         async for block in blocks:
-            self.barge_in.feed(block.pcm, listening=self.gate.open, captured_at=block.captured_at)
+            self.barge_in.feed(block.pcm, listening=self.gate.open)
             if self.gate.open:
                 await self._forward(block)
         if self.audio is audio:  # the blocks ended without stop(): e.g. the source itself failed
