@@ -20,10 +20,11 @@ stricter tests, both ``talk_extra_db`` above that threshold:
   until ``erl_min_blocks`` were heard it is ``erl_init_db`` (0: as if the echo were as loud as what
   played). This is the fast path: AEC3 mutes the near end for about 100 ms after double talk starts, so
   its output hears the user two to five blocks later than the raw microphone does.
-* **the canceller's output** (``via="clean"``): energy and zero crossings as above, the canceller removed
-  at most ``max_cancelled_db`` from the block (*residual check*, raw − clean: a block of echo loses 20 dB
-  or more, the user's voice keeps most), for ``clean_blocks_over_far`` blocks in a row (a leak after the
-  echo path moved passes for a block), and not while the canceller re-converges
+* **the canceller's output** (``via="clean"``): energy as above; zero crossings at most
+  ``max_zcr_over_far`` (what AEC3 leaks of a voice is mostly its hiss: 0.25–0.35 measured); the canceller
+  removed at most ``max_cancelled_db`` from the block (*residual check*, raw − clean: a block of echo
+  loses 20 dB or more, the user's voice keeps most); for ``clean_blocks_over_far`` blocks in a row (a
+  leak after the echo path moved passes for a block); and not while the canceller re-converges
   (:attr:`BlockObservation.aec_settled` False: the speaker underflowed or the reference was re-aligned).
 
 States (:class:`VadState`): ``SILENCE`` → (a block passes) ``SPEECH``, reported once as ``onset`` →
@@ -67,6 +68,7 @@ class VadConfig:
     far_hold_ms: float = 200.0  # a room's reverb tail outlives the reference by this much
     talk_extra_db: float = 6.0
     max_cancelled_db: float = 12.0
+    max_zcr_over_far: float = 0.2
     clean_blocks_over_far: int = 2
     dtd_margin_db: float = 6.0
     erl_init_db: float = 0.0
@@ -195,7 +197,7 @@ class LocalVad:
             return "energy"
         if far_active and not obs.aec_settled:
             return "unsettled"
-        if obs.zcr > c.max_zcr:
+        if obs.zcr > (c.max_zcr_over_far if far_active else c.max_zcr):
             return "zcr"
         if far_active and obs.raw_dbfs is not None and obs.raw_dbfs - obs.clean_dbfs > c.max_cancelled_db:
             return "echo"

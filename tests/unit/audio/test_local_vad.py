@@ -153,3 +153,11 @@ def test_the_echo_path_gain_ignores_undetected_double_talk_and_starts_cautious()
     # still explains it.
     pause = BlockObservation(-100.0, 0.0, raw_dbfs=-26.0, far_dbfs=-90.0)
     assert not vad.update(pause).speech
+
+
+def test_hiss_the_canceller_leaks_is_not_speech_while_the_model_talks() -> None:
+    vad = LocalVad()
+    leak = BlockObservation(clean_dbfs=-25.0, zcr=0.3, raw_dbfs=-16.0, far_dbfs=-19.0)  # measured leak
+    assert [vad.update(leak).reason for _ in range(3)] == ["zcr"] * 3
+    alone = LocalVad()
+    assert alone.update(BlockObservation(clean_dbfs=-25.0, zcr=0.3)).onset, "without the model it is speech"
