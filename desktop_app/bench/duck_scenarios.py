@@ -4,8 +4,8 @@ own echo ducks it when nobody talks.
 Each ``bench_*`` returns ``[(metric, value, unit), ...]``. Needs ``pulseaudio``, ``pulseaudio-utils`` and
 ``espeak-ng``. The audio service runs as shipped (``open_real_audio``: echo cancellation and noise
 suppression on, local barge-in on) on a private pair of null sinks (``glddk<pid>_…``). The echo path is
-a parameter (:class:`EchoPath`): today PulseAudio's module-loopback from the speaker sink's monitor into
-the microphone sink, 60 ms late, at a gain; a room-like path plugs in as another ``install``.
+a parameter (:class:`EchoPath`): PulseAudio's module-loopback from the speaker sink's monitor into
+the microphone sink, 60 ms late, at a gain, or the room-like path of :mod:`tests.support.room_path`.
 
 Clocks. A ``parec`` recorder on each sink's monitor (:class:`TimedRecorder`) dates its samples on
 ``time.monotonic`` by when their chunks arrived: a sample was recorded no later than its chunk arrived, so
@@ -21,9 +21,9 @@ both recorders share (``--latency-msec=10``); it cancels in a difference of the 
 * ``onset_to_duck_decided_ms``: the same onset → the detector's decision on the loop (the client's share
   before the speaker's buffers; what is left to the sink is the output path).
 * ``false_ducks_per_reply_<path>`` and ``replies_falsely_ducked_<path>``: four espeak-ng replies (four
-  voices), each played twice through the echo path at 0 dB (as loud as played) and at −10 dB, with
-  nobody talking: every duck is false. The first reply meets a fresh canceller and an unlearned echo
-  path, as a conversation's first reply does.
+  voices), each played twice through the room-like echo path at 0 dB (as loud as played, open speakers)
+  and at −10 dB, and through the bit-exact loopback at 0 dB, with nobody talking: every duck is false.
+  The first reply meets a fresh canceller and an unlearned echo path, as a conversation's first reply does.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from desktop_app.core.events import MicAudio, ModelAudio
 from desktop_app.services.audio import AudioService, open_real_audio
 from desktop_app.services.bus import Bus
 from tests.support.pulse_rig import PulseRig, Recorder, ensure_daemon
+from tests.support.room_path import RoomPath
 
 __all__ = ["DuckRig", "EchoPath", "TimedRecorder", "bench_local_barge_in", "spoken", "steady_voice"]
 
@@ -70,20 +71,32 @@ USER_CLIP = ("en-gb+f3", "Actually, no.")
 
 @dataclass(frozen=True, slots=True)
 class EchoPath:
-    """How the speaker reaches the microphone; ``gain_db`` None: no echo at all."""
+    """How the speaker reaches the microphone; ``gain_db`` None: no echo at all. ``room``: through the
+    room-like path of :mod:`tests.support.room_path` (reverb, soft clip, drift, noise), else PulseAudio's
+    bit-exact ``module-loopback`` ``latency_ms`` late."""
 
     latency_ms: int = 60
     gain_db: float | None = 0.0
+    room: bool = False
 
-    def install(self, rig: PulseRig) -> str | None:
-        """Load the path; returns a module id to unload (None when there is none)."""
+    def install(self, rig: PulseRig) -> Callable[[], None] | None:
+        """Start the path; returns what removes it (None when there is none)."""
         if self.gain_db is None:
             return None
-        return rig.add_loopback(latency_ms=self.latency_ms, gain_db=self.gain_db)
+        if self.room:
+            return rig.add_room_echo(RoomPath(gain_db=self.gain_db)).stop
+        module = rig.add_loopback(latency_ms=self.latency_ms, gain_db=self.gain_db)
+        return lambda: rig.unload(module)
 
     @property
     def label(self) -> str:
-        return "none" if self.gain_db is None else f"loopback {self.latency_ms} ms {self.gain_db:+.0f} dB"
+        if self.gain_db is None:
+            return "none"
+        return (
+            f"room {self.gain_db:+.0f} dB"
+            if self.room
+            else f"loopback {self.latency_ms} ms {self.gain_db:+.0f} dB"
+        )
 
 
 class TimedRecorder(Recorder):
@@ -149,7 +162,7 @@ class DuckRig:
     def __init__(self, rig: PulseRig, settings: Settings, echo: EchoPath) -> None:
         self.rig, self.settings, self.echo = rig, settings, echo
         self.service = AudioService(settings, Bus(lambda _e: None), open_real_audio, _ignore)
-        self._module: str | None = None
+        self._remove_echo: Callable[[], None] | None = None
         self.speaker_rec: TimedRecorder | None = None
         self.mic_rec: TimedRecorder | None = None
 
@@ -159,7 +172,7 @@ class DuckRig:
         audio = self.service.audio
         if audio is None or not await audio.wait_ready(15):
             raise RuntimeError("the devices did not start")
-        self._module = self.echo.install(self.rig)
+        self._remove_echo = self.echo.install(self.rig)
         self.speaker_rec = TimedRecorder(self.rig.speaker_monitor, self.rig.rate)
         self.mic_rec = TimedRecorder(self.rig.mic_source, self.rig.rate)
         return self
@@ -168,8 +181,8 @@ class DuckRig:
         for rec in (self.speaker_rec, self.mic_rec):
             if rec is not None:
                 rec.stop()
-        if self._module is not None:
-            self.rig.unload(self._module)
+        if self._remove_echo is not None:
+            self._remove_echo()
         await self.service.stop()
 
     @property
@@ -286,7 +299,9 @@ async def _scenario(
         for path in quiet_paths:
             async with DuckRig(rig, Settings(), path) as d:
                 counts = await false_ducks(d, replies + replies)
-            tag = f"echo_{path.gain_db:+.0f}dB".replace("+", "p").replace("-", "m")
+            tag = f"{'room' if path.room else 'loopback'}_echo_{path.gain_db:+.0f}dB".replace(
+                "+", "p"
+            ).replace("-", "m")
             out += [
                 (f"false_ducks_per_reply_{tag}", sum(counts) / len(counts), "ducks"),
                 (f"replies_falsely_ducked_{tag}", sum(c > 0 for c in counts) / len(counts) * 100, "%"),
@@ -308,7 +323,7 @@ def bench_local_barge_in() -> list[Metric]:
     subprocess.run(["espeak-ng", "-v", USER_CLIP[0], "-w", clip_path, USER_CLIP[1]], check=True)
     try:
         clip = spoken(*USER_CLIP, 48_000)
-        paths = (EchoPath(gain_db=0.0), EchoPath(gain_db=-10.0))
+        paths = (EchoPath(gain_db=0.0, room=True), EchoPath(gain_db=-10.0, room=True), EchoPath(gain_db=0.0))
         return asyncio.run(_scenario(TRIALS, EchoPath(gain_db=-10.0), paths, (clip_path, clip)))
     finally:
         os.unlink(clip_path)
