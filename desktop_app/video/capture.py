@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from desktop_app.core.errors import MediaError
 from desktop_app.core.media_events import VideoState
+from desktop_app.runtime.thread_names import name_os_thread
 from desktop_app.video.slot import FrameSlot
 
 __all__ = ["CaptureWorker", "EndOfStream", "FrameGrabber", "GrabberInfo"]
@@ -133,6 +134,7 @@ class CaptureWorker:
     # --- capture thread ------------------------------------------------------------------------
 
     def _run(self) -> None:
+        name_os_thread("video-capture")
         while not self._stop.is_set():
             self._slot.put_status(VideoState.STARTING)
             try:
