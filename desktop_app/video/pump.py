@@ -45,6 +45,7 @@ from desktop_app.core.errors import AppError
 from desktop_app.core.events import ErrorEvent, Event
 from desktop_app.core.masks import MaskRect
 from desktop_app.core.media_events import FrameSent, PreviewFrame, VideoState, VideoStatus
+from desktop_app.runtime.thread_names import name_os_thread
 from desktop_app.video.channel import LatestValue
 from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
 from desktop_app.video.from_settings import VideoSettings, encoder_from, pacing_from
@@ -223,7 +224,12 @@ class VisionPump:
         self._started = True
         loop = asyncio.get_running_loop()
         self._waker = waker = LoopWaker(loop)
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video-encode")
+        executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="video-encode",
+            initializer=name_os_thread,
+            initargs=("video-encode",),
+        )
         last_shown: tuple[SourceStatus, bool] | None = None
         preview_seq = sent_seq = 0
         final = SourceStatus(VideoState.STOPPED)
