@@ -154,8 +154,9 @@ class MicCapture(DeviceShell):
         while not self._device.closed:
             item = self._handoff.popleft()
             if item is None:
-                try:
-                    await asyncio.wait_for(self._handoff.wait(), self.config.stall_timeout_s)
+                try:  # a timer per wait, not wait_for's extra task (3.11) for every block
+                    async with asyncio.timeout(self.config.stall_timeout_s):
+                        await self._handoff.wait()
                 except TimeoutError:
                     if self._device.stream is not None and self.error is None and not self._stalled:
                         self._stalled = True
