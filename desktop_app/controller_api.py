@@ -217,6 +217,11 @@ class Controller(Protocol):
         """Paused: frames stop going to Gemini; the source stays open and the preview goes on."""
         ...
 
+    async def set_preview_fps(self, fps: float) -> None:
+        """The window's preview needs at most ``fps`` frames a second: ``PREVIEW_FPS`` with the focus,
+        fewer without, 0 while hidden. The camera then decodes no more than that (and the model's pace)."""
+        ...
+
     async def retry_camera(self) -> None:
         """Try to reopen a camera that failed (a ``VideoStatus`` said unavailable); no-op otherwise."""
         ...

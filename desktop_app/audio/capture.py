@@ -21,7 +21,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +32,7 @@ from desktop_app.audio.resample import Rechunker, StreamResampler
 from desktop_app.audio.sample_clock import SampleClock
 from desktop_app.audio.stream_times import StreamTimeMapper, adc_delay
 from desktop_app.audio.streams import UNWIRED, DeviceShell, ShellWiring
-from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16
+from desktop_app.core.audio_format import MIC_FORMAT, to_pcm16_into
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.events import MicAudio
 
@@ -100,6 +100,7 @@ class MicCapture(DeviceShell):
         self._frames = MIC_FORMAT.frames_for_ms(config.block_ms)
         self._resampler: StreamResampler | None = None
         self._rechunker = Rechunker(self._frames)
+        self._pcm = np.zeros(self._frames, np.int16)  # each block's PCM16, reused (bytes are taken from it)
         self._in_frames = 0
         self._emitted = 0
         self._adc_clock = SampleClock(MIC_FORMAT.rate)  # dates 16 kHz output samples
@@ -153,8 +154,9 @@ class MicCapture(DeviceShell):
         while not self._device.closed:
             item = self._handoff.popleft()
             if item is None:
-                try:
-                    await asyncio.wait_for(self._handoff.wait(), self.config.stall_timeout_s)
+                try:  # a timer per wait, not wait_for's extra task (3.11) for every block
+                    async with asyncio.timeout(self.config.stall_timeout_s):
+                        await self._handoff.wait()
                 except TimeoutError:
                     if self._device.stream is not None and self.error is None and not self._stalled:
                         self._stalled = True
@@ -182,9 +184,12 @@ class MicCapture(DeviceShell):
             block_adc = self._adc_clock.time_of(self._emitted)
             assert block_adc is not None
             self._emitted += len(block)
-            pcm = to_pcm16(block)
+            pcm = self._pcm
+            to_pcm16_into(
+                cast("npt.NDArray[np.float32]", block), pcm
+            )  # the block is the rechunker's fresh output: free to clobber
             if self._on_raw_block is not None:
-                self._on_raw_block(pcm, block_adc)
+                self._on_raw_block(pcm.copy(), block_adc)
             if self._canceller is not None:
                 pcm = self._canceller.process(pcm, block_adc)
             if self._levels is not None:

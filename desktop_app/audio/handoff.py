@@ -87,10 +87,11 @@ class Handoff(DropOldest[T]):
 
     # --- producer (any thread) ---------------------------------------------------------------------
 
-    def put(self, item: T) -> None:
-        """Append ``item`` (dropping the oldest if full) and wake the loop. Never blocks, never raises."""
+    def put(self, item: T, wake: bool = True) -> None:
+        """Append ``item`` (dropping the oldest if full) and wake the loop. Never blocks, never raises.
+        With ``wake=False`` the item waits for the next put that wakes it (the caller must make one soon)."""
         super().put(item)
-        if not self._wakeup_pending and not self._closed:
+        if wake and not self._wakeup_pending and not self._closed:
             self._wakeup_pending = True
             try:
                 self._loop.call_soon_threadsafe(self._wake)

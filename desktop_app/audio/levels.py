@@ -16,7 +16,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.core.audio_format import pcm16_to_float
+from desktop_app.core.audio_format import pcm16_to_float_into
 from desktop_app.core.clock import Clock, MonotonicClock
 from desktop_app.core.events import Event
 from desktop_app.core.media_events import FLOOR_DBFS, AudioLevels
@@ -38,17 +38,24 @@ class LevelMeter:
         self._sumsq = 0.0
         self._count = 0
         self._peak = 0.0
+        self._scratch = np.zeros(0, np.float32)  # PCM16 blocks scaled to float, reused block after block
 
     def add(self, samples: npt.NDArray[np.floating] | npt.NDArray[np.int16]) -> None:
-        """Add float samples in [-1, 1) or PCM16 samples."""
-        if len(samples) == 0:
+        """Add float samples in [-1, 1) or PCM16 samples. Allocates nothing once it has seen a block of
+        this size (it runs for every block in both directions)."""
+        n = len(samples)
+        if n == 0:
             return
         if samples.dtype == np.int16:
-            samples = pcm16_to_float(cast("npt.NDArray[np.int16]", samples))
-        x = samples.astype(np.float64)
+            if len(self._scratch) < n:
+                self._scratch = np.zeros(n, np.float32)
+            x = self._scratch[:n]
+            pcm16_to_float_into(cast("npt.NDArray[np.int16]", samples), x)
+        else:
+            x = cast("npt.NDArray[np.floating]", samples)
         self._sumsq += float(np.dot(x, x))
-        self._count += len(x)
-        self._peak = max(self._peak, float(np.max(np.abs(x))))
+        self._count += n
+        self._peak = max(self._peak, float(x.max()), -float(x.min()))
 
     def take(self) -> tuple[float, float]:
         """(rms_dbfs, peak_dbfs) since the last take; the floor when nothing was added."""

@@ -51,6 +51,7 @@ from desktop_app.core.events import ModelAudio
 __all__ = ["PlaybackConfig", "SpeakerPlayback"]
 
 _FALLBACK_RATES = (48_000, 44_100)
+_WAKE_EVERY_S = 0.04  # the meter and the ready check need no more: 25 wake-ups a second, not 200
 
 # (callback monotonic time, PortAudio currentTime, outputBufferDacTime, mono copy written, buffer report)
 _Written = tuple[float, float, float, npt.NDArray[np.float32], ReadResult]
@@ -117,6 +118,7 @@ class SpeakerPlayback(DeviceShell):
         self._written: Handoff[_Written] = Handoff(
             loop, maxlen=config.written_queue_blocks, on_ready=self._pump
         )
+        self._next_wake = 0.0  # the callback's next routine wake-up of the loop (monotonic s)
         self._pending_turn: float | None = None
         self._pending_interrupt: float | None = None
         self.last_turn: SpeakerTiming | None = None
@@ -242,7 +244,13 @@ class SpeakerPlayback(DeviceShell):
         stream_now, stream_dac = time_info.currentTime, time_info.outputBufferDacTime
         if self._canceller is not None:
             self._canceller.render_written(now, stream_now, stream_dac, written, self._device.rate)
-        self._written.put((now, stream_now, stream_dac, written, result))
+        # the loop wakes for what it must time (a turn's start, silence, running dry), else every 40 ms
+        wake = (
+            now >= self._next_wake or result.turn_started_at >= 0 or result.silent_at >= 0 or result.drained
+        )
+        if wake:
+            self._next_wake = now + _WAKE_EVERY_S
+        self._written.put((now, stream_now, stream_dac, written, result), wake)
 
     # --- loop thread --------------------------------------------------------------------------------------
 

@@ -82,13 +82,22 @@ class RenderTimeline:
 
     def read(self, start_time: float, n: int) -> FloatArray:
         """The ``n`` reference samples for a block whose first sample is dated ``start_time``."""
+        out = np.zeros(max(0, n), dtype=np.float32)
+        self.read_into(start_time, out)
+        return out
+
+    def read_into(self, start_time: float, out: FloatArray) -> None:
+        """:meth:`read` of ``len(out)`` samples into ``out`` (no allocation: the hot path's form)."""
+        n = len(out)
         newest_time = self.clock.time_of(self._w)
         target_index = self.clock.index_at(start_time)
         if newest_time is None or target_index is None or n <= 0:
-            return np.zeros(max(0, n), dtype=np.float32)
+            out.fill(0.0)
+            return
         if start_time - newest_time > self._stale:
             self._cursor = None  # nothing is playing (or the output stalled): silence
-            return np.zeros(n, dtype=np.float32)
+            out.fill(0.0)
+            return
         target = round(target_index)
         if self._cursor is None:
             self._cursor = target
@@ -98,16 +107,20 @@ class RenderTimeline:
         if self._cursor + n > self._w:
             self._cursor = self._w - n - self._guard
             self.late_reads += 1
-        out = self._slice(self._cursor, n)
+        self._slice_into(self._cursor, out)
         self._cursor += n
-        return out
 
-    def _slice(self, begin: int, n: int) -> FloatArray:
-        out = np.zeros(n, dtype=np.float32)
+    def _slice_into(self, begin: int, out: FloatArray) -> None:
+        """Samples ``begin …`` into ``out``: zeros where the ring holds nothing (not yet or no longer)."""
+        n = len(out)
         lo = max(begin, self._w - self._cap, 0)
         hi = min(begin + n, self._w)
         if hi <= lo:
-            return out
-        idx = np.arange(lo, hi) % self._cap
-        out[lo - begin : hi - begin] = self._ring[idx]
-        return out
+            out.fill(0.0)
+            return
+        out[: lo - begin].fill(0.0)
+        out[hi - begin :].fill(0.0)
+        start = lo % self._cap
+        first = min(hi - lo, self._cap - start)  # up to the ring's end, then from its start
+        out[lo - begin : lo - begin + first] = self._ring[start : start + first]
+        out[lo - begin + first : hi - begin] = self._ring[: hi - lo - first]

@@ -19,6 +19,7 @@ from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.stream_open import default_rate, open_stream
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
+from desktop_app.runtime.thread_names import name_os_thread
 
 __all__ = ["DeviceShell", "DeviceStream", "StreamConfig"]
 
@@ -226,8 +227,12 @@ class DeviceStream:
 
     def _counting(self, callback: StreamCallback) -> StreamCallback:
         flag = self._xrun_flag
+        named = [0]  # the native id of the PortAudio thread given our name (/proc/…/comm)
 
         def counted(data: Any, frames: int, time_info: Any, status: Any) -> None:
+            if named[0] != threading.get_native_id():
+                named[0] = threading.get_native_id()
+                name_os_thread(f"pa-{self.noun}")
             self.callbacks += 1
             if getattr(status, flag):
                 self.xruns += 1

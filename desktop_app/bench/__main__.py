@@ -25,6 +25,7 @@ SCENARIO_MODULES = (
     "desktop_app.bench.resilience_faults",
     "desktop_app.bench.resilience_soak",
     "desktop_app.bench.window_scenarios",
+    "desktop_app.bench.cpu_scenarios",
     "desktop_app.bench.tool_scenarios",
     "desktop_app.bench.tool_wire_scenarios",
 )

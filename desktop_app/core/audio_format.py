@@ -17,8 +17,10 @@ __all__ = [
     "PcmFormat",
     "float_to_pcm16",
     "pcm16_to_float",
+    "pcm16_to_float_into",
     "rms_dbfs",
     "to_pcm16",
+    "to_pcm16_into",
 ]
 
 SAMPLE_WIDTH = 2  # bytes per sample: PCM16
@@ -66,12 +68,25 @@ def pcm16_to_float(pcm: bytes | npt.NDArray[np.int16]) -> npt.NDArray[np.float32
     return ints.astype(np.float32) / np.float32(32768.0)
 
 
+def pcm16_to_float_into(pcm: npt.NDArray[np.int16], out: npt.NDArray[np.float32]) -> None:
+    """:func:`pcm16_to_float` into ``out`` (same length) without allocating, for per-block hot paths."""
+    np.multiply(pcm, np.float32(1 / 32768), out=out)
+
+
 def to_pcm16(samples: npt.ArrayLike) -> npt.NDArray[np.int16]:
     """Encode float samples to an int16 array, clamping to [-1, 32767/32768]. The only float → PCM16
     conversion: :func:`float_to_pcm16` is this as bytes."""
     clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 32767 / 32768)
     out: npt.NDArray[np.int16] = (clipped * 32768.0).astype(np.int16)
     return out
+
+
+def to_pcm16_into(samples: npt.NDArray[np.float32], out: npt.NDArray[np.int16]) -> None:
+    """:func:`to_pcm16` without allocating, for per-block hot paths: writes ``out`` (same length) and uses
+    ``samples`` as its scratch, so the caller must not need ``samples`` afterwards."""
+    np.clip(samples, -1.0, 32767 / 32768, out=samples)
+    np.multiply(samples, 32768.0, out=samples)
+    np.copyto(out, samples, casting="unsafe")  # truncates towards zero, as astype does
 
 
 def float_to_pcm16(samples: npt.ArrayLike) -> bytes:

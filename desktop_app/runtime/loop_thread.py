@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from desktop_app.runtime.tasks import install_exception_handler
+from desktop_app.runtime.thread_names import name_os_thread
 
 __all__ = ["LoopThread"]
 
@@ -54,6 +55,7 @@ class LoopThread:
             raise RuntimeError("the asyncio loop thread did not start")
 
     def _run(self) -> None:
+        name_os_thread(self._name)
         loop = asyncio.new_event_loop()
         self._loop = loop
         asyncio.set_event_loop(loop)

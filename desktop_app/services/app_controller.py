@@ -167,6 +167,10 @@ class AppController(ServiceBase):
             self.services.vision.set_paused(paused)
         self.publish_input()
 
+    async def set_preview_fps(self, fps: float) -> None:
+        if self.services.vision is not None:
+            self.services.vision.set_preview_fps(fps)
+
     async def retry_camera(self) -> None:
         if self.services.vision is not None:
             self.services.vision.retry()

@@ -28,7 +28,7 @@ from desktop_app.runtime.tasks import Policy, Supervised, TaskFailure, stop_task
 from desktop_app.services.bus import Bus, ServiceBase
 from desktop_app.video import VideoSource, VisionPump
 from desktop_app.video.from_settings import encoder_from, pacing_from
-from desktop_app.video.pump import FrameSender
+from desktop_app.video.pump import PREVIEW_FPS, FrameSender
 from desktop_app.video.source import open_screen_source, open_video_source
 
 __all__ = ["VisionService", "build_vision_pump"]
@@ -91,6 +91,7 @@ class VisionService(ServiceBase):
         """What is shared while :attr:`screen` is set (the source's label: ``screen 1``, ``window …``)."""
         self._camera_before_share: str | None = None
         self.paused = False
+        self.preview_fps = PREVIEW_FPS if previews else 0.0  # what the window looks at (set_preview_fps)
 
     async def start(self) -> None:
         """Open the camera the settings name, if any and if ``open_at_start``."""
@@ -170,6 +171,12 @@ class VisionService(ServiceBase):
             else:
                 self.pump.resume()
 
+    def set_preview_fps(self, fps: float) -> None:
+        """The window's preview needs at most ``fps`` frames a second (0: hidden); kept for new sources."""
+        self.preview_fps = fps if self._previews else 0.0
+        if self.pump is not None:
+            self.pump.set_preview_fps(self.preview_fps)
+
     def retry(self) -> None:
         if self.pump is not None:
             self.pump.retry()
@@ -205,6 +212,7 @@ class VisionService(ServiceBase):
             on_preview=self._bus.publish if self._previews else None,
             paused=self.paused,
         )
+        pump.set_preview_fps(self.preview_fps)
         self.pump = pump
         self._task = self._bus.supervisor.spawn(
             "vision-pump", pump.run, policy=Policy.STOP, on_stopped=lambda f: self._failed(pump, f)

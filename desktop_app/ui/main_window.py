@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal, SignalInstance
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal, SignalInstance
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -46,6 +46,7 @@ from desktop_app.core.media_events import VideoState, VideoStatus
 from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
+from desktop_app.ui.preview_demand import PreviewDemand
 from desktop_app.ui.privacy_controls import TALK_TOGGLE_KEY
 from desktop_app.ui.screen_picker import ScreenPicker
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
@@ -96,6 +97,7 @@ class MainWindow(EventView):
         self._quitting = False
 
         self._connect_widgets()
+        self.preview_demand = PreviewDemand(self, self._preview_rate)  # fewer camera frames when unseen
         self._connect_controls()
         self._shortcuts()
         self._runner.failed.connect(lambda message: self.notices.add(message, "error"))
@@ -183,6 +185,13 @@ class MainWindow(EventView):
         """Give the window its controller (after the window is shown: the import is the slow part)."""
         self.controller = controller
         self.tools.attach(controller, self._runner)  # consent cards and the Qt ports, when it runs tools
+        QTimer.singleShot(0, self.preview_demand.check)  # after "Starting", if it changed before attach
+
+    def _preview_rate(self, fps: float) -> bool:
+        if self.controller is None or self._closing or self._close_allowed:  # none before start or at the end
+            return False
+        self.command("Setting the preview rate", lambda ctl: ctl.set_preview_fps(fps))
+        return True
 
     def command(
         self,

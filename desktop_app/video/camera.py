@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import cv2
 import numpy as np
@@ -70,6 +70,10 @@ class OpenCvGrabber:
             ok, image = cap.read()
             if ok and image is not None:
                 return _as_bgr(image)
+        self._lost()
+
+    def _lost(self) -> NoReturn:
+        """No frame came: the end of a file, or a camera or stream that stopped."""
         if self._spec.kind is VideoKind.FILE:
             raise EndOfStream
         if self._spec.kind is VideoKind.DEVICE:
@@ -78,6 +82,20 @@ class OpenCvGrabber:
                 "Vision is off; audio goes on."
             )
         raise MediaError(f"{_cap(self.label)} stopped sending pictures. Vision is off; audio goes on.")
+
+    def skip(self) -> None:
+        """Pass over the next frame without decoding it (``grab()`` without ``retrieve()``)."""
+        if self._first is not None:
+            self._first = None
+            return
+        cap = self._cap
+        if cap is None:
+            raise MediaError(f"{_cap(self.label)} is not open.")
+        attempts = 1 if self._spec.kind is VideoKind.FILE else _READ_ATTEMPTS
+        for _ in range(attempts):
+            if cap.grab():
+                return
+        self._lost()
 
     def rewind(self) -> None:
         cap = self._cap

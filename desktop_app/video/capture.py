@@ -21,16 +21,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 from desktop_app.core.errors import MediaError
 from desktop_app.core.media_events import VideoState
+from desktop_app.runtime.thread_names import name_os_thread
 from desktop_app.video.slot import FrameSlot
 
-__all__ = ["CaptureWorker", "EndOfStream", "FrameGrabber", "GrabberInfo"]
+__all__ = ["CaptureWorker", "EndOfStream", "FrameGrabber", "GrabberInfo", "SkippingGrabber"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,19 @@ class FrameGrabber(Protocol):
         ...
 
 
+@runtime_checkable
+class SkippingGrabber(FrameGrabber, Protocol):
+    """A grabber that can pass over a frame without decoding it (OpenCV's ``grab()`` without ``retrieve()``),
+    so a source read at a lower rate than it delivers still runs in real time, at a fraction of the cost."""
+
+    def skip(self) -> None:
+        """Advance past the next frame without decoding it; raise as :meth:`FrameGrabber.grab` does."""
+        ...
+
+
+_KEEP_SLACK_S = 0.005  # a frame this early for its turn is kept (source frame times jitter)
+
+
 class CaptureWorker:
     """Runs one grabber on its own daemon thread into ``slot``.
 
@@ -103,6 +117,7 @@ class CaptureWorker:
         self._stop = threading.Event()
         self._retry = threading.Event()
         self._thread: threading.Thread | None = None
+        self._min_interval = 0.0  # seconds between kept frames (set_max_fps)
 
     @property
     def running(self) -> bool:
@@ -133,6 +148,7 @@ class CaptureWorker:
     # --- capture thread ------------------------------------------------------------------------
 
     def _run(self) -> None:
+        name_os_thread("video-capture")
         while not self._stop.is_set():
             self._slot.put_status(VideoState.STARTING)
             try:
@@ -149,6 +165,14 @@ class CaptureWorker:
             self._retry.wait()
         self._slot.put_status(VideoState.STOPPED)
 
+    def set_max_fps(self, fps: float | None) -> None:
+        """Keep at most ``fps`` frames a second (None or 0: every frame). Any thread; from the next frame on.
+
+        Frames in between are skipped without being decoded where the grabber can (:class:`SkippingGrabber`:
+        a camera or file still advances in real time), or not captured at all where the worker paces the
+        grabber itself (a screen)."""
+        self._min_interval = 1.0 / fps if fps else 0.0
+
     def _open_and_read(self) -> tuple[VideoState, str]:
         grabber = self._grabber
         try:
@@ -157,11 +181,20 @@ class CaptureWorker:
             log.info("video source unavailable: %s", exc)
             return VideoState.UNAVAILABLE, str(exc)
         interval = 1.0 / info.pace_fps if info.pace_fps else 0.0
+        skip = grabber.skip if isinstance(grabber, SkippingGrabber) else None
         live = False
-        next_at = self._now()
+        next_at = next_keep = self._now()
         while not self._stop.is_set():
+            now = self._now()
+            keep = not live or now >= next_keep - _KEEP_SLACK_S or (skip is None and not interval)
             try:
-                image = grabber.grab()
+                if keep:
+                    image: npt.NDArray[np.uint8] | None = grabber.grab()
+                elif skip is not None:
+                    skip()
+                    image = None
+                else:
+                    image = None  # a paced grabber not due: the frame is simply not captured
             except EndOfStream:
                 if not self._loop_file:
                     return VideoState.ENDED, f"{grabber.label} played to its end."
@@ -173,7 +206,9 @@ class CaptureWorker:
             except MediaError as exc:
                 log.info("video source lost: %s", exc)
                 return VideoState.UNAVAILABLE, str(exc)
-            self._slot.put_frame(image, self._now())
+            if image is not None:
+                self._slot.put_frame(image, self._now())
+                next_keep = max(next_keep + self._min_interval, now)
             if not live:
                 live = True
                 self._slot.put_status(VideoState.LIVE)

@@ -45,6 +45,7 @@ from desktop_app.core.errors import AppError
 from desktop_app.core.events import ErrorEvent, Event
 from desktop_app.core.masks import MaskRect
 from desktop_app.core.media_events import FrameSent, PreviewFrame, VideoState, VideoStatus
+from desktop_app.runtime.thread_names import name_os_thread
 from desktop_app.video.channel import LatestValue
 from desktop_app.video.encode import EncodedFrame, EncoderConfig, FrameEncoder
 from desktop_app.video.from_settings import VideoSettings, encoder_from, pacing_from
@@ -52,9 +53,15 @@ from desktop_app.video.pacing import FramePacer, PacingConfig
 from desktop_app.video.slot import CapturedFrame, LoopWaker, SourceStatus
 from desktop_app.video.source import VideoSource
 
-__all__ = ["EventSink", "FrameSender", "PumpState", "VisionPump"]
+__all__ = ["MODEL_HEADROOM", "PREVIEW_FPS", "EventSink", "FrameSender", "PumpState", "VisionPump"]
 
 log = logging.getLogger(__name__)
+
+PREVIEW_FPS = 15.0
+"""Previews a second while the window has the focus: smooth in a preview pane, and half the decoding of a
+30 fps camera. See :meth:`VisionPump.set_preview_fps`."""
+MODEL_HEADROOM = 2.0
+"""Frames kept per frame sent at the fastest pace, when no preview asks for more."""
 
 FrameSender = Callable[[bytes], Awaitable[None]]
 """Sends one JPEG to the model, e.g. a ``LiveSession.send`` of a ``UserImage``."""
@@ -112,6 +119,8 @@ class VisionPump:
         self._send = send
         self._clock = clock or MonotonicClock()
         self._pacer = FramePacer(pacing or PacingConfig(), self._clock)
+        self._preview_fps = PREVIEW_FPS
+        self._apply_capture_rate()
         self._encoder = encoder if isinstance(encoder, FrameEncoder) else FrameEncoder(encoder)
         self._on_event = on_event
         self._on_preview = on_preview
@@ -155,7 +164,24 @@ class VisionPump:
 
     def set_pacing(self, pacing: PacingConfig) -> None:
         self._pacer.reconfigure(pacing)
+        self._apply_capture_rate()
         self._poke()
+
+    def set_preview_fps(self, fps: float) -> None:
+        """Show previews at most ``fps`` a second (0: nobody looks). The window asks for
+        :data:`PREVIEW_FPS` while it has the focus, less when it has not, none when hidden. The source
+        then decodes no more than that, or :data:`MODEL_HEADROOM` frames per frame sent at the fastest
+        pace, whichever is more, so a frame sent to the model is always fresh."""
+        self._preview_fps = max(0.0, fps)
+        self._apply_capture_rate()
+
+    def _apply_capture_rate(self) -> None:
+        pacing = self._pacer.config
+        fastest = max(pacing.rate(True), pacing.rate(False))
+        cap = max(self._preview_fps, MODEL_HEADROOM * fastest)
+        set_max_fps = getattr(self._source, "set_max_fps", None)  # a source that cannot, decodes everything
+        if set_max_fps is not None:
+            set_max_fps(cap)
 
     def set_encoder(self, encoder: FrameEncoder | EncoderConfig) -> None:
         """Change size limit, quality or privacy masks; applies from the next frame encoded. A frame being
@@ -198,7 +224,12 @@ class VisionPump:
         self._started = True
         loop = asyncio.get_running_loop()
         self._waker = waker = LoopWaker(loop)
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video-encode")
+        executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="video-encode",
+            initializer=name_os_thread,
+            initargs=("video-encode",),
+        )
         last_shown: tuple[SourceStatus, bool] | None = None
         preview_seq = sent_seq = 0
         final = SourceStatus(VideoState.STOPPED)

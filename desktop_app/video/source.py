@@ -84,6 +84,10 @@ class VideoSource:
     def status(self) -> SourceStatus:
         return self._slot.status()
 
+    def set_max_fps(self, fps: float | None) -> None:
+        """Capture (decode) at most ``fps`` frames a second; None: every frame the device delivers."""
+        self._worker.set_max_fps(fps)
+
     def retry(self) -> None:
         """Reopen the device/file/stream after it was unavailable (or a file ended)."""
         self._worker.retry()

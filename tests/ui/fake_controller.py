@@ -24,6 +24,7 @@ class RecordingController:
         self.publish = publish
         self.loop = loop
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self.preview_rates: list[float] = []
         self.threads: set[str] = set()
         self.input = InputState(listening=settings.listen_at_launch)  # idle at first, as the real one
         self.reconnect_on_apply = True
@@ -102,6 +103,12 @@ class RecordingController:
     async def set_vision_paused(self, paused: bool) -> None:
         self._record("set_vision_paused", paused)
         self._state(vision_paused=paused)
+
+    async def set_preview_fps(self, fps: float) -> None:
+        # kept apart from ``calls``: the window sends it whenever its focus or visibility changes, which
+        # the tests of the commands the user drives (exact sequences of ``names()``) do not control
+        with self._lock:
+            self.preview_rates.append(fps)
 
     async def retry_camera(self) -> None:
         self._record("retry_camera")

@@ -21,3 +21,22 @@ def test_bytes_and_array_forms_agree_and_round_trip_exactly() -> None:
     assert np.array_equal(floats, pcm16_to_float(ints))
     assert np.array_equal(to_pcm16(floats), ints)
     assert float_to_pcm16(floats) == as_bytes
+
+
+def test_the_in_place_form_writes_what_to_pcm16_returns() -> None:
+    from desktop_app.core.audio_format import to_pcm16_into
+
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(-1.5, 1.5, 997), [1.0, -1.0, 0.99999, -0.99999, 0.0]]).astype(np.float32)
+    out = np.full(len(x), 7, np.int16)
+    to_pcm16_into(x.copy(), out)
+    assert np.array_equal(out, to_pcm16(x))
+
+
+def test_the_in_place_decode_writes_what_pcm16_to_float_returns() -> None:
+    from desktop_app.core.audio_format import pcm16_to_float_into
+
+    pcm = np.array([-32768, -1, 0, 1, 12345, 32767], np.int16)
+    out = np.full(len(pcm), 9.0, np.float32)
+    pcm16_to_float_into(pcm, out)
+    assert np.array_equal(out, pcm16_to_float(pcm))

@@ -88,6 +88,17 @@ def test_history_older_than_the_ring_is_silence() -> None:
     assert np.array_equal(out, signal(700, 20))
 
 
+def test_a_read_across_the_rings_end_and_into_a_given_buffer_is_exact() -> None:
+    tl = RenderTimeline(RATE, history_s=0.3)  # 300 samples: absolute index 900 is the ring's start again
+    for k in range(10):
+        tl.push(signal(k * 100, 100), k * 0.100)
+    out = np.full(20, -1.0, np.float32)
+    tl.read_into(0.890, out)  # 890…909: the ring's last ten, then its first ten
+    assert np.array_equal(out, signal(890, 20))
+    tl.read_into(0.910, out)
+    assert np.array_equal(out, signal(910, 20))
+
+
 def test_stream_time_mapper_ignores_late_wakeups() -> None:
     mapper = StreamTimeMapper(window=8)
     # PortAudio's clock runs 1000 s behind monotonic; two callbacks woke 12 ms and 30 ms late.

@@ -235,3 +235,27 @@ async def test_a_stream_that_will_not_start_is_closed_and_a_media_error() -> Non
         sp.start()
     assert FakeStream.instances[-1].closed and not events
     await sp.aclose()
+
+
+async def test_silent_blocks_wake_the_loop_every_40_ms_and_a_turn_start_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    import desktop_app.audio.playback as playback_module
+
+    clock = [64.0]
+    monkeypatch.setattr(playback_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0)
+    wakes: list[bool] = []
+    put = sp._written.put
+    monkeypatch.setattr(sp._written, "put", lambda item, wake=True: (wakes.append(wake), put(item, wake)))
+    for _ in range(16):  # 100 ms of silent blocks: three routine wake-ups, not sixteen
+        stream.render()
+        clock[0] += 0.00625  # exact in binary: 40 ms is 6.4 blocks
+    assert wakes == [True] + [False] * 6 + [True] + [False] * 6 + [True, False]
+    sp.play(ModelAudio(pcm_const(0.5, 30)))
+    stream.render()
+    assert wakes[-1] is True, "a turn's first block is timed at once"
+    await sp.wait_for(lambda: sp.last_turn is not None, 5)
+    await sp.aclose()

@@ -108,3 +108,20 @@ def test_unreachable_stream_url() -> None:
     with pytest.raises(MediaError, match="could not be opened"):
         grabber.open()
     grabber.close()
+
+
+def test_skip_passes_over_frames_without_losing_the_files_place(clip: Path) -> None:
+    grabber = OpenCvGrabber(parse_video_spec(str(clip)))
+    grabber.open()
+    try:
+        kept = []
+        for i in range(12):
+            if i % 3 == 0:
+                kept.append(pattern_index(grabber.grab()))
+            else:
+                grabber.skip()
+        assert kept == [0, 3, 6, 9]
+        with pytest.raises(EndOfStream):
+            grabber.skip()
+    finally:
+        grabber.close()

@@ -232,3 +232,52 @@ def test_a_grabber_bug_becomes_unavailable_with_a_logged_exception(
     assert "failed" in slot.status().message
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert errors and "scripted" in errors[0].getMessage()
+
+
+class SkippingScriptedGrabber(ScriptedGrabber):
+    """A scripted 30 fps device that can pass over a frame: each frame read or skipped moves ``clock`` on
+    by 1/30 s; skipped frames are counted, never decoded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped = 0
+        self.clock = 0.0
+
+    def grab(self) -> Frame:
+        self.clock += 1 / 30
+        return super().grab()
+
+    def skip(self) -> None:
+        self.clock += 1 / 30
+        item = self.feed.get(timeout=10)
+        if isinstance(item, BaseException):
+            raise item
+        self.skipped += 1
+
+
+def test_a_capped_rate_keeps_every_other_frame_and_skips_the_rest_undecoded(
+    workers: list[CaptureWorker],
+) -> None:
+    """A 30 fps camera capped at 15 fps: every second frame is kept, the others skipped."""
+    slot = FrameSlot()
+    kept: list[int] = []
+    done = threading.Event()
+
+    def record() -> None:
+        latest = slot.latest()
+        if latest is not None and latest.seq > len(kept):
+            kept.append(int(latest.image[0, 0, 0]))
+            if len(kept) == 5:
+                done.set()
+
+    slot.set_waker(record)
+    grabber = SkippingScriptedGrabber()
+    worker = CaptureWorker(grabber, slot, now=lambda: grabber.clock)
+    worker.set_max_fps(15.0)
+    workers.append(worker)
+    for i in range(9):  # then the worker waits in the feed for a tenth
+        grabber.feed.put(frame(i))
+    worker.start()
+    assert done.wait(10)
+    assert kept == [0, 2, 4, 6, 8]
+    assert grabber.skipped == 4

@@ -317,3 +317,22 @@ async def test_cancelling_the_task_releases_the_source(rec: Recorder) -> None:
     assert rec.states()[-1] is VideoState.STOPPED
     assert not any(t.name.startswith("video-capture") for t in threading.enumerate())
     await pump.stop()  # after the end: returns at once
+
+
+def test_the_source_decodes_for_the_preview_or_twice_the_models_pace_whichever_is_more() -> None:
+    asked: list[float | None] = []
+
+    class RateSpy(VideoSource):
+        def set_max_fps(self, fps: float | None) -> None:
+            asked.append(fps)
+
+    rec = Recorder()
+    source = RateSpy(SyntheticGrabber())
+    pump = VisionPump(source, rec.send, pacing=PacingConfig(fps=1.0))
+    assert asked[-1] == 15.0, "the window's preview while focused"
+    pump.set_preview_fps(5.0)
+    assert asked[-1] == 5.0
+    pump.set_preview_fps(0.0)
+    assert asked[-1] == 2.0, "nobody looks: two frames kept per frame sent"
+    pump.set_pacing(PacingConfig(speech_aware=True, speaking_fps=2.0, silent_fps=0.5))
+    assert asked[-1] == 4.0, "the fastest pace counts"
