@@ -52,6 +52,7 @@ from desktop_app.ui.history_model import (
     list_rows,
     open_session,
 )
+from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import ChangeKind, TranscriptChange
 from desktop_app.ui.widgets.card import card
@@ -131,8 +132,8 @@ class HistoryDialog(QDialog):
         self.count_label = _label("Reading…", "muted")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setIcon(glyph("refresh", COLORS["text"], 16))
-        self.refresh_button.setToolTip("Read the history folder again (F5)")
-        self.refresh_button.setShortcut("F5")
+        self.refresh_button.setToolTip(tip("history_refresh", "Read the history folder again"))
+        self.refresh_button.setShortcut(keys_of("history_refresh")[0])
         self.refresh_button.clicked.connect(self.refresh)
         self.folder_button = QPushButton("Open folder")
         self.folder_button.setToolTip(str(self._store.directory))

@@ -2,8 +2,9 @@
 
 :class:`MainWindow` is the :class:`~desktop_app.ui.window_events.EventView` (the widgets of
 :mod:`~desktop_app.ui.window_layout` and how events show in them) plus its commands: the controls, the
-composer, the keyboard shortcuts and the push-to-talk key (Space), the header buttons that open the history
-panel (Ctrl+Shift+H) and the settings (Ctrl+,), and applying what the settings dialog returns.
+composer, the keyboard shortcuts (bound from the one table, :mod:`desktop_app.ui.shortcut_keys`, and listed
+by the shortcut sheet on F1) and the push-to-talk key (Space), the header buttons that open the history
+panel and the settings, and applying what the settings dialog returns.
 
 It turns user actions into calls of the :class:`~desktop_app.controller_api.Controller` methods through the
 :class:`~desktop_app.ui.bridge.CommandRunner`; it never awaits the controller and never waits. Until
@@ -46,6 +47,8 @@ from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
+from desktop_app.ui.shortcut_keys import BOUND, keys_of
+from desktop_app.ui.shortcut_sheet import ShortcutSheet
 from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.window_events import EventView
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
@@ -56,6 +59,7 @@ __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "MainWindow"]
 T = TypeVar("T")
 
 _TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
+_TALK_KEY = QKeySequence(keys_of("talk")[0])[0].key()  # type: ignore[index]
 
 
 class MainWindow(EventView):
@@ -78,6 +82,7 @@ class MainWindow(EventView):
         self.dialog: SettingsDialog | None = None
         self.history_store = ports.history_store
         self.history_dialog: HistoryDialog | None = None
+        self.shortcut_sheet: ShortcutSheet | None = None
         self._stored_key = StoredKey()
         self._talk_key_down = False
         self.hide_on_close: Callable[[], bool] | None = None
@@ -134,28 +139,42 @@ class MainWindow(EventView):
         signal.connect(lambda value: self.command(what, lambda ctl: command(ctl, value)))
 
     def _shortcuts(self) -> None:
+        """A QShortcut for each key of each :data:`~desktop_app.ui.shortcut_keys.BOUND` entry."""
         c = self.controls
-        bindings: list[tuple[str | QKeySequence.StandardKey, Callable[[], object]]] = [
-            ("Ctrl+M", c.toggle_mic),
-            ("Ctrl+T", c.toggle_ptt),
-            ("Ctrl+E", c.toggle_camera),
-            ("Ctrl+D", c.toggle_screen),
-            ("Ctrl+P", c.toggle_pause),
-            ("Ctrl+H", c.toggle_headphones),
-            ("Ctrl+Up", lambda: c.nudge_volume(1)),
-            ("Ctrl+Down", lambda: c.nudge_volume(-1)),
-            ("Ctrl+,", self.open_settings),
-            ("Ctrl+Shift+H", self.open_history),
-            ("Ctrl+L", self.composer.setFocus),
-            (QKeySequence.StandardKey.Quit, self.quit),
-        ]
+        actions: dict[str, Callable[[], object]] = {
+            "mute": c.toggle_mic,
+            "push_to_talk": c.toggle_ptt,
+            "camera": c.toggle_camera,
+            "screen": c.toggle_screen,
+            "pause_vision": c.toggle_pause,
+            "headphones": c.toggle_headphones,
+            "volume_up": lambda: c.nudge_volume(1),
+            "volume_down": lambda: c.nudge_volume(-1),
+            "settings": self.open_settings,
+            "history": self.open_history,
+            "shortcuts": self.open_shortcut_sheet,
+            "composer": self.composer.setFocus,
+            "quit": self.quit,
+        }
         self.shortcuts: dict[str, QShortcut] = {}
-        for key, action in bindings:
-            sequence = QKeySequence(key)
-            shortcut = QShortcut(sequence, self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(action)
-            self.shortcuts[sequence.toString()] = shortcut
+        for entry in BOUND:
+            for key in entry.keys:
+                sequence = QKeySequence(key)
+                shortcut = QShortcut(sequence, self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(actions[entry.action])
+                self.shortcuts[sequence.toString()] = shortcut
+
+    def open_shortcut_sheet(self) -> ShortcutSheet:
+        """Show the list of shortcuts (F1, Ctrl+/), or bring it forward; returns it (tests read it)."""
+        sheet = self.shortcut_sheet
+        if sheet is None or not shiboken6.isValid(sheet):
+            sheet = ShortcutSheet(self.settings, parent=self)
+            sheet.finished.connect(sheet.deleteLater)
+            self.shortcut_sheet = sheet
+        sheet.show()
+        sheet.activateWindow()
+        return sheet
 
     # --- the controller ------------------------------------------------------------------------------
 
@@ -320,7 +339,7 @@ class MainWindow(EventView):
         return super().eventFilter(watched, event)
 
     def _handle_talk_key(self, event: QKeyEvent) -> bool:
-        if event.key() != Qt.Key.Key_Space or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+        if event.key() != _TALK_KEY or event.modifiers() != Qt.KeyboardModifier.NoModifier:
             return False
         if not self.input_state.push_to_talk or not self.isActiveWindow():
             return False

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.glyphs import app_icon, glyph
+from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.controls import ControlBar
@@ -106,8 +107,8 @@ class WindowLayout(QMainWindow):
         self.pill = ConnectionPill()
         self.backend_label = QLabel("")
         self.backend_label.setObjectName("backendLabel")
-        self.settings_button = _header_button("Settings", "settings", "Settings (Ctrl+,)")
-        self.history_button = _header_button("History", "history", "Past conversations (Ctrl+Shift+H)")
+        self.settings_button = _header_button("Settings", "settings", tip("settings", "Settings"))
+        self.history_button = _header_button("History", "history", tip("history", "Past conversations"))
         header = QHBoxLayout()
         header.setSpacing(10)
         header.addWidget(logo)
@@ -144,7 +145,7 @@ class WindowLayout(QMainWindow):
         self.transcript_view = TranscriptView()
         self.composer = QLineEdit()
         self.composer.setObjectName("composer")
-        self.composer.setPlaceholderText("Type a message and press Enter  (Ctrl+L)")
+        self.composer.setPlaceholderText(f"Type a message and press Enter  ({keys_of('composer')[0]})")
         self.composer.setAccessibleName("Message to Gemini")
         self.send_button = QToolButton()
         self.send_button.setIcon(glyph("send", COLORS["text"], 20))

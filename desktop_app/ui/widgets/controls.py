@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_app.controller_api import MonitorInfo
 from desktop_app.core.app_events import InputState
 from desktop_app.ui.glyphs import glyph
+from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS, set_dynamic
 
 __all__ = ["ControlBar"]
@@ -59,23 +60,25 @@ class ControlBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.mic = _button("Mute", "mic", "Mute or unmute the microphone (Ctrl+M)")
+        self.mic = _button("Mute", "mic", tip("mute", "Mute or unmute the microphone"))
         set_dynamic(self.mic, "tone", "alert")
-        self.ptt = _button("Push to talk", "hand", "Send the microphone only while you hold Space (Ctrl+T)")
+        self.ptt = _button(
+            "Push to talk", "hand", tip("push_to_talk", "Send the microphone only while you hold Space")
+        )
         self.talk = _button(
             "Hold to talk", "mic", "Hold this button, or the Space bar, while you speak", checkable=False
         )
         self.talk.setObjectName("talk")
         self.talk.setVisible(False)
-        self.camera = _button("Camera", "camera", "Turn the camera on or off (Ctrl+E)")
-        self.share = _button("Share screen", "screen", "Share a screen instead of the camera (Ctrl+D)")
+        self.camera = _button("Camera", "camera", tip("camera", "Turn the camera on or off"))
+        self.share = _button("Share screen", "screen", tip("screen", "Share a screen instead of the camera"))
         self.share.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self._screen_menu = QMenu(self.share)
         self._screen_menu.aboutToShow.connect(self.monitors_wanted)
         self.share.setMenu(self._screen_menu)
-        self.pause = _button("Pause vision", "pause", "Stop sending pictures for now (Ctrl+P)")
+        self.pause = _button("Pause vision", "pause", tip("pause_vision", "Stop sending pictures for now"))
         self.headphones = _button(
-            "Headphones", "headphones", "Wearing headphones: turn echo cancellation off (Ctrl+H)"
+            "Headphones", "headphones", tip("headphones", "Wearing headphones: turn echo cancellation off")
         )
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 200)
@@ -83,7 +86,7 @@ class ControlBar(QWidget):
         self.volume.setSingleStep(5)
         self.volume.setPageStep(10)
         self.volume.setMinimumWidth(110)
-        self.volume.setToolTip("Output volume (Ctrl+Up / Ctrl+Down)")
+        self.volume.setToolTip(f"Output volume ({keys_of('volume_up')[0]} / {keys_of('volume_down')[0]})")
         self.volume.setAccessibleName("Output volume")
         self._volume_label = QLabel("100%")
         self._volume_label.setObjectName("muted")
