@@ -154,7 +154,10 @@ class HistoryDialog(QDialog):
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setMouseTracking(True)
-        self.list.setStyleSheet("QListWidget { background: transparent; border: none; }")
+        self.list.setStyleSheet(  # a transparent border that the focus ring colours (theme: focus)
+            "QListWidget { background: transparent; border: 2px solid transparent; border-radius: 8px; }"
+            f" QListWidget:focus {{ border-color: {COLORS['focus']}; }}"
+        )
         self.list.currentRowChanged.connect(self._row_chosen)
         self.list_placeholder = _label("", "muted")
         self.list_placeholder.setWordWrap(True)

@@ -29,6 +29,7 @@ class RelayPanel(QWidget):
         self._clients_label.setObjectName("faint")
         self._clients = QListWidget()
         self._clients.setMaximumHeight(64)
+        self._clients.setAccessibleName("Browsers connected")
         self._clients.setVisible(False)
         self._open = QPushButton("Open in browser")
         self._open.setIcon(glyph("globe", COLORS["text"], 16))

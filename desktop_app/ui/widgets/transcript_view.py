@@ -200,8 +200,10 @@ class TranscriptView(QListView):
         self.setUniformItemSizes(False)
         self.setMouseTracking(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it: thoughts open from the keyboard
-        self.setStyleSheet(
-            "QListView { background: transparent; } QListView::item { background: transparent; }"
+        self.setStyleSheet(  # the focus ring's border is always there (transparent) so nothing re-wraps
+            "QListView { background: transparent; border: 2px solid transparent; border-radius: 8px; }"
+            f" QListView:focus {{ border-color: {COLORS['focus']}; }}"
+            " QListView::item { background: transparent; }"
         )
         self._entry_rows: dict[int, Row] = {}
         self._last_turn = 0

@@ -1,0 +1,142 @@
+"""What the keyboard, layout and accessibility tests walk: every control a user can reach, in the window,
+each settings page, the history panel and the shortcut sheet, whatever controls exist at the time (so
+controls added later are covered too).
+
+- :func:`fill_window` gives the window the content a busy session shows (a long reply, camera frames,
+  a notice), so layout problems that only content causes are in view.
+- :func:`tab_stops` lists the widgets Tab reaches in a top-level widget; :func:`surfaces` opens each
+  top-level surface in turn (the window, each settings tab, the history panel, the shortcut sheet).
+- :func:`unnamed` lists the focusable controls that Qt's accessibility tree gives no usable name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import cv2
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleInterface
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
+
+from desktop_app.core.app_events import InputState, RelayStatus
+from desktop_app.core.events import Role, SessionPhase, SessionState, Transcript, TurnComplete
+from desktop_app.core.media_events import FrameSent, PreviewFrame
+from desktop_app.history import history_dir
+from tests.ui.conftest import Harness
+from tests.ui.history_sessions import write_session
+
+LONG_REPLY = (
+    "Here is a longer answer, the kind that used to lose its last line in a small window. "
+    "It describes the desk, the lamp on the left, the window behind it and the mug in front of the "
+    "keyboard, then suggests moving the lamp so that the camera sees the face better. THE END."
+)
+
+
+def fill_window(harness: Harness) -> None:
+    """A live session with the camera on, two exchanges, a frame sent and a notice; returns when shown."""
+    w = harness.window
+    frame = np.zeros((360, 640, 3), np.uint8)
+    frame[:, :, 1] = 90
+    frame.setflags(write=False)
+    ok, jpeg = cv2.imencode(".jpg", frame)
+    assert ok
+    harness.emit(
+        SessionState(SessionPhase.LIVE),
+        InputState(camera="0"),
+        PreviewFrame(frame, 640, 360, seq=1, captured_at=0.0),
+        FrameSent(bytes(jpeg), 640, 360, len(jpeg), count=12),
+        RelayStatus(url="http://127.0.0.1:9080/", clients=("127.0.0.1:50100",)),
+        Transcript(Role.USER, "What do you see on my desk?", True),
+        Transcript(Role.MODEL, LONG_REPLY, True),
+        TurnComplete(),
+    )
+    harness.wait(lambda: w.video.has_frame and w.mirror.last is not None)
+    harness.wait(lambda: any(text.endswith("THE END.") for _kind, text in w.transcript_view.visible_texts()))
+    w.notices.add("The microphone was busy; it is back now.", "info")
+    QApplication.processEvents()
+
+
+def tab_stops(top: QWidget) -> list[QWidget]:
+    """The widgets Tab can reach in ``top``, in no particular order (focus proxies stand for their owner)."""
+    stops = []
+    for widget in top.findChildren(QWidget):
+        if widget.window() is not top or not widget.isVisibleTo(top) or not widget.isEnabled():
+            continue
+        if widget.focusProxy() is not None or not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        stops.append(widget)
+    return stops
+
+
+def activate(harness: Harness, top: QWidget) -> None:
+    top.activateWindow()
+    harness.qtbot.waitUntil(lambda: QApplication.activeWindow() is top, timeout=5000)
+
+
+def surfaces(harness: Harness) -> Iterator[tuple[str, QWidget]]:
+    """Open each surface in turn and yield (name, its top-level widget), active; closes what it opened."""
+    w = harness.window
+    activate(harness, w)
+    yield "window", w
+    dialog = w.open_settings()
+    harness.wait(dialog.isVisible)
+    activate(harness, dialog)
+    tabs = dialog.findChild(QTabWidget)
+    assert tabs is not None
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        yield f"settings/{tabs.tabText(index).replace('&&', '&')}", dialog
+    dialog.reject()
+    harness.wait(lambda: not dialog.isVisible())
+    now = datetime.now().replace(microsecond=0)
+    write_session(history_dir(), now - timedelta(hours=1), [("Hello there", "Hello! How can I help?")])
+    history = w.open_history()
+    harness.wait(lambda: len(history.rows) == 1 and history.session is not None)
+    activate(harness, history)
+    yield "history", history
+    history.close()
+    sheet = w.open_shortcut_sheet()
+    activate(harness, sheet)
+    yield "shortcut sheet", sheet
+    sheet.close()
+
+
+def _tree(iface: QAccessibleInterface) -> Iterator[QAccessibleInterface]:
+    yield iface
+    for i in range(iface.childCount()):
+        child = iface.child(i)
+        if child is not None and child.isValid():
+            yield from _tree(child)
+
+
+_VALUED = {QAccessible.Role.ComboBox, QAccessible.Role.EditableText, QAccessible.Role.Slider,
+           QAccessible.Role.SpinBox}  # fmt: skip
+"""Roles whose name must say what the control is, not repeat its value ("Puck" is not a name). On Linux
+Qt names a combo box by its value on purpose and gives the label as a relation (AT-SPI's labelled-by,
+which Orca reads): a form row's label is that relation."""
+
+
+def unnamed(top: QWidget) -> list[str]:
+    """Each Tab-reachable control in ``top``'s accessibility tree without a usable name, described."""
+    root = QAccessible.queryAccessibleInterface(top)
+    assert root is not None and root.isValid()
+    problems = []
+    for iface in _tree(root):
+        widget = iface.object()
+        if not isinstance(widget, QWidget) or iface.state().invisible:
+            continue
+        if widget.focusProxy() is not None or not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        if not widget.isEnabled():
+            continue
+        name = iface.text(QAccessible.Text.Name).strip()
+        value = iface.text(QAccessible.Text.Value).strip()
+        labels = [other.text(QAccessible.Text.Name).strip()
+                  for other, _kind in iface.relations(QAccessible.RelationFlag.Label)]  # fmt: skip
+        if not name or (iface.role() in _VALUED and name == value and not any(labels)):
+            problems.append(f"{type(widget).__name__} {iface.role().name} name={name!r} in "
+                            f"{type(widget.parent()).__name__} (tooltip {widget.toolTip()!r})")  # fmt: skip
+    return problems
