@@ -40,7 +40,9 @@ from desktop_app.ui.widgets.video_view import SentMirror, VideoView
 __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "WindowLayout"]
 
 DEFAULT_SIZE = QSize(1280, 800)
-MINIMUM_SIZE = QSize(960, 640)
+MINIMUM_SIZE = QSize(800, 560)
+"""Fits a 1024×600 netbook screen with room for a panel; tests/ui/test_layout_sizes.py checks the layout
+at this size and larger."""
 
 
 def _card_title(text: str) -> QLabel:
@@ -67,8 +69,8 @@ class WindowLayout(QMainWindow):
         self.resize(DEFAULT_SIZE)
         central = QWidget()
         outer = QVBoxLayout(central)
-        outer.setContentsMargins(16, 12, 16, 12)
-        outer.setSpacing(12)
+        outer.setContentsMargins(14, 10, 14, 10)
+        outer.setSpacing(10)
         outer.addLayout(self._header())
         self.banner = OfflineBanner()
         outer.addWidget(self.banner)
@@ -83,6 +85,7 @@ class WindowLayout(QMainWindow):
         outer.addWidget(self.splitter, 1)
         outer.addWidget(self._bottom_bar())
         self.setCentralWidget(central)
+        self.composer.setFocus()  # typing works at once, and no button wears the focus ring at launch
         self.status = StatusStrip()
         self.setStatusBar(self.status)
 
@@ -134,7 +137,7 @@ class WindowLayout(QMainWindow):
         column = QWidget()
         column_box = QVBoxLayout(column)
         column_box.setContentsMargins(0, 0, 0, 0)
-        column_box.setSpacing(12)
+        column_box.setSpacing(10)
         column_box.addWidget(vision_card, 1)
         column_box.addWidget(card(self.relay_panel, margins=12))
         return column
@@ -174,7 +177,7 @@ class WindowLayout(QMainWindow):
         mixer_box.addWidget(self.mic_meter)
         mixer_box.addWidget(self.speaker_meter)
         mixer_box.addWidget(self.controls.volume_row)
-        mixer.setFixedWidth(230)
+        mixer.setFixedWidth(210)
         bottom = QFrame()
         bottom.setObjectName("card")
         bottom_row = QHBoxLayout(bottom)

@@ -385,8 +385,9 @@ def test_relay_panel_shows_url_clients_and_opens_the_page(harness: Harness) -> N
     w = harness.window
     harness.emit(RelayStatus("http://127.0.0.1:9080/", ("#1 http://127.0.0.1:9080", "#2 no origin")))
     harness.wait(lambda: w.relay_panel.url == "http://127.0.0.1:9080/")
-    assert w.relay_panel._clients_label.text() == "2 browsers connected"
-    assert w.relay_panel._clients.count() == 2
+    assert w.relay_panel._clients_label.text() == "2 connected"
+    assert len(w.relay_panel.clients) == 2
+    assert w.relay_panel._clients_label.toolTip().count("\n") == 1, "each browser's address in the tooltip"
     with opened_urls("http") as urls:
         w.relay_panel._open.click()
     assert [url.toString() for url in urls] == ["http://127.0.0.1:9080/"]

@@ -11,12 +11,14 @@ controls added later are covered too).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
@@ -34,7 +36,7 @@ LONG_REPLY = (
 )
 
 
-def fill_window(harness: Harness) -> None:
+def fill_window(harness: Harness | Driver) -> None:
     """A live session with the camera on, two exchanges, a frame sent and a notice; returns when shown."""
     w = harness.window
     frame = np.zeros((360, 640, 3), np.uint8)
@@ -56,6 +58,22 @@ def fill_window(harness: Harness) -> None:
     harness.wait(lambda: any(text.endswith("THE END.") for _kind, text in w.transcript_view.visible_texts()))
     w.notices.add("The microphone was busy; it is back now.", "info")
     QApplication.processEvents()
+
+
+class Driver:
+    """What :func:`fill_window` needs of a :class:`~tests.ui.conftest.Harness`, without pytest-qt (for
+    :mod:`tests.ui.layout_shots`, which runs in a process of its own)."""
+
+    def __init__(self, window: Any, emit: Callable[..., None]) -> None:
+        self.window = window
+        self.emit = emit
+
+    def wait(self, condition: Callable[[], object], timeout: int = 10_000) -> None:
+        deadline = time.monotonic() + timeout / 1000
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the window did not get there in time")
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
 def tab_stops(top: QWidget) -> list[QWidget]:
@@ -140,3 +158,12 @@ def unnamed(top: QWidget) -> list[str]:
             problems.append(f"{type(widget).__name__} {iface.role().name} name={name!r} in "
                             f"{type(widget.parent()).__name__} (tooltip {widget.toolTip()!r})")  # fmt: skip
     return problems
+
+
+def describe(widget: QWidget) -> str:
+    """A widget in words: its accessible name, object name or text, and its class."""
+    label = widget.accessibleName() or widget.objectName()
+    text = getattr(widget, "text", None)
+    if not label and callable(text):
+        label = str(text())[:30]
+    return f"{type(widget).__name__} {label!r}"

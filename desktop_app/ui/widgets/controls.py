@@ -94,6 +94,7 @@ class ControlBar(QWidget):
         vol_icon = QLabel()
         vol_icon.setPixmap(glyph("volume", COLORS["muted"], 18).pixmap(QSize(18, 18)))
 
+        self._widths: dict[QToolButton, int] = {}
         self.monitors: list[MonitorInfo] = []
         self._chosen_monitor = "1"
         self._state = InputState()
@@ -133,6 +134,8 @@ class ControlBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(7 * 54)
         self._refresh_labels()
+        for b in self.buttons():
+            b.setMinimumWidth(self._named_width(b))
 
     # --- state from the controller -------------------------------------------------------------------
 
@@ -167,10 +170,9 @@ class ControlBar(QWidget):
             self._volume_label.setText(f"{round(state.volume * 100)}%")
         self._refresh_labels()
 
-    def needed_width(self) -> int:
-        """The width the buttons need with their names shown (for the longest name each may take)."""
-        fm = self.fontMetrics()
-        names = {
+    def _names(self) -> dict[QToolButton, tuple[str, ...]]:
+        """Every name each button can show (its width is the longest one's, so nothing shifts)."""
+        return {
             self.mic: ("Mute", "Muted"),
             self.ptt: ("Push to talk",),
             self.talk: ("Hold to talk",),
@@ -179,14 +181,31 @@ class ControlBar(QWidget):
             self.pause: ("Pause vision", "Paused"),
             self.headphones: ("Headphones",),
         }
+
+    def _named_width(self, button: QToolButton) -> int:
+        """The width ``button`` needs to show the longest of its names under its icon (measured once)."""
+        known = self._widths.get(button)
+        if known is not None:
+            return known
+        button.ensurePolished()
+        shown, style = button.text(), button.toolButtonStyle()
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        widths = []
+        for text in self._names()[button]:
+            button.setText(text)
+            widths.append(button.sizeHint().width())
+        button.setText(shown)
+        button.setToolButtonStyle(style)
+        self._widths[button] = max(_TEXT_MIN_WIDTH, *widths)
+        return self._widths[button]
+
+    def needed_width(self) -> int:
+        """The width the buttons need with their names shown (for the longest name each may take)."""
         total = 2 * _GROUP_GAP
-        for button, texts in names.items():
+        for button in self.buttons():
             if button is self.talk and not self._state.push_to_talk:
                 continue
-            width = max(fm.horizontalAdvance(t) for t in texts) + 32
-            if button is self.share:
-                width += 20  # the menu arrow
-            total += max(_TEXT_MIN_WIDTH, width) + _SPACING
+            total += self._named_width(button) + _SPACING
         return total
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -206,7 +225,7 @@ class ControlBar(QWidget):
         )
         for b in self.buttons():
             b.setToolButtonStyle(style)
-            b.setMinimumWidth(48 if compact else _TEXT_MIN_WIDTH)
+            b.setMinimumWidth(48 if compact else self._named_width(b))
 
     def buttons(self) -> list[QToolButton]:
         return [self.mic, self.ptt, self.talk, self.camera, self.share, self.pause, self.headphones]

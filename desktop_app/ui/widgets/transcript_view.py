@@ -63,6 +63,9 @@ __all__ = ["BubbleLook", "Row", "RowKind", "TranscriptView", "bubble_look"]  # r
 
 _PAD_X, _PAD_TOP, _PAD_BOTTOM, _GAP, _SPACING = 12, 8, 10, 3, 8
 _RADIUS = 12.0
+MEASURE_CHARS = 75
+"""A bubble's text is at most this many average characters wide, however wide the window (a readable
+measure: long lines are hard to follow back to the next one)."""
 _EMPTY = "Say hello, or type below.\nWhat you say and what Gemini answers appears here as you speak."
 
 
@@ -90,16 +93,19 @@ class _Delegate(QStyledItemDelegate):
     # --- geometry --------------------------------------------------------------------------------
 
     def bubble_geometry(self, row: Row, width: int) -> tuple[int, int, int]:
-        """(bubble width, bubble height, text height) for a bubble in a view ``width`` wide."""
+        """(bubble width, bubble height, text height) for a bubble in a view ``width`` wide. The text
+        wraps at ``bubble width - 2 * _PAD_X - 2``, here and in :meth:`_paint_bubble` alike."""
         f = self._fonts
-        limit = max(160, int(width * 0.8))
         text_fm, small_fm = QFontMetrics(f.text), QFontMetrics(f.small)
+        measure = text_fm.averageCharWidth() * MEASURE_CHARS + 2 * _PAD_X + 2
+        limit = max(160, min(int(width * 0.8), measure))
         lines = row.text.splitlines() or [""]
         natural = max(text_fm.horizontalAdvance(line) for line in lines)
         head = QFontMetrics(f.who).horizontalAdvance(row.who) + 12 + small_fm.horizontalAdvance(row.meta)
         bubble_w = min(limit, max(natural, head, 60) + 2 * _PAD_X + 2)
         flags = int(Qt.TextFlag.TextWordWrap)
-        text_h = text_fm.boundingRect(QRect(0, 0, bubble_w - 2 * _PAD_X, 100_000), flags, row.text).height()
+        text_w = bubble_w - 2 * _PAD_X - 2
+        text_h = text_fm.boundingRect(QRect(0, 0, text_w, 100_000), flags, row.text).height()
         bubble_h = _PAD_TOP + small_fm.height() + _GAP + max(text_h, text_fm.height()) + _PAD_BOTTOM
         return bubble_w, bubble_h, text_h
 
@@ -149,7 +155,7 @@ class _Delegate(QStyledItemDelegate):
         e = row.entry
         assert e is not None
         f = self._fonts
-        bubble_w, bubble_h, _text_h = self.bubble_geometry(row, rect.width())
+        bubble_w, bubble_h, text_h = self.bubble_geometry(row, rect.width())
         user = e.kind is EntryKind.USER
         left = rect.right() - bubble_w - 1 if user else rect.left() + 1
         bubble = QRectF(left + 0.5, rect.top() + 0.5, bubble_w - 1, bubble_h - 1)
@@ -161,7 +167,7 @@ class _Delegate(QStyledItemDelegate):
         p.setPen(pen)
         p.setBrush(fill)
         p.drawRoundedRect(bubble, _RADIUS, _RADIUS)
-        inner = bubble.adjusted(_PAD_X, _PAD_TOP, -_PAD_X, -_PAD_BOTTOM)
+        inner = QRectF(left + _PAD_X + 1, rect.top() + _PAD_TOP, bubble_w - 2 * _PAD_X - 2, bubble_h)
         small_h = QFontMetrics(f.small).height()
         p.setFont(f.who)
         p.setPen(QColor(COLORS["muted"]))
@@ -172,9 +178,7 @@ class _Delegate(QStyledItemDelegate):
         p.drawText(head, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), row.meta)
         p.setFont(f.text)
         p.setPen(QColor(COLORS["text"] if e.text and not row.thought else COLORS["muted"]))
-        body = QRectF(
-            inner.left(), inner.top() + small_h + _GAP, inner.width(), inner.height() - small_h - _GAP
-        )
+        body = QRectF(inner.left(), inner.top() + small_h + _GAP, inner.width(), text_h)  # as measured
         p.drawText(body, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), row.text)
 
 

@@ -92,7 +92,7 @@ class VideoView(QWidget):
         self._chip_pixmap: tuple[tuple[str, str, float], QPixmap] | None = None
         self.frames_shown = 0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(320, 180))
+        self.setMinimumSize(QSize(240, 135))
         # opaque: the view paints its own corners, so 30 repaints a second never repaint the card behind
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.mask_overlay = MaskOverlay(self._picture_rect, self)
