@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QTextEdit,
+    QWidget,
 )
 
 from desktop_app.controller_api import (
@@ -49,6 +50,7 @@ from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.shortcut_keys import BOUND, keys_of
 from desktop_app.ui.shortcut_sheet import ShortcutSheet
+from desktop_app.ui.tab_order import follow_reading_order
 from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.window_events import EventView
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
@@ -336,6 +338,9 @@ class MainWindow(EventView):
         is_key = kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(event, QKeyEvent)
         if is_key and self._handle_talk_key(event):  # type: ignore[arg-type]
             return True
+        pressed = kind == QEvent.Type.KeyPress and isinstance(watched, QWidget)
+        if pressed and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):  # type: ignore[attr-defined]
+            follow_reading_order(watched.window())  # type: ignore[attr-defined]  # dialogs' Tab too
         return super().eventFilter(watched, event)
 
     def _handle_talk_key(self, event: QKeyEvent) -> bool:

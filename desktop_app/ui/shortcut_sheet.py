@@ -65,6 +65,7 @@ class ShortcutSheet(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setShowGrid(False)
         self.table.setWordWrap(True)
+        self.table.setTabKeyNavigation(False)  # Tab goes on to Close; the arrows move in the table
         place = ""
         for where, keys, what in self.rows:
             if where != place:

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from desktop_app.core.app_events import InputState, RelayStatus
@@ -167,3 +168,57 @@ def describe(widget: QWidget) -> str:
     if not label and callable(text):
         label = str(text())[:30]
     return f"{type(widget).__name__} {label!r}"
+
+
+def _before(a: QWidget, b: QWidget) -> bool:
+    """Whether ``a`` comes before ``b`` reading the screen: at the first pair of sibling ancestors that
+    tell them apart, side by side (their heights overlap) is read left to right, else top to bottom."""
+    chain_a = [a, *_ancestors(a)]
+    chain_b = [b, *_ancestors(b)]
+    common = next(x for x in chain_a if x in chain_b)
+    sa = chain_a[chain_a.index(common) - 1] if common is not a else a
+    sb = chain_b[chain_b.index(common) - 1] if common is not b else b
+    ra, rb = sa.geometry(), sb.geometry()
+    overlap = min(ra.bottom(), rb.bottom()) - max(ra.top(), rb.top())
+    if overlap > min(ra.height(), rb.height()) // 2:
+        return ra.left() < rb.left()
+    return ra.top() < rb.top()
+
+
+def _ancestors(widget: QWidget) -> list[QWidget]:
+    out = []
+    parent = widget.parentWidget()
+    while parent is not None:
+        out.append(parent)
+        parent = parent.parentWidget()
+    return out
+
+
+def visual_order(top: QWidget) -> list[QWidget]:
+    """``top``'s visible Tab stops in reading order, worked out from where they are on screen."""
+    ordered: list[QWidget] = []
+    for widget in [w for w in tab_stops(top) if w.isVisible()]:
+        at = next((i for i, other in enumerate(ordered) if _before(widget, other)), len(ordered))
+        ordered.insert(at, widget)
+    return ordered
+
+
+def tab_walk(top: QWidget) -> list[QWidget]:
+    """The Tab stops focus visits from the first one, pressing Tab until it comes back round (only
+    visible Tab stops of ``top`` are kept; a control that keeps Tab to itself ends the walk)."""
+    stops = {id(w) for w in tab_stops(top) if w.isVisible()}
+    first = visual_order(top)[0]
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    seen = [first]
+    for _ in range(4 * len(stops) + 10):
+        before = QApplication.focusWidget()
+        assert before is not None
+        QTest.keyClick(before, Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+        if focused is before:
+            break  # a keyboard trap: the walk says where
+        if focused is None or focused is first:
+            break
+        if id(focused) in stops and focused not in seen:
+            seen.append(focused)
+    return seen
