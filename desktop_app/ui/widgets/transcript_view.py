@@ -102,7 +102,7 @@ class _Delegate(QStyledItemDelegate):
         lines = row.text.splitlines() or [""]
         natural = max(text_fm.horizontalAdvance(line) for line in lines)
         head = QFontMetrics(f.who).horizontalAdvance(row.who) + 12 + small_fm.horizontalAdvance(row.meta)
-        bubble_w = min(limit, max(natural, head, 60) + 2 * _PAD_X + 2)
+        bubble_w = min(limit, max(natural, head, 60) + 2 * _PAD_X + 4)  # 2 px spare: advances round
         flags = int(Qt.TextFlag.TextWordWrap)
         text_w = bubble_w - 2 * _PAD_X - 2
         text_h = text_fm.boundingRect(QRect(0, 0, text_w, 100_000), flags, row.text).height()
