@@ -70,7 +70,7 @@ class WindowLayout(QMainWindow):
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(14, 10, 14, 10)
-        outer.setSpacing(10)
+        outer.setSpacing(8)
         outer.addLayout(self._header())
         self.banner = OfflineBanner()
         outer.addWidget(self.banner)
@@ -137,9 +137,9 @@ class WindowLayout(QMainWindow):
         column = QWidget()
         column_box = QVBoxLayout(column)
         column_box.setContentsMargins(0, 0, 0, 0)
-        column_box.setSpacing(10)
+        column_box.setSpacing(8)
         column_box.addWidget(vision_card, 1)
-        column_box.addWidget(card(self.relay_panel, margins=12))
+        column_box.addWidget(card(self.relay_panel, margins=10))
         return column
 
     def _conversation_card(self) -> QWidget:

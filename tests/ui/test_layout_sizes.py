@@ -60,10 +60,13 @@ def test_nothing_overlaps_or_loses_text(harness: Harness, width: int, height: in
     assert w.grab().save(str(ARTIFACTS / f"window-{width}x{height}.png"))
     assert layout_problems(w) == []
     view = w.transcript_view
-    view.scrollToBottom()
-    QApplication.processEvents()
-    last = view.visualRect(view.model().index(view.model().rowCount() - 1, 0))
-    assert last.bottom() <= view.viewport().height(), "the end of the last reply is out of sight"
+
+    def end_in_sight() -> bool:  # the list lays out again after a resize: scroll once it has
+        view.scrollToBottom()
+        last = view.visualRect(view.model().index(view.model().rowCount() - 1, 0))
+        return last.bottom() <= view.viewport().height()
+
+    harness.wait(end_in_sight)
 
 
 class _Recorder:

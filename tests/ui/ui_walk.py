@@ -23,7 +23,7 @@ from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
-from desktop_app.core.app_events import InputState, RelayStatus
+from desktop_app.core.app_events import BackendInfo, InputState, RelayStatus
 from desktop_app.core.events import Role, SessionPhase, SessionState, Transcript, TurnComplete
 from desktop_app.core.media_events import FrameSent, PreviewFrame
 from desktop_app.history import history_dir
@@ -37,8 +37,16 @@ LONG_REPLY = (
 )
 
 
+OFFLINE_NOTICE = (
+    "Offline demo: no GEMINI_API_KEY is set, so the built-in Live API emulator answers (a loopback check "
+    "of the whole pipeline, not a model). Set GEMINI_API_KEY to talk to Gemini."
+)
+"""As long as the offline banner's text is today (the banner takes the most height at small sizes)."""
+
+
 def fill_window(harness: Harness | Driver) -> None:
-    """A live session with the camera on, two exchanges, a frame sent and a notice; returns when shown."""
+    """The offline banner, a live session with the camera on, an exchange with a long reply, a frame sent,
+    a browser on the relay and a notice; returns when they show."""
     w = harness.window
     frame = np.zeros((360, 640, 3), np.uint8)
     frame[:, :, 1] = 90
@@ -46,6 +54,7 @@ def fill_window(harness: Harness | Driver) -> None:
     ok, jpeg = cv2.imencode(".jpg", frame)
     assert ok
     harness.emit(
+        BackendInfo("emulator", "gemini-3.8-live", OFFLINE_NOTICE),
         SessionState(SessionPhase.LIVE),
         InputState(camera="0"),
         PreviewFrame(frame, 640, 360, seq=1, captured_at=0.0),
@@ -55,7 +64,7 @@ def fill_window(harness: Harness | Driver) -> None:
         Transcript(Role.MODEL, LONG_REPLY, True),
         TurnComplete(),
     )
-    harness.wait(lambda: w.video.has_frame and w.mirror.last is not None)
+    harness.wait(lambda: w.video.has_frame and w.mirror.last is not None and w.banner.isVisible())
     harness.wait(lambda: any(text.endswith("THE END.") for _kind, text in w.transcript_view.visible_texts()))
     w.notices.add("The microphone was busy; it is back now.", "info")
     QApplication.processEvents()

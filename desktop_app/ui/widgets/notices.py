@@ -7,6 +7,8 @@ retryable problems fade after a while; other errors stay until the user closes t
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
@@ -120,9 +122,8 @@ class OfflineBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
-        title = QLabel("Offline demo")
-        title.setObjectName("bannerTitle")
-        self._text = QLabel()
+        self._body = ""
+        self._text = QLabel()  # "Offline demo." in bold, then the notice: one label, so one line less
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         button = QPushButton("Set API key…")
@@ -131,22 +132,19 @@ class OfflineBanner(QFrame):
         self.button = button
         icon = QLabel()
         icon.setPixmap(glyph("spark", COLORS["warn"], 22, 2.0).pixmap(QSize(22, 22)))
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        text.addWidget(title)
-        text.addWidget(self._text)
         row = QHBoxLayout(self)
-        row.setContentsMargins(14, 10, 14, 10)
+        row.setContentsMargins(14, 8, 14, 8)
         row.setSpacing(12)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        row.addLayout(text, 1)
+        row.addWidget(self._text, 1)
         row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.setVisible(False)
         self.setAccessibleName("Offline demo notice")
 
     @property
     def text(self) -> str:
-        return self._text.text()
+        """The notice as shown, without the bold "Offline demo." before it."""
+        return self._body
 
     def show_notice(self, notice: str) -> None:
         """Show the backend's notice, plus how to set a key; an empty notice hides the banner."""
@@ -157,6 +155,7 @@ class OfflineBanner(QFrame):
         if body.lower().startswith("offline demo:"):
             body = body[len("offline demo:") :].strip()
             body = body[:1].upper() + body[1:]
-        self._text.setText(body)
+        self._body = body
+        self._text.setText(f"<b>Offline demo.</b> {html.escape(body)}")
         self.button.setToolTip("Paste a Gemini API key; it is saved in your system keyring where possible")
         self.setVisible(True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -41,6 +42,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -375,6 +377,15 @@ class TranscriptView(QListView):
             self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), _EMPTY
         )
         p.end()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Rows are as tall as their text wrapped at the viewport's width: when that width changes without
+        the view resizing (the scroll bar appears or goes), lay them out again, or the end of the last
+        reply would sit below the end of the scroll range."""
+        resized = isinstance(event, QResizeEvent) and event.type() == QEvent.Type.Resize
+        if resized and event.size().width() != event.oldSize().width():  # type: ignore[attr-defined]
+            self.scheduleDelayedItemsLayout()
+        return super().viewportEvent(event)
 
     def _on_scrolled(self, value: int) -> None:
         self._stick = value >= self.verticalScrollBar().maximum() - 24
