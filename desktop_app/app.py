@@ -20,6 +20,7 @@ from desktop_app.services.backend import BackendOpener, BackendService, open_bac
 from desktop_app.services.bus import Bus
 from desktop_app.services.conversation import ConversationService
 from desktop_app.services.history import HistoryService
+from desktop_app.services.mic_gate import MicGate
 from desktop_app.services.relay import RelayService
 from desktop_app.services.tools import SwitchableConsent, ToolService
 from desktop_app.services.vision import VisionService
@@ -47,12 +48,18 @@ def build_app(
     save: Callable[[Settings], object] = save_settings,
     clock: Clock | None = None,
     sink: AudioSink | None = None,
+    start_idle: bool = False,
 ) -> AppController:
     """Assemble ``mode`` (no I/O: call ``start()`` on the loop thread, and ``stop()`` when done).
 
     ``publish`` receives every event on the loop thread and must not block. ``sink`` is where the headless
     slice writes the reply (required for it; the other modes play through the opened speaker). Tests pass
     fakes for the openers, ``save`` and ``clock``.
+
+    ``start_idle`` (the window unless ``listen_at_launch``): nothing leaves the machine until the user acts.
+    No session opens and the saved camera stays off at start; the microphone is open (for the meter) but
+    not sent. "Start talking", a typed message, the camera or a share opens the session
+    (:meth:`AppController.set_listening`). Headless modes never start idle: they listen at once.
     """
     clock = clock or MonotonicClock()
     bus = Bus(publish)
@@ -79,6 +86,10 @@ def build_app(
         settings, bus, audio_opener, conversation.send_mic_block, on_new_sink=conversation.use_sink
     )
     vision = _vision(settings, bus, conversation, previews=mode is Mode.WINDOW)
+    if start_idle:
+        conversation.wanted = False
+        audio.gate = MicGate(listening=False)
+        vision.open_at_start = False
     history = HistoryService(settings, bus, backend, clock)
     conversation.taps += [vision.on_session_event, history.on_session_event]
     conversation.on_mic_sent = history.on_mic_sent

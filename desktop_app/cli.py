@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see --list-devices)")
     audio.add_argument("--headphones", action="store_true", help="turn echo cancellation off")
     audio.add_argument(
+        "--listen",
+        dest="listen_at_launch",
+        action="store_const",
+        const=True,
+        help="window: connect and listen at launch (default: idle, nothing sent until Start talking)",
+    )
+    audio.add_argument(
         "--record-audio",
         action="store_true",
         help="record both sides to a two-channel WAV next to the session's history file",
@@ -151,6 +158,7 @@ _SETTING_FLAGS = (
     "affective_dialog",
     "proactive_audio",
     "include_thoughts",
+    "listen_at_launch",
 )
 
 
@@ -232,9 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.list_devices:
         from desktop_app.audio.devices import format_device_list, list_devices
+        from desktop_app.audio.pulse import format_server_devices
 
         try:
             print(format_device_list(list_devices()))
+            server = format_server_devices()  # None without a sound server: PortAudio's list is all there is
+            if server:
+                print(f"\n{server}")
         except AppError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
@@ -249,7 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.live_headless import run_live_headless
 
         log = EventLog(args.transcript) if args.transcript else None
-        return run_live_headless(settings, duration_s=args.duration, log=log)
+        return run_live_headless(
+            settings, duration_s=args.duration, log=log, named_devices=_named_devices(args)
+        )
 
     if args.headless:
         if args.output_wav is None:
@@ -268,10 +282,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run_headless(job, settings)
 
-    return _run_window(settings, args.screen, notices)
+    return _run_window(settings, args.screen, notices, _named_devices(args))
 
 
-def _run_window(settings: Settings, screen: str | None, notices: Sequence[str] = ()) -> int:
+def _named_devices(args: argparse.Namespace) -> dict[str, str]:
+    """The devices the command line named (``--input-device``/``--output-device``), by settings field."""
+    return {name: getattr(args, name) for name in ("input_device", "output_device") if getattr(args, name)}
+
+
+def _run_window(
+    settings: Settings,
+    screen: str | None,
+    notices: Sequence[str] = (),
+    named_devices: dict[str, str] | None = None,
+) -> int:
+    named_devices = named_devices or {}
     try:
         from desktop_app.ui.app_main import display_available, run_window
     except ImportError as err:
@@ -297,7 +322,10 @@ def _run_window(settings: Settings, screen: str | None, notices: Sequence[str] =
     def controller_factory(settings: Settings, publish: Callable[[Event], None]) -> Controller:
         from desktop_app.app import Mode, build_app  # imported after the window is shown
 
-        controller = build_app(settings, Mode.WINDOW, publish)
+        idle = not settings.listen_at_launch  # nothing leaves the machine before the user acts
+        controller = build_app(settings, Mode.WINDOW, publish, start_idle=idle)
+        if controller.services.audio is not None:  # a missing flagged device is said as the flag's
+            controller.services.audio.named_on_command_line = named_devices
         for notice in notices:
             publish(ErrorEvent(notice, code="settings"))
         return controller

@@ -148,6 +148,9 @@ class Settings:
     close_to_tray: bool = _in(Section.DESKTOP, False)  # closing the window hides it (when a tray exists)
     caption_overlay: bool = _in(Section.DESKTOP, False)  # the click-through caption overlay is shown
     autostart: bool = _in(Section.DESKTOP, False)  # an XDG autostart entry starts the app with the session
+    # the window starts idle (no session, nothing sent) until "Start talking", a typed message, the camera
+    # or a share; True: it connects and listens at launch, as headless live mode does (GLD_LISTEN_AT_LAUNCH)
+    listen_at_launch: bool = _in(Section.DESKTOP, False)
 
     def __post_init__(self) -> None:
         validate(self)

@@ -7,8 +7,8 @@ one import line, not the window:
 - :class:`Controller`, the command side of the Qt bridge (below), and :data:`ControllerFactory`;
 - settings: :class:`Settings`, its :class:`Section` and the one diff (:func:`changed_fields`,
   :func:`changed_sections`, :func:`section_of`, :data:`NEW_SESSION_SECTIONS`), :func:`config_dir`, and the
-  model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`);
-- the API key's store (:class:`KeyStore`, :class:`StoredKey`);
+  model and voice choices (:data:`DEFAULT_MODEL`, :data:`VOICES`, :func:`voice_label`: "Puck — Upbeat");
+- the API key's store (:class:`KeyStore`, :class:`StoredKey`); what checking a key found (:class:`KeyCheck`);
 - past conversations (:class:`HistoryStore` and the reader and export functions the history panel uses);
 - tools (issue 14): the consent port the window implements (:class:`ConsentBroker`, :class:`ConsentRequest`,
   :class:`ConsentAnswer`), the desktop ports it provides (:class:`ClipboardPort`, :class:`BrowserPort`;
@@ -19,7 +19,9 @@ one import line, not the window:
 - the loop thread the bridge submits to (:class:`LoopThread`);
 - blocking device probes for the settings dialog and the screen menu (audio: :func:`audio_devices`,
   :func:`check_microphone`, :func:`play_test_tone`; video: :func:`camera_choices`, :func:`camera_snapshot`,
-  :func:`monitors`). They block: run them off the Qt thread (``CommandRunner.run_blocking``).
+  :func:`monitors`, and the share picker's :func:`screen_choices` (:class:`ScreenChoices`: monitors with
+  thumbnails, windows, a frozen desktop). They block: run them off the Qt thread
+  (``CommandRunner.run_blocking``).
 
 The controller: the window never touches sessions or devices. It calls these coroutines on the loop
 thread (through ``LoopThread.submit``) and learns what happened only from events. Every command returns
@@ -28,7 +30,8 @@ quickly; device and network work happens on the loop or in worker threads, never
 Events the controller publishes (all frozen dataclasses; subscribe once, filter by type):
 
 - ``desktop_app.core.events``: ``SessionState`` (connecting/live/reconnecting/closed), ``BackendInfo``
-  (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle), ``Transcript`` (streaming
+  (offline banner text), ``RelayStatus``, ``InputState`` (after every toggle: ``listening`` is "Start
+  talking", ``screen_label`` names what is shared, ``mic_test`` the settings' test), ``Transcript`` (streaming
   pieces, ``final``), ``Interrupted``, ``TurnComplete``, ``TurnLatency``, ``UsageUpdate``, ``GoAway``
   (countdown), ``VoiceActivity``, ``ErrorEvent`` (readable; the session goes on unless it is closed),
   ``ModelAudio`` (ignore in the UI), ``ModelThought`` (show collapsed), ``InteractionUpdate`` (extended
@@ -65,7 +68,7 @@ from desktop_app.config import (
 )
 from desktop_app.core.events import Event
 from desktop_app.history import HistoryStore, SessionLog, SessionSummary, load_session, to_markdown, to_srt
-from desktop_app.history.export import format_duration
+from desktop_app.history.export import export_file_name, format_duration
 from desktop_app.history.paths import recordings_of
 from desktop_app.history.reader import Notice
 from desktop_app.live.models import (  # the Qt-free model catalog and usage arithmetic, for the window
@@ -77,9 +80,11 @@ from desktop_app.live.models import (  # the Qt-free model catalog and usage ari
 )
 from desktop_app.live.options import DEFAULT_MODEL, VOICES
 from desktop_app.live.usage import SessionUsage, add_usage, context_gauge, estimate_cost, prices_with
+from desktop_app.live.voices import voice_label
 from desktop_app.resources import MissingAssetError, icons_dir, sample_wav
 from desktop_app.runtime.loop_thread import LoopThread
 from desktop_app.secrets import KeyStore, StoredKey
+from desktop_app.services.backend import KeyCheck
 from desktop_app.services.tools import ToolInfo
 from desktop_app.tools.consent import ConsentAnswer, ConsentBroker, ConsentRequest
 from desktop_app.tools.mcp_config import parse_mcp_servers
@@ -87,6 +92,7 @@ from desktop_app.tools.policy import format_policy_entries, parse_policy_entries
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
 from desktop_app.tools.spec import Policy, Risk, ToolError
 from desktop_app.video.probes import MonitorInfo, camera_choices, camera_snapshot, monitors
+from desktop_app.video.screen_choices import ScreenChoices, screen_choices
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -102,6 +108,7 @@ __all__ = [
     "ControllerFactory",
     "DeviceLists",
     "HistoryStore",
+    "KeyCheck",
     "KeyStore",
     "LoopThread",
     "MicCheck",
@@ -111,6 +118,7 @@ __all__ = [
     "Notice",
     "Policy",
     "Risk",
+    "ScreenChoices",
     "Section",
     "SessionLog",
     "SessionSummary",
@@ -129,6 +137,7 @@ __all__ = [
     "config_dir",
     "context_gauge",
     "estimate_cost",
+    "export_file_name",
     "format_duration",
     "format_policy_entries",
     "icons_dir",
@@ -143,9 +152,11 @@ __all__ = [
     "prices_with",
     "recordings_of",
     "sample_wav",
+    "screen_choices",
     "section_of",
     "to_markdown",
     "to_srt",
+    "voice_label",
 ]
 
 
@@ -161,11 +172,22 @@ class Controller(Protocol):
     Every toggle publishes the new ``InputState``."""
 
     async def start(self) -> None:
-        """Open the backend, the relay, the audio devices and the session. Failures become events."""
+        """Open the backend, the relay, the audio devices and (unless the window starts idle: nothing is
+        sent before the user acts) the session. Failures become events."""
         ...
 
     async def stop(self) -> None:
         """Shut down in order: session, capture, playback, relay. Safe to call twice."""
+        ...
+
+    async def set_listening(self, on: bool) -> None:
+        """ "Start talking" (True): open the session if the window started idle, then send the microphone;
+        False: stop sending it (the session stays open). ``InputState.listening`` shows which."""
+        ...
+
+    async def set_mic_test(self, running: bool) -> None:
+        """The settings' microphone test started (True) or ended: nothing from the microphone is sent to
+        Gemini meanwhile, so the test stays on this machine. Call it with False when the test ends."""
         ...
 
     async def set_mic_muted(self, muted: bool) -> None:
@@ -181,11 +203,14 @@ class Controller(Protocol):
         ...
 
     async def set_camera(self, spec: str | None) -> None:
-        """Camera index, file or URL; None turns vision off. Replaces screen sharing."""
+        """Camera index, file or URL; None turns vision off. Replaces screen sharing. Turning it on opens
+        the session if none is open (a deliberate act)."""
         ...
 
     async def set_screen(self, monitor: str | None) -> None:
-        """``"1"``, ``"2"``… or ``"L,T,WxH"``; None stops sharing. Replaces the camera."""
+        """``"1"``, ``"2"``…, ``"L,T,WxH"`` (a region) or ``"window:ID"`` (an X11 window, followed); None
+        stops sharing and turns back on the camera that was on before. Replaces the camera; opens the
+        session if none is open. ``InputState.screen_label`` names what is shared."""
         ...
 
     async def set_vision_paused(self, paused: bool) -> None:
@@ -196,8 +221,26 @@ class Controller(Protocol):
         """Try to reopen a camera that failed (a ``VideoStatus`` said unavailable); no-op otherwise."""
         ...
 
-    async def send_text(self, text: str) -> None:
-        """A typed turn. Blank text is ignored; when not connected, a notice says it was not sent."""
+    async def send_text(self, text: str) -> bool:
+        """A typed turn; True when it was sent. Blank text is ignored (False); when not connected, or the
+        send failed, it returns False and a notice says why (the window marks the message not sent)."""
+        ...
+
+    async def retry(self) -> None:
+        """Reconnect after a failed or closed connection: reopen the backend if it could not open (and
+        start what waited for it), else open a new session. No-op while the session is live. A failure
+        is published again (an ``ErrorEvent``), so the window's banner stays."""
+        ...
+
+    async def check_key(self, key: str) -> KeyCheck:
+        """Whether Gemini takes ``key``: one session opened and closed at once (up to ~10 s; nothing is
+        sent). ``refused`` means a bad key; ``checked`` False means Gemini could not be reached."""
+        ...
+
+    async def preview_voice(self, voice: str) -> str:
+        """Say a short sentence in ``voice`` through the speaker, from a one-off session on the current
+        backend (the conversation is not touched). Returns "" when it played, else a sentence saying why
+        not. Uses the user's key: offer it only when there is one."""
         ...
 
     async def set_volume(self, volume: float) -> None:

@@ -25,7 +25,9 @@ from desktop_app.headless import TranscriptPrinter
 __all__ = ["run_live_headless"]
 
 
-async def _run(settings: Settings, duration_s: float | None, log: EventLog | None, out: TextIO) -> str:
+async def _run(
+    settings: Settings, duration_s: float | None, log: EventLog | None, out: TextIO, named: dict[str, str]
+) -> str:
     printer = TranscriptPrinter(out)
     stop = asyncio.Event()
 
@@ -42,6 +44,8 @@ async def _run(settings: Settings, duration_s: float | None, log: EventLog | Non
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     controller = build_app(settings, Mode.HEADLESS_LIVE, publish)
+    if controller.services.audio is not None:
+        controller.services.audio.named_on_command_line = named
     try:
         await controller.start()
         recording = controller.running().recording_path
@@ -72,12 +76,14 @@ def run_live_headless(
     duration_s: float | None = None,
     log: EventLog | None = None,
     out: TextIO = sys.stdout,
+    named_devices: dict[str, str] | None = None,
 ) -> int:
-    """Run until Ctrl-C (or ``duration_s``); returns the exit code."""
+    """Run until Ctrl-C (or ``duration_s``); returns the exit code. ``named_devices``: the devices the
+    command line named, by settings field (a notice about one says so)."""
     if log is not None:
         log.open()
     try:
-        summary = asyncio.run(_run(settings, duration_s, log, out))
+        summary = asyncio.run(_run(settings, duration_s, log, out, named_devices or {}))
     finally:
         if log is not None:
             log.close()

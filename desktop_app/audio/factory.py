@@ -20,10 +20,11 @@ through it. ``on_event`` receives :class:`~desktop_app.core.media_events.AudioLe
 With ``allow_missing=True`` a side that cannot be opened becomes a Null device (a source that never yields,
 a sink that discards) and its MediaError text goes into ``notices``, so a conversation can still be typed.
 
-A device choice is a PortAudio device (name substring or index) or, failing that, a PulseAudio sink
-(speaker) or source (microphone) name, opened through PortAudio's ``pulse`` device (see
-:mod:`desktop_app.audio.pulse`). :attr:`AudioIO.fallbacks` names the sides that were opened on the default
-device because the chosen one was missing, for a watcher to switch back when it returns.
+A device choice is a PortAudio device (name substring or index) or, failing that, the name of a sound
+server's sink (speaker) or source (microphone), opened through PortAudio's ``pulse`` device routed to it
+(:func:`desktop_app.audio.pulse.resolve_choice`). :attr:`AudioIO.fallbacks` names the sides that were
+opened on the default device because the chosen one was missing, for a watcher to switch back when it
+returns.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ from typing import TypeVar
 
 from desktop_app.audio.capture import CaptureConfig, MicCapture
 from desktop_app.audio.counters import AudioCounters
-from desktop_app.audio.devices import DeviceKind, ResolvedDevice, resolve_device
+from desktop_app.audio.devices import DeviceKind, ResolvedDevice
 from desktop_app.audio.echo import EchoCanceller, EchoSettings
 from desktop_app.audio.levels import LevelPublisher
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
-from desktop_app.audio.pulse import pulse_names, routed_to
+from desktop_app.audio.pulse import resolve_choice, routed_to
 from desktop_app.audio.streams import UNWIRED, ShellWiring
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import Event, MicAudio, ModelAudio
@@ -164,20 +165,13 @@ def _resolve(
 ) -> tuple[ResolvedDevice, str | None]:
     """The device ``spec`` names and the PulseAudio sink/source to route it to (None: no routing), noting
     in ``wiring.notices`` and ``wiring.fallbacks`` when a remembered one was missing."""
-    if isinstance(spec, str) and spec.strip().casefold() not in ("", "default"):
-        try:
-            return resolve_device(spec, kind), None
-        except MediaError:  # not a PortAudio device: perhaps a PulseAudio sink or source
-            names = pulse_names(kind)
-            if names is not None and spec in names:
-                return resolve_device("pulse", kind), spec
-    resolved = resolve_device(spec, kind, fallback=options.devices_from_settings)
+    resolved, route = resolve_choice(spec, kind, fallback=options.devices_from_settings)
     if resolved.notice:
         if wiring.notices is not None:
             wiring.notices.append(resolved.notice)
         if wiring.fallbacks is not None:
             wiring.fallbacks.add(kind)
-    return resolved, None
+    return resolved, route
 
 
 @dataclass(frozen=True, slots=True)

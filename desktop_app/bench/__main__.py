@@ -13,8 +13,10 @@ from collections.abc import Callable
 Metric = tuple[str, float, str]
 
 SCENARIO_MODULES = (
+    "desktop_app.bench.device_latency",
     "desktop_app.bench.live_scenarios",
     "desktop_app.bench.audio_scenarios",
+    "desktop_app.bench.echo_scenarios",
     "desktop_app.bench.device_scenarios",
     "desktop_app.bench.video_scenarios",
     "desktop_app.bench.relay_scenarios",

@@ -33,7 +33,14 @@ _CA = re.compile(rb"CA certificate: (\S+)")
 class EmulatorProcess:
     """``python -m desktop_app.emulator`` on a free loopback port, its CA written under ``cert_dir``."""
 
-    def __init__(self, cert_dir: Path, pace: float = 1.0, start_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        cert_dir: Path,
+        pace: float = 1.0,
+        start_timeout_s: float = 30.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        """``extra_args`` go to ``python -m desktop_app.emulator`` as they are (e.g. ``--timeline FILE``)."""
         self._argv = [
             sys.executable,
             "-m",
@@ -44,6 +51,7 @@ class EmulatorProcess:
             str(pace),
             "--cert-dir",
             str(cert_dir),
+            *extra_args,
         ]
         self._start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None

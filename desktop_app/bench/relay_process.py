@@ -1,9 +1,15 @@
 """The relays the relay benchmarks measure, each in its own process on the fast in-memory backend.
 
-``ours`` is :class:`~desktop_app.relay.RelayServer`; ``tutorial`` is the tutorial's handler shape
-(``websockets.serve`` defaults, the first message as the setup, ``print`` of every message to a devnull
-stream); ``floor`` is a bare echo server (what the harness itself costs). The backend is
-:class:`~desktop_app.live.fake_session.FakeConnector` with ``echo_audio``.
+* ``ours``: :class:`~desktop_app.relay.RelayServer` as shipped (default limits: the per-connection rate
+  limiter is on);
+* ``ours_unlimited``: the same with the rate limiter off, only for the capacity flood (one client sends far
+  more than the limiter lets through, by design);
+* ``tutorial``: the tutorial's handler shape (``websockets.serve``, the first message as the setup, ``print``
+  of every message to a devnull stream) with the SAME compression as ours (:data:`SAME_COMPRESSION`): the
+  tutorial leaves websockets' permessage-deflate on, which would compare compression, not relays;
+* ``floor``: a bare echo server (what the harness itself costs), same compression.
+
+The backend is :class:`~desktop_app.live.fake_session.FakeConnector` with ``echo_audio``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,12 @@ from desktop_app.live.options import SessionOptions
 from desktop_app.relay import RelayConfig, RelayServer
 from desktop_app.relay.protocol_values import ProtocolLimits
 
-__all__ = ["RelayProcess"]
+__all__ = ["KINDS", "SAME_COMPRESSION", "RelayProcess"]
+
+KINDS = ("ours", "ours_unlimited", "tutorial", "floor")
+SAME_COMPRESSION: str | None = None
+"""What :class:`~desktop_app.relay.RelayServer` ships with (``relay/server.py``: no permessage-deflate);
+every relay here uses it."""
 
 
 # --- the baseline: the tutorial's relay shape --------------------------------------------------------
@@ -114,13 +125,14 @@ def _serve_relay(kind: str, cpu: int | None, max_clients: int, pipe: Connection)
                     data = json.loads(message)["realtime_input"]["media_chunks"][0]["data"]
                     await ws.send('{"audio":"' + data + '"}')
 
-            async with serve(echo, "127.0.0.1", 0, compression=None) as bare:
+            async with serve(echo, "127.0.0.1", 0, compression=SAME_COMPRESSION) as bare:
                 pipe.send(int(bare.sockets[0].getsockname()[1]))
                 await stop.wait()
-        elif kind == "ours":
+        elif kind in ("ours", "ours_unlimited"):
             # The flood sends ~2,500 messages/s per client: the per-client rate limit would answer most of
-            # them with a cheap "rate_limited" error, so it is off for the throughput figure.
-            config = RelayConfig(port=0, max_clients=max_clients, limits=ProtocolLimits(rate_per_s=0))
+            # them with a cheap "rate_limited" error, so the capacity flood runs it off; all else as shipped.
+            limits = ProtocolLimits(rate_per_s=0) if kind == "ours_unlimited" else ProtocolLimits()
+            config = RelayConfig(port=0, max_clients=max_clients, limits=limits)
             async with RelayServer(connector, SessionOptions(), config) as relay:
                 pipe.send(relay.port)
                 await stop.wait()
@@ -129,7 +141,7 @@ def _serve_relay(kind: str, cpu: int | None, max_clients: int, pipe: Connection)
             async def handler(ws: ServerConnection) -> None:
                 await _tutorial_handler(ws, connector, devnull)
 
-            async with serve(handler, "127.0.0.1", 0) as server:  # websockets' defaults, as the tutorial
+            async with serve(handler, "127.0.0.1", 0, compression=SAME_COMPRESSION) as server:
                 pipe.send(int(server.sockets[0].getsockname()[1]))
                 await stop.wait()
 
@@ -137,10 +149,12 @@ def _serve_relay(kind: str, cpu: int | None, max_clients: int, pipe: Connection)
 
 
 class RelayProcess:
-    """One relay (``kind``: ``ours``, ``tutorial`` or ``floor``) in its own process pinned to ``cpu``;
-    use it as a context manager, then connect to ``port``."""
+    """One relay (``kind``: one of :data:`KINDS`) in its own process pinned to ``cpu``; use it as a context
+    manager, then connect to ``port``."""
 
     def __init__(self, kind: str, cpu: int | None, max_clients: int) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown relay kind {kind!r}")
         context = multiprocessing.get_context("spawn")
         self._parent, child = context.Pipe()
         self._process = context.Process(

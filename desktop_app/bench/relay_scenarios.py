@@ -8,14 +8,21 @@ Setup, the same for both relays, measured in one run:
   WebSocket server, JSON/base64 codec, validation and queues, not the emulator's or the SDK's.
 - The browser clients are Python websockets clients in this process, pinned to another CPU when there is
   one. Each sends the page's message form: one 20 ms PCM16 block (640 bytes) per message, base64 in JSON.
+- Fair by construction: every relay and the floor use the same compression as ours ships (none; the
+  tutorial's ``websockets.serve`` default, permessage-deflate, is turned off for it), and ours runs as
+  shipped, rate limiter on, in the latency comparison.
 - ``relay_added_latency_ms``: 16 clients at 50 messages/s each. Round trip client → relay → session →
-  relay → client, minus the round trip of calling the same fake session directly (a few µs), p50/p99.
-- ``relay_messages_per_s``: 16 clients each keeping 32 messages in flight for a few seconds. One "message"
-  is one round trip (a block relayed to the session and its echo relayed back), per wall second; the relay
-  process's CPU share is reported too, and messages per relay CPU-second.
-- The baseline (``tutorial_*``): the tutorial's handler shape — ``websockets.serve`` defaults, the first
-  message as the setup, one task per direction gathered, ``print`` of every message and response to a
-  devnull stream, ``json`` with base64 — on the same fake backend.
+  relay → client, minus the round trip of calling the same fake session directly (a few µs), p50/p99 from
+  2,400 round trips per round, median over rounds. The same run gives ``relay_harness_floor_ms`` (a bare
+  echo server through the same harness: what the clients and the loopback cost) and each relay process's
+  CPU share at that load (``…_cpu_pct_of_core_at_16x50``).
+- ``relay_limiter_off_messages_per_s``: capacity. 16 clients each keeping 32 messages in flight for a few
+  seconds, ours with its rate limiter OFF (the flood is ~12× the per-client limit, which would answer it
+  with errors by design). One "message" is one round trip, per wall second; the relay process's CPU share
+  and messages per relay CPU-second too.
+- The baseline (``tutorial_*``): the tutorial's handler shape — ``websockets.serve``, the first message as
+  the setup, one task per direction gathered, ``print`` of every message and response to a devnull
+  stream, ``json`` with base64 — on the same fake backend.
 
 The relay processes are in :mod:`desktop_app.bench.relay_process`; this module holds the clients and
 the scenarios.
@@ -232,26 +239,34 @@ async def _direct_rtts(count: int = 2000) -> list[float]:
 # --- scenarios ----------------------------------------------------------------------------------------------
 
 
-def _measure_latency(kind: str, seconds: float) -> list[float]:
+def _measure_latency(kind: str, seconds: float) -> tuple[list[float], float]:
+    """Round trips (s) at 16 × 50 msg/s through relay ``kind``, and its CPU share (cores) meanwhile (the
+    paced part and its warm-up; NaN where /proc cannot tell)."""
     relay_cpu, client_cpus = _cpus()
     with RelayProcess(kind, relay_cpu, max_clients=CLIENTS * 2) as relay, _pinned(client_cpus):
+        cpu0, t0 = relay.cpu_seconds(), time.perf_counter()
         rtts = asyncio.run(_latency_run(relay.port, seconds))
+        cpu1, t1 = relay.cpu_seconds(), time.perf_counter()
     expected = CLIENTS * RATE_PER_CLIENT * seconds
     if len(rtts) < 0.95 * expected:
         raise RuntimeError(f"{kind}: only {len(rtts)} of {expected:.0f} round trips completed")
-    return rtts
+    share = (cpu1 - cpu0) / (t1 - t0) if cpu0 is not None and cpu1 is not None else float("nan")
+    return rtts, share
 
 
 def bench_relay_added_latency() -> list[Metric]:
     """Added round-trip latency, 16 clients × 50 audio messages/s, for our relay and the tutorial-style
-    baseline, plus a bare echo server (the harness floor). The machine may be shared, so the relays are
-    measured in alternating rounds and each figure is the median over the rounds."""
+    baseline, plus a bare echo server (the harness floor), each with its CPU share. The machine may be
+    shared, so the relays are measured in alternating rounds and each figure is the median over the
+    rounds."""
     direct = asyncio.run(_direct_rtts())
     direct_ms = {50: percentile(direct, 50) * 1000, 99: percentile(direct, 99) * 1000}
     per_round: dict[tuple[str, int], list[float]] = {}
+    cpu: dict[str, list[float]] = {}
     for _ in range(LATENCY_ROUNDS):
         for kind in ("ours", "tutorial", "floor"):
-            rtts = _measure_latency(kind, LATENCY_SECONDS / LATENCY_ROUNDS)
+            rtts, share = _measure_latency(kind, LATENCY_SECONDS / LATENCY_ROUNDS)
+            cpu.setdefault(kind, []).append(share * 100)
             for pct in (50, 99):
                 added = percentile(rtts, pct) * 1000 - direct_ms[pct]
                 per_round.setdefault((kind, pct), []).append(added)
@@ -265,11 +280,16 @@ def bench_relay_added_latency() -> list[Metric]:
         ("relay_harness_floor_ms_p99", figure["floor", 99], "ms"),
         ("relay_added_latency_p50_tutorial_over_ours", figure["tutorial", 50] / figure["ours", 50], "x"),
         ("relay_added_latency_p99_tutorial_over_ours", figure["tutorial", 99] / figure["ours", 99], "x"),
+        *(
+            (f"{prefix}_cpu_pct_of_core_at_16x50", statistics.median(cpu[kind]), "%")
+            for kind, prefix in (("ours", "relay"), ("tutorial", "tutorial_relay"), ("floor", "relay_floor"))
+        ),
     ]
 
 
 def bench_relay_messages_per_s() -> list[Metric]:
-    """Sustained round trips per second through a relay pinned to one core: ours and the baseline.
+    """Capacity: sustained round trips per second through a relay pinned to one core, ours with its rate
+    limiter off (the flood is far beyond the per-client limit, by design) and the baseline.
 
     The load generator is one Python core too and can be the limit, so the relay process's CPU share is
     measured, and ``*_messages_per_cpu_s`` (round trips per CPU-second the relay used) is what one fully
@@ -279,7 +299,7 @@ def bench_relay_messages_per_s() -> list[Metric]:
     results: list[Metric] = []
     per_cpu: dict[str, float] = {}
     wall: dict[str, float] = {}
-    for kind, prefix in (("ours", "relay"), ("tutorial", "tutorial_relay")):
+    for kind, prefix in (("ours_unlimited", "relay_limiter_off"), ("tutorial", "tutorial_relay")):
         with RelayProcess(kind, relay_cpu, max_clients=CLIENTS * 2) as relay, _pinned(client_cpus):
             rate, cpu_share = asyncio.run(_flood_run(relay.port, relay))
         wall[kind] = rate
@@ -288,9 +308,11 @@ def bench_relay_messages_per_s() -> list[Metric]:
             per_cpu[kind] = rate / cpu_share
             results.append((f"{prefix}_cpu_share", cpu_share, "cores"))
             results.append((f"{prefix}_messages_per_cpu_s", per_cpu[kind], "msg/cpu-s"))
-    results.append(("relay_messages_per_s_ours_over_tutorial", wall["ours"] / wall["tutorial"], "x"))
+    results.append(
+        ("relay_messages_per_s_ours_over_tutorial", wall["ours_unlimited"] / wall["tutorial"], "x")
+    )
     if len(per_cpu) == 2:
-        ratio = per_cpu["ours"] / per_cpu["tutorial"]
+        ratio = per_cpu["ours_unlimited"] / per_cpu["tutorial"]
         results.append(("relay_messages_per_cpu_s_ours_over_tutorial", ratio, "x"))
     return results
 

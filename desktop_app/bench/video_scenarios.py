@@ -1,6 +1,6 @@
 """Vision benchmarks: frame encoding cost, and the vision pump's effect on the loop that carries audio.
 
-For the lead's ``audio_jitter_with_video_ms`` (mic-to-wire timing with video on vs off, in one run) use
+For ``paced_send_lateness_ms`` (live_scenarios: paced audio sends with video on vs off, in one run) use
 :func:`vision_load`: it runs a :class:`~desktop_app.video.pump.VisionPump` on a synthetic 1280×720 camera
 into any ``send(jpeg)`` (e.g. ``lambda jpeg: session.send(UserImage(jpeg))`` for a session opened on the
 emulator) beside the caller's own audio loop::

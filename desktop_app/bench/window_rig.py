@@ -149,8 +149,8 @@ class WindowProcess:
     """``python -m desktop_app --backend emulator --relay-port 0 ARGS…`` in window mode on ``display``.
 
     The environment is the caller's minus any API key, with a private config directory, the state file,
-    no system keyring (``keyring.backends.fail``) and ``extra_env`` on top. Use as a context manager: the
-    process is terminated (SIGTERM, then SIGKILL) on exit.
+    no system keyring (``keyring.backends.fail``), listening at launch and ``extra_env`` on top. Use as a
+    context manager: the process is terminated (SIGTERM, then SIGKILL) on exit.
     """
 
     def __init__(
@@ -172,6 +172,7 @@ class WindowProcess:
             GLD_TEST_STATE_FILE=str(self.state_path),
             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
             PYTHONUNBUFFERED="1",
+            GLD_LISTEN_AT_LAUNCH="1",  # streaming from launch, as measured (the window starts idle otherwise)
         )
         env.update(extra_env or {})
         self.env = env

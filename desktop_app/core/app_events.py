@@ -48,8 +48,11 @@ class TurnLatency(Event):
 
 @dataclass(frozen=True, slots=True)
 class InputState(Event):
-    """What the user has switched on: microphone, push-to-talk (and whether it is held), vision."""
+    """What the user has switched on: listening ("Start talking"), microphone, push-to-talk (and whether it
+    is held), vision. ``screen_label`` names what is shared ("screen 1", "window Firefox") while it lasts;
+    ``mic_test``: the settings' microphone test runs and nothing goes to Gemini meanwhile."""
 
+    listening: bool = True
     mic_muted: bool = False
     push_to_talk: bool = False
     talking: bool = False
@@ -58,6 +61,8 @@ class InputState(Event):
     vision_paused: bool = False
     headphones: bool = False
     volume: float = 1.0
+    screen_label: str = ""
+    mic_test: bool = False
 
 
 class ToolPhase(enum.StrEnum):

@@ -50,6 +50,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[EmulatorConfig, bool]
         type=Path,
         help="directory for the CA certificate file (default: a temporary directory)",
     )
+    parser.add_argument("--timeline", type=Path, metavar="FILE", help="append send/receive timestamps")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
     args = parser.parse_args(argv)
     try:
@@ -60,6 +61,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[EmulatorConfig, bool]
             go_away_after_s=args.go_away_after,
             go_away_time_left_s=args.go_away_time_left,
             cert_dir=args.cert_dir,
+            timeline_path=args.timeline,
         )
     except ValueError as exc:
         parser.error(str(exc))

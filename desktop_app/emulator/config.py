@@ -114,6 +114,7 @@ class EmulatorConfig:
             my screen" and "remind me in 10 minutes" to the built-in tools.
         speech_triggers: scripted calls for speech (the emulator cannot transcribe): each utterance takes
             the next trigger of this list, per connection, and calls its function if declared.
+        timeline_path: append receive/send timestamps here for benchmarks (``emulator.timeline``).
     """
 
     host: str = "127.0.0.1"
@@ -134,6 +135,7 @@ class EmulatorConfig:
     faults: Faults = field(default_factory=Faults)
     tool_triggers: tuple[ToolTrigger, ...] = DEMO_TRIGGERS
     speech_triggers: tuple[ToolTrigger, ...] = ()
+    timeline_path: Path | None = None
 
     def __post_init__(self) -> None:
         if not _is_loopback(self.host):

@@ -201,6 +201,8 @@ class Connection:
             for event in events:
                 if isinstance(event, AudioIn):
                     self.stats.audio_in_s += len(event.pcm) / (2 * event.rate)
+                    if self.emulator.timeline is not None:
+                        self.emulator.timeline.received_audio(self.stats.audio_in_s)
                 elif isinstance(event, VideoIn):
                     self.stats.video_frames_in += 1
                 elif isinstance(event, ToolResponse):
@@ -282,6 +284,8 @@ class Connection:
             return
         self._sent += 1
         self._count_out(outgoing.output)
+        if self.emulator.timeline is not None:
+            self.emulator.timeline.sent(outgoing.output)
         if self.emulator.faults.take("drop_after_server_messages", self._sent):
             self.drop()
         elif self.emulator.faults.take("close_after_server_messages", self._sent):

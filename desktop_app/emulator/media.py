@@ -1,10 +1,12 @@
-"""Media helpers for the simulated model: resampling, a synthetic reply voice, and describing a frame.
+"""Media helpers for the simulated model: resampling, a synthetic reply voice (pitched by the voice the setup
+names, so a client can hear that its voice choice arrived), and describing a frame.
 
 Pure functions (CPU only). Audio is PCM16LE mono bytes throughout.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +14,26 @@ import soxr
 
 from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
 
-__all__ = ["FrameInfo", "describe_frame", "resample", "split_pcm", "synth_voice"]
+__all__ = [
+    "DEFAULT_PITCH_HZ",
+    "FrameInfo",
+    "describe_frame",
+    "resample",
+    "split_pcm",
+    "synth_voice",
+    "voice_pitch",
+]
+
+DEFAULT_PITCH_HZ = 220.0
+"""The synthetic voice's fundamental when the setup names no voice."""
+
+
+def voice_pitch(voice: str | None) -> float:
+    """The fundamental the synthetic voice speaks at for the prebuilt voice ``voice`` (any case): one of 24
+    pitches from 110 to 340 Hz, fixed per name; :data:`DEFAULT_PITCH_HZ` for None."""
+    if not voice:
+        return DEFAULT_PITCH_HZ
+    return 110.0 + 10.0 * (zlib.crc32(voice.strip().casefold().encode()) % 24)
 
 
 def resample(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
@@ -30,13 +51,19 @@ def split_pcm(pcm: bytes, chunk_bytes: int) -> list[bytes]:
     return [pcm[i : i + chunk_bytes] for i in range(0, len(pcm), chunk_bytes)]
 
 
-def synth_voice(duration_s: float, rate: int = MODEL_FORMAT.rate, level_dbfs: float = -20.0) -> bytes:
-    """A speech-like but clearly synthetic sound: two harmonics with a 4 Hz syllable envelope that never
-    falls silent, faded in and out over 10 ms. Used as the audio of text replies."""
+def synth_voice(
+    duration_s: float,
+    rate: int = MODEL_FORMAT.rate,
+    level_dbfs: float = -20.0,
+    pitch_hz: float = DEFAULT_PITCH_HZ,
+) -> bytes:
+    """A speech-like but clearly synthetic sound: a fundamental at ``pitch_hz`` and its fifth with a 4 Hz
+    syllable envelope that never falls silent, faded in and out over 10 ms. Used as the audio of text
+    replies."""
     count = max(0, int(duration_s * rate))
     t = np.arange(count, dtype=np.float64) / rate
     envelope = 0.6 + 0.4 * np.sin(2 * np.pi * 4.0 * t)
-    wave = np.sin(2 * np.pi * 220.0 * t) + 0.5 * np.sin(2 * np.pi * 330.0 * t)
+    wave = np.sin(2 * np.pi * pitch_hz * t) + 0.5 * np.sin(2 * np.pi * 1.5 * pitch_hz * t)
     signal = envelope * wave
     fade = min(count // 2, int(0.01 * rate))
     if fade:

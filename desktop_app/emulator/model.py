@@ -307,7 +307,7 @@ class SimulatedModel(ToolTurns):
         if audio16:
             reply_audio = media.resample(audio16, MIC_FORMAT.rate, MODEL_FORMAT.rate)
         else:
-            reply_audio = media.synth_voice(0.6)
+            reply_audio = media.synth_voice(0.6, pitch_hz=media.voice_pitch(self.setup.voice))
         text = reply_text.heard_speech(turn, duration, level_dbfs, bool(audio16), self._describe_frame())
         prompt = self._prompt(AUDIO=round(duration * AUDIO_TOKENS_IN_PER_S))
         self._queue_reply(turn, prompt, text, reply_audio)
@@ -320,7 +320,9 @@ class SimulatedModel(ToolTurns):
             self._call(turn, prompt, called)
             return
         said = reply_text.said_text(turn, text)
-        audio = media.synth_voice(min(4.0, 0.5 + 0.03 * len(said)))
+        audio = media.synth_voice(
+            min(4.0, 0.5 + 0.03 * len(said)), pitch_hz=media.voice_pitch(self.setup.voice)
+        )
         reply = self._queue_reply(turn, prompt, said, audio)
         if tool_calls.declared_search(self.setup) and tool_calls.asks_to_search(text):
             at = next(

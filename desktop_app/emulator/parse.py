@@ -46,6 +46,7 @@ class SetupRequest:
     media_resolution: str | None = None
     history_in_client_content: bool = False  # historyConfig.initialHistoryInClientContent
     include_thoughts: bool = False  # generationConfig.thinkingConfig.includeThoughts
+    voice: str | None = None  # generationConfig.speechConfig.voiceConfig.prebuiltVoiceConfig.voiceName
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -103,6 +104,11 @@ def parse_setup(message: Mapping[str, Any]) -> SetupRequest:
             setup.get("historyConfig", {}).get("initialHistoryInClientContent", False)
         ),
         include_thoughts=bool(generation.get("thinkingConfig", {}).get("includeThoughts", False)),
+        voice=generation.get("speechConfig", {})
+        .get("voiceConfig", {})
+        .get("prebuiltVoiceConfig", {})
+        .get("voiceName")
+        or None,
         raw=setup,
     )
 

@@ -34,6 +34,7 @@ from desktop_app.emulator.connection import Connection
 from desktop_app.emulator.handshake import MAX_MESSAGE_BYTES, refuse_unknown_path
 from desktop_app.emulator.protocol_errors import INTERNAL
 from desktop_app.emulator.resumption import ResumptionStore
+from desktop_app.emulator.timeline import Timeline
 
 __all__ = ["Emulator"]
 
@@ -60,6 +61,7 @@ class Emulator:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self._connections: set[Connection] = set()
         self._waiters: list[tuple[Callable[[EmulatorStats], bool], asyncio.Future[None]]] = []
+        self.timeline: Timeline | None = None  # open between start and stop when config.timeline_path
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -99,6 +101,8 @@ class Emulator:
             logger=logging.getLogger("desktop_app.emulator.websockets"),
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
+        if self.config.timeline_path is not None:
+            self.timeline = Timeline(self.config.timeline_path)
         log.info("Live API emulator listening on %s (CA %s)", self.base_url, self.ca_file)
 
     async def stop(self) -> None:
@@ -110,6 +114,9 @@ class Emulator:
         for _, future in self._waiters:
             if not future.done():
                 future.cancel()
+        if self.timeline is not None:
+            self.timeline.close()
+            self.timeline = None
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None

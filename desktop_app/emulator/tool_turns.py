@@ -48,7 +48,9 @@ class ToolTurns:
         self._replies.append(reply)
         if not reply.waiting_for:  # ~2 s, the sentence's length: at real-time pace an answer comes mid-reply
             reply.compose(
-                reply_text.calling(turn, [c.name for c in calls]), media.synth_voice(2.0), self._style
+                reply_text.calling(turn, [c.name for c in calls]),
+                media.synth_voice(2.0, pitch_hz=media.voice_pitch(self.setup.voice)),
+                self._style,
             )
 
     def _on_tool_response(self, event: messages.ToolResponse) -> None:
@@ -70,7 +72,11 @@ class ToolTurns:
                     self._interrupt(cancel_calls=False)
                 turn = self._next_turn()  # WHEN_IDLE: queued behind the current reply
                 text = reply_text.function_results(turn, [(called, response)])
-                self._queue_reply(turn, {}, text, media.synth_voice(1.0))
+                self._queue_reply(
+                    turn, {}, text, media.synth_voice(1.0, pitch_hz=media.voice_pitch(self.setup.voice))
+                )
         if answered and head is not None and not head.waiting_for:
             text = reply_text.function_results(head.turn, answered)
-            head.compose(text, media.synth_voice(1.0), self._style)
+            head.compose(
+                text, media.synth_voice(1.0, pitch_hz=media.voice_pitch(self.setup.voice)), self._style
+            )

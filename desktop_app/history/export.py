@@ -6,9 +6,17 @@ summaries go into Markdown as collapsed ``<details>`` blocks (they were never sp
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from desktop_app.history.reader import Notice, SessionLog, Turn
 
-__all__ = ["format_duration", "to_markdown", "to_srt"]
+__all__ = ["export_file_name", "format_duration", "to_markdown", "to_srt"]
+
+NAME_WORDS = 6
+"""How many of the session's first words an export's suggested file name carries."""
+NAME_CHARS = 48
+"""At most this many characters of words in the suggested file name (cut at a word)."""
 
 USER_LABEL = "You"
 MODEL_LABEL = "Gemini"
@@ -148,3 +156,21 @@ def to_srt(log: SessionLog) -> str:
                 end = min(end, following)
         blocks.append(f"{number}\n{_srt_time(start)} --> {_srt_time(end)}\n{text}\n")
     return "\n".join(blocks)
+
+
+def export_file_name(log: SessionLog, fmt: str) -> str:
+    """The file name to suggest for an export: the day the session started and its first words (its name,
+    when the user gave it one), e.g. ``2026-12-06-good-morning-can-you-hear-me.md``. Only letters and
+    digits of the words are kept (any script), joined by ``-``, so the name is safe on every file system."""
+    try:
+        day = datetime.fromisoformat(log.started_at).date().isoformat()
+    except ValueError:
+        day = ""
+    words = log.title
+    if not words:
+        words = next((text for turn in log.turns if (text := (turn.user or turn.model).strip())), "")
+    slug = "-".join(re.sub(r"[\W_]+", " ", words).casefold().split()[:NAME_WORDS])
+    if len(slug) > NAME_CHARS:
+        slug = slug[:NAME_CHARS].rsplit("-", 1)[0] if "-" in slug[:NAME_CHARS] else slug[:NAME_CHARS]
+    stem = "-".join(part for part in (day, slug or "conversation") if part)
+    return f"{stem}.{fmt}"

@@ -1,5 +1,5 @@
 """Where session history is kept, and how its files are named: ``<id>.jsonl`` per session, with its
-recordings ``<id>.wav``, ``<id>-2.wav``… beside it."""
+recordings ``<id>.wav``, ``<id>-2.wav``… and the name the user gave it, ``<id>.title``, beside it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ __all__ = [
     "new_recording_file",
     "new_session_id",
     "recordings_of",
+    "title_file",
 ]
 
 APP_NAME = "gemini-live-desktop"
@@ -77,3 +78,8 @@ def recordings_of(session: Path) -> list[Path]:
     except OSError:
         return []
     return sorted(found, key=lambda p: (len(p.name), p.name))
+
+
+def title_file(session: Path) -> Path:
+    """Where the name the user gave a session is kept: ``<id>.title`` (UTF-8 text) beside its file."""
+    return session.with_suffix(".title")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_app.history.paths import title_file
+
 __all__ = [
     "Notice",
     "ReadResult",
@@ -23,6 +25,7 @@ __all__ = [
     "join_thought",
     "load_session",
     "read_records",
+    "read_title",
     "summarize",
 ]
 
@@ -117,10 +120,20 @@ class SessionLog:
     errors: int = 0
     interruptions: int = 0
     total_tokens: int = 0
+    title: str = ""  # the name the user gave it ("" when never renamed)
 
     @property
     def started_at(self) -> str:
         return str(self.header.get("started_at", ""))
+
+    @property
+    def said_anything(self) -> bool:
+        """Whether anyone said (or typed) a word: a session without one is not worth listing."""
+        return any(not turn.empty for turn in self.turns)
+
+    def text(self) -> str:
+        """Every word said, both sides, turn by turn (what a search looks in)."""
+        return "\n".join(f"{turn.user}\n{turn.model}" for turn in self.turns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +147,8 @@ class SessionSummary:
     complete: bool
     reconnects: int
     errors: int
+    title: str = ""  # the name the user gave it ("" when never renamed)
+    match: str = ""  # for a search: the words around the first hit
 
 
 class _Builder:
@@ -251,7 +266,16 @@ def load_session(path: Path) -> SessionLog:
     build.finish(None, complete=False)
     log.turns = build.turns
     log.duration_s = last_t
+    log.title = read_title(path)
     return log
+
+
+def read_title(session: Path) -> str:
+    """The name the user gave the session at ``session`` ("" when none, or when it cannot be read)."""
+    try:
+        return " ".join(title_file(session).read_text(encoding="utf-8").split())
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def summarize(log: SessionLog, words: int = 12) -> SessionSummary:
@@ -273,6 +297,7 @@ def summarize(log: SessionLog, words: int = 12) -> SessionSummary:
         complete=log.complete,
         reconnects=log.reconnects,
         errors=log.errors,
+        title=log.title,
     )
 
 

@@ -208,6 +208,7 @@ class RelayServer:
         totals["rate_limited"] += sum(c["rate_limited"] for c in clients)
         return {
             "backend": self._connector.backend_name,
+            "voice": self._options.voice,  # what the page's "Default" voice is
             "url": self.url,
             "max_clients": self._config.max_clients,
             "clients": clients,

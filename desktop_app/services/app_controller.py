@@ -12,69 +12,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-from desktop_app.audio.factory import AudioIO
 from desktop_app.config import NEW_SESSION_SECTIONS, Section, Settings, changed_sections
 from desktop_app.core.app_events import InputState
 from desktop_app.core.errors import AppError
-from desktop_app.engine import Conversation
-from desktop_app.relay.server import RelayServer
 from desktop_app.runtime.tasks import install_exception_handler
-from desktop_app.services.audio import AudioService
-from desktop_app.services.backend import BackendService
+from desktop_app.services.backend import KeyCheck
 from desktop_app.services.bus import Bus, Service, ServiceBase
-from desktop_app.services.conversation import ConversationService
-from desktop_app.services.history import HistoryService
 from desktop_app.services.mic_gate import GateStep
-from desktop_app.services.relay import RelayService
-from desktop_app.services.tools import SwitchableConsent, ToolInfo, ToolService, tool_infos
-from desktop_app.services.vision import VisionService
+from desktop_app.services.roster import Running, Services
+from desktop_app.services.tools import SwitchableConsent, ToolInfo, tool_infos
+from desktop_app.services.voice_preview import speak_preview
 from desktop_app.tools.consent import ConsentBroker
 from desktop_app.tools.ports import BrowserPort, ClipboardPort
 from desktop_app.tools.spec import Policy
 
 __all__ = ["AppController", "Running", "Services"]
-
-
-@dataclass(slots=True)
-class Services:
-    """The services one mode runs; None for a part the mode leaves out."""
-
-    backend: BackendService
-    conversation: ConversationService | None = None
-    audio: AudioService | None = None
-    vision: VisionService | None = None
-    relay: RelayService | None = None
-    history: HistoryService | None = None
-    tools: ToolService | None = None
-
-    def in_start_order(self) -> list[Service]:
-        """Backend, history, relay, audio, tools, session, vision: each after what it needs."""
-        parts = (
-            self.backend, self.history, self.relay, self.audio, self.tools, self.conversation, self.vision
-        )  # fmt: skip
-        return [p for p in parts if p is not None]
-
-    def in_stop_order(self) -> list[Service]:
-        """Session, tools, capture (vision, microphone), playback, relay, backend, and history last."""
-        parts = (
-            self.conversation, self.tools, self.vision, self.audio, self.relay, self.backend, self.history
-        )  # fmt: skip
-        return [p for p in parts if p is not None]
-
-
-@dataclass(frozen=True, slots=True)
-class Running:
-    """What :meth:`AppController.running` reports: each part that runs now, or None (not running, or left
-    out of this mode). ``recording_path``: the WAV being recorded (``record_audio``; user left, model
-    right)."""
-
-    conversation: Conversation | None
-    audio: AudioIO | None
-    relay: RelayServer | None
-    recording_path: Path | None
 
 
 class AppController(ServiceBase):
@@ -97,6 +50,7 @@ class AppController(ServiceBase):
         """The services this mode runs (read them; the controller starts and stops them)."""
         self._save = save
         self._stopped = False
+        self._waiting_for_backend = False  # start() stopped at a backend that could not open
 
     # --- what the modes and tests read --------------------------------------------------------------
 
@@ -119,6 +73,7 @@ class AppController(ServiceBase):
         audio, vision = self.services.audio, self.services.vision
         gate = audio.gate if audio else None
         return InputState(
+            listening=gate.listening if gate else True,
             mic_muted=gate.muted if gate else False,
             push_to_talk=gate.push_to_talk if gate else False,
             talking=gate.talking if gate else False,
@@ -127,6 +82,8 @@ class AppController(ServiceBase):
             vision_paused=vision.paused if vision else False,
             headphones=audio.headphones if audio else not self._settings.echo_cancellation,
             volume=audio.volume if audio else self._settings.output_volume,
+            screen_label=vision.screen_label if vision else "",
+            mic_test=gate.testing if gate else False,
         )
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -138,8 +95,10 @@ class AppController(ServiceBase):
         try:
             await self.services.backend.start()
         except AppError as err:
+            self._waiting_for_backend = True  # retry() starts the rest
             self._bus.notice(str(err), "backend")
             return
+        self._waiting_for_backend = False
         for service in self.services.in_start_order()[1:]:
             await service.start()
         if self._settings.push_to_talk and self.services.audio is not None:  # the session opened without VAD
@@ -169,16 +128,37 @@ class AppController(ServiceBase):
             await self.apply_settings(dataclasses.replace(self._settings, push_to_talk=enabled))
 
     async def talk(self, pressed: bool) -> None:
+        """Holding the talk key is a deliberate act: it also starts listening (and the session)."""
+        audio = self.services.audio
+        if audio is not None:
+            if pressed and audio.gate.push_to_talk and not audio.gate.listening:
+                await self.set_listening(True)
+            await self._gate(audio.gate.talk(pressed))
+
+    async def set_listening(self, on: bool) -> None:
+        """ "Start talking" (True): open the session if none is open, then send the microphone; False:
+        stop sending it (the session stays open)."""
+        if on:
+            await self._open_session()
         if self.services.audio is not None:
-            await self._gate(self.services.audio.gate.talk(pressed))
+            await self._gate(self.services.audio.gate.listen(on))
+
+    async def set_mic_test(self, running: bool) -> None:
+        """The settings' microphone test runs (True) or ended: the microphone is not sent meanwhile."""
+        if self.services.audio is not None:
+            await self._gate(self.services.audio.gate.mic_test(running))
 
     async def set_camera(self, spec: str | None) -> None:
         if self.services.vision is not None:
+            if spec:
+                await self._open_session()
             await self.services.vision.set_camera(spec)
         self.publish_input()
 
     async def set_screen(self, monitor: str | None) -> None:
         if self.services.vision is not None:
+            if monitor is not None:
+                await self._open_session()
             await self.services.vision.set_screen(monitor)
         self.publish_input()
 
@@ -191,10 +171,41 @@ class AppController(ServiceBase):
         if self.services.vision is not None:
             self.services.vision.retry()
 
-    async def send_text(self, text: str) -> None:
+    async def send_text(self, text: str) -> bool:
         text = text.strip()
-        if text and self.services.conversation is not None:
-            await self.services.conversation.send_text(text)
+        if not text or self.services.conversation is None:
+            return False
+        return await self.services.conversation.send_text(text)
+
+    async def retry(self) -> None:
+        """See :meth:`desktop_app.controller_api.Controller.retry`."""
+        s = self.services
+        if self._stopped:
+            return
+        if self._waiting_for_backend:
+            await self.start()
+            return
+        if s.backend.handle is None:  # a settings change could not reopen it: the session and relay wait
+            try:
+                await s.backend.start()
+            except AppError as err:
+                self._bus.notice(str(err), "backend")
+                return
+            if s.relay is not None:
+                await s.relay.start()
+        if s.conversation is not None and s.conversation.live is None:
+            await s.conversation.stop()
+            await s.conversation.start()
+
+    async def check_key(self, key: str) -> KeyCheck:
+        """See :meth:`desktop_app.controller_api.Controller.check_key`."""
+        return await self.services.backend.check_key(key)
+
+    async def preview_voice(self, voice: str) -> str:
+        """See :meth:`desktop_app.controller_api.Controller.preview_voice`."""
+        audio = self.services.audio
+        sink = audio.sink if audio is not None else None
+        return await speak_preview(self.services.backend.handle, sink, self._settings.model, voice)
 
     async def set_volume(self, volume: float) -> None:
         if self.services.audio is not None:
@@ -266,6 +277,11 @@ class AppController(ServiceBase):
             self._bus.notice(f"The settings could not be saved ({err}).", "settings")
 
     # --- internals ----------------------------------------------------------------------------------
+
+    async def _open_session(self) -> None:
+        """The user acted: open the session if the window started idle (a failure is a notice)."""
+        if self.services.conversation is not None and not self._stopped:
+            await self.services.conversation.open()
 
     async def _gate(self, step: GateStep) -> None:
         assert self.services.audio is not None

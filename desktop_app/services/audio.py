@@ -96,6 +96,9 @@ class AudioService(ServiceBase):
         self.headphones = not settings.echo_cancellation
         self.volume = settings.output_volume
         self.audio: AudioIO | None = None
+        self.named_on_command_line: dict[str, str] = {}
+        """``input_device``/``output_device`` as the command line named them: a notice about such a device
+        says it came from the command line, not from the saved settings (set by the CLI after build)."""
 
     @property
     def sink(self) -> AudioSink:
@@ -208,9 +211,22 @@ class AudioService(ServiceBase):
             self._wake.set()
 
     def _notice(self, message: str, code: str) -> None:
+        message = self._said_where_from(message)
         if message not in self._shown:
             self._shown.add(message)
             self._bus.notice(message, code)
+
+    def _said_where_from(self, message: str) -> str:
+        """A device the command line named is "the microphone named on the command line (--input-device)",
+        not "the saved microphone" (resolve_device words every fallback as a saved choice)."""
+        for field, kind in (("input_device", DeviceKind.INPUT), ("output_device", DeviceKind.OUTPUT)):
+            named = self.named_on_command_line.get(field)
+            if named is not None and getattr(self._settings, field) == named:
+                flag = "--" + field.replace("_", "-")
+                message = message.replace(
+                    f"The saved {kind.noun} ", f"The {kind.noun} named on the command line ({flag}) ", 1
+                )
+        return message
 
     async def _reopen(self) -> None:
         async with self._lock:

@@ -2,11 +2,13 @@
 
 :func:`open_backend` is the real opener (the key decides, unless ``settings.backend`` forces one);
 :func:`session_options` turns settings into what every session (the window's and each relay client's) is
-opened with.
+opened with. :func:`check_key` tells whether the service takes a key, by opening and closing a session with
+it: the settings dialog runs it when a key is saved (through :meth:`BackendService.check_key`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from desktop_app.config import Section, Settings
 from desktop_app.core.app_events import BackendInfo
-from desktop_app.core.errors import ConfigError
+from desktop_app.core.errors import AuthError, ConfigError, LiveError
 from desktop_app.live.backend import Backend
 from desktop_app.live.genai_session import GenaiConnector
 from desktop_app.live.options import Modality, SessionOptions, VadOptions
@@ -28,6 +30,8 @@ __all__ = [
     "BackendHandle",
     "BackendOpener",
     "BackendService",
+    "KeyCheck",
+    "check_key",
     "choose_backend",
     "open_backend",
     "session_options",
@@ -123,6 +127,45 @@ async def open_backend(settings: Settings) -> AsyncIterator[BackendHandle]:
 
 BackendOpener = Callable[[Settings], AbstractAsyncContextManager[BackendHandle]]
 
+KEY_CHECK_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """What checking a key found. ``refused``: the service said the key is not valid (do not save it as
+    it is); ``checked`` False: the service could not be reached, so nothing is known about the key.
+    ``message`` is a sentence for the key dialog (empty when the key was accepted)."""
+
+    checked: bool
+    refused: bool = False
+    message: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.checked and not self.refused
+
+
+async def check_key(backend: Backend, model: str, timeout_s: float = KEY_CHECK_TIMEOUT_S) -> KeyCheck:
+    """Open one session on ``backend`` (which carries the key to check) and close it at once.
+
+    The service checks the key at the handshake, before the setup: a refusal there (1007 "API Key not found.
+    Please pass a valid API key.", research/protocol.md §2.10) means a bad key; any other refusal (the model,
+    the setup) came after the key was taken, so the key is good. No audio is sent and nothing is said."""
+    options = SessionOptions(model=model, input_transcription=False, output_transcription=False)
+    try:
+        async with asyncio.timeout(timeout_s), GenaiConnector(backend).connect(options):
+            pass
+    except AuthError as err:
+        said = f" The service said: {err.reason}" if err.reason else ""
+        return KeyCheck(True, True, "Gemini did not accept this key." + said)
+    except LiveError as err:
+        if err.retryable:  # unreachable, or the service failed: the key is unknown
+            return KeyCheck(False, message=f"The key could not be checked now: {err}")
+        return KeyCheck(True)  # refused for another reason after the key was accepted
+    except TimeoutError:
+        return KeyCheck(False, message=f"The key could not be checked: no answer within {timeout_s:g} s.")
+    return KeyCheck(True)
+
 
 class BackendService(ServiceBase):
     """Holds the open backend between :meth:`start` and :meth:`stop`. Call on the loop thread."""
@@ -132,6 +175,8 @@ class BackendService(ServiceBase):
     def __init__(self, settings: Settings, bus: Bus, opener: BackendOpener) -> None:
         super().__init__(settings, bus)
         self._opener = opener
+        self.key_target: Callable[[str], Backend] = lambda key: Backend(name="gemini", api_key=key)
+        """Where :meth:`check_key` checks a key: Gemini (a test points it at an emulator)."""
         self._stack: AsyncExitStack | None = None
         self.handle: BackendHandle | None = None
         """The open backend, or None before start, after stop, or when it could not open."""
@@ -158,3 +203,7 @@ class BackendService(ServiceBase):
         self._settings = settings
         await self.stop()
         await self.start()
+
+    async def check_key(self, key: str) -> KeyCheck:
+        """Whether Gemini takes ``key`` (see :func:`check_key`), checked with the settings' model."""
+        return await check_key(self.key_target(key.strip()), self._settings.model)

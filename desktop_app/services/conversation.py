@@ -1,6 +1,8 @@
 """The conversation service: the live session on the current backend, what goes into it, and turn latency.
 
 It opens one :class:`~desktop_app.engine.Conversation` and reopens it when the session's settings change.
+With :attr:`ConversationService.wanted` False (the window starting idle) nothing is opened, not even on a
+settings change, until :meth:`ConversationService.open` (the user's first deliberate act).
 Microphone blocks, frames and typed text are sent to whichever session is current; the session's events
 pass through :attr:`ConversationService.taps` (vision's speech-aware pacing, the recorder) and are then
 published, with a :class:`TurnLatency` measured from the end of the user's speech to the first reply audio.
@@ -8,6 +10,7 @@ published, with a :class:`TurnLatency` measured from the end of the user's speec
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Callable
@@ -47,6 +50,10 @@ class ConversationService(ServiceBase):
         self._clock = clock
         self._speech_ended_at: float | None = None
         self.conversation: Conversation | None = None
+        self._opening = asyncio.Lock()  # one session opening at a time
+        self.wanted = True
+        """Whether a session should be open: False until :meth:`open` (the window starts idle), and
+        :meth:`start` and :meth:`apply_settings` open nothing meanwhile. Set it before :meth:`start`."""
         self.taps: list[Callable[[Event], None]] = []
         """Called with every session event before it is published (on the loop thread, must not block)."""
         self.on_mic_sent: Callable[[MicAudio], None] | None = None
@@ -63,9 +70,15 @@ class ConversationService(ServiceBase):
         return conv if conv is not None and conv.failure is None else None
 
     async def start(self) -> None:
-        """Open a session on the backend; a refusal is a notice (the error's kind is its code)."""
+        """Open a session on the backend if one is :attr:`wanted`; a refusal is a notice (the error's kind
+        is its code). Callers that overlap (Start talking and a typed message at once) share one opening:
+        the later one finds the session the first opened."""
+        async with self._opening:
+            await self._open_session()
+
+    async def _open_session(self) -> None:
         handle = self._backend.handle
-        if handle is None or self.conversation is not None:
+        if handle is None or self.conversation is not None or not self.wanted:
             return
         options = self._options()
         for notice in setup_notices(options):  # a saved option this model refuses: left out, said once
@@ -94,6 +107,14 @@ class ConversationService(ServiceBase):
             tools, search = self.session_tools(options.model)
             options = dataclasses.replace(options, tools=tools, google_search=search)
         return options
+
+    async def open(self) -> bool:
+        """The user acted (Start talking, a typed message, the camera, a share): from now on a session is
+        :attr:`wanted`; open it if none is. True when one is live."""
+        self.wanted = True
+        if self.conversation is None:
+            await self.start()
+        return self.live is not None
 
     async def stop(self) -> None:
         if self.conversation is not None:
@@ -148,18 +169,24 @@ class ConversationService(ServiceBase):
             with contextlib.suppress(LiveError):
                 await conv.session.send(ActivityStart() if start else ActivityEnd())
 
-    async def send_text(self, text: str) -> None:
-        """Send a typed turn; a notice when there is no live session to send it to or the send fails."""
+    async def send_text(self, text: str) -> bool:
+        """Send a typed turn (opening the session if none was wanted yet: typing is a deliberate act; a
+        session being opened is waited for); False (and a notice) when there is no live session or the
+        send failed: the window marks the message as not sent, with Resend."""
+        if not self.wanted or self._opening.locked():
+            await self.open()
         conv = self.live
         if conv is None:
             self._bus.notice("Not connected: the message was not sent. Reconnect and try again.", "not_live")
-            return
+            return False
         if self.on_user_text is not None:
             self.on_user_text(text)
         try:
             await conv.send_text(text)
         except LiveError as err:
             self._bus.notice(str(err), err.kind, retryable=err.retryable)
+            return False
+        return True
 
     async def send_command(self, command: Command) -> None:
         """Send ``command`` (a tool answer) to the current session; LiveError when none is open."""

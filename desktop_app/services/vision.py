@@ -9,6 +9,11 @@ A source that was live and then ends or dies (a camera unplugged, a stream cut, 
 same for the user: one notice (code ``video_lost``) saying vision is off and audio goes on, vision switched
 off, ``on_change`` called. Audio is not touched. A source that never came up stays as it is, so that the
 window can offer to retry it.
+
+Nothing is switched on without the user: the camera the settings name is the one the Camera button opens,
+not a camera that is on. A new choice replaces a camera that is on and leaves vision off otherwise. Only
+with ``open_at_start`` (headless modes, "Start listening at launch") does :meth:`VisionService.start` open
+it. Stopping a screen share returns to the camera that was on before it, not to nothing.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class VisionService(ServiceBase):
         send: sends one JPEG to the current session (raise to drop the frame).
         previews: publish every preview frame (the window shows them; headless modes do not).
         on_change: called when the service switched vision off by itself (a failed pump).
+        open_at_start: :meth:`start` opens the camera the settings name (False: the window starting idle).
     """
 
     sections = frozenset({Section.VIDEO, Section.VIDEO_SOURCE})
@@ -70,20 +76,25 @@ class VisionService(ServiceBase):
         *,
         previews: bool = True,
         on_change: Callable[[], None] = lambda: None,
+        open_at_start: bool = True,
     ) -> None:
         super().__init__(settings, bus)
         self._send = send
         self._previews = previews
         self.on_change = on_change
+        self.open_at_start = open_at_start
         self.pump: VisionPump | None = None
         self._task: Supervised | None = None
         self.camera: str | None = None
         self.screen: str | None = None
+        self.screen_label = ""
+        """What is shared while :attr:`screen` is set (the source's label: ``screen 1``, ``window …``)."""
+        self._camera_before_share: str | None = None
         self.paused = False
 
     async def start(self) -> None:
-        """Open the camera the settings name, if any."""
-        if self._settings.video_source:
+        """Open the camera the settings name, if any and if ``open_at_start``."""
+        if self._settings.video_source and self.open_at_start:
             await self.set_camera(self._settings.video_source)
 
     async def stop(self) -> None:
@@ -95,20 +106,25 @@ class VisionService(ServiceBase):
             await stop_task(task)
 
     async def apply_settings(self, settings: Settings) -> None:
-        """Reconfigure the running pump; switch the camera if the source changed."""
+        """Reconfigure the running pump; a new camera choice replaces a camera that is on (a screen share
+        or vision off stays as it is: choosing a camera does not switch it on)."""
         old, self._settings = self._settings, settings
         changed = changed_sections(old, settings)
         if Section.VIDEO in changed and self.pump is not None:
             self.pump.apply_settings(settings)
         if Section.VIDEO_SOURCE in changed:
-            await self.set_camera(settings.video_source)
+            if self.camera is not None:
+                await self.set_camera(settings.video_source)
+            elif self._camera_before_share is not None:
+                self._camera_before_share = settings.video_source  # the camera a share returns to
 
     # --- commands -----------------------------------------------------------------------------------
 
     async def set_camera(self, spec: str | None) -> None:
         """Camera index, file or URL; None turns vision off. A source that cannot open is a notice."""
         await self.stop()
-        self.camera, self.screen = spec, None
+        self.camera, self.screen, self.screen_label = spec, None, ""
+        self._camera_before_share = None
         if spec:
             try:
                 source = open_video_source(spec)
@@ -119,17 +135,32 @@ class VisionService(ServiceBase):
                 self.start_source(source)
 
     async def set_screen(self, monitor: str | None) -> None:
-        """``"1"``, ``"L,T,WxH"``… (``""``: the first monitor); None stops sharing."""
+        """``"1"``, ``"L,T,WxH"``, ``"window:ID"`` (``""``: the first monitor); None stops sharing and
+        turns back on the camera that was on before the share (if any)."""
+        if monitor is None:
+            before = self._camera_before_share if self.screen is not None else None
+            await self._end_share()
+            if before is not None:
+                await self.set_camera(before)
+            return
+        before = self.camera if self.camera is not None else self._camera_before_share
+        await self._end_share()
+        self.screen, self.camera, self._camera_before_share = monitor, None, before
+        try:
+            source = open_screen_source(monitor or None)
+        except AppError as err:
+            self.screen, self._camera_before_share = None, None
+            self._bus.notice(str(err), "video")
+            if before is not None:
+                await self.set_camera(before)
+        else:
+            self.screen_label = source.label
+            self.start_source(source)
+
+    async def _end_share(self) -> None:
         await self.stop()
-        self.screen, self.camera = monitor, None
-        if monitor is not None:
-            try:
-                source = open_screen_source(monitor or None)
-            except AppError as err:
-                self.screen = None
-                self._bus.notice(str(err), "video")
-            else:
-                self.start_source(source)
+        self.screen, self.camera, self.screen_label = None, None, ""
+        self._camera_before_share = None
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -191,12 +222,14 @@ class VisionService(ServiceBase):
         if self.pump is not pump:
             return
         await self.stop()
-        self.camera = self.screen = None
+        self.camera = self.screen = self._camera_before_share = None
+        self.screen_label = ""
         self.on_change()
 
     def _failed(self, pump: VisionPump, _failure: TaskFailure) -> None:
         if self.pump is not pump:
             return
         self.pump = self._task = None
-        self.camera = self.screen = None
+        self.camera = self.screen = self._camera_before_share = None
+        self.screen_label = ""
         self.on_change()

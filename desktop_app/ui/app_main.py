@@ -7,7 +7,8 @@ This module imports no Qt at import time, so ``cli.py`` may import it in every m
     if not display_available():
         print(no_display_help(), file=sys.stderr)
         return 2
-    return run_window(settings, lambda s, publish: build_app(s, Mode.WINDOW, publish))
+    idle = not settings.listen_at_launch
+    return run_window(settings, lambda s, publish: build_app(s, Mode.WINDOW, publish, start_idle=idle))
 
 :func:`run_window` checks the display itself too (and prints the same help), so calling it directly is safe.
 """

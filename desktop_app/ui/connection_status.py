@@ -7,6 +7,9 @@ current monotonic time. After a ``GoAway`` the label counts down to the server's
 Models that keep working after their turn (extended thinking) send :class:`InteractionUpdate`: feed it too.
 From IN_PROGRESS until IDLE the label says "working in the background" (:attr:`ConnectionStatus.working`);
 ``waiting_for_input`` says "waiting for you" until the user speaks (:class:`VoiceActivity`) or a new status.
+
+While the built-in emulator answers (:attr:`ConnectionStatus.demo`, set by the window from ``BackendInfo``)
+a live session reads "Demo" (in blue), never a green "Live": nothing reaches Gemini.
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ from desktop_app.core.events import (
 )
 
 __all__ = ["ConnectionStatus", "StatusLabel"]
+
+_DEMO_TIP = (
+    "The offline demo answers: it plays back what it hears, and nothing reaches Gemini. "
+    "Add an API key in Settings to talk to Gemini."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,7 @@ class ConnectionStatus:
         self._goaway_unknown = False
         self.working = False  # the model works in the background (IN_PROGRESS, not yet IDLE)
         self.waiting_for_input = False  # the model expects the user to go on
+        self.demo = False  # the offline emulator answers: "Demo" instead of "Live"
 
     def apply(self, event: Event, now: float) -> bool:
         """Take an event; True when the label may have changed."""
@@ -93,21 +102,24 @@ class ConnectionStatus:
             return StatusLabel(self.notice or "Reconnecting…", "warn", self.detail)
         if phase is SessionPhase.CLOSED:
             return StatusLabel("Closed", "bad", self.detail or "The session is closed.")
+        live, tone = ("Demo", "busy") if self.demo else ("Live", "ok")  # the demo is never a green "Live"
         left = self.seconds_left(now)
         if left is not None:
             return StatusLabel(
-                f"Live · reconnecting in {left} s",
+                f"{live} · reconnecting in {left} s",
                 "warn",
                 "The server asked to end this connection; the session resumes on a new one.",
             )
         if self._goaway_unknown:
-            return StatusLabel("Live · reconnecting soon", "warn")
+            return StatusLabel(f"{live} · reconnecting soon", "warn")
         if self.working:
             return StatusLabel(
-                "Live · working in the background",
+                f"{live} · working in the background",
                 "busy",
                 "The model is still thinking or running tools after its reply; more may follow.",
             )
         if self.waiting_for_input:
-            return StatusLabel("Live · waiting for you", "ok", "The model expects you to go on.")
-        return StatusLabel("Live", "ok", self.detail)
+            return StatusLabel(f"{live} · waiting for you", tone, "The model expects you to go on.")
+        if self.demo:
+            return StatusLabel("Demo", tone, _DEMO_TIP)
+        return StatusLabel("Live", tone, self.detail)

@@ -1,15 +1,18 @@
 """The history panel: past conversations listed on the left, the chosen one read back on the right.
 
 :class:`HistoryDialog` is a non-modal window over the main window (the conversation goes on while it is
-open). It lists the newest sessions of a :class:`~desktop_app.history.HistoryStore` (at most
-:data:`~desktop_app.ui.history_model.LIST_LIMIT`) and shows the selected one read-only, with the same
-bubbles as the live transcript, plus "Export Markdown…", "Export SRT…", "Open recording" (when a WAV was
-recorded) and "Open folder".
+open). It lists the newest sessions of a :class:`~desktop_app.history.HistoryStore` in which something
+was said (at most :data:`~desktop_app.ui.history_model.LIST_LIMIT`), filtered by the words typed in the
+search field, and shows the selected one read-only, with the same bubbles as the live transcript, plus
+"Export Markdown…", "Export SRT…" (the suggested file name carries the day and the first words),
+"Rename…", "Delete…" (after a confirmation), "Open recording" (when a WAV was recorded) and "Open folder".
+
+Keys: Delete (in the list) deletes, F2 renames, Ctrl+F goes to the search field, F5 reads the folder again.
 
 Every file read and write runs in the window's worker threads through the
 :class:`~desktop_app.ui.bridge.CommandRunner`; a session is loaded only when it is selected, and a load
 that finishes after the user chose another session is dropped. Signals tell tests (and the window) what
-happened: :attr:`listed`, :attr:`shown`, :attr:`exported`.
+happened: :attr:`listed`, :attr:`shown`, :attr:`exported`, :attr:`renamed`, :attr:`deleted`.
 """
 
 from __future__ import annotations
@@ -18,21 +21,12 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QSize,
-    Qt,
-    QUrl,
-    Signal,
-)
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -43,36 +37,40 @@ from PySide6.QtWidgets import (
 from desktop_app.controller_api import HistoryStore
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.glyphs import glyph
+from desktop_app.ui.history_list import SessionListPane
 from desktop_app.ui.history_model import (
     LIST_LIMIT,
     PastSession,
     SessionList,
     SessionRow,
+    delete_session,
     export_session,
     list_rows,
     open_session,
+    rename_session,
+    suggested_name,
+)
+from desktop_app.ui.history_prompts import (
+    AskName,
+    Confirm,
+    SaveChooser,
+    ask_for_name,
+    ask_to_confirm,
+    ask_where_to_save,
 )
 from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import ChangeKind, TranscriptChange
 from desktop_app.ui.widgets.card import card
-from desktop_app.ui.widgets.session_row import ROW_ROLE, SessionRowDelegate
 from desktop_app.ui.widgets.transcript_view import TranscriptView
 
 __all__ = ["HistoryDialog", "SaveChooser"]
 
-SaveChooser = Callable[[QWidget, str, Path, str], Path | None]
-"""Asks where to save: (parent, caption, suggested path, file filter) → the chosen path, or None."""
 
 _EXPORTS = {
     "md": ("Export Markdown", "Markdown (*.md);;All files (*)"),
     "srt": ("Export subtitles", "Subtitles (*.srt);;All files (*)"),
 }
-
-
-def _ask_where_to_save(parent: QWidget, caption: str, suggested: Path, filters: str) -> Path | None:
-    chosen, _filter = QFileDialog.getSaveFileName(parent, caption, str(suggested), filters)
-    return Path(chosen) if chosen else None
 
 
 def _label(text: str, name: str = "") -> QLabel:
@@ -90,7 +88,7 @@ class HistoryDialog(QDialog):
         store: where the sessions are (default: the user's history directory).
         history_enabled: False when the ``history`` setting is off (the empty list says so).
         choose_file: asks where to export (default: a save dialog). Kept as :attr:`choose_file`, which a
-            test may replace.
+            test may replace, as it may :attr:`confirm` (a deletion) and :attr:`ask_name` (a rename).
     """
 
     listed = Signal(int)
@@ -99,6 +97,10 @@ class HistoryDialog(QDialog):
     """A session (its id) is now shown on the right."""
     exported = Signal(object)
     """A transcript was written to this Path."""
+    renamed = Signal(str)
+    """A session (its id) was given a new name."""
+    deleted = Signal(str)
+    """A session (its id) was deleted."""
 
     def __init__(
         self,
@@ -106,7 +108,7 @@ class HistoryDialog(QDialog):
         store: HistoryStore | None = None,
         *,
         history_enabled: bool = True,
-        choose_file: SaveChooser = _ask_where_to_save,
+        choose_file: SaveChooser = ask_where_to_save,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -118,10 +120,11 @@ class HistoryDialog(QDialog):
         self._store = store or HistoryStore()
         self._history_enabled = history_enabled
         self.choose_file = choose_file
+        self.confirm: Confirm = ask_to_confirm
+        self.ask_name: AskName = ask_for_name
         self._wanted: Path | None = None
         self._export_dir = Path.home()
         self.session: PastSession | None = None
-        self.rows: list[SessionRow] = []
         self._build()
         self.refresh()
 
@@ -147,29 +150,10 @@ class HistoryDialog(QDialog):
         header.addWidget(self.folder_button)
 
         # left: the sessions
-        self.list = QListWidget()
-        self.list.setAccessibleName("Past conversations")
-        self.list.setItemDelegate(SessionRowDelegate(self.list))
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setMouseTracking(True)
-        self.list.setStyleSheet(  # a transparent border that the focus ring colours (theme: focus)
-            "QListWidget { background: transparent; border: 2px solid transparent; border-radius: 8px; }"
-            f" QListWidget:focus {{ border-color: {COLORS['focus']}; }}"
-        )
+        self.pane = left = SessionListPane()
+        self.list, self.list_placeholder, self.search = left.list, left.placeholder, left.search
         self.list.currentRowChanged.connect(self._row_chosen)
-        self.list_placeholder = _label("", "muted")
-        self.list_placeholder.setWordWrap(True)
-        self.list_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.list_stack = QStackedWidget()
-        self.list_stack.addWidget(self.list_placeholder)
-        self.list_stack.addWidget(self.list)
-        left_box = QVBoxLayout()
-        left_box.addWidget(_label("CONVERSATIONS", "cardTitle"))
-        left_box.addWidget(self.list_stack, 1)
-        left = card(layout=left_box)
-        left.setMinimumWidth(260)
+        left.search_changed.connect(self.refresh)
 
         # right: the chosen one
         self.session_title = _label("", "appTitle")
@@ -196,6 +180,12 @@ class HistoryDialog(QDialog):
         self.recording_button.setToolTip("Both sides, in a two-channel WAV: you left, Gemini right")
         self.recording_button.clicked.connect(self.open_recording)
         self.recording_button.setVisible(False)
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.setToolTip("Give this conversation a name (F2)")
+        self.rename_button.clicked.connect(self.rename)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setToolTip("Delete this conversation and its recordings (Delete)")
+        self.delete_button.clicked.connect(self.delete)
         self.status = _label("", "faint")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -204,6 +194,8 @@ class HistoryDialog(QDialog):
         actions.addWidget(self.export_md)
         actions.addWidget(self.export_srt)
         actions.addWidget(self.recording_button)
+        actions.addWidget(self.rename_button)
+        actions.addWidget(self.delete_button)
         actions.addWidget(self.status, 1)
         right_box = QVBoxLayout()
         heading = QVBoxLayout()
@@ -230,63 +222,72 @@ class HistoryDialog(QDialog):
         box.setSpacing(12)
         box.addLayout(header)
         box.addWidget(self.splitter, 1)
+        self._keys()
         self._show_session(None)
+
+    def _keys(self) -> None:
+        """Delete deletes (only from the list: in the search field it deletes text), F2 renames, Ctrl+F
+        searches."""
+        delete = QShortcut(QKeySequence(keys_of("history_delete")[0]), self.list)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self.delete)
+        QShortcut(QKeySequence(keys_of("history_rename")[0]), self).activated.connect(self.rename)
+        QShortcut(QKeySequence(keys_of("history_search")[0]), self).activated.connect(self.focus_search)
+
+    def focus_search(self) -> None:
+        """Put the keyboard in the search field, its words selected (Ctrl+F)."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
 
     # --- the list ----------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Read the list of sessions again (in a worker thread)."""
+    def refresh(self, keep: int | None = None) -> None:
+        """Read the list of sessions again, searched for the words in the search field (in a worker
+        thread). ``keep``: the row to select when the selected session is gone (after a delete)."""
         self.refresh_button.setEnabled(False)
         self.count_label.setText("Reading…")
         self._runner.run_blocking(
             "Reading the history",
             list_rows,
             self._store,
-            on_result=self._fill,
+            LIST_LIMIT,
+            self.pane.words(),
+            on_result=functools.partial(self._fill, keep=keep),
             on_error=self._list_failed,
             owner=self,
         )
 
-    def _fill(self, found: SessionList) -> None:
+    @property
+    def rows(self) -> list[SessionRow]:
+        """The sessions listed, in the list's order."""
+        return self.pane.rows
+
+    def _fill(self, found: SessionList, keep: int | None = None) -> None:
+        """Show ``found``, keeping the selected session (or, when it went, the row numbered ``keep``)."""
+        if found.search != self.pane.words():
+            return  # an answer to an older search: the newer one is on its way
         self.refresh_button.setEnabled(True)
         self.folder_button.setEnabled(found.exists)
-        current = (
-            self.rows[self.list.currentRow()].id if 0 <= self.list.currentRow() < len(self.rows) else None
-        )
-        self.rows = found.rows
-        self.list.blockSignals(True)
-        self.list.clear()
-        for row in found.rows:
-            item = QListWidgetItem(row.title)
-            item.setData(ROW_ROLE, row)
-            item.setToolTip(f"{row.id}\n{row.first_words}")
-            self.list.addItem(item)
-        self.list.blockSignals(False)
-        n = len(found.rows)
-        if n == 0:
-            self.count_label.setText("")
-            self.list_placeholder.setText(
-                "No past conversations yet.\nEach conversation is kept here as you talk."
+        current = self.pane.current()
+        number = self.list.currentRow() if keep is None else keep
+        self.count_label.setText(self.pane.show_rows(found))
+        if not found.rows:
+            self.pane.show_message(
+                f"No conversation holds “{found.search}”."
+                if found.search
+                else "No past conversations yet.\nEach conversation is kept here as you talk."
                 if self._history_enabled
                 else "Session history is turned off, so conversations are not kept."
             )
-            self.list_stack.setCurrentWidget(self.list_placeholder)
             self._show_session(None)
         else:
-            shown = (
-                f"the newest {LIST_LIMIT}" if found.truncated else f"{n} conversation{'s' if n != 1 else ''}"
-            )
-            self.count_label.setText(shown)
-            self.list_stack.setCurrentWidget(self.list)
-            ids = [row.id for row in found.rows]
-            self.list.setCurrentRow(ids.index(current) if current in ids else 0)
-        self.listed.emit(n)
+            self.pane.select_id(current.id if current else None, max(0, number))
+        self.listed.emit(len(found.rows))
 
     def _list_failed(self, message: str) -> None:
         self.refresh_button.setEnabled(True)
         self.count_label.setText("")
-        self.list_placeholder.setText(message)
-        self.list_stack.setCurrentWidget(self.list_placeholder)
+        self.pane.show_message(message)
 
     def select(self, session_id: str) -> None:
         """Select (and so load) the listed session ``session_id``."""
@@ -327,7 +328,7 @@ class HistoryDialog(QDialog):
 
     def _show_session(self, session: PastSession | None) -> None:
         self.session = session
-        for button in (self.export_md, self.export_srt):
+        for button in (self.export_md, self.export_srt, self.rename_button, self.delete_button):
             button.setEnabled(session is not None)
         self.recording_button.setVisible(bool(session and session.recordings))
         if session is None:
@@ -364,7 +365,7 @@ class HistoryDialog(QDialog):
         if session is None:
             return
         caption, filters = _EXPORTS[fmt]
-        suggested = self._export_dir / f"conversation-{session.log.id}.{fmt}"
+        suggested = self._export_dir / suggested_name(session.log, fmt)
         target = self.choose_file(self, caption, suggested, filters)
         if target is None:
             return
@@ -384,6 +385,51 @@ class HistoryDialog(QDialog):
     def _exported(self, path: Path) -> None:
         self.status.setText(f"Saved {path}")
         self.exported.emit(path)
+
+    def rename(self) -> None:
+        """Ask for a name for the selected session, then keep it (in a worker thread)."""
+        row = self.pane.current()
+        if row is None:
+            return
+        name = self.ask_name(self, row.name)
+        if name is None:
+            return
+        self._runner.run_blocking(
+            "Renaming the conversation",
+            rename_session,
+            self._store,
+            row.id,
+            name,
+            on_result=lambda _kept: self._changed(row.id, self.renamed.emit),
+            on_error=self.status.setText,
+            owner=self,
+        )
+
+    def delete(self) -> None:
+        """After the user confirms, delete the selected session and its recordings (in a worker thread);
+        the next one down is selected."""
+        row = self.pane.current()
+        if row is None:
+            return
+        question = f"Delete the conversation “{row.title}” ({row.first_words}) and its recordings?"
+        if not self.confirm(self, "Delete conversation", f"{question}\n\nThis cannot be undone."):
+            return
+        self._runner.run_blocking(
+            "Deleting the conversation",
+            delete_session,
+            self._store,
+            row.id,
+            on_result=lambda _id: self._changed(row.id, self.deleted.emit),
+            on_error=self.status.setText,
+            owner=self,
+        )
+
+    def _changed(self, session_id: str, tell: Callable[[str], None]) -> None:
+        """After a rename or a delete: reload the shown session, list again keeping the place, ``tell``."""
+        if self.session is not None and self.session.log.id == session_id:
+            self._show_session(None)
+        self.refresh(keep=self.list.currentRow())
+        tell(session_id)
 
     def open_folder(self) -> None:
         self._open_local(self._store.directory)

@@ -2,12 +2,14 @@
 
 The panel (:mod:`desktop_app.ui.history_dialog`) calls these in the window's worker threads:
 
-- :func:`list_rows` reads the newest sessions (at most :data:`LIST_LIMIT`) and makes one
-  :class:`SessionRow` each: when it started, how long it lasted, how many turns, its first words;
+- :func:`list_rows` reads the newest sessions in which something was said (at most :data:`LIST_LIMIT`;
+  with a search, those holding every word of it) and makes one :class:`SessionRow` each: its name (or
+  when it started), how long it lasted, how many turns, its first words (or the words around the hit);
 - :func:`open_session` loads one session file and makes a :class:`PastSession`: the heading, the
   transcript as :class:`~desktop_app.ui.transcript_model.TranscriptEntry` values (so the panel draws it
   with the same bubbles as the live conversation) and any recordings beside it;
-- :func:`export_session` writes it as Markdown or SRT.
+- :func:`export_session` writes it as Markdown or SRT, under a name :func:`suggested_name` proposes;
+- :func:`rename_session` and :func:`delete_session` change the store.
 
 Nothing here raises for a damaged file (the reader skips a torn line); an unreadable one raises OSError,
 which the panel shows as a sentence.
@@ -24,6 +26,7 @@ from desktop_app.controller_api import (
     Notice,
     SessionLog,
     SessionSummary,
+    export_file_name,
     format_duration,
     load_session,
     recordings_of,
@@ -38,10 +41,13 @@ __all__ = [
     "PastSession",
     "SessionList",
     "SessionRow",
+    "delete_session",
     "export_session",
     "list_rows",
     "open_session",
+    "rename_session",
     "started_label",
+    "suggested_name",
     "transcript_entries",
 ]
 
@@ -57,10 +63,11 @@ class SessionRow:
 
     id: str
     path: Path
-    title: str  # "Today, 14:03"
-    detail: str  # "3 min 05 s · 4 turns"
-    first_words: str
+    title: str  # the name the user gave it, else when it started: "Today, 14:03"
+    detail: str  # "3 min 05 s · 4 turns" ("Today, 14:03 · 3 min 05 s · 4 turns" when it has a name)
+    first_words: str  # its first words, or in a search the words around the hit
     flags: str  # "unfinished · 1 reconnect", or ""
+    name: str = ""  # the name the user gave it ("" when none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,7 @@ class SessionList:
     directory: Path
     exists: bool  # the history directory exists (else there is nothing to open)
     truncated: bool  # more sessions than LIST_LIMIT exist
+    search: str = ""  # the search these rows answer ("" for all sessions)
 
 
 @dataclass(slots=True)
@@ -121,26 +129,48 @@ def _flags(complete: bool, reconnects: int, errors: int) -> str:
 
 
 def session_row(summary: SessionSummary, today: date | None = None) -> SessionRow:
+    started = started_label(summary.started_at, today)
+    detail = f"{format_duration(summary.duration_s)} · {_plural(summary.turns, 'turn')}"
     return SessionRow(
         id=summary.id,
         path=summary.path,
-        title=started_label(summary.started_at, today),
-        detail=f"{format_duration(summary.duration_s)} · {_plural(summary.turns, 'turn')}",
-        first_words=summary.first_words or "(nothing was said)",
+        title=summary.title or started,
+        detail=f"{started} · {detail}" if summary.title else detail,
+        first_words=summary.match or summary.first_words or "(nothing was said)",
         flags=_flags(summary.complete, summary.reconnects, summary.errors),
+        name=summary.title,
     )
 
 
-def list_rows(store: HistoryStore, limit: int = LIST_LIMIT) -> SessionList:
-    """The newest ``limit`` sessions of ``store`` (blocking: reads each file; call off the Qt thread)."""
-    summaries = store.list_sessions(limit=limit + 1)
+def list_rows(store: HistoryStore, limit: int = LIST_LIMIT, search: str = "") -> SessionList:
+    """The newest ``limit`` sessions of ``store`` in which something was said, those holding every word
+    of ``search`` when given (blocking: reads each file; call off the Qt thread)."""
+    summaries = store.list_sessions(limit=limit + 1, matching=search)
     today = date.today()
     return SessionList(
         rows=[session_row(s, today) for s in summaries[:limit]],
         directory=store.directory,
         exists=store.directory.is_dir(),
         truncated=len(summaries) > limit,
+        search=search,
     )
+
+
+def rename_session(store: HistoryStore, session_id: str, name: str) -> str:
+    """Give the session ``name`` ("" removes it); returns the name kept. Blocking. Raises OSError,
+    LookupError (the session is gone)."""
+    return store.rename(session_id, name)
+
+
+def delete_session(store: HistoryStore, session_id: str) -> str:
+    """Delete the session with its recordings; returns its id. Blocking. Raises OSError, LookupError."""
+    store.delete(session_id)
+    return session_id
+
+
+def suggested_name(log: SessionLog, fmt: str) -> str:
+    """The file name an export of ``log`` suggests: its day and first words (or its name), sanitised."""
+    return export_file_name(log, fmt)
 
 
 def _notice_text(notice: Notice) -> str:
@@ -193,13 +223,15 @@ def open_session(path: Path, today: date | None = None) -> PastSession:
     """Load ``path`` for showing (blocking; call off the Qt thread). Raises OSError if it cannot be read."""
     log = load_session(path)
     facts = [format_duration(log.duration_s), _plural(sum(1 for t in log.turns if t.complete), "turn")]
+    if log.title:  # the heading shows the name, so the facts say when
+        facts.insert(0, started_label(log.started_at, today))
     for key in ("backend", "model"):
         value = log.header.get(key)
         if value:
             facts.append(str(value))
     return PastSession(
         log=log,
-        title=started_label(log.started_at, today),
+        title=log.title or started_label(log.started_at, today),
         facts=" · ".join(facts),
         flags=_flags(log.complete, log.reconnects, log.errors),
         entries=transcript_entries(log),

@@ -42,16 +42,19 @@ from desktop_app.controller_api import (
     StoredKey,
     changed_fields,
 )
+from desktop_app.core.events import SessionPhase
 from desktop_app.core.masks import MaskRect, masks_for, replace_masks
 from desktop_app.core.media_events import VideoState, VideoStatus
 from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
+from desktop_app.ui.screen_picker import ScreenPicker
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
 from desktop_app.ui.shortcut_keys import BOUND, keys_of
 from desktop_app.ui.shortcut_sheet import ShortcutSheet
 from desktop_app.ui.tab_order import follow_reading_order
 from desktop_app.ui.tool_view import with_policy
+from desktop_app.ui.transcript_model import ChangeKind
 from desktop_app.ui.window_events import EventView
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
 from desktop_app.ui.window_ports import WindowPorts
@@ -78,6 +81,9 @@ class MainWindow(EventView):
         self._key_store = ports.key_store
         self._memory = ports.memory
         self._monitor_lister = ports.monitor_lister
+        self._screen_chooser = ports.screen_chooser
+        self.screen_picker: ScreenPicker | None = None
+        self._mic_testing = False
         self.controller: Controller | None = None
         self._close_allowed = False
         self._closing = False
@@ -109,14 +115,26 @@ class MainWindow(EventView):
         self.settings_button.clicked.connect(self.open_settings)
         self.history_button.clicked.connect(self.open_history)
         self.banner.set_key_requested.connect(lambda: self.open_settings(focus_key=True))
+        self.banner.hidden_by_user = self._memory.demo_banner_dismissed
+        self.banner.dismissed.connect(self._memory.dismiss_demo_banner)
+        self.error_banner.retry_requested.connect(self.retry)
+        self.error_banner.settings_requested.connect(lambda key: self.open_settings(focus_key=key))
         self.video.retry_requested.connect(
             lambda: self.command("Retrying the camera", lambda ctl: ctl.retry_camera())
         )
+        self.video.choose_requested.connect(self.choose_camera)
         self.video.masks_edited.connect(self._masks_edited)
         self.relay_panel.open_requested.connect(self._open_url)
         self.tools.always_allowed.connect(self._tool_always_allowed)
         self.composer.returnPressed.connect(self.send_typed)
         self.send_button.clicked.connect(self.send_typed)
+        self.transcript_view.resend_requested.connect(self._resend)
+        self._send_on(
+            self.talk_toggle.listening_changed, "Starting to talk", lambda ctl, on: ctl.set_listening(on)
+        )
+        self.sharing_chip.stop_requested.connect(
+            lambda: self.command("Stopping the share", lambda ctl: ctl.set_screen(None))
+        )
 
     def _connect_controls(self) -> None:
         c = self.controls
@@ -125,7 +143,7 @@ class MainWindow(EventView):
         send(c.push_to_talk_changed, "Switching push-to-talk", lambda ctl, on: ctl.set_push_to_talk(on))
         send(c.talk_changed, "Push-to-talk", lambda ctl, on: ctl.talk(on))
         c.camera_changed.connect(self._camera_toggled)
-        send(c.screen_changed, "Sharing the screen", lambda ctl, monitor: ctl.set_screen(monitor))
+        c.screen_changed.connect(self._screen_requested)
         send(c.vision_paused_changed, "Pausing vision", lambda ctl, on: ctl.set_vision_paused(on))
         send(c.headphones_changed, "Switching headphones mode", lambda ctl, on: ctl.set_headphones(on))
         send(c.volume_changed, "Setting the volume", lambda ctl, volume: ctl.set_volume(volume))
@@ -144,6 +162,7 @@ class MainWindow(EventView):
         """A QShortcut for each key of each :data:`~desktop_app.ui.shortcut_keys.BOUND` entry."""
         c = self.controls
         actions: dict[str, Callable[[], object]] = {
+            "talk_toggle": self.talk_toggle.toggle,
             "mute": c.toggle_mic,
             "push_to_talk": c.toggle_ptt,
             "camera": c.toggle_camera,
@@ -199,18 +218,67 @@ class MainWindow(EventView):
             return
         self._runner.submit(what, command, controller, on_result=on_result)
 
+    def retry(self) -> None:
+        """Reconnect after a connection problem (the error banner's Retry)."""
+        self.command(
+            "Reconnecting",
+            lambda ctl: ctl.retry(),
+            on_result=lambda _none: self.error_banner.retry_finished(),
+        )
+
     def _camera_toggled(self, on: bool) -> None:
         spec = (self.settings.video_source or "0") if on else None
         self.command("Switching the camera", lambda ctl: ctl.set_camera(spec))
+
+    def _screen_requested(self, monitor: str | None) -> None:
+        """Stop sharing at once; a share opens the picker (nothing is shared before its Share button)."""
+        if monitor is None:
+            self.command("Stopping the share", lambda ctl: ctl.set_screen(None))
+        else:
+            self.controls.show_state(self.input_state)  # not sharing until the picker says what
+            self.open_screen_picker(monitor)
+
+    def open_screen_picker(self, preselect: str | None = None) -> ScreenPicker:
+        """Open the share picker (window-modal); returns it (tests drive it)."""
+        picker = self.screen_picker
+        if picker is not None and shiboken6.isValid(picker) and picker.isVisible():
+            picker.raise_()
+            return picker
+        picker = ScreenPicker(self._runner, self._screen_chooser, preselect=preselect, parent=self)
+        picker.chosen.connect(
+            lambda spec: self.command("Sharing the screen", lambda ctl: ctl.set_screen(spec))
+        )
+        picker.finished.connect(picker.deleteLater)
+        self.screen_picker = picker
+        picker.open()
+        return picker
 
     def send_typed(self) -> None:
         text = self.composer.text().strip()
         if not text:
             return
         self.composer.clear()
-        self.transcript_view.apply(self.transcript.add_typed(text))
-        self.command("Sending the message", lambda ctl: ctl.send_text(text))
+        self._send_text(text)
+
+    def _send_text(self, text: str) -> None:
+        """Show ``text`` as a typed turn and send it; marked "not sent", with Resend, if it was not."""
+        changes = self.transcript.add_typed(text)
+        self.transcript_view.apply(changes)
+        entry = next(c.entry for c in changes if c.kind is ChangeKind.ADDED)
+
+        def answered(sent: bool) -> None:
+            if not sent:
+                self.transcript_view.apply(self.transcript.mark_not_sent(entry.id))
+                self._dirty()
+
+        self.command("Sending the message", lambda ctl: ctl.send_text(text), on_result=answered)
         self._dirty()
+
+    def _resend(self, note_id: int) -> None:
+        text, removed = self.transcript.take_unsent(note_id)
+        self.transcript_view.apply(removed)
+        if text:
+            self._send_text(text)
 
     def refresh_monitors(self) -> None:
         self._runner.run_blocking(
@@ -243,9 +311,12 @@ class MainWindow(EventView):
             stored_key=self._stored_key,
             env_key=env_key,
             tools=self.tools.specs,
+            controller=self.controller,
             parent=self,
         )
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
+        dialog.devices.mic_test_running.connect(self._mic_test_running)
+        dialog.finished.connect(lambda: self._mic_test_running(False))  # closed mid-test: listen again
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
@@ -253,6 +324,19 @@ class MainWindow(EventView):
         if focus_key:
             dialog.focus_key()
         return dialog
+
+    def choose_camera(self) -> SettingsDialog:
+        """Open the settings' camera list (the "Choose another…" button beside a failed camera's Retry)."""
+        dialog = self.open_settings()
+        dialog.tabs.setCurrentWidget(dialog.devices)
+        dialog.devices.camera_combo.setFocus()
+        return dialog
+
+    def _mic_test_running(self, running: bool) -> None:
+        """The settings' microphone test stays local: Gemini does not hear it."""
+        if running or self._mic_testing:
+            self._mic_testing = running
+            self.command("Testing the microphone", lambda ctl: ctl.set_mic_test(running))
 
     def open_history(self) -> HistoryDialog:
         """Open the history panel (non-modal: the conversation goes on); returns it (tests drive it)."""
@@ -276,6 +360,8 @@ class MainWindow(EventView):
     def _settings_accepted(self, dialog: SettingsDialog) -> None:
         settings = dialog.result_settings()
         action = dialog.key_action
+        if dialog.key_note:
+            self.notices.add(dialog.key_note, "warning", timeout_s=30)
         if action is KeyAction.SAVE and settings.api_key:
             self._runner.run_blocking(
                 "Saving the API key",
@@ -326,7 +412,8 @@ class MainWindow(EventView):
         self.settings_applied.emit(settings)
 
         def applied(reconnected: bool) -> None:
-            text = "Settings saved; a new session started." if reconnected else "Settings saved."
+            live = self.connection.phase is SessionPhase.LIVE and not self.error_banner.showing
+            text = "Settings saved; a new session started." if reconnected and live else "Settings saved."
             self.notices.add(text, "info", timeout_s=6)
 
         self.command("Applying the settings", lambda ctl: ctl.apply_settings(settings), on_result=applied)

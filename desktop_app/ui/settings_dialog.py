@@ -12,6 +12,13 @@ chosen model takes, :mod:`desktop_app.ui.settings_model`), :attr:`~SettingsDialo
 (:mod:`desktop_app.ui.settings_pages`, :mod:`desktop_app.ui.settings_devices`). Device lists and the three
 device tests run through the window's :class:`~desktop_app.ui.bridge.CommandRunner` in worker threads, so
 the dialog never blocks.
+
+A typed key is checked when it is saved (Save, or Enter in the key field): the dialog asks the controller's
+``check_key`` on the loop and waits, Save showing "Checking key…". A key Gemini refuses is said under the
+field and the dialog stays open; an unchecked key (Gemini unreachable) is saved, and
+:attr:`SettingsDialog.key_note` says so for the window to show. Without a controller (the app is still
+starting) the key is saved unchecked. Preview plays the chosen voice through the controller's
+``preview_voice`` (only offered with a key).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWid
 from desktop_app.controller_api import (
     DEFAULT_MODEL,
     NEW_SESSION_SECTIONS,
+    Controller,
+    KeyCheck,
     Settings,
     StoredKey,
     ToolInfo,
@@ -72,6 +81,7 @@ class SettingsDialog(QDialog):
         stored_key: StoredKey | None = None,
         env_key: bool = False,
         tools: Sequence[ToolInfo] = (),
+        controller: Controller | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -81,6 +91,11 @@ class SettingsDialog(QDialog):
         self._original = settings
         self.key_action = KeyAction.KEEP
         self._result: Settings | None = None
+        self._runner = runner
+        self._controller = controller
+        self._checking = False
+        self.key_note = ""
+        """After Accepted: a sentence about the key to show (it could not be checked), or empty."""
 
         self.gemini = GeminiPage(stored_key or StoredKey(), env_key)
         self.model_options = ModelPage()  # the options only some models take, shown per chosen model
@@ -136,6 +151,10 @@ class SettingsDialog(QDialog):
         self.tools.load(settings)
         self.tools.edited.connect(self._update_note)
         self.gemini.model.currentTextChanged.connect(self._model_changed)
+        self.gemini.submitted.connect(self._on_save)
+        self.gemini.preview_requested.connect(self._preview)
+        has_key = bool(settings.api_key or env_key or (stored_key and stored_key.key))
+        self.gemini.set_preview_available(controller is not None and has_key)
         self._model_changed(settings.model)
         self._update_note()
 
@@ -197,12 +216,66 @@ class SettingsDialog(QDialog):
         self.save_button.setText("Save and reconnect")
 
     def _on_save(self) -> None:
+        if self._checking or self._result is not None:
+            return  # Enter reaches both the key field and the default button: one check, one save
         try:
             settings = self.edited_settings()
         except ConfigError as err:
             self.error.setText(str(err))
             self.error.setVisible(True)
             return
-        self.key_action = self.gemini.key_action()
+        action = self.gemini.key_action()
+        if action is KeyAction.SAVE and self._controller is not None and settings.api_key:
+            self._check_key(settings)
+            return
+        self._finish(settings, action)
+
+    def _finish(self, settings: Settings, action: KeyAction) -> None:
+        self.key_action = action
         self._result = settings
         self.accept()
+
+    def _check_key(self, settings: Settings) -> None:
+        """Ask Gemini whether it takes the typed key (loop thread); save, or say why not."""
+        controller, key = self._controller, settings.api_key
+        assert controller is not None and key
+        self._checking = True
+        self.save_button.setEnabled(False)
+        self.save_button.setText("Checking key…")
+        self.gemini.show_key_problem("")
+
+        def checked(check: KeyCheck) -> None:
+            self._checking = False
+            self.save_button.setEnabled(True)
+            self._update_note()
+            if check.refused:
+                self.tabs.setCurrentWidget(self.gemini)
+                self.gemini.show_key_problem(
+                    check.message + " Check it, or make a new key at aistudio.google.com/apikey."
+                )
+                self.gemini.api_key.setFocus()
+                self.gemini.api_key.selectAll()
+                return
+            self.key_note = "" if check.checked else f"The key was saved but not checked. {check.message}"
+            self._finish(settings, KeyAction.SAVE)
+
+        def failed(message: str) -> None:
+            checked(KeyCheck(checked=False, message=message))
+
+        self._runner.submit(
+            "Checking the key", controller.check_key, key, on_result=checked, on_error=failed, owner=self
+        )
+
+    def _preview(self, voice: str) -> None:
+        controller = self._controller
+        if controller is None:
+            return
+        self.gemini.show_preview_state(True)
+        self._runner.submit(
+            "Previewing the voice",
+            controller.preview_voice,
+            voice,
+            on_result=lambda problem: self.gemini.show_preview_state(False, problem),
+            on_error=lambda message: self.gemini.show_preview_state(False, message),
+            owner=self,
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -23,14 +24,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey, offered_models
+from desktop_app.controller_api import DEFAULT_MODEL, VOICES, StoredKey, offered_models, voice_label
 from desktop_app.ui.settings_fields import SettingsPage, combo, spin
+from desktop_app.ui.theme import COLORS
 
 __all__ = ["KNOWN_MODELS", "ConversationPage", "GeminiPage", "KeyAction", "VideoRelayPage"]
 
 KNOWN_MODELS = tuple(spec.id for spec in offered_models())  # the model catalog, default first
 
-_NEW_KEY_HINT = "Paste your Gemini API key (from aistudio.google.com)"
+_NEW_KEY_HINT = "Paste your Gemini API key and press Enter"
+_NO_KEY_PREVIEW = "Save an API key first: the preview is spoken by Gemini, on your key."
+_PREVIEW_TIP = "Hear this voice say one short sentence (one short reply on your key)."
 
 
 class KeyAction(enum.Enum):
@@ -44,8 +48,15 @@ class GeminiPage(SettingsPage):
 
     ``stored`` describes the saved key; ``env_key`` is True when the key comes from ``GEMINI_API_KEY`` /
     ``GOOGLE_API_KEY`` (which wins over a saved one). Read :meth:`key_action` and :meth:`key_value` after
-    the user saved.
+    the user saved. Enter in the key field emits :attr:`submitted` (the dialog saves); a key the check
+    refused is said under the field (:meth:`show_key_problem`). :attr:`preview` asks to hear the chosen
+    voice; it is enabled only with a key (:meth:`set_preview_available`).
     """
+
+    submitted = Signal()
+    """Enter was pressed in the key field."""
+    preview_requested = Signal(str)
+    """Preview pressed: the voice to hear."""
 
     def __init__(self, stored: StoredKey, env_key: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +72,7 @@ class GeminiPage(SettingsPage):
         else:
             self.api_key.setPlaceholderText(_NEW_KEY_HINT)
         self.api_key.textChanged.connect(self.edited)
+        self.api_key.returnPressed.connect(self.submitted)
         show = QPushButton("Show")
         show.setCheckable(True)
         show.setToolTip("Show what you typed (a saved key is never shown)")
@@ -78,6 +90,11 @@ class GeminiPage(SettingsPage):
         key_row.addWidget(self.forget_key)
         self.row("API key", key_row)
         self.key_status = self.explain(self._key_status_text())
+        self.key_problem = self.explain("")
+        self.key_problem.setObjectName("")
+        self.key_problem.setStyleSheet(f"color: {COLORS['bad']};")
+        self.form.setRowVisible(self.key_problem, False)
+        self.api_key.textChanged.connect(lambda _text: self.show_key_problem(""))
 
         backends = (
             ("Automatic: Gemini with a key, else the offline demo", "auto"),
@@ -87,7 +104,18 @@ class GeminiPage(SettingsPage):
         self.backend = self.field("Backend", "backend", combo(*backends))
         self.model = self.field("Model", "model", combo(*((model, model) for model in KNOWN_MODELS)))
         self.model.setEditable(True)
-        self.voice = self.field("Voice", "voice", combo(*((voice, voice) for voice in VOICES)))
+        self.voice = self.fields.bind("voice", combo(*((voice_label(voice), voice) for voice in VOICES)))
+        self.voice.setAccessibleName("Voice")
+        self.preview = QPushButton("Preview")
+        self.preview.setAccessibleName("Preview the voice")
+        self.preview.clicked.connect(lambda: self.preview_requested.emit(self.voice.currentData()))
+        voice_row = QHBoxLayout()
+        voice_row.addWidget(self.voice, 1)
+        voice_row.addWidget(self.preview)
+        self.row("Voice", voice_row)
+        self.preview_note = self.explain("")
+        self.form.setRowVisible(self.preview_note, False)
+        self.set_preview_available(False)  # the dialog offers it when there is a key and a controller
         replies = (("Spoken replies (audio)", "AUDIO"), ("Text replies", "TEXT"))
         self.modality = self.field("Replies", "response_modality", combo(*replies))
         self.system_instruction = self.field("System instruction", "system_instruction", QPlainTextEdit())
@@ -95,6 +123,23 @@ class GeminiPage(SettingsPage):
             "Optional: how Gemini should behave, e.g. “Answer briefly.”"
         )
         self.system_instruction.setMinimumHeight(90)
+
+    def set_preview_available(self, has_key: bool) -> None:
+        """Offer Preview only with a key; without one it is disabled and its tooltip says why."""
+        self.preview.setEnabled(has_key)
+        self.preview.setToolTip(_PREVIEW_TIP if has_key else _NO_KEY_PREVIEW)
+
+    def show_preview_state(self, playing: bool, problem: str = "") -> None:
+        """While the preview plays the button waits; ``problem`` (if any) shows under the voice."""
+        self.preview.setEnabled(not playing)
+        self.preview.setText("Playing…" if playing else "Preview")
+        self.preview_note.setText(problem)
+        self.form.setRowVisible(self.preview_note, bool(problem))
+
+    def show_key_problem(self, text: str) -> None:
+        """Say under the key field what the check found (a refused key); empty hides it."""
+        self.key_problem.setText(text)
+        self.form.setRowVisible(self.key_problem, bool(text))
 
     def values(self) -> dict[str, Any]:
         """The fields, with the model as typed (any model name may be entered)."""
@@ -127,7 +172,10 @@ class GeminiPage(SettingsPage):
             if self._stored.warning:
                 parts.append(self._stored.warning)
         else:
-            parts.append("A typed key is saved in the system keyring where one is available.")
+            parts.append(
+                "Get a key at aistudio.google.com/apikey. A typed key is checked with Gemini, then saved "
+                "in the system keyring where one is available."
+            )
         return " ".join(parts)
 
     def _on_forget(self) -> None:

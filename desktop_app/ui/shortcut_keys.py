@@ -42,6 +42,7 @@ class Shortcut:
 
 
 SHORTCUTS: tuple[Shortcut, ...] = (
+    Shortcut("talk_toggle", ("Ctrl+Space",), "Start or stop talking (sending the microphone)"),
     Shortcut("mute", ("Ctrl+M", "Ctrl+D"), "Mute or unmute the microphone"),
     Shortcut("push_to_talk", ("Ctrl+T",), "Switch push-to-talk on or off"),
     Shortcut("talk", ("Space",), "Talk while held (push-to-talk on, outside the text box)", bound=False),
@@ -63,6 +64,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("consent_always", ("Alt+W",), "Always allow this tool", Place.TOOLS, bound=False),
     Shortcut("consent_deny", ("Alt+D",), "Deny", Place.TOOLS, bound=False),
     Shortcut("history_refresh", ("F5",), "Read the history folder again", Place.HISTORY, bound=False),
+    Shortcut("history_search", ("Ctrl+F",), "Search the conversations' words", Place.HISTORY, bound=False),
+    Shortcut("history_rename", ("F2",), "Rename the chosen conversation", Place.HISTORY, bound=False),
+    Shortcut(
+        "history_delete", ("Del",), "Delete the chosen conversation (asks first)", Place.HISTORY, bound=False
+    ),
 )
 
 BOUND: tuple[Shortcut, ...] = tuple(s for s in SHORTCUTS if s.bound)

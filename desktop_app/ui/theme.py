@@ -62,6 +62,7 @@ QLabel#pill {{ border-radius: 11px; padding: 3px 12px; font-weight: 600; backgro
 
 QFrame#banner {{ background: {banner_bg}; border: 1px solid {banner_border}; border-radius: 10px; }}
 QFrame#banner QLabel {{ color: #ffe7b0; }}
+QLabel#bannerTitle {{ font-weight: 700; }}
 
 QFrame#notice {{ border-radius: 10px; border: 1px solid {border}; background: {surface2}; }}
 QFrame#notice[tone="error"] {{ border-color: #7a3038; background: #2b171b; }}

@@ -10,7 +10,9 @@ added or changed, so a view redraws only those. Rules:
 - :class:`Interrupted` marks the model's entry of this turn as interrupted (or adds a marker when the
   model had said nothing yet). :class:`TurnComplete` ends the turn; the next content starts a new one.
 - :class:`TurnLatency` attaches to the turn's model entry, even when it arrives before the first word.
-- Typed turns (:meth:`add_typed`) appear at once, without waiting for the server.
+- Typed turns (:meth:`add_typed`) appear at once, without waiting for the server. One that was not sent
+  (the controller said so) is marked (:meth:`mark_not_sent`) and gets an UNSENT note with Resend under it;
+  :meth:`take_unsent` removes both and gives the text back to send again.
 - Thought summaries (:class:`ModelThought`, when the user asked for them) join into one THOUGHT entry per
   stretch of thinking, closed by the model's answer, the turn's end or ``InteractionUpdate(IDLE)``. A thought
   that comes while the model works on after the turn ended (``InteractionUpdate`` IN_PROGRESS, extended
@@ -59,6 +61,7 @@ class EntryKind(enum.StrEnum):
     TOOL = enum.auto()  # one function call, as a compact line
     CONSENT = enum.auto()  # a consent card: Allow once / Always allow this tool / Deny
     SOURCES = enum.auto()  # the reply's Google Search sources, as chips
+    UNSENT = enum.auto()  # under a typed message that was not sent: says so, with Resend
 
 
 @dataclass(slots=True)
@@ -72,6 +75,8 @@ class TranscriptEntry:
     final: bool = False
     interrupted: bool = False
     typed: bool = False
+    not_sent: bool = False  # a typed message the session never got
+    resend_of: int | None = None  # UNSENT: the id of the message it offers to resend
     latency_ms: float | None = None
     call_id: str = ""  # TOOL and CONSENT entries: the function call's id
     prompt: ConsentPrompt | None = None  # CONSENT: what the card shows
@@ -81,7 +86,7 @@ class TranscriptEntry:
     def as_dict(self) -> dict[str, object]:
         """The entry as JSON-ready values (the state file's transcript); tool fields only when set."""
         out = {**asdict(self), "kind": self.kind.value}
-        for name in ("call_id", "prompt", "card", "grounding"):
+        for name in ("call_id", "prompt", "card", "grounding", "not_sent", "resend_of"):
             if not out[name]:
                 del out[name]
         if self.card is not None:
@@ -176,6 +181,30 @@ class TranscriptModel:
         entry.typed = True
         changes.append(TranscriptChange(ChangeKind.ADDED, entry))
         return changes + self._trim()
+
+    def mark_not_sent(self, entry_id: int) -> list[TranscriptChange]:
+        """The typed message ``entry_id`` was not sent: mark it, and add an UNSENT note (with Resend) after
+        it. Nothing when the entry is gone (trimmed) or already marked."""
+        entry = next((e for e in self._entries if e.id == entry_id), None)
+        if entry is None or entry.kind is not EntryKind.USER or entry.not_sent:
+            return []
+        entry.not_sent = True
+        note = TranscriptEntry(self._next_id, EntryKind.UNSENT, entry.turn, entry.text, final=True)
+        note.resend_of = entry.id
+        self._next_id += 1
+        self._entries.insert(self._entries.index(entry) + 1, note)
+        return [TranscriptChange(ChangeKind.UPDATED, entry), TranscriptChange(ChangeKind.ADDED, note)]
+
+    def take_unsent(self, note_id: int) -> tuple[str, list[TranscriptChange]]:
+        """Resend: remove the UNSENT note ``note_id`` and its message; returns the message's text (to send
+        again, as a new typed turn) and the removals. ``("", [])`` when the note is gone."""
+        note = next((e for e in self._entries if e.id == note_id and e.kind is EntryKind.UNSENT), None)
+        if note is None:
+            return "", []
+        gone = [e for e in self._entries if e is note or e.id == note.resend_of]
+        for entry in gone:
+            self._entries.remove(entry)
+        return note.text, [TranscriptChange(ChangeKind.REMOVED, entry) for entry in gone]
 
     def add_consent(self, prompt: ConsentPrompt) -> list[TranscriptChange]:
         """A consent card for ``prompt`` (a second one for the same call is ignored)."""

@@ -24,6 +24,7 @@ __all__ = ["Tray", "TrayState", "tray_state"]
 
 
 class TrayState(enum.StrEnum):
+    IDLE = "Idle: nothing is sent"  # the window started idle: no session before "Start talking"
     STARTING = "Starting…"
     LIVE = "Live"
     MUTED = "Muted"
@@ -33,6 +34,7 @@ class TrayState(enum.StrEnum):
 
 
 _LOOK = {
+    TrayState.IDLE: ("mic-off", COLORS["faint"]),
     TrayState.STARTING: ("mic", COLORS["faint"]),
     TrayState.LIVE: ("mic", COLORS["ok"]),
     TrayState.MUTED: ("mic-off", COLORS["bad"]),
@@ -42,8 +44,11 @@ _LOOK = {
 }
 
 
-def tray_state(phase: SessionPhase | None, muted: bool, offline: bool) -> TrayState:
-    """What the icon shows: the connection first (reconnecting, closed), then muted, then live or demo."""
+def tray_state(phase: SessionPhase | None, muted: bool, offline: bool, listening: bool = True) -> TrayState:
+    """What the icon shows: the connection first (idle, reconnecting, closed), then muted, then live or
+    demo."""
+    if phase is None and not listening:
+        return TrayState.IDLE
     if phase is None or phase is SessionPhase.CONNECTING:
         return TrayState.STARTING
     if phase is SessionPhase.RECONNECTING:
@@ -89,6 +94,8 @@ class Tray(QObject):
         self._phase: SessionPhase | None = None
         self._muted = False
         self._offline = False
+        self._listening = True
+        self._sharing = ""  # "Sharing screen 1" while a share lasts: said in the tooltip too
         self.state = TrayState.STARTING
         self._show_state()
         if self.available:
@@ -106,6 +113,9 @@ class Tray(QObject):
             self._phase = event.phase
         elif isinstance(event, InputState):
             self._muted = event.mic_muted
+            self._listening = event.listening
+            shared = event.screen_label or "the screen"
+            self._sharing = f"Sharing {shared}" if event.screen is not None else ""
             self.mute_action.setChecked(event.mic_muted)
             self.ptt_action.setChecked(event.push_to_talk)
         elif isinstance(event, BackendInfo):
@@ -129,11 +139,12 @@ class Tray(QObject):
         return True
 
     def _show_state(self) -> None:
-        self.state = tray_state(self._phase, self._muted, self._offline)
+        self.state = tray_state(self._phase, self._muted, self._offline, self._listening)
         name, color = _LOOK[self.state]
         icon: QIcon = glyph(name, color, size=32)
         self.icon.setIcon(icon)
-        self.icon.setToolTip(f"Gemini Live — {self.state.value}")
+        sharing = f" · {self._sharing}" if self._sharing else ""
+        self.icon.setToolTip(f"Gemini Live — {self.state.value}{sharing}")
         self.status_action.setText(self.state.value)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

@@ -31,6 +31,7 @@ from desktop_app.core.app_events import (
     ToolsChanged,
     TurnLatency,
 )
+from desktop_app.core.error_wording import wording_for
 from desktop_app.core.events import (
     ErrorEvent,
     GoAway,
@@ -47,7 +48,7 @@ from desktop_app.core.events import (
     VoiceActivity,
 )
 from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
-from desktop_app.ui.connection_status import ConnectionStatus
+from desktop_app.ui.connection_status import ConnectionStatus, StatusLabel
 from desktop_app.ui.shortcut_keys import keys_of
 from desktop_app.ui.state_file import StateFile
 from desktop_app.ui.transcript_model import TranscriptModel
@@ -74,8 +75,11 @@ class EventView(WindowLayout):
         self.shown_at: float | None = None
         self.transcript = TranscriptModel()
         self.connection = ConnectionStatus()
+        self._emulator_chosen = settings.backend == "emulator"  # which answers, until BackendInfo says
         self.input_state = InputState(
-            headphones=not settings.echo_cancellation, volume=settings.output_volume
+            listening=settings.listen_at_launch,
+            headphones=not settings.echo_cancellation,
+            volume=settings.output_volume,
         )
         self.backend: BackendInfo | None = None
         self.relay: RelayStatus | None = None
@@ -90,6 +94,7 @@ class EventView(WindowLayout):
         self.tools = WindowTools(self, self.transcript, self.transcript_view, self._tool_notice)
         self.state_file = StateFile.from_env(self.snapshot, parent=self)
         self._show_vision_off()
+        self.talk_toggle.show_state(self.input_state)
 
     def on_event(self, event: object) -> None:
         """Render one event (Qt thread; connected to the bridge)."""
@@ -117,6 +122,10 @@ class EventView(WindowLayout):
             self._refresh_connection()
             if not isinstance(event, GoAway):
                 self.transcript_view.apply(self.transcript.apply(event))
+            if isinstance(event, SessionState) and event.phase is SessionPhase.LIVE:
+                self.error_banner.resolve()  # connected again: the problem is over
+            elif isinstance(event, SessionState) and event.phase is SessionPhase.CLOSED and event.detail:
+                self._session_failed(event.detail)
             if isinstance(event, SessionState) and event.phase is not SessionPhase.LIVE:
                 self.status.show_speaking(False)
                 if event.phase is SessionPhase.CONNECTING:
@@ -127,6 +136,10 @@ class EventView(WindowLayout):
             self.backend_label.setText(f"{who} · {event.model}")
             self.status.set_model(event.model)
             self.banner.show_notice(event.notice)
+            self.connection.demo = event.name == "emulator"  # the pill says "Demo", not "Live"
+            if self.error_banner.code == "backend":
+                self.error_banner.resolve()  # the backend that could not open is up (a session may wait)
+            self._refresh_connection()
         elif isinstance(event, RelayStatus):
             self.relay = event
             self.relay_panel.show_status(event)
@@ -156,7 +169,21 @@ class EventView(WindowLayout):
     def _tool_notice(self, text: str) -> None:
         self.notices.add(text, "warning", timeout_s=15)
 
+    def _session_failed(self, detail: str) -> None:
+        """The session closed on a failure: the banner, unless a more precise one already shows (a
+        classified ``ErrorEvent`` comes just before or just after, and then replaces this one)."""
+        wording = wording_for("live_error")
+        if wording is not None and not self.error_banner.showing:
+            self.error_banner.show_problem(wording, detail)
+
     def _show_error(self, event: ErrorEvent) -> None:
+        demo = self.connection.demo if self.backend is not None else self._emulator_chosen
+        wording = wording_for(event.code, demo=demo)
+        if wording is not None:  # the conversation is not connected: the banner, until it is again
+            self.error_banner.show_problem(wording, event.message, event.code)
+            return
+        if event.code == "not_live":
+            return  # the transcript marks the typed message as not sent, with Resend
         if event.code.endswith("notice"):
             self.notices.add(event.message, "info", timeout_s=15)
         elif event.retryable:
@@ -168,6 +195,10 @@ class EventView(WindowLayout):
         vision_was_on = self.input_state.camera is not None or self.input_state.screen is not None
         self.input_state = state
         self.controls.show_state(state)
+        self.talk_toggle.show_state(state)
+        self.sharing_chip.show_state(state)
+        if self.connection.phase is None and not state.listening:  # idle: no session yet, nothing sent
+            self.pill.show_label(StatusLabel("Idle", "idle", "Nothing is sent until you start talking."))
         vision_on = state.camera is not None or state.screen is not None
         if not vision_on:
             self._show_vision_off()
@@ -184,6 +215,8 @@ class EventView(WindowLayout):
         )
         self.video.set_chip("")
         self.video.offer_retry(False)
+        self.controls.show_camera_unavailable(False)
+        self.mirror.reset()  # no stale thumbnail or frame count once vision stopped
         self.status.show_frames("Vision off")
 
     def _show_video_status(self, status: VideoStatus) -> None:
@@ -195,9 +228,15 @@ class EventView(WindowLayout):
         tone = "warn" if status.paused and status.state is VideoState.LIVE else _VIDEO_TONES[status.state]
         self.video.set_chip(chip, tone)
         unavailable = status.state is VideoState.UNAVAILABLE
-        self.video.offer_retry(unavailable)
+        camera = self.input_state.screen is None
+        self.controls.show_camera_unavailable(unavailable and camera)
+        self.video.offer_retry(unavailable, choose=camera)
         if unavailable or status.state is VideoState.ENDED:
-            self.video.clear(status.message or f"{status.source} is not available", "")
+            what = "Camera" if camera else "Screen sharing"
+            title = f"{what} unavailable" if unavailable else "The video ended"
+            self.video.clear(title, status.message or f"{status.source} is not available.")
+            self.mirror.reset()  # nothing is being sent: the last thumbnail would be stale
+            self.status.show_frames(title)
         if status.paused:
             self.status.show_frames("Vision paused")
 
@@ -233,6 +272,7 @@ class EventView(WindowLayout):
             "backend": self.backend.name if self.backend else None,
             "model": self.backend.model if self.backend else None,
             "offline_banner": self.banner.isVisible(),
+            "error_banner": self.error_banner.title.text() if self.error_banner.showing else "",
             "banner_text": self.banner.text if self.banner.isVisible() else "",
             "transcript": [e.as_dict() for e in self.transcript.entries],
             "turn": self.transcript.turn,

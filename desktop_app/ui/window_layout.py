@@ -25,13 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.demo_banner import DemoBanner
+from desktop_app.ui.error_banner import ErrorBanner
 from desktop_app.ui.glyphs import app_icon, glyph
+from desktop_app.ui.privacy_controls import SharingChip, TalkToggle
 from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.controls import ControlBar
 from desktop_app.ui.widgets.level_meter import LevelMeter
-from desktop_app.ui.widgets.notices import NoticeArea, OfflineBanner
+from desktop_app.ui.widgets.notices import NoticeArea
 from desktop_app.ui.widgets.relay_panel import RelayPanel
 from desktop_app.ui.widgets.status_bar import ConnectionPill, StatusStrip
 from desktop_app.ui.widgets.transcript_view import TranscriptView
@@ -72,8 +75,10 @@ class WindowLayout(QMainWindow):
         outer.setContentsMargins(14, 10, 14, 10)
         outer.setSpacing(8)
         outer.addLayout(self._header())
-        self.banner = OfflineBanner()
+        self.banner = DemoBanner()
         outer.addWidget(self.banner)
+        self.error_banner = ErrorBanner()  # a connection problem, in words, with Retry (issue 18)
+        outer.addWidget(self.error_banner)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self._vision_column())
         self.splitter.addWidget(self._conversation_card())
@@ -119,6 +124,8 @@ class WindowLayout(QMainWindow):
         header.addSpacing(8)
         header.addWidget(self.pill)
         header.addWidget(self.backend_label)
+        self.sharing_chip = SharingChip()  # "Sharing screen 1 — Stop" while a share lasts
+        header.addWidget(self.sharing_chip)
         header.addStretch(1)
         header.addWidget(self.history_button)
         header.addWidget(self.settings_button)
@@ -177,12 +184,14 @@ class WindowLayout(QMainWindow):
         mixer_box.addWidget(self.mic_meter)
         mixer_box.addWidget(self.speaker_meter)
         mixer_box.addWidget(self.controls.volume_row)
-        mixer.setFixedWidth(210)
+        mixer.setFixedWidth(190)
         bottom = QFrame()
         bottom.setObjectName("card")
         bottom_row = QHBoxLayout(bottom)
         bottom_row.setContentsMargins(12, 8, 14, 8)
-        bottom_row.setSpacing(16)
+        bottom_row.setSpacing(10)
+        self.talk_toggle = TalkToggle()  # nothing is sent before "Start talking"
+        bottom_row.addWidget(self.talk_toggle)
         bottom_row.addWidget(self.controls, 1)
         bottom_row.addWidget(mixer)
         return bottom

@@ -1,4 +1,5 @@
-"""Remembering the window's geometry and splitter positions between runs, beside settings.json.
+"""Remembering the window's geometry and splitter positions between runs, beside settings.json, and whether
+the user dismissed the offline-demo banner.
 
 Stored with QSettings in INI form at ``<config dir>/window.ini`` (so ``GLD_CONFIG_DIR`` moves it too, and
 tests never touch the user's real files). A saved geometry that no longer fits any screen is ignored.
@@ -37,6 +38,17 @@ class WindowMemory:
         if isinstance(state, QByteArray) and not state.isEmpty():
             splitter.restoreState(state)
         return restored
+
+    @property
+    def demo_banner_dismissed(self) -> bool:
+        return str(self._store().value("first_run/demo_banner_dismissed", "false")).lower() == "true"
+
+    def dismiss_demo_banner(self) -> None:
+        """The user hid the offline-demo banner: keep it hidden on later runs."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        store = self._store()
+        store.setValue("first_run/demo_banner_dismissed", "true")
+        store.sync()
 
     def save(self, window: QMainWindow, splitter: QSplitter) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

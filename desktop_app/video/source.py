@@ -4,7 +4,7 @@ Build sources with the factories; they do no I/O. The device is opened on the ca
 source starts (the :class:`~desktop_app.video.pump.VisionPump` starts and closes the source it is given)::
 
     source = open_video_source("0")               # camera 0; or "clip.mp4", or "rtsp://…"
-    source = open_screen_source(1)                # monitor 1; or Region(…), or "L,T,WxH"
+    source = open_screen_source(1)                # monitor 1; or Region(…), "L,T,WxH", "window:0x…:Title"
     source = synthetic_source(1280, 720, fps=30)  # the numbered test pattern
 """
 
@@ -18,7 +18,7 @@ from typing import ParamSpec
 from desktop_app.core.errors import ConfigError
 from desktop_app.video.camera import OpenCvGrabber
 from desktop_app.video.capture import CaptureWorker, FrameGrabber
-from desktop_app.video.screen import ScreenGrabber
+from desktop_app.video.screen import ScreenGrabber, WindowGrabber
 from desktop_app.video.slot import CapturedFrame, FrameSlot, SourceStatus
 from desktop_app.video.spec import (
     Region,
@@ -28,6 +28,7 @@ from desktop_app.video.spec import (
     parse_video_spec,
 )
 from desktop_app.video.synthetic import SyntheticGrabber
+from desktop_app.video.x11_windows import parse_window_spec, window_region
 
 __all__ = [
     "VideoSource",
@@ -123,9 +124,19 @@ def open_screen_source(
     display: str | None = None,
 ) -> VideoSource:
     """A screen source: monitor 1 by default, a monitor number (from 1), a :class:`Region`, a
-    ``"L,T,WxH"`` string or a full :class:`ScreenSpec`. Captured at ``fps`` (the preview rate; the pace to
-    the model is the pump's). Monitor 0 (the whole desktop) needs ``ScreenSpec(0, allow_all_monitors=True)``.
+    ``"L,T,WxH"`` string, a full :class:`ScreenSpec`, or a window, ``"window:0x…[:TITLE]"`` (X11; followed
+    as it moves, see :class:`~desktop_app.video.screen.WindowGrabber`). Captured at ``fps`` (the preview
+    rate; the pace to the model is the pump's). Monitor 0 (the whole desktop) needs
+    ``ScreenSpec(0, allow_all_monitors=True)``.
     """
+    window = parse_window_spec(what) if isinstance(what, str) else None
+    if window is not None:
+        ident, title = window
+        return VideoSource(
+            WindowGrabber(
+                title or f"{ident:#x}", lambda: window_region(ident, display), fps=fps, display=display
+            )
+        )
     if isinstance(what, ScreenSpec):
         spec = what
     elif isinstance(what, Region):

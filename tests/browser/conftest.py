@@ -103,6 +103,12 @@ async def fake_relay() -> AsyncIterator[tuple[RelayServer, FakeConnector]]:
 class BrowserPage:
     page: Page
     console_errors: list[str] = field(default_factory=list)
+    expected_errors: list[str] = field(default_factory=list)
+    """Console errors the test provokes on purpose (the browser's own lines, e.g. a refused WebSocket):
+    any console error containing one of these is not a failure."""
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.console_errors if not any(part in e for part in self.expected_errors)]
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +119,8 @@ def chromium() -> Path:
 
 @pytest.fixture
 async def browser_page(media_files: MediaFiles, chromium: Path) -> AsyncIterator[BrowserPage]:
-    """A chromium page with fake devices; the test fails on any console error or uncaught page error."""
+    """A chromium page with fake devices; the test fails on any console error or uncaught page error it
+    did not declare in ``expected_errors``."""
     args = [
         "--no-sandbox",
         "--use-fake-ui-for-media-stream",
@@ -140,7 +147,7 @@ async def browser_page(media_files: MediaFiles, chromium: Path) -> AsyncIterator
             yield result
         finally:
             await browser.close()
-    assert not result.console_errors, f"console errors: {result.console_errors}"
+    assert not result.unexpected_errors(), f"console errors: {result.console_errors}"
 
 
 def screenshot_path(name: str) -> Path:

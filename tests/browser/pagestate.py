@@ -66,6 +66,7 @@ async def interrupt_a_long_reply(
     """On the open page: connect, ask for a long spoken reply and interrupt it by typing while it plays.
     ``type_text(selector, text)`` puts text in a field (Playwright's ``fill``, Firefox's ``type_into``).
     Returns the page state once the player worklet has dropped queued reply audio."""
+    await page.click("#listen")  # untick "Listen as soon as I connect": this test only types
     await page.click("#connect")
     await wait_page(page, "window.__gld.state === 'live'")
     await type_text("#text", "Please tell me a long story about the sea and the ships that sail on it.")

@@ -32,19 +32,26 @@ async def test_voice_conversation_with_microphone_and_camera(
     await wait_page(page, "window.__gld.backend === 'emulator'")
     await page.click("#connect")
     await wait_page(page, "window.__gld.state === 'live'")
-    await page.click("#camera")
-    await page.click("#mic")
+    await page.click("#camera")  # the microphone started with Connect (one step, as the page says)
     await wait_page(page, "window.__gld.micOn && window.__gld.cameraOn")
 
-    # The espeak utterance ends, the emulator echoes it back at 24 kHz and describes what it received.
+    # The espeak utterance ends, the emulator echoes it back at 24 kHz and describes what it received. The
+    # microphone started with Connect, before the camera: the first pause may end a turn that saw no frame
+    # yet, so wait for the reply that describes one.
+    width, height = media_files.video_size
+    described = f"camera frame: {width}x{height}"
+    await wait_page(
+        page,
+        f"window.__gld.transcript.some((t) => t.role === 'model' && t.text.includes('{described}'))",
+        timeout_s=45,
+    )
     await wait_page(page, "window.__gld.turnsCompleted >= 1", timeout_s=45)
     await wait_page(page, f"window.__gld.samplesPlayed >= {MODEL_FORMAT.rate}")  # ≥ 1 s of reply played
     state = await gld(page)
     model_words = " ".join(t["text"] for t in state["transcript"] if t["role"] == "model")
     user_words = " ".join(t["text"] for t in state["transcript"] if t["role"] == "user")
-    width, height = media_files.video_size
     assert "I heard" in model_words, state
-    assert f"camera frame: {width}x{height}" in model_words, state
+    assert described in model_words, state
     assert user_words, "the input transcription is shown"
     assert state["audioChunksSent"] > 100, "20 ms chunks"
     assert state["audioChunksDropped"] == 0
@@ -68,6 +75,7 @@ async def test_text_mode_typed_turn_gets_text_and_no_audio(
     page = browser_page.page
     await page.goto(relay.url)
     await page.select_option("#modality", "TEXT")
+    await page.uncheck("#listen")  # typing only: the fake microphone's speech would be a turn of its own
     await page.click("#connect")
     await wait_page(page, "window.__gld.state === 'live'")
     await page.fill("#text", "What is on my screen?")
@@ -110,6 +118,7 @@ async def test_status_line_shows_reconnecting_then_live_across_an_upstream_drop(
         await page.goto(relay.url)
         await wait_page(page, "window.__gld.backend === 'emulator'")
         await page.select_option("#modality", "TEXT")
+        await page.uncheck("#listen")
         await page.click("#connect")
         await wait_page(page, "window.__gld.state === 'live'")
         emulator.drop_connections()
@@ -135,6 +144,7 @@ async def test_status_line_says_why_when_reconnecting_gives_up(
     async with resilient_relay(emulator, policy) as relay:
         await page.goto(relay.url)
         await wait_page(page, "window.__gld.backend === 'emulator'")
+        await page.uncheck("#listen")
         await page.click("#connect")
         await wait_page(page, "window.__gld.state === 'live'")
         emulator.faults.close_after_client_messages = 1  # every new connection's setup is refused (1011)
@@ -161,9 +171,8 @@ async def test_microphone_keeps_streaming_through_a_reconnect(
     async with resilient_relay(emulator) as relay:
         await page.goto(relay.url)
         await wait_page(page, "window.__gld.backend === 'emulator'")
-        await page.click("#connect")
-        await wait_page(page, "window.__gld.state === 'live'")
-        await page.click("#mic")
+        await page.click("#connect")  # the microphone starts with it
+        await wait_page(page, "window.__gld.state === 'live' && window.__gld.micOn")
         await wait_page(page, "window.__gld.audioChunksSent >= 40")  # 0.8 s in: mid-utterance
         emulator.drop_connections()
         await wait_page(page, "window.__gld.reconnects === 1 && window.__gld.state === 'live'")

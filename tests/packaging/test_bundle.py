@@ -92,6 +92,7 @@ def test_window_opens_on_xvfb_and_closes_on_sigterm(rig: PulseRig, tmp_path: Pat
             {
                 "DISPLAY": display.display,
                 "GLD_TEST_STATE_FILE": str(state_path),
+                "GLD_LISTEN_AT_LAUNCH": "1",  # a live session at launch proves the bundled SDK and emulator
                 "PULSE_SINK": rig.speaker,
                 "PULSE_SOURCE": rig.mic_source,
             },

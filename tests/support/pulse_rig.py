@@ -9,7 +9,8 @@ Requires the Debian packages ``pulseaudio`` and ``pulseaudio-utils`` (``pactl``,
   so concurrent users of the shared ``speaker``/``micsink`` do not leak into a measurement.
   :meth:`PulseRig.route` points PortAudio's ``pulse``/``default`` devices at them through ``PULSE_SINK``
   and ``PULSE_SOURCE`` (read by the ALSA pulse plugin when a stream opens).
-* :meth:`PulseRig.add_loopback` plays the speaker back into the microphone with a delay (an echo path).
+* :meth:`PulseRig.add_loopback` plays the speaker back into the microphone with a delay (a bit-exact echo
+  path); :meth:`PulseRig.add_room_echo` plays it back through a room (:mod:`tests.support.room_path`).
 * :class:`Recorder` records a monitor with ``parec`` on a reader thread.
 * :class:`PrivateDaemon` runs a throwaway daemon that can be killed to make a stream fail.
 
@@ -32,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from tests.support.room_path import RoomEcho, RoomPath
 
 __all__ = ["PrivateDaemon", "PulseRig", "Recorder", "daemon_running", "ensure_daemon"]
 
@@ -82,11 +85,18 @@ def ensure_daemon(timeout_s: float = 10.0) -> bool:
 
 
 class Recorder:
-    """Records a PulseAudio source (e.g. ``X_spk.monitor``) as mono float32 with ``parec``."""
+    """Records a PulseAudio source (e.g. ``X_spk.monitor``) as mono float32 with ``parec``.
 
-    def __init__(self, device: str, rate: int = 48_000, env: Mapping[str, str] | None = None) -> None:
+    :attr:`reads` holds ``(time.monotonic(), frames so far)`` after each read, to date the samples
+    (``desktop_app.bench.onsets.ArrivalClock``); ``latency_msec`` is parec's fragment.
+    """
+
+    def __init__(
+        self, device: str, rate: int = 48_000, env: Mapping[str, str] | None = None, latency_msec: int = 10
+    ) -> None:
         self.device = device
         self.rate = rate
+        self.reads: list[tuple[float, int]] = []
         self._chunks: list[bytes] = []
         self._nbytes = 0
         self._cond = threading.Condition()
@@ -97,7 +107,7 @@ class Recorder:
                 "--format=float32le",
                 f"--rate={rate}",
                 "--channels=1",
-                "--latency-msec=10",
+                f"--latency-msec={latency_msec}",
                 "--raw",
             ],
             stdout=subprocess.PIPE,
@@ -113,9 +123,11 @@ class Recorder:
             data = os.read(self._proc.stdout.fileno(), 65536)
             if not data:
                 break
+            read_at = time.monotonic()
             with self._cond:
                 self._chunks.append(data)
                 self._nbytes += len(data)
+                self.reads.append((read_at, self._nbytes // 4))
                 self._cond.notify_all()
         with self._cond:
             self._cond.notify_all()
@@ -173,11 +185,13 @@ class PulseRig:
         self._modules.append(module)
         return module
 
-    def load_sink(self, name: str) -> str:
-        """Add a null sink ``name`` (a device that can be plugged in: its ``.monitor`` is a source too).
-        Returns the module id: :meth:`unload` it to unplug the device. Prefix ``name`` with
-        :attr:`prefix` so that concurrent test runs do not share it."""
-        return self._load("module-null-sink", f"sink_name={name}", f"rate={self.rate}", "channels=1")
+    def load_sink(self, name: str, description: str | None = None) -> str:
+        """Add a null sink ``name`` (a device that can be plugged in: its ``.monitor`` is a source too),
+        shown to people as ``description`` (default: the server's "Null Output"; no spaces, since the
+        module argument parser splits on them). Returns the module id: :meth:`unload` it to unplug the
+        device. Prefix ``name`` with :attr:`prefix` so that concurrent test runs do not share it."""
+        extra = [f"sink_properties=device.description={description}"] if description else []
+        return self._load("module-null-sink", f"sink_name={name}", f"rate={self.rate}", "channels=1", *extra)
 
     @staticmethod
     def streams_on(name: str) -> int:
@@ -230,6 +244,11 @@ class PulseRig:
                 raise RuntimeError(f"the loopback module {module} has no sink input")
             _pactl("set-sink-input-volume", owned[0], f"{gain_db:+.1f}dB")
         return module
+
+    def add_room_echo(self, path: RoomPath | None = None) -> RoomEcho:
+        """Feed the speaker's monitor back into the microphone sink through a room-like path (reverb, a
+        speaker's soft clip, the mic's noise floor and its clock drift). Stop the returned handle."""
+        return RoomEcho(self.speaker_monitor, self.mic, path or RoomPath())
 
     def play_into_mic(self, wav: Path | str) -> subprocess.Popen[bytes]:
         """Start ``paplay`` of ``wav`` into the microphone sink (returns the running process)."""

@@ -31,6 +31,7 @@ from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
 from desktop_app.ui.window_ports import WindowPorts
 from tests.ui.fake_controller import RecordingController
+from tests.ui.fake_screens import fake_choices
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -141,6 +142,7 @@ def harness(qtbot: QtBot, settings: Settings, key_store: KeyStore, tmp_path: Pat
             key_store=key_store,
             memory=WindowMemory(tmp_path / "window.ini"),
             monitor_lister=lambda: [MonitorInfo(1, 1280, 720, 0, 0), MonitorInfo(2, 1920, 1080, 1280, 0)],
+            screen_chooser=fake_choices,
         ),
         loop=loop,
     )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop_app.config import Settings
-from desktop_app.controller_api import Controller
+from desktop_app.controller_api import Controller, KeyCheck
 from desktop_app.core.app_events import InputState
 from desktop_app.core.events import Event
 from desktop_app.runtime.loop_thread import LoopThread
@@ -25,8 +25,11 @@ class RecordingController:
         self.loop = loop
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.threads: set[str] = set()
-        self.input = InputState()
+        self.input = InputState(listening=settings.listen_at_launch)  # idle at first, as the real one
         self.reconnect_on_apply = True
+        self.text_sent = True  # what send_text answers (False: "not connected")
+        self.key_check = KeyCheck(checked=True)  # what check_key answers
+        self.preview_result = ""  # what preview_voice answers ("": it played)
         self.fail_next: str | None = None
         self._lock = threading.Lock()
 
@@ -68,6 +71,14 @@ class RecordingController:
     async def stop(self) -> None:
         self._record("stop")
 
+    async def set_listening(self, on: bool) -> None:
+        self._record("set_listening", on)
+        self._state(listening=on)
+
+    async def set_mic_test(self, running: bool) -> None:
+        self._record("set_mic_test", running)
+        self._state(mic_test=running)
+
     async def set_mic_muted(self, muted: bool) -> None:
         self._record("set_mic_muted", muted)
         self._state(mic_muted=muted)
@@ -86,7 +97,7 @@ class RecordingController:
 
     async def set_screen(self, monitor: str | None) -> None:
         self._record("set_screen", monitor)
-        self._state(screen=monitor, camera=None)
+        self._state(screen=monitor, camera=None, screen_label=f"screen {monitor}" if monitor else "")
 
     async def set_vision_paused(self, paused: bool) -> None:
         self._record("set_vision_paused", paused)
@@ -95,8 +106,20 @@ class RecordingController:
     async def retry_camera(self) -> None:
         self._record("retry_camera")
 
-    async def send_text(self, text: str) -> None:
+    async def send_text(self, text: str) -> bool:
         self._record("send_text", text)
+        return self.text_sent
+
+    async def retry(self) -> None:
+        self._record("retry")
+
+    async def check_key(self, key: str) -> KeyCheck:
+        self._record("check_key", key)
+        return self.key_check
+
+    async def preview_voice(self, voice: str) -> str:
+        self._record("preview_voice", voice)
+        return self.preview_result
 
     async def set_volume(self, volume: float) -> None:
         self._record("set_volume", volume)

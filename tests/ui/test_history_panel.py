@@ -87,7 +87,8 @@ def test_the_panel_lists_past_sessions_shows_one_and_exports_it(harness: Harness
     with harness.qtbot.waitSignal(dialog.exported, timeout=5000) as done:
         dialog.export_md.click()
     assert done.args == [target]
-    assert asked == [("Export Markdown", Path.home() / f"conversation-{older.stem}.md")]
+    day = now.date().isoformat()  # the suggested name: the day and the first words
+    assert asked == [("Export Markdown", Path.home() / f"{day}-remind-me-what-a-jitter-buffer.md")]
     text = target.read_text(encoding="utf-8")
     assert text.startswith(f"# Conversation {older.stem}\n")
     assert "**You** (00:02): Remind me what a jitter buffer is." in text
@@ -154,7 +155,7 @@ def test_an_empty_history_says_so(harness: Harness) -> None:
     with harness.qtbot.waitSignal(dialog.listed, timeout=5000) as listed:
         dialog.refresh()
     assert listed.args == [0]
-    assert dialog.list_stack.currentWidget() is dialog.list_placeholder
+    assert dialog.pane.stack.currentWidget() is dialog.list_placeholder
     assert "No past conversations yet" in dialog.list_placeholder.text()
     assert not dialog.folder_button.isEnabled() and not dialog.export_md.isEnabled()
     dialog.close()

@@ -114,7 +114,8 @@ def test_offline_banner_and_backend_label(harness: Harness) -> None:
     w = harness.window
     harness.emit(BackendInfo("emulator", "gemini-x", notice=OFFLINE))
     harness.wait(lambda: w.banner.isVisible())
-    assert "GEMINI_API_KEY" in w.banner.text
+    assert "aistudio.google.com/apikey" in w.banner.text, "the banner says where a key comes from"
+    assert "GEMINI_API_KEY" not in w.banner.text and "loopback" not in w.banner.text
     assert w.backend_label.text() == "Offline emulator · gemini-x"
     w.banner.button.click()
     dialog = w.dialog
@@ -290,6 +291,15 @@ def test_a_failing_command_is_a_notice_not_a_traceback(
 # --- controls ----------------------------------------------------------------------------------------
 
 
+def share_in_picker(harness: Harness) -> None:
+    """The share picker is open: wait for its choices, then press Share (the preselected screen)."""
+    harness.wait(lambda: harness.window.screen_picker is not None)
+    picker = harness.window.screen_picker
+    harness.wait(lambda: picker.share_button.isEnabled())
+    assert harness.controller.last("set_screen") is None or picker.isVisible()
+    picker.share_button.click()
+
+
 def test_each_control_sends_its_command(harness: Harness) -> None:
     w = harness.window
     c = w.controls
@@ -301,7 +311,8 @@ def test_each_control_sends_its_command(harness: Harness) -> None:
     harness.wait(lambda: c.pause.isEnabled())
     c.pause.click()
     harness.wait_call("set_vision_paused", True)
-    c.share.click()
+    c.share.click()  # opens the picker: nothing is shared before its Share button
+    share_in_picker(harness)
     harness.wait_call("set_screen", "1")
     harness.wait(lambda: c.share.isChecked() and not c.camera.isChecked())
     c.headphones.click()
@@ -323,7 +334,8 @@ def test_the_screen_menu_lists_monitors_and_shares_the_chosen_one(harness: Harne
     harness.wait(lambda: len(c.monitors) == 2)
     labels = [a.text() for a in c.share.menu().actions()]
     assert labels == ["Screen 1 (1280×720)", "Screen 2 (1920×1080)"]
-    c.share.menu().actions()[1].trigger()
+    c.share.menu().actions()[1].trigger()  # the picker opens with screen 2 chosen
+    share_in_picker(harness)
     harness.wait_call("set_screen", "2")
     harness.wait(lambda: harness.window.vision_title.text() == "SCREEN")
 
@@ -337,10 +349,10 @@ def test_each_control_has_a_keyboard_shortcut(harness: Harness) -> None:
         ("mute", "set_mic_muted", (True,)),
         ("camera", "set_camera", ("0",)),
         ("pause_vision", "set_vision_paused", (True,)),
-        ("screen", "set_screen", ("1",)),
         ("headphones", "set_headphones", (True,)),
         ("push_to_talk", "set_push_to_talk", (True,)),
         ("volume_up", "set_volume", (1.1,)),
+        ("talk_toggle", "set_listening", (True,)),  # Start talking
     ]
     for action, name, args in expected:
         QTest.keySequence(w, QKeySequence(keys_of(action)[0]))
@@ -349,6 +361,9 @@ def test_each_control_has_a_keyboard_shortcut(harness: Harness) -> None:
     harness.wait_call("set_mic_muted", False)
     QTest.keySequence(w, QKeySequence(keys_of("composer")[0]))
     assert w.composer.hasFocus()
+    QTest.keySequence(w, QKeySequence(keys_of("screen")[0]))  # last: the picker takes the keys
+    share_in_picker(harness)
+    harness.wait_call("set_screen", "1")
 
 
 def test_space_is_push_to_talk_outside_the_text_box(harness: Harness) -> None:
@@ -398,6 +413,7 @@ def test_relay_panel_shows_url_clients_and_opens_the_page(harness: Harness) -> N
 
 def test_settings_that_need_a_new_session_say_so_and_apply_on_save(harness: Harness) -> None:
     w = harness.window
+    harness.emit(SessionState(SessionPhase.LIVE, "gemini"))  # the new session will be live too
     w.activateWindow()
     harness.qtbot.waitActive(w)
     QTest.keyClick(w, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)

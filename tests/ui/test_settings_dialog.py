@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.audio.devices import AudioDevice
+from desktop_app.audio.probes import DeviceChoice
 from desktop_app.config import Settings, load_settings, save_settings, settings_path
 from desktop_app.controller_api import DeviceLists
 from desktop_app.runtime.loop_thread import LoopThread
@@ -156,7 +156,7 @@ def test_the_key_note_mentions_the_environment_and_a_file_fallback(
 
 def test_device_lists_fill_the_pickers_and_keep_a_missing_choice(qtbot: QtBot, runner: CommandRunner) -> None:
     d = _dialog(qtbot, runner, Settings(input_device="Old headset"))
-    mic = AudioDevice(3, "pulse", "ALSA", 32, 32, 44100.0, is_default_input=True, is_default_output=True)
+    mic = DeviceChoice("pulse", "pulse (ALSA)")
     d.devices._fill_devices(DeviceLists(inputs=(mic,), outputs=(mic,)))
     assert [d.devices.mic_combo.itemText(i) for i in range(d.devices.mic_combo.count())] == [
         "System default",

@@ -126,8 +126,9 @@ def test_a_spoken_and_a_typed_turn_through_the_real_controller(
 ) -> None:
     app, audio = running
     w = app.window
-    qtbot.waitUntil(lambda: w.pill.plain_text == "Live", timeout=20_000)
-    assert w.banner.isVisible() and "GEMINI_API_KEY" in w.banner.text
+    qtbot.waitUntil(lambda: w.pill.plain_text == "Demo", timeout=20_000)  # the emulator is no green "Live"
+    assert w.banner.isVisible() and "aistudio.google.com/apikey" in w.banner.text
+    assert "GEMINI_API_KEY" not in w.banner.text and "loopback" not in w.banner.text
     qtbot.waitUntil(lambda: w.relay_panel.url.startswith("http://127.0.0.1:"), timeout=10_000)
 
     audio.source.speak(speech_like(1.0) + silence(1.0))  # the emulator's VAD ends the utterance
@@ -151,7 +152,7 @@ def test_controls_reach_the_controller_and_come_back_as_state(
 ) -> None:
     app, _audio = running
     w = app.window
-    qtbot.waitUntil(lambda: w.pill.plain_text == "Live", timeout=20_000)
+    qtbot.waitUntil(lambda: w.pill.plain_text == "Demo", timeout=20_000)
     w.controls.mic.click()
     qtbot.waitUntil(lambda: w.input_state.mic_muted, timeout=5000)
     w.controls.volume.setValue(40)
@@ -168,7 +169,7 @@ def test_closing_stops_session_devices_relay_and_threads(
     qtbot: QtBot, running: tuple[WindowApp, MemoryAudio]
 ) -> None:
     app, audio = running
-    qtbot.waitUntil(lambda: app.window.pill.plain_text == "Live", timeout=20_000)
+    qtbot.waitUntil(lambda: app.window.pill.plain_text == "Demo", timeout=20_000)
     with qtbot.waitSignal(app.finished, timeout=20_000):
         app.window.close()
     assert app.clean

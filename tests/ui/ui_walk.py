@@ -219,13 +219,15 @@ def tab_walk(top: QWidget) -> list[QWidget]:
     first = visual_order(top)[0]
     first.setFocus(Qt.FocusReason.TabFocusReason)
     seen = [first]
+    stuck = 0
     for _ in range(4 * len(stops) + 10):
         before = QApplication.focusWidget()
         assert before is not None
         QTest.keyClick(before, Qt.Key.Key_Tab)
         focused = QApplication.focusWidget()
-        if focused is before:
-            break  # a keyboard trap: the walk says where
+        stuck = stuck + 1 if focused is before else 0
+        if stuck > 3:
+            break  # a keyboard trap (a label's links take a few presses, no more): the walk says where
         if focused is None or focused is first:
             break
         if id(focused) in stops and focused not in seen:

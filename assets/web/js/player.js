@@ -12,6 +12,7 @@ export class Player {
     this.context = null;
     this.node = null;
     this.starting = null;
+    this.failed = false; // the last start() failed (and play() drops audio until restart())
   }
 
   /** Create the audio graph. Call from a user gesture so the context may start. */
@@ -37,8 +38,19 @@ export class Player {
       this.node = node;
     } catch (error) {
       discardContext(context);
+      this.failed = true;
       throw error;
     }
+  }
+
+  /** Start again after a start() that failed (its worklet could not load while the relay was down, say);
+   * while a start is under way or has worked, the same as start(). */
+  restart() {
+    if (this.failed) {
+      this.failed = false;
+      this.starting = null;
+    }
+    return this.start();
   }
 
   /** Queue PCM16 little-endian bytes at 24 kHz. Without a working output (start() failed, which the caller

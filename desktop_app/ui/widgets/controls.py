@@ -98,6 +98,7 @@ class ControlBar(QWidget):
         self.monitors: list[MonitorInfo] = []
         self._chosen_monitor = "1"
         self._state = InputState()
+        self.camera_unavailable = False  # the chosen camera failed: its button says so
         self._set_monitor_menu([])
 
         self.mic.toggled.connect(self._on_mic)
@@ -143,6 +144,11 @@ class ControlBar(QWidget):
     def state(self) -> InputState:
         return self._state
 
+    def show_camera_unavailable(self, unavailable: bool) -> None:
+        """The chosen camera failed (its button says "Camera unavailable") or works again."""
+        self.camera_unavailable = unavailable
+        self._refresh_labels()
+
     def show_state(self, state: InputState) -> None:
         """Reflect what the controller reports, without emitting anything back."""
         self._state = state
@@ -176,7 +182,7 @@ class ControlBar(QWidget):
             self.mic: ("Mute", "Muted"),
             self.ptt: ("Push to talk",),
             self.talk: ("Hold to talk",),
-            self.camera: ("Camera", "Camera on"),
+            self.camera: ("Camera", "Camera on", "Camera unavailable"),
             self.share: ("Share screen", "Sharing"),
             self.pause: ("Pause vision", "Paused"),
             self.headphones: ("Headphones",),
@@ -302,7 +308,15 @@ class ControlBar(QWidget):
         self.mic.setText("Muted" if muted else "Mute")
         self.mic.setIcon(glyph("mic-off" if muted else "mic", COLORS["bad"] if muted else COLORS["text"]))
         cam_on = self.camera.isChecked()
-        self.camera.setIcon(glyph("camera" if cam_on else "camera-off"))
-        self.camera.setText("Camera on" if cam_on else "Camera")
+        failed = cam_on and self.camera_unavailable  # said by the icon's colour too (icons only when narrow)
+        self.camera.setIcon(
+            glyph("camera" if cam_on else "camera-off", COLORS["bad"] if failed else COLORS["text"])
+        )
+        self.camera.setText("Camera unavailable" if failed else "Camera on" if cam_on else "Camera")
+        self.camera.setToolTip(
+            "Camera unavailable: Retry, or choose another, in the preview (Ctrl+E turns it off)"
+            if failed
+            else "Turn the camera on or off (Ctrl+E)"
+        )
         self.share.setText("Sharing" if self.share.isChecked() else "Share screen")
         self.pause.setText("Paused" if self.pause.isChecked() else "Pause vision")

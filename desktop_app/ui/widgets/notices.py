@@ -1,4 +1,4 @@
-"""Readable, non-modal notices (errors, warnings, information) and the offline-demo banner.
+"""Readable, non-modal notices (errors, warnings, information).
 
 :class:`NoticeArea` stacks at most ``max_visible`` notices (the oldest goes when a new one arrives; that is
 the drop policy). A repeat of a visible message bumps its counter instead of stacking. Information and
@@ -7,15 +7,13 @@ retryable problems fade after a while; other errors stay until the user closes t
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.glyphs import glyph
 from desktop_app.ui.theme import COLORS, set_dynamic
 
-__all__ = ["Notice", "NoticeArea", "OfflineBanner"]
+__all__ = ["Notice", "NoticeArea"]
 
 _TONE_GLYPH = {
     "error": ("close", COLORS["bad"]),
@@ -112,50 +110,3 @@ class NoticeArea(QWidget):
     def clear(self) -> None:
         for notice in list(self._notices):
             self.dismiss(notice)
-
-
-class OfflineBanner(QFrame):
-    """The polite but unmissable "offline demo" banner, with a button to open the key setting."""
-
-    set_key_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self._body = ""
-        self._text = QLabel()  # "Offline demo." in bold, then the notice: one label, so one line less
-        self._text.setWordWrap(True)
-        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        button = QPushButton("Set API key…")
-        button.setIcon(glyph("key", COLORS["text"], 16))
-        button.clicked.connect(self.set_key_requested)
-        self.button = button
-        icon = QLabel()
-        icon.setPixmap(glyph("spark", COLORS["warn"], 22, 2.0).pixmap(QSize(22, 22)))
-        row = QHBoxLayout(self)
-        row.setContentsMargins(14, 8, 14, 8)
-        row.setSpacing(12)
-        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self._text, 1)
-        row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
-        self.setVisible(False)
-        self.setAccessibleName("Offline demo notice")
-
-    @property
-    def text(self) -> str:
-        """The notice as shown, without the bold "Offline demo." before it."""
-        return self._body
-
-    def show_notice(self, notice: str) -> None:
-        """Show the backend's notice, plus how to set a key; an empty notice hides the banner."""
-        if not notice:
-            self.setVisible(False)
-            return
-        body = notice.strip()
-        if body.lower().startswith("offline demo:"):
-            body = body[len("offline demo:") :].strip()
-            body = body[:1].upper() + body[1:]
-        self._body = body
-        self._text.setText(f"<b>Offline demo.</b> {html.escape(body)}")
-        self.button.setToolTip("Paste a Gemini API key; it is saved in your system keyring where possible")
-        self.setVisible(True)

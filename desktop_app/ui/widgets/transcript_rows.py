@@ -71,6 +71,8 @@ class Row:
         parts = []
         if e.typed:
             parts.append("typed")
+        if e.not_sent:
+            parts.append("not sent")
         if e.latency_ms is not None:
             parts.append(f"{e.latency_ms:,.0f} ms")
         if self.thought:
@@ -85,6 +87,8 @@ class Row:
 def _widget_text(entry: TranscriptEntry) -> str:
     if entry.kind is EntryKind.CONSENT and entry.card is not None:
         return f"Consent for {entry.text}: {entry.card.value}"
+    if entry.kind is EntryKind.UNSENT:
+        return f"Not sent: {entry.text}"
     if entry.grounding is not None:
         return "Sources: " + " · ".join(chip_label(s) for s in entry.grounding.sources)
     return entry.text
@@ -103,7 +107,7 @@ def bubble_look(row: Row, selected: bool = False) -> BubbleLook:
     e = row.entry
     user = e is not None and e.kind is EntryKind.USER
     border = "#34498a" if user else COLORS["border"]
-    if e is not None and e.interrupted:
+    if e is not None and (e.interrupted or e.not_sent):
         border = COLORS["warn"]
     if selected:
         border = COLORS["accent"]

@@ -60,6 +60,7 @@ from desktop_app.ui.transcript_model import ChangeKind, EntryKind, TranscriptCha
 from desktop_app.ui.widgets.consent_card import ConsentCard
 from desktop_app.ui.widgets.source_chips import SourceChips
 from desktop_app.ui.widgets.transcript_rows import BubbleLook, Row, RowKind, RowModel, bubble_look
+from desktop_app.ui.widgets.unsent_note import UnsentNote
 
 __all__ = ["BubbleLook", "Row", "RowKind", "TranscriptView", "bubble_look"]  # rows: transcript_rows.py
 
@@ -191,6 +192,8 @@ class TranscriptView(QListView):
     """(call id, ConsentAnswer): the user answered a consent card."""
     source_failed = Signal(str)
     """A source chip's link was refused or no browser opened it."""
+    resend_requested = Signal(int)
+    """Resend on a not-sent message's note: the UNSENT entry's id (``TranscriptModel.take_unsent``)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -286,7 +289,7 @@ class TranscriptView(QListView):
             row = Row(RowKind.SYSTEM, entry=None, label=entry.text)
         elif entry.kind is EntryKind.TOOL:
             row = Row(RowKind.TOOL, entry=entry)
-        elif entry.kind in (EntryKind.CONSENT, EntryKind.SOURCES):
+        elif entry.kind in (EntryKind.CONSENT, EntryKind.SOURCES, EntryKind.UNSENT):
             self._add_widget_row(entry)
             return
         else:
@@ -307,6 +310,10 @@ class TranscriptView(QListView):
             chips = SourceChips(entry.grounding)
             chips.open_failed.connect(self.source_failed)
             widget = chips
+        elif entry.kind is EntryKind.UNSENT:
+            note = UnsentNote(entry.id)
+            note.resend.connect(self.resend_requested)
+            widget = note
         else:
             return
         row = Row(RowKind.WIDGET, entry=entry, widget=widget)

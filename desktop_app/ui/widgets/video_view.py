@@ -67,8 +67,9 @@ def fit_frame(frame: npt.NDArray[np.uint8], size: tuple[int, int], *, fast: bool
 class VideoView(QWidget):
     """Paints the newest frame letterboxed in a rounded dark panel, with a status chip and a placeholder.
 
-    :meth:`show_frame` takes a BGR array; :meth:`clear` returns to the placeholder text. A "Retry" button
-    appears with :meth:`offer_retry` and emits :attr:`retry_requested`.
+    :meth:`show_frame` takes a BGR array; :meth:`clear` returns to the placeholder: a title and a hint, both
+    wrapped and clipped to the panel, so a long error always fits. "Retry" and "Choose another…" appear
+    below the hint with :meth:`offer_retry` and emit :attr:`retry_requested` / :attr:`choose_requested`.
 
     Privacy masks: call :meth:`show_masks` with the source's label and stored masks whenever the source
     changes; the user drags on the picture to add one and clicks one to remove it, and
@@ -76,6 +77,7 @@ class VideoView(QWidget):
     """
 
     retry_requested = Signal()
+    choose_requested = Signal()
     masks_edited = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -92,7 +94,7 @@ class VideoView(QWidget):
         self._chip_pixmap: tuple[tuple[str, str, float], QPixmap] | None = None
         self.frames_shown = 0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(192, 108))
+        self.setMinimumSize(QSize(160, 90))  # the card fits an 800×560 window with a banner shown
         # opaque: the view paints its own corners, so 30 repaints a second never repaint the card behind
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.mask_overlay = MaskOverlay(self._picture_rect, self)
@@ -100,6 +102,10 @@ class VideoView(QWidget):
         self._retry = QPushButton("Retry", self)  # created after the overlay, so it stays clickable above it
         self._retry.setVisible(False)
         self._retry.clicked.connect(self.retry_requested)
+        self._choose = QPushButton("Choose another…", self)
+        self._choose.setAccessibleName("Choose another camera")
+        self._choose.setVisible(False)
+        self._choose.clicked.connect(self.choose_requested)
         self.setAccessibleName("Camera preview")
 
     def sizeHint(self) -> QSize:
@@ -126,6 +132,7 @@ class VideoView(QWidget):
         self._scaled = None
         self._placeholder = placeholder
         self._hint = hint
+        self._place_retry()
         self.update()
 
     def set_chip(self, text: str, tone: str = "idle") -> None:
@@ -137,19 +144,38 @@ class VideoView(QWidget):
         """Show (and let the user edit) the privacy masks of ``source``, e.g. ``camera 0``."""
         self.mask_overlay.show_source(source, masks)
 
-    def offer_retry(self, offered: bool) -> None:
+    def offer_retry(self, offered: bool, *, choose: bool = True) -> None:
+        """Show Retry (and, with ``choose``, "Choose another…") under the placeholder, or hide them."""
         self._retry.setVisible(offered)
+        self._choose.setVisible(offered and choose)
         self._place_retry()
 
     def resizeEvent(self, event: object) -> None:
         self.mask_overlay.setGeometry(self.rect())
         self._place_retry()
 
-    def _place_retry(self) -> None:
-        hint = self._retry.sizeHint()
-        self._retry.setGeometry(
-            (self.width() - hint.width()) // 2, self.height() // 2 + 34, hint.width(), hint.height()
+    def _hint_height(self, width: int) -> int:
+        if not self._hint:
+            return 0
+        flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap)
+        return (
+            QFontMetrics(self.font()).boundingRect(0, 0, max(1, width), 100_000, flags, self._hint).height()
         )
+
+    def _buttons_top(self) -> int:
+        """Where the buttons go: under the hint, and never below the panel's bottom edge."""
+        height = self._retry.sizeHint().height()
+        below_hint = self.height() // 2 + 8 + self._hint_height(self.width() - 48) + 12
+        return max(self.height() // 2 + 8, min(below_hint, self.height() - height - 12))
+
+    def _place_retry(self) -> None:
+        buttons = [b for b in (self._retry, self._choose) if not b.isHidden()]
+        widths = [b.sizeHint().width() for b in buttons]
+        left = (self.width() - sum(widths) - 8 * (len(buttons) - 1)) // 2
+        top = self._buttons_top()
+        for button, width in zip(buttons, widths, strict=True):
+            button.setGeometry(left, top, width, button.sizeHint().height())
+            left += width + 8
 
     def _corners(self) -> QPainterPath:
         size = (self.width(), self.height())
@@ -217,19 +243,30 @@ class VideoView(QWidget):
             title.setPointSizeF(self.font().pointSizeF() * 1.25)
             title.setBold(True)
             p.setFont(title)
+            title_area = rect.adjusted(20, 8, -20, -rect.height() / 2 + 6)
+            p.save()
+            p.setClipRect(title_area)  # a long title wraps upwards and never spills out of the panel
             p.drawText(
-                rect.adjusted(20, 0, -20, -rect.height() / 2 + 6),
-                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
+                title_area,
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap),
                 self._placeholder,
             )
+            p.restore()
             if self._hint:
                 p.setFont(self.font())
                 p.setPen(QColor(COLORS["faint"]))
+                bottom = self._buttons_top() - 6 if self._retry.isVisible() else rect.height() - 8
+                hint_area = QRectF(
+                    24, rect.height() / 2 + 8, rect.width() - 48, bottom - rect.height() / 2 - 8
+                )
+                p.save()
+                p.setClipRect(hint_area)  # the hint stops above the buttons
                 p.drawText(
-                    rect.adjusted(24, rect.height() / 2 + 8, -24, -8),
+                    hint_area,
                     int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
                     self._hint,
                 )
+                p.restore()
         if self._chip:
             self._paint_chip(p)
         p.end()

@@ -395,3 +395,18 @@ def test_a_history_only_model_takes_seeded_history_before_realtime_input_only() 
     assert 'You said: "now"' in transcript(drain(model))
     with pytest.raises(WireError):
         model.handle(ClientTurn(("late",), turn_complete=True))
+
+
+def test_the_setup_voice_pitches_the_synthetic_reply() -> None:
+    from desktop_app.emulator.media import DEFAULT_PITCH_HZ, synth_voice, voice_pitch
+    from desktop_app.emulator.parse import parse_setup
+
+    speech = {"voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Kore"}}}
+    setup = parse_setup({"setup": {"model": "m", "generationConfig": {"speechConfig": speech}}})
+    assert setup.voice == "Kore"
+    assert parse_setup({"setup": {"model": "m"}}).voice is None
+    assert voice_pitch(None) == DEFAULT_PITCH_HZ and voice_pitch("kore") == voice_pitch("Kore")
+    assert {voice_pitch(v) for v in ("Kore", "Charon", "Puck")} <= {110.0 + 10 * i for i in range(24)}
+    pcm = np.frombuffer(synth_voice(1.0, pitch_hz=voice_pitch("Kore")), dtype="<i2").astype(np.float64)
+    peak = np.fft.rfftfreq(len(pcm), 1 / 24_000)[int(np.argmax(np.abs(np.fft.rfft(pcm))))]
+    assert abs(peak - voice_pitch("Kore")) < 2

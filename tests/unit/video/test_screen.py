@@ -48,6 +48,7 @@ class XWindow:
             raise RuntimeError(f"cannot open X display {display}")
         root = x.XDefaultRootWindow(self._dpy)
         win = x.XCreateSimpleWindow(self._dpy, root, box.left, box.top, box.width, box.height, 0, 0, rgb)
+        self.id = int(win)  # the X11 window id (the window-sharing tests name and move it)
         x.XMapWindow(self._dpy, win)
         x.XSync(self._dpy, 0)  # mapped and painted by the server when this returns
 
