@@ -2,9 +2,9 @@
 
 :class:`MainWindow` is the :class:`~desktop_app.ui.window_events.EventView` (the widgets of
 :mod:`~desktop_app.ui.window_layout` and how events show in them) plus its commands: the controls, the
-composer, the keyboard shortcuts (bound from the one table, :mod:`desktop_app.ui.shortcut_keys`, and listed
-by the shortcut sheet on F1) and the push-to-talk key (Space), the header buttons that open the history
-panel and the settings, and applying what the settings dialog returns.
+composer, the keyboard (:mod:`~desktop_app.ui.window_keys`: the table's shortcuts run the actions named
+here, the sheet on F1, Space for push-to-talk, Tab in layout order), the header buttons that open the
+history panel and the settings, and applying what the settings dialog returns.
 
 It turns user actions into calls of the :class:`~desktop_app.controller_api.Controller` methods through the
 :class:`~desktop_app.ui.bridge.CommandRunner`; it never awaits the controller and never waits. Until
@@ -23,17 +23,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal, SignalInstance
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QApplication,
-    QComboBox,
-    QLineEdit,
-    QPlainTextEdit,
-    QTextEdit,
-    QWidget,
-)
+from PySide6.QtCore import QUrl, Signal, SignalInstance
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QShortcut
 
 from desktop_app.controller_api import (
     Controller,
@@ -50,21 +41,17 @@ from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.screen_picker import ScreenPicker
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
-from desktop_app.ui.shortcut_keys import BOUND, keys_of
 from desktop_app.ui.shortcut_sheet import ShortcutSheet
-from desktop_app.ui.tab_order import follow_reading_order
 from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.transcript_model import ChangeKind
 from desktop_app.ui.window_events import EventView
+from desktop_app.ui.window_keys import WindowKeys
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
 from desktop_app.ui.window_ports import WindowPorts
 
 __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "MainWindow"]
 
 T = TypeVar("T")
-
-_TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
-_TALK_KEY = QKeySequence(keys_of("talk")[0])[0].key()  # type: ignore[index]
 
 
 class MainWindow(EventView):
@@ -90,9 +77,7 @@ class MainWindow(EventView):
         self.dialog: SettingsDialog | None = None
         self.history_store = ports.history_store
         self.history_dialog: HistoryDialog | None = None
-        self.shortcut_sheet: ShortcutSheet | None = None
         self._stored_key = StoredKey()
-        self._talk_key_down = False
         self.hide_on_close: Callable[[], bool] | None = None
         """Asked when the window is closed: True hides it (to the tray) instead (desktop_presence)."""
         self.desktop_status = ""
@@ -103,11 +88,10 @@ class MainWindow(EventView):
 
         self._connect_widgets()
         self._connect_controls()
-        self._shortcuts()
+        self.keys = self._keys()
         self._runner.failed.connect(lambda message: self.notices.add(message, "error"))
         if not self._memory.restore(self, self.splitter):
             self.fit_to_screen()
-        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
 
     # --- wiring --------------------------------------------------------------------------------------
 
@@ -158,8 +142,8 @@ class MainWindow(EventView):
         """Each time ``signal`` fires with a value, run ``command(controller, value)``."""
         signal.connect(lambda value: self.command(what, lambda ctl: command(ctl, value)))
 
-    def _shortcuts(self) -> None:
-        """A QShortcut for each key of each :data:`~desktop_app.ui.shortcut_keys.BOUND` entry."""
+    def _keys(self) -> WindowKeys:
+        """Each table shortcut runs its action here; Space and Tab too (see :mod:`.window_keys`)."""
         c = self.controls
         actions: dict[str, Callable[[], object]] = {
             "talk_toggle": self.talk_toggle.toggle,
@@ -177,25 +161,24 @@ class MainWindow(EventView):
             "composer": self.composer.setFocus,
             "quit": self.quit,
         }
-        self.shortcuts: dict[str, QShortcut] = {}
-        for entry in BOUND:
-            for key in entry.keys:
-                sequence = QKeySequence(key)
-                shortcut = QShortcut(sequence, self)
-                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-                shortcut.activated.connect(actions[entry.action])
-                self.shortcuts[sequence.toString()] = shortcut
+        return WindowKeys(
+            self,
+            actions,
+            push_to_talk=lambda: self.input_state.push_to_talk,
+            talk=lambda pressed: self.command("Push-to-talk", lambda ctl: ctl.talk(pressed)),
+        )
+
+    @property
+    def shortcuts(self) -> dict[str, QShortcut]:
+        return self.keys.shortcuts
+
+    @property
+    def shortcut_sheet(self) -> ShortcutSheet | None:
+        return self.keys.sheet
 
     def open_shortcut_sheet(self) -> ShortcutSheet:
         """Show the list of shortcuts (F1, Ctrl+/), or bring it forward; returns it (tests read it)."""
-        sheet = self.shortcut_sheet
-        if sheet is None or not shiboken6.isValid(sheet):
-            sheet = ShortcutSheet(self.settings, parent=self)
-            sheet.finished.connect(sheet.deleteLater)
-            self.shortcut_sheet = sheet
-        sheet.show()
-        sheet.activateWindow()
-        return sheet
+        return self.keys.open_sheet(self.settings)
 
     # --- the controller ------------------------------------------------------------------------------
 
@@ -418,41 +401,12 @@ class MainWindow(EventView):
 
         self.command("Applying the settings", lambda ctl: ctl.apply_settings(settings), on_result=applied)
 
-    # --- push-to-talk key -----------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        is_key = kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(event, QKeyEvent)
-        if is_key and self._handle_talk_key(event):  # type: ignore[arg-type]
-            return True
-        pressed = kind == QEvent.Type.KeyPress and isinstance(watched, QWidget)
-        if pressed and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):  # type: ignore[attr-defined]
-            follow_reading_order(watched.window())  # type: ignore[attr-defined]  # dialogs' Tab too
-        return super().eventFilter(watched, event)
-
-    def _handle_talk_key(self, event: QKeyEvent) -> bool:
-        if event.key() != _TALK_KEY or event.modifiers() != Qt.KeyboardModifier.NoModifier:
-            return False
-        if not self.input_state.push_to_talk or not self.isActiveWindow():
-            return False
-        if isinstance(QApplication.focusWidget(), _TEXT_INPUTS):
-            return False
-        if event.isAutoRepeat():
-            return True
-        pressed = event.type() == QEvent.Type.KeyPress
-        if pressed != self._talk_key_down:
-            self._talk_key_down = pressed
-            self.command("Push-to-talk", lambda ctl: ctl.talk(pressed))
-        return True
-
     # --- closing ---------------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._close_allowed:
             self._memory.save(self, self.splitter)
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self)
+            self.keys.stop()
             event.accept()
             return
         event.ignore()
