@@ -21,7 +21,8 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.bench.window_rig import XvfbDisplay
-from desktop_app.core.app_events import InputState
+from desktop_app.core.app_events import BackendInfo, InputState
+from desktop_app.core.error_wording import wording_for
 from desktop_app.ui.widgets.transcript_view import MEASURE_CHARS
 from desktop_app.ui.window_layout import MINIMUM_SIZE
 from tests.ui.conftest import Harness
@@ -161,3 +162,20 @@ def test_on_a_real_x_server_each_screen_size_is_filled_cleanly(
     shot = cv2.imread(str(tmp_path / "window.png"))
     assert shot is not None and shot.shape[:2] == (height, width) and shot.std() > 20
     cv2.imwrite(str(ARTIFACTS / f"xvfb-{width}x{height}.png"), shot)
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES[:2])
+def test_the_connection_problem_banner_fits_too(harness: Harness, width: int, height: int) -> None:
+    """With a key (no demo banner) and a failed connection, the problem banner and its Retry fit."""
+    w = harness.window
+    fill_window(harness)
+    harness.emit(BackendInfo("gemini", "gemini-3.8-live"))
+    harness.wait(lambda: not w.banner.isVisible())
+    wording = wording_for("live_error")
+    assert wording is not None
+    w.error_banner.show_problem(wording, "1011 internal error")
+    _resize(harness, width, height)
+    assert w.error_banner.isVisible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert w.grab().save(str(ARTIFACTS / f"window-problem-{width}x{height}.png"))
+    assert layout_problems(w) == []

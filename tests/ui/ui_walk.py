@@ -24,6 +24,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from desktop_app.core.app_events import BackendInfo, InputState, RelayStatus
+from desktop_app.core.error_wording import wording_for
 from desktop_app.core.events import Role, SessionPhase, SessionState, Transcript, TurnComplete
 from desktop_app.core.media_events import FrameSent, PreviewFrame
 from desktop_app.history import history_dir
@@ -104,10 +105,25 @@ def activate(harness: Harness, top: QWidget) -> None:
 
 
 def surfaces(harness: Harness) -> Iterator[tuple[str, QWidget]]:
-    """Open each surface in turn and yield (name, its top-level widget), active; closes what it opened."""
+    """Open each surface in turn and yield (name, its top-level widget), active; closes what it opened:
+    the window, the window with the connection-problem banner, the share picker, each settings page, the
+    history panel and the shortcut sheet."""
     w = harness.window
     activate(harness, w)
     yield "window", w
+    wording = wording_for("live_error")
+    assert wording is not None
+    w.error_banner.show_problem(wording, "1011 internal error: the test's failure")
+    harness.wait(w.error_banner.isVisible)
+    yield "window with a connection problem", w
+    w.error_banner.resolve()
+    picker = w.open_screen_picker()
+    harness.wait(lambda: picker.share_button.isEnabled())
+    activate(harness, picker)
+    yield "screen picker", picker
+    picker.reject()
+    harness.wait(lambda: not picker.isVisible())
+    activate(harness, w)
     dialog = w.open_settings()
     harness.wait(dialog.isVisible)
     activate(harness, dialog)
