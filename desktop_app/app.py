@@ -91,7 +91,7 @@ def build_app(
         audio.gate = MicGate(listening=False)
         vision.open_at_start = False
     history = HistoryService(settings, bus, backend, clock)
-    conversation.taps += [vision.on_session_event, history.on_session_event]
+    conversation.taps += [vision.on_session_event, history.on_session_event, audio.on_session_event]
     conversation.on_mic_sent = history.on_mic_sent
     conversation.on_user_text = history.user_text
     relay = RelayService(settings, bus, backend) if mode is Mode.WINDOW else None

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="window: connect and listen at launch (default: idle, nothing sent until Start talking)",
     )
     audio.add_argument(
+        "--no-barge-in", action="store_true", help="never duck the model's voice when you talk over it"
+    )
+    audio.add_argument(
         "--record-audio",
         action="store_true",
         help="record both sides to a two-channel WAV next to the session's history file",
@@ -168,6 +171,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         values["relay_allow_origins"] = tuple(args.allow_origin)
     if args.headphones:
         values["echo_cancellation"] = False
+    if args.no_barge_in:
+        values["local_barge_in"] = False
     if args.record_audio:
         values["record_audio"] = True
     if args.video is not None:

@@ -116,6 +116,7 @@ class Settings:
     block_ms: int = _in(Section.AUDIO, 20)
     echo_cancellation: bool = _in(Section.AUDIO, True)
     noise_suppression: bool = _in(Section.AUDIO, True)
+    local_barge_in: bool = _in(Section.AUDIO, True)  # duck the model's voice when the user talks over it
     # volume: applied at once, nothing reopens
     output_volume: float = _in(Section.VOLUME, 1.0)
     # video source: a change switches the camera or screen

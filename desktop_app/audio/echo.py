@@ -44,6 +44,7 @@ timestamps (``outputBufferDacTime``, ``inputBufferAdcTime`` relative to ``curren
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -157,6 +158,10 @@ class EchoCanceller:
         self._lead = self.settings.lead_ms / 1000.0
         self._rendered: DropOldest[_Rendered] = DropOldest(render_queue_blocks)
         self._render_times = StreamTimeMapper()
+        self.block_levels: deque[tuple[float, float | None]] = deque(maxlen=64)
+        """Per processed block, oldest first: the mean squares (full scale 1.0) of the microphone before
+        processing and of the reference (None without echo cancellation). Read-only for others: the local
+        barge-in detector pops one per block it receives; unread ones fall off the old end."""
 
     @property
     def enabled(self) -> bool:
@@ -211,10 +216,14 @@ class EchoCanceller:
         if self._engine is None:
             return near
         far: Int16Array | None = None
+        far_ms: float | None = None
         if self.settings.echo_cancellation:
             self._take_rendered()
             ref = self.timeline.read(adc_time + self._lead, len(near))
             far = to_pcm16(ref)
+            far_ms = float(np.dot(ref, ref)) / max(1, len(ref))
+        near_ms = float(np.einsum("i,i->", near, near, dtype=np.float64)) / max(1, len(near)) / 2.0**30
+        self.block_levels.append((near_ms, far_ms))
         return self._engine.process(near, far)
 
     def reset(self) -> None:

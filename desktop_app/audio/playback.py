@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_app.audio.counters import AudioCounters, SpeakerTiming
+from desktop_app.audio.ducking import DuckGain
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
 from desktop_app.audio.resample import StreamResampler
@@ -122,6 +123,8 @@ class SpeakerPlayback(DeviceShell):
         self.last_interrupt: SpeakerTiming | None = None
         self._recent: deque[float] = deque(maxlen=10)  # callback times, for :attr:`ready`
         self._times = StreamTimeMapper()
+        self.ducker: DuckGain | None = None
+        """Local barge-in's ramped gain, applied to every block handed to the device (set on the loop)."""
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -232,6 +235,8 @@ class SpeakerPlayback(DeviceShell):
             self._gain = target
         elif target != 1.0:
             buf *= target
+        if (ducker := self.ducker) is not None:
+            ducker.apply(buf)
         outdata[:] = buf[:, None]
         written = buf.copy()
         stream_now, stream_dac = time_info.currentTime, time_info.outputBufferDacTime

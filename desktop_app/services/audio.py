@@ -15,6 +15,11 @@ Device faults never leave the user in silence. A supervised watcher reopens the 
 
 Each reopen hands the new speaker to ``on_new_sink``. The same notice is not repeated while the devices
 are retried.
+
+Local barge-in (:mod:`desktop_app.audio.barge_in`, the ``local_barge_in`` setting): the pump shows every
+echo-cancelled block to :attr:`AudioService.barge_in` before forwarding it, so the model's voice is ducked
+as soon as the user talks over it; the composition root passes session events to :meth:`on_session_event`,
+where the server's ``interrupted`` confirms the duck.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
+from desktop_app.audio.barge_in import LocalBargeIn
 from desktop_app.audio.devices import DeviceKind
 from desktop_app.audio.factory import AudioIO, AudioOptions, NullSink, NullSource, open_audio
 from desktop_app.audio.pulse import presence
@@ -99,6 +105,7 @@ class AudioService(ServiceBase):
         self.named_on_command_line: dict[str, str] = {}
         """``input_device``/``output_device`` as the command line named them: a notice about such a device
         says it came from the command line, not from the saved settings (set by the CLI after build)."""
+        self.barge_in = LocalBargeIn(enabled=settings.local_barge_in)
 
     @property
     def sink(self) -> AudioSink:
@@ -156,6 +163,7 @@ class AudioService(ServiceBase):
             self._notice(notice, "audio_notice")
         if not audio.notices:
             self._shown.clear()
+        self.barge_in.attach(audio.sink, getattr(audio, "canceller", None))
         blocks = audio.source.blocks()  # iterated once: a restarted pump goes on with the same iterator
         self._pump = self._bus.supervisor.spawn(
             "microphone", lambda: self._pump_microphone(audio, blocks), policy=Policy.RESTART
@@ -171,12 +179,14 @@ class AudioService(ServiceBase):
         await audio.source.aclose()
         pump, self._pump = self._pump, None
         await stop_task(pump)
+        self.barge_in.detach()
         await audio.sink.aclose()
 
     async def apply_settings(self, settings: Settings) -> None:
         """Reopen the devices as ``settings`` say (the new :attr:`sink` also goes to ``on_new_sink``)."""
         self._settings = settings
         self.headphones = not settings.echo_cancellation
+        self.barge_in.enabled = settings.local_barge_in
         self._shown.clear()
         await self._reopen()
 
@@ -200,6 +210,10 @@ class AudioService(ServiceBase):
         self._settings = replace(self._settings, echo_cancellation=not on)
         self.headphones = on
         await self._reopen()
+
+    def on_session_event(self, event: Event) -> None:
+        """A session event (the conversation's tap): ``Interrupted`` confirms a local duck."""
+        self.barge_in.on_session_event(event)
 
     # --- device faults ------------------------------------------------------------------------------
 
@@ -277,8 +291,9 @@ class AudioService(ServiceBase):
                 self._notice(f"The {kind.noun} {spec!r} is connected again; using it.", "audio_notice")
 
     async def _pump_microphone(self, audio: AudioIO, blocks: AsyncIterator[MicAudio]) -> None:
-        """Forward microphone blocks while the gate is open; drop them otherwise."""
+        """Show every block to local barge-in; forward it while the gate is open, drop it otherwise."""
         async for block in blocks:
+            self.barge_in.feed(block.pcm, listening=self.gate.open)
             if self.gate.open:
                 await self._forward(block)
         if self.audio is audio:  # the blocks ended without stop(): e.g. the source itself failed

@@ -152,6 +152,9 @@ class DevicesPage(SettingsPage):
         self.listen = self.field(
             "At launch", "listen_at_launch", QCheckBox("Start listening when the app opens (else: idle)")
         )
+        self.barge_in = self.field(
+            "", "local_barge_in", QCheckBox("Lower Gemini's voice at once when you talk over it")
+        )
         self._query("Listing audio devices", _all_audio_devices, self._fill_devices, self.mic_result)
         self._query("Listing cameras", camera_choices, self._fill_cameras, self.camera_preview)
 

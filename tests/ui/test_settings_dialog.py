@@ -221,3 +221,11 @@ def test_recording_both_sides_is_a_checkbox_that_round_trips_without_a_new_sessi
     save_settings(d.result_settings())
     assert load_settings().record_audio is True
     assert _dialog(qtbot, runner, load_settings()).conversation.record_audio.isChecked()
+
+
+def test_the_devices_page_turns_local_barge_in_off(qtbot: QtBot, runner: CommandRunner) -> None:
+    d = _dialog(qtbot, runner, Settings())
+    assert d.devices.barge_in.isChecked(), "on by default"
+    d.devices.barge_in.setChecked(False)
+    assert d.changed_fields() == {"local_barge_in"}
+    assert d.edited_settings().local_barge_in is False
