@@ -10,7 +10,7 @@ dismissed banner stays away on later runs. The connection pill still says "Demo"
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from desktop_app.core.error_wording import KEY_URL
 from desktop_app.ui.glyphs import glyph
@@ -36,9 +36,7 @@ class DemoBanner(QFrame):
         self.setObjectName("banner")
         self.hidden_by_user = False
         """The user dismissed the banner (now or on an earlier run): it is not shown again."""
-        title = QLabel("Offline demo")
-        title.setObjectName("bannerTitle")
-        self._text = QLabel(DEMO_TEXT)
+        self._text = QLabel(f"<b>Offline demo.</b> {DEMO_TEXT}")  # one label: a line less at 800×560
         self._text.setWordWrap(True)
         self._text.setTextFormat(Qt.TextFormat.RichText)
         self._text.setOpenExternalLinks(True)
@@ -47,6 +45,10 @@ class DemoBanner(QFrame):
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )  # fmt: skip
         self._text.setAccessibleName("About the offline demo")
+        self._text.setStyleSheet(  # its links take Tab: a focus ring that does not move the text
+            f"QLabel {{ border: 2px solid transparent; border-radius: 4px; }}"
+            f" QLabel:focus {{ border-color: {COLORS['focus']}; }}"
+        )
         button = QPushButton("Add API key…")
         button.setIcon(glyph("key", COLORS["text"], 16))
         button.setToolTip("Paste a Gemini API key; it is saved in your system keyring where possible")
@@ -61,15 +63,11 @@ class DemoBanner(QFrame):
         self.close_button = close
         icon = QLabel()
         icon.setPixmap(glyph("spark", COLORS["warn"], 22, 2.0).pixmap(QSize(22, 22)))
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        text.addWidget(title)
-        text.addWidget(self._text)
         row = QHBoxLayout(self)
-        row.setContentsMargins(14, 10, 10, 10)
+        row.setContentsMargins(14, 6, 10, 6)
         row.setSpacing(12)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        row.addLayout(text, 1)
+        row.addWidget(self._text, 1)
         row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.setVisible(False)
@@ -78,7 +76,8 @@ class DemoBanner(QFrame):
     @property
     def text(self) -> str:
         """The banner's words as plain text (the link as its visible text)."""
-        return self._text.text().replace(f'<a href="{KEY_URL}">', "").replace("</a>", "")
+        shown = self._text.text().removeprefix("<b>Offline demo.</b> ")
+        return shown.replace(f'<a href="{KEY_URL}">', "").replace("</a>", "")
 
     def show_notice(self, notice: str) -> None:
         """Show the banner while the backend gives a demo ``notice``; an empty one (Gemini) hides it.

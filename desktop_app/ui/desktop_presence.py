@@ -33,6 +33,7 @@ from desktop_app.ui.global_shortcuts import GlobalShortcuts
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifications import Notifier
 from desktop_app.ui.overlay import CaptionOverlay
+from desktop_app.ui.shortcut_keys import keys_of
 from desktop_app.ui.talk_driver import TalkDriver
 from desktop_app.ui.tool_view import ConsentPrompt
 from desktop_app.ui.transcript_model import EntryKind
@@ -42,7 +43,7 @@ __all__ = ["DesktopPresence"]
 
 log = logging.getLogger(__name__)
 
-OVERLAY_KEY = "Ctrl+Shift+C"  # in the window: show or hide the captions
+OVERLAY_KEY = keys_of("captions")[0]  # in the window: show or hide the captions
 CONSENT_ACTIONS = {
     ConsentAnswer.ALLOW_ONCE.value: "Allow once",
     ConsentAnswer.ALWAYS.value: "Always allow",

@@ -1,6 +1,10 @@
-"""Small line icons for the controls, drawn from inline SVG so they need no icon theme or files.
+"""Small line icons for the controls, drawn from inline SVG so they need no icon theme or files, and
+symbols in text that fall back when the fonts at hand cannot draw them.
 
 :func:`glyph` renders one (24×24 view box, round strokes) in a colour, cached per name, colour and size.
+:func:`renders` says whether the application font, or a font Qt falls back to on this system, has a
+glyph for every character of a text (a plain Debian install has only DejaVu: it has ✓ and ▸ but not ⏸);
+:func:`symbol` gives a symbol where it renders and its fallback text where it does not.
 :func:`app_icon` loads the application icon from ``assets/icons`` (PNG sizes, falling back to the SVG),
 found through :func:`desktop_app.controller_api.icons_dir`.
 """
@@ -10,12 +14,12 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QFont, QGuiApplication, QIcon, QPainter, QPixmap, QTextLayout
 from PySide6.QtSvg import QSvgRenderer
 
 from desktop_app.controller_api import icons_dir
 
-__all__ = ["GLYPHS", "app_icon", "glyph"]
+__all__ = ["GLYPHS", "app_icon", "glyph", "renders", "symbol"]
 
 _MIC = '<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3M8.5 21h7"/>'
 GLYPHS: dict[str, str] = {
@@ -72,6 +76,23 @@ def glyph(name: str, color: str = "#e7e9ef", size: int = 20, stroke: float = 1.8
         pixmap.setDevicePixelRatio(scale)
         icon.addPixmap(pixmap)
     return icon
+
+
+def renders(text: str, font: QFont | None = None) -> bool:
+    """True when ``font`` (the application's by default) or Qt's fallback fonts on this system have a
+    glyph for every character of ``text``. Call on the Qt thread with a QGuiApplication in place."""
+    layout = QTextLayout(text, font or QGuiApplication.font())
+    layout.beginLayout()
+    layout.createLine()
+    layout.endLayout()
+    return all(0 not in run.glyphIndexes() for run in layout.glyphRuns())
+
+
+@functools.lru_cache(maxsize=64)
+def symbol(char: str, fallback: str = "") -> str:
+    """``char`` where the application font can draw it, else ``fallback`` (text, or nothing). Call on
+    the Qt thread with a QGuiApplication in place (the answer is cached for the font it had then)."""
+    return char if renders(char) else fallback
 
 
 def app_icon() -> QIcon:

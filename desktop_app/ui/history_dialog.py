@@ -58,6 +58,7 @@ from desktop_app.ui.history_prompts import (
     ask_to_confirm,
     ask_where_to_save,
 )
+from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.transcript_model import ChangeKind, TranscriptChange
 from desktop_app.ui.widgets.card import card
@@ -134,8 +135,8 @@ class HistoryDialog(QDialog):
         self.count_label = _label("Reading…", "muted")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setIcon(glyph("refresh", COLORS["text"], 16))
-        self.refresh_button.setToolTip("Read the history folder again (F5)")
-        self.refresh_button.setShortcut("F5")
+        self.refresh_button.setToolTip(tip("history_refresh", "Read the history folder again"))
+        self.refresh_button.setShortcut(keys_of("history_refresh")[0])
         self.refresh_button.clicked.connect(self.refresh)
         self.folder_button = QPushButton("Open folder")
         self.folder_button.setToolTip(str(self._store.directory))
@@ -227,11 +228,11 @@ class HistoryDialog(QDialog):
     def _keys(self) -> None:
         """Delete deletes (only from the list: in the search field it deletes text), F2 renames, Ctrl+F
         searches."""
-        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list)
+        delete = QShortcut(QKeySequence(keys_of("history_delete")[0]), self.list)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self.delete)
-        QShortcut(QKeySequence(Qt.Key.Key_F2), self).activated.connect(self.rename)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.focus_search)
+        QShortcut(QKeySequence(keys_of("history_rename")[0]), self).activated.connect(self.rename)
+        QShortcut(QKeySequence(keys_of("history_search")[0]), self).activated.connect(self.focus_search)
 
     def focus_search(self) -> None:
         """Put the keyboard in the search field, its words selected (Ctrl+F)."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.history_model import LIST_LIMIT, SessionList, SessionRow
+from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.session_row import ROW_ROLE, SessionRowDelegate
 
@@ -46,7 +47,10 @@ class SessionListPane(QWidget):
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setMouseTracking(True)
-        self.list.setStyleSheet("QListWidget { background: transparent; border: none; }")
+        self.list.setStyleSheet(  # a transparent border that the focus ring colours (theme: focus)
+            "QListWidget { background: transparent; border: 2px solid transparent; border-radius: 8px; }"
+            f" QListWidget:focus {{ border-color: {COLORS['focus']}; }}"
+        )
         self.placeholder = QLabel("")
         self.placeholder.setObjectName("muted")
         self.placeholder.setWordWrap(True)

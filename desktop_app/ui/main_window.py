@@ -2,8 +2,9 @@
 
 :class:`MainWindow` is the :class:`~desktop_app.ui.window_events.EventView` (the widgets of
 :mod:`~desktop_app.ui.window_layout` and how events show in them) plus its commands: the controls, the
-composer, the keyboard shortcuts and the push-to-talk key (Space), the header buttons that open the history
-panel (Ctrl+Shift+H) and the settings (Ctrl+,), and applying what the settings dialog returns.
+composer, the keyboard (:mod:`~desktop_app.ui.window_keys`: the table's shortcuts run the actions named
+here, the sheet on F1, Space for push-to-talk, Tab in layout order), the header buttons that open the
+history panel and the settings, and applying what the settings dialog returns.
 
 It turns user actions into calls of the :class:`~desktop_app.controller_api.Controller` methods through the
 :class:`~desktop_app.ui.bridge.CommandRunner`; it never awaits the controller and never waits. Until
@@ -22,16 +23,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal, SignalInstance
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QApplication,
-    QComboBox,
-    QLineEdit,
-    QPlainTextEdit,
-    QTextEdit,
-)
+from PySide6.QtCore import QTimer, QUrl, Signal, SignalInstance
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QShortcut
 
 from desktop_app.controller_api import (
     Controller,
@@ -47,20 +40,19 @@ from desktop_app.core.redaction import Redactor
 from desktop_app.ui.bridge import CommandRunner
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.preview_demand import PreviewDemand
-from desktop_app.ui.privacy_controls import TALK_TOGGLE_KEY
 from desktop_app.ui.screen_picker import ScreenPicker
 from desktop_app.ui.settings_dialog import KeyAction, SettingsDialog
+from desktop_app.ui.shortcut_sheet import ShortcutSheet
 from desktop_app.ui.tool_view import with_policy
 from desktop_app.ui.transcript_model import ChangeKind
 from desktop_app.ui.window_events import EventView
+from desktop_app.ui.window_keys import WindowKeys
 from desktop_app.ui.window_layout import DEFAULT_SIZE, MINIMUM_SIZE
 from desktop_app.ui.window_ports import WindowPorts
 
 __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "MainWindow"]
 
 T = TypeVar("T")
-
-_TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
 
 
 class MainWindow(EventView):
@@ -87,7 +79,6 @@ class MainWindow(EventView):
         self.history_store = ports.history_store
         self.history_dialog: HistoryDialog | None = None
         self._stored_key = StoredKey()
-        self._talk_key_down = False
         self.hide_on_close: Callable[[], bool] | None = None
         """Asked when the window is closed: True hides it (to the tray) instead (desktop_presence)."""
         self.desktop_status = ""
@@ -99,11 +90,10 @@ class MainWindow(EventView):
         self._connect_widgets()
         self.preview_demand = PreviewDemand(self, self._preview_rate)  # fewer camera frames when unseen
         self._connect_controls()
-        self._shortcuts()
+        self.keys = self._keys()
         self._runner.failed.connect(lambda message: self.notices.add(message, "error"))
         if not self._memory.restore(self, self.splitter):
             self.fit_to_screen()
-        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
 
     # --- wiring --------------------------------------------------------------------------------------
 
@@ -154,30 +144,43 @@ class MainWindow(EventView):
         """Each time ``signal`` fires with a value, run ``command(controller, value)``."""
         signal.connect(lambda value: self.command(what, lambda ctl: command(ctl, value)))
 
-    def _shortcuts(self) -> None:
+    def _keys(self) -> WindowKeys:
+        """Each table shortcut runs its action here; Space and Tab too (see :mod:`.window_keys`)."""
         c = self.controls
-        bindings: list[tuple[str | QKeySequence.StandardKey, Callable[[], object]]] = [
-            (TALK_TOGGLE_KEY, self.talk_toggle.toggle),
-            ("Ctrl+M", c.toggle_mic),
-            ("Ctrl+T", c.toggle_ptt),
-            ("Ctrl+E", c.toggle_camera),
-            ("Ctrl+D", c.toggle_screen),
-            ("Ctrl+P", c.toggle_pause),
-            ("Ctrl+H", c.toggle_headphones),
-            ("Ctrl+Up", lambda: c.nudge_volume(1)),
-            ("Ctrl+Down", lambda: c.nudge_volume(-1)),
-            ("Ctrl+,", self.open_settings),
-            ("Ctrl+Shift+H", self.open_history),
-            ("Ctrl+L", self.composer.setFocus),
-            (QKeySequence.StandardKey.Quit, self.quit),
-        ]
-        self.shortcuts: dict[str, QShortcut] = {}
-        for key, action in bindings:
-            sequence = QKeySequence(key)
-            shortcut = QShortcut(sequence, self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(action)
-            self.shortcuts[sequence.toString()] = shortcut
+        actions: dict[str, Callable[[], object]] = {
+            "talk_toggle": self.talk_toggle.toggle,
+            "mute": c.toggle_mic,
+            "push_to_talk": c.toggle_ptt,
+            "camera": c.toggle_camera,
+            "screen": c.toggle_screen,
+            "pause_vision": c.toggle_pause,
+            "headphones": c.toggle_headphones,
+            "volume_up": lambda: c.nudge_volume(1),
+            "volume_down": lambda: c.nudge_volume(-1),
+            "settings": self.open_settings,
+            "history": self.open_history,
+            "shortcuts": self.open_shortcut_sheet,
+            "composer": self.composer.setFocus,
+            "quit": self.quit,
+        }
+        return WindowKeys(
+            self,
+            actions,
+            push_to_talk=lambda: self.input_state.push_to_talk,
+            talk=lambda pressed: self.command("Push-to-talk", lambda ctl: ctl.talk(pressed)),
+        )
+
+    @property
+    def shortcuts(self) -> dict[str, QShortcut]:
+        return self.keys.shortcuts
+
+    @property
+    def shortcut_sheet(self) -> ShortcutSheet | None:
+        return self.keys.sheet
+
+    def open_shortcut_sheet(self) -> ShortcutSheet:
+        """Show the list of shortcuts (F1, Ctrl+/), or bring it forward; returns it (tests read it)."""
+        return self.keys.open_sheet(self.settings)
 
     # --- the controller ------------------------------------------------------------------------------
 
@@ -407,38 +410,12 @@ class MainWindow(EventView):
 
         self.command("Applying the settings", lambda ctl: ctl.apply_settings(settings), on_result=applied)
 
-    # --- push-to-talk key -----------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        is_key = kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(event, QKeyEvent)
-        if is_key and self._handle_talk_key(event):  # type: ignore[arg-type]
-            return True
-        return super().eventFilter(watched, event)
-
-    def _handle_talk_key(self, event: QKeyEvent) -> bool:
-        if event.key() != Qt.Key.Key_Space or event.modifiers() != Qt.KeyboardModifier.NoModifier:
-            return False
-        if not self.input_state.push_to_talk or not self.isActiveWindow():
-            return False
-        if isinstance(QApplication.focusWidget(), _TEXT_INPUTS):
-            return False
-        if event.isAutoRepeat():
-            return True
-        pressed = event.type() == QEvent.Type.KeyPress
-        if pressed != self._talk_key_down:
-            self._talk_key_down = pressed
-            self.command("Push-to-talk", lambda ctl: ctl.talk(pressed))
-        return True
-
     # --- closing ---------------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._close_allowed:
             self._memory.save(self, self.splitter)
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self)
+            self.keys.stop()
             event.accept()
             return
         event.ignore()

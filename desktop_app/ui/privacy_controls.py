@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_app.core.app_events import InputState
 from desktop_app.ui.glyphs import glyph
+from desktop_app.ui.shortcut_keys import keys_of
 from desktop_app.ui.theme import COLORS, set_dynamic
 
 __all__ = ["TALK_TOGGLE_KEY", "SharingChip", "TalkToggle", "sharing_text"]
 
-TALK_TOGGLE_KEY = "Ctrl+Space"
+TALK_TOGGLE_KEY = keys_of("talk_toggle")[0]  # from the one table of shortcuts
 """Start or stop talking. Not Space (push-to-talk holds it), not Ctrl+D (mute in Meet) or Ctrl+T."""
 
 _START = "Start talking"

@@ -156,6 +156,11 @@ class SettingsPage(QWidget):
     def row(self, label: str, item: QWidget | QLayout) -> None:
         """Add an unbound row (a button row, a preview, a second checkbox under an empty label)."""
         self.form.addRow(label, item)
+        first = item.itemAt(0) if isinstance(item, QLayout) else None
+        widget = first.widget() if first is not None else None
+        tag = self.form.labelForField(item)
+        if widget is not None and isinstance(tag, QLabel):
+            tag.setBuddy(widget)  # a row of several: screen readers name the first after the label
 
     def explain(self, text: str) -> QLabel:
         """Add a note row under the previous field; returns the label (to change its text later)."""

@@ -33,7 +33,10 @@ COLORS: dict[str, str] = {
     "banner_bg": "#3a2f14",
     "banner_border": "#8a6a22",
     "video_bg": "#07080b",
+    "focus": "#ffffff",
 }
+"""``focus`` is the keyboard focus ring: at least 3:1 against every fill and border a focusable control has
+(tests/ui/test_accessibility.py checks), so it shows on plain, checked and primary buttons alike."""
 
 TONE_COLORS: dict[str, str] = {
     "idle": COLORS["faint"],
@@ -77,6 +80,7 @@ QPushButton:checked, QToolButton:checked {{ background: {accent_dim}; border-col
 QToolButton[tone="alert"]:checked {{ background: #4a1d24; border-color: {bad}; }}
 QPushButton#primary {{ background: {accent}; border-color: {accent}; color: #0b1020; font-weight: 700; }}
 QPushButton#primary:hover {{ background: {accent_hover}; }}
+QPushButton#primary:focus {{ border: 2px solid {focus}; padding: 6px 11px; }}
 QPushButton#primary:disabled {{ background: {surface3}; border-color: {border}; color: {faint}; }}
 QPushButton#flat, QToolButton#flat {{ background: transparent; border: none; padding: 4px 6px; }}
 QPushButton#flat:hover, QToolButton#flat:hover {{ background: {surface3}; }}
@@ -85,16 +89,22 @@ QToolButton#talk:pressed, QToolButton#talk[held="true"] {{ background: {ok}; col
 QToolButton::menu-indicator {{ image: none; width: 0; }}
 QToolButton[popupMode="1"] {{ padding-right: 22px; }}
 QToolButton::menu-button {{ border: none; border-left: 1px solid {border}; width: 18px; }}
+QPushButton:focus, QToolButton:focus {{ border: 2px solid {focus}; padding: 6px 11px; }}
+QPushButton#flat:focus, QToolButton#flat:focus {{ border: 2px solid {focus}; padding: 2px 4px; }}
+QToolButton[popupMode="1"]:focus {{ padding-right: 21px; }}
 
 QLineEdit, QPlainTextEdit, QTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
     background: {surface2}; border: 1px solid {border}; border-radius: 8px; padding: 6px 8px;
     selection-background-color: {accent};
 }}
-QLineEdit:focus, QPlainTextEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus {{
-    border-color: {accent};
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus,
+QComboBox:focus {{
+    border: 2px solid {focus}; padding: 5px 7px;
 }}
 QLineEdit#composer {{ padding: 9px 12px; border-radius: 10px; font-size: 10.5pt; }}
+QLineEdit#composer:focus {{ padding: 8px 11px; }}
 QComboBox {{ padding-right: 28px; }}
+QComboBox:focus {{ padding-right: 27px; }}
 QComboBox::drop-down {{
     subcontrol-origin: padding; subcontrol-position: center right; width: 26px; border: none;
 }}
@@ -103,6 +113,7 @@ QComboBox QAbstractItemView {{
     background: {surface2}; border: 1px solid {border}; selection-background-color: {accent_dim};
 }}
 QSpinBox, QDoubleSpinBox {{ padding-right: 26px; min-width: 120px; }}
+QSpinBox:focus, QDoubleSpinBox:focus {{ padding-right: 25px; }}
 QSpinBox::up-button, QDoubleSpinBox::up-button {{
     subcontrol-origin: border; subcontrol-position: top right; width: 24px; border: none;
     background: transparent; margin-top: 3px;
@@ -118,6 +129,7 @@ QCheckBox::indicator {{
     width: 16px; height: 16px; border: 1px solid {border}; border-radius: 4px; background: {surface2};
 }}
 QCheckBox::indicator:checked {{ background: {accent}; border-color: {accent}; image: url({check}); }}
+QCheckBox::indicator:focus {{ border: 2px solid {focus}; width: 14px; height: 14px; }}
 
 QScrollArea {{ background: transparent; border: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
@@ -141,6 +153,9 @@ QSlider::sub-page:horizontal {{ background: {accent}; border-radius: 2px; }}
 QSlider::handle:horizontal {{
     background: {text}; width: 14px; height: 14px; margin: -6px 0; border-radius: 7px;
 }}
+QSlider::handle:horizontal:focus {{
+    background: {accent}; border: 2px solid {focus}; width: 12px; height: 12px;
+}}
 
 QTabWidget::pane {{ border: 1px solid {border}; border-radius: 10px; top: -1px; background: {surface}; }}
 QTabBar::tab {{
@@ -148,7 +163,9 @@ QTabBar::tab {{
     border-bottom: 2px solid transparent;
 }}
 QTabBar::tab:selected {{ color: {text}; border-bottom: 2px solid {accent}; }}
-QListWidget {{ background: {surface2}; border: 1px solid {border}; border-radius: 8px; }}
+QTabBar::tab:focus {{ border: 2px solid {focus}; border-radius: 6px; padding: 6px 12px 8px 12px; }}
+QListWidget, QTableWidget {{ background: {surface2}; border: 1px solid {border}; border-radius: 8px; }}
+QListView:focus, QTableView:focus {{ border: 2px solid {focus}; }}
 QStatusBar {{ background: {surface}; border-top: 1px solid {border}; color: {muted}; }}
 QStatusBar QLabel {{ color: {muted}; padding: 0 8px; }}
 QSplitter::handle {{ background: transparent; }}

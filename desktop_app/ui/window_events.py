@@ -49,6 +49,7 @@ from desktop_app.core.events import (
 )
 from desktop_app.core.media_events import AudioLevels, FrameSent, PreviewFrame, VideoState, VideoStatus
 from desktop_app.ui.connection_status import ConnectionStatus, StatusLabel
+from desktop_app.ui.shortcut_keys import keys_of
 from desktop_app.ui.state_file import StateFile
 from desktop_app.ui.transcript_model import TranscriptModel
 from desktop_app.ui.window_layout import WindowLayout
@@ -209,7 +210,8 @@ class EventView(WindowLayout):
     def _show_vision_off(self) -> None:
         self.video.clear(
             "Vision is off",
-            "Turn on the camera (Ctrl+E) or share a screen (Ctrl+D) to let Gemini see.",
+            f"Turn on the camera ({keys_of('camera')[0]}) or share a screen ({keys_of('screen')[0]})"
+            " to let Gemini see.",
         )
         self.video.set_chip("")
         self.video.offer_retry(False)

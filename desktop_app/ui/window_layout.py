@@ -29,6 +29,7 @@ from desktop_app.ui.demo_banner import DemoBanner
 from desktop_app.ui.error_banner import ErrorBanner
 from desktop_app.ui.glyphs import app_icon, glyph
 from desktop_app.ui.privacy_controls import SharingChip, TalkToggle
+from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.widgets.card import card
 from desktop_app.ui.widgets.controls import ControlBar
@@ -42,7 +43,9 @@ from desktop_app.ui.widgets.video_view import SentMirror, VideoView
 __all__ = ["DEFAULT_SIZE", "MINIMUM_SIZE", "WindowLayout"]
 
 DEFAULT_SIZE = QSize(1280, 800)
-MINIMUM_SIZE = QSize(960, 640)
+MINIMUM_SIZE = QSize(800, 560)
+"""Fits a 1024×600 netbook screen with room for a panel; tests/ui/test_layout_sizes.py checks the layout
+at this size and larger."""
 
 
 def _card_title(text: str) -> QLabel:
@@ -69,8 +72,8 @@ class WindowLayout(QMainWindow):
         self.resize(DEFAULT_SIZE)
         central = QWidget()
         outer = QVBoxLayout(central)
-        outer.setContentsMargins(16, 12, 16, 12)
-        outer.setSpacing(12)
+        outer.setContentsMargins(14, 10, 14, 10)
+        outer.setSpacing(8)
         outer.addLayout(self._header())
         self.banner = DemoBanner()
         outer.addWidget(self.banner)
@@ -87,6 +90,7 @@ class WindowLayout(QMainWindow):
         outer.addWidget(self.splitter, 1)
         outer.addWidget(self._bottom_bar())
         self.setCentralWidget(central)
+        self.composer.setFocus()  # typing works at once, and no button wears the focus ring at launch
         self.status = StatusStrip()
         self.setStatusBar(self.status)
 
@@ -111,8 +115,8 @@ class WindowLayout(QMainWindow):
         self.pill = ConnectionPill()
         self.backend_label = QLabel("")
         self.backend_label.setObjectName("backendLabel")
-        self.settings_button = _header_button("Settings", "settings", "Settings (Ctrl+,)")
-        self.history_button = _header_button("History", "history", "Past conversations (Ctrl+Shift+H)")
+        self.settings_button = _header_button("Settings", "settings", tip("settings", "Settings"))
+        self.history_button = _header_button("History", "history", tip("history", "Past conversations"))
         header = QHBoxLayout()
         header.setSpacing(10)
         header.addWidget(logo)
@@ -140,9 +144,9 @@ class WindowLayout(QMainWindow):
         column = QWidget()
         column_box = QVBoxLayout(column)
         column_box.setContentsMargins(0, 0, 0, 0)
-        column_box.setSpacing(12)
+        column_box.setSpacing(8)
         column_box.addWidget(vision_card, 1)
-        column_box.addWidget(card(self.relay_panel, margins=12))
+        column_box.addWidget(card(self.relay_panel, margins=10))
         return column
 
     def _conversation_card(self) -> QWidget:
@@ -151,7 +155,7 @@ class WindowLayout(QMainWindow):
         self.transcript_view = TranscriptView()
         self.composer = QLineEdit()
         self.composer.setObjectName("composer")
-        self.composer.setPlaceholderText("Type a message and press Enter  (Ctrl+L)")
+        self.composer.setPlaceholderText(f"Type a message and press Enter  ({keys_of('composer')[0]})")
         self.composer.setAccessibleName("Message to Gemini")
         self.send_button = QToolButton()
         self.send_button.setIcon(glyph("send", COLORS["text"], 20))
@@ -180,12 +184,12 @@ class WindowLayout(QMainWindow):
         mixer_box.addWidget(self.mic_meter)
         mixer_box.addWidget(self.speaker_meter)
         mixer_box.addWidget(self.controls.volume_row)
-        mixer.setFixedWidth(230)
+        mixer.setFixedWidth(190)
         bottom = QFrame()
         bottom.setObjectName("card")
         bottom_row = QHBoxLayout(bottom)
         bottom_row.setContentsMargins(12, 8, 14, 8)
-        bottom_row.setSpacing(16)
+        bottom_row.setSpacing(10)
         self.talk_toggle = TalkToggle()  # nothing is sent before "Start talking"
         bottom_row.addWidget(self.talk_toggle)
         bottom_row.addWidget(self.controls, 1)

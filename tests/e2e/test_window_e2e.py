@@ -134,27 +134,30 @@ def test_a_spoken_turn_through_the_real_window(
     assert final["threads"] == ["MainThread"], "threads left after shutdown"
 
 
-def _assert_looks_like_the_window(shot: npt.NDArray[np.uint8]) -> None:
+def _assert_looks_like_the_window(
+    shot: npt.NDArray[np.uint8], at_least: tuple[int, int] = (1024, 700)
+) -> None:
     height, width = shot.shape[:2]
-    assert (width, height) >= (1024, 700), f"the window is {width}×{height}"
+    assert width >= at_least[0] and height >= at_least[1], f"the window is {width}×{height}"
     bg = tuple(int(COLORS["bg"][i : i + 2], 16) for i in (5, 3, 1))  # BGR
     corner = shot[4:12, width // 2 : width // 2 + 8].reshape(-1, 3)
     assert np.abs(corner.astype(int) - bg).max() < 12, "the window background is not the theme's"
     assert shot.std() > 20, "the screenshot is nearly uniform"
 
 
-@pytest.mark.parametrize("width,height", [(1024, 700)])
+@pytest.mark.parametrize("width,height", [(1024, 700), (1024, 600), (800, 600)])
 def test_the_window_fits_the_smallest_supported_screen(
     tmp_path: Path, artifacts: Path, width: int, height: int
 ) -> None:
-    """A first start on a 1024×700 screen: the window fits and nothing is cut off."""
+    """A first start on a small screen (down to a 600-pixel-high one): the window fits and nothing is cut
+    off (tests/ui/test_layout_sizes.py checks every widget's geometry at these sizes)."""
     with XvfbDisplay(width, height) as small:
         app = WindowProcess(small.display, tmp_path / "small").start()
         try:
             state = app.wait_for(lambda s: bool(s.get("shown")) and s.get("phase") == "live", 60, "live")
             _left, _top, w, h = state["geometry"]
             assert w <= width and h <= height, state["geometry"]
-            shot = small.screenshot(state["geometry"], artifacts / "window-1024x700.png")
-            _assert_looks_like_the_window(shot)
+            shot = small.screenshot(state["geometry"], artifacts / f"window-{width}x{height}.png")
+            _assert_looks_like_the_window(shot, at_least=(min(width, 1024), min(height, 700)))
         finally:
             assert app.terminate() == 0, app.log_tail()

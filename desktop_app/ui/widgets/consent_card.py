@@ -12,15 +12,16 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.controller_api import ConsentAnswer
+from desktop_app.ui.shortcut_keys import keys_of
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.tool_view import CardState, ConsentPrompt
 
 __all__ = ["SHORTCUTS", "ConsentCard"]
 
 SHORTCUTS: dict[ConsentAnswer, str] = {
-    ConsentAnswer.ALLOW_ONCE: "Alt+A",
-    ConsentAnswer.ALWAYS: "Alt+W",
-    ConsentAnswer.DENY: "Alt+D",
+    ConsentAnswer.ALLOW_ONCE: keys_of("consent_allow_once")[0],
+    ConsentAnswer.ALWAYS: keys_of("consent_always")[0],
+    ConsentAnswer.DENY: keys_of("consent_deny")[0],
 }
 """The window's keys for the oldest waiting card (the composer keeps its typing: Alt+letter types nothing)."""
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_app.controller_api import MonitorInfo
 from desktop_app.core.app_events import InputState
 from desktop_app.ui.glyphs import glyph
+from desktop_app.ui.shortcut_keys import keys_of, tip
 from desktop_app.ui.theme import COLORS, set_dynamic
 
 __all__ = ["ControlBar"]
@@ -59,23 +60,25 @@ class ControlBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.mic = _button("Mute", "mic", "Mute or unmute the microphone (Ctrl+M)")
+        self.mic = _button("Mute", "mic", tip("mute", "Mute or unmute the microphone"))
         set_dynamic(self.mic, "tone", "alert")
-        self.ptt = _button("Push to talk", "hand", "Send the microphone only while you hold Space (Ctrl+T)")
+        self.ptt = _button(
+            "Push to talk", "hand", tip("push_to_talk", "Send the microphone only while you hold Space")
+        )
         self.talk = _button(
             "Hold to talk", "mic", "Hold this button, or the Space bar, while you speak", checkable=False
         )
         self.talk.setObjectName("talk")
         self.talk.setVisible(False)
-        self.camera = _button("Camera", "camera", "Turn the camera on or off (Ctrl+E)")
-        self.share = _button("Share screen", "screen", "Share a screen instead of the camera (Ctrl+D)")
+        self.camera = _button("Camera", "camera", tip("camera", "Turn the camera on or off"))
+        self.share = _button("Share screen", "screen", tip("screen", "Share a screen instead of the camera"))
         self.share.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self._screen_menu = QMenu(self.share)
         self._screen_menu.aboutToShow.connect(self.monitors_wanted)
         self.share.setMenu(self._screen_menu)
-        self.pause = _button("Pause vision", "pause", "Stop sending pictures for now (Ctrl+P)")
+        self.pause = _button("Pause vision", "pause", tip("pause_vision", "Stop sending pictures for now"))
         self.headphones = _button(
-            "Headphones", "headphones", "Wearing headphones: turn echo cancellation off (Ctrl+H)"
+            "Headphones", "headphones", tip("headphones", "Wearing headphones: turn echo cancellation off")
         )
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 200)
@@ -83,7 +86,7 @@ class ControlBar(QWidget):
         self.volume.setSingleStep(5)
         self.volume.setPageStep(10)
         self.volume.setMinimumWidth(110)
-        self.volume.setToolTip("Output volume (Ctrl+Up / Ctrl+Down)")
+        self.volume.setToolTip(f"Output volume ({keys_of('volume_up')[0]} / {keys_of('volume_down')[0]})")
         self.volume.setAccessibleName("Output volume")
         self._volume_label = QLabel("100%")
         self._volume_label.setObjectName("muted")
@@ -91,6 +94,7 @@ class ControlBar(QWidget):
         vol_icon = QLabel()
         vol_icon.setPixmap(glyph("volume", COLORS["muted"], 18).pixmap(QSize(18, 18)))
 
+        self._widths: dict[QToolButton, int] = {}
         self.monitors: list[MonitorInfo] = []
         self._chosen_monitor = "1"
         self._state = InputState()
@@ -131,6 +135,8 @@ class ControlBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(7 * 54)
         self._refresh_labels()
+        for b in self.buttons():
+            b.setMinimumWidth(self._named_width(b))
 
     # --- state from the controller -------------------------------------------------------------------
 
@@ -170,10 +176,9 @@ class ControlBar(QWidget):
             self._volume_label.setText(f"{round(state.volume * 100)}%")
         self._refresh_labels()
 
-    def needed_width(self) -> int:
-        """The width the buttons need with their names shown (for the longest name each may take)."""
-        fm = self.fontMetrics()
-        names = {
+    def _names(self) -> dict[QToolButton, tuple[str, ...]]:
+        """Every name each button can show (its width is the longest one's, so nothing shifts)."""
+        return {
             self.mic: ("Mute", "Muted"),
             self.ptt: ("Push to talk",),
             self.talk: ("Hold to talk",),
@@ -182,14 +187,31 @@ class ControlBar(QWidget):
             self.pause: ("Pause vision", "Paused"),
             self.headphones: ("Headphones",),
         }
+
+    def _named_width(self, button: QToolButton) -> int:
+        """The width ``button`` needs to show the longest of its names under its icon (measured once)."""
+        known = self._widths.get(button)
+        if known is not None:
+            return known
+        button.ensurePolished()
+        shown, style = button.text(), button.toolButtonStyle()
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        widths = []
+        for text in self._names()[button]:
+            button.setText(text)
+            widths.append(button.sizeHint().width())
+        button.setText(shown)
+        button.setToolButtonStyle(style)
+        self._widths[button] = max(_TEXT_MIN_WIDTH, *widths)
+        return self._widths[button]
+
+    def needed_width(self) -> int:
+        """The width the buttons need with their names shown (for the longest name each may take)."""
         total = 2 * _GROUP_GAP
-        for button, texts in names.items():
+        for button in self.buttons():
             if button is self.talk and not self._state.push_to_talk:
                 continue
-            width = max(fm.horizontalAdvance(t) for t in texts) + 32
-            if button is self.share:
-                width += 20  # the menu arrow
-            total += max(_TEXT_MIN_WIDTH, width) + _SPACING
+            total += self._named_width(button) + _SPACING
         return total
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -209,7 +231,7 @@ class ControlBar(QWidget):
         )
         for b in self.buttons():
             b.setToolButtonStyle(style)
-            b.setMinimumWidth(48 if compact else _TEXT_MIN_WIDTH)
+            b.setMinimumWidth(48 if compact else self._named_width(b))
 
     def buttons(self) -> list[QToolButton]:
         return [self.mic, self.ptt, self.talk, self.camera, self.share, self.pause, self.headphones]

@@ -1,10 +1,11 @@
-"""The browser relay: the page's URL, the connected browser clients, "Open in browser" and "Copy link"."""
+"""The browser relay: the page's URL, how many browsers are connected (their addresses in the tooltip and
+the accessible description), "Open page" (in the web browser) and "Copy link", on one low row."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.core.app_events import RelayStatus
 from desktop_app.ui.glyphs import glyph
@@ -27,10 +28,8 @@ class RelayPanel(QWidget):
         self._url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._clients_label = QLabel("")
         self._clients_label.setObjectName("faint")
-        self._clients = QListWidget()
-        self._clients.setMaximumHeight(64)
-        self._clients.setVisible(False)
-        self._open = QPushButton("Open in browser")
+        self._open = QPushButton("Open page")
+        self._open.setToolTip("Open the page in your web browser")
         self._open.setIcon(glyph("globe", COLORS["text"], 16))
         self._open.setEnabled(False)
         self._open.clicked.connect(self._on_open)
@@ -43,22 +42,25 @@ class RelayPanel(QWidget):
         self._copy.setAccessibleName("Copy link")
         icon = QLabel()
         icon.setPixmap(glyph("globe", COLORS["muted"], 22).pixmap(QSize(22, 22)))
+        heading = QHBoxLayout()
+        heading.setSpacing(8)
+        heading.addWidget(title)
+        heading.addWidget(self._clients_label)
+        heading.addStretch(1)
         text = QVBoxLayout()
         text.setSpacing(1)
-        text.addWidget(title)
+        text.addLayout(heading)
         text.addWidget(self._url)
         row = QHBoxLayout()
         row.setSpacing(10)
         row.addWidget(icon)
         row.addLayout(text, 1)
-        row.addWidget(self._clients_label)
         row.addWidget(self._open)
         row.addWidget(self._copy)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(6)
         box.addLayout(row)
-        box.addWidget(self._clients)
         self.url = ""
         self.clients: tuple[str, ...] = ()
 
@@ -70,13 +72,9 @@ class RelayPanel(QWidget):
         self._open.setEnabled(bool(status.url))
         self._copy.setEnabled(bool(status.url))
         n = len(status.clients)
-        self._clients_label.setText(
-            "no browser connected" if n == 0 else f"{n} browser{'s' if n != 1 else ''} connected"
-        )
-        self._clients_label.setToolTip("\n".join(status.clients))
-        self._clients.clear()
-        self._clients.addItems(list(status.clients))
-        self._clients.setVisible(n > 0)
+        self._clients_label.setText("none connected" if n == 0 else f"{n} connected")  # short: one line
+        self._clients_label.setToolTip("\n".join(status.clients) if n else "No browser has the page open.")
+        self._clients_label.setAccessibleDescription(", ".join(status.clients))
 
     def _on_open(self) -> None:
         if self.url:

@@ -50,7 +50,7 @@ class SourceChips(QWidget):
             chip.setStyleSheet(
                 f"QPushButton {{ border: 1px solid {COLORS['border']}; border-radius: 10px;"
                 f" padding: 2px 10px; color: {COLORS['accent']}; background: {COLORS['surface']}; }}"
-                f" QPushButton:focus {{ border-color: {COLORS['accent']}; }}"
+                f" QPushButton:focus {{ border: 2px solid {COLORS['focus']}; padding: 1px 9px; }}"
             )
             chip.clicked.connect(lambda _checked=False, s=source: self.open(s))
             row.addWidget(chip)

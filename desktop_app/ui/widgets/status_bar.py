@@ -53,7 +53,6 @@ class StatusStrip(QStatusBar):
         self.gauge.setRange(0, 1000)
         self.gauge.setTextVisible(True)
         self.gauge.setMaximumWidth(130)
-        self.gauge.setMaximumHeight(14)
         self.gauge.setAccessibleName("Context used against the compression trigger")
         self.cost = QLabel("")
         self.cost.setAccessibleName("Estimated cost of this session")

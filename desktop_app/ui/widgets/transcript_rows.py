@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
+from desktop_app.ui.glyphs import symbol
 from desktop_app.ui.theme import COLORS
 from desktop_app.ui.tool_view import chip_label
 from desktop_app.ui.transcript_model import EntryKind, TranscriptEntry
@@ -77,7 +78,7 @@ class Row:
         if self.thought:
             parts.append("▾ open" if self.expanded else "collapsed")
         if e.interrupted:
-            parts.append("⏸ interrupted")
+            parts.append(f"{symbol('⏸')} interrupted".lstrip())  # DejaVu has no ⏸: then words only
         elif not e.final:
             parts.append("…")
         return " · ".join(parts)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -41,6 +42,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -64,6 +66,9 @@ __all__ = ["BubbleLook", "Row", "RowKind", "TranscriptView", "bubble_look"]  # r
 
 _PAD_X, _PAD_TOP, _PAD_BOTTOM, _GAP, _SPACING = 12, 8, 10, 3, 8
 _RADIUS = 12.0
+MEASURE_CHARS = 75
+"""A bubble's text is at most this many average characters wide, however wide the window (a readable
+measure: long lines are hard to follow back to the next one)."""
 _EMPTY = "Say hello, or type below.\nWhat you say and what Gemini answers appears here as you speak."
 
 
@@ -91,16 +96,19 @@ class _Delegate(QStyledItemDelegate):
     # --- geometry --------------------------------------------------------------------------------
 
     def bubble_geometry(self, row: Row, width: int) -> tuple[int, int, int]:
-        """(bubble width, bubble height, text height) for a bubble in a view ``width`` wide."""
+        """(bubble width, bubble height, text height) for a bubble in a view ``width`` wide. The text
+        wraps at ``bubble width - 2 * _PAD_X - 2``, here and in :meth:`_paint_bubble` alike."""
         f = self._fonts
-        limit = max(160, int(width * 0.8))
         text_fm, small_fm = QFontMetrics(f.text), QFontMetrics(f.small)
+        measure = text_fm.averageCharWidth() * MEASURE_CHARS + 2 * _PAD_X + 2
+        limit = max(160, min(int(width * 0.8), measure))
         lines = row.text.splitlines() or [""]
         natural = max(text_fm.horizontalAdvance(line) for line in lines)
         head = QFontMetrics(f.who).horizontalAdvance(row.who) + 12 + small_fm.horizontalAdvance(row.meta)
-        bubble_w = min(limit, max(natural, head, 60) + 2 * _PAD_X + 2)
+        bubble_w = min(limit, max(natural, head, 60) + 2 * _PAD_X + 4)  # 2 px spare: advances round
         flags = int(Qt.TextFlag.TextWordWrap)
-        text_h = text_fm.boundingRect(QRect(0, 0, bubble_w - 2 * _PAD_X, 100_000), flags, row.text).height()
+        text_w = bubble_w - 2 * _PAD_X - 2
+        text_h = text_fm.boundingRect(QRect(0, 0, text_w, 100_000), flags, row.text).height()
         bubble_h = _PAD_TOP + small_fm.height() + _GAP + max(text_h, text_fm.height()) + _PAD_BOTTOM
         return bubble_w, bubble_h, text_h
 
@@ -150,7 +158,7 @@ class _Delegate(QStyledItemDelegate):
         e = row.entry
         assert e is not None
         f = self._fonts
-        bubble_w, bubble_h, _text_h = self.bubble_geometry(row, rect.width())
+        bubble_w, bubble_h, text_h = self.bubble_geometry(row, rect.width())
         user = e.kind is EntryKind.USER
         left = rect.right() - bubble_w - 1 if user else rect.left() + 1
         bubble = QRectF(left + 0.5, rect.top() + 0.5, bubble_w - 1, bubble_h - 1)
@@ -162,7 +170,7 @@ class _Delegate(QStyledItemDelegate):
         p.setPen(pen)
         p.setBrush(fill)
         p.drawRoundedRect(bubble, _RADIUS, _RADIUS)
-        inner = bubble.adjusted(_PAD_X, _PAD_TOP, -_PAD_X, -_PAD_BOTTOM)
+        inner = QRectF(left + _PAD_X + 1, rect.top() + _PAD_TOP, bubble_w - 2 * _PAD_X - 2, bubble_h)
         small_h = QFontMetrics(f.small).height()
         p.setFont(f.who)
         p.setPen(QColor(COLORS["muted"]))
@@ -173,9 +181,7 @@ class _Delegate(QStyledItemDelegate):
         p.drawText(head, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), row.meta)
         p.setFont(f.text)
         p.setPen(QColor(COLORS["text"] if e.text and not row.thought else COLORS["muted"]))
-        body = QRectF(
-            inner.left(), inner.top() + small_h + _GAP, inner.width(), inner.height() - small_h - _GAP
-        )
+        body = QRectF(inner.left(), inner.top() + small_h + _GAP, inner.width(), text_h)  # as measured
         p.drawText(body, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), row.text)
 
 
@@ -203,8 +209,10 @@ class TranscriptView(QListView):
         self.setUniformItemSizes(False)
         self.setMouseTracking(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it: thoughts open from the keyboard
-        self.setStyleSheet(
-            "QListView { background: transparent; } QListView::item { background: transparent; }"
+        self.setStyleSheet(  # the focus ring's border is always there (transparent) so nothing re-wraps
+            "QListView { background: transparent; border: 2px solid transparent; border-radius: 8px; }"
+            f" QListView:focus {{ border-color: {COLORS['focus']}; }}"
+            " QListView::item { background: transparent; }"
         )
         self._entry_rows: dict[int, Row] = {}
         self._last_turn = 0
@@ -376,6 +384,15 @@ class TranscriptView(QListView):
             self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), _EMPTY
         )
         p.end()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Rows are as tall as their text wrapped at the viewport's width: when that width changes without
+        the view resizing (the scroll bar appears or goes), lay them out again, or the end of the last
+        reply would sit below the end of the scroll range."""
+        resized = isinstance(event, QResizeEvent) and event.type() == QEvent.Type.Resize
+        if resized and event.size().width() != event.oldSize().width():  # type: ignore[attr-defined]
+            self.scheduleDelayedItemsLayout()
+        return super().viewportEvent(event)
 
     def _on_scrolled(self, value: int) -> None:
         self._stick = value >= self.verticalScrollBar().maximum() - 24

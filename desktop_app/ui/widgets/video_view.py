@@ -94,7 +94,7 @@ class VideoView(QWidget):
         self._chip_pixmap: tuple[tuple[str, str, float], QPixmap] | None = None
         self.frames_shown = 0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(320, 180))
+        self.setMinimumSize(QSize(160, 90))  # the card fits an 800×560 window with a banner shown
         # opaque: the view paints its own corners, so 30 repaints a second never repaint the card behind
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.mask_overlay = MaskOverlay(self._picture_rect, self)
@@ -309,7 +309,7 @@ class VideoView(QWidget):
 class SentMirror(QWidget):
     """A thumbnail of the JPEG last sent to the model, with its number, size and age."""
 
-    THUMB = QSize(160, 90)
+    THUMB = QSize(128, 72)  # small enough that the card fits an 800×560 window
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -327,7 +327,10 @@ class SentMirror(QWidget):
         self._count = QLabel("No frames sent yet")
         self._size = QLabel("")
         self._size.setObjectName("muted")
-        self._note = QLabel("Frames go to the model about once a second while vision is on.")
+        self._note = QLabel("About one a second, while vision is on.")
+        self._note.setToolTip(
+            "Frames go to the model about once a second while the camera or a screen is on."
+        )
         self._note.setObjectName("faint")
         self._note.setWordWrap(True)
         text = QVBoxLayout()
