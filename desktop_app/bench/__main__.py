@@ -15,6 +15,7 @@ Metric = tuple[str, float, str]
 SCENARIO_MODULES = (
     "desktop_app.bench.live_scenarios",
     "desktop_app.bench.audio_scenarios",
+    "desktop_app.bench.playback_scenarios",
     "desktop_app.bench.device_scenarios",
     "desktop_app.bench.video_scenarios",
     "desktop_app.bench.relay_scenarios",
