@@ -89,17 +89,26 @@ class OutputPolicy:
         self._relax = [self.config.relax_after_s] * len(self.config.ladder)
         self._lowered_to: set[int] = set()
         self._previous = self.level
+        self._count_at_open = 0
+        self.history: deque[tuple[float, float, int]] = deque(maxlen=32)
+        """(time, latency, underflow count) at the last 32 (re)opens (older ones dropped), for benchmarks."""
 
     @property
     def latency(self) -> float:
         """The latency (seconds) the stream should be open at now."""
         return self.config.ladder[self.level]
 
+    @property
+    def underflows_since_open(self) -> int:
+        """Underflows seen since the stream was last (re)opened, on the rung it runs at now."""
+        return self._last_count - self._count_at_open
+
     def opened(self, now: float, underflows: int) -> None:
         """The stream was (re)opened at :attr:`latency` at ``now``; ``underflows`` is its count so far."""
         self.state = PolicyState.SETTLING
         self._opened_at = now
-        self._last_count = underflows
+        self._last_count = self._count_at_open = underflows
+        self.history.append((now, self.latency, underflows))
         self._events.clear()
         self._clean_since = now
 

@@ -154,7 +154,8 @@ class DeviceStream:
 
         What the old stream still held for the device is dropped, and its end is not an error. Raises
         :class:`MediaError` when the new one will not open or start; the caller then has no stream and
-        should :meth:`fail` (or try again). A closed or never-opened stream is left alone.
+        should :meth:`fail` (or try again). A closed or never-opened stream is left alone. It blocks the
+        loop while PortAudio closes and opens (3–4 ms on PulseAudio here).
         """
         old = self._stream
         if old is None or self.closed:

@@ -261,7 +261,13 @@ async def _underruns(config: PlaybackConfig, seconds: float, **feed: float) -> d
         await sp.aclose()
     c = sp.counters()
     per_min = 60.0 / wall
+    policy = sp.output_policy
+    last_rung_s = wall if policy is None else time.monotonic() - policy.history[-1][0]
     return {
+        "last_rung_s": last_rung_s,
+        "last_rung_underflows": float(
+            c.output_underflows - before.output_underflows if policy is None else policy.underflows_since_open
+        ),
         "underflows_per_min": (c.output_underflows - before.output_underflows) * per_min,
         "underruns_per_min": (c.underruns - before.underruns) * per_min,
         "buffer_changes": float(c.output_buffer_changes),
@@ -299,6 +305,8 @@ def soak(seconds: float = 60.0) -> list[Metric]:
         ("playback_soak_underruns_per_min", r["underruns_per_min"], "1/min"),
         ("playback_soak_buffer_changes", r["buffer_changes"], ""),
         ("playback_soak_buffer_ms_at_end", r["buffer_ms"], "ms"),
+        ("playback_soak_s_on_that_buffer", r["last_rung_s"], "s"),
+        ("playback_soak_underflows_on_that_buffer", r["last_rung_underflows"], ""),
         ("playback_soak_prefill_ms_at_end", r["prefill_ms"], "ms"),
     ]
 

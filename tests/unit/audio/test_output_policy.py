@@ -41,6 +41,10 @@ def test_one_underflow_is_tolerated_two_within_the_window_raise_at_the_next_idle
     assert policy.state is PolicyState.RAISE
     assert policy.observe(6.0, 2, idle=True) == 0.015
     assert policy.raises == 1 and policy.state is PolicyState.SETTLING
+    policy.opened(6.5, 2)
+    assert policy.observe(9.0, 3, idle=True) is None
+    assert policy.underflows_since_open == 1
+    assert [(t, latency) for t, latency, _ in policy.history] == [(0.0, 0.010), (6.5, 0.015)]
 
 
 def test_underflows_further_apart_than_the_window_do_not_raise() -> None:
