@@ -50,12 +50,14 @@ class OutputPolicyConfig:
     """The rungs (device buffer latencies in seconds, smallest first) and the thresholds.
 
     The default ladder comes from the underflow grid of :mod:`desktop_app.bench.playback_scenarios`
-    on PulseAudio: 10 ms held on a quiet machine, 30 ms is what held under load before; 20 ms is
-    skipped because the ALSA pulse plugin underflowed it continuously (hundreds a minute) even on a quiet
-    machine.
+    on PulseAudio (8 s per cell, measured under load on the shared 2-core machine): with nothing else in
+    the process, no buffer from 10 to 30 ms underflowed; with a Python thread holding the GIL half the
+    time, 10 ms underflowed 10–22 times a minute, 15 ms 0–6, 20 and 30 ms not at all. A 10-minute soak
+    while nine builds shared the machine needed 60 ms. Rungs are 5 ms apart at the bottom because each
+    costs the downlink (and ``interrupted`` → silence) exactly its size.
     """
 
-    ladder: tuple[float, ...] = (0.010, 0.015, 0.030, 0.060)
+    ladder: tuple[float, ...] = (0.010, 0.015, 0.020, 0.030, 0.060)
     start_level: int = 0
     raise_after: int = 2
     urgent_after: int = 6
