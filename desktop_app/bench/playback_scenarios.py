@@ -116,15 +116,16 @@ async def _blocks(sp: SpeakerPlayback, count: int) -> None:
 
 async def _sink_run(rig: PulseRig, config: PlaybackConfig, count: int) -> dict[str, list[float]]:
     loop = asyncio.get_running_loop()
+    # The recorder first: parec attaching to the monitor changes the sink's latency, and a 24 kHz stream
+    # of the ALSA pulse plugin that was open then sometimes underflowed continuously afterwards.
+    rec = TimedRecorder(rig.speaker_monitor, rig.rate)
     sp = SpeakerPlayback(config, loop)
-    sp.start()
-    rec: TimedRecorder | None = None
     plays: list[tuple[float, float]] = []
     out: dict[str, list[float]] = {"written": [], "dac_predicted": [], "int_written": [], "int_dac": []}
     try:
-        await sp.wait_ready(15)
-        rec = TimedRecorder(rig.speaker_monitor, rig.rate)
         await asyncio.to_thread(rec.wait_frames, rig.rate // 2, 10)
+        sp.start()
+        await sp.wait_ready(15)
         reply = _chunks(_tone(200), 40)
         rng = np.random.default_rng(3)
         for _ in range(count):
@@ -149,9 +150,9 @@ async def _sink_run(rig: PulseRig, config: PlaybackConfig, count: int) -> dict[s
             plays.append((played, interrupted))
             await _blocks(sp, 16)  # the fade reaches the sink before the next reply
     finally:
-        samples = rec.stop() if rec is not None else np.zeros(0, np.float32)
+        samples = rec.stop()
         await sp.aclose()
-    assert rec is not None
+    out["underflows"] = [float(sp.output_underflows)]
     out["sink"], out["int_sink"] = _at_sink(samples, rec, plays)
     out["buffer_ms"] = [sp.output_buffer_ms]
     return out
@@ -190,6 +191,7 @@ def sink_figures(config: PlaybackConfig, count: int = SINK_SAMPLES, tag: str = "
     t = f"{tag}," if tag else ""
     return [
         (f"speaker_buffer_ms[{tag or 'shipped'}]", r["buffer_ms"][0], "ms"),
+        (f"speaker_underflows[{tag or 'shipped'}]", r["underflows"][0], ""),
         *_summary(f"downlink_play_to_sink_ms[{t}written]", r["written"]),
         *_summary(f"downlink_play_to_sink_ms[{t}dac_predicted]", r["dac_predicted"]),
         *_summary(f"downlink_play_to_sink_ms[{t}sink]", r["sink"]),
