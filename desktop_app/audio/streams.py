@@ -6,17 +6,22 @@ with rate and channel fallbacks, starts, counts callbacks, notices a device lost
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.levels import LevelPublisher
-from desktop_app.audio.stream_open import default_rate, open_stream
+from desktop_app.audio.stream_open import (
+    StreamCallback,
+    StreamConfig,
+    default_rate,
+    open_stream,
+    skip_portaudio_exit,
+)
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 
@@ -28,28 +33,6 @@ ABORT_TIMEOUT_S = 2.0
 """How long :meth:`DeviceStream.aclose` waits for PortAudio to abort a stream. Aborting a stream whose
 sound server died can block for good (seen with the ALSA pulse plugin's capture); it is then abandoned on
 its thread, so the loop, and the reopen that follows, go on."""
-
-
-StreamCallback = Callable[[Any, int, Any, Any], None]
-
-
-class StreamConfig(Protocol):
-    """What :class:`DeviceStream` reads from a shell's config (``CaptureConfig``, ``PlaybackConfig``)."""
-
-    @property
-    def device(self) -> int | None: ...
-
-    @property
-    def device_name(self) -> str: ...
-
-    @property
-    def rate(self) -> int | None: ...
-
-    @property
-    def block_ms(self) -> float: ...
-
-    @property
-    def latency(self) -> str | float | None: ...
 
 
 class DeviceStream:
@@ -227,7 +210,7 @@ class DeviceStream:
             await asyncio.wait_for(asyncio.shield(done), timeout)
         except TimeoutError:
             log.info("%s: PortAudio did not abort the stream within %g s; abandoned", self.what, timeout)
-            _skip_portaudio_exit()
+            skip_portaudio_exit()
 
     def fail(self, message: str) -> None:
         """Publish ``message`` as this device's one error (later failures are not repeated)."""
@@ -363,11 +346,3 @@ class DeviceShell:
         bounded in time (:meth:`DeviceStream.aclose`): a dead sound server cannot hang the caller."""
         await self._device.aclose()
         self.close()  # the stream is closed already: this ends the shell's queues
-
-
-def _skip_portaudio_exit() -> None:
-    """An abandoned stream would hang PortAudio's terminate at interpreter exit (it closes every stream):
-    drop sounddevice's exit handler; the process's end releases the device anyway."""
-    import sounddevice
-
-    atexit.unregister(sounddevice._exit_handler)
