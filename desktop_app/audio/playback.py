@@ -253,6 +253,8 @@ class SpeakerPlayback(DeviceShell):
             buf[:] = 0.0
             outdata.fill(0)
             return
+        # The one place the device's samples are made: jitter buffer → gain → device (and a copy to the
+        # canceller and the loop). A further per-block gain (ducking) multiplies ``buf`` here too.
         with self._lock:
             result = jb.read_into(buf)
         target = self._target_gain
