@@ -19,6 +19,9 @@ class AudioCounters:
     * ``underruns``: the speaker's jitter buffer ran dry in the middle of a reply (zeros were played);
       ``underrun_ms`` is how much silence that inserted.
     * ``output_underflows``: PortAudio output underflows (the device ran dry below our buffer).
+    * ``output_buffer_ms``: the speaker's device buffer now; ``output_buffer_changes``: how often its
+      policy reopened it bigger or smaller; ``prefill_ms``: the jitter buffer's prefill now (it grows
+      after underruns). Adding two snapshots keeps the larger of these gauges, the sum of the counts.
     """
 
     blocks_captured: int = 0
@@ -28,13 +31,18 @@ class AudioCounters:
     underruns: int = 0
     underrun_ms: float = 0.0
     output_underflows: int = 0
+    output_buffer_ms: float = 0.0
+    output_buffer_changes: int = 0
+    prefill_ms: float = 0.0
 
     def line(self) -> str:
         """One human line, e.g. for the headless CLI's closing status."""
         return (
             f"audio: {self.blocks_captured} blocks captured, {self.blocks_delivered} delivered, "
             f"{self.drops} dropped, {self.overflows} input overflows, {self.underruns} underruns "
-            f"({self.underrun_ms:.0f} ms), {self.output_underflows} output underflows"
+            f"({self.underrun_ms:.0f} ms), {self.output_underflows} output underflows; speaker buffer "
+            f"{self.output_buffer_ms:.0f} ms ({self.output_buffer_changes} changes), "
+            f"prefill {self.prefill_ms:.0f} ms"
         )
 
     def __add__(self, other: AudioCounters) -> AudioCounters:
@@ -46,6 +54,9 @@ class AudioCounters:
             self.underruns + other.underruns,
             self.underrun_ms + other.underrun_ms,
             self.output_underflows + other.output_underflows,
+            max(self.output_buffer_ms, other.output_buffer_ms),
+            self.output_buffer_changes + other.output_buffer_changes,
+            max(self.prefill_ms, other.prefill_ms),
         )
 
 

@@ -14,6 +14,13 @@ the canceller's reference never has gaps.
 
 Interrupt: the buffer keeps ``fade_ms`` (4 ms) of what was about to play, ramps it to zero and drops the
 rest; the next callback plays the fade and then silence, so the output is silent within one block.
+:meth:`SpeakerPlayback.aclose` fades the same way before it stops the stream, so closing mid-reply does not
+click either.
+
+Device buffer: the smallest that holds on this machine, chosen by
+:class:`~desktop_app.audio.output_policy.OutputPolicy` from the underflows PortAudio reports (the stream
+is reopened at a bigger buffer between replies, or at once if they keep coming); its size and changes are
+in :meth:`SpeakerPlayback.counters`.
 
 Timing records for the benchmarks (all ``time.monotonic`` seconds):
 :attr:`SpeakerPlayback.last_turn` — a new turn's first chunk given to :meth:`play` → its first sample
@@ -28,10 +35,11 @@ microphone): a stream that stops on its own publishes one :class:`~desktop_app.c
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,55 +49,27 @@ from desktop_app.audio.counters import AudioCounters, SpeakerTiming
 from desktop_app.audio.ducking import DuckGain
 from desktop_app.audio.handoff import Handoff
 from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
+from desktop_app.audio.output_policy import OutputPolicy
+from desktop_app.audio.playback_config import PlaybackConfig
 from desktop_app.audio.resample import StreamResampler
 from desktop_app.audio.stream_times import StreamTimeMapper
 from desktop_app.audio.streams import UNWIRED, DeviceShell, ShellWiring
 from desktop_app.core.audio_format import MODEL_FORMAT, pcm16_to_float
-from desktop_app.core.errors import ConfigError
+from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ModelAudio
 
 __all__ = ["PlaybackConfig", "SpeakerPlayback"]
 
+log = logging.getLogger(__name__)
+
 _FALLBACK_RATES = (48_000, 44_100)
 _WAKE_EVERY_S = 0.04  # the meter and the ready check need no more: 25 wake-ups a second, not 200
 
+FADE_OUT_TIMEOUT_S = 0.2
+"""How long :meth:`SpeakerPlayback.aclose` waits for its fade-out to be written before it stops anyway."""
+
 # (callback monotonic time, PortAudio currentTime, outputBufferDacTime, mono copy written, buffer report)
 _Written = tuple[float, float, float, npt.NDArray[np.float32], ReadResult]
-
-
-@dataclass(frozen=True, slots=True)
-class PlaybackConfig:
-    """How to open the speaker.
-
-    ``device`` is a PortAudio index (None: the default output); ``rate`` the device rate (None: 24 kHz
-    if the device takes it, else its default rate). ``volume`` is a linear gain, 0–2.
-    ``written_queue_blocks`` bounds the written blocks waiting for the loop (meter and timing records; the
-    oldest are dropped when the loop falls that far behind).
-
-    ``latency`` is the device buffer PortAudio is asked for (seconds, or "low"/"high"). 30 ms, not
-    "low" (8.7 ms on PulseAudio here): on a loaded 2-core machine the low buffer underflowed 4–23 times
-    in 25 s (audible clicks), and every underflow moved the echo path under the echo canceller, which
-    then leaked echo while it re-converged; at 30 ms it was 0 in 5 of 7 runs (20 ms was worse
-    than "low"). Blocks stay ``block_ms``, so an interrupt still silences the next block written; the silence
-    reaches the DAC about 25 ms later than with "low" (50 ms after the interrupt instead of 24).
-    """
-
-    device: int | None = None
-    device_name: str = "default"
-    rate: int | None = None
-    block_ms: float = 5.0
-    prefill_ms: float = 40.0
-    max_prefill_ms: float = 200.0
-    fade_ms: float = 4.0
-    volume: float = 1.0
-    latency: str | float = 0.030
-    written_queue_blocks: int = 100
-
-    def __post_init__(self) -> None:
-        if not 2.5 <= self.block_ms <= 20:
-            raise ConfigError(f"The speaker block size must be 2.5–20 ms, not {self.block_ms:g}.")
-        if not 0 <= self.prefill_ms <= self.max_prefill_ms:
-            raise ConfigError("The speaker prefill must be between 0 and its maximum.")
 
 
 class SpeakerPlayback(DeviceShell):
@@ -127,6 +107,7 @@ class SpeakerPlayback(DeviceShell):
         self._times = StreamTimeMapper()
         self.ducker: DuckGain | None = None
         """Local barge-in's ramped gain, applied to every block handed to the device (set on the loop)."""
+        self._policy = OutputPolicy(config.policy) if config.latency is None else None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -134,7 +115,13 @@ class SpeakerPlayback(DeviceShell):
         """Open and start the output stream. Raises :class:`MediaError` with PortAudio's reason."""
         if self._device.stream is not None:
             return
-        self._device.open(self._callback, _FALLBACK_RATES, preferred_rate=MODEL_FORMAT.rate)
+        policy = self._policy
+        self._device.open(
+            self._callback,
+            _FALLBACK_RATES,
+            preferred_rate=MODEL_FORMAT.rate,
+            latency=None if policy is None else policy.latency,
+        )
         self._jb = JitterBuffer(
             JitterConfig(
                 rate=self.rate,
@@ -146,15 +133,57 @@ class SpeakerPlayback(DeviceShell):
         self._resampler = StreamResampler(MODEL_FORMAT.rate, self.rate)
         self._scratch = np.zeros(max(1, round(self.rate * self.config.block_ms / 1000)) * 4, "f4")
         self._device.start()
+        if policy is not None:
+            policy.opened(time.monotonic(), self._device.xruns)
 
     def close(self) -> None:
-        """Stop the stream at once (queued audio is dropped). Safe to call twice."""
+        """Stop the stream at once (queued audio is dropped, mid-waveform: prefer :meth:`aclose`). Safe
+        to call twice."""
         self._device.close()
         self._written.close()
+
+    async def aclose(self) -> None:
+        """Fade out what is playing (as :meth:`interrupt`, ``fade_ms``), let the fade reach the speaker,
+        then stop the stream (:meth:`DeviceShell.aclose`). A reply cut this way ends in a ramp, not a
+        click. Waits at most ``FADE_OUT_TIMEOUT_S`` for the fade. Safe to call twice."""
+        await self._fade_out()
+        await super().aclose()
+
+    async def _fade_out(self) -> None:
+        jb, stream = self._jb, self._device.stream
+        if jb is None or stream is None or self.error is not None:
+            return
+        with self._lock:
+            audible = not jb.is_empty
+        if not audible:
+            return
+        self.interrupt()
+
+        def faded() -> bool:
+            with self._lock:
+                return jb.is_empty
+
+        with contextlib.suppress(TimeoutError):
+            await self._device.wait_for(faded, FADE_OUT_TIMEOUT_S)
+            await asyncio.sleep(float(stream.latency))  # the fade still has to leave the device buffer
 
     @property
     def output_underflows(self) -> int:
         return self._device.xruns
+
+    @property
+    def output_buffer_ms(self) -> float:
+        """The device buffer the stream runs with (PortAudio's own figure once open), in ms."""
+        stream = self._device.stream
+        if stream is not None:
+            return float(stream.latency) * 1000.0
+        latency = self._device.latency
+        return latency * 1000.0 if isinstance(latency, float | int) else float("nan")
+
+    @property
+    def output_policy(self) -> OutputPolicy | None:
+        """The buffer policy (None when ``latency`` was fixed in the config)."""
+        return self._policy
 
     # --- AudioSink (loop thread) ----------------------------------------------------------------------
 
@@ -229,6 +258,8 @@ class SpeakerPlayback(DeviceShell):
             buf[:] = 0.0
             outdata.fill(0)
             return
+        # The one place the device's samples are made: jitter buffer → gain → device (and a copy to the
+        # canceller and the loop). A further per-block gain (ducking) multiplies ``buf`` here too.
         with self._lock:
             result = jb.read_into(buf)
         target = self._target_gain
@@ -269,7 +300,30 @@ class SpeakerPlayback(DeviceShell):
                 offset = result.silent_at / self.rate
                 self.last_interrupt = SpeakerTiming(self._pending_interrupt, cb_time, dac_time + offset)
                 self._pending_interrupt = None
+        self._adapt()
         self._device.notify()
+
+    def _adapt(self) -> None:
+        """Ask the buffer policy about the underflows so far; reopen the stream at the latency it names."""
+        policy, jb = self._policy, self._jb
+        if policy is None or jb is None or self._device.stream is None:
+            return
+        with self._lock:
+            idle = jb.state is BufferState.IDLE and jb.is_empty
+        underflows = self._device.xruns
+        latency = policy.observe(time.monotonic(), underflows, idle=idle)
+        if latency is None:
+            return
+        try:
+            self._device.reopen(self._callback, latency)
+        except MediaError as err:
+            policy.reopen_failed()
+            self._device.fail(f"{err} {self.unavailable}")
+            return
+        self._recent.clear()
+        self._times = StreamTimeMapper()  # a new stream, a new clock
+        policy.opened(time.monotonic(), self._device.xruns)
+        log.info("speaker buffer now %g ms after %d underflows", latency * 1000, underflows)
 
     @property
     def ready(self) -> bool:
@@ -293,8 +347,12 @@ class SpeakerPlayback(DeviceShell):
         jb = self._jb
         if jb is None:
             return AudioCounters(output_underflows=self.output_underflows)
+        policy = self._policy
         return AudioCounters(
             underruns=jb.underruns,
             underrun_ms=jb.underrun_frames * 1000.0 / self.rate,
             output_underflows=self.output_underflows,
+            output_buffer_ms=self.output_buffer_ms,
+            output_buffer_changes=0 if policy is None else policy.raises + policy.lowers,
+            prefill_ms=jb.prefill_frames * 1000.0 / self.rate,
         )

@@ -1,13 +1,37 @@
-"""Opening one PortAudio stream: the rates and channel counts to try, and the device's own default rate."""
+"""Opening one PortAudio stream: what a shell's config must say (:class:`StreamConfig`), the rates and
+channel counts to try, the device's own default rate, and what to do at exit about a stream left hanging."""
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_app.core.errors import MediaError
 
-__all__ = ["default_rate", "open_stream"]
+__all__ = ["StreamCallback", "StreamConfig", "default_rate", "open_stream", "skip_portaudio_exit"]
+
+StreamCallback = Callable[[Any, int, Any, Any], None]
+
+
+class StreamConfig(Protocol):
+    """What :class:`~desktop_app.audio.streams.DeviceStream` reads from a shell's config
+    (``CaptureConfig``, ``PlaybackConfig``)."""
+
+    @property
+    def device(self) -> int | None: ...
+
+    @property
+    def device_name(self) -> str: ...
+
+    @property
+    def rate(self) -> int | None: ...
+
+    @property
+    def block_ms(self) -> float: ...
+
+    @property
+    def latency(self) -> str | float | None: ...
 
 
 def open_stream(
@@ -53,3 +77,11 @@ def default_rate(device: int | None, kind: str) -> int | None:
         return int(sounddevice.query_devices(device, kind)["default_samplerate"])
     except Exception:
         return None
+
+
+def skip_portaudio_exit() -> None:
+    """An abandoned stream would hang PortAudio's terminate at interpreter exit (it closes every stream):
+    drop sounddevice's exit handler; the process's end releases the device anyway."""
+    import sounddevice
+
+    atexit.unregister(sounddevice._exit_handler)

@@ -6,17 +6,22 @@ with rate and channel fallbacks, starts, counts callbacks, notices a device lost
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from desktop_app.audio.echo import EchoCanceller
 from desktop_app.audio.levels import LevelPublisher
-from desktop_app.audio.stream_open import default_rate, open_stream
+from desktop_app.audio.stream_open import (
+    StreamCallback,
+    StreamConfig,
+    default_rate,
+    open_stream,
+    skip_portaudio_exit,
+)
 from desktop_app.core.errors import MediaError
 from desktop_app.core.events import ErrorEvent, Event
 from desktop_app.runtime.thread_names import name_os_thread
@@ -29,28 +34,6 @@ ABORT_TIMEOUT_S = 2.0
 """How long :meth:`DeviceStream.aclose` waits for PortAudio to abort a stream. Aborting a stream whose
 sound server died can block for good (seen with the ALSA pulse plugin's capture); it is then abandoned on
 its thread, so the loop, and the reopen that follows, go on."""
-
-
-StreamCallback = Callable[[Any, int, Any, Any], None]
-
-
-class StreamConfig(Protocol):
-    """What :class:`DeviceStream` reads from a shell's config (``CaptureConfig``, ``PlaybackConfig``)."""
-
-    @property
-    def device(self) -> int | None: ...
-
-    @property
-    def device_name(self) -> str: ...
-
-    @property
-    def rate(self) -> int | None: ...
-
-    @property
-    def block_ms(self) -> float: ...
-
-    @property
-    def latency(self) -> str | float: ...
 
 
 class DeviceStream:
@@ -96,6 +79,8 @@ class DeviceStream:
         self.error: ErrorEvent | None = None
         self.callbacks = 0  # written on the PortAudio thread
         self.xruns = 0
+        self.latency: str | float | None = config.latency  # what the open stream was asked for
+        self._generation = 0  # which stream's finished callback is still worth hearing
 
     @property
     def stream(self) -> Any:
@@ -103,33 +88,70 @@ class DeviceStream:
         return self._stream
 
     def open(
-        self, callback: StreamCallback, fallback_rates: Sequence[int], preferred_rate: int | None = None
+        self,
+        callback: StreamCallback,
+        fallback_rates: Sequence[int],
+        preferred_rate: int | None = None,
+        latency: str | float | None = None,
     ) -> None:
         """Open (not start) the stream with 1 or 2 channels, at the config's rate if it names one, else
         at the first that the device takes of ``preferred_rate``, the device's default rate, then
-        ``fallback_rates``. Raises :class:`MediaError` with PortAudio's reason."""
+        ``fallback_rates``; with ``latency`` (seconds or "low"/"high"; None: the config's).
+        Raises :class:`MediaError` with PortAudio's reason."""
         config = self.config
         if config.rate:
             rates = [config.rate]
         else:
             device_rate = default_rate(config.device, self.kind)
             rates = [r for r in (preferred_rate, device_rate) if r] + list(fallback_rates)
+        self._open(callback, rates, (1, 2), config.latency if latency is None else latency)
+
+    def _open(
+        self,
+        callback: StreamCallback,
+        rates: Sequence[int],
+        channels: Sequence[int],
+        latency: str | float | None,
+    ) -> None:
         factory = self._factory
         if factory is None:
             import sounddevice
 
             factory = sounddevice.InputStream if self.kind == "input" else sounddevice.OutputStream
+        self._generation += 1
+        generation = self._generation
         self._stream, self.rate, self.channels = open_stream(
             factory,
             what=self.what,
-            device=config.device,
+            device=self.config.device,
             rates=rates,
-            channel_options=(1, 2),
-            block_ms=config.block_ms,
-            latency=config.latency,
+            channel_options=channels,
+            block_ms=self.config.block_ms,
+            latency=latency,
             callback=self._counting(callback),
-            finished_callback=self._finished_from_thread,
+            finished_callback=lambda: self._finished_from_thread(generation),
         )
+        self.latency = latency
+
+    def reopen(self, callback: StreamCallback, latency: str | float) -> None:
+        """Replace the running stream by one at ``latency``, same device, rate and channels (loop thread).
+
+        What the old stream still held for the device is dropped, and its end is not an error. Raises
+        :class:`MediaError` when the new one will not open or start; the caller then has no stream and
+        should :meth:`fail` (or try again). A closed or never-opened stream is left alone. It blocks the
+        loop while PortAudio closes and opens (3–4 ms on PulseAudio here).
+        """
+        old = self._stream
+        if old is None or self.closed:
+            return
+        self._stream = None
+        self._generation += 1  # the old stream's finished callback is ours, not a lost device
+        try:
+            old.abort()
+        finally:
+            old.close()
+        self._open(callback, [self.rate], [self.channels], latency)
+        self.start()
 
     def start(self) -> None:
         """Start the opened stream. Raises :class:`MediaError` (and closes and forgets the stream) if it
@@ -189,7 +211,7 @@ class DeviceStream:
             await asyncio.wait_for(asyncio.shield(done), timeout)
         except TimeoutError:
             log.info("%s: PortAudio did not abort the stream within %g s; abandoned", self.what, timeout)
-            _skip_portaudio_exit()
+            skip_portaudio_exit()
 
     def fail(self, message: str) -> None:
         """Publish ``message`` as this device's one error (later failures are not repeated)."""
@@ -240,12 +262,12 @@ class DeviceStream:
 
         return counted
 
-    def _finished_from_thread(self) -> None:
+    def _finished_from_thread(self, generation: int) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
-            self._loop.call_soon_threadsafe(self._on_finished)
+            self._loop.call_soon_threadsafe(self._on_finished, generation)
 
-    def _on_finished(self) -> None:
-        if not self.closed:
+    def _on_finished(self, generation: int) -> None:
+        if not self.closed and generation == self._generation:
             self.fail(
                 f"The {self.what} stopped working (it was disconnected or the sound system failed). "
                 f"{self.unavailable}"
@@ -329,11 +351,3 @@ class DeviceShell:
         bounded in time (:meth:`DeviceStream.aclose`): a dead sound server cannot hang the caller."""
         await self._device.aclose()
         self.close()  # the stream is closed already: this ends the shell's queues
-
-
-def _skip_portaudio_exit() -> None:
-    """An abandoned stream would hang PortAudio's terminate at interpreter exit (it closes every stream):
-    drop sounddevice's exit handler; the process's end releases the device anyway."""
-    import sounddevice
-
-    atexit.unregister(sounddevice._exit_handler)

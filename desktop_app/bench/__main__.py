@@ -17,6 +17,7 @@ SCENARIO_MODULES = (
     "desktop_app.bench.live_scenarios",
     "desktop_app.bench.audio_scenarios",
     "desktop_app.bench.echo_scenarios",
+    "desktop_app.bench.playback_scenarios",
     "desktop_app.bench.device_scenarios",
     "desktop_app.bench.duck_scenarios",
     "desktop_app.bench.video_scenarios",

@@ -50,10 +50,10 @@ class FakeStream:
         data = block.reshape(-1, 1).astype(np.float32)
         self.run_on_thread(lambda: self.callback(data, len(data), info, status))
 
-    def render(self, now: float = 1.0, dac_delay: float = 0.03) -> np.ndarray:
+    def render(self, now: float = 1.0, dac_delay: float = 0.03, underflow: bool = False) -> np.ndarray:
         out = np.full((self.blocksize, self.channels), 9.0, dtype=np.float32)
         info = SimpleNamespace(currentTime=now, inputBufferAdcTime=0.0, outputBufferDacTime=now + dac_delay)
-        status = SimpleNamespace(input_overflow=False, output_underflow=False)
+        status = SimpleNamespace(input_overflow=False, output_underflow=underflow)
         self.run_on_thread(lambda: self.callback(out, self.blocksize, info, status))
         return out[:, 0].copy()
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from desktop_app.audio.capture import CaptureConfig, MicCapture
+from desktop_app.audio.output_policy import OutputPolicyConfig
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
 from desktop_app.audio.streams import ShellWiring
 from desktop_app.core.audio_format import MIC_FORMAT, float_to_pcm16
@@ -157,6 +158,17 @@ async def test_volume_scales_the_output_after_a_one_block_ramp() -> None:
     await sp.aclose()
 
 
+def assert_a_fade_not_a_click(out: np.ndarray, level: float, rate: int, max_ms: float = 5.0) -> None:
+    """``out`` starts at ``level`` and falls to silence within ``max_ms``, in steps no bigger than a
+    straight ramp over 2 ms would take (a click is one step from ``level`` to 0)."""
+    nonzero = np.flatnonzero(out)
+    assert len(nonzero) > 0 and nonzero[-1] + 1 <= rate * max_ms / 1000, "silent within max_ms"
+    ramp = out[: nonzero[-1] + 2]
+    assert np.all(np.diff(ramp) <= 0), "the level only falls"
+    assert np.max(np.abs(np.diff(np.concatenate([[level], ramp])))) <= level / (rate * 0.002), "no step"
+    assert np.all(out[nonzero[-1] + 1 :] == 0.0)
+
+
 async def test_interrupt_fades_within_one_block_and_drops_the_queue() -> None:
     sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0, fade_ms=4)
     sp.play(ModelAudio(pcm_const(0.5, 2000)))
@@ -164,10 +176,60 @@ async def test_interrupt_fades_within_one_block_and_drops_the_queue() -> None:
     sp.interrupt()
     out = stream.render()
     assert 0.0 < out[0] < 0.5 and np.all(out[96:] == 0.0), "4 ms fade at 24 kHz = 96 samples, then silence"
+    assert_a_fade_not_a_click(out, 0.5, 24_000)
     assert np.all(stream.render() == 0.0), "the rest of the 2 s reply is gone"
     await sp.wait_for(lambda: sp.last_interrupt is not None, 5)
     assert sp.last_interrupt is not None
     assert sp.last_interrupt.written_at >= sp.last_interrupt.asked_at
+    await sp.aclose()
+
+
+async def test_closing_mid_reply_fades_out_before_the_stream_stops() -> None:
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0, fade_ms=4)
+    sp.play(ModelAudio(pcm_const(0.5, 2000)))
+    assert np.allclose(stream.render(), 0.5, atol=1e-4)
+    closing = asyncio.create_task(sp.aclose())
+    await asyncio.sleep(0)  # one turn of the loop: aclose has begun its fade
+    assert stream.started, "not stopped before the fade was written"
+    out = np.concatenate([stream.render() for _ in range(2)])
+    assert_a_fade_not_a_click(out, 0.5, 24_000)
+    async with asyncio.timeout(5):
+        await closing
+    assert stream.closed
+
+
+async def test_underflows_reopen_the_speaker_with_a_bigger_buffer_without_an_error() -> None:
+    events: list[Event] = []
+    policy = OutputPolicyConfig(ladder=(0.010, 0.030), raise_after=2, urgent_after=3, settle_s=0.0)
+    sp, stream = open_speaker(asyncio.get_running_loop(), events, prefill_ms=0, policy=policy)
+    assert stream.kwargs["latency"] == 0.010, "the smallest rung first"
+    sp.play(ModelAudio(pcm_const(0.5, 2000)))
+    for _ in range(3):
+        stream.render(underflow=True)
+    await sp.wait_for(lambda: len(FakeStream.instances) == 2, 5)
+    new = FakeStream.instances[-1]
+    assert stream.closed and new.started and new.kwargs["latency"] == 0.030
+    assert (new.samplerate, new.channels) == (stream.samplerate, stream.channels)
+    stream.fail()  # PortAudio reports the old stream finished: that was us, not a lost device
+    assert np.allclose(new.render(), 0.5, atol=1e-4), "the reply goes on from the jitter buffer"
+    counters = sp.counters()
+    assert (counters.output_underflows, counters.output_buffer_changes) == (3, 1)
+    assert counters.output_buffer_ms == new.latency * 1000
+    later = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon_threadsafe(later.set_result, None)
+    await later
+    assert events == [] and sp.error is None
+    sp.interrupt()
+    await sp.aclose()
+
+
+async def test_a_fixed_latency_is_never_changed() -> None:
+    sp, stream = open_speaker(asyncio.get_running_loop(), [], prefill_ms=0, latency=0.03)
+    assert stream.kwargs["latency"] == 0.03 and sp.output_policy is None
+    for _ in range(10):
+        stream.render(underflow=True)
+    await sp.wait_for(lambda: sp.counters().output_underflows == 10, 5)
+    assert len(FakeStream.instances) == 1
     await sp.aclose()
 
 
