@@ -1,6 +1,5 @@
-"""Speaker playback: the model's 24 kHz PCM16 through a jitter buffer into a PortAudio output stream.
-
-Implements :class:`desktop_app.core.ports.AudioSink`.
+"""Speaker playback (a :class:`desktop_app.core.ports.AudioSink`): the model's 24 kHz PCM16 through a jitter
+buffer into a PortAudio output stream.
 
 Threads: :meth:`SpeakerPlayback.play` and :meth:`SpeakerPlayback.interrupt` run on the loop thread; they
 resample to the device rate (soxr, only if the device will not take 24 kHz) and write the
@@ -22,10 +21,8 @@ Device buffer: the smallest that holds on this machine, chosen by
 is reopened at a bigger buffer between replies, or at once if they keep coming); its size and changes are
 in :meth:`SpeakerPlayback.counters`.
 
-Timing records for the benchmarks (all ``time.monotonic`` seconds):
-:attr:`SpeakerPlayback.last_turn` — a new turn's first chunk given to :meth:`play` → its first sample
-written to the device (and the DAC time PortAudio predicts for it); :attr:`SpeakerPlayback.last_interrupt`
-— :meth:`interrupt` called → the callback that wrote the last non-zero sample (and its DAC time).
+Timing records for the benchmarks (``time.monotonic``): :attr:`~SpeakerPlayback.last_turn` (first chunk
+played → first sample written) and :attr:`~SpeakerPlayback.last_interrupt` (→ last sound written).
 
 Failures (the stream's life is :class:`~desktop_app.audio.streams.DeviceStream`'s, shared with the
 microphone): a stream that stops on its own publishes one :class:`~desktop_app.core.events.ErrorEvent`
@@ -48,7 +45,7 @@ import numpy.typing as npt
 from desktop_app.audio.counters import AudioCounters, SpeakerTiming
 from desktop_app.audio.ducking import DuckGain
 from desktop_app.audio.handoff import Handoff
-from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, JitterConfig, ReadResult
+from desktop_app.audio.jitter_buffer import BufferState, JitterBuffer, ReadResult
 from desktop_app.audio.output_policy import OutputPolicy
 from desktop_app.audio.playback_config import PlaybackConfig
 from desktop_app.audio.resample import StreamResampler
@@ -122,14 +119,7 @@ class SpeakerPlayback(DeviceShell):
             preferred_rate=MODEL_FORMAT.rate,
             latency=None if policy is None else policy.latency,
         )
-        self._jb = JitterBuffer(
-            JitterConfig(
-                rate=self.rate,
-                prefill_ms=self.config.prefill_ms,
-                max_prefill_ms=self.config.max_prefill_ms,
-                fade_ms=self.config.fade_ms,
-            )
-        )
+        self._jb = JitterBuffer(self.config.jitter(self.rate))
         self._resampler = StreamResampler(MODEL_FORMAT.rate, self.rate)
         self._scratch = np.zeros(max(1, round(self.rate * self.config.block_ms / 1000)) * 4, "f4")
         self._device.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from desktop_app.audio.jitter_buffer import JitterConfig
 from desktop_app.audio.output_policy import OutputPolicyConfig
 from desktop_app.core.errors import ConfigError
 
@@ -50,3 +51,9 @@ class PlaybackConfig:
             raise ConfigError(f"The speaker block size must be 2.5–20 ms, not {self.block_ms:g}.")
         if not 0 <= self.prefill_ms <= self.max_prefill_ms:
             raise ConfigError("The speaker prefill must be between 0 and its maximum.")
+
+    def jitter(self, rate: int) -> JitterConfig:
+        """The jitter buffer's settings for a device opened at ``rate``."""
+        return JitterConfig(
+            rate=rate, prefill_ms=self.prefill_ms, max_prefill_ms=self.max_prefill_ms, fade_ms=self.fade_ms
+        )
