@@ -54,10 +54,11 @@ NEAR_TEXT = "Hello, this is the user speaking at the same time. Please keep my v
 
 
 @contextlib.contextmanager
-def _rig() -> Iterator[PulseRig]:
+def private_rig(prefix: str = "gldb") -> Iterator[PulseRig]:
+    """A private rig on the shared daemon (started if none runs), routed while the block runs."""
     ensure_daemon()
     devices.rescan()
-    rig = PulseRig(f"gldb{os.getpid()}")
+    rig = PulseRig(f"{prefix}{os.getpid()}")
     rig.setup()
     try:
         with rig.route():
@@ -93,7 +94,7 @@ Measure = Callable[[], Coroutine[Any, Any, list[float]]]
 def _rig_p50_p99(name: str, measure: Measure) -> list[Metric]:
     """Run ``measure`` on the PulseAudio rig; its median and 99th percentile as ``name[p50]`` and
     ``name[p99]`` (ms). ``measure`` must return at least 100 values for the p99 to mean anything."""
-    with _rig():
+    with private_rig():
         values = asyncio.run(measure())
     return [(f"{name}[p{q}]", _pct(values, q), "ms") for q in (50, 99)]
 
@@ -136,7 +137,7 @@ INTERRUPTS = 100  # enough for a p99
 
 def bench_interrupt_to_silence() -> list[Metric]:
     """``interrupt()`` → last sound written to PortAudio's buffer, and → PortAudio's predicted DAC time."""
-    with _rig():
+    with private_rig():
         written, at_dac = asyncio.run(_interrupts(INTERRUPTS))
     return [(f"interrupt_to_silence_written_ms[p{q}]", _pct(written, q), "ms") for q in (50, 99)] + [
         (f"interrupt_to_silence_predicted_dac_ms[p{q}]", _pct(at_dac, q), "ms") for q in (50, 99)
@@ -213,7 +214,7 @@ async def _steady_playback(seconds: float) -> tuple[int, int, float]:
 
 def bench_playback_underruns() -> list[Metric]:
     seconds = 20.0
-    with _rig():
+    with private_rig():
         underruns, underflows, prefill_ms = asyncio.run(_steady_playback(seconds))
     scale = 60.0 / seconds  # a 20 s run scaled: one adaptive step reads as 3/min
     return [

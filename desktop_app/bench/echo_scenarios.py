@@ -29,7 +29,7 @@ from pathlib import Path
 
 import soxr
 
-from desktop_app.bench.audio_scenarios import FAR_TEXT, NEAR_TEXT, Metric, _rig, _speech
+from desktop_app.bench.audio_scenarios import FAR_TEXT, NEAR_TEXT, Metric, _speech, private_rig
 from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
 from tests.support.echo_measure import EchoRun, measure_echo
 from tests.support.pulse_rig import PulseRig
@@ -47,7 +47,7 @@ def _spread(name: str, tag: str, values: list[float], unit: str) -> list[Metric]
 def bench_echo_cancellation() -> list[Metric]:
     runs = int(os.environ.get("GLD_BENCH_ECHO_RUNS", "5"))
     results: list[Metric] = []
-    with _rig() as rig, tempfile.TemporaryDirectory() as tmp:
+    with private_rig() as rig, tempfile.TemporaryDirectory() as tmp:
         far, far_rate = _speech(Path(tmp) / "far.wav", FAR_TEXT, "en-us")
         near = Path(tmp) / "near.wav"
         _speech(near, NEAR_TEXT, "en-gb+f3")

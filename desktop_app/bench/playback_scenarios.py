@@ -41,12 +41,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from desktop_app.audio import devices
 from desktop_app.audio.playback import PlaybackConfig, SpeakerPlayback
+from desktop_app.bench.audio_scenarios import private_rig
 from desktop_app.core.audio_format import MODEL_FORMAT, float_to_pcm16
 from desktop_app.core.events import ModelAudio
 from desktop_app.core.stats import percentile
-from tests.support.pulse_rig import PulseRig, Recorder, ensure_daemon
+from tests.support.pulse_rig import PulseRig, Recorder
 
 Metric = tuple[str, float, str]
 
@@ -86,17 +86,8 @@ class TimedRecorder(Recorder):
         return min(arrived - before / self.rate for arrived, before in local)
 
 
-@contextlib.contextmanager
-def _rig() -> Iterator[PulseRig]:
-    ensure_daemon()
-    devices.rescan()
-    rig = PulseRig(f"gldp{os.getpid()}")
-    rig.setup()
-    try:
-        with rig.route():
-            yield rig
-    finally:
-        rig.teardown()
+def _rig() -> contextlib.AbstractContextManager[PulseRig]:
+    return private_rig("gldp")
 
 
 def _tone(ms: float, level: float = 0.5) -> bytes:

@@ -65,12 +65,7 @@ class ScreenGrabber:
     def grab(self) -> npt.NDArray[np.uint8]:
         if self._sct is None or self._box is None:
             raise MediaError("The screen capture is not open.")
-        try:
-            shot = self._sct.grab(self._box)
-        except mss.ScreenShotError as exc:
-            raise MediaError(f"Screen capture stopped ({exc}). Vision is off; audio goes on.") from exc
-        bgra = np.asarray(shot, dtype=np.uint8)
-        return cast(npt.NDArray[np.uint8], cv2.cvtColor(bgra, cv2.COLOR_BGRA2BGR))
+        return _shot_bgr(self._sct, self._box, "Screen")
 
     def rewind(self) -> None:
         """A screen has no beginning: nothing to do."""
@@ -156,12 +151,8 @@ class WindowGrabber:
         if self._sct is None:
             raise MediaError("The window capture is not open.")
         self._follow()
-        try:
-            shot = self._sct.grab(self._box)
-        except mss.ScreenShotError as exc:
-            raise MediaError(f"Window capture stopped ({exc}). Vision is off; audio goes on.") from exc
-        bgra = np.asarray(shot, dtype=np.uint8)
-        return cast(npt.NDArray[np.uint8], cv2.cvtColor(bgra, cv2.COLOR_BGRA2BGR))
+        assert self._box is not None
+        return _shot_bgr(self._sct, self._box, "Window")
 
     def rewind(self) -> None:
         """A window has no beginning: nothing to do."""
@@ -192,3 +183,13 @@ def _clip(region: Region, desk: dict[str, int]) -> dict[str, int] | None:
     if right - left < 2 or bottom - top < 2:
         return None
     return {"left": left, "top": top, "width": right - left, "height": bottom - top}
+
+
+def _shot_bgr(sct: Any, box: dict[str, int], what: str) -> npt.NDArray[np.uint8]:
+    """One BGR picture of ``box``; MediaError (saying ``what`` capture stopped) when mss fails."""
+    try:
+        shot = sct.grab(box)
+    except mss.ScreenShotError as exc:
+        raise MediaError(f"{what} capture stopped ({exc}). Vision is off; audio goes on.") from exc
+    bgra = np.asarray(shot, dtype=np.uint8)
+    return cast(npt.NDArray[np.uint8], cv2.cvtColor(bgra, cv2.COLOR_BGRA2BGR))
