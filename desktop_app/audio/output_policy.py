@@ -7,7 +7,8 @@ whether a reply is playing, and reopens the stream at the latency :meth:`OutputP
 Why adapt at all: the buffer *is* the downlink's latency (what PortAudio is asked for is what the sound
 server holds ahead of the speaker), and a small one is safe on a quiet machine but underflows (audible
 clicks, and a jump in the echo path under the canceller) when the machine is loaded. So the speaker starts
-on the smallest rung of :attr:`OutputPolicyConfig.ladder` and climbs only when this machine proves it must.
+on a rung that held everywhere it was measured (:attr:`OutputPolicyConfig.start_level`), climbs when this
+machine proves it must, and steps down towards the smallest rung after clean stretches.
 
 States (``level`` indexes the ladder)::
 
@@ -55,10 +56,16 @@ class OutputPolicyConfig:
     time, 10 ms underflowed 10–22 times a minute, 15 ms 0–6, 20 and 30 ms not at all. A 10-minute soak
     while nine builds shared the machine needed 60 ms. Rungs are 5 ms apart at the bottom because each
     costs the downlink (and ``interrupted`` → silence) exactly its size.
+
+    ``start_level`` is 2 (20 ms), not the 10 ms floor: opened at 10 ms, the end-to-end device test
+    (tests/devices/test_full_loop.py) failed 3 times in 10 on a lightly loaded machine, with storms of
+    50–650 underflows (the ALSA pulse plugin at 24 kHz, some starting when another client attached to the
+    sink's monitor) that broke the reply before the policy could climb; at 20 ms it passed 10 of 10. A
+    machine that stays clean for ``relax_after_s`` steps down to 15 and then 10 ms.
     """
 
     ladder: tuple[float, ...] = (0.010, 0.015, 0.020, 0.030, 0.060)
-    start_level: int = 0
+    start_level: int = 2
     raise_after: int = 2
     urgent_after: int = 6
     window_s: float = 20.0

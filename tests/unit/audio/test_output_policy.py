@@ -8,6 +8,7 @@ from desktop_app.audio.output_policy import OutputPolicy, OutputPolicyConfig, Po
 
 CFG = OutputPolicyConfig(
     ladder=(0.010, 0.015, 0.030),
+    start_level=0,
     raise_after=2,
     urgent_after=4,
     window_s=10.0,
@@ -61,7 +62,9 @@ def test_underflows_that_keep_coming_raise_at_once_even_mid_reply() -> None:
 
 
 def test_the_top_rung_stays() -> None:
-    policy = OutputPolicy(OutputPolicyConfig(ladder=(0.010,), raise_after=1, urgent_after=1, settle_s=0))
+    policy = OutputPolicy(
+        OutputPolicyConfig(ladder=(0.010,), start_level=0, raise_after=1, urgent_after=1, settle_s=0)
+    )
     policy.opened(0.0, 0)
     assert policy.observe(1.0, 50, idle=True) is None
     assert policy.level == 0
@@ -114,3 +117,11 @@ def test_a_failed_reopen_goes_back_to_the_old_rung() -> None:
 def test_bad_configs_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         OutputPolicyConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_shipped_ladder_starts_on_20_ms_and_may_step_down_to_10() -> None:
+    """The default opens at 20 ms (10 ms storms on a loaded PulseAudio, see OutputPolicyConfig), and a
+    clean stretch lowers it a rung at a time to the 10 ms floor."""
+    cfg = OutputPolicyConfig()
+    assert cfg.ladder[cfg.start_level] == 0.020
+    assert cfg.ladder[0] == 0.010

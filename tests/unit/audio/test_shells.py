@@ -200,7 +200,9 @@ async def test_closing_mid_reply_fades_out_before_the_stream_stops() -> None:
 
 async def test_underflows_reopen_the_speaker_with_a_bigger_buffer_without_an_error() -> None:
     events: list[Event] = []
-    policy = OutputPolicyConfig(ladder=(0.010, 0.030), raise_after=2, urgent_after=3, settle_s=0.0)
+    policy = OutputPolicyConfig(
+        ladder=(0.010, 0.030), start_level=0, raise_after=2, urgent_after=3, settle_s=0.0
+    )
     sp, stream = open_speaker(asyncio.get_running_loop(), events, prefill_ms=0, policy=policy)
     assert stream.kwargs["latency"] == 0.010, "the smallest rung first"
     sp.play(ModelAudio(pcm_const(0.5, 2000)))
