@@ -226,6 +226,7 @@ class HistoryDialog(QDialog):
         box.addWidget(self.splitter, 1)
         self._keys()
         self._show_session(None)
+        self.search.setFocus()  # opens ready to search (the list may still be loading), not on a button
 
     def _keys(self) -> None:
         """Delete deletes (only from the list: in the search field it deletes text), F2 renames, Ctrl+F
