@@ -9,14 +9,20 @@ with the demo and the connection-problem banners at 800×560. The pictures go to
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop_app.bench.window_rig import XvfbDisplay
 from desktop_app.config import Settings
 from desktop_app.controller_api import StoredKey, ToolInfo
 from desktop_app.core.error_wording import wording_for
@@ -32,7 +38,7 @@ from tests.ui.conftest import Harness
 from tests.ui.fake_tools import default_specs
 from tests.ui.history_sessions import a_week_of_history
 from tests.ui.layout_check import layout_problems
-from tests.ui.test_layout_sizes import ARTIFACTS
+from tests.ui.test_layout_sizes import ARTIFACTS, ROOT
 from tests.ui.ui_walk import fill_window
 
 SIZES = [(800, 560), (1280, 800)]
@@ -163,3 +169,33 @@ def test_the_demo_banner_makes_way_for_a_connection_problem(harness: Harness) ->
     w.error_banner.resolve()
     harness.wait(lambda: w.banner.isVisible() and not w.error_banner.isVisible())
     assert layout_problems(w) == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(800, 600), (1280, 800)])
+def test_on_a_real_x_server_the_dialogs_open_on_screen(width: int, height: int, tmp_path: Path) -> None:
+    """Each dialog as the app opens it on an Xvfb screen of that size: on screen whole, Save in sight, no
+    layout problem; the pictures are grabbed from X."""
+    with XvfbDisplay(width, height) as xvfb:
+        env = {**os.environ, "DISPLAY": xvfb.display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
+        run = subprocess.run(
+            [sys.executable, "-m", "tests.ui.dialog_shots", str(tmp_path)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["platform"] == "xcb" and report["screen"] == [width, height], report
+    settings, history = report.pop("settings"), report.pop("history")
+    for dialog in (settings, history):
+        assert dialog["on_screen"], dialog
+    assert history["problems"] == []
+    pages = {name: page for name, page in settings.items() if isinstance(page, dict)}
+    assert len(pages) == 7
+    for name, page in pages.items():
+        assert page == {"problems": [], "save_on_screen": True}, name
+    ARTIFACTS.mkdir(exist_ok=True)
+    for shot in tmp_path.glob("*.png"):
+        (ARTIFACTS / f"xvfb-{shot.stem}-{width}x{height}.png").write_bytes(shot.read_bytes())
