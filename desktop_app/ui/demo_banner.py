@@ -5,6 +5,10 @@ links to the page where a Gemini API key is made (:data:`~desktop_app.core.error
 *Add API key…* (:attr:`DemoBanner.set_key_requested`), and can be dismissed (:attr:`DemoBanner.dismissed`):
 the window remembers that (``WindowMemory``) and sets :attr:`DemoBanner.hidden_by_user` at start-up, so a
 dismissed banner stays away on later runs. The connection pill still says "Demo" meanwhile.
+
+While a connection problem shows (:mod:`desktop_app.ui.error_banner`), the banner makes way for it: the
+window connects the problem banner's ``showing_changed`` to :meth:`DemoBanner.make_way`, and two banners
+never squeeze the conversation at 800×560. It comes back when the problem is resolved.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class DemoBanner(QFrame):
         self.setObjectName("banner")
         self.hidden_by_user = False
         """The user dismissed the banner (now or on an earlier run): it is not shown again."""
+        self._notice = False  # the backend is the demo
+        self._giving_way = False  # a connection problem shows
         self._text = QLabel(f"<b>Offline demo.</b> {DEMO_TEXT}")  # one label: a line less at 800×560
         self._text.setWordWrap(True)
         self._text.setTextFormat(Qt.TextFormat.RichText)
@@ -82,7 +88,16 @@ class DemoBanner(QFrame):
     def show_notice(self, notice: str) -> None:
         """Show the banner while the backend gives a demo ``notice``; an empty one (Gemini) hides it.
         The backend's own wording is for the terminal: the banner has its own."""
-        self.setVisible(bool(notice) and not self.hidden_by_user)
+        self._notice = bool(notice)
+        self._update()
+
+    def make_way(self, problem_shown: bool) -> None:
+        """Hide while a connection problem shows (``problem_shown``), and come back after it."""
+        self._giving_way = problem_shown
+        self._update()
+
+    def _update(self) -> None:
+        self.setVisible(self._notice and not self.hidden_by_user and not self._giving_way)
 
     def _dismiss(self) -> None:
         self.hidden_by_user = True

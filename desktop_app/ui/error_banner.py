@@ -5,7 +5,8 @@ problem replaces the older one) with **Retry**, a second button when the wording
 key…* or *Open settings…*), and *Details* that unfolds the event's own message (close code and server
 reason, already redacted). It stays until :meth:`ErrorBanner.resolve` (the session is live again, or the
 backend that could not open is up); it has no close button, because a connection that is down does not
-go away by being dismissed. The window connects :attr:`retry_requested` and :attr:`settings_requested`.
+go away by being dismissed. The window connects :attr:`retry_requested` and :attr:`settings_requested`,
+and :attr:`showing_changed` to the demo banner, which makes way while a problem shows.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class ErrorBanner(QFrame):
     retry_requested = Signal()
     settings_requested = Signal(bool)
     """The second button: True to put the cursor in the API key field."""
+    showing_changed = Signal(bool)
+    """A problem is now shown (True) or resolved (False); emitted on each change only."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +94,7 @@ class ErrorBanner(QFrame):
     def show_problem(self, wording: ErrorWording, detail: str, code: str = "") -> None:
         """Show ``wording`` with ``detail`` folded under *Details* (replacing any problem shown); ``code``
         is the ``ErrorEvent`` code it stands for (:attr:`code`)."""
+        was_showing = self.showing
         self.wording = wording
         self.code = code
         self.title.setText(wording.title)
@@ -104,13 +108,18 @@ class ErrorBanner(QFrame):
         self.retry_button.setText("Retry")
         self.setAccessibleDescription(f"{wording.title}. {wording.hint}")
         self.setVisible(True)
+        if not was_showing:
+            self.showing_changed.emit(True)
 
     def resolve(self) -> None:
         """The problem is over (the session is live): hide the banner."""
+        was_showing = self.showing
         self.wording = None
         self.code = ""
         self.details_button.setChecked(False)
         self.setVisible(False)
+        if was_showing:
+            self.showing_changed.emit(False)
 
     def retry_finished(self) -> None:
         """The retry ran: offer it again if the problem is still shown (no new event replaced it)."""

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.controller_api import HistoryStore
 from desktop_app.ui.bridge import CommandRunner
+from desktop_app.ui.dialog_size import opening_size
 from desktop_app.ui.glyphs import glyph
 from desktop_app.ui.history_list import SessionListPane
 from desktop_app.ui.history_model import (
@@ -66,15 +67,15 @@ from desktop_app.ui.widgets.transcript_view import TranscriptView
 
 __all__ = ["HistoryDialog", "SaveChooser"]
 
-
 _EXPORTS = {
     "md": ("Export Markdown", "Markdown (*.md);;All files (*)"),
     "srt": ("Export subtitles", "Subtitles (*.srt);;All files (*)"),
 }
 
 
-def _label(text: str, name: str = "") -> QLabel:
+def _label(text: str, name: str = "", *, wrap: bool = False) -> QLabel:
     label = QLabel(text)
+    label.setWordWrap(wrap)
     if name:
         label.setObjectName(name)
     return label
@@ -114,8 +115,8 @@ class HistoryDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("History")
         self.setModal(False)
-        self.setMinimumSize(QSize(820, 520))
-        self.resize(QSize(1040, 680))
+        self.setMinimumSize(QSize(780, 460))  # fits an 800×600 screen with a panel and a title bar
+        self.resize(opening_size(self, QSize(1040, 680)))
         self._runner = runner
         self._store = store or HistoryStore()
         self._history_enabled = history_enabled
@@ -156,14 +157,13 @@ class HistoryDialog(QDialog):
         left.search_changed.connect(self.refresh)
 
         # right: the chosen one
-        self.session_title = _label("", "appTitle")
-        self.session_facts = _label("", "muted")
+        self.session_title = _label("", "appTitle", wrap=True)  # a long name wraps, never widens the panel
+        self.session_facts = _label("", "muted", wrap=True)
         self.session_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.session_flags = _label("")
         self.session_flags.setStyleSheet(f"color: {COLORS['warn']};")
         self.session_flags.setVisible(False)
-        self.placeholder = _label("Choose a conversation to read it.", "muted")
-        self.placeholder.setWordWrap(True)
+        self.placeholder = _label("Choose a conversation to read it.", "muted", wrap=True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.transcript = TranscriptView()
         self.transcript.setAccessibleName("Past conversation transcript")
@@ -186,26 +186,28 @@ class HistoryDialog(QDialog):
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setToolTip("Delete this conversation and its recordings (Delete)")
         self.delete_button.clicked.connect(self.delete)
-        self.status = _label("", "faint")
-        self.status.setWordWrap(True)
+        self.status = _label("", "faint", wrap=True)
+        self.status.setVisible(False)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         actions = QHBoxLayout()
         actions.setSpacing(8)
         actions.addWidget(self.export_md)
         actions.addWidget(self.export_srt)
         actions.addWidget(self.recording_button)
-        actions.addWidget(self.rename_button)
-        actions.addWidget(self.delete_button)
-        actions.addWidget(self.status, 1)
+        actions.addStretch(1)
+        about = QVBoxLayout()
+        about.setSpacing(2)
+        for label in (self.session_title, self.session_facts, self.session_flags):
+            about.addWidget(label)
+        heading = QHBoxLayout()  # the conversation's name, and Rename/Delete for the conversation itself
+        heading.addLayout(about, 1)
+        heading.addWidget(self.rename_button, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
         right_box = QVBoxLayout()
-        heading = QVBoxLayout()
-        heading.setSpacing(2)
-        heading.addWidget(self.session_title)
-        heading.addWidget(self.session_facts)
-        heading.addWidget(self.session_flags)
         right_box.addLayout(heading)
         right_box.addWidget(self.stack, 1)
-        right_box.addLayout(actions)
+        right_box.addLayout(actions)  # what to do with the transcript, under it
+        right_box.addWidget(self.status)  # its own line (a saved file's path is long), hidden while empty
         right = card(layout=right_box)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -224,6 +226,7 @@ class HistoryDialog(QDialog):
         box.addWidget(self.splitter, 1)
         self._keys()
         self._show_session(None)
+        self.search.setFocus()  # opens ready to search (the list may still be loading), not on a button
 
     def _keys(self) -> None:
         """Delete deletes (only from the list: in the search field it deletes text), F2 renames, Ctrl+F
@@ -301,7 +304,7 @@ class HistoryDialog(QDialog):
             return
         row = self.rows[number]
         self._wanted = row.path
-        self.status.setText("")
+        self._say("")
         if self.session is None or self.session.path != row.path:
             self.placeholder.setText("Opening…")
             self.stack.setCurrentWidget(self.placeholder)
@@ -370,7 +373,7 @@ class HistoryDialog(QDialog):
         if target is None:
             return
         self._export_dir = target.parent
-        self.status.setText("Saving…")
+        self._say("Saving…")
         self._runner.run_blocking(
             "Exporting the conversation",
             export_session,
@@ -378,12 +381,12 @@ class HistoryDialog(QDialog):
             fmt,
             target,
             on_result=self._exported,
-            on_error=self.status.setText,
+            on_error=self._say,
             owner=self,
         )
 
     def _exported(self, path: Path) -> None:
-        self.status.setText(f"Saved {path}")
+        self._say(f"Saved {path}")
         self.exported.emit(path)
 
     def rename(self) -> None:
@@ -401,7 +404,7 @@ class HistoryDialog(QDialog):
             row.id,
             name,
             on_result=lambda _kept: self._changed(row.id, self.renamed.emit),
-            on_error=self.status.setText,
+            on_error=self._say,
             owner=self,
         )
 
@@ -420,7 +423,7 @@ class HistoryDialog(QDialog):
             self._store,
             row.id,
             on_result=lambda _id: self._changed(row.id, self.deleted.emit),
-            on_error=self.status.setText,
+            on_error=self._say,
             owner=self,
         )
 
@@ -431,6 +434,10 @@ class HistoryDialog(QDialog):
         self.refresh(keep=self.list.currentRow())
         tell(session_id)
 
+    def _say(self, text: str) -> None:  # the line under the actions; empty hides it
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
     def open_folder(self) -> None:
         self._open_local(self._store.directory)
 
@@ -440,4 +447,4 @@ class HistoryDialog(QDialog):
 
     def _open_local(self, path: Path) -> None:
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.status.setText(f"Nothing could open it here; it is {path}")
+            self._say(f"Nothing could open it here; it is {path}")

@@ -77,7 +77,7 @@ class SessionListPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(card(layout=box))
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(280)  # the titles whole; with the reading side, the panel fits 800 px
 
     def words(self) -> str:
         """What to search for ("" for every session)."""

@@ -103,6 +103,7 @@ class MainWindow(EventView):
         self.banner.set_key_requested.connect(lambda: self.open_settings(focus_key=True))
         self.banner.hidden_by_user = self._memory.demo_banner_dismissed
         self.banner.dismissed.connect(self._memory.dismiss_demo_banner)
+        self.error_banner.showing_changed.connect(self.banner.make_way)  # one banner at a time
         self.error_banner.retry_requested.connect(self.retry)
         self.error_banner.settings_requested.connect(lambda key: self.open_settings(focus_key=key))
         self.video.retry_requested.connect(

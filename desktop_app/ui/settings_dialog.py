@@ -42,6 +42,7 @@ from desktop_app.controller_api import (
 )
 from desktop_app.core.errors import ConfigError
 from desktop_app.ui.bridge import CommandRunner
+from desktop_app.ui.dialog_size import opening_size
 from desktop_app.ui.settings_desktop import DesktopPage
 from desktop_app.ui.settings_devices import DevicesPage
 from desktop_app.ui.settings_model import ModelPage, only_taken
@@ -49,7 +50,12 @@ from desktop_app.ui.settings_pages import ConversationPage, GeminiPage, KeyActio
 from desktop_app.ui.settings_tools import ToolsPage
 from desktop_app.ui.theme import COLORS
 
-__all__ = ["KeyAction", "SettingsDialog"]
+__all__ = ["MINIMUM_SIZE", "KeyAction", "SettingsDialog"]
+
+MINIMUM_SIZE = QSize(640, 440)
+"""The dialog's minimum: it fits a 600-pixel-high screen with a panel and a title bar (the pages scroll)."""
+PREFERRED_SIZE = QSize(780, 660)
+"""The size it opens at where the screen has room (most pages then show whole)."""
 
 _FIELD_NAMES = {
     "backend": "backend",
@@ -87,7 +93,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setModal(True)
-        self.setMinimumSize(QSize(700, 580))
+        self.setMinimumSize(MINIMUM_SIZE)  # fixed: the layout would change it with each page's rows
+        self.resize(opening_size(self, PREFERRED_SIZE))
         self._original = settings
         self.key_action = KeyAction.KEEP
         self._result: Settings | None = None

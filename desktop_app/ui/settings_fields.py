@@ -7,6 +7,11 @@ reads them back as ``Settings`` keyword arguments (unvalidated: the dialog valid
 settings) and :attr:`SettingsPage.edited` fires on any edit. A field is named once, so it cannot be loaded
 and forgotten on the way back. A page with a field no widget holds plainly (the camera's typed spec, the
 model's free text) overrides both and calls ``super()``.
+
+A page scrolls when the dialog is shorter than its rows (a 600-pixel-high screen): it is a frameless
+:class:`~PySide6.QtWidgets.QScrollArea` whose rows sit on :attr:`SettingsPage.body`, never scrolled
+sideways (its minimum width is its rows'), and a field that takes the keyboard focus (Tab, a shortcut, a
+``setFocus`` from the dialog) is scrolled into view.
 """
 
 from __future__ import annotations
@@ -14,15 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QLabel,
     QLayout,
     QPlainTextEdit,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QWidget,
@@ -136,17 +144,55 @@ def _value_of(widget: BoundWidget) -> Any:
     return widget.value()
 
 
-class SettingsPage(QWidget):
-    """A page of the settings dialog, laid out as a form (see the module docstring). The dialog calls
-    :meth:`load` once, and :meth:`values` on every :attr:`edited` and on Save."""
+_MIN_VISIBLE_HEIGHT = 160
+"""A page asks for at least this much height (a few rows); the rest scrolls."""
+
+
+class SettingsPage(QScrollArea):
+    """A page of the settings dialog, laid out as a form that scrolls (see the module docstring). The
+    dialog calls :meth:`load` once, and :meth:`values` on every :attr:`edited` and on Save. Subclasses add
+    rows with :meth:`field`, :meth:`row` and :meth:`explain` (or to :attr:`form`), never a layout of
+    their own on the page."""
 
     edited = Signal()
     """A bound field was edited."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.form = _form(self)
+        self.body = QWidget()
+        """The widget the rows sit on, inside the scroll area."""
+        self.form = _form(self.body)
+        self.setWidget(self.body)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no blank Tab stop: the fields are the stops
         self.fields = FieldBinder(self.edited.emit)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._follow_focus)  # disconnected when the page is deleted
+
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the rows need (nothing is cut at the right), as high as a few rows."""
+        rows = self.body.minimumSizeHint()
+        scroll_bar = self.verticalScrollBar().sizeHint().width()
+        frame = 2 * self.frameWidth()
+        return QSize(rows.width() + scroll_bar + frame, min(rows.height(), _MIN_VISIBLE_HEIGHT) + frame)
+
+    def sizeHint(self) -> QSize:
+        """The rows' own size, so a dialog with room shows the page whole without scrolling."""
+        rows = self.body.sizeHint()
+        return QSize(rows.width() + self.verticalScrollBar().sizeHint().width(), rows.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The rows changed what they need (a row shown or hidden): the dialog asks the page again."""
+        if watched is self.body and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def _follow_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and self.body.isAncestorOf(new):
+            self.ensureWidgetVisible(new)
 
     def field(self, label: str, name: str, widget: W) -> W:
         """Add ``widget`` as the row ``label``, bound to the settings field ``name``; returns it."""

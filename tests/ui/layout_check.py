@@ -4,7 +4,10 @@
 first) and reports, in words, each widget that overlaps a sibling in the same layout, sticks out of its
 parent, is squeezed below its minimum size, or shows less text than it holds (a label or button narrower
 than its text, a wrapped label shorter than its lines). Widgets inside scroll areas may extend beyond
-their viewport (that is what scrolling is for) and are only checked against each other.
+their viewport (that is what scrolling is for) and are only checked against each other. The parts a
+compound widget places itself (an editable combo's line edit, a table's header, scroll bars) are its
+style's business, not a layout's: they are not checked for squeezing; nor is a widget wanted taller or
+wider than its own maximum (a slim meter, a capped text box), since no layout would give it that.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
+    QAbstractSpinBox,
+    QComboBox,
     QLabel,
     QLayout,
     QSizePolicy,
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
 from tests.ui.ui_walk import describe
 
 _SLACK = 1  # px of rounding
+_COMPOUND = (QComboBox, QAbstractSpinBox, QAbstractScrollArea)  # place their own parts
 
 
 def _in_layout(layout: QLayout | None, widget: QWidget) -> bool:
@@ -84,10 +90,12 @@ def layout_problems(top: QWidget) -> list[str]:
                 f"{name} sticks out of its parent: {_box(widget.geometry())} in {_box(parent.rect())}"
             )
         hint = widget.minimumSizeHint()
-        minimum = widget.minimumSize()
+        minimum, maximum = widget.minimumSize(), widget.maximumSize()
         wants_w = max(minimum.width(), hint.width() if _obeys(widget, horizontal=True) else 0)
         wants_h = max(minimum.height(), hint.height() if _obeys(widget, horizontal=False) else 0)
-        if widget.width() + _SLACK < wants_w or widget.height() + _SLACK < wants_h:
+        wants_w, wants_h = min(wants_w, maximum.width()), min(wants_h, maximum.height())
+        placed_by_qt = isinstance(parent, _COMPOUND) and not _in_layout(parent.layout(), widget)
+        if not placed_by_qt and (widget.width() + _SLACK < wants_w or widget.height() + _SLACK < wants_h):
             problems.append(f"{name} is squeezed: {widget.width()}×{widget.height()} < {wants_w}×{wants_h}")
         if text := _text_problem(widget):
             problems.append(f"{name}: {text}")

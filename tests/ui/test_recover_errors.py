@@ -190,6 +190,7 @@ def test_a_backend_that_could_not_open_is_resolved_once_it_is_up(harness: Harnes
     harness.wait(lambda: not w.error_banner.isVisible())
     harness.emit(ErrorEvent(LOST, code="connection_lost"))
     harness.wait(lambda: w.error_banner.isVisible())
-    harness.emit(BackendInfo("emulator", "m", notice="demo"))  # not what a lost connection waits for
-    harness.wait(lambda: w.banner.isVisible())
+    harness.emit(BackendInfo("emulator", "m2", notice="demo"))  # not what a lost connection waits for
+    harness.wait(lambda: w.backend.model == "m2")
     assert w.error_banner.isVisible()
+    assert not w.banner.isVisible(), "the demo banner makes way while a problem shows"
