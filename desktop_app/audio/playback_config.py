@@ -23,8 +23,8 @@ class PlaybackConfig:
     ``latency`` is the device buffer PortAudio is asked for (seconds, or "low"/"high"); None (the
     default) lets :class:`~desktop_app.audio.output_policy.OutputPolicy` choose it from ``policy``'s
     ladder: 20 ms first, a bigger rung after underflows, a smaller one (down to 10 ms) after clean minutes.
-    The buffer is most of the downlink's latency (PulseAudio null sink, play() → audible: 30 ms buffer ≈ 43 ms, 10 ms ≈ 16–20 ms), but
-    on a loaded machine a small one underflows (clicks, and a jump of the echo path under the canceller),
+    The buffer is most of the downlink's latency (PulseAudio null sink, play() → audible: 30 ms buffer
+    ≈ 43 ms, 10 ms ≈ 16–20 ms), but on a loaded machine a small one underflows (clicks, and a jump of the echo path under the canceller),
     so a fixed size is either slow everywhere or clicks somewhere. Blocks stay ``block_ms``, so an
     interrupt silences the next block written and reaches the speaker one buffer later.
 

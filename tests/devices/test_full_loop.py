@@ -65,7 +65,8 @@ async def test_speech_into_the_mic_comes_back_out_of_the_speaker(
     played = envelope(recorded, 48_000, 20)
     windows = [played[k : k + len(spoken)] for k in range(0, len(played) - len(spoken) + 1)]
     best = max(float(np.corrcoef(w, spoken)[0, 1]) for w in windows if np.std(w) > 0)
-    assert best > 0.8, f"the reply's envelope matches the spoken utterance (r={best:.2f}); {io.counters().line()}"
+    shape = f"the reply's envelope matches the spoken utterance (r={best:.2f}); {io.counters().line()}"
+    assert best > 0.8, shape
     counters = io.counters()
     assert counters.drops == drops_before, "nothing dropped while the engine was streaming"
     assert counters.underruns == 0, counters.line()
