@@ -24,9 +24,10 @@ class PlaybackConfig:
     default) lets :class:`~desktop_app.audio.output_policy.OutputPolicy` choose it from ``policy``'s
     ladder: 20 ms first, a bigger rung after underflows, a smaller one (down to 10 ms) after clean minutes.
     The buffer is most of the downlink's latency (PulseAudio null sink, play() → audible: 30 ms buffer
-    ≈ 43 ms, 10 ms ≈ 16–20 ms), but on a loaded machine a small one underflows (clicks, and a jump of the echo path under the canceller),
-    so a fixed size is either slow everywhere or clicks somewhere. Blocks stay ``block_ms``, so an
-    interrupt silences the next block written and reaches the speaker one buffer later.
+    ≈ 43 ms, 10 ms ≈ 16–20 ms), but on a loaded machine a small one underflows (clicks, and a jump of the
+    echo path under the canceller), so a fixed size is either slow everywhere or clicks somewhere. Blocks
+    stay ``block_ms``, so an interrupt silences the next block written and reaches the speaker one buffer
+    later.
 
     ``prefill_ms`` stays 40: with a reply in 20 ms chunks and ±10 ms of network jitter, a prefill of 0
     or 20 ms underran 15–22 or 7.5 times a minute and 40 ms not at all (the grid of
