@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 
@@ -14,12 +15,15 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 
 def test_rss_of_this_process_grows_with_a_large_allocation() -> None:
     before = proc_rss_mb("self")
-    block = bytearray(64 * 1024 * 1024)  # zero pages count once written
-    block[::4096] = b"\x01" * len(block[::4096])
+    # A fresh anonymous mapping: heap memory freed by earlier tests may already be resident (RSS would not
+    # move), a new mapping's pages become resident only as they are written.
+    block = mmap.mmap(-1, 64 * 1024 * 1024)
+    for offset in range(0, len(block), mmap.PAGESIZE):
+        block[offset] = 1
     after = proc_rss_mb(os.getpid())
     assert before > 1
     assert after - before > 32
-    del block
+    block.close()
 
 
 def test_cpu_seconds_of_this_process_are_counted() -> None:
