@@ -3,6 +3,7 @@ on the recording controller, for the "always at hand" tests. Offscreen Qt: no tr
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from desktop_app.ui.instance_client import InstanceLock
 from desktop_app.ui.window_app import WindowApp
 from desktop_app.ui.window_memory import WindowMemory
 from desktop_app.ui.window_ports import WindowPorts
-from tests.ui.conftest import Harness
+from tests.ui.conftest import Harness, MemoryKeyring
 from tests.ui.fake_controller import RecordingController
 
 
@@ -72,3 +73,28 @@ def desktop_app(
                 app.window.quit()
         app.window.deleteLater()
         assert "test-loop" not in {t.name for t in threading.enumerate()}
+
+
+@contextlib.contextmanager
+def started_window(
+    qtbot: QtBot, settings: Settings, factory: Any, tmp_path: Path, loop: LoopThread
+) -> Iterator[WindowApp]:
+    """A started :class:`WindowApp` on ``factory``'s controller with an in-memory key store; closed (and its
+    controller stopped) when the block ends: ``with started_window(...) as app: yield app`` in a fixture."""
+    app = WindowApp(
+        settings,
+        factory,
+        WindowPorts(
+            key_store=KeyStore(tmp_path, backend=MemoryKeyring()),
+            memory=WindowMemory(tmp_path / "window.ini"),
+        ),
+        loop=loop,
+    )
+    app.start()
+    try:
+        yield app
+    finally:
+        if not app.done:
+            with qtbot.waitSignal(app.finished, timeout=20_000):
+                app.window.close()
+        app.window.deleteLater()

@@ -18,13 +18,10 @@ from desktop_app.core.errors import ConfigError
 from desktop_app.emulator import Emulator, EmulatorConfig
 from desktop_app.live.backend import Backend
 from desktop_app.runtime.loop_thread import LoopThread
-from desktop_app.secrets import KeyStore
 from desktop_app.services.app_controller import AppController
 from desktop_app.services.backend import OFFLINE_NOTICE, BackendHandle, _resilient
 from desktop_app.ui.window_app import WindowApp
-from desktop_app.ui.window_memory import WindowMemory
-from desktop_app.ui.window_ports import WindowPorts
-from tests.ui.conftest import MemoryKeyring
+from tests.ui.desktop_harness import started_window
 from tests.ui.test_window_with_controller import MemoryAudio, QueueMicrophone
 
 pytestmark = pytest.mark.integration
@@ -66,23 +63,10 @@ def flaky_app(qtbot: QtBot, tmp_path: Path) -> Iterator[WindowApp]:
         controller.services.backend.key_target = key_target
         return controller
 
-    app = WindowApp(
-        Settings(backend="emulator", emulator_pace=0.0, relay_port=0),
-        factory,
-        WindowPorts(
-            key_store=KeyStore(tmp_path, backend=MemoryKeyring()),
-            memory=WindowMemory(tmp_path / "window.ini"),
-        ),
-        loop=loop,
-    )
-    app.start()
-    try:
+    with started_window(
+        qtbot, Settings(backend="emulator", emulator_pace=0.0, relay_port=0), factory, tmp_path, loop
+    ) as app:
         yield app
-    finally:
-        if not app.done:
-            with qtbot.waitSignal(app.finished, timeout=20_000):
-                app.window.close()
-        app.window.deleteLater()
 
 
 def test_retry_brings_up_what_could_not_start_and_a_refused_key_is_said_in_the_dialog(
@@ -147,23 +131,8 @@ def first_run(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[WindowApp, MemoryA
         )
         return controller
 
-    app = WindowApp(
-        Settings(emulator_pace=0.0, relay_port=0),
-        factory,
-        WindowPorts(
-            key_store=KeyStore(tmp_path, backend=MemoryKeyring()),
-            memory=WindowMemory(tmp_path / "window.ini"),
-        ),
-        loop=loop,
-    )
-    app.start()
-    try:
+    with started_window(qtbot, Settings(emulator_pace=0.0, relay_port=0), factory, tmp_path, loop) as app:
         yield app, audio
-    finally:
-        if not app.done:
-            with qtbot.waitSignal(app.finished, timeout=20_000):
-                app.window.close()
-        app.window.deleteLater()
 
 
 def test_from_the_first_launch_to_gemini_with_a_key_and_a_voice_preview(

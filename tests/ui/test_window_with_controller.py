@@ -20,13 +20,10 @@ from desktop_app.app import Mode, build_app
 from desktop_app.config import Settings
 from desktop_app.core.events import MicAudio, ModelAudio
 from desktop_app.runtime.loop_thread import LoopThread
-from desktop_app.secrets import KeyStore
 from desktop_app.services.app_controller import AppController
 from desktop_app.ui.window_app import WindowApp
-from desktop_app.ui.window_memory import WindowMemory
-from desktop_app.ui.window_ports import WindowPorts
 from tests.support.audio import blocks, silence, speech_like
-from tests.ui.conftest import MemoryKeyring
+from tests.ui.desktop_harness import started_window
 
 pytestmark = pytest.mark.integration
 
@@ -98,23 +95,10 @@ def running(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[WindowApp, MemoryAud
             save=saved.append,  # type: ignore[arg-type]
         )
 
-    app = WindowApp(
-        Settings(backend="emulator", emulator_pace=0.0, relay_port=0),
-        factory,
-        WindowPorts(
-            key_store=KeyStore(tmp_path, backend=MemoryKeyring()),
-            memory=WindowMemory(tmp_path / "window.ini"),
-        ),
-        loop=loop,
-    )
-    app.start()
-    try:
+    with started_window(
+        qtbot, Settings(backend="emulator", emulator_pace=0.0, relay_port=0), factory, tmp_path, loop
+    ) as app:
         yield app, audio
-    finally:
-        if not app.done:
-            with qtbot.waitSignal(app.finished, timeout=20_000):
-                app.window.close()
-        app.window.deleteLater()
 
 
 def _bubbles(app: WindowApp) -> list[tuple[str, str]]:
